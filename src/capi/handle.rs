@@ -1,0 +1,182 @@
+//! Conversions between opaque C handles and the Rust values behind them.
+//!
+//! Each opaque C type implements [`Castable`], naming its Rust type and its ownership
+//! (`OwnershipBox` for handles with one owner, `OwnershipArc` for shared ones). All pointer
+//! casts of handles live here; `capi` modules call these helpers or the `try_*!` macros.
+
+use crate::error::{Error, ErrorKind, Result};
+use std::sync::Arc;
+
+/// Marker: the handle owns a `Box<Rust>`.
+pub(crate) struct OwnershipBox;
+/// Marker: the handle owns one strong count of an `Arc<Rust>`.
+pub(crate) struct OwnershipArc;
+
+/// Ties an opaque C type to the Rust type it stands for and how it is owned.
+pub(crate) trait Castable {
+    type Rust;
+    type Ownership;
+}
+
+pub(crate) fn null_error(what: &str) -> Error {
+    Error::new(ErrorKind::NullPointer, format!("argument `{what}` is NULL"))
+}
+
+/// Moves `value` to the heap and returns it as an owned handle.
+pub(crate) fn to_boxed_ptr<C: Castable<Ownership = OwnershipBox>>(value: C::Rust) -> *mut C {
+    Box::into_raw(Box::new(value)).cast()
+}
+
+/// Moves `value` into an `Arc` and returns it as an owned handle.
+pub(crate) fn to_arc_ptr<C: Castable<Ownership = OwnershipArc>>(value: Arc<C::Rust>) -> *const C {
+    Arc::into_raw(value).cast()
+}
+
+/// Borrows the value behind a handle of either ownership.
+///
+/// # Safety
+/// `ptr` must be NULL or a live handle made by [`to_boxed_ptr`]/[`to_arc_ptr`] for `C`.
+pub(crate) unsafe fn try_ref<'a, C: Castable>(ptr: *const C, what: &str) -> Result<&'a C::Rust> {
+    // SAFETY: per the contract, a non-null ptr points to a live C::Rust.
+    unsafe { ptr.cast::<C::Rust>().as_ref() }.ok_or_else(|| null_error(what))
+}
+
+/// Mutably borrows the value behind a boxed handle.
+///
+/// # Safety
+/// As [`try_ref`], and no other reference to the value may be live.
+pub(crate) unsafe fn try_mut<'a, C: Castable<Ownership = OwnershipBox>>(
+    ptr: *mut C,
+    what: &str,
+) -> Result<&'a mut C::Rust> {
+    // SAFETY: per the contract.
+    unsafe { ptr.cast::<C::Rust>().as_mut() }.ok_or_else(|| null_error(what))
+}
+
+/// Takes one new strong reference to the value behind a shared handle.
+///
+/// # Safety
+/// `ptr` must be NULL or a live handle made by [`to_arc_ptr`] for `C`.
+pub(crate) unsafe fn try_clone_arc<C: Castable<Ownership = OwnershipArc>>(
+    ptr: *const C,
+    what: &str,
+) -> Result<Arc<C::Rust>> {
+    if ptr.is_null() {
+        return Err(null_error(what));
+    }
+    let raw = ptr.cast::<C::Rust>();
+    // SAFETY: raw came from Arc::into_raw and the handle holds a strong count.
+    unsafe {
+        Arc::increment_strong_count(raw);
+        Ok(Arc::from_raw(raw))
+    }
+}
+
+/// Releases a boxed handle; NULL is ignored.
+///
+/// # Safety
+/// `ptr` must be NULL or a live handle from [`to_boxed_ptr`], not used afterwards.
+pub(crate) unsafe fn free_box<C: Castable<Ownership = OwnershipBox>>(ptr: *mut C) {
+    if !ptr.is_null() {
+        // SAFETY: per the contract, ptr came from Box::into_raw of a C::Rust.
+        drop(unsafe { Box::from_raw(ptr.cast::<C::Rust>()) });
+    }
+}
+
+/// Releases a shared handle's strong count; NULL is ignored.
+///
+/// # Safety
+/// `ptr` must be NULL or a live handle from [`to_arc_ptr`], not used afterwards.
+pub(crate) unsafe fn free_arc<C: Castable<Ownership = OwnershipArc>>(ptr: *const C) {
+    if !ptr.is_null() {
+        // SAFETY: per the contract, ptr came from Arc::into_raw of a C::Rust.
+        drop(unsafe { Arc::from_raw(ptr.cast::<C::Rust>()) });
+    }
+}
+
+/// Borrows a handle argument or returns the null-pointer error from the enclosing closure.
+macro_rules! try_handle {
+    ($ptr:expr) => {
+        // SAFETY: C callers pass NULL or a live handle of this type (documented contract).
+        unsafe { $crate::capi::handle::try_ref($ptr, stringify!($ptr)) }?
+    };
+}
+
+/// Mutably borrows a boxed handle argument or returns the null-pointer error.
+macro_rules! try_handle_mut {
+    ($ptr:expr) => {
+        // SAFETY: C callers pass NULL or a live handle they do not use concurrently.
+        unsafe { $crate::capi::handle::try_mut($ptr, stringify!($ptr)) }?
+    };
+}
+
+/// Borrows a plain pointer argument (`*const T`) as `&T` or returns the null-pointer error.
+macro_rules! try_ref_from_ptr {
+    ($ptr:expr) => {
+        // SAFETY: C callers pass NULL or a valid, aligned pointer (documented contract).
+        unsafe { $ptr.as_ref() }
+            .ok_or_else(|| $crate::capi::handle::null_error(stringify!($ptr)))?
+    };
+}
+
+/// Borrows an out-parameter (`*mut T`) as `&mut T` or returns the null-pointer error.
+/// Check outputs before doing work, assign them only on success.
+macro_rules! try_out {
+    ($ptr:expr) => {
+        // SAFETY: C callers pass NULL or a valid, aligned, writable pointer.
+        unsafe { $ptr.as_mut() }
+            .ok_or_else(|| $crate::capi::handle::null_error(stringify!($ptr)))?
+    };
+}
+
+/// Borrows `(ptr, len)` as `&[T]`; a zero length gives an empty slice even for NULL.
+macro_rules! try_slice {
+    ($ptr:expr, $len:expr) => {{
+        let len: usize = $len;
+        if len == 0 {
+            &[]
+        } else if $ptr.is_null() {
+            return Err($crate::capi::handle::null_error(stringify!($ptr)));
+        } else {
+            // SAFETY: C callers pass `len` readable elements at a non-null, aligned ptr.
+            unsafe { std::slice::from_raw_parts($ptr, len) }
+        }
+    }};
+}
+
+/// Borrows `(ptr, len)` as `&mut [T]`; a zero length gives an empty slice even for NULL.
+macro_rules! try_slice_mut {
+    ($ptr:expr, $len:expr) => {{
+        let len: usize = $len;
+        if len == 0 {
+            &mut []
+        } else if $ptr.is_null() {
+            return Err($crate::capi::handle::null_error(stringify!($ptr)));
+        } else {
+            // SAFETY: C callers pass `len` writable elements at a non-null, aligned ptr.
+            unsafe { std::slice::from_raw_parts_mut($ptr, len) }
+        }
+    }};
+}
+
+/// Borrows a NUL-terminated C string argument as `&str`; NULL and invalid UTF-8 are errors.
+macro_rules! try_cstr {
+    ($ptr:expr) => {{
+        if $ptr.is_null() {
+            return Err($crate::capi::handle::null_error(stringify!($ptr)));
+        }
+        // SAFETY: C callers pass a valid NUL-terminated string.
+        unsafe { std::ffi::CStr::from_ptr($ptr) }
+            .to_str()
+            .map_err(|_| {
+                $crate::error::Error::invalid(format!(
+                    "argument `{}` is not valid UTF-8",
+                    stringify!($ptr)
+                ))
+            })?
+    }};
+}
+
+pub(crate) use {
+    try_cstr, try_handle, try_handle_mut, try_out, try_ref_from_ptr, try_slice, try_slice_mut,
+};

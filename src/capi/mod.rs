@@ -1,0 +1,15 @@
+//! The C ABI: thin `extern "C"` wrappers over the safe modules.
+//!
+//! Rules for every file here: run the body through `guard::guard`/`guard_or`, borrow
+//! pointers only through the macros and helpers in `handle`, validate everything before
+//! writing any output, and keep business logic in the safe modules.
+
+pub mod cpu;
+pub mod guard;
+// Helpers for every capi module; not every helper is used by every build of the API.
+#[allow(dead_code, unused_macros, unused_imports)]
+pub mod handle;
+pub mod status;
+pub mod version;
+
+pub use status::ScipixStatus;

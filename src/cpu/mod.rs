@@ -1,0 +1,37 @@
+//! CPU feature detection and the runtime dispatch controls every kernel obeys.
+//!
+//! Kernels call [`kernel_isa`] once per operation and `match` on it; tests call
+//! [`set_max_isa`] (or use [`with_isa`]) to force each path.
+
+mod config;
+mod features;
+
+pub use config::{
+    kernel_isa, max_isa, memory_opt_enabled, opt_level, parallel_enabled, set_max_isa,
+    set_opt_level, simd_enabled, Isa, OptLevel,
+};
+pub use features::{detected, Features};
+
+use std::sync::Mutex;
+
+/// Serializes callers of [`with_isa`] so concurrent tests do not fight over the cap.
+static FORCE_LOCK: Mutex<()> = Mutex::new(());
+
+/// Runs `f` with SIMD enabled and the cap set to `isa` (clamped), then restores the previous
+/// settings. Meant for tests and benchmarks that compare kernel families in one process;
+/// calls are serialized with each other, not with unrelated kernel calls.
+pub fn with_isa<R>(isa: Isa, f: impl FnOnce(Isa) -> R) -> R {
+    let _guard = FORCE_LOCK.lock().unwrap_or_else(|p| p.into_inner());
+    let (old_level, old_cap) = (opt_level(), max_isa());
+    set_opt_level(OptLevel::Simd);
+    let effective = set_max_isa(isa);
+    struct Restore(OptLevel, Isa);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            set_opt_level(self.0);
+            set_max_isa(self.1);
+        }
+    }
+    let _restore = Restore(old_level, old_cap);
+    f(effective)
+}

@@ -1,0 +1,15 @@
+//! scipix: fast, exact preprocessing and model plumbing for C/C++ applications and
+//! inference runtimes, behind a C ABI (see `include/scipix.h`).
+//!
+//! The safe Rust modules do the work; [`capi`] exports them as `extern "C"` functions.
+
+// Exported functions take raw pointers by design: C has no `unsafe`, and each function
+// validates its pointers through `capi::handle` before use.
+#[allow(clippy::not_unsafe_ptr_arg_deref)]
+pub mod capi;
+pub mod cpu;
+pub mod error;
+pub mod parallel;
+pub mod version;
+
+pub use error::{Error, ErrorKind, Result};
