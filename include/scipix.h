@@ -128,6 +128,11 @@ typedef uint32_t ScipixOptLevel;
 typedef uint32_t ScipixIsa;
 
 /**
+ * Pixel format of an 8-bit image (one of `SCIPIX_FORMAT_*`).
+ */
+typedef uint32_t ScipixPixelFormat;
+
+/**
  * x86_64 SSE2.
  */
 #define SCIPIX_CPU_SSE2 1
@@ -241,6 +246,31 @@ typedef uint32_t ScipixIsa;
  * aarch64 NEON kernels.
  */
 #define SCIPIX_ISA_NEON 4
+
+/**
+ * One byte per pixel: luma.
+ */
+#define SCIPIX_FORMAT_GRAY8 0
+
+/**
+ * Three bytes per pixel in memory order R, G, B.
+ */
+#define SCIPIX_FORMAT_RGB8 1
+
+/**
+ * Three bytes per pixel in memory order B, G, R (OpenCV's default).
+ */
+#define SCIPIX_FORMAT_BGR8 2
+
+/**
+ * Four bytes per pixel in memory order R, G, B, A.
+ */
+#define SCIPIX_FORMAT_RGBA8 3
+
+/**
+ * Four bytes per pixel in memory order B, G, R, A.
+ */
+#define SCIPIX_FORMAT_BGRA8 4
 
 #ifdef __cplusplus
 extern "C" {

@@ -9,6 +9,7 @@
 pub mod capi;
 pub mod cpu;
 pub mod error;
+pub mod image;
 pub mod parallel;
 pub mod version;
 

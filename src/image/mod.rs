@@ -1,0 +1,7 @@
+//! 8-bit image preprocessing on borrowed, strided buffers.
+
+pub mod format;
+pub mod view;
+
+pub use format::PixelFormat;
+pub use view::{required_len, ImageView, ImageViewMut};
