@@ -133,6 +133,73 @@ typedef uint32_t ScipixIsa;
 typedef uint32_t ScipixPixelFormat;
 
 /**
+ * A read-only image in the caller's memory. Row `y` starts at `data + y * stride`;
+ * `stride >= width * bytes_per_pixel(format)`, and the last row need not be padded, so
+ * the buffer must hold `stride * (height - 1) + width * bytes_per_pixel` bytes. To pass a
+ * sub-region of a larger image, point `data` at its first pixel and keep the parent's
+ * stride. scipix only reads the pixels, during the call.
+ */
+typedef struct {
+  /**
+   * First byte of the first pixel. Any alignment.
+   */
+  const uint8_t *data;
+  /**
+   * Pixels per row, > 0.
+   */
+  size_t width;
+  /**
+   * Rows, > 0.
+   */
+  size_t height;
+  /**
+   * Bytes from the start of one row to the start of the next.
+   */
+  size_t stride;
+  /**
+   * One of `SCIPIX_FORMAT_*`.
+   */
+  ScipixPixelFormat format;
+} ScipixImage;
+
+/**
+ * A writable image in the caller's memory; same layout rules as `ScipixImage`. scipix
+ * writes only the `width * bytes_per_pixel` bytes of each row, never the padding.
+ */
+typedef struct {
+  /**
+   * First byte of the first pixel. Any alignment.
+   */
+  uint8_t *data;
+  /**
+   * Pixels per row, > 0.
+   */
+  size_t width;
+  /**
+   * Rows, > 0.
+   */
+  size_t height;
+  /**
+   * Bytes from the start of one row to the start of the next.
+   */
+  size_t stride;
+  /**
+   * One of `SCIPIX_FORMAT_*`.
+   */
+  ScipixPixelFormat format;
+} ScipixImageMut;
+
+/**
+ * Value range of `scipix_gray_f32` output (one of `SCIPIX_GRAY_SCALE_*`).
+ */
+typedef uint32_t ScipixGrayScale;
+
+/**
+ * Threshold rule (one of `SCIPIX_THRESH_*`, same numbering as OpenCV's `THRESH_*`).
+ */
+typedef uint32_t ScipixThresholdType;
+
+/**
  * x86_64 SSE2.
  */
 #define SCIPIX_CPU_SSE2 1
@@ -272,6 +339,41 @@ typedef uint32_t ScipixPixelFormat;
  */
 #define SCIPIX_FORMAT_BGRA8 4
 
+/**
+ * `dst = src > t ? maxval : 0`.
+ */
+#define SCIPIX_THRESH_BINARY 0
+
+/**
+ * `dst = src > t ? 0 : maxval`.
+ */
+#define SCIPIX_THRESH_BINARY_INV 1
+
+/**
+ * `dst = src > t ? t : src`.
+ */
+#define SCIPIX_THRESH_TRUNC 2
+
+/**
+ * `dst = src > t ? src : 0`.
+ */
+#define SCIPIX_THRESH_TOZERO 3
+
+/**
+ * `dst = src > t ? 0 : src`.
+ */
+#define SCIPIX_THRESH_TOZERO_INV 4
+
+/**
+ * `(float)gray`, 0.0 ..= 255.0.
+ */
+#define SCIPIX_GRAY_SCALE_BYTE 0
+
+/**
+ * `(float)gray / 255.0f`, 0.0 ..= 1.0 (IEEE division, correctly rounded).
+ */
+#define SCIPIX_GRAY_SCALE_UNIT 1
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -391,6 +493,112 @@ size_t scipix_last_error_copy(char *buf, size_t buf_len);
  * "internal panic: scipix_debug_panic called" recorded. Safe to call; used by tests.
  */
 ScipixStatus scipix_debug_panic(void);
+
+/**
+ * Converts `src` (RGB8, BGR8, RGBA8, BGRA8, or GRAY8 which is copied) into the GRAY8 image
+ * `dst` of the same width and height, bit-identical to OpenCV 5's
+ * `cv::cvtColor(COLOR_RGB2GRAY / BGR2GRAY / RGBA2GRAY / BGRA2GRAY)`:
+ * `gray = (9798*R + 19235*G + 3735*B + 16384) >> 15` (alpha ignored).
+ * Only the `width` bytes of each destination row are written.
+ *
+ * Errors: `SCIPIX_ERR_NULL_POINTER` (src, dst or a data pointer NULL),
+ * `SCIPIX_ERR_UNSUPPORTED_FORMAT` (unknown format, or dst not GRAY8),
+ * `SCIPIX_ERR_INVALID_ARGUMENT` (zero size, stride below a row, sizes differ, src and dst
+ * memory overlap), `SCIPIX_ERR_SIZE_OVERFLOW`. Nothing is written on failure.
+ * Thread-safe; rows may be split across scipix's pool, with identical results.
+ */
+ScipixStatus scipix_gray(const ScipixImage *src, const ScipixImageMut *dst);
+
+/**
+ * Converts `src` (RGB8, BGR8, RGBA8, BGRA8 or GRAY8) to a gray float plane: element (x, y)
+ * is `dst[y * dst_stride_elems + x]`; `dst` must hold
+ * `dst_stride_elems * (height - 1) + width` floats and `dst_stride_elems >= width`. The value
+ * is exactly the u8 gray of `scipix_gray` converted to float: as is for
+ * `SCIPIX_GRAY_SCALE_BYTE`, divided by 255 for `SCIPIX_GRAY_SCALE_UNIT`. Padding elements
+ * are not written.
+ *
+ * Errors: `SCIPIX_ERR_NULL_POINTER`, `SCIPIX_ERR_UNSUPPORTED_FORMAT` (unknown format),
+ * `SCIPIX_ERR_INVALID_ARGUMENT` (bad size/stride, unknown scale, dst overlaps src),
+ * `SCIPIX_ERR_SIZE_OVERFLOW`. Nothing is written on failure. Thread-safe.
+ */
+ScipixStatus scipix_gray_f32(const ScipixImage *src, float *dst, size_t dst_stride_elems, ScipixGrayScale scale);
+
+/**
+ * `cv::threshold(src, dst, thresh, maxval, type)` on GRAY8 images of the same size.
+ * Exactly OpenCV's u8 rules: `t = floor(thresh)`, `m = maxval` rounded half to even and
+ * saturated to 0..255 (NaN or values beyond the int32 range act as INT32_MIN, as in
+ * OpenCV on x86); per pixel BINARY `v > t ? m : 0`, BINARY_INV `v > t ? 0 : m`, TRUNC
+ * `v > t ? t : v`, TOZERO `v > t ? v : 0`, TOZERO_INV `v > t ? 0 : v` (so e.g. t < 0 with
+ * BINARY gives all `m`, t >= 255 gives all 0).
+ *
+ * Errors: `SCIPIX_ERR_NULL_POINTER`, `SCIPIX_ERR_UNSUPPORTED_FORMAT` (not GRAY8),
+ * `SCIPIX_ERR_INVALID_ARGUMENT` (unknown type, sizes differ, bad stride, overlap: use
+ * `scipix_threshold_inplace`), `SCIPIX_ERR_SIZE_OVERFLOW`. Nothing is written on failure.
+ * Thread-safe.
+ */
+ScipixStatus scipix_threshold(const ScipixImage *src, const ScipixImageMut *dst, double thresh, double maxval, ScipixThresholdType thresh_type);
+
+/**
+ * In-place `scipix_threshold` on the GRAY8 image `img` (same rules). Only the `width`
+ * bytes of each row are touched.
+ *
+ * Errors: `SCIPIX_ERR_NULL_POINTER`, `SCIPIX_ERR_UNSUPPORTED_FORMAT` (not GRAY8),
+ * `SCIPIX_ERR_INVALID_ARGUMENT` (unknown type, bad size or stride),
+ * `SCIPIX_ERR_SIZE_OVERFLOW`. Nothing is written on failure. Thread-safe.
+ */
+ScipixStatus scipix_threshold_inplace(const ScipixImageMut *img, double thresh, double maxval, ScipixThresholdType thresh_type);
+
+/**
+ * Thresholds a `width` x `height` float plane (`cv::threshold` on CV_32F): row y of src
+ * starts at `src + y * src_stride_elems`, of dst at `dst + y * dst_stride_elems`.
+ * `thresh` and `maxval` are converted to float, then per element the five rules of
+ * `scipix_threshold` apply with the IEEE `>` (false for NaN; "0" is +0.0). In place when
+ * `src == dst` with equal strides; otherwise the two planes must not overlap. Padding is
+ * not written.
+ *
+ * Errors: `SCIPIX_ERR_NULL_POINTER`, `SCIPIX_ERR_INVALID_ARGUMENT` (zero size, stride below
+ * width, unknown type, partial overlap), `SCIPIX_ERR_SIZE_OVERFLOW`. Nothing is written on
+ * failure. Thread-safe.
+ */
+ScipixStatus scipix_threshold_f32(const float *src, size_t src_stride_elems, float *dst, size_t dst_stride_elems, size_t width, size_t height, double thresh, double maxval, ScipixThresholdType thresh_type);
+
+/**
+ * Computes Otsu's threshold of the GRAY8 image `src` and stores it in `*out_threshold`:
+ * the value `cv::threshold(src, dst, 0, maxval, THRESH_OTSU)` returns (OpenCV's
+ * histogram and double-precision loop, first maximum of the between-class variance;
+ * 0 for a single-valued image).
+ *
+ * Errors: `SCIPIX_ERR_NULL_POINTER`, `SCIPIX_ERR_UNSUPPORTED_FORMAT` (not GRAY8),
+ * `SCIPIX_ERR_INVALID_ARGUMENT` (bad size or stride), `SCIPIX_ERR_SIZE_OVERFLOW`.
+ * `*out_threshold` is written only on success. Thread-safe.
+ */
+ScipixStatus scipix_otsu_threshold(const ScipixImage *src, uint8_t *out_threshold);
+
+/**
+ * `cv::threshold(src, dst, 0, maxval, type | THRESH_OTSU)`: computes Otsu's threshold of
+ * `src` (as `scipix_otsu_threshold`) and applies rule `type` with it into `dst` (GRAY8,
+ * same size, not overlapping). `out_threshold` may be NULL; otherwise it receives the
+ * threshold on success.
+ *
+ * Errors: as `scipix_threshold`. Nothing is written on failure. Thread-safe.
+ */
+ScipixStatus scipix_threshold_otsu(const ScipixImage *src, const ScipixImageMut *dst, double maxval, ScipixThresholdType thresh_type, uint8_t *out_threshold);
+
+/**
+ * `cv::adaptiveThreshold(src, dst, maxval, ADAPTIVE_THRESH_MEAN_C, type, block_size, C)`
+ * bit for bit, on GRAY8 images of the same size (not overlapping). The local mean is
+ * OpenCV's normalized `block_size` x `block_size` box filter with replicated borders,
+ * rounded as OpenCV rounds it (fixed point `((s + dd) * ds) >> 23` for block_size <= 15,
+ * double rounding half to even above). Then `m = maxval` rounded and saturated, and
+ * BINARY gives `m` where `src - mean > -ceil(C)`, BINARY_INV gives `m` where
+ * `src - mean <= -floor(C)`, else 0. A negative `maxval` gives an all-zero image.
+ *
+ * Errors: `SCIPIX_ERR_NULL_POINTER`, `SCIPIX_ERR_UNSUPPORTED_FORMAT` (not GRAY8),
+ * `SCIPIX_ERR_INVALID_ARGUMENT` (type not BINARY/BINARY_INV, block_size even, below 3
+ * or above 65535, C not finite or |C| >= 2^31, sizes differ, overlap, bad stride),
+ * `SCIPIX_ERR_SIZE_OVERFLOW`. Nothing is written on failure. Thread-safe.
+ */
+ScipixStatus scipix_adaptive_threshold_mean(const ScipixImage *src, const ScipixImageMut *dst, double maxval, ScipixThresholdType thresh_type, size_t block_size, double c);
 
 /**
  * Returns a static, NUL-terminated English description of `status` ("unknown status code"

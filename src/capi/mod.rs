@@ -9,8 +9,8 @@ pub mod guard;
 // Helpers for every capi module; not every helper is used by every build of the API.
 #[allow(dead_code, unused_macros, unused_imports)]
 pub mod handle;
-#[allow(dead_code)] // used by the image operations
 pub mod image_desc;
+pub mod image_ops;
 pub mod status;
 pub mod version;
 
