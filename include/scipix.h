@@ -128,9 +128,82 @@ typedef uint32_t ScipixOptLevel;
 typedef uint32_t ScipixIsa;
 
 /**
+ * Memory order of a tensor (one of `SCIPIX_LAYOUT_*`).
+ */
+typedef uint32_t ScipixTensorLayout;
+
+/**
+ * Parameters of the image-to-tensor rule. Every output element is computed in float, in
+ * exactly this order, with no fused multiply-add:
+ * `out = ((x / divisor - mean[c]) * scale) / std[c]`, where `x` is the input byte as float
+ * and `c` the OUTPUT channel. Output channels: 1 for gray, 3 for colour formats (alpha is
+ * dropped), in memory order (R,G,B for RGB/RGBA, B,G,R for BGR/BGRA) unless `swap_rb`
+ * reverses them. Entries of `mean`/`std` beyond the channel count are ignored.
+ * torchvision `ToTensor()+Normalize(m, s)`: divisor 255, mean m, scale 1, std s.
+ * OpenCV `blobFromImage(img, f, size, m, swapRB)`: divisor 1, mean m, scale f, std 1.
+ * Fill with `scipix_tensor_params_default` first, then set fields by name.
+ */
+typedef struct {
+  /**
+   * Multiplier applied after the mean is subtracted (OpenCV's scalefactor); finite.
+   */
+  float scale;
+  /**
+   * Subtracted per output channel after the division; finite.
+   */
+  float mean[4];
+  /**
+   * Final divisor per output channel; finite and non-zero for used channels.
+   */
+  float std[4];
+  /**
+   * Reverse the colour channel order (R<->B), like OpenCV's swapRB; ignored for gray.
+   */
+  bool swap_rb;
+  /**
+   * `SCIPIX_LAYOUT_NCHW` or `SCIPIX_LAYOUT_NHWC`.
+   */
+  ScipixTensorLayout layout;
+  /**
+   * First step divides the byte value by this (255 for torchvision); finite, non-zero.
+   */
+  float divisor;
+} ScipixTensorParams;
+
+/**
  * Pixel format of an 8-bit image (one of `SCIPIX_FORMAT_*`).
  */
 typedef uint32_t ScipixPixelFormat;
+
+/**
+ * A read-only image in the caller's memory. Row `y` starts at `data + y * stride`;
+ * `stride >= width * bytes_per_pixel(format)`, and the last row need not be padded, so
+ * the buffer must hold `stride * (height - 1) + width * bytes_per_pixel` bytes. To pass a
+ * sub-region of a larger image, point `data` at its first pixel and keep the parent's
+ * stride. scipix only reads the pixels, during the call.
+ */
+typedef struct {
+  /**
+   * First byte of the first pixel. Any alignment.
+   */
+  const uint8_t *data;
+  /**
+   * Pixels per row, > 0.
+   */
+  size_t width;
+  /**
+   * Rows, > 0.
+   */
+  size_t height;
+  /**
+   * Bytes from the start of one row to the start of the next.
+   */
+  size_t stride;
+  /**
+   * One of `SCIPIX_FORMAT_*`.
+   */
+  ScipixPixelFormat format;
+} ScipixImage;
 
 /**
  * x86_64 SSE2.
@@ -272,6 +345,16 @@ typedef uint32_t ScipixPixelFormat;
  */
 #define SCIPIX_FORMAT_BGRA8 4
 
+/**
+ * Batch, channel, row, column: element (n,c,y,x) at `((n*C + c)*H + y)*W + x`.
+ */
+#define SCIPIX_LAYOUT_NCHW 0
+
+/**
+ * Batch, row, column, channel: element (n,c,y,x) at `((n*H + y)*W + x)*C + c`.
+ */
+#define SCIPIX_LAYOUT_NHWC 1
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -397,6 +480,51 @@ ScipixStatus scipix_debug_panic(void);
  * for values outside the enum). Never NULL; never free it. Thread-safe.
  */
 const char *scipix_status_str(int32_t status);
+
+/**
+ * Fills `*params` with the identity rule: divisor 1, mean 0, scale 1, std 1, no swap,
+ * NCHW (so `out = x`). Thread-safe.
+ * Errors: `SCIPIX_ERR_NULL_POINTER` when `params` is NULL.
+ */
+ScipixStatus scipix_tensor_params_default(ScipixTensorParams *params);
+
+/**
+ * Writes to `*out_len` the number of floats the tensor of `src` needs:
+ * `C * height * width` with C = 1 for gray, 3 for the colour formats.
+ * Errors: `SCIPIX_ERR_NULL_POINTER`, invalid descriptor statuses as for every image call,
+ * `SCIPIX_ERR_SIZE_OVERFLOW`. Nothing is written on failure. Thread-safe.
+ */
+ScipixStatus scipix_image_tensor_len(const ScipixImage *src, size_t *out_len);
+
+/**
+ * Converts one 8-bit image into a float tensor of shape 1xCxHxW (NCHW) or 1xHxWxC (NHWC)
+ * with the rule in `ScipixTensorParams` (see there: exact float order, channel order,
+ * torchvision and OpenCV settings). Writes exactly `C * height * width` floats to `out`
+ * (query with `scipix_image_tensor_len`); `out_len` is the capacity of `out` in floats.
+ * Every kernel family (scalar, SSE4.1, AVX2, NEON) gives the same bits; large images are
+ * split into row bands on scipix's pool with identical results for any thread count.
+ * `out` must be 4-byte aligned and must not overlap the image bytes.
+ * Errors: `SCIPIX_ERR_NULL_POINTER` (src, params, image data, out);
+ * `SCIPIX_ERR_UNSUPPORTED_FORMAT` (pixel format or layout unknown);
+ * `SCIPIX_ERR_INVALID_ARGUMENT` (bad geometry, divisor/std zero or non-finite,
+ * non-finite mean/scale, overlap); `SCIPIX_ERR_SIZE_OVERFLOW`;
+ * `SCIPIX_ERR_BUFFER_TOO_SMALL` (out_len short). Nothing is written on failure.
+ * Thread-safe; `out` must not be used by another thread during the call.
+ */
+ScipixStatus scipix_image_to_tensor(const ScipixImage *src, const ScipixTensorParams *params, float *out, size_t out_len);
+
+/**
+ * Converts `n` images of the same width, height and channel count (formats may differ,
+ * e.g. RGB and BGRA both give 3 channels) into one batch tensor of shape NxCxHxW or
+ * NxHxWxC: image `i` fills floats `[i*C*H*W, (i+1)*C*H*W)` of `out`, each exactly as
+ * `scipix_image_to_tensor` would. `out_len` is the capacity of `out` in floats and must be
+ * at least `n*C*H*W`. Images are converted in parallel on scipix's pool, one image per
+ * task; the result does not depend on the thread count.
+ * Errors: as `scipix_image_to_tensor`, plus `SCIPIX_ERR_NULL_POINTER` for `srcs` and
+ * `SCIPIX_ERR_INVALID_ARGUMENT` for `n == 0` or mismatched images. Every descriptor is
+ * validated before anything is written; nothing is written on failure. Thread-safe.
+ */
+ScipixStatus scipix_images_to_tensor(const ScipixImage *srcs, size_t n, const ScipixTensorParams *params, float *out, size_t out_len);
 
 /**
  * Returns the library version as a static string "MAJOR.MINOR.PATCH" (compare with
