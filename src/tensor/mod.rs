@@ -7,4 +7,6 @@ pub mod normalize;
 pub use image_to_tensor::{
     image_to_tensor, images_to_tensor, tensor_channels, tensor_len, Layout, TensorParams,
 };
-pub use normalize::{normalize, normalize_channels, stats, Stats};
+pub use normalize::{
+    normalize, normalize_channels, normalize_channels_inplace, normalize_inplace, stats, Stats,
+};

@@ -17,6 +17,39 @@
 //! `(n, c, y, x)` is at `((n * C + c) * H + y) * W + x` in NCHW and at
 //! `((n * H + y) * W + x) * C + c` in NHWC.
 
+/// Step flags of the SIMD kernels (const generic `F`): bit 0 divide by divisor, bit 1
+/// multiply by scale, bit 2 divide by std. A cleared bit means the operand is exactly 1,
+/// so skipping the step is exact.
+#[allow(dead_code)]
+const DIV: u8 = 1;
+#[allow(dead_code)]
+const MUL: u8 = 2;
+#[allow(dead_code)]
+const STD: u8 = 4;
+
+#[allow(dead_code)]
+fn flags(p: &Plan) -> u8 {
+    let bit = |on: bool, b: u8| if on { b } else { 0 };
+    bit(!p.skip_div, DIV) | bit(!p.skip_mul, MUL) | bit(!p.skip_std, STD)
+}
+
+/// Calls `$f::<F>(args)` with the plan's step flags as a constant.
+#[allow(unused_macros)]
+macro_rules! dispatch_flags {
+    ($p:expr, $f:ident, $($arg:expr),*) => {
+        match flags($p) {
+            0 => $f::<0>($($arg),*),
+            1 => $f::<1>($($arg),*),
+            2 => $f::<2>($($arg),*),
+            3 => $f::<3>($($arg),*),
+            4 => $f::<4>($($arg),*),
+            5 => $f::<5>($($arg),*),
+            6 => $f::<6>($($arg),*),
+            _ => $f::<7>($($arg),*),
+        }
+    };
+}
+
 mod scalar;
 
 #[cfg(target_arch = "x86_64")]
