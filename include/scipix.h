@@ -527,6 +527,50 @@ ScipixStatus scipix_image_to_tensor(const ScipixImage *src, const ScipixTensorPa
 ScipixStatus scipix_images_to_tensor(const ScipixImage *srcs, size_t n, const ScipixTensorParams *params, float *out, size_t out_len);
 
 /**
+ * Normalizes `n` floats to zero mean and unit variance: `dst[i] = (src[i] - m) * inv`
+ * in float (subtract, then multiply), with `m = (float)mean` and
+ * `inv = (float)(1.0 / sqrt(var + (double)eps))` computed once in double. The mean and
+ * population variance are computed in double with a fixed lane-blocked reduction
+ * (blocks of 4096, 16 partial sums, per-block two passes, blocks merged in order with
+ * Chan's formula), so every kernel family and every thread count gives the same bits,
+ * and long buffers with a large offset stay accurate. `eps` is typically 1e-8.
+ * `dst == src` normalizes in place; partially overlapping buffers are rejected.
+ * `out_mean` and `out_std` may be NULL; when not NULL they receive the mean and the
+ * population standard deviation `sqrt(var)` (without eps) as float, only on success.
+ * Errors: `SCIPIX_ERR_NULL_POINTER` (src, dst); `SCIPIX_ERR_INVALID_ARGUMENT` (n == 0,
+ * misaligned or partially overlapping buffers, eps negative or not finite, a non-finite
+ * input value, or `var + eps` too small to divide by, e.g. a constant buffer with eps 0);
+ * `SCIPIX_ERR_SIZE_OVERFLOW`. Nothing is written on failure. Thread-safe; large buffers
+ * use scipix's pool.
+ */
+ScipixStatus scipix_normalize_f32(const float *src, float *dst, size_t n, float eps, float *out_mean, float *out_std);
+
+/**
+ * Computes the mean and population variance of `n` floats in double, with the same
+ * reduction as `scipix_normalize_f32` (identical bits on every kernel family and thread
+ * count). Both outputs are required and written only on success.
+ * Errors: `SCIPIX_ERR_NULL_POINTER` (src, out_mean, out_var); `SCIPIX_ERR_INVALID_ARGUMENT`
+ * (n == 0, misaligned src); `SCIPIX_ERR_SIZE_OVERFLOW`. Non-finite inputs give non-finite
+ * statistics (no error). Thread-safe.
+ */
+ScipixStatus scipix_tensor_stats_f32(const float *src, size_t n, double *out_mean, double *out_var);
+
+/**
+ * Normalizes `n` floats per channel with given statistics:
+ * `dst[i] = (src[i] - mean[c]) / std[c]` in float (subtract, then divide), where
+ * `c = i / (n / channels)` for `SCIPIX_LAYOUT_NCHW` (the buffer is `channels` planes;
+ * call once per image for batches) and `c = i % channels` for `SCIPIX_LAYOUT_NHWC`.
+ * `mean` and `std` hold `channels` floats each. `dst == src` works in place; partially
+ * overlapping buffers are rejected. Identical bits on every kernel family.
+ * Errors: `SCIPIX_ERR_NULL_POINTER` (src, dst, mean, std); `SCIPIX_ERR_INVALID_ARGUMENT`
+ * (n == 0, channels == 0, n not a multiple of channels, std zero or not finite, mean not
+ * finite, misaligned or partially overlapping buffers); `SCIPIX_ERR_UNSUPPORTED_FORMAT`
+ * (unknown layout); `SCIPIX_ERR_SIZE_OVERFLOW`. Nothing is written on failure.
+ * Thread-safe.
+ */
+ScipixStatus scipix_normalize_channels_f32(const float *src, float *dst, size_t n, size_t channels, ScipixTensorLayout layout, const float *mean, const float *std);
+
+/**
  * Returns the library version as a static string "MAJOR.MINOR.PATCH" (compare with
  * `SCIPIX_VERSION_STRING`). Never NULL; never free it. Thread-safe.
  */

@@ -217,3 +217,173 @@ pub extern "C" fn scipix_images_to_tensor(
         tensor::images_to_tensor(&imgs, &p, out)
     })
 }
+
+/// The source and destination float buffers of a normalization: the same buffer (in place)
+/// or two disjoint ones.
+enum Io<'a> {
+    Copy(&'a [f32], &'a mut [f32]),
+    InPlace(&'a mut [f32]),
+}
+
+/// Validates `(src, dst, n)`: non-NULL, 4-byte aligned, identical or disjoint, no overflow.
+fn float_io<'a>(src: *const f32, dst: *mut f32, n: usize) -> Result<Io<'a>> {
+    if n == 0 {
+        return Err(Error::invalid("n is 0: the buffer is empty"));
+    }
+    if src.is_null() {
+        return Err(Error::new(ErrorKind::NullPointer, "argument `src` is NULL"));
+    }
+    if dst.is_null() {
+        return Err(Error::new(ErrorKind::NullPointer, "argument `dst` is NULL"));
+    }
+    let align = std::mem::align_of::<f32>();
+    if src as usize % align != 0 || dst as usize % align != 0 {
+        return Err(Error::invalid("`src` and `dst` must be 4-byte aligned"));
+    }
+    let bytes = n
+        .checked_mul(4)
+        .ok_or_else(|| Error::overflow(format!("{n} floats overflow the address space")))?;
+    let (s0, d0) = (src as usize, dst as usize);
+    let (s1, d1) = (
+        s0.checked_add(bytes)
+            .ok_or_else(|| Error::overflow("src range overflows"))?,
+        d0.checked_add(bytes)
+            .ok_or_else(|| Error::overflow("dst range overflows"))?,
+    );
+    if s0 == d0 {
+        // SAFETY: the caller promises n readable and writable floats at dst (== src).
+        return Ok(Io::InPlace(unsafe {
+            std::slice::from_raw_parts_mut(dst, n)
+        }));
+    }
+    if s0 < d1 && d0 < s1 {
+        return Err(Error::invalid(
+            "`src` and `dst` partially overlap; pass the same pointer for in place",
+        ));
+    }
+    // SAFETY: the caller promises n readable floats at src and n writable at dst; they are
+    // disjoint (checked above).
+    Ok(Io::Copy(
+        unsafe { std::slice::from_raw_parts(src, n) },
+        unsafe { std::slice::from_raw_parts_mut(dst, n) },
+    ))
+}
+
+/// Normalizes `n` floats to zero mean and unit variance: `dst[i] = (src[i] - m) * inv`
+/// in float (subtract, then multiply), with `m = (float)mean` and
+/// `inv = (float)(1.0 / sqrt(var + (double)eps))` computed once in double. The mean and
+/// population variance are computed in double with a fixed lane-blocked reduction
+/// (blocks of 4096, 16 partial sums, per-block two passes, blocks merged in order with
+/// Chan's formula), so every kernel family and every thread count gives the same bits,
+/// and long buffers with a large offset stay accurate. `eps` is typically 1e-8.
+/// `dst == src` normalizes in place; partially overlapping buffers are rejected.
+/// `out_mean` and `out_std` may be NULL; when not NULL they receive the mean and the
+/// population standard deviation `sqrt(var)` (without eps) as float, only on success.
+/// Errors: `SCIPIX_ERR_NULL_POINTER` (src, dst); `SCIPIX_ERR_INVALID_ARGUMENT` (n == 0,
+/// misaligned or partially overlapping buffers, eps negative or not finite, a non-finite
+/// input value, or `var + eps` too small to divide by, e.g. a constant buffer with eps 0);
+/// `SCIPIX_ERR_SIZE_OVERFLOW`. Nothing is written on failure. Thread-safe; large buffers
+/// use scipix's pool.
+#[no_mangle]
+pub extern "C" fn scipix_normalize_f32(
+    src: *const f32,
+    dst: *mut f32,
+    n: usize,
+    eps: f32,
+    out_mean: *mut f32,
+    out_std: *mut f32,
+) -> ScipixStatus {
+    guard(|| {
+        let io = float_io(src, dst, n)?;
+        let s = match io {
+            Io::Copy(s, d) => tensor::normalize(s, d, eps)?,
+            Io::InPlace(b) => tensor::normalize_inplace(b, eps)?,
+        };
+        if !out_mean.is_null() {
+            *try_out!(out_mean) = s.mean as f32;
+        }
+        if !out_std.is_null() {
+            *try_out!(out_std) = s.var.sqrt() as f32;
+        }
+        Ok(())
+    })
+}
+
+/// Computes the mean and population variance of `n` floats in double, with the same
+/// reduction as `scipix_normalize_f32` (identical bits on every kernel family and thread
+/// count). Both outputs are required and written only on success.
+/// Errors: `SCIPIX_ERR_NULL_POINTER` (src, out_mean, out_var); `SCIPIX_ERR_INVALID_ARGUMENT`
+/// (n == 0, misaligned src); `SCIPIX_ERR_SIZE_OVERFLOW`. Non-finite inputs give non-finite
+/// statistics (no error). Thread-safe.
+#[no_mangle]
+pub extern "C" fn scipix_tensor_stats_f32(
+    src: *const f32,
+    n: usize,
+    out_mean: *mut f64,
+    out_var: *mut f64,
+) -> ScipixStatus {
+    guard(|| {
+        if n == 0 {
+            return Err(Error::invalid("n is 0: the buffer is empty"));
+        }
+        if src as usize % std::mem::align_of::<f32>() != 0 {
+            return Err(Error::invalid("`src` must be 4-byte aligned"));
+        }
+        if n.checked_mul(4).is_none() {
+            return Err(Error::overflow(format!(
+                "{n} floats overflow the address space"
+            )));
+        }
+        let x: &[f32] = try_slice!(src, n);
+        let out_mean = try_out!(out_mean);
+        let out_var = try_out!(out_var);
+        let s = tensor::stats(x)?;
+        *out_mean = s.mean;
+        *out_var = s.var;
+        Ok(())
+    })
+}
+
+/// Normalizes `n` floats per channel with given statistics:
+/// `dst[i] = (src[i] - mean[c]) / std[c]` in float (subtract, then divide), where
+/// `c = i / (n / channels)` for `SCIPIX_LAYOUT_NCHW` (the buffer is `channels` planes;
+/// call once per image for batches) and `c = i % channels` for `SCIPIX_LAYOUT_NHWC`.
+/// `mean` and `std` hold `channels` floats each. `dst == src` works in place; partially
+/// overlapping buffers are rejected. Identical bits on every kernel family.
+/// Errors: `SCIPIX_ERR_NULL_POINTER` (src, dst, mean, std); `SCIPIX_ERR_INVALID_ARGUMENT`
+/// (n == 0, channels == 0, n not a multiple of channels, std zero or not finite, mean not
+/// finite, misaligned or partially overlapping buffers); `SCIPIX_ERR_UNSUPPORTED_FORMAT`
+/// (unknown layout); `SCIPIX_ERR_SIZE_OVERFLOW`. Nothing is written on failure.
+/// Thread-safe.
+#[no_mangle]
+pub extern "C" fn scipix_normalize_channels_f32(
+    src: *const f32,
+    dst: *mut f32,
+    n: usize,
+    channels: usize,
+    layout: ScipixTensorLayout,
+    mean: *const f32,
+    std: *const f32,
+) -> ScipixStatus {
+    guard(|| {
+        let layout = match layout {
+            SCIPIX_LAYOUT_NCHW => Layout::Nchw,
+            SCIPIX_LAYOUT_NHWC => Layout::Nhwc,
+            other => {
+                return Err(Error::new(
+                    ErrorKind::UnsupportedFormat,
+                    format!("unknown tensor layout {other}"),
+                ))
+            }
+        };
+        if channels == 0 {
+            return Err(Error::invalid("channels is 0"));
+        }
+        let mean: &[f32] = try_slice!(mean, channels);
+        let std: &[f32] = try_slice!(std, channels);
+        match float_io(src, dst, n)? {
+            Io::Copy(s, d) => tensor::normalize_channels(s, d, layout, mean, std),
+            Io::InPlace(b) => tensor::normalize_channels_inplace(b, layout, mean, std),
+        }
+    })
+}
