@@ -12,6 +12,7 @@ pub mod handle;
 pub mod image_desc;
 pub mod image_ops;
 pub mod status;
+pub mod tensor;
 pub mod version;
 
 pub use status::ScipixStatus;
