@@ -11,6 +11,7 @@ pub mod cpu;
 pub mod error;
 pub mod image;
 pub mod parallel;
+pub mod quant;
 pub mod version;
 
 pub use error::{Error, ErrorKind, Result};
