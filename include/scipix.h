@@ -113,6 +113,12 @@ typedef enum {
 } ScipixStatus;
 
 /**
+ * Opaque streaming calibrator. Created by `scipix_calibrator_new`, released with
+ * `scipix_calibrator_free`. Not thread-safe: do not use one handle from two threads at once.
+ */
+typedef struct ScipixCalibrator ScipixCalibrator;
+
+/**
  * Opaque quantized tensor: bytes, shape, dtype, granularity, scales and zero points.
  * Created by `scipix_qtensor_quantize`, released with `scipix_qtensor_free`. Immutable
  * after creation, so one handle may be read from several threads at once.
@@ -148,6 +154,11 @@ typedef uint32_t ScipixQMode;
  * How a quantized tensor shares scales and zero points (one of `SCIPIX_QGRAN_*`).
  */
 typedef uint32_t ScipixQGranularity;
+
+/**
+ * Calibration method (one of `SCIPIX_CALIB_*`).
+ */
+typedef uint32_t ScipixCalibMethod;
 
 /**
  * Pixel format of an 8-bit image (one of `SCIPIX_FORMAT_*`).
@@ -306,6 +317,24 @@ typedef uint32_t ScipixPixelFormat;
  * One scale and zero point per block of `block_size` elements along the last axis.
  */
 #define SCIPIX_QGRAN_BLOCKED 2
+
+/**
+ * Running min and max (ONNX Runtime's MinMax calibrator without moving average).
+ */
+#define SCIPIX_CALIB_MINMAX 0
+
+/**
+ * Histogram percentile, replicating ONNX Runtime's percentile calibrator (2048 bins;
+ * symmetric mode histograms |x| and clips both tails at `percentile`, asymmetric mode
+ * cuts (100 - percentile)/2 percent from each tail); thresholds clamped to min/max.
+ */
+#define SCIPIX_CALIB_PERCENTILE 1
+
+/**
+ * Search over symmetric windows of the signed 2048-bin histogram for the clipping range
+ * whose quantize/dequantize round trip of the bin centres has the least squared error.
+ */
+#define SCIPIX_CALIB_MSE 2
 
 /**
  * One byte per pixel: luma.
@@ -641,6 +670,75 @@ double scipix_qtensor_compression_ratio(const ScipixQTensor *tensor);
  * written on failure. Thread-safe (the tensor is only read).
  */
 ScipixStatus scipix_qtensor_dequantize(const ScipixQTensor *tensor, float *out, size_t out_len);
+
+/**
+ * Creates a calibrator. `percentile` is used by `SCIPIX_CALIB_PERCENTILE` only and must be
+ * in (0, 100]; pass 0 for ONNX Runtime's default 99.999. With `per_channel` the
+ * calibrator yields one range per index along `axis` of the observed batches (the count
+ * is fixed by the first batch); otherwise one range for the whole tensor and `axis` is
+ * ignored. `dtype`, `mode` and `reduce_range` select the parameters `_compute` returns
+ * (see `scipix_quantize_params_from_range`); `mode` also selects the symmetric or
+ * asymmetric histogram as ONNX Runtime does.
+ * On success `*out` receives a handle the caller owns.
+ * Errors: NULL `out`; unknown method or mode, percentile out of range
+ * (`SCIPIX_ERR_INVALID_ARGUMENT`); unknown dtype. `*out` is not written on failure.
+ * Thread-safe.
+ */
+ScipixStatus scipix_calibrator_new(ScipixCalibMethod method, double percentile, ScipixQDtype dtype, ScipixQMode mode, bool reduce_range, bool per_channel, size_t axis, ScipixCalibrator **out);
+
+/**
+ * Releases a calibrator; NULL is ignored.
+ */
+void scipix_calibrator_free(ScipixCalibrator *calibrator);
+
+/**
+ * Folds one batch into the calibrator's statistics without keeping the data: `x` is a
+ * row-major f32 tensor of shape `shape[0..rank]`. Per-channel calibrators need
+ * `axis < rank` and the same `shape[axis]` in every batch. NaN values are skipped.
+ * Errors: NULL pointers; axis out of range or channel count changed
+ * (`SCIPIX_ERR_INVALID_ARGUMENT`); shape overflow (`SCIPIX_ERR_SIZE_OVERFLOW`). The
+ * statistics are unchanged on failure. Not thread-safe for one handle.
+ */
+ScipixStatus scipix_calibrator_observe(ScipixCalibrator *calibrator, const float *x, const size_t *shape, size_t rank);
+
+/**
+ * Returns the number of ranges the calibrator yields: 1 per tensor, or the channel count
+ * seen by the first batch for per-channel calibrators (0 before any batch or for NULL).
+ */
+size_t scipix_calibrator_channels(const ScipixCalibrator *calibrator);
+
+/**
+ * Writes the calibrated clipping range per channel to `rmin[i]`, `rmax[i]`; `len` must
+ * equal `scipix_calibrator_channels`. A channel with no finite data gives [0, 0].
+ * Errors: NULL pointers; wrong `len`, MinMax over infinite data
+ * (`SCIPIX_ERR_INVALID_ARGUMENT`); nothing observed yet (`SCIPIX_ERR_INVALID_STATE`).
+ * Nothing is written on failure.
+ */
+ScipixStatus scipix_calibrator_range(const ScipixCalibrator *calibrator, float *rmin, float *rmax, size_t len);
+
+/**
+ * Writes quantization parameters per channel (from `scipix_calibrator_range` and the
+ * rules of `scipix_quantize_params_from_range` with the calibrator's dtype, mode and
+ * reduce-range) to `scales[i]`, `zero_points[i]`; `len` must equal
+ * `scipix_calibrator_channels`. The calibrator can keep observing afterwards.
+ * Errors: as `scipix_calibrator_range`. Nothing is written on failure.
+ */
+ScipixStatus scipix_calibrator_compute(const ScipixCalibrator *calibrator, float *scales, int32_t *zero_points, size_t len);
+
+/**
+ * Writes the mean squared error `sum((x - y)^2) / n` (double precision sums) of the `n`
+ * values at `x` and `y` to `*out`: 0 for `n == 0`, NaN if an input is NaN or infinite.
+ * Errors: NULL pointers (`x`/`y` may be NULL when `n == 0`). Thread-safe.
+ */
+ScipixStatus scipix_quantization_mse(const float *x, const float *y, size_t n, double *out);
+
+/**
+ * Writes the signal-to-quantization-noise ratio `10 * log10(sum(x^2) / sum((x - y)^2))`
+ * in dB to `*out`: +inf when the noise is zero (exact reconstruction, also for all-zero or
+ * empty input), -inf when the signal is zero but the noise is not.
+ * Errors: NULL pointers (`x`/`y` may be NULL when `n == 0`). Thread-safe.
+ */
+ScipixStatus scipix_sqnr_db(const float *x, const float *y, size_t n, double *out);
 
 /**
  * Returns a static, NUL-terminated English description of `status` ("unknown status code"

@@ -3,7 +3,8 @@
 
 use super::guard::{guard, guard_or};
 use super::handle::{
-    free_box, to_boxed_ptr, try_handle, try_out, try_slice, try_slice_mut, Castable, OwnershipBox,
+    free_box, to_boxed_ptr, try_handle, try_handle_mut, try_out, try_slice, try_slice_mut,
+    Castable, OwnershipBox,
 };
 use super::status::ScipixStatus;
 use crate::error::{checked_product, Error, ErrorKind, Result};
@@ -627,5 +628,212 @@ pub extern "C" fn scipix_qtensor_dequantize(
         too_small(out_len, t.nbytes())?;
         let o = try_slice_mut!(out, t.nbytes());
         t.dequantize_into(o)
+    })
+}
+
+/// Calibration method (one of `SCIPIX_CALIB_*`).
+pub type ScipixCalibMethod = u32;
+/// Running min and max (ONNX Runtime's MinMax calibrator without moving average).
+pub const SCIPIX_CALIB_MINMAX: ScipixCalibMethod = 0;
+/// Histogram percentile, replicating ONNX Runtime's percentile calibrator (2048 bins;
+/// symmetric mode histograms |x| and clips both tails at `percentile`, asymmetric mode
+/// cuts (100 - percentile)/2 percent from each tail); thresholds clamped to min/max.
+pub const SCIPIX_CALIB_PERCENTILE: ScipixCalibMethod = 1;
+/// Search over symmetric windows of the signed 2048-bin histogram for the clipping range
+/// whose quantize/dequantize round trip of the bin centres has the least squared error.
+pub const SCIPIX_CALIB_MSE: ScipixCalibMethod = 2;
+
+/// Opaque streaming calibrator. Created by `scipix_calibrator_new`, released with
+/// `scipix_calibrator_free`. Not thread-safe: do not use one handle from two threads at once.
+pub struct ScipixCalibrator {
+    _private: [u8; 0],
+}
+
+impl Castable for ScipixCalibrator {
+    type Rust = quant::Calibrator;
+    type Ownership = OwnershipBox;
+}
+
+/// Creates a calibrator. `percentile` is used by `SCIPIX_CALIB_PERCENTILE` only and must be
+/// in (0, 100]; pass 0 for ONNX Runtime's default 99.999. With `per_channel` the
+/// calibrator yields one range per index along `axis` of the observed batches (the count
+/// is fixed by the first batch); otherwise one range for the whole tensor and `axis` is
+/// ignored. `dtype`, `mode` and `reduce_range` select the parameters `_compute` returns
+/// (see `scipix_quantize_params_from_range`); `mode` also selects the symmetric or
+/// asymmetric histogram as ONNX Runtime does.
+/// On success `*out` receives a handle the caller owns.
+/// Errors: NULL `out`; unknown method or mode, percentile out of range
+/// (`SCIPIX_ERR_INVALID_ARGUMENT`); unknown dtype. `*out` is not written on failure.
+/// Thread-safe.
+#[no_mangle]
+pub extern "C" fn scipix_calibrator_new(
+    method: ScipixCalibMethod,
+    percentile: f64,
+    dtype: ScipixQDtype,
+    mode: ScipixQMode,
+    reduce_range: bool,
+    per_channel: bool,
+    axis: usize,
+    out: *mut *mut ScipixCalibrator,
+) -> ScipixStatus {
+    guard(|| {
+        let method = match method {
+            SCIPIX_CALIB_MINMAX => quant::CalibMethod::MinMax,
+            SCIPIX_CALIB_PERCENTILE => quant::CalibMethod::Percentile,
+            SCIPIX_CALIB_MSE => quant::CalibMethod::Mse,
+            v => return Err(Error::invalid(format!("unknown calibration method {v}"))),
+        };
+        let mut cfg = quant::CalibConfig::new(method, qdtype(dtype)?, qmode(mode)?);
+        if percentile != 0.0 {
+            cfg.percentile = percentile;
+        }
+        cfg.reduce_range = reduce_range;
+        cfg.axis = per_channel.then_some(axis);
+        let o = try_out!(out);
+        let c = quant::Calibrator::new(cfg)?;
+        *o = to_boxed_ptr::<ScipixCalibrator>(c);
+        Ok(())
+    })
+}
+
+/// Releases a calibrator; NULL is ignored.
+#[no_mangle]
+pub extern "C" fn scipix_calibrator_free(calibrator: *mut ScipixCalibrator) {
+    guard_or((), || {
+        // SAFETY: NULL or a live handle from scipix_calibrator_new (documented contract).
+        unsafe { free_box(calibrator) }
+    })
+}
+
+/// Folds one batch into the calibrator's statistics without keeping the data: `x` is a
+/// row-major f32 tensor of shape `shape[0..rank]`. Per-channel calibrators need
+/// `axis < rank` and the same `shape[axis]` in every batch. NaN values are skipped.
+/// Errors: NULL pointers; axis out of range or channel count changed
+/// (`SCIPIX_ERR_INVALID_ARGUMENT`); shape overflow (`SCIPIX_ERR_SIZE_OVERFLOW`). The
+/// statistics are unchanged on failure. Not thread-safe for one handle.
+#[no_mangle]
+pub extern "C" fn scipix_calibrator_observe(
+    calibrator: *mut ScipixCalibrator,
+    x: *const f32,
+    shape: *const usize,
+    rank: usize,
+) -> ScipixStatus {
+    guard(|| {
+        let c = try_handle_mut!(calibrator);
+        let shape = try_slice!(shape, rank);
+        let total = shape_total(shape)?;
+        let x = try_slice!(x, total);
+        c.observe(x, shape)
+    })
+}
+
+/// Returns the number of ranges the calibrator yields: 1 per tensor, or the channel count
+/// seen by the first batch for per-channel calibrators (0 before any batch or for NULL).
+#[no_mangle]
+pub extern "C" fn scipix_calibrator_channels(calibrator: *const ScipixCalibrator) -> usize {
+    guard_or(0, || {
+        // SAFETY: NULL or a live handle (documented contract).
+        unsafe { calibrator.cast::<quant::Calibrator>().as_ref() }.map_or(0, |c| c.channels())
+    })
+}
+
+/// Writes the calibrated clipping range per channel to `rmin[i]`, `rmax[i]`; `len` must
+/// equal `scipix_calibrator_channels`. A channel with no finite data gives [0, 0].
+/// Errors: NULL pointers; wrong `len`, MinMax over infinite data
+/// (`SCIPIX_ERR_INVALID_ARGUMENT`); nothing observed yet (`SCIPIX_ERR_INVALID_STATE`).
+/// Nothing is written on failure.
+#[no_mangle]
+pub extern "C" fn scipix_calibrator_range(
+    calibrator: *const ScipixCalibrator,
+    rmin: *mut f32,
+    rmax: *mut f32,
+    len: usize,
+) -> ScipixStatus {
+    guard(|| {
+        let c = try_handle!(calibrator);
+        let r = c.ranges()?;
+        if len != r.len() {
+            return Err(Error::invalid(format!(
+                "len is {len}, the calibrator has {} channel(s)",
+                r.len()
+            )));
+        }
+        let lo = try_slice_mut!(rmin, len);
+        let hi = try_slice_mut!(rmax, len);
+        for (i, (a, b)) in r.into_iter().enumerate() {
+            lo[i] = a;
+            hi[i] = b;
+        }
+        Ok(())
+    })
+}
+
+/// Writes quantization parameters per channel (from `scipix_calibrator_range` and the
+/// rules of `scipix_quantize_params_from_range` with the calibrator's dtype, mode and
+/// reduce-range) to `scales[i]`, `zero_points[i]`; `len` must equal
+/// `scipix_calibrator_channels`. The calibrator can keep observing afterwards.
+/// Errors: as `scipix_calibrator_range`. Nothing is written on failure.
+#[no_mangle]
+pub extern "C" fn scipix_calibrator_compute(
+    calibrator: *const ScipixCalibrator,
+    scales: *mut f32,
+    zero_points: *mut i32,
+    len: usize,
+) -> ScipixStatus {
+    guard(|| {
+        let c = try_handle!(calibrator);
+        let p = c.compute()?;
+        if len != p.len() {
+            return Err(Error::invalid(format!(
+                "len is {len}, the calibrator has {} channel(s)",
+                p.len()
+            )));
+        }
+        let s = try_slice_mut!(scales, len);
+        let z = try_slice_mut!(zero_points, len);
+        for (i, q) in p.into_iter().enumerate() {
+            s[i] = q.scale;
+            z[i] = q.zero_point;
+        }
+        Ok(())
+    })
+}
+
+/// Writes the mean squared error `sum((x - y)^2) / n` (double precision sums) of the `n`
+/// values at `x` and `y` to `*out`: 0 for `n == 0`, NaN if an input is NaN or infinite.
+/// Errors: NULL pointers (`x`/`y` may be NULL when `n == 0`). Thread-safe.
+#[no_mangle]
+pub extern "C" fn scipix_quantization_mse(
+    x: *const f32,
+    y: *const f32,
+    n: usize,
+    out: *mut f64,
+) -> ScipixStatus {
+    guard(|| {
+        let n = check_elems::<f32>(n, "n")?;
+        let (a, b) = (try_slice!(x, n), try_slice!(y, n));
+        let o = try_out!(out);
+        *o = quant::quantization_mse(a, b)?;
+        Ok(())
+    })
+}
+
+/// Writes the signal-to-quantization-noise ratio `10 * log10(sum(x^2) / sum((x - y)^2))`
+/// in dB to `*out`: +inf when the noise is zero (exact reconstruction, also for all-zero or
+/// empty input), -inf when the signal is zero but the noise is not.
+/// Errors: NULL pointers (`x`/`y` may be NULL when `n == 0`). Thread-safe.
+#[no_mangle]
+pub extern "C" fn scipix_sqnr_db(
+    x: *const f32,
+    y: *const f32,
+    n: usize,
+    out: *mut f64,
+) -> ScipixStatus {
+    guard(|| {
+        let n = check_elems::<f32>(n, "n")?;
+        let (a, b) = (try_slice!(x, n), try_slice!(y, n));
+        let o = try_out!(out);
+        *o = quant::sqnr_db(a, b)?;
+        Ok(())
     })
 }

@@ -460,3 +460,259 @@ fn quantized_tensor_round_trips_and_reports() {
         }
     }
 }
+
+#[test]
+fn metrics_known_values_and_zero_cases() {
+    assert_eq!(quantization_mse(&[1.0, 2.0], &[1.5, 2.0]).unwrap(), 0.125);
+    assert_eq!(quantization_mse(&[], &[]).unwrap(), 0.0);
+    assert_eq!(sqnr_db(&[3.0, 4.0], &[3.0, 4.0]).unwrap(), f64::INFINITY);
+    assert_eq!(sqnr_db(&[0.0, 0.0], &[0.0, 0.0]).unwrap(), f64::INFINITY);
+    assert_eq!(sqnr_db(&[], &[]).unwrap(), f64::INFINITY);
+    assert_eq!(sqnr_db(&[0.0], &[0.5]).unwrap(), f64::NEG_INFINITY);
+    // Signal 25, noise 0.25 -> 20 dB.
+    assert!((sqnr_db(&[3.0, 4.0], &[3.5, 4.0]).unwrap() - 20.0).abs() < 1e-12);
+    assert!(sqnr_db(&[1.0], &[1.0, 2.0]).is_err());
+    assert!(quantization_mse(&[f32::NAN], &[0.0]).unwrap().is_nan());
+}
+
+/// Full-range uniform data: the noise is uniform over one step Δ (power Δ²/12) and the
+/// signal over [-A, A] (power A²/3), so SQNR = 20·log10(2A/Δ) = 20·log10(levels - 1):
+/// 48.13 dB for 255 steps, i.e. 6.02·b dB; the 6.02·b + 1.76 rule is for a full-scale sine.
+#[test]
+fn sqnr_of_full_range_uniform_data_matches_theory() {
+    let n = 1 << 20;
+    let a = 3.0f32;
+    // Evenly spaced samples cover every step uniformly.
+    let x: Vec<f32> = (0..n)
+        .map(|i| -a + (i as f32 + 0.5) * (2.0 * a / n as f32))
+        .collect();
+    for (dtype, mode, steps) in [
+        (QDtype::U8, QMode::Asymmetric, 255.0f64),
+        (QDtype::I8, QMode::Asymmetric, 255.0),
+        (QDtype::I8, QMode::Symmetric, 254.0),
+    ] {
+        let t = QuantizedTensor::quantize(&x, &[n], dtype, mode, false, Granularity::PerTensor)
+            .unwrap();
+        let y = t.dequantize().unwrap();
+        let got = sqnr_db(&x, &y).unwrap();
+        let want = 20.0 * steps.log10();
+        assert!(
+            (got - want).abs() < 0.05,
+            "{dtype:?} {mode:?}: {got} vs {want}"
+        );
+        let rule = 6.02 * 8.0 + 1.76;
+        assert!((got - (rule - 1.76)).abs() < 0.1, "{got} vs 6.02*8");
+        let step = t.scales()[0] as f64;
+        let mse = quantization_mse(&x, &y).unwrap();
+        assert!((mse / (step * step / 12.0) - 1.0).abs() < 0.01, "mse {mse}");
+    }
+}
+
+fn cal(method: CalibMethod, mode: QMode, axis: Option<usize>) -> Calibrator {
+    let mut c = CalibConfig::new(method, QDtype::I8, mode);
+    c.axis = axis;
+    Calibrator::new(c).unwrap()
+}
+
+#[test]
+fn minmax_calibrator_streams_per_tensor_and_per_channel() {
+    let mut r = Rng::new(31);
+    let shape = [3usize, 4, 5];
+    let batches: Vec<Vec<f32>> = (0..4)
+        .map(|b| {
+            (0..60)
+                .map(|_| r.uniform(-1.0, 1.0) * (b + 1) as f32)
+                .collect()
+        })
+        .collect();
+    for axis in [None, Some(0), Some(1), Some(2)] {
+        for mode in [QMode::Asymmetric, QMode::Symmetric] {
+            let mut c = cal(CalibMethod::MinMax, mode, axis);
+            for b in &batches {
+                c.observe(b, &shape).unwrap();
+            }
+            let ch = axis.map_or(1, |a| shape[a]);
+            assert_eq!(c.channels(), ch);
+            // Reference: index arithmetic over every batch.
+            let mut want = vec![(f32::INFINITY, f32::NEG_INFINITY); ch];
+            for b in &batches {
+                for (i, &v) in b.iter().enumerate() {
+                    let k = match axis {
+                        None => 0,
+                        Some(a) => (i / shape[a + 1..].iter().product::<usize>()) % shape[a],
+                    };
+                    want[k] = (want[k].0.min(v), want[k].1.max(v));
+                }
+            }
+            assert_eq!(c.ranges().unwrap(), want);
+            let p = c.compute().unwrap();
+            for (k, q) in p.iter().enumerate() {
+                let e = params_from_range(want[k].0, want[k].1, QDtype::I8, mode, false).unwrap();
+                assert_eq!(*q, e);
+            }
+        }
+    }
+    let mut c = cal(CalibMethod::MinMax, QMode::Symmetric, Some(1));
+    assert_eq!(
+        c.ranges().unwrap_err().kind(),
+        crate::ErrorKind::InvalidState
+    );
+    c.observe(&[1.0; 6], &[2, 3]).unwrap();
+    assert!(c.observe(&[1.0; 8], &[2, 4]).is_err());
+    assert!(c.observe(&[1.0; 6], &[6]).is_err());
+    assert_eq!(c.batches(), 1);
+    let mut c = cal(CalibMethod::MinMax, QMode::Symmetric, None);
+    c.observe(&[1.0, f32::INFINITY], &[2]).unwrap();
+    assert!(c.compute().is_err());
+}
+
+/// Reference percentile: bins decided by direct comparison with the edges, cumulative
+/// shares summed in order, the first edge whose share reaches p.
+fn ref_percentile_abs(x: &[f32], p: f64) -> f32 {
+    let a: Vec<f32> = x.iter().map(|v| v.abs()).collect();
+    let lo = a.iter().cloned().fold(f32::INFINITY, f32::min);
+    let hi = a.iter().cloned().fold(f32::NEG_INFINITY, f32::max);
+    let step = (hi - lo) / 2048.0;
+    let mut edges: Vec<f32> = (0..=2048).map(|i| i as f32 * step + lo).collect();
+    edges[2048] = hi;
+    let mut counts = vec![0u64; 2048];
+    for &v in &a {
+        let mut b = 0;
+        while b < 2047 && v >= edges[b + 1] {
+            b += 1;
+        }
+        counts[b] += 1;
+    }
+    let total = a.len() as f64;
+    let mut acc = 0.0;
+    for (i, &c) in counts.iter().enumerate() {
+        acc += c as f64 / total;
+        if acc >= p / 100.0 {
+            return edges[i];
+        }
+    }
+    edges[2048]
+}
+
+#[test]
+fn percentile_calibrator_matches_reference_and_clips_outliers() {
+    let mut r = Rng::new(17);
+    let mut x: Vec<f32> = (0..20000).map(|_| r.uniform(-1.0, 1.0)).collect();
+    x[123] = 50.0;
+    x[4567] = -40.0;
+    for p in [99.0, 99.9, 99.99] {
+        let mut c = cal(CalibMethod::Percentile, QMode::Symmetric, None);
+        c.config();
+        let mut cfg = *c.config();
+        cfg.percentile = p;
+        c = Calibrator::new(cfg).unwrap();
+        c.observe(&x, &[20000]).unwrap();
+        let (lo, hi) = c.ranges().unwrap()[0];
+        let t = ref_percentile_abs(&x, p);
+        assert_eq!((lo, hi), (-t, t), "p={p}");
+        assert!(hi < 1.1, "outliers clipped: {hi}");
+        // Within one bin of the exact quantile of |x|.
+        let mut a: Vec<f32> = x.iter().map(|v| v.abs()).collect();
+        a.sort_by(|u, v| u.partial_cmp(v).unwrap());
+        let q = a[((p / 100.0) * a.len() as f64) as usize - 1];
+        assert!((hi - q).abs() <= 50.0 / 2048.0 * 1.01, "p={p}: {hi} vs {q}");
+    }
+    // Asymmetric: one-sided data keeps its sign; thresholds clamp to the observed range.
+    let pos: Vec<f32> = (0..5000).map(|i| (i % 100) as f32 * 0.01).collect();
+    let mut c = cal(CalibMethod::Percentile, QMode::Asymmetric, None);
+    c.observe(&pos, &[5000]).unwrap();
+    let (lo, hi) = c.ranges().unwrap()[0];
+    assert_eq!(lo, 0.0);
+    assert!(hi > 0.97 && hi <= 0.99, "{hi}");
+    // Bad percentiles are refused.
+    let mut cfg = CalibConfig::new(CalibMethod::Percentile, QDtype::U8, QMode::Asymmetric);
+    cfg.percentile = 100.5;
+    assert!(Calibrator::new(cfg).is_err());
+}
+
+#[test]
+fn histogram_merges_as_batches_widen_the_range() {
+    let mut r = Rng::new(3);
+    let b1: Vec<f32> = (0..4000).map(|_| r.uniform(-1.0, 1.0)).collect();
+    let b2: Vec<f32> = (0..4000).map(|_| r.uniform(-3.0, 3.0)).collect();
+    for mode in [QMode::Asymmetric, QMode::Symmetric] {
+        let mut c = cal(CalibMethod::Percentile, mode, None);
+        c.observe(&b1, &[4000]).unwrap();
+        c.observe(&b2, &[4000]).unwrap();
+        let ch = &c.channels[0];
+        let (h, _) = ch.hist.as_ref().unwrap();
+        let kept: u64 = h.counts.iter().sum();
+        // Symmetric keeps |x| >= the first batch's min |x| only (as ONNX Runtime).
+        assert!(kept <= 8000 && kept > 7990, "{mode:?}: {kept}");
+        assert_eq!(h.edges.len(), h.counts.len() + 1);
+        assert!(h.edges.windows(2).all(|w| w[0] < w[1]));
+        assert!(h.edges[h.counts.len()] >= 2.99);
+    }
+}
+
+#[test]
+fn mse_calibrator_clips_when_it_pays() {
+    let mut r = Rng::new(41);
+    // 200000 values uniform in [-1, 1] and two outliers at +/-5. Keeping the outliers costs
+    // N·Δ²/12 ≈ 25.8 of rounding noise; clipping at c costs 0.826·c² + 2·(5 - c)², least
+    // (≈ 14.6) near c = 3.5.
+    let mut x: Vec<f32> = (0..200_000).map(|_| r.uniform(-1.0, 1.0)).collect();
+    x[1000] = 5.0;
+    x[2000] = -5.0;
+    let err = |m: CalibMethod| {
+        let mut c = cal(m, QMode::Symmetric, None);
+        c.observe(&x[..100_000], &[100_000]).unwrap();
+        c.observe(&x[100_000..], &[100_000]).unwrap();
+        let p = c.compute().unwrap()[0];
+        let mut q = vec![0u8; x.len()];
+        quantize_linear(&x, &mut q, p, QDtype::I8).unwrap();
+        let mut y = vec![0f32; x.len()];
+        dequantize_linear(&q, &mut y, p, QDtype::I8).unwrap();
+        (quantization_mse(&x, &y).unwrap(), c.ranges().unwrap()[0])
+    };
+    let (e_minmax, r_minmax) = err(CalibMethod::MinMax);
+    let (e_mse, r_mse) = err(CalibMethod::Mse);
+    assert_eq!(r_minmax, (-5.0, 5.0));
+    assert!(r_mse.1 > 2.5 && r_mse.1 < 4.5, "{r_mse:?}");
+    assert!(e_mse < e_minmax * 0.75, "{e_mse} vs {e_minmax}");
+    // Uniform data: clipping does not pay, the search keeps (nearly) the whole range.
+    let u: Vec<f32> = (0..20000).map(|_| r.uniform(-2.0, 2.0)).collect();
+    let mut c = cal(CalibMethod::Mse, QMode::Asymmetric, None);
+    c.observe(&u, &[20000]).unwrap();
+    let (lo, hi) = c.ranges().unwrap()[0];
+    assert!(lo < -1.95 && hi > 1.95, "[{lo}, {hi}]");
+}
+
+#[test]
+fn mse_search_equals_brute_force_on_the_histogram() {
+    let mut r = Rng::new(5);
+    let x: Vec<f32> = (0..3000)
+        .map(|_| r.uniform(-1.0, 1.0).powi(3) * 4.0)
+        .collect();
+    let mut c = cal(CalibMethod::Mse, QMode::Asymmetric, None);
+    c.observe(&x, &[3000]).unwrap();
+    let got = c.ranges().unwrap()[0];
+    let ch = &c.channels[0];
+    let (h, _) = ch.hist.as_ref().unwrap();
+    // Brute force: every window, error of the dequantized bin centres, the first minimum.
+    let n = h.counts.len();
+    let mut best = (f64::INFINITY, (0.0f32, 0.0f32));
+    for k in 1..=n / 2 {
+        let lo = h.edges[n / 2 - k].max(ch.min).min(ch.max);
+        let hi = h.edges[n / 2 + k].min(ch.max).max(ch.min);
+        let p = params_from_range(lo, hi, QDtype::I8, QMode::Asymmetric, false).unwrap();
+        let mut e = 0.0;
+        for b in 0..n {
+            let m = (h.edges[b] + h.edges[b + 1]) * 0.5;
+            let mut q = [0u8];
+            quantize_linear(&[m], &mut q, p, QDtype::I8).unwrap();
+            let mut d = [0f32];
+            dequantize_linear(&q, &mut d, p, QDtype::I8).unwrap();
+            e += h.counts[b] as f64 * ((m - d[0]) as f64).powi(2);
+        }
+        if e < best.0 {
+            best = (e, (lo, hi));
+        }
+    }
+    assert_eq!(got, best.1);
+}
