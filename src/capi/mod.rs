@@ -11,6 +11,7 @@ pub mod guard;
 pub mod handle;
 #[allow(dead_code)] // used by the image operations
 pub mod image_desc;
+pub mod model;
 pub mod status;
 pub mod version;
 
