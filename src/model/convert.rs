@@ -1,12 +1,19 @@
 //! Exact conversion of IEEE half precision (f16) and bfloat16 values to f32.
 //!
-//! Both conversions are exact (every f16 and bf16 value is representable as f32), so the
-//! result does not depend on the implementation; NaN stays NaN, infinities and signed
-//! zeros are preserved. The `*_bytes_*` variants read little-endian values from byte
+//! Both conversions are exact (every f16 and bf16 value is representable as f32):
+//! infinities and signed zeros are preserved and NaN stays NaN. bf16 -> f32 is the bit
+//! pattern shifted into the upper half, so even signalling-NaN payloads are kept; f16 NaNs
+//! come out as quiet NaNs with the payload in the top mantissa bits. The `*_bytes_*` variants read little-endian values from byte
 //! buffers of any alignment, as stored in safetensors files.
 
 use crate::error::{Error, Result};
-use half::{bf16, f16};
+use half::f16;
+
+/// bf16 is the upper half of an f32: shifting the bits is the exact conversion.
+#[inline]
+fn bf16_bits(b: u16) -> f32 {
+    f32::from_bits((b as u32) << 16)
+}
 
 fn check_lengths(src_len: usize, dst_len: usize, what: &str) -> Result<()> {
     if src_len != dst_len {
@@ -30,7 +37,7 @@ pub fn f16_to_f32(src: &[u16], dst: &mut [f32]) -> Result<()> {
 pub fn bf16_to_f32(src: &[u16], dst: &mut [f32]) -> Result<()> {
     check_lengths(src.len(), dst.len(), "bf16_to_f32")?;
     for (d, &s) in dst.iter_mut().zip(src) {
-        *d = bf16::from_bits(s).to_f32();
+        *d = bf16_bits(s);
     }
     Ok(())
 }
@@ -57,7 +64,7 @@ pub fn f16_bytes_to_f32(src: &[u8], dst: &mut [f32]) -> Result<()> {
 pub fn bf16_bytes_to_f32(src: &[u8], dst: &mut [f32]) -> Result<()> {
     check_bytes(src.len(), dst.len(), "bf16_bytes_to_f32")?;
     for (d, s) in dst.iter_mut().zip(src.chunks_exact(2)) {
-        *d = bf16::from_le_bytes([s[0], s[1]]).to_f32();
+        *d = bf16_bits(u16::from_le_bytes([s[0], s[1]]));
     }
     Ok(())
 }
@@ -85,7 +92,7 @@ mod tests {
 
     #[test]
     fn bf16_is_upper_half_of_f32() {
-        for bits in [0u16, 0x3f80, 0xbf80, 0x7f80, 0x0001, 0x8000, 0x4049] {
+        for bits in [0u16, 0x3f80, 0xbf80, 0x7f80, 0x0001, 0x8000, 0x4049, 0x7f81, 0xffbf] {
             let mut d = [0f32];
             bf16_to_f32(&[bits], &mut d).unwrap();
             assert_eq!(d[0].to_bits(), (bits as u32) << 16);
