@@ -92,7 +92,9 @@ mod tests {
 
     #[test]
     fn bf16_is_upper_half_of_f32() {
-        for bits in [0u16, 0x3f80, 0xbf80, 0x7f80, 0x0001, 0x8000, 0x4049, 0x7f81, 0xffbf] {
+        for bits in [
+            0u16, 0x3f80, 0xbf80, 0x7f80, 0x0001, 0x8000, 0x4049, 0x7f81, 0xffbf,
+        ] {
             let mut d = [0f32];
             bf16_to_f32(&[bits], &mut d).unwrap();
             assert_eq!(d[0].to_bits(), (bits as u32) << 16);
