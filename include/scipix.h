@@ -119,11 +119,29 @@ typedef enum {
 typedef struct ScipixCalibrator ScipixCalibrator;
 
 /**
+ * A read-only memory-mapped file (opaque, reference counted). Thread-safe: any number
+ * of threads may use one handle at once; free it exactly once.
+ */
+typedef struct ScipixModel ScipixModel;
+
+/**
  * Opaque quantized tensor: bytes, shape, dtype, granularity, scales and zero points.
  * Created by `scipix_qtensor_quantize`, released with `scipix_qtensor_free`. Immutable
  * after creation, so one handle may be read from several threads at once.
  */
 typedef struct ScipixQTensor ScipixQTensor;
+
+/**
+ * A validated safetensors file (opaque). Thread-safe for concurrent reads: every
+ * function taking a `const ScipixSafetensors *` may run on many threads at once.
+ */
+typedef struct ScipixSafetensors ScipixSafetensors;
+
+/**
+ * Collects tensors and metadata and writes a safetensors file (opaque). Not
+ * thread-safe: use one writer from one thread at a time.
+ */
+typedef struct ScipixSafetensorsWriter ScipixSafetensorsWriter;
 
 /**
  * Bit set of CPU features, as returned by `scipix_cpu_features()`.
@@ -231,6 +249,73 @@ typedef uint32_t ScipixGrayScale;
  * Threshold rule (one of `SCIPIX_THRESH_*`, same numbering as OpenCV's `THRESH_*`).
  */
 typedef uint32_t ScipixThresholdType;
+
+/**
+ * Flags for `scipix_model_open` / `scipix_safetensors_open` (bitwise OR of
+ * `SCIPIX_MODEL_*`).
+ */
+typedef uint32_t ScipixModelFlags;
+
+/**
+ * Access hint for `scipix_model_advise` / `scipix_model_advise_range` (one of
+ * `SCIPIX_ADVICE_*`).
+ */
+typedef uint32_t ScipixAdvice;
+
+/**
+ * A safetensors element type (one of `SCIPIX_ST_*`). 0 is never a valid dtype.
+ */
+typedef uint32_t ScipixStDtype;
+
+/**
+ * Description of one tensor of a `ScipixSafetensors` file. Every pointer points into
+ * memory owned or kept alive by the `ScipixSafetensors` handle it came from and stays
+ * valid until that handle is freed; never free them.
+ */
+typedef struct {
+  /**
+   * Tensor name, NUL-terminated.
+   */
+  const char *name;
+  /**
+   * Element type (`SCIPIX_ST_*`).
+   */
+  ScipixStDtype dtype;
+  /**
+   * Number of dimensions (0 for a scalar).
+   */
+  size_t rank;
+  /**
+   * `rank` dimensions, outermost first (row-major). Not dereferenceable when rank is 0.
+   */
+  const size_t *shape;
+  /**
+   * Number of elements (product of the shape; 1 for a scalar).
+   */
+  size_t num_elements;
+  /**
+   * Number of bytes of data.
+   */
+  size_t nbytes;
+  /**
+   * The tensor's bytes inside the mapped file (zero copy), little-endian, row-major.
+   * Read-only. When `nbytes` is 0 it must not be dereferenced.
+   */
+  const uint8_t *data;
+  /**
+   * Offset of the first data byte in the file.
+   */
+  uint64_t file_offset;
+  /**
+   * Largest power of two (at most 4096) dividing the address of `data`. Cast `data`
+   * to `float *` etc. only if this is at least the element type's alignment.
+   */
+  size_t alignment;
+  /**
+   * Bits per element (4, 6, 8, 16, 32 or 64).
+   */
+  uint32_t bits_per_element;
+} ScipixStTensorInfo;
 
 /**
  * Memory order of a tensor (one of `SCIPIX_LAYOUT_*`).
@@ -505,6 +590,158 @@ typedef struct {
  * `(float)gray / 255.0f`, 0.0 ..= 1.0 (IEEE division, correctly rounded).
  */
 #define SCIPIX_GRAY_SCALE_UNIT 1
+
+/**
+ * No hint: default kernel read-ahead, pages fault in on first touch.
+ */
+#define SCIPIX_MODEL_DEFAULT 0
+
+/**
+ * Pages will be read in order (`MADV_SEQUENTIAL`). Exclusive with RANDOM.
+ */
+#define SCIPIX_MODEL_SEQUENTIAL 1
+
+/**
+ * Pages will be read in random order (`MADV_RANDOM`). Exclusive with SEQUENTIAL.
+ */
+#define SCIPIX_MODEL_RANDOM 2
+
+/**
+ * Start reading the whole file into the page cache now (`MADV_WILLNEED`).
+ */
+#define SCIPIX_MODEL_WILLNEED 4
+
+/**
+ * Lock the pages in RAM (`mlock`); the open fails with SCIPIX_ERR_IO if the lock
+ * limit (`RLIMIT_MEMLOCK`) is too small.
+ */
+#define SCIPIX_MODEL_LOCK 8
+
+/**
+ * Fault every page in while opening (`MAP_POPULATE`): opening becomes O(file size),
+ * later reads never wait for the disk.
+ */
+#define SCIPIX_MODEL_POPULATE 16
+
+/**
+ * Default behaviour (`MADV_NORMAL`).
+ */
+#define SCIPIX_ADVICE_NORMAL 0
+
+/**
+ * Sequential reads expected (`MADV_SEQUENTIAL`).
+ */
+#define SCIPIX_ADVICE_SEQUENTIAL 1
+
+/**
+ * Random reads expected (`MADV_RANDOM`).
+ */
+#define SCIPIX_ADVICE_RANDOM 2
+
+/**
+ * The range will be needed soon: prefetch it (`MADV_WILLNEED`).
+ */
+#define SCIPIX_ADVICE_WILLNEED 3
+
+/**
+ * 64-bit IEEE float ("F64").
+ */
+#define SCIPIX_ST_F64 1
+
+/**
+ * 32-bit IEEE float ("F32").
+ */
+#define SCIPIX_ST_F32 2
+
+/**
+ * 16-bit IEEE float ("F16").
+ */
+#define SCIPIX_ST_F16 3
+
+/**
+ * bfloat16 ("BF16").
+ */
+#define SCIPIX_ST_BF16 4
+
+/**
+ * Signed 64-bit integer ("I64").
+ */
+#define SCIPIX_ST_I64 5
+
+/**
+ * Signed 32-bit integer ("I32").
+ */
+#define SCIPIX_ST_I32 6
+
+/**
+ * Signed 16-bit integer ("I16").
+ */
+#define SCIPIX_ST_I16 7
+
+/**
+ * Signed 8-bit integer ("I8").
+ */
+#define SCIPIX_ST_I8 8
+
+/**
+ * Unsigned 8-bit integer ("U8").
+ */
+#define SCIPIX_ST_U8 9
+
+/**
+ * Boolean, one byte each ("BOOL").
+ */
+#define SCIPIX_ST_BOOL 10
+
+/**
+ * 8-bit float E4M3 ("F8_E4M3").
+ */
+#define SCIPIX_ST_F8_E4M3 11
+
+/**
+ * 8-bit float E5M2 ("F8_E5M2").
+ */
+#define SCIPIX_ST_F8_E5M2 12
+
+/**
+ * Unsigned 16-bit integer ("U16").
+ */
+#define SCIPIX_ST_U16 13
+
+/**
+ * Unsigned 32-bit integer ("U32").
+ */
+#define SCIPIX_ST_U32 14
+
+/**
+ * Unsigned 64-bit integer ("U64").
+ */
+#define SCIPIX_ST_U64 15
+
+/**
+ * 8-bit exponent-only scale E8M0 ("F8_E8M0").
+ */
+#define SCIPIX_ST_F8_E8M0 16
+
+/**
+ * 4-bit float E2M1, packed two per byte ("F4").
+ */
+#define SCIPIX_ST_F4 17
+
+/**
+ * 6-bit float E2M3, packed bit stream ("F6_E2M3").
+ */
+#define SCIPIX_ST_F6_E2M3 18
+
+/**
+ * 6-bit float E3M2, packed bit stream ("F6_E3M2").
+ */
+#define SCIPIX_ST_F6_E3M2 19
+
+/**
+ * Complex of two 32-bit floats ("C64").
+ */
+#define SCIPIX_ST_C64 20
 
 /**
  * Batch, channel, row, column: element (n,c,y,x) at `((n*C + c)*H + y)*W + x`.
@@ -1000,6 +1237,253 @@ ScipixStatus scipix_threshold_otsu(const ScipixImage *src, const ScipixImageMut 
  * `SCIPIX_ERR_SIZE_OVERFLOW`. Nothing is written on failure. Thread-safe.
  */
 ScipixStatus scipix_adaptive_threshold_mean(const ScipixImage *src, const ScipixImageMut *dst, double maxval, ScipixThresholdType thresh_type, size_t block_size, double c);
+
+/**
+ * Maps the file at `path` read-only and stores a new handle in `*out`.
+ *
+ * `path` is a NUL-terminated file path (bytes, no encoding required). `flags` is a
+ * bitwise OR of `SCIPIX_MODEL_*`. Opening does not read the file (O(1) in its size)
+ * unless SCIPIX_MODEL_POPULATE is given.
+ *
+ * Errors: NULL `path`/`out` -> SCIPIX_ERR_NULL_POINTER; empty path, unknown flag bits,
+ * SEQUENTIAL together with RANDOM, a directory or another non-regular file ->
+ * SCIPIX_ERR_INVALID_ARGUMENT; missing file -> SCIPIX_ERR_NOT_FOUND; unreadable file
+ * (permissions), mapping, madvise or mlock failure -> SCIPIX_ERR_IO; a 0-byte file ->
+ * SCIPIX_ERR_INVALID_FILE. On failure `*out` is not written.
+ *
+ * Truncation: if the file is truncated while mapped, reading the lost pages raises
+ * SIGBUS in the reading thread (this cannot be reported as a status). Never truncate or
+ * rewrite a mapped model in place: write a new file and rename it over the old one
+ * (as `scipix_safetensors_writer_write` does); existing mappings keep the old contents.
+ *
+ * The handle is owned by the caller: release it with `scipix_model_free`. Thread-safe;
+ * the handle may be read from many threads at once.
+ */
+ScipixStatus scipix_model_open(const char *path, ScipixModelFlags flags, const ScipixModel **out);
+
+/**
+ * Releases the caller's reference to `model` (NULL is ignored). The mapping is removed
+ * when the last reference goes: safetensors handles made from this model keep their
+ * own reference, so their pointers stay valid. Call exactly once per
+ * `scipix_model_open`; the handle must not be used afterwards by this caller.
+ *
+ * # Safety
+ * `model` must be NULL or a live handle from `scipix_model_open`.
+ */
+void scipix_model_free(const ScipixModel *model);
+
+/**
+ * Stores the address and length of the mapped file in `*data` and `*len`.
+ *
+ * The bytes are read-only and stay valid while any reference to the model exists
+ * (this handle, or a safetensors handle made from it). Never write through or free the
+ * pointer. `len` is always > 0. Errors: NULL argument -> SCIPIX_ERR_NULL_POINTER (nothing
+ * written). Thread-safe.
+ */
+ScipixStatus scipix_model_bytes(const ScipixModel *model, const uint8_t **data, size_t *len);
+
+/**
+ * Gives the kernel an access hint (`SCIPIX_ADVICE_*`) for the whole mapped file.
+ * Errors: NULL model -> SCIPIX_ERR_NULL_POINTER; unknown advice ->
+ * SCIPIX_ERR_INVALID_ARGUMENT; madvise failure -> SCIPIX_ERR_IO. Thread-safe.
+ */
+ScipixStatus scipix_model_advise(const ScipixModel *model, ScipixAdvice advice);
+
+/**
+ * Gives the kernel an access hint for bytes `offset .. offset + len` of the file, e.g.
+ * SCIPIX_ADVICE_WILLNEED with a tensor's `file_offset` and `nbytes` to prefetch it. The
+ * range is widened to whole pages; `len == 0` does nothing.
+ * Errors: NULL model -> SCIPIX_ERR_NULL_POINTER; offset + len overflowing ->
+ * SCIPIX_ERR_SIZE_OVERFLOW; a range outside the file or unknown advice ->
+ * SCIPIX_ERR_INVALID_ARGUMENT; madvise failure -> SCIPIX_ERR_IO. Thread-safe.
+ */
+ScipixStatus scipix_model_advise_range(const ScipixModel *model, ScipixAdvice advice, size_t offset, size_t len);
+
+/**
+ * Maps `path` (as `scipix_model_open` with `flags`) and validates it as a safetensors
+ * file, storing a new handle in `*out`. Opening reads only the header: O(header size).
+ *
+ * Validation rules (each violation is SCIPIX_ERR_INVALID_FILE with a message naming the
+ * rule and the tensor): at least 8 bytes; header length non-zero, <= 100,000,000 and
+ * inside the file; header valid UTF-8 JSON object; no duplicate tensor names, metadata
+ * keys or fields; `__metadata__` null or an object of strings; each tensor has exactly
+ * `dtype` (a known name), `shape`, `data_offsets`; no NUL in names or metadata; element
+ * count x dtype bits without overflow and whole bytes; begin <= end; end - begin equals
+ * the byte size; data inside the file; the tensors cover the data region exactly (no
+ * overlap, no hole, no trailing bytes). Other errors as `scipix_model_open`.
+ *
+ * Tensors are numbered in file order: ascending data offset. The handle is owned by
+ * the caller: release it with `scipix_safetensors_free`. On failure `*out` is not
+ * written. Thread-safe.
+ */
+ScipixStatus scipix_safetensors_open(const char *path, ScipixModelFlags flags, ScipixSafetensors **out);
+
+/**
+ * Validates an already mapped model as a safetensors file (rules as
+ * `scipix_safetensors_open`) and stores a new handle in `*out`. The new handle takes
+ * its own reference to `model`: the caller may free `model` at any time afterwards.
+ * Errors: NULL argument -> SCIPIX_ERR_NULL_POINTER; invalid contents ->
+ * SCIPIX_ERR_INVALID_FILE. On failure `*out` is not written. Thread-safe.
+ */
+ScipixStatus scipix_safetensors_from_model(const ScipixModel *model, ScipixSafetensors **out);
+
+/**
+ * Releases a safetensors handle (NULL is ignored), its reference to the mapped model,
+ * and every name, shape and metadata pointer obtained from it. Data pointers stay valid
+ * only if the caller still holds the `ScipixModel` they came from.
+ *
+ * # Safety
+ * `st` must be NULL or a live handle from `scipix_safetensors_open`/`_from_model`,
+ * not used afterwards and not in use by another thread.
+ */
+void scipix_safetensors_free(ScipixSafetensors *st);
+
+/**
+ * Stores a new reference to the mapped file behind `st` in `*out` (for
+ * `scipix_model_advise_range` or `scipix_model_bytes`); release it with
+ * `scipix_model_free`. Errors: NULL argument -> SCIPIX_ERR_NULL_POINTER. Thread-safe.
+ */
+ScipixStatus scipix_safetensors_model(const ScipixSafetensors *st, const ScipixModel **out);
+
+/**
+ * Stores the number of tensors in `*count`. Errors: NULL argument ->
+ * SCIPIX_ERR_NULL_POINTER. Thread-safe.
+ */
+ScipixStatus scipix_safetensors_tensor_count(const ScipixSafetensors *st, size_t *count);
+
+/**
+ * Stores the NUL-terminated name of tensor `index` (file order, 0-based) in `*name`.
+ * The string is owned by `st` and valid until it is freed. Errors: NULL argument ->
+ * SCIPIX_ERR_NULL_POINTER; `index >= count` -> SCIPIX_ERR_INVALID_ARGUMENT. Thread-safe.
+ */
+ScipixStatus scipix_safetensors_tensor_name(const ScipixSafetensors *st, size_t index, const char **name);
+
+/**
+ * Describes tensor `index` (file order, 0-based) in `*info` (zero copy: `info->data`
+ * points into the mapped file). Pointers in `*info` are valid until `st` is freed.
+ * Errors: NULL argument -> SCIPIX_ERR_NULL_POINTER; `index >= count` ->
+ * SCIPIX_ERR_INVALID_ARGUMENT. Thread-safe.
+ */
+ScipixStatus scipix_safetensors_tensor_info(const ScipixSafetensors *st, size_t index, ScipixStTensorInfo *info);
+
+/**
+ * Looks up the tensor called `name` (NUL-terminated UTF-8, exact match) and describes
+ * it in `*info` as `scipix_safetensors_tensor_info` does. O(1) average.
+ * Errors: NULL argument -> SCIPIX_ERR_NULL_POINTER; `name` not UTF-8 ->
+ * SCIPIX_ERR_INVALID_ARGUMENT; no such tensor -> SCIPIX_ERR_NOT_FOUND. Thread-safe.
+ */
+ScipixStatus scipix_safetensors_find(const ScipixSafetensors *st, const char *name, ScipixStTensorInfo *info);
+
+/**
+ * Stores the number of `__metadata__` entries in `*count`. Errors: NULL argument ->
+ * SCIPIX_ERR_NULL_POINTER. Thread-safe.
+ */
+ScipixStatus scipix_safetensors_metadata_count(const ScipixSafetensors *st, size_t *count);
+
+/**
+ * Stores metadata entry `index` (header order) in `*key` and `*value`
+ * (NUL-terminated, owned by `st`, valid until it is freed). Errors: NULL argument ->
+ * SCIPIX_ERR_NULL_POINTER; `index >= count` -> SCIPIX_ERR_INVALID_ARGUMENT. Thread-safe.
+ */
+ScipixStatus scipix_safetensors_metadata_entry(const ScipixSafetensors *st, size_t index, const char **key, const char **value);
+
+/**
+ * Stores the metadata value for `key` (NUL-terminated UTF-8) in `*value` (owned by
+ * `st`, valid until it is freed). Errors: NULL argument -> SCIPIX_ERR_NULL_POINTER;
+ * `key` not UTF-8 -> SCIPIX_ERR_INVALID_ARGUMENT; no such key -> SCIPIX_ERR_NOT_FOUND.
+ * Thread-safe.
+ */
+ScipixStatus scipix_safetensors_metadata_get(const ScipixSafetensors *st, const char *key, const char **value);
+
+/**
+ * Returns the header name of `dtype` ("F32", "F8_E4M3", ...) as a static string, or
+ * "unknown" for an invalid code. Never NULL; never free it. Thread-safe.
+ */
+const char *scipix_st_dtype_name(ScipixStDtype dtype);
+
+/**
+ * Returns the size of one element of `dtype` in bits (4, 6, 8, 16, 32 or 64), or 0 for
+ * an invalid code. Thread-safe.
+ */
+uint32_t scipix_st_dtype_bits(ScipixStDtype dtype);
+
+/**
+ * Converts `n` IEEE half-precision values (bit patterns in `src`) to f32 in `dst`.
+ * Exact: every f16 value, including subnormals, infinities, signed zeros and NaN (stays
+ * NaN), has an f32 equal. `src` and `dst` may be any alignment valid for their types and
+ * must not overlap. `n == 0` does nothing (pointers may then be NULL).
+ * Errors: NULL pointer with n > 0 -> SCIPIX_ERR_NULL_POINTER. Thread-safe.
+ */
+ScipixStatus scipix_f16_to_f32(const uint16_t *src, float *dst, size_t n);
+
+/**
+ * Converts `n` bfloat16 values (bit patterns in `src`) to f32 in `dst` (exact: the f32
+ * whose upper 16 bits are the bf16 bits). Same rules as `scipix_f16_to_f32`.
+ */
+ScipixStatus scipix_bf16_to_f32(const uint16_t *src, float *dst, size_t n);
+
+/**
+ * Creates an empty safetensors writer in `*out`; release it with
+ * `scipix_safetensors_writer_free`. Errors: NULL `out` -> SCIPIX_ERR_NULL_POINTER.
+ */
+ScipixStatus scipix_safetensors_writer_new(ScipixSafetensorsWriter **out);
+
+/**
+ * Adds a tensor, COPYING its `nbytes` bytes from `data` (the caller may reuse `data`
+ * right after the call). `name` is NUL-terminated UTF-8; `dtype` is `SCIPIX_ST_*`;
+ * `shape` holds `rank` dimensions (may be NULL when rank is 0: a scalar); `data` may be
+ * NULL when `nbytes` is 0. `nbytes` must equal element count x dtype bits / 8.
+ * Errors: NULL `writer`/`name`, or NULL shape/data with a non-zero count ->
+ * SCIPIX_ERR_NULL_POINTER; unknown dtype -> SCIPIX_ERR_UNSUPPORTED_FORMAT; empty,
+ * reserved (`__metadata__`) or duplicate name, non-UTF-8 name, wrong `nbytes`, sub-byte
+ * tensor not filling whole bytes -> SCIPIX_ERR_INVALID_ARGUMENT; size overflow ->
+ * SCIPIX_ERR_SIZE_OVERFLOW. On failure the writer is unchanged.
+ */
+ScipixStatus scipix_safetensors_writer_add_tensor(ScipixSafetensorsWriter *writer, const char *name, ScipixStDtype dtype, const size_t *shape, size_t rank, const uint8_t *data, size_t nbytes);
+
+/**
+ * Adds a tensor WITHOUT copying its data: the writer keeps the pointer, and the
+ * caller must keep the `nbytes` bytes at `data` valid and unchanged until
+ * `scipix_safetensors_writer_free` (the bytes are read by
+ * `scipix_safetensors_writer_write`). Use it for large tensors that live in a mapped
+ * model (`ScipixStTensorInfo.data`) or in caller buffers. Arguments and errors as
+ * `scipix_safetensors_writer_add_tensor`.
+ *
+ * # Safety
+ * `data` must stay valid for reads of `nbytes` bytes and unmodified until the writer is
+ * freed.
+ */
+ScipixStatus scipix_safetensors_writer_add_tensor_borrowed(ScipixSafetensorsWriter *writer, const char *name, ScipixStDtype dtype, const size_t *shape, size_t rank, const uint8_t *data, size_t nbytes);
+
+/**
+ * Adds a `__metadata__` entry (`key` and `value` NUL-terminated UTF-8, copied).
+ * Errors: NULL argument -> SCIPIX_ERR_NULL_POINTER; non-UTF-8 text or a key added twice
+ * -> SCIPIX_ERR_INVALID_ARGUMENT.
+ */
+ScipixStatus scipix_safetensors_writer_add_metadata(ScipixSafetensorsWriter *writer, const char *key, const char *value);
+
+/**
+ * Writes the collected tensors and metadata to `path` atomically: a temporary file in
+ * the same directory is written, flushed to disk (fsync) and renamed over `path`, so
+ * `path` holds either its old contents or the complete new file, never a partial one.
+ * Layout: the JSON header (8-byte aligned, padded with spaces) lists `__metadata__`
+ * then the tensors; tensors are stored by decreasing element size, in insertion order
+ * within a size. The writer stays usable (it can write again).
+ * Errors: NULL argument -> SCIPIX_ERR_NULL_POINTER; empty path or a header above the
+ * reader's limit -> SCIPIX_ERR_INVALID_ARGUMENT; any file-system failure ->
+ * SCIPIX_ERR_IO (the temporary file is removed).
+ */
+ScipixStatus scipix_safetensors_writer_write(const ScipixSafetensorsWriter *writer, const char *path);
+
+/**
+ * Releases a writer and every tensor copy it holds (NULL is ignored). Borrowed tensor
+ * data may be released by the caller after this call.
+ *
+ * # Safety
+ * `writer` must be NULL or a live handle from `scipix_safetensors_writer_new`, not used
+ * afterwards.
+ */
+void scipix_safetensors_writer_free(ScipixSafetensorsWriter *writer);
 
 /**
  * Returns a static, NUL-terminated English description of `status` ("unknown status code"

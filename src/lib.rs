@@ -10,6 +10,7 @@ pub mod capi;
 pub mod cpu;
 pub mod error;
 pub mod image;
+pub mod model;
 pub mod parallel;
 pub mod tensor;
 pub mod quant;

@@ -12,6 +12,7 @@ pub mod quant;
 pub mod handle;
 pub mod image_desc;
 pub mod image_ops;
+pub mod model;
 pub mod status;
 pub mod tensor;
 pub mod version;
