@@ -896,6 +896,11 @@ impl<T: Send + 'static, R: Send + 'static> DynamicBatcher<T, R> {
     }
 
     #[cfg(test)]
+    pub(crate) fn waiting_pollers(&self) -> usize {
+        self.shared.lock().pollers_waiting
+    }
+
+    #[cfg(test)]
     pub(crate) fn live_tickets(&self) -> usize {
         self.shared.lock().slots.len()
     }

@@ -4,6 +4,7 @@
 //! pointers only through the macros and helpers in `handle`, validate everything before
 //! writing any output, and keep business logic in the safe modules.
 
+pub mod batch;
 pub mod cpu;
 pub mod guard;
 // Helpers for every capi module; not every helper is used by every build of the API.
