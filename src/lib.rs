@@ -11,6 +11,7 @@ pub mod capi;
 pub mod cpu;
 pub mod error;
 pub mod image;
+pub mod memory;
 pub mod parallel;
 pub mod version;
 
