@@ -263,9 +263,82 @@ typedef uint32_t ScipixOptLevel;
 typedef uint32_t ScipixIsa;
 
 /**
+ * Memory order of a tensor (one of `SCIPIX_LAYOUT_*`).
+ */
+typedef uint32_t ScipixTensorLayout;
+
+/**
+ * Parameters of the image-to-tensor rule. Every output element is computed in float, in
+ * exactly this order, with no fused multiply-add:
+ * `out = ((x / divisor - mean[c]) * scale) / std[c]`, where `x` is the input byte as float
+ * and `c` the OUTPUT channel. Output channels: 1 for gray, 3 for colour formats (alpha is
+ * dropped), in memory order (R,G,B for RGB/RGBA, B,G,R for BGR/BGRA) unless `swap_rb`
+ * reverses them. Entries of `mean`/`std` beyond the channel count are ignored.
+ * torchvision `ToTensor()+Normalize(m, s)`: divisor 255, mean m, scale 1, std s.
+ * OpenCV `blobFromImage(img, f, size, m, swapRB)`: divisor 1, mean m, scale f, std 1.
+ * Fill with `scipix_tensor_params_default` first, then set fields by name.
+ */
+typedef struct {
+  /**
+   * Multiplier applied after the mean is subtracted (OpenCV's scalefactor); finite.
+   */
+  float scale;
+  /**
+   * Subtracted per output channel after the division; finite.
+   */
+  float mean[4];
+  /**
+   * Final divisor per output channel; finite and non-zero for used channels.
+   */
+  float std[4];
+  /**
+   * Reverse the colour channel order (R<->B), like OpenCV's swapRB; ignored for gray.
+   */
+  bool swap_rb;
+  /**
+   * `SCIPIX_LAYOUT_NCHW` or `SCIPIX_LAYOUT_NHWC`.
+   */
+  ScipixTensorLayout layout;
+  /**
+   * First step divides the byte value by this (255 for torchvision); finite, non-zero.
+   */
+  float divisor;
+} ScipixTensorParams;
+
+/**
  * Pixel format of an 8-bit image (one of `SCIPIX_FORMAT_*`).
  */
 typedef uint32_t ScipixPixelFormat;
+
+/**
+ * A read-only image in the caller's memory. Row `y` starts at `data + y * stride`;
+ * `stride >= width * bytes_per_pixel(format)`, and the last row need not be padded, so
+ * the buffer must hold `stride * (height - 1) + width * bytes_per_pixel` bytes. To pass a
+ * sub-region of a larger image, point `data` at its first pixel and keep the parent's
+ * stride. scipix only reads the pixels, during the call.
+ */
+typedef struct {
+  /**
+   * First byte of the first pixel. Any alignment.
+   */
+  const uint8_t *data;
+  /**
+   * Pixels per row, > 0.
+   */
+  size_t width;
+  /**
+   * Rows, > 0.
+   */
+  size_t height;
+  /**
+   * Bytes from the start of one row to the start of the next.
+   */
+  size_t stride;
+  /**
+   * One of `SCIPIX_FORMAT_*`.
+   */
+  ScipixPixelFormat format;
+} ScipixImage;
 
 /**
  * Stop accepting; consumers still receive every queued request (released at once,
@@ -418,6 +491,16 @@ typedef uint32_t ScipixPixelFormat;
  * Four bytes per pixel in memory order B, G, R, A.
  */
 #define SCIPIX_FORMAT_BGRA8 4
+
+/**
+ * Batch, channel, row, column: element (n,c,y,x) at `((n*C + c)*H + y)*W + x`.
+ */
+#define SCIPIX_LAYOUT_NCHW 0
+
+/**
+ * Batch, row, column, channel: element (n,c,y,x) at `((n*H + y)*W + x)*C + c`.
+ */
+#define SCIPIX_LAYOUT_NHWC 1
 
 #ifdef __cplusplus
 extern "C" {
@@ -718,6 +801,95 @@ ScipixStatus scipix_debug_panic(void);
  * for values outside the enum). Never NULL; never free it. Thread-safe.
  */
 const char *scipix_status_str(int32_t status);
+
+/**
+ * Fills `*params` with the identity rule: divisor 1, mean 0, scale 1, std 1, no swap,
+ * NCHW (so `out = x`). Thread-safe.
+ * Errors: `SCIPIX_ERR_NULL_POINTER` when `params` is NULL.
+ */
+ScipixStatus scipix_tensor_params_default(ScipixTensorParams *params);
+
+/**
+ * Writes to `*out_len` the number of floats the tensor of `src` needs:
+ * `C * height * width` with C = 1 for gray, 3 for the colour formats.
+ * Errors: `SCIPIX_ERR_NULL_POINTER`, invalid descriptor statuses as for every image call,
+ * `SCIPIX_ERR_SIZE_OVERFLOW`. Nothing is written on failure. Thread-safe.
+ */
+ScipixStatus scipix_image_tensor_len(const ScipixImage *src, size_t *out_len);
+
+/**
+ * Converts one 8-bit image into a float tensor of shape 1xCxHxW (NCHW) or 1xHxWxC (NHWC)
+ * with the rule in `ScipixTensorParams` (see there: exact float order, channel order,
+ * torchvision and OpenCV settings). Writes exactly `C * height * width` floats to `out`
+ * (query with `scipix_image_tensor_len`); `out_len` is the capacity of `out` in floats.
+ * Every kernel family (scalar, SSE4.1, AVX2, NEON) gives the same bits; large images are
+ * split into row bands on scipix's pool with identical results for any thread count.
+ * `out` must be 4-byte aligned and must not overlap the image bytes.
+ * Errors: `SCIPIX_ERR_NULL_POINTER` (src, params, image data, out);
+ * `SCIPIX_ERR_UNSUPPORTED_FORMAT` (pixel format or layout unknown);
+ * `SCIPIX_ERR_INVALID_ARGUMENT` (bad geometry, divisor/std zero or non-finite,
+ * non-finite mean/scale, overlap); `SCIPIX_ERR_SIZE_OVERFLOW`;
+ * `SCIPIX_ERR_BUFFER_TOO_SMALL` (out_len short). Nothing is written on failure.
+ * Thread-safe; `out` must not be used by another thread during the call.
+ */
+ScipixStatus scipix_image_to_tensor(const ScipixImage *src, const ScipixTensorParams *params, float *out, size_t out_len);
+
+/**
+ * Converts `n` images of the same width, height and channel count (formats may differ,
+ * e.g. RGB and BGRA both give 3 channels) into one batch tensor of shape NxCxHxW or
+ * NxHxWxC: image `i` fills floats `[i*C*H*W, (i+1)*C*H*W)` of `out`, each exactly as
+ * `scipix_image_to_tensor` would. `out_len` is the capacity of `out` in floats and must be
+ * at least `n*C*H*W`. Images are converted in parallel on scipix's pool, one image per
+ * task; the result does not depend on the thread count.
+ * Errors: as `scipix_image_to_tensor`, plus `SCIPIX_ERR_NULL_POINTER` for `srcs` and
+ * `SCIPIX_ERR_INVALID_ARGUMENT` for `n == 0` or mismatched images. Every descriptor is
+ * validated before anything is written; nothing is written on failure. Thread-safe.
+ */
+ScipixStatus scipix_images_to_tensor(const ScipixImage *srcs, size_t n, const ScipixTensorParams *params, float *out, size_t out_len);
+
+/**
+ * Normalizes `n` floats to zero mean and unit variance: `dst[i] = (src[i] - m) * inv`
+ * in float (subtract, then multiply), with `m = (float)mean` and
+ * `inv = (float)(1.0 / sqrt(var + (double)eps))` computed once in double. The mean and
+ * population variance are computed in double with a fixed lane-blocked reduction
+ * (blocks of 4096, 16 partial sums, per-block two passes, blocks merged in order with
+ * Chan's formula), so every kernel family and every thread count gives the same bits,
+ * and long buffers with a large offset stay accurate. `eps` is typically 1e-8.
+ * `dst == src` normalizes in place; partially overlapping buffers are rejected.
+ * `out_mean` and `out_std` may be NULL; when not NULL they receive the mean and the
+ * population standard deviation `sqrt(var)` (without eps) as float, only on success.
+ * Errors: `SCIPIX_ERR_NULL_POINTER` (src, dst); `SCIPIX_ERR_INVALID_ARGUMENT` (n == 0,
+ * misaligned or partially overlapping buffers, eps negative or not finite, a non-finite
+ * input value, or `var + eps` too small to divide by, e.g. a constant buffer with eps 0);
+ * `SCIPIX_ERR_SIZE_OVERFLOW`. Nothing is written on failure. Thread-safe; large buffers
+ * use scipix's pool.
+ */
+ScipixStatus scipix_normalize_f32(const float *src, float *dst, size_t n, float eps, float *out_mean, float *out_std);
+
+/**
+ * Computes the mean and population variance of `n` floats in double, with the same
+ * reduction as `scipix_normalize_f32` (identical bits on every kernel family and thread
+ * count). Both outputs are required and written only on success.
+ * Errors: `SCIPIX_ERR_NULL_POINTER` (src, out_mean, out_var); `SCIPIX_ERR_INVALID_ARGUMENT`
+ * (n == 0, misaligned src); `SCIPIX_ERR_SIZE_OVERFLOW`. Non-finite inputs give non-finite
+ * statistics (no error). Thread-safe.
+ */
+ScipixStatus scipix_tensor_stats_f32(const float *src, size_t n, double *out_mean, double *out_var);
+
+/**
+ * Normalizes `n` floats per channel with given statistics:
+ * `dst[i] = (src[i] - mean[c]) / std[c]` in float (subtract, then divide), where
+ * `c = i / (n / channels)` for `SCIPIX_LAYOUT_NCHW` (the buffer is `channels` planes;
+ * call once per image for batches) and `c = i % channels` for `SCIPIX_LAYOUT_NHWC`.
+ * `mean` and `std` hold `channels` floats each. `dst == src` works in place; partially
+ * overlapping buffers are rejected. Identical bits on every kernel family.
+ * Errors: `SCIPIX_ERR_NULL_POINTER` (src, dst, mean, std); `SCIPIX_ERR_INVALID_ARGUMENT`
+ * (n == 0, channels == 0, n not a multiple of channels, std zero or not finite, mean not
+ * finite, misaligned or partially overlapping buffers); `SCIPIX_ERR_UNSUPPORTED_FORMAT`
+ * (unknown layout); `SCIPIX_ERR_SIZE_OVERFLOW`. Nothing is written on failure.
+ * Thread-safe.
+ */
+ScipixStatus scipix_normalize_channels_f32(const float *src, float *dst, size_t n, size_t channels, ScipixTensorLayout layout, const float *mean, const float *std);
 
 /**
  * Returns the library version as a static string "MAJOR.MINOR.PATCH" (compare with

@@ -13,6 +13,7 @@ pub mod error;
 pub mod image;
 pub mod memory;
 pub mod parallel;
+pub mod tensor;
 pub mod version;
 
 pub use error::{Error, ErrorKind, Result};

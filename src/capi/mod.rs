@@ -13,6 +13,7 @@ pub mod handle;
 #[allow(dead_code)] // used by the image operations
 pub mod image_desc;
 pub mod status;
+pub mod tensor;
 pub mod version;
 
 pub use status::ScipixStatus;
