@@ -11,6 +11,6 @@ find_program(VALGRIND_EXECUTABLE valgrind)
 if(VALGRIND_EXECUTABLE)
   add_test(NAME batch_stress_valgrind
            COMMAND ${VALGRIND_EXECUTABLE} --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect
-                   $<TARGET_FILE:batch_stress> 4 300 2)
+                   $<TARGET_FILE:batch_stress> 4 1000 2)
   set_tests_properties(batch_stress_valgrind PROPERTIES TIMEOUT 900)
 endif()
