@@ -242,6 +242,34 @@ impl<T, R> Shared<T, R> {
         st
     }
 
+    /// Times out expired queued requests and wakes their waiters; returns the (re-taken)
+    /// guard and whether anything was resolved.
+    fn expire_now<'a>(
+        &'a self,
+        mut st: MutexGuard<'a, State<T, R>>,
+        now: Instant,
+    ) -> (MutexGuard<'a, State<T, R>>, bool) {
+        let mut wakers = Vec::new();
+        if st.expire(now, &mut wakers) == 0 {
+            return (st, false);
+        }
+        self.notify_pollers(&st);
+        if !wakers.is_empty() {
+            drop(st);
+            wake_all(&mut wakers);
+            st = self.lock();
+        }
+        (st, true)
+    }
+
+    /// The earlier of `until` (None = forever) and the next queued deadline.
+    fn poller_wake_at(st: &State<T, R>, until: Option<Instant>) -> Option<Instant> {
+        match (until, st.earliest_deadline) {
+            (Some(u), Some(d)) => Some(u.min(d)),
+            (u, d) => u.or(d),
+        }
+    }
+
     fn notify_pollers(&self, st: &State<T, R>) {
         if st.pollers_waiting > 0 {
             self.done_cv.notify_all();
@@ -311,17 +339,12 @@ impl<T, R> Shared<T, R> {
     fn next_batch(self: &Arc<Self>, wait: Option<Duration>) -> Result<Option<Batch<T, R>>> {
         let until = deadline_after(Instant::now(), wait);
         let forever = wait.is_none() || until.is_none();
-        let mut wakers = Vec::new();
         let mut st = self.lock();
         loop {
             let now = Instant::now();
-            if st.expire(now, &mut wakers) > 0 {
-                self.notify_pollers(&st);
-            }
-            if !wakers.is_empty() {
-                drop(st);
-                wake_all(&mut wakers);
-                st = self.lock();
+            let (guard, expired) = self.expire_now(st, now);
+            st = guard;
+            if expired {
                 continue;
             }
             if st.mode == Mode::Cancelled {
@@ -427,6 +450,7 @@ impl<T, R> Shared<T, R> {
         let forever = wait.is_none() || until.is_none();
         let mut st = self.lock();
         loop {
+            st = self.expire_now(st, Instant::now()).0;
             while let Some(id) = st.completions.pop_front() {
                 if st.slots.get(&id).is_some_and(|s| s.outcome.is_some()) {
                     return Ok(Some(id));
@@ -439,9 +463,9 @@ impl<T, R> Shared<T, R> {
             if !forever && until.is_some_and(|u| now >= u) {
                 return Ok(None);
             }
-            // Pending deadlines are enforced by consumers; wake up to report them promptly
+            // Also wake at the next deadline, so expired requests are reported promptly
             // even when no consumer is running.
-            let wake_at = if forever { None } else { until };
+            let wake_at = Self::poller_wake_at(&st, if forever { None } else { until });
             st = self.wait_on(&self.done_cv, st, now, wake_at, false);
         }
     }
@@ -526,6 +550,7 @@ impl<T: Send, R: Send> TicketHost<R> for Shared<T, R> {
         let forever = wait.is_none() || until.is_none();
         let mut st = self.lock();
         loop {
+            st = self.expire_now(st, Instant::now()).0;
             match st.slots.get(&id) {
                 None => {
                     return Err(Error::new(
@@ -543,13 +568,8 @@ impl<T: Send, R: Send> TicketHost<R> for Shared<T, R> {
             if !forever && until.is_some_and(|u| now >= u) {
                 return Ok(None);
             }
-            st = self.wait_on(
-                &self.done_cv,
-                st,
-                now,
-                if forever { None } else { until },
-                false,
-            );
+            let wake_at = Self::poller_wake_at(&st, if forever { None } else { until });
+            st = self.wait_on(&self.done_cv, st, now, wake_at, false);
         }
     }
 

@@ -209,6 +209,22 @@ fn a_waiting_consumer_resolves_deadlines_without_a_full_batch() {
 }
 
 #[test]
+fn deadlines_are_enforced_for_pollers_even_without_a_consumer() {
+    let b = DynamicBatcher::<u32, u32>::new(cfg(4, 0, LONG)).unwrap();
+    let opts = SubmitOptions {
+        deadline: Some(Duration::from_millis(10)),
+        priority: 0,
+    };
+    let t = b.submit_with(0, opts).unwrap();
+    let id = b.submit_id(1, opts).unwrap();
+    // The blocked wait ends at the deadline, not at the (forever) wait limit.
+    assert_eq!(t.wait().unwrap_err().kind(), ErrorKind::Timeout);
+    assert_eq!(b.next_completed(FOREVER).unwrap(), Some(id));
+    assert_eq!(b.poll(id, NOW).unwrap_err().kind(), ErrorKind::Timeout);
+    assert_eq!(b.stats().timed_out, 2);
+}
+
+#[test]
 fn complete_fail_and_poll_resolve_each_ticket_once() {
     let b = DynamicBatcher::<u32, String>::new(cfg(2, 0, LONG)).unwrap();
     let t1 = b.submit_id(1, SubmitOptions::default()).unwrap();
