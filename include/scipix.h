@@ -28,6 +28,11 @@
 
 
 /**
+ * Wait argument meaning "no time limit".
+ */
+#define SCIPIX_WAIT_FOREVER UINT32_MAX
+
+/**
  * The ABI version this header describes; compare with `scipix_abi_version()` at run time
  * to detect a header/library mismatch.
  */
@@ -113,6 +118,18 @@ typedef enum {
 } ScipixStatus;
 
 /**
+ * A batch handed to a consumer by `scipix_batcher_next_batch`. Use it from one thread at a
+ * time; complete or fail it once, then free it with `scipix_batch_free`.
+ */
+typedef struct ScipixBatch ScipixBatch;
+
+/**
+ * A dynamic batcher: producers submit byte requests and poll tickets, consumers take
+ * batches and complete them. Thread-safe: share one handle between any number of threads.
+ */
+typedef struct ScipixBatcher ScipixBatcher;
+
+/**
  * Opaque streaming calibrator. Created by `scipix_calibrator_new`, released with
  * `scipix_calibrator_free`. Not thread-safe: do not use one handle from two threads at once.
  */
@@ -132,6 +149,12 @@ typedef struct ScipixModel ScipixModel;
 typedef struct ScipixQTensor ScipixQTensor;
 
 /**
+ * The result bytes of one resolved ticket, owned by the caller; free with
+ * `scipix_result_free`.
+ */
+typedef struct ScipixResult ScipixResult;
+
+/**
  * A validated safetensors file (opaque). Thread-safe for concurrent reads: every
  * function taking a `const ScipixSafetensors *` may run on many threads at once.
  */
@@ -142,6 +165,118 @@ typedef struct ScipixSafetensors ScipixSafetensors;
  * thread-safe: use one writer from one thread at a time.
  */
 typedef struct ScipixSafetensorsWriter ScipixSafetensorsWriter;
+
+/**
+ * Batcher configuration; start from `scipix_batcher_config_default()`.
+ */
+typedef struct {
+  /**
+   * Largest batch (1..=65536). Default 32.
+   */
+  size_t max_batch_size;
+  /**
+   * A batch is released once its oldest request has waited this long. Default 50.
+   */
+  uint32_t max_wait_ms;
+  /**
+   * Queued requests at which submit returns `SCIPIX_ERR_QUEUE_FULL` (>= 1). Default 1000.
+   */
+  size_t max_queue_size;
+  /**
+   * A batch is released as soon as this many requests wait (0 = off, <= max_batch_size).
+   * Default 16.
+   */
+  size_t preferred_batch_size;
+  /**
+   * Priority levels (1..=256); priorities are 0..levels-1, higher served first. Default 4.
+   */
+  uint32_t priority_levels;
+  /**
+   * Adaptive mode: target batch processing time in ms (0 = off, the default). The
+   * effective batch size then moves between 1 and max_batch_size (see docs/batch.md).
+   */
+  uint32_t adaptive_target_ms;
+} ScipixBatcherConfig;
+
+/**
+ * A snapshot of the batcher's counters. `submitted == queue_depth + in_flight + completed
+ * + timed_out + failed + cancelled`; `rejected` counts refused submits.
+ */
+typedef struct {
+  /**
+   * Requests queued, not yet in a batch.
+   */
+  uint64_t queue_depth;
+  /**
+   * Requests in batches handed out and not yet completed or failed.
+   */
+  uint64_t in_flight;
+  /**
+   * Requests accepted.
+   */
+  uint64_t submitted;
+  /**
+   * Requests resolved with a result.
+   */
+  uint64_t completed;
+  /**
+   * Submits refused with `SCIPIX_ERR_QUEUE_FULL`.
+   */
+  uint64_t rejected;
+  /**
+   * Requests resolved as `SCIPIX_ERR_TIMEOUT` (deadline passed while queued).
+   */
+  uint64_t timed_out;
+  /**
+   * Requests resolved as `SCIPIX_ERR_PROCESSING_FAILED`.
+   */
+  uint64_t failed;
+  /**
+   * Requests resolved as `SCIPIX_ERR_CANCELLED`.
+   */
+  uint64_t cancelled;
+  /**
+   * Batches handed out.
+   */
+  uint64_t batches;
+  /**
+   * Mean batch size (0 before the first batch).
+   */
+  double mean_batch_size;
+  /**
+   * Median queue wait in ms over the last 4096 requests.
+   */
+  double queue_wait_p50_ms;
+  /**
+   * 99th percentile queue wait in ms.
+   */
+  double queue_wait_p99_ms;
+  /**
+   * Median batch processing time (hand-out to complete/fail) in ms, last 4096 batches.
+   */
+  double processing_p50_ms;
+  /**
+   * 99th percentile batch processing time in ms.
+   */
+  double processing_p99_ms;
+  /**
+   * Current effective maximum batch size (max_batch_size unless adaptive).
+   */
+  uint64_t effective_batch_size;
+} ScipixBatcherStats;
+
+/**
+ * How `scipix_batcher_shutdown` treats queued requests (one of `SCIPIX_SHUTDOWN_*`).
+ */
+typedef uint32_t ScipixShutdownMode;
+
+/**
+ * Consumer callback for `scipix_batcher_start_workers`: called on a scipix worker thread
+ * with a batch it must complete or fail (`scipix_batch_complete` / `scipix_batch_fail`)
+ * but never free. Return 0 (`SCIPIX_OK`) on success; any other value fails a batch that
+ * is still open, with a message naming the value and this thread's last error.
+ */
+typedef int32_t (*ScipixBatchCallback)(ScipixBatch *batch, void *user_data);
 
 /**
  * Bit set of CPU features, as returned by `scipix_cpu_features()`.
@@ -359,6 +494,18 @@ typedef struct {
    */
   float divisor;
 } ScipixTensorParams;
+
+/**
+ * Stop accepting; consumers still receive every queued request (released at once,
+ * without waiting for the size or time rules); then `next_batch` returns SHUT_DOWN.
+ */
+#define SCIPIX_SHUTDOWN_DRAIN 0
+
+/**
+ * Stop accepting and resolve every queued request as `SCIPIX_ERR_CANCELLED` now. Batches
+ * already handed out can still be completed.
+ */
+#define SCIPIX_SHUTDOWN_CANCEL 1
 
 /**
  * x86_64 SSE2.
@@ -756,6 +903,180 @@ typedef struct {
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
+
+/**
+ * Returns the default configuration: max_batch_size 32, max_wait_ms 50, max_queue_size
+ * 1000, preferred_batch_size 16, priority_levels 4, adaptive_target_ms 0. Thread-safe.
+ */
+ScipixBatcherConfig scipix_batcher_config_default(void);
+
+/**
+ * Creates a batcher from `*config` (NULL = the defaults) and writes it to `*out`.
+ * Free it with `scipix_batcher_free`. Thread-safe.
+ * Errors: `SCIPIX_ERR_NULL_POINTER` (out), `SCIPIX_ERR_INVALID_ARGUMENT` for
+ * max_batch_size 0 or above 65536, preferred_batch_size > max_batch_size,
+ * max_queue_size 0, priority_levels outside 1..=256 (the message names the field).
+ */
+ScipixStatus scipix_batcher_new(const ScipixBatcherConfig *config, ScipixBatcher **out);
+
+/**
+ * Shuts the batcher down and releases the caller's handle; NULL is ignored.
+ * If `scipix_batcher_shutdown(DRAIN)` was called and worker threads run, they first
+ * finish the queue; then every request still queued is resolved as cancelled, blocked
+ * consumers and pollers wake up, and worker threads are joined (so the callback is not
+ * called again after this returns, unless called from the callback itself). Batches
+ * still held by consumers stay valid: complete and free them as usual. Threads already
+ * inside a call finish it safely; calling any function with `b` after this returns is
+ * the caller's error (use after free). Every outcome not taken is released.
+ */
+void scipix_batcher_free(ScipixBatcher *b);
+
+/**
+ * Queues a copy of `len` bytes at `data` (NULL allowed when len is 0) and writes its
+ * ticket number (>= 1) to `*ticket`. Never blocks. `deadline_ms` >= 0: if the request is
+ * still queued that many ms from now it is resolved as `SCIPIX_ERR_TIMEOUT` instead of
+ * being batched; negative = no deadline. `priority` in 0..priority_levels-1, higher
+ * served first. Thread-safe.
+ * Errors: `SCIPIX_ERR_NULL_POINTER` (b, ticket, or data with len > 0),
+ * `SCIPIX_ERR_INVALID_ARGUMENT` (priority), `SCIPIX_ERR_QUEUE_FULL` at max_queue_size
+ * queued requests (counted as rejected; retry later), `SCIPIX_ERR_SHUT_DOWN` after
+ * shutdown.
+ */
+ScipixStatus scipix_batcher_submit(const ScipixBatcher *b, const void *data, size_t len, int64_t deadline_ms, int32_t priority, uint64_t *ticket);
+
+/**
+ * Waits up to `wait_ms` ms (`SCIPIX_WAIT_FOREVER` = no limit, 0 = just check) for a batch
+ * worth running and writes it to `*out`: released when max_batch_size (or the adaptive
+ * size) or preferred_batch_size requests wait, or the oldest has waited max_wait_ms, or
+ * the batcher is draining. Queued requests whose deadline passed are resolved as
+ * `SCIPIX_ERR_TIMEOUT` meanwhile. The caller owns the batch: complete or fail it, then
+ * `scipix_batch_free` it. Thread-safe: any number of consumer threads.
+ * Returns `SCIPIX_OK` (batch written), `SCIPIX_PENDING` (no batch within the wait; *out
+ * untouched), `SCIPIX_ERR_SHUT_DOWN` (cancel shutdown, or drain shutdown with an empty
+ * queue; stop consuming), `SCIPIX_ERR_NULL_POINTER` (b, out).
+ */
+ScipixStatus scipix_batcher_next_batch(const ScipixBatcher *b, uint32_t wait_ms, ScipixBatch **out);
+
+/**
+ * Returns the number of requests in the batch (>= 1), or 0 for NULL.
+ */
+size_t scipix_batch_count(const ScipixBatch *batch);
+
+/**
+ * Reads request `index` of the batch (batch order: highest priority first, FIFO within
+ * a priority): its input bytes (`*data`, `*len`; valid until the batch is freed) and its
+ * ticket number. Each output pointer may be NULL to skip it.
+ * Errors: `SCIPIX_ERR_NULL_POINTER` (batch), `SCIPIX_ERR_INVALID_ARGUMENT` for
+ * index >= count (nothing written).
+ */
+ScipixStatus scipix_batch_item(const ScipixBatch *batch, size_t index, const void **data, size_t *len, uint64_t *ticket);
+
+/**
+ * Completes the batch: `results[i]` / `lens[i]` are the result bytes of request i (copied;
+ * `results[i]` may be NULL when `lens[i]` is 0). `count` must equal the batch count.
+ * Producers polling those tickets wake up. Use the batch from one thread at a time.
+ * Errors: `SCIPIX_ERR_NULL_POINTER` (batch, results/lens with count > 0, a result with a
+ * nonzero length), `SCIPIX_ERR_INVALID_STATE` if the batch was already completed or
+ * failed, `SCIPIX_ERR_INVALID_ARGUMENT` if count differs from the batch count. On error
+ * the batch is unchanged (still open unless it was already resolved).
+ */
+ScipixStatus scipix_batch_complete(ScipixBatch *batch, const void *const *results, const size_t *lens, size_t count);
+
+/**
+ * Fails every request of the batch with `SCIPIX_ERR_PROCESSING_FAILED`; pollers get
+ * `msg` (NULL = "processing failed") as their last error message.
+ * Errors: `SCIPIX_ERR_NULL_POINTER` (batch), `SCIPIX_ERR_INVALID_STATE` if already
+ * completed or failed, `SCIPIX_ERR_INVALID_ARGUMENT` if msg is not UTF-8.
+ */
+ScipixStatus scipix_batch_fail(ScipixBatch *batch, const char *msg);
+
+/**
+ * Frees a batch; NULL is ignored. A batch never completed or failed is failed first
+ * (its requests get `SCIPIX_ERR_PROCESSING_FAILED`), so no ticket is left unresolved.
+ * Item data pointers become invalid. Never call it on the batch a worker callback got.
+ */
+void scipix_batch_free(ScipixBatch *batch);
+
+/**
+ * Takes the outcome of `ticket`, waiting up to `wait_ms` ms (`SCIPIX_WAIT_FOREVER` = until
+ * resolved). Returns `SCIPIX_OK` with the result written to `*out` (free it with
+ * `scipix_result_free`), `SCIPIX_PENDING` if still unresolved (*out untouched; poll
+ * again), or the request's failure: `SCIPIX_ERR_TIMEOUT` (its deadline passed while
+ * queued), `SCIPIX_ERR_PROCESSING_FAILED` (its batch was failed; the message is the
+ * consumer's), `SCIPIX_ERR_CANCELLED` (cancel shutdown). Every ticket yields exactly one
+ * of those four outcomes, after which it is released: polling it again, or an unknown
+ * number, gives `SCIPIX_ERR_NOT_FOUND`. Also `SCIPIX_ERR_NULL_POINTER` (b, out).
+ * Thread-safe; several threads may poll different tickets.
+ */
+ScipixStatus scipix_batcher_poll(const ScipixBatcher *b, uint64_t ticket, uint32_t wait_ms, ScipixResult **out);
+
+/**
+ * Non-blocking `scipix_batcher_poll` (wait 0); same statuses.
+ */
+ScipixStatus scipix_batcher_try_poll(const ScipixBatcher *b, uint64_t ticket, ScipixResult **out);
+
+/**
+ * Returns a pointer to the result bytes (valid until `scipix_result_free`), or NULL for a
+ * NULL result. May be a non-NULL dummy when the length is 0.
+ */
+const void *scipix_result_data(const ScipixResult *result);
+
+/**
+ * Returns the result length in bytes (0 for NULL).
+ */
+size_t scipix_result_len(const ScipixResult *result);
+
+/**
+ * Frees a result; NULL is ignored.
+ */
+void scipix_result_free(ScipixResult *result);
+
+/**
+ * The completion queue: waits up to `wait_ms` ms for the next ticket whose outcome is
+ * ready and not yet taken, and writes its number to `*ticket` (then take the outcome with
+ * `scipix_batcher_try_poll`). Tickets are reported in resolution order, each at most
+ * once; tickets taken by poll before being reported are skipped. Returns `SCIPIX_OK`,
+ * `SCIPIX_PENDING` (none within the wait), `SCIPIX_ERR_SHUT_DOWN` once shut down with
+ * nothing queued, in flight or left to report, `SCIPIX_ERR_NULL_POINTER` (b, ticket).
+ * Thread-safe.
+ */
+ScipixStatus scipix_batcher_next_completed(const ScipixBatcher *b, uint32_t wait_ms, uint64_t *ticket);
+
+/**
+ * Writes a snapshot of the counters to `*out` (see `ScipixBatcherStats`). Thread-safe.
+ * Errors: `SCIPIX_ERR_NULL_POINTER` (b, out).
+ */
+ScipixStatus scipix_batcher_stats(const ScipixBatcher *b, ScipixBatcherStats *out);
+
+/**
+ * Copies the batch size histogram: `counts[s]` = batches of exactly s requests, for s in
+ * 0..=max_batch_size (counts[0] is 0). `*needed` (may be NULL) receives
+ * max_batch_size + 1. Errors: `SCIPIX_ERR_NULL_POINTER` (b, counts with len > 0),
+ * `SCIPIX_ERR_BUFFER_TOO_SMALL` if len < max_batch_size + 1 (only *needed is written).
+ */
+ScipixStatus scipix_batcher_batch_size_histogram(const ScipixBatcher *b, uint64_t *counts, size_t len, size_t *needed);
+
+/**
+ * Stops accepting requests (`SCIPIX_SHUTDOWN_DRAIN` or `SCIPIX_SHUTDOWN_CANCEL`, see
+ * their comments) and wakes every blocked consumer and poller. Submits then return
+ * `SCIPIX_ERR_SHUT_DOWN`. CANCEL after DRAIN upgrades; DRAIN after CANCEL does nothing.
+ * Thread-safe. Errors: `SCIPIX_ERR_NULL_POINTER` (b), `SCIPIX_ERR_INVALID_ARGUMENT`
+ * for an unknown mode (nothing changes).
+ */
+ScipixStatus scipix_batcher_shutdown(const ScipixBatcher *b, ScipixShutdownMode mode);
+
+/**
+ * Callback mode: starts `n` scipix worker threads (1..=256 in total) that take batches
+ * and call `callback(batch, user_data)` for each, so the caller needs no consumer loop.
+ * The callback must complete or fail the batch and must not free it; if it returns
+ * nonzero, or returns without resolving the batch, the batch is failed. With n > 1 the
+ * callback runs concurrently and must be thread-safe. Workers stop at shutdown (after
+ * draining the queue in DRAIN mode) and are joined by `scipix_batcher_free`.
+ * Errors: `SCIPIX_ERR_NULL_POINTER` (b, callback), `SCIPIX_ERR_INVALID_ARGUMENT` (n),
+ * `SCIPIX_ERR_SHUT_DOWN` after shutdown, `SCIPIX_ERR_OUT_OF_MEMORY` if a thread cannot
+ * start.
+ */
+ScipixStatus scipix_batcher_start_workers(const ScipixBatcher *b, size_t n, ScipixBatchCallback callback, void *user_data);
 
 /**
  * Returns the features of the running CPU as a bit set of `SCIPIX_CPU_*` flags.

@@ -3,6 +3,7 @@
 //!
 //! The safe Rust modules do the work; [`capi`] exports them as `extern "C"` functions.
 
+pub mod batch;
 // Exported functions take raw pointers by design: C has no `unsafe`, and each function
 // validates its pointers through `capi::handle` before use.
 #[allow(clippy::not_unsafe_ptr_arg_deref)]
@@ -11,6 +12,7 @@ pub mod cpu;
 pub mod error;
 pub mod image;
 pub mod model;
+pub mod memory;
 pub mod parallel;
 pub mod tensor;
 pub mod quant;

@@ -4,6 +4,7 @@
 //! pointers only through the macros and helpers in `handle`, validate everything before
 //! writing any output, and keep business logic in the safe modules.
 
+pub mod batch;
 pub mod cpu;
 pub mod guard;
 pub mod quant;
