@@ -11,11 +11,11 @@ pub mod capi;
 pub mod cpu;
 pub mod error;
 pub mod image;
-pub mod model;
 pub mod memory;
+pub mod model;
 pub mod parallel;
-pub mod tensor;
 pub mod quant;
+pub mod tensor;
 pub mod version;
 
 pub use error::{Error, ErrorKind, Result};
