@@ -450,7 +450,9 @@ impl<T, R> Shared<T, R> {
         let forever = wait.is_none() || until.is_none();
         let mut st = self.lock();
         loop {
-            st = self.expire_now(st, Instant::now()).0;
+            if st.earliest_deadline.is_some() {
+                st = self.expire_now(st, Instant::now()).0;
+            }
             while let Some(id) = st.completions.pop_front() {
                 if st.slots.get(&id).is_some_and(|s| s.outcome.is_some()) {
                     return Ok(Some(id));
@@ -550,7 +552,9 @@ impl<T: Send, R: Send> TicketHost<R> for Shared<T, R> {
         let forever = wait.is_none() || until.is_none();
         let mut st = self.lock();
         loop {
-            st = self.expire_now(st, Instant::now()).0;
+            if st.earliest_deadline.is_some() {
+                st = self.expire_now(st, Instant::now()).0;
+            }
             match st.slots.get(&id) {
                 None => {
                     return Err(Error::new(
