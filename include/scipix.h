@@ -113,10 +113,23 @@ typedef enum {
 } ScipixStatus;
 
 /**
+ * Opaque streaming calibrator. Created by `scipix_calibrator_new`, released with
+ * `scipix_calibrator_free`. Not thread-safe: do not use one handle from two threads at once.
+ */
+typedef struct ScipixCalibrator ScipixCalibrator;
+
+/**
  * A read-only memory-mapped file (opaque, reference counted). Thread-safe: any number
  * of threads may use one handle at once; free it exactly once.
  */
 typedef struct ScipixModel ScipixModel;
+
+/**
+ * Opaque quantized tensor: bytes, shape, dtype, granularity, scales and zero points.
+ * Created by `scipix_qtensor_quantize`, released with `scipix_qtensor_free`. Immutable
+ * after creation, so one handle may be read from several threads at once.
+ */
+typedef struct ScipixQTensor ScipixQTensor;
 
 /**
  * A validated safetensors file (opaque). Thread-safe for concurrent reads: every
@@ -144,6 +157,26 @@ typedef uint32_t ScipixOptLevel;
  * Kernel family / instruction-set cap (one of `SCIPIX_ISA_*`).
  */
 typedef uint32_t ScipixIsa;
+
+/**
+ * Integer type of quantized data (one of `SCIPIX_QDTYPE_*`).
+ */
+typedef uint32_t ScipixQDtype;
+
+/**
+ * How a real range maps to integers (one of `SCIPIX_QMODE_*`).
+ */
+typedef uint32_t ScipixQMode;
+
+/**
+ * How a quantized tensor shares scales and zero points (one of `SCIPIX_QGRAN_*`).
+ */
+typedef uint32_t ScipixQGranularity;
+
+/**
+ * Calibration method (one of `SCIPIX_CALIB_*`).
+ */
+typedef uint32_t ScipixCalibMethod;
 
 /**
  * Flags for `scipix_model_open` / `scipix_safetensors_open` (bitwise OR of
@@ -331,6 +364,62 @@ typedef uint32_t ScipixPixelFormat;
  * aarch64 NEON kernels.
  */
 #define SCIPIX_ISA_NEON 4
+
+/**
+ * Signed 8-bit, range [-128, 127]; stored as two's-complement bytes.
+ */
+#define SCIPIX_QDTYPE_INT8 0
+
+/**
+ * Unsigned 8-bit, range [0, 255].
+ */
+#define SCIPIX_QDTYPE_UINT8 1
+
+/**
+ * [min(rmin,0), max(rmax,0)] maps onto the full integer range; the zero point is
+ * `round_half_even(qmin - rmin / scale)`.
+ */
+#define SCIPIX_QMODE_ASYMMETRIC 0
+
+/**
+ * [-absmax, absmax] maps symmetrically: int8 onto [-127, 127] with zero point 0 (so
+ * q and -q are both representable and -128 is never produced from in-range data), uint8
+ * onto [0, 255] with zero point 128.
+ */
+#define SCIPIX_QMODE_SYMMETRIC 1
+
+/**
+ * One scale and zero point for the whole tensor.
+ */
+#define SCIPIX_QGRAN_PER_TENSOR 0
+
+/**
+ * One scale and zero point per index along an axis (ONNX `axis`).
+ */
+#define SCIPIX_QGRAN_PER_AXIS 1
+
+/**
+ * One scale and zero point per block of `block_size` elements along the last axis.
+ */
+#define SCIPIX_QGRAN_BLOCKED 2
+
+/**
+ * Running min and max (ONNX Runtime's MinMax calibrator without moving average).
+ */
+#define SCIPIX_CALIB_MINMAX 0
+
+/**
+ * Histogram percentile, replicating ONNX Runtime's percentile calibrator (2048 bins;
+ * symmetric mode histograms |x| and clips both tails at `percentile`, asymmetric mode
+ * cuts (100 - percentile)/2 percent from each tail); thresholds clamped to min/max.
+ */
+#define SCIPIX_CALIB_PERCENTILE 1
+
+/**
+ * Search over symmetric windows of the signed 2048-bin histogram for the clipping range
+ * whose quantize/dequantize round trip of the bin centres has the least squared error.
+ */
+#define SCIPIX_CALIB_MSE 2
 
 /**
  * One byte per pixel: luma.
@@ -628,6 +717,265 @@ size_t scipix_last_error_copy(char *buf, size_t buf_len);
  * "internal panic: scipix_debug_panic called" recorded. Safe to call; used by tests.
  */
 ScipixStatus scipix_debug_panic(void);
+
+/**
+ * Computes a scale and zero point for the real range [`rmin`, `rmax`], as ONNX Runtime's
+ * `compute_scale_zp`: the range is first widened to include 0 (so 0.0 quantizes exactly
+ * to the zero point); symmetric mode uses [-absmax, absmax]; integer range: uint8
+ * [0, 255], int8 [-128, 127], symmetric int8 [-127, 127], and with `reduce_range` (7-bit,
+ * for pre-VNNI u8 x s8 kernels) uint8 [0, 127] / int8 [-64, 64];
+ * `scale = (rmax - rmin) / (qmax - qmin)` computed in double and stored as float;
+ * `zero_point = round_half_even(qmin - rmin / scale)` (asymmetric) or
+ * `round_half_even((qmin + qmax) / 2)` (symmetric: 0 for int8, 128 for uint8). When the
+ * scale would be below FLT_MIN (constant or all-zero data, denormal-sized ranges) the
+ * result is scale 1.0, zero point 0.
+ * Errors: NULL outputs (`SCIPIX_ERR_NULL_POINTER`); non-finite bound or `rmin > rmax`, or
+ * unknown mode (`SCIPIX_ERR_INVALID_ARGUMENT`); unknown dtype
+ * (`SCIPIX_ERR_UNSUPPORTED_FORMAT`). Nothing is written on failure. Thread-safe.
+ */
+ScipixStatus scipix_quantize_params_from_range(float rmin, float rmax, ScipixQDtype dtype, ScipixQMode mode, bool reduce_range, float *scale, int32_t *zero_point);
+
+/**
+ * Computes a scale and zero point from data: the min and max of the `n` values at `x`
+ * (NaNs ignored; all-NaN or empty data counts as [0, 0], giving scale 1, zero point 0),
+ * then the rules of `scipix_quantize_params_from_range`.
+ * Errors: NULL `x` with `n > 0` or NULL outputs; data containing +/-inf
+ * (`SCIPIX_ERR_INVALID_ARGUMENT`); unknown dtype or mode. Nothing is written on failure.
+ * Thread-safe.
+ */
+ScipixStatus scipix_quantize_params_from_data(const float *x, size_t n, ScipixQDtype dtype, ScipixQMode mode, bool reduce_range, float *scale, int32_t *zero_point);
+
+/**
+ * Computes one scale and zero point per index along `axis` of the row-major tensor `x`
+ * of shape `shape[0..rank]`, from each channel's min and max (rules of
+ * `scipix_quantize_params_from_data`). `scales` and `zero_points` must each have room for
+ * exactly `params_len == shape[axis]` values. E.g. for a [out, in] weight matrix, axis 0
+ * gives per-output-channel parameters.
+ * Errors: NULL pointers; `axis >= rank`, `params_len != shape[axis]`, +/-inf in the data
+ * (`SCIPIX_ERR_INVALID_ARGUMENT`); shape product overflow (`SCIPIX_ERR_SIZE_OVERFLOW`);
+ * unknown dtype or mode. Nothing is written on failure. Thread-safe.
+ */
+ScipixStatus scipix_quantize_params_axis(const float *x, const size_t *shape, size_t rank, size_t axis, ScipixQDtype dtype, ScipixQMode mode, bool reduce_range, float *scales, int32_t *zero_points, size_t params_len);
+
+/**
+ * ONNX QuantizeLinear, per tensor, bit-exact with ONNX Runtime (MLAS): for each of the
+ * `n` floats at `x`, `y = x / scale` (float division), clamped to
+ * [qmin - zero_point, qmax - zero_point], rounded half to even, plus `zero_point`; written
+ * as one int8 or uint8 byte per element to `out` (capacity `out_len` elements). Exact .5
+ * ties round to even, out-of-range values and +/-inf saturate, -0.0 gives `zero_point`,
+ * NaN gives the dtype minimum (-128 for int8, 0 for uint8), as ONNX Runtime on x86-64 and
+ * aarch64. Large inputs are split over scipix's thread pool; results do not depend on
+ * thread count or ISA.
+ * Errors: NULL `x`/`out` with `n > 0`; `scale` not finite or <= 0, `zero_point` outside
+ * the dtype, overlapping buffers (`SCIPIX_ERR_INVALID_ARGUMENT`); `out_len < n`
+ * (`SCIPIX_ERR_BUFFER_TOO_SMALL`); unknown dtype. Nothing is written on failure.
+ * Thread-safe.
+ */
+ScipixStatus scipix_quantize_linear(const float *x, size_t n, float scale, int32_t zero_point, ScipixQDtype dtype, void *out, size_t out_len);
+
+/**
+ * ONNX DequantizeLinear, per tensor, bit-exact with ONNX Runtime: for each of the `n`
+ * int8/uint8 bytes at `q`, `out = (float)((int)q - zero_point) * scale` (the integer
+ * difference is exact, then one float multiply).
+ * Errors: NULL pointers with `n > 0`; `scale` not finite or <= 0, `zero_point` outside
+ * the dtype, overlapping buffers (`SCIPIX_ERR_INVALID_ARGUMENT`); `out_len < n`
+ * (`SCIPIX_ERR_BUFFER_TOO_SMALL`); unknown dtype. Nothing is written on failure.
+ * Thread-safe.
+ */
+ScipixStatus scipix_dequantize_linear(const void *q, size_t n, float scale, int32_t zero_point, ScipixQDtype dtype, float *out, size_t out_len);
+
+/**
+ * ONNX QuantizeLinear per axis (the `axis` attribute): `x` is a row-major tensor of shape
+ * `shape[0..rank]`; element with index `c` along `axis` uses `scales[c]` and
+ * `zero_points[c]`, each array holding exactly `params_len == shape[axis]` values; other
+ * rules as `scipix_quantize_linear`. Output: one byte per element, `out_len` >= the shape
+ * product. For a [out, in] weight matrix, axis 0 quantizes per output channel.
+ * Errors: NULL pointers; `axis >= rank`, `params_len != shape[axis]`, a scale not finite
+ * or <= 0, a zero point outside the dtype, overlapping buffers
+ * (`SCIPIX_ERR_INVALID_ARGUMENT`); shape product overflow (`SCIPIX_ERR_SIZE_OVERFLOW`);
+ * `out_len` too small (`SCIPIX_ERR_BUFFER_TOO_SMALL`); unknown dtype. Nothing is written
+ * on failure. Thread-safe.
+ */
+ScipixStatus scipix_quantize_linear_axis(const float *x, const size_t *shape, size_t rank, size_t axis, const float *scales, const int32_t *zero_points, size_t params_len, ScipixQDtype dtype, void *out, size_t out_len);
+
+/**
+ * ONNX DequantizeLinear per axis; layout and parameter rules as
+ * `scipix_quantize_linear_axis`, arithmetic as `scipix_dequantize_linear`.
+ * Errors: as `scipix_quantize_linear_axis`. Nothing is written on failure. Thread-safe.
+ */
+ScipixStatus scipix_dequantize_linear_axis(const void *q, const size_t *shape, size_t rank, size_t axis, const float *scales, const int32_t *zero_points, size_t params_len, ScipixQDtype dtype, float *out, size_t out_len);
+
+/**
+ * Block-wise QuantizeLinear along the last axis (as ONNX opset 21 `block_size` on the
+ * last axis, and ggml Q8_0-style blocks): with `k = shape[rank-1]`, `nb = ceil(k /
+ * block_size)` and `rows` = product of the other dimensions, block `b` of row `r` covers
+ * elements `[b*block_size, min(k, (b+1)*block_size))` of that row and uses `scales[r*nb+b]`,
+ * `zero_points[r*nb+b]`; `params_len` must be `rows * nb`. Arithmetic as
+ * `scipix_quantize_linear`.
+ * Errors: NULL pointers; `rank == 0`, `block_size == 0`, wrong `params_len`, bad scale or
+ * zero point, overlapping buffers (`SCIPIX_ERR_INVALID_ARGUMENT`); shape overflow
+ * (`SCIPIX_ERR_SIZE_OVERFLOW`); `out_len` too small (`SCIPIX_ERR_BUFFER_TOO_SMALL`);
+ * unknown dtype. Nothing is written on failure. Thread-safe.
+ */
+ScipixStatus scipix_quantize_linear_blocked(const float *x, const size_t *shape, size_t rank, size_t block_size, const float *scales, const int32_t *zero_points, size_t params_len, ScipixQDtype dtype, void *out, size_t out_len);
+
+/**
+ * Block-wise DequantizeLinear along the last axis; layout rules as
+ * `scipix_quantize_linear_blocked`, arithmetic as `scipix_dequantize_linear`.
+ * Errors: as `scipix_quantize_linear_blocked`. Nothing is written on failure. Thread-safe.
+ */
+ScipixStatus scipix_dequantize_linear_blocked(const void *q, const size_t *shape, size_t rank, size_t block_size, const float *scales, const int32_t *zero_points, size_t params_len, ScipixQDtype dtype, float *out, size_t out_len);
+
+/**
+ * Quantizes the row-major f32 tensor `x` of shape `shape[0..rank]` into a new
+ * `ScipixQTensor`, computing parameters from the data's min/max (NaN ignored) with the
+ * rules of `scipix_quantize_params_from_range`: `granularity` PER_TENSOR (one pair),
+ * PER_AXIS (one pair per index along `axis`; e.g. axis 0 of a [out, in] weight gives
+ * per-output-channel int8 weights) or BLOCKED (one pair per `block_size` elements along
+ * the last axis). `axis` is read only for PER_AXIS, `block_size` only for BLOCKED.
+ * On success `*out` receives a handle the caller owns (free with `scipix_qtensor_free`).
+ * Errors: NULL pointers; bad axis/block size, +/-inf in the data, unknown mode or
+ * granularity (`SCIPIX_ERR_INVALID_ARGUMENT`); shape overflow; unknown dtype; allocation
+ * failure (`SCIPIX_ERR_OUT_OF_MEMORY`). `*out` is not written on failure. Thread-safe.
+ */
+ScipixStatus scipix_qtensor_quantize(const float *x, const size_t *shape, size_t rank, ScipixQDtype dtype, ScipixQMode mode, bool reduce_range, ScipixQGranularity granularity, size_t axis, size_t block_size, ScipixQTensor **out);
+
+/**
+ * Releases a quantized tensor; NULL is ignored. Pointers obtained from its accessors
+ * become invalid. Not thread-safe with respect to other calls on the same handle.
+ */
+void scipix_qtensor_free(ScipixQTensor *tensor);
+
+/**
+ * Writes the tensor's dtype (`SCIPIX_QDTYPE_*`) to `*dtype`.
+ * Errors: NULL arguments (`SCIPIX_ERR_NULL_POINTER`). Thread-safe.
+ */
+ScipixStatus scipix_qtensor_dtype(const ScipixQTensor *tensor, ScipixQDtype *dtype);
+
+/**
+ * Writes a pointer to the tensor's shape (`*rank` dimensions) to `*shape`. The array is
+ * owned by the tensor and valid until `scipix_qtensor_free`.
+ * Errors: NULL arguments; nothing is written then. Thread-safe.
+ */
+ScipixStatus scipix_qtensor_shape(const ScipixQTensor *tensor, const size_t **shape, size_t *rank);
+
+/**
+ * Writes the granularity (`SCIPIX_QGRAN_*`), the axis (PER_AXIS, else 0) and the block
+ * size (BLOCKED, else 0). Any of the three outputs may be NULL to skip it.
+ * Errors: NULL `tensor`. Thread-safe.
+ */
+ScipixStatus scipix_qtensor_granularity(const ScipixQTensor *tensor, ScipixQGranularity *granularity, size_t *axis, size_t *block_size);
+
+/**
+ * Writes a pointer to the quantized bytes (row-major, one int8/uint8 per element) to
+ * `*data` and their count to `*nbytes`. Owned by the tensor; valid until
+ * `scipix_qtensor_free`; never written through.
+ * Errors: NULL arguments; nothing is written then. Thread-safe.
+ */
+ScipixStatus scipix_qtensor_data(const ScipixQTensor *tensor, const void **data, size_t *nbytes);
+
+/**
+ * Returns the number of quantized data bytes (= elements); 0 for NULL. Thread-safe.
+ */
+size_t scipix_qtensor_nbytes(const ScipixQTensor *tensor);
+
+/**
+ * Writes a pointer to the scales and their count (1 per tensor, `shape[axis]` per axis,
+ * rows x blocks when blocked). Owned by the tensor; valid until `scipix_qtensor_free`.
+ * Errors: NULL arguments; nothing is written then. Thread-safe.
+ */
+ScipixStatus scipix_qtensor_scales(const ScipixQTensor *tensor, const float **scales, size_t *count);
+
+/**
+ * Writes a pointer to the zero points (int32, within the dtype's range, one per scale) and
+ * their count. Owned by the tensor; valid until `scipix_qtensor_free`.
+ * Errors: NULL arguments; nothing is written then. Thread-safe.
+ */
+ScipixStatus scipix_qtensor_zero_points(const ScipixQTensor *tensor, const int32_t **zero_points, size_t *count);
+
+/**
+ * Returns f32 size over quantized size: `4n / (n + 5 * params)` for `n` elements and
+ * `params` scale/zero-point pairs (4-byte scale + 1-byte zero point each). 0.0 for NULL or
+ * an empty tensor. Thread-safe.
+ */
+double scipix_qtensor_compression_ratio(const ScipixQTensor *tensor);
+
+/**
+ * Dequantizes the tensor into `out` (capacity `out_len` floats, at least the element
+ * count) with ONNX DequantizeLinear arithmetic.
+ * Errors: NULL arguments; `out_len` too small (`SCIPIX_ERR_BUFFER_TOO_SMALL`). Nothing is
+ * written on failure. Thread-safe (the tensor is only read).
+ */
+ScipixStatus scipix_qtensor_dequantize(const ScipixQTensor *tensor, float *out, size_t out_len);
+
+/**
+ * Creates a calibrator. `percentile` is used by `SCIPIX_CALIB_PERCENTILE` only and must be
+ * in (0, 100]; pass 0 for ONNX Runtime's default 99.999. With `per_channel` the
+ * calibrator yields one range per index along `axis` of the observed batches (the count
+ * is fixed by the first batch); otherwise one range for the whole tensor and `axis` is
+ * ignored. `dtype`, `mode` and `reduce_range` select the parameters `_compute` returns
+ * (see `scipix_quantize_params_from_range`); `mode` also selects the symmetric or
+ * asymmetric histogram as ONNX Runtime does.
+ * On success `*out` receives a handle the caller owns.
+ * Errors: NULL `out`; unknown method or mode, percentile out of range
+ * (`SCIPIX_ERR_INVALID_ARGUMENT`); unknown dtype. `*out` is not written on failure.
+ * Thread-safe.
+ */
+ScipixStatus scipix_calibrator_new(ScipixCalibMethod method, double percentile, ScipixQDtype dtype, ScipixQMode mode, bool reduce_range, bool per_channel, size_t axis, ScipixCalibrator **out);
+
+/**
+ * Releases a calibrator; NULL is ignored.
+ */
+void scipix_calibrator_free(ScipixCalibrator *calibrator);
+
+/**
+ * Folds one batch into the calibrator's statistics without keeping the data: `x` is a
+ * row-major f32 tensor of shape `shape[0..rank]`. Per-channel calibrators need
+ * `axis < rank` and the same `shape[axis]` in every batch. NaN values are skipped.
+ * Errors: NULL pointers; axis out of range or channel count changed
+ * (`SCIPIX_ERR_INVALID_ARGUMENT`); shape overflow (`SCIPIX_ERR_SIZE_OVERFLOW`). The
+ * statistics are unchanged on failure. Not thread-safe for one handle.
+ */
+ScipixStatus scipix_calibrator_observe(ScipixCalibrator *calibrator, const float *x, const size_t *shape, size_t rank);
+
+/**
+ * Returns the number of ranges the calibrator yields: 1 per tensor, or the channel count
+ * seen by the first batch for per-channel calibrators (0 before any batch or for NULL).
+ */
+size_t scipix_calibrator_channels(const ScipixCalibrator *calibrator);
+
+/**
+ * Writes the calibrated clipping range per channel to `rmin[i]`, `rmax[i]`; `len` must
+ * equal `scipix_calibrator_channels`. A channel with no finite data gives [0, 0].
+ * Errors: NULL pointers; wrong `len`, MinMax over infinite data
+ * (`SCIPIX_ERR_INVALID_ARGUMENT`); nothing observed yet (`SCIPIX_ERR_INVALID_STATE`).
+ * Nothing is written on failure.
+ */
+ScipixStatus scipix_calibrator_range(const ScipixCalibrator *calibrator, float *rmin, float *rmax, size_t len);
+
+/**
+ * Writes quantization parameters per channel (from `scipix_calibrator_range` and the
+ * rules of `scipix_quantize_params_from_range` with the calibrator's dtype, mode and
+ * reduce-range) to `scales[i]`, `zero_points[i]`; `len` must equal
+ * `scipix_calibrator_channels`. The calibrator can keep observing afterwards.
+ * Errors: as `scipix_calibrator_range`. Nothing is written on failure.
+ */
+ScipixStatus scipix_calibrator_compute(const ScipixCalibrator *calibrator, float *scales, int32_t *zero_points, size_t len);
+
+/**
+ * Writes the mean squared error `sum((x - y)^2) / n` (double precision sums) of the `n`
+ * values at `x` and `y` to `*out`: 0 for `n == 0`, NaN if an input is NaN or infinite.
+ * Errors: NULL pointers (`x`/`y` may be NULL when `n == 0`). Thread-safe.
+ */
+ScipixStatus scipix_quantization_mse(const float *x, const float *y, size_t n, double *out);
+
+/**
+ * Writes the signal-to-quantization-noise ratio `10 * log10(sum(x^2) / sum((x - y)^2))`
+ * in dB to `*out`: +inf when the noise is zero (exact reconstruction, also for all-zero or
+ * empty input), -inf when the signal is zero but the noise is not.
+ * Errors: NULL pointers (`x`/`y` may be NULL when `n == 0`). Thread-safe.
+ */
+ScipixStatus scipix_sqnr_db(const float *x, const float *y, size_t n, double *out);
 
 /**
  * Maps the file at `path` read-only and stores a new handle in `*out`.

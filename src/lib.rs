@@ -12,6 +12,7 @@ pub mod error;
 pub mod image;
 pub mod model;
 pub mod parallel;
+pub mod quant;
 pub mod version;
 
 pub use error::{Error, ErrorKind, Result};

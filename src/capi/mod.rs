@@ -6,6 +6,7 @@
 
 pub mod cpu;
 pub mod guard;
+pub mod quant;
 // Helpers for every capi module; not every helper is used by every build of the API.
 #[allow(dead_code, unused_macros, unused_imports)]
 pub mod handle;
