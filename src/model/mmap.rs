@@ -311,6 +311,11 @@ mod tests {
         assert_eq!(e.kind(), ErrorKind::InvalidArgument);
         assert!(e.message().contains("directory"));
 
+        // A path through a regular file cannot be opened (ENOTDIR): an I/O error.
+        let e = MappedModel::open("/dev/null/model", OpenOptions::default()).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Io);
+        assert!(e.message().contains("/dev/null/model"));
+
         let e = MappedModel::open("/dev/null", OpenOptions::default()).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::InvalidArgument);
         assert!(e.message().contains("not a regular file"));
