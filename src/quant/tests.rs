@@ -716,3 +716,62 @@ fn mse_search_equals_brute_force_on_the_histogram() {
     }
     assert_eq!(got, best.1);
 }
+
+/// The SIMD reciprocal fast path must equal the division spec near every tie: for many
+/// scales, values within a few ulps of (k + 0.5) * scale for every in-range k.
+#[test]
+fn reciprocal_fast_path_is_exact_near_ties() {
+    let mut r = Rng::new(1234);
+    let mut scales: Vec<f32> = (0..40).map(|_| 2f32.powf(r.uniform(-30.0, 30.0))).collect();
+    scales.extend([
+        0.1,
+        0.3,
+        1.0 / 255.0,
+        4.0 / 254.0,
+        1.0 / 3.0,
+        0.007,
+        f32::from_bits(0x0100_0000),
+        f32::from_bits(0x7E00_0000),
+        f32::from_bits(0x00FF_FFFF),
+        f32::from_bits(0x7E00_0001),
+    ]);
+    let mut x = Vec::new();
+    for &s in &scales {
+        x.clear();
+        for k in -300..300 {
+            let t = (k as f32 + 0.5) * s;
+            for d in -3i32..=3 {
+                x.push(f32::from_bits((t.to_bits() as i32 + d) as u32));
+            }
+        }
+        for &dtype in &DTYPES {
+            let zp = if dtype == QDtype::U8 { 128 } else { 0 };
+            let mut want = vec![0u8; x.len()];
+            quantize_with(Isa::Scalar, &x, &mut want, s, zp, dtype);
+            for &isa in &isas() {
+                let mut got = vec![0u8; x.len()];
+                quantize_with(isa, &x, &mut got, s, zp, dtype);
+                assert!(got == want, "{isa:?} scale {s:e} {dtype:?}");
+            }
+        }
+    }
+}
+
+#[test]
+fn magic_rounding_equals_round_ties_even_on_the_clamped_range() {
+    let mut y = -256.0f32;
+    while y <= 256.0 {
+        for v in [
+            y,
+            f32::from_bits(y.to_bits() + 1),
+            f32::from_bits(y.to_bits().wrapping_sub(1)),
+        ] {
+            assert_eq!(
+                quantize::scalar::round_half_even(v).to_bits() & 0x7fff_ffff,
+                v.round_ties_even().to_bits() & 0x7fff_ffff,
+                "{v}"
+            );
+        }
+        y += 1.0 / 64.0;
+    }
+}
