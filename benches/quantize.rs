@@ -121,5 +121,47 @@ fn per_channel(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, per_tensor, per_channel);
+/// Where splitting over the pool starts to pay (`linear::PARALLEL_CUTOFF`).
+fn cutoff(c: &mut Criterion) {
+    let best = Isa::best_available();
+    let p = QParams::new(4.0 / 255.0, 0, QDtype::I8).unwrap();
+    let mut g = c.benchmark_group("cutoff");
+    for n in [
+        64usize << 10,
+        128 << 10,
+        256 << 10,
+        512 << 10,
+        1 << 20,
+        4 << 20,
+    ] {
+        let x = data(n);
+        let mut q = vec![0u8; n];
+        g.throughput(Throughput::Elements(n as u64));
+        for (label, level) in [("one_thread", OptLevel::Simd), ("pool", OptLevel::Full)] {
+            g.bench_function(BenchmarkId::new(label, n), |b| {
+                cpu::with_isa(best, |_| {
+                    cpu::set_opt_level(level);
+                    b.iter(|| {
+                        // Always split here, whatever the cut-off, to measure the split.
+                        if level == OptLevel::Full {
+                            scipix::parallel::install(|| {
+                                use rayon::prelude::*;
+                                q.par_chunks_mut(1 << 16)
+                                    .zip(x.par_chunks(1 << 16))
+                                    .for_each(|(o, i)| {
+                                        let _ = quant::quantize_linear(i, o, p, QDtype::I8);
+                                    })
+                            })
+                        } else {
+                            let _ = quant::quantize_linear(black_box(&x), &mut q, p, QDtype::I8);
+                        }
+                    })
+                })
+            });
+        }
+    }
+    g.finish();
+}
+
+criterion_group!(benches, per_tensor, per_channel, cutoff);
 criterion_main!(benches);

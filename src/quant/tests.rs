@@ -319,7 +319,7 @@ fn blocked_matches_reference() {
 
 #[test]
 fn large_tensors_split_over_the_pool_give_identical_bytes() {
-    let n = 1024 * 1025 + 13;
+    let n = 2048 * 1025 + 13;
     let x = nasty(n, 77, 0.02);
     let p = QParams::new(0.02, 5, QDtype::I8).unwrap();
     let mut want = vec![0u8; n];
@@ -337,8 +337,8 @@ fn large_tensors_split_over_the_pool_give_identical_bytes() {
         assert!(got == want, "{isa:?}");
     }
     // Per-axis on a large [rows, cols] along both axes.
-    let shape = [1024usize, 1025];
-    let x = &x[..1024 * 1025];
+    let shape = [2048usize, 1025];
+    let x = &x[..2048 * 1025];
     for axis in 0..2 {
         let (s, z) = params_axis(
             &x.iter()
