@@ -4,8 +4,9 @@ timed) against scipix through its C ABI on the same arrays, in one run, single t
 
     cargo build --release && python3 benches/peers_quant.py [--reps 20]
 
-Prints elements/s (best of `reps`) and the ratios; the results of both are compared
-byte for byte before timing.
+Prints elements/s (best of `reps`, so less sensitive to a shared machine than a mean),
+the ratios to ONNX Runtime and to scipix's scalar path, and the ratio to a numpy copy of
+the same f32 input; the results of both are compared byte for byte before timing.
 """
 import argparse
 import ctypes
@@ -99,6 +100,8 @@ def main():
         def spx_d():
             lib.scipix_dequantize_linear(qp, n, scale, zp, INT8, dp, n)
 
+        dst = np.empty_like(x)
+        t_copy = best(lambda: np.copyto(dst, x), a.reps)
         run_q(); spx_q(); run_d(); spx_d()
         assert np.array_equal(q_ort, q_spx), "quantize results differ"
         assert np.array_equal(d_ort.view(np.uint32), d_spx.view(np.uint32)), "dequantize differs"
@@ -108,7 +111,7 @@ def main():
             lib.scipix_set_max_isa(0, None)
             t_sc = best(spx_fn, max(3, a.reps // 4))
             lib.scipix_set_max_isa(best_isa, None)
-            rows.append((name, op, n / t_ort, n / t_spx, n / t_sc))
+            rows.append((name, op, n / t_ort, n / t_spx, n / t_sc, n / t_copy))
     # Per-channel [4096, 4096], axis 0 (per output row) and axis 1.
     shape = (4096, 4096)
     n = shape[0] * shape[1]
@@ -127,18 +130,21 @@ def main():
             lib.scipix_quantize_linear_axis(w.ctypes.data, shp, 2, axis, s.ctypes.data,
                                             zi.ctypes.data, ch, INT8, q_spx.ctypes.data, n)
 
+        dst = np.empty_like(w)
+        t_copy = best(lambda: np.copyto(dst, w), max(5, a.reps // 2))
         run(); spx()
         assert np.array_equal(q_ort, q_spx), f"per-axis {axis} differs"
         t_ort, t_spx = best(run, max(5, a.reps // 2)), best(spx, max(5, a.reps // 2))
         lib.scipix_set_max_isa(0, None)
         t_sc = best(spx, 3)
         lib.scipix_set_max_isa(best_isa, None)
-        rows.append((f"4096x4096 axis {axis}", "quantize", n / t_ort, n / t_spx, n / t_sc))
+        rows.append((f"4096x4096 axis {axis}", "quantize", n / t_ort, n / t_spx, n / t_sc,
+                     n / t_copy))
     print(f"{'size':>18} {'op':>10} {'ORT Gel/s':>10} {'scipix':>8} {'x ORT':>6} "
-          f"{'scalar':>8} {'x scalar':>8}")
-    for name, op, o, s, sc in rows:
+          f"{'scalar':>8} {'x scalar':>8} {'f32 copy':>9} {'x copy':>7}")
+    for name, op, o, s, sc, cp in rows:
         print(f"{name:>18} {op:>10} {o / 1e9:10.2f} {s / 1e9:8.2f} {s / o:6.2f} "
-              f"{sc / 1e9:8.2f} {s / sc:8.2f}")
+              f"{sc / 1e9:8.2f} {s / sc:8.2f} {cp / 1e9:9.2f} {s / cp:7.2f}")
 
 
 if __name__ == "__main__":

@@ -172,14 +172,23 @@ fn runs<D: Direction>(
     // Short runs: expand the parameters over one period (period * run elements) and use
     // the per-element kernels; element j uses expanded parameter j % slab.
     let slab = period * run;
-    let es: Vec<f32> = scales
-        .iter()
-        .flat_map(|&s| std::iter::repeat(s).take(run))
-        .collect();
-    let ez: Vec<i32> = zps
-        .iter()
-        .flat_map(|&z| std::iter::repeat(z).take(run))
-        .collect();
+    // Runs of one element use the caller's arrays as they are.
+    let expand = |v: &[f32]| -> Vec<f32> {
+        v.iter()
+            .flat_map(|&s| std::iter::repeat(s).take(run))
+            .collect()
+    };
+    let (es_own, ez_own);
+    let (es, ez): (&[f32], &[i32]) = if run == 1 {
+        (scales, zps)
+    } else {
+        es_own = expand(scales);
+        ez_own = zps
+            .iter()
+            .flat_map(|&z| std::iter::repeat(z).take(run))
+            .collect::<Vec<i32>>();
+        (&es_own, &ez_own)
+    };
     let body = |start: usize, o: &mut [D::Out], i: &[D::In]| {
         let mut done = 0;
         while done < i.len() {
