@@ -25,8 +25,18 @@ const SHORT_RUN: usize = 32;
 trait Direction: Sync {
     type In: Copy + Sync;
     type Out: Copy + Send;
+    /// Whether `run_pe` can use reciprocals of the scales.
+    const USES_INV: bool;
     fn run(isa: Isa, x: &[Self::In], out: &mut [Self::Out], s: f32, z: i32, d: QDtype);
-    fn run_pe(isa: Isa, x: &[Self::In], out: &mut [Self::Out], s: &[f32], z: &[i32], d: QDtype);
+    fn run_pe(
+        isa: Isa,
+        x: &[Self::In],
+        out: &mut [Self::Out],
+        s: &[f32],
+        z: &[i32],
+        inv: Option<&[f32]>,
+        d: QDtype,
+    );
 }
 
 struct Quant;
@@ -35,21 +45,39 @@ struct Dequant;
 impl Direction for Quant {
     type In = f32;
     type Out = u8;
+    const USES_INV: bool = true;
     fn run(isa: Isa, x: &[f32], out: &mut [u8], s: f32, z: i32, d: QDtype) {
         quantize_with(isa, x, out, s, z, d)
     }
-    fn run_pe(isa: Isa, x: &[f32], out: &mut [u8], s: &[f32], z: &[i32], d: QDtype) {
-        quantize_per_elem_with(isa, x, out, s, z, d)
+    fn run_pe(
+        isa: Isa,
+        x: &[f32],
+        out: &mut [u8],
+        s: &[f32],
+        z: &[i32],
+        inv: Option<&[f32]>,
+        d: QDtype,
+    ) {
+        quantize_per_elem_with(isa, x, out, s, z, inv, d)
     }
 }
 
 impl Direction for Dequant {
     type In = u8;
     type Out = f32;
+    const USES_INV: bool = false;
     fn run(isa: Isa, x: &[u8], out: &mut [f32], s: f32, z: i32, d: QDtype) {
         dequantize_with(isa, x, out, s, z, d)
     }
-    fn run_pe(isa: Isa, x: &[u8], out: &mut [f32], s: &[f32], z: &[i32], d: QDtype) {
+    fn run_pe(
+        isa: Isa,
+        x: &[u8],
+        out: &mut [f32],
+        s: &[f32],
+        z: &[i32],
+        _inv: Option<&[f32]>,
+        d: QDtype,
+    ) {
         dequantize_per_elem_with(isa, x, out, s, z, d)
     }
 }
@@ -189,6 +217,13 @@ fn runs<D: Direction>(
             .collect::<Vec<i32>>();
         (&es_own, &ez_own)
     };
+    // Reciprocals for the exact fast path of the quantize kernels, when every scale allows it.
+    let inv: Option<Vec<f32>> = (D::USES_INV
+        && es
+            .iter()
+            .all(|&s| super::quantize::scalar::fast_path_allowed(s)))
+    .then(|| es.iter().map(|&s| 1.0 / s).collect());
+    let inv = inv.as_deref();
     let body = |start: usize, o: &mut [D::Out], i: &[D::In]| {
         let mut done = 0;
         while done < i.len() {
@@ -200,6 +235,7 @@ fn runs<D: Direction>(
                 &mut o[done..done + len],
                 &es[off..off + len],
                 &ez[off..off + len],
+                inv.map(|v| &v[off..off + len]),
                 dtype,
             );
             done += len;

@@ -91,8 +91,14 @@ fn quantize_matches_scalar_on_every_isa() {
 fn quantize_per_elem_matches_scalar_on_every_isa() {
     let mut r = Rng::new(5);
     for &dtype in &DTYPES {
-        let x = nasty(300, 11, 0.25);
+        // Nasty values plus values near ties of each lane's own scale.
+        let mut x = nasty(300, 11, 0.25);
         let scales: Vec<f32> = (0..300).map(|_| r.uniform(0.01, 2.0)).collect();
+        for (i, v) in x.iter_mut().enumerate().filter(|(i, _)| i % 3 == 0) {
+            let t = ((i % 200) as f32 - 100.5) * scales[i];
+            *v = f32::from_bits((t.to_bits() as i32 + (i % 7) as i32 - 3) as u32);
+        }
+        let invs: Vec<f32> = scales.iter().map(|s| 1.0 / s).collect();
         let (qmin, qmax) = dtype.range();
         let zps: Vec<i32> = (0..300)
             .map(|_| qmin + (r.next_u64() % (qmax - qmin + 1) as u64) as i32)
@@ -100,20 +106,15 @@ fn quantize_per_elem_matches_scalar_on_every_isa() {
         for off in 0..4 {
             for n in (0..=67).chain([290]) {
                 let r_ = off..off + n;
+                let (xs, s, z) = (&x[r_.clone()], &scales[r_.clone()], &zps[r_.clone()]);
                 let mut want = vec![0u8; n];
-                quantize_per_elem_with(
-                    Isa::Scalar,
-                    &x[r_.clone()],
-                    &mut want,
-                    &scales[r_.clone()],
-                    &zps[r_.clone()],
-                    dtype,
-                );
+                quantize_per_elem_with(Isa::Scalar, xs, &mut want, s, z, None, dtype);
                 for &isa in &isas() {
-                    let mut got = vec![0u8; n];
-                    let (s, z) = (&scales[r_.clone()], &zps[r_.clone()]);
-                    quantize_per_elem_with(isa, &x[r_.clone()], &mut got, s, z, dtype);
-                    assert_eq!(got, want, "{isa:?} {dtype:?} n={n}");
+                    for inv in [None, Some(&invs[r_.clone()])] {
+                        let mut got = vec![0u8; n];
+                        quantize_per_elem_with(isa, xs, &mut got, s, z, inv, dtype);
+                        assert_eq!(got, want, "{isa:?} {dtype:?} n={n} inv={}", inv.is_some());
+                    }
                 }
             }
         }

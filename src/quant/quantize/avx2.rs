@@ -10,15 +10,6 @@ const ROUND: i32 = _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC;
 
 #[inline]
 #[target_feature(enable = "avx2")]
-unsafe fn one(v: __m256, s: __m256, lo: __m256, hi: __m256, zp: __m256i) -> __m256i {
-    let y = _mm256_div_ps(v, s);
-    // vmaxps/vminps return the second operand when the first is NaN, like the scalar `if`.
-    let y = _mm256_min_ps(_mm256_max_ps(y, lo), hi);
-    _mm256_add_epi32(_mm256_cvtps_epi32(_mm256_round_ps::<ROUND>(y)), zp)
-}
-
-#[inline]
-#[target_feature(enable = "avx2")]
 unsafe fn pack<const SIGNED: bool>(a: __m256i, b: __m256i, c: __m256i, d: __m256i) -> __m256i {
     // packs work per 128-bit lane: dwords come out as a0 b0 c0 d0 | a1 b1 c1 d1.
     let w0 = _mm256_packs_epi32(a, b);
@@ -114,40 +105,67 @@ pub unsafe fn quantize(x: &[f32], out: &mut [u8], scale: f32, zp: i32, dtype: QD
 }
 
 #[target_feature(enable = "avx2")]
-unsafe fn run_pe<const SIGNED: bool>(
+unsafe fn run_pe<const SIGNED: bool, const FAST: bool>(
     x: &[f32],
     out: &mut [u8],
     scales: &[f32],
     zps: &[i32],
+    invs: &[f32],
     dtype: QDtype,
 ) -> usize {
-    let n = x.len().min(out.len()).min(scales.len()).min(zps.len()) / 32 * 32;
-    let (qmin, qmax) = dtype.range();
-    let (qmin, qmax) = (_mm256_set1_epi32(qmin), _mm256_set1_epi32(qmax));
-    let (xp, op, sp, zpp) = (x.as_ptr(), out.as_mut_ptr(), scales.as_ptr(), zps.as_ptr());
-    let step = |k: usize| -> __m256i {
-        // SAFETY: k + 8 <= n <= every length.
-        let z = _mm256_loadu_si256(zpp.add(k).cast());
-        let lo = _mm256_cvtepi32_ps(_mm256_sub_epi32(qmin, z));
-        let hi = _mm256_cvtepi32_ps(_mm256_sub_epi32(qmax, z));
-        one(
-            _mm256_loadu_ps(xp.add(k)),
-            _mm256_loadu_ps(sp.add(k)),
-            lo,
-            hi,
-            z,
-        )
-    };
+    let mut n = x.len().min(out.len()).min(scales.len()).min(zps.len());
+    if FAST {
+        n = n.min(invs.len());
+    }
+    let n = n / 32 * 32;
+    let qmax = _mm256_set1_ps(dtype.range().1 as f32);
+    let (xp, op, sp, zpp, ip) = (
+        x.as_ptr(),
+        out.as_mut_ptr(),
+        scales.as_ptr(),
+        zps.as_ptr(),
+        invs.as_ptr(),
+    );
+    let abs = _mm256_set1_epi32(0x7fff_ffff);
+    let limit = _mm256_set1_epi32(super::scalar::FAST_LIMIT.to_bits() as i32 - 1);
     let mut i = 0;
     while i < n {
-        let (a, b, c, d) = (step(i), step(i + 8), step(i + 16), step(i + 24));
-        _mm256_storeu_si256(op.add(i).cast(), pack::<SIGNED>(a, b, c, d));
+        // SAFETY (all loads): i + 32 <= n <= every length used.
+        let v: [__m256; 4] = std::array::from_fn(|k| _mm256_loadu_ps(xp.add(i + 8 * k)));
+        let mut r = [_mm256_setzero_ps(); 4];
+        let mut exact = true;
+        if FAST {
+            let mut dmax = _mm256_setzero_si256();
+            for k in 0..4 {
+                let y = _mm256_mul_ps(v[k], _mm256_loadu_ps(ip.add(i + 8 * k)));
+                r[k] = _mm256_round_ps::<ROUND>(y);
+                let d = _mm256_and_si256(_mm256_castps_si256(_mm256_sub_ps(y, r[k])), abs);
+                dmax = _mm256_max_epi32(dmax, d);
+            }
+            let bad = _mm256_cmpgt_epi32(dmax, limit);
+            exact = _mm256_testz_si256(bad, bad) == 0;
+        }
+        if exact {
+            for k in 0..4 {
+                let s = _mm256_loadu_ps(sp.add(i + 8 * k));
+                r[k] = _mm256_round_ps::<ROUND>(_mm256_div_ps(v[k], s));
+            }
+        }
+        // As in `run`: r + zp, vminps(qmax, t) keeps NaN, vcvtps2dq and the saturating
+        // packs clamp at qmin.
+        let q: [__m256i; 4] = std::array::from_fn(|k| {
+            let z = _mm256_cvtepi32_ps(_mm256_loadu_si256(zpp.add(i + 8 * k).cast()));
+            _mm256_cvtps_epi32(_mm256_min_ps(qmax, _mm256_add_ps(r[k], z)))
+        });
+        _mm256_storeu_si256(op.add(i).cast(), pack::<SIGNED>(q[0], q[1], q[2], q[3]));
         i += 32;
     }
     n
 }
 
 /// Per-element parameters; the largest multiple of 32 elements; returns how many were done.
+/// `invs[i] = 1 / scales[i]` enables the reciprocal fast path (callers pass it only when
+/// every scale passes `scalar::fast_path_allowed`).
 ///
 /// # Safety
 /// The CPU must support AVX2.
@@ -157,10 +175,13 @@ pub unsafe fn quantize_per_elem(
     out: &mut [u8],
     scales: &[f32],
     zps: &[i32],
+    invs: Option<&[f32]>,
     dtype: QDtype,
 ) -> usize {
-    match dtype {
-        QDtype::I8 => run_pe::<true>(x, out, scales, zps, dtype),
-        QDtype::U8 => run_pe::<false>(x, out, scales, zps, dtype),
+    match (dtype, invs) {
+        (QDtype::I8, Some(inv)) => run_pe::<true, true>(x, out, scales, zps, inv, dtype),
+        (QDtype::I8, None) => run_pe::<true, false>(x, out, scales, zps, &[], dtype),
+        (QDtype::U8, Some(inv)) => run_pe::<false, true>(x, out, scales, zps, inv, dtype),
+        (QDtype::U8, None) => run_pe::<false, false>(x, out, scales, zps, &[], dtype),
     }
 }
