@@ -28,6 +28,11 @@
 
 
 /**
+ * Wait argument meaning "no time limit".
+ */
+#define SCIPIX_WAIT_FOREVER UINT32_MAX
+
+/**
  * The ABI version this header describes; compare with `scipix_abi_version()` at run time
  * to detect a header/library mismatch.
  */
@@ -113,6 +118,18 @@ typedef enum {
 } ScipixStatus;
 
 /**
+ * A batch handed to a consumer by `scipix_batcher_next_batch`. Use it from one thread at a
+ * time; complete or fail it once, then free it with `scipix_batch_free`.
+ */
+typedef struct ScipixBatch ScipixBatch;
+
+/**
+ * A dynamic batcher: producers submit byte requests and poll tickets, consumers take
+ * batches and complete them. Thread-safe: share one handle between any number of threads.
+ */
+typedef struct ScipixBatcher ScipixBatcher;
+
+/**
  * Opaque streaming calibrator. Created by `scipix_calibrator_new`, released with
  * `scipix_calibrator_free`. Not thread-safe: do not use one handle from two threads at once.
  */
@@ -132,6 +149,12 @@ typedef struct ScipixModel ScipixModel;
 typedef struct ScipixQTensor ScipixQTensor;
 
 /**
+ * The result bytes of one resolved ticket, owned by the caller; free with
+ * `scipix_result_free`.
+ */
+typedef struct ScipixResult ScipixResult;
+
+/**
  * A validated safetensors file (opaque). Thread-safe for concurrent reads: every
  * function taking a `const ScipixSafetensors *` may run on many threads at once.
  */
@@ -142,6 +165,118 @@ typedef struct ScipixSafetensors ScipixSafetensors;
  * thread-safe: use one writer from one thread at a time.
  */
 typedef struct ScipixSafetensorsWriter ScipixSafetensorsWriter;
+
+/**
+ * Batcher configuration; start from `scipix_batcher_config_default()`.
+ */
+typedef struct {
+  /**
+   * Largest batch (1..=65536). Default 32.
+   */
+  size_t max_batch_size;
+  /**
+   * A batch is released once its oldest request has waited this long. Default 50.
+   */
+  uint32_t max_wait_ms;
+  /**
+   * Queued requests at which submit returns `SCIPIX_ERR_QUEUE_FULL` (>= 1). Default 1000.
+   */
+  size_t max_queue_size;
+  /**
+   * A batch is released as soon as this many requests wait (0 = off, <= max_batch_size).
+   * Default 16.
+   */
+  size_t preferred_batch_size;
+  /**
+   * Priority levels (1..=256); priorities are 0..levels-1, higher served first. Default 4.
+   */
+  uint32_t priority_levels;
+  /**
+   * Adaptive mode: target batch processing time in ms (0 = off, the default). The
+   * effective batch size then moves between 1 and max_batch_size (see docs/batch.md).
+   */
+  uint32_t adaptive_target_ms;
+} ScipixBatcherConfig;
+
+/**
+ * A snapshot of the batcher's counters. `submitted == queue_depth + in_flight + completed
+ * + timed_out + failed + cancelled`; `rejected` counts refused submits.
+ */
+typedef struct {
+  /**
+   * Requests queued, not yet in a batch.
+   */
+  uint64_t queue_depth;
+  /**
+   * Requests in batches handed out and not yet completed or failed.
+   */
+  uint64_t in_flight;
+  /**
+   * Requests accepted.
+   */
+  uint64_t submitted;
+  /**
+   * Requests resolved with a result.
+   */
+  uint64_t completed;
+  /**
+   * Submits refused with `SCIPIX_ERR_QUEUE_FULL`.
+   */
+  uint64_t rejected;
+  /**
+   * Requests resolved as `SCIPIX_ERR_TIMEOUT` (deadline passed while queued).
+   */
+  uint64_t timed_out;
+  /**
+   * Requests resolved as `SCIPIX_ERR_PROCESSING_FAILED`.
+   */
+  uint64_t failed;
+  /**
+   * Requests resolved as `SCIPIX_ERR_CANCELLED`.
+   */
+  uint64_t cancelled;
+  /**
+   * Batches handed out.
+   */
+  uint64_t batches;
+  /**
+   * Mean batch size (0 before the first batch).
+   */
+  double mean_batch_size;
+  /**
+   * Median queue wait in ms over the last 4096 requests.
+   */
+  double queue_wait_p50_ms;
+  /**
+   * 99th percentile queue wait in ms.
+   */
+  double queue_wait_p99_ms;
+  /**
+   * Median batch processing time (hand-out to complete/fail) in ms, last 4096 batches.
+   */
+  double processing_p50_ms;
+  /**
+   * 99th percentile batch processing time in ms.
+   */
+  double processing_p99_ms;
+  /**
+   * Current effective maximum batch size (max_batch_size unless adaptive).
+   */
+  uint64_t effective_batch_size;
+} ScipixBatcherStats;
+
+/**
+ * How `scipix_batcher_shutdown` treats queued requests (one of `SCIPIX_SHUTDOWN_*`).
+ */
+typedef uint32_t ScipixShutdownMode;
+
+/**
+ * Consumer callback for `scipix_batcher_start_workers`: called on a scipix worker thread
+ * with a batch it must complete or fail (`scipix_batch_complete` / `scipix_batch_fail`)
+ * but never free. Return 0 (`SCIPIX_OK`) on success; any other value fails a batch that
+ * is still open, with a message naming the value and this thread's last error.
+ */
+typedef int32_t (*ScipixBatchCallback)(ScipixBatch *batch, void *user_data);
 
 /**
  * Bit set of CPU features, as returned by `scipix_cpu_features()`.
@@ -177,6 +312,78 @@ typedef uint32_t ScipixQGranularity;
  * Calibration method (one of `SCIPIX_CALIB_*`).
  */
 typedef uint32_t ScipixCalibMethod;
+
+/**
+ * Pixel format of an 8-bit image (one of `SCIPIX_FORMAT_*`).
+ */
+typedef uint32_t ScipixPixelFormat;
+
+/**
+ * A read-only image in the caller's memory. Row `y` starts at `data + y * stride`;
+ * `stride >= width * bytes_per_pixel(format)`, and the last row need not be padded, so
+ * the buffer must hold `stride * (height - 1) + width * bytes_per_pixel` bytes. To pass a
+ * sub-region of a larger image, point `data` at its first pixel and keep the parent's
+ * stride. scipix only reads the pixels, during the call.
+ */
+typedef struct {
+  /**
+   * First byte of the first pixel. Any alignment.
+   */
+  const uint8_t *data;
+  /**
+   * Pixels per row, > 0.
+   */
+  size_t width;
+  /**
+   * Rows, > 0.
+   */
+  size_t height;
+  /**
+   * Bytes from the start of one row to the start of the next.
+   */
+  size_t stride;
+  /**
+   * One of `SCIPIX_FORMAT_*`.
+   */
+  ScipixPixelFormat format;
+} ScipixImage;
+
+/**
+ * A writable image in the caller's memory; same layout rules as `ScipixImage`. scipix
+ * writes only the `width * bytes_per_pixel` bytes of each row, never the padding.
+ */
+typedef struct {
+  /**
+   * First byte of the first pixel. Any alignment.
+   */
+  uint8_t *data;
+  /**
+   * Pixels per row, > 0.
+   */
+  size_t width;
+  /**
+   * Rows, > 0.
+   */
+  size_t height;
+  /**
+   * Bytes from the start of one row to the start of the next.
+   */
+  size_t stride;
+  /**
+   * One of `SCIPIX_FORMAT_*`.
+   */
+  ScipixPixelFormat format;
+} ScipixImageMut;
+
+/**
+ * Value range of `scipix_gray_f32` output (one of `SCIPIX_GRAY_SCALE_*`).
+ */
+typedef uint32_t ScipixGrayScale;
+
+/**
+ * Threshold rule (one of `SCIPIX_THRESH_*`, same numbering as OpenCV's `THRESH_*`).
+ */
+typedef uint32_t ScipixThresholdType;
 
 /**
  * Flags for `scipix_model_open` / `scipix_safetensors_open` (bitwise OR of
@@ -246,9 +453,59 @@ typedef struct {
 } ScipixStTensorInfo;
 
 /**
- * Pixel format of an 8-bit image (one of `SCIPIX_FORMAT_*`).
+ * Memory order of a tensor (one of `SCIPIX_LAYOUT_*`).
  */
-typedef uint32_t ScipixPixelFormat;
+typedef uint32_t ScipixTensorLayout;
+
+/**
+ * Parameters of the image-to-tensor rule. Every output element is computed in float, in
+ * exactly this order, with no fused multiply-add:
+ * `out = ((x / divisor - mean[c]) * scale) / std[c]`, where `x` is the input byte as float
+ * and `c` the OUTPUT channel. Output channels: 1 for gray, 3 for colour formats (alpha is
+ * dropped), in memory order (R,G,B for RGB/RGBA, B,G,R for BGR/BGRA) unless `swap_rb`
+ * reverses them. Entries of `mean`/`std` beyond the channel count are ignored.
+ * torchvision `ToTensor()+Normalize(m, s)`: divisor 255, mean m, scale 1, std s.
+ * OpenCV `blobFromImage(img, f, size, m, swapRB)`: divisor 1, mean m, scale f, std 1.
+ * Fill with `scipix_tensor_params_default` first, then set fields by name.
+ */
+typedef struct {
+  /**
+   * Multiplier applied after the mean is subtracted (OpenCV's scalefactor); finite.
+   */
+  float scale;
+  /**
+   * Subtracted per output channel after the division; finite.
+   */
+  float mean[4];
+  /**
+   * Final divisor per output channel; finite and non-zero for used channels.
+   */
+  float std[4];
+  /**
+   * Reverse the colour channel order (R<->B), like OpenCV's swapRB; ignored for gray.
+   */
+  bool swap_rb;
+  /**
+   * `SCIPIX_LAYOUT_NCHW` or `SCIPIX_LAYOUT_NHWC`.
+   */
+  ScipixTensorLayout layout;
+  /**
+   * First step divides the byte value by this (255 for torchvision); finite, non-zero.
+   */
+  float divisor;
+} ScipixTensorParams;
+
+/**
+ * Stop accepting; consumers still receive every queued request (released at once,
+ * without waiting for the size or time rules); then `next_batch` returns SHUT_DOWN.
+ */
+#define SCIPIX_SHUTDOWN_DRAIN 0
+
+/**
+ * Stop accepting and resolve every queued request as `SCIPIX_ERR_CANCELLED` now. Batches
+ * already handed out can still be completed.
+ */
+#define SCIPIX_SHUTDOWN_CANCEL 1
 
 /**
  * x86_64 SSE2.
@@ -447,6 +704,41 @@ typedef uint32_t ScipixPixelFormat;
 #define SCIPIX_FORMAT_BGRA8 4
 
 /**
+ * `dst = src > t ? maxval : 0`.
+ */
+#define SCIPIX_THRESH_BINARY 0
+
+/**
+ * `dst = src > t ? 0 : maxval`.
+ */
+#define SCIPIX_THRESH_BINARY_INV 1
+
+/**
+ * `dst = src > t ? t : src`.
+ */
+#define SCIPIX_THRESH_TRUNC 2
+
+/**
+ * `dst = src > t ? src : 0`.
+ */
+#define SCIPIX_THRESH_TOZERO 3
+
+/**
+ * `dst = src > t ? 0 : src`.
+ */
+#define SCIPIX_THRESH_TOZERO_INV 4
+
+/**
+ * `(float)gray`, 0.0 ..= 255.0.
+ */
+#define SCIPIX_GRAY_SCALE_BYTE 0
+
+/**
+ * `(float)gray / 255.0f`, 0.0 ..= 1.0 (IEEE division, correctly rounded).
+ */
+#define SCIPIX_GRAY_SCALE_UNIT 1
+
+/**
  * No hint: default kernel read-ahead, pages fault in on first touch.
  */
 #define SCIPIX_MODEL_DEFAULT 0
@@ -598,9 +890,193 @@ typedef uint32_t ScipixPixelFormat;
  */
 #define SCIPIX_ST_C64 20
 
+/**
+ * Batch, channel, row, column: element (n,c,y,x) at `((n*C + c)*H + y)*W + x`.
+ */
+#define SCIPIX_LAYOUT_NCHW 0
+
+/**
+ * Batch, row, column, channel: element (n,c,y,x) at `((n*H + y)*W + x)*C + c`.
+ */
+#define SCIPIX_LAYOUT_NHWC 1
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
+
+/**
+ * Returns the default configuration: max_batch_size 32, max_wait_ms 50, max_queue_size
+ * 1000, preferred_batch_size 16, priority_levels 4, adaptive_target_ms 0. Thread-safe.
+ */
+ScipixBatcherConfig scipix_batcher_config_default(void);
+
+/**
+ * Creates a batcher from `*config` (NULL = the defaults) and writes it to `*out`.
+ * Free it with `scipix_batcher_free`. Thread-safe.
+ * Errors: `SCIPIX_ERR_NULL_POINTER` (out), `SCIPIX_ERR_INVALID_ARGUMENT` for
+ * max_batch_size 0 or above 65536, preferred_batch_size > max_batch_size,
+ * max_queue_size 0, priority_levels outside 1..=256 (the message names the field).
+ */
+ScipixStatus scipix_batcher_new(const ScipixBatcherConfig *config, ScipixBatcher **out);
+
+/**
+ * Shuts the batcher down and releases the caller's handle; NULL is ignored.
+ * If `scipix_batcher_shutdown(DRAIN)` was called and worker threads run, they first
+ * finish the queue; then every request still queued is resolved as cancelled, blocked
+ * consumers and pollers wake up, and worker threads are joined (so the callback is not
+ * called again after this returns, unless called from the callback itself). Batches
+ * still held by consumers stay valid: complete and free them as usual. Threads already
+ * inside a call finish it safely; calling any function with `b` after this returns is
+ * the caller's error (use after free). Every outcome not taken is released.
+ */
+void scipix_batcher_free(ScipixBatcher *b);
+
+/**
+ * Queues a copy of `len` bytes at `data` (NULL allowed when len is 0) and writes its
+ * ticket number (>= 1) to `*ticket`. Never blocks. `deadline_ms` >= 0: if the request is
+ * still queued that many ms from now it is resolved as `SCIPIX_ERR_TIMEOUT` instead of
+ * being batched; negative = no deadline. `priority` in 0..priority_levels-1, higher
+ * served first. Thread-safe.
+ * Errors: `SCIPIX_ERR_NULL_POINTER` (b, ticket, or data with len > 0),
+ * `SCIPIX_ERR_INVALID_ARGUMENT` (priority), `SCIPIX_ERR_QUEUE_FULL` at max_queue_size
+ * queued requests (counted as rejected; retry later), `SCIPIX_ERR_SHUT_DOWN` after
+ * shutdown.
+ */
+ScipixStatus scipix_batcher_submit(const ScipixBatcher *b, const void *data, size_t len, int64_t deadline_ms, int32_t priority, uint64_t *ticket);
+
+/**
+ * Waits up to `wait_ms` ms (`SCIPIX_WAIT_FOREVER` = no limit, 0 = just check) for a batch
+ * worth running and writes it to `*out`: released when max_batch_size (or the adaptive
+ * size) or preferred_batch_size requests wait, or the oldest has waited max_wait_ms, or
+ * the batcher is draining. Queued requests whose deadline passed are resolved as
+ * `SCIPIX_ERR_TIMEOUT` meanwhile. The caller owns the batch: complete or fail it, then
+ * `scipix_batch_free` it. Thread-safe: any number of consumer threads.
+ * Returns `SCIPIX_OK` (batch written), `SCIPIX_PENDING` (no batch within the wait; *out
+ * untouched), `SCIPIX_ERR_SHUT_DOWN` (cancel shutdown, or drain shutdown with an empty
+ * queue; stop consuming), `SCIPIX_ERR_NULL_POINTER` (b, out).
+ */
+ScipixStatus scipix_batcher_next_batch(const ScipixBatcher *b, uint32_t wait_ms, ScipixBatch **out);
+
+/**
+ * Returns the number of requests in the batch (>= 1), or 0 for NULL.
+ */
+size_t scipix_batch_count(const ScipixBatch *batch);
+
+/**
+ * Reads request `index` of the batch (batch order: highest priority first, FIFO within
+ * a priority): its input bytes (`*data`, `*len`; valid until the batch is freed) and its
+ * ticket number. Each output pointer may be NULL to skip it.
+ * Errors: `SCIPIX_ERR_NULL_POINTER` (batch), `SCIPIX_ERR_INVALID_ARGUMENT` for
+ * index >= count (nothing written).
+ */
+ScipixStatus scipix_batch_item(const ScipixBatch *batch, size_t index, const void **data, size_t *len, uint64_t *ticket);
+
+/**
+ * Completes the batch: `results[i]` / `lens[i]` are the result bytes of request i (copied;
+ * `results[i]` may be NULL when `lens[i]` is 0). `count` must equal the batch count.
+ * Producers polling those tickets wake up. Use the batch from one thread at a time.
+ * Errors: `SCIPIX_ERR_NULL_POINTER` (batch, results/lens with count > 0, a result with a
+ * nonzero length), `SCIPIX_ERR_INVALID_STATE` if the batch was already completed or
+ * failed, `SCIPIX_ERR_INVALID_ARGUMENT` if count differs from the batch count. On error
+ * the batch is unchanged (still open unless it was already resolved).
+ */
+ScipixStatus scipix_batch_complete(ScipixBatch *batch, const void *const *results, const size_t *lens, size_t count);
+
+/**
+ * Fails every request of the batch with `SCIPIX_ERR_PROCESSING_FAILED`; pollers get
+ * `msg` (NULL = "processing failed") as their last error message.
+ * Errors: `SCIPIX_ERR_NULL_POINTER` (batch), `SCIPIX_ERR_INVALID_STATE` if already
+ * completed or failed, `SCIPIX_ERR_INVALID_ARGUMENT` if msg is not UTF-8.
+ */
+ScipixStatus scipix_batch_fail(ScipixBatch *batch, const char *msg);
+
+/**
+ * Frees a batch; NULL is ignored. A batch never completed or failed is failed first
+ * (its requests get `SCIPIX_ERR_PROCESSING_FAILED`), so no ticket is left unresolved.
+ * Item data pointers become invalid. Never call it on the batch a worker callback got.
+ */
+void scipix_batch_free(ScipixBatch *batch);
+
+/**
+ * Takes the outcome of `ticket`, waiting up to `wait_ms` ms (`SCIPIX_WAIT_FOREVER` = until
+ * resolved). Returns `SCIPIX_OK` with the result written to `*out` (free it with
+ * `scipix_result_free`), `SCIPIX_PENDING` if still unresolved (*out untouched; poll
+ * again), or the request's failure: `SCIPIX_ERR_TIMEOUT` (its deadline passed while
+ * queued), `SCIPIX_ERR_PROCESSING_FAILED` (its batch was failed; the message is the
+ * consumer's), `SCIPIX_ERR_CANCELLED` (cancel shutdown). Every ticket yields exactly one
+ * of those four outcomes, after which it is released: polling it again, or an unknown
+ * number, gives `SCIPIX_ERR_NOT_FOUND`. Also `SCIPIX_ERR_NULL_POINTER` (b, out).
+ * Thread-safe; several threads may poll different tickets.
+ */
+ScipixStatus scipix_batcher_poll(const ScipixBatcher *b, uint64_t ticket, uint32_t wait_ms, ScipixResult **out);
+
+/**
+ * Non-blocking `scipix_batcher_poll` (wait 0); same statuses.
+ */
+ScipixStatus scipix_batcher_try_poll(const ScipixBatcher *b, uint64_t ticket, ScipixResult **out);
+
+/**
+ * Returns a pointer to the result bytes (valid until `scipix_result_free`), or NULL for a
+ * NULL result. May be a non-NULL dummy when the length is 0.
+ */
+const void *scipix_result_data(const ScipixResult *result);
+
+/**
+ * Returns the result length in bytes (0 for NULL).
+ */
+size_t scipix_result_len(const ScipixResult *result);
+
+/**
+ * Frees a result; NULL is ignored.
+ */
+void scipix_result_free(ScipixResult *result);
+
+/**
+ * The completion queue: waits up to `wait_ms` ms for the next ticket whose outcome is
+ * ready and not yet taken, and writes its number to `*ticket` (then take the outcome with
+ * `scipix_batcher_try_poll`). Tickets are reported in resolution order, each at most
+ * once; tickets taken by poll before being reported are skipped. Returns `SCIPIX_OK`,
+ * `SCIPIX_PENDING` (none within the wait), `SCIPIX_ERR_SHUT_DOWN` once shut down with
+ * nothing queued, in flight or left to report, `SCIPIX_ERR_NULL_POINTER` (b, ticket).
+ * Thread-safe.
+ */
+ScipixStatus scipix_batcher_next_completed(const ScipixBatcher *b, uint32_t wait_ms, uint64_t *ticket);
+
+/**
+ * Writes a snapshot of the counters to `*out` (see `ScipixBatcherStats`). Thread-safe.
+ * Errors: `SCIPIX_ERR_NULL_POINTER` (b, out).
+ */
+ScipixStatus scipix_batcher_stats(const ScipixBatcher *b, ScipixBatcherStats *out);
+
+/**
+ * Copies the batch size histogram: `counts[s]` = batches of exactly s requests, for s in
+ * 0..=max_batch_size (counts[0] is 0). `*needed` (may be NULL) receives
+ * max_batch_size + 1. Errors: `SCIPIX_ERR_NULL_POINTER` (b, counts with len > 0),
+ * `SCIPIX_ERR_BUFFER_TOO_SMALL` if len < max_batch_size + 1 (only *needed is written).
+ */
+ScipixStatus scipix_batcher_batch_size_histogram(const ScipixBatcher *b, uint64_t *counts, size_t len, size_t *needed);
+
+/**
+ * Stops accepting requests (`SCIPIX_SHUTDOWN_DRAIN` or `SCIPIX_SHUTDOWN_CANCEL`, see
+ * their comments) and wakes every blocked consumer and poller. Submits then return
+ * `SCIPIX_ERR_SHUT_DOWN`. CANCEL after DRAIN upgrades; DRAIN after CANCEL does nothing.
+ * Thread-safe. Errors: `SCIPIX_ERR_NULL_POINTER` (b), `SCIPIX_ERR_INVALID_ARGUMENT`
+ * for an unknown mode (nothing changes).
+ */
+ScipixStatus scipix_batcher_shutdown(const ScipixBatcher *b, ScipixShutdownMode mode);
+
+/**
+ * Callback mode: starts `n` scipix worker threads (1..=256 in total) that take batches
+ * and call `callback(batch, user_data)` for each, so the caller needs no consumer loop.
+ * The callback must complete or fail the batch and must not free it; if it returns
+ * nonzero, or returns without resolving the batch, the batch is failed. With n > 1 the
+ * callback runs concurrently and must be thread-safe. Workers stop at shutdown (after
+ * draining the queue in DRAIN mode) and are joined by `scipix_batcher_free`.
+ * Errors: `SCIPIX_ERR_NULL_POINTER` (b, callback), `SCIPIX_ERR_INVALID_ARGUMENT` (n),
+ * `SCIPIX_ERR_SHUT_DOWN` after shutdown, `SCIPIX_ERR_OUT_OF_MEMORY` if a thread cannot
+ * start.
+ */
+ScipixStatus scipix_batcher_start_workers(const ScipixBatcher *b, size_t n, ScipixBatchCallback callback, void *user_data);
 
 /**
  * Returns the features of the running CPU as a bit set of `SCIPIX_CPU_*` flags.
@@ -978,6 +1454,112 @@ ScipixStatus scipix_quantization_mse(const float *x, const float *y, size_t n, d
 ScipixStatus scipix_sqnr_db(const float *x, const float *y, size_t n, double *out);
 
 /**
+ * Converts `src` (RGB8, BGR8, RGBA8, BGRA8, or GRAY8 which is copied) into the GRAY8 image
+ * `dst` of the same width and height, bit-identical to OpenCV 5's
+ * `cv::cvtColor(COLOR_RGB2GRAY / BGR2GRAY / RGBA2GRAY / BGRA2GRAY)`:
+ * `gray = (9798*R + 19235*G + 3735*B + 16384) >> 15` (alpha ignored).
+ * Only the `width` bytes of each destination row are written.
+ *
+ * Errors: `SCIPIX_ERR_NULL_POINTER` (src, dst or a data pointer NULL),
+ * `SCIPIX_ERR_UNSUPPORTED_FORMAT` (unknown format, or dst not GRAY8),
+ * `SCIPIX_ERR_INVALID_ARGUMENT` (zero size, stride below a row, sizes differ, src and dst
+ * memory overlap), `SCIPIX_ERR_SIZE_OVERFLOW`. Nothing is written on failure.
+ * Thread-safe; rows may be split across scipix's pool, with identical results.
+ */
+ScipixStatus scipix_gray(const ScipixImage *src, const ScipixImageMut *dst);
+
+/**
+ * Converts `src` (RGB8, BGR8, RGBA8, BGRA8 or GRAY8) to a gray float plane: element (x, y)
+ * is `dst[y * dst_stride_elems + x]`; `dst` must hold
+ * `dst_stride_elems * (height - 1) + width` floats and `dst_stride_elems >= width`. The value
+ * is exactly the u8 gray of `scipix_gray` converted to float: as is for
+ * `SCIPIX_GRAY_SCALE_BYTE`, divided by 255 for `SCIPIX_GRAY_SCALE_UNIT`. Padding elements
+ * are not written.
+ *
+ * Errors: `SCIPIX_ERR_NULL_POINTER`, `SCIPIX_ERR_UNSUPPORTED_FORMAT` (unknown format),
+ * `SCIPIX_ERR_INVALID_ARGUMENT` (bad size/stride, unknown scale, dst overlaps src),
+ * `SCIPIX_ERR_SIZE_OVERFLOW`. Nothing is written on failure. Thread-safe.
+ */
+ScipixStatus scipix_gray_f32(const ScipixImage *src, float *dst, size_t dst_stride_elems, ScipixGrayScale scale);
+
+/**
+ * `cv::threshold(src, dst, thresh, maxval, type)` on GRAY8 images of the same size.
+ * Exactly OpenCV's u8 rules: `t = floor(thresh)`, `m = maxval` rounded half to even and
+ * saturated to 0..255 (NaN or values beyond the int32 range act as INT32_MIN, as in
+ * OpenCV on x86); per pixel BINARY `v > t ? m : 0`, BINARY_INV `v > t ? 0 : m`, TRUNC
+ * `v > t ? t : v`, TOZERO `v > t ? v : 0`, TOZERO_INV `v > t ? 0 : v` (so e.g. t < 0 with
+ * BINARY gives all `m`, t >= 255 gives all 0).
+ *
+ * Errors: `SCIPIX_ERR_NULL_POINTER`, `SCIPIX_ERR_UNSUPPORTED_FORMAT` (not GRAY8),
+ * `SCIPIX_ERR_INVALID_ARGUMENT` (unknown type, sizes differ, bad stride, overlap: use
+ * `scipix_threshold_inplace`), `SCIPIX_ERR_SIZE_OVERFLOW`. Nothing is written on failure.
+ * Thread-safe.
+ */
+ScipixStatus scipix_threshold(const ScipixImage *src, const ScipixImageMut *dst, double thresh, double maxval, ScipixThresholdType thresh_type);
+
+/**
+ * In-place `scipix_threshold` on the GRAY8 image `img` (same rules). Only the `width`
+ * bytes of each row are touched.
+ *
+ * Errors: `SCIPIX_ERR_NULL_POINTER`, `SCIPIX_ERR_UNSUPPORTED_FORMAT` (not GRAY8),
+ * `SCIPIX_ERR_INVALID_ARGUMENT` (unknown type, bad size or stride),
+ * `SCIPIX_ERR_SIZE_OVERFLOW`. Nothing is written on failure. Thread-safe.
+ */
+ScipixStatus scipix_threshold_inplace(const ScipixImageMut *img, double thresh, double maxval, ScipixThresholdType thresh_type);
+
+/**
+ * Thresholds a `width` x `height` float plane (`cv::threshold` on CV_32F): row y of src
+ * starts at `src + y * src_stride_elems`, of dst at `dst + y * dst_stride_elems`.
+ * `thresh` and `maxval` are converted to float, then per element the five rules of
+ * `scipix_threshold` apply with the IEEE `>` (false for NaN; "0" is +0.0). In place when
+ * `src == dst` with equal strides; otherwise the two planes must not overlap. Padding is
+ * not written.
+ *
+ * Errors: `SCIPIX_ERR_NULL_POINTER`, `SCIPIX_ERR_INVALID_ARGUMENT` (zero size, stride below
+ * width, unknown type, partial overlap), `SCIPIX_ERR_SIZE_OVERFLOW`. Nothing is written on
+ * failure. Thread-safe.
+ */
+ScipixStatus scipix_threshold_f32(const float *src, size_t src_stride_elems, float *dst, size_t dst_stride_elems, size_t width, size_t height, double thresh, double maxval, ScipixThresholdType thresh_type);
+
+/**
+ * Computes Otsu's threshold of the GRAY8 image `src` and stores it in `*out_threshold`:
+ * the value `cv::threshold(src, dst, 0, maxval, THRESH_OTSU)` returns (OpenCV's
+ * histogram and double-precision loop, first maximum of the between-class variance;
+ * 0 for a single-valued image).
+ *
+ * Errors: `SCIPIX_ERR_NULL_POINTER`, `SCIPIX_ERR_UNSUPPORTED_FORMAT` (not GRAY8),
+ * `SCIPIX_ERR_INVALID_ARGUMENT` (bad size or stride), `SCIPIX_ERR_SIZE_OVERFLOW`.
+ * `*out_threshold` is written only on success. Thread-safe.
+ */
+ScipixStatus scipix_otsu_threshold(const ScipixImage *src, uint8_t *out_threshold);
+
+/**
+ * `cv::threshold(src, dst, 0, maxval, type | THRESH_OTSU)`: computes Otsu's threshold of
+ * `src` (as `scipix_otsu_threshold`) and applies rule `type` with it into `dst` (GRAY8,
+ * same size, not overlapping). `out_threshold` may be NULL; otherwise it receives the
+ * threshold on success.
+ *
+ * Errors: as `scipix_threshold`. Nothing is written on failure. Thread-safe.
+ */
+ScipixStatus scipix_threshold_otsu(const ScipixImage *src, const ScipixImageMut *dst, double maxval, ScipixThresholdType thresh_type, uint8_t *out_threshold);
+
+/**
+ * `cv::adaptiveThreshold(src, dst, maxval, ADAPTIVE_THRESH_MEAN_C, type, block_size, C)`
+ * bit for bit, on GRAY8 images of the same size (not overlapping). The local mean is
+ * OpenCV's normalized `block_size` x `block_size` box filter with replicated borders,
+ * rounded as OpenCV rounds it (fixed point `((s + dd) * ds) >> 23` for block_size <= 15,
+ * double rounding half to even above). Then `m = maxval` rounded and saturated, and
+ * BINARY gives `m` where `src - mean > -ceil(C)`, BINARY_INV gives `m` where
+ * `src - mean <= -floor(C)`, else 0. A negative `maxval` gives an all-zero image.
+ *
+ * Errors: `SCIPIX_ERR_NULL_POINTER`, `SCIPIX_ERR_UNSUPPORTED_FORMAT` (not GRAY8),
+ * `SCIPIX_ERR_INVALID_ARGUMENT` (type not BINARY/BINARY_INV, block_size even, below 3
+ * or above 65535, C not finite or |C| >= 2^31, sizes differ, overlap, bad stride),
+ * `SCIPIX_ERR_SIZE_OVERFLOW`. Nothing is written on failure. Thread-safe.
+ */
+ScipixStatus scipix_adaptive_threshold_mean(const ScipixImage *src, const ScipixImageMut *dst, double maxval, ScipixThresholdType thresh_type, size_t block_size, double c);
+
+/**
  * Maps the file at `path` read-only and stores a new handle in `*out`.
  *
  * `path` is a NUL-terminated file path (bytes, no encoding required). `flags` is a
@@ -1229,6 +1811,95 @@ void scipix_safetensors_writer_free(ScipixSafetensorsWriter *writer);
  * for values outside the enum). Never NULL; never free it. Thread-safe.
  */
 const char *scipix_status_str(int32_t status);
+
+/**
+ * Fills `*params` with the identity rule: divisor 1, mean 0, scale 1, std 1, no swap,
+ * NCHW (so `out = x`). Thread-safe.
+ * Errors: `SCIPIX_ERR_NULL_POINTER` when `params` is NULL.
+ */
+ScipixStatus scipix_tensor_params_default(ScipixTensorParams *params);
+
+/**
+ * Writes to `*out_len` the number of floats the tensor of `src` needs:
+ * `C * height * width` with C = 1 for gray, 3 for the colour formats.
+ * Errors: `SCIPIX_ERR_NULL_POINTER`, invalid descriptor statuses as for every image call,
+ * `SCIPIX_ERR_SIZE_OVERFLOW`. Nothing is written on failure. Thread-safe.
+ */
+ScipixStatus scipix_image_tensor_len(const ScipixImage *src, size_t *out_len);
+
+/**
+ * Converts one 8-bit image into a float tensor of shape 1xCxHxW (NCHW) or 1xHxWxC (NHWC)
+ * with the rule in `ScipixTensorParams` (see there: exact float order, channel order,
+ * torchvision and OpenCV settings). Writes exactly `C * height * width` floats to `out`
+ * (query with `scipix_image_tensor_len`); `out_len` is the capacity of `out` in floats.
+ * Every kernel family (scalar, SSE4.1, AVX2, NEON) gives the same bits; large images are
+ * split into row bands on scipix's pool with identical results for any thread count.
+ * `out` must be 4-byte aligned and must not overlap the image bytes.
+ * Errors: `SCIPIX_ERR_NULL_POINTER` (src, params, image data, out);
+ * `SCIPIX_ERR_UNSUPPORTED_FORMAT` (pixel format or layout unknown);
+ * `SCIPIX_ERR_INVALID_ARGUMENT` (bad geometry, divisor/std zero or non-finite,
+ * non-finite mean/scale, overlap); `SCIPIX_ERR_SIZE_OVERFLOW`;
+ * `SCIPIX_ERR_BUFFER_TOO_SMALL` (out_len short). Nothing is written on failure.
+ * Thread-safe; `out` must not be used by another thread during the call.
+ */
+ScipixStatus scipix_image_to_tensor(const ScipixImage *src, const ScipixTensorParams *params, float *out, size_t out_len);
+
+/**
+ * Converts `n` images of the same width, height and channel count (formats may differ,
+ * e.g. RGB and BGRA both give 3 channels) into one batch tensor of shape NxCxHxW or
+ * NxHxWxC: image `i` fills floats `[i*C*H*W, (i+1)*C*H*W)` of `out`, each exactly as
+ * `scipix_image_to_tensor` would. `out_len` is the capacity of `out` in floats and must be
+ * at least `n*C*H*W`. Images are converted in parallel on scipix's pool, one image per
+ * task; the result does not depend on the thread count.
+ * Errors: as `scipix_image_to_tensor`, plus `SCIPIX_ERR_NULL_POINTER` for `srcs` and
+ * `SCIPIX_ERR_INVALID_ARGUMENT` for `n == 0` or mismatched images. Every descriptor is
+ * validated before anything is written; nothing is written on failure. Thread-safe.
+ */
+ScipixStatus scipix_images_to_tensor(const ScipixImage *srcs, size_t n, const ScipixTensorParams *params, float *out, size_t out_len);
+
+/**
+ * Normalizes `n` floats to zero mean and unit variance: `dst[i] = (src[i] - m) * inv`
+ * in float (subtract, then multiply), with `m = (float)mean` and
+ * `inv = (float)(1.0 / sqrt(var + (double)eps))` computed once in double. The mean and
+ * population variance are computed in double with a fixed lane-blocked reduction
+ * (blocks of 4096, 16 partial sums, per-block two passes, blocks merged in order with
+ * Chan's formula), so every kernel family and every thread count gives the same bits,
+ * and long buffers with a large offset stay accurate. `eps` is typically 1e-8.
+ * `dst == src` normalizes in place; partially overlapping buffers are rejected.
+ * `out_mean` and `out_std` may be NULL; when not NULL they receive the mean and the
+ * population standard deviation `sqrt(var)` (without eps) as float, only on success.
+ * Errors: `SCIPIX_ERR_NULL_POINTER` (src, dst); `SCIPIX_ERR_INVALID_ARGUMENT` (n == 0,
+ * misaligned or partially overlapping buffers, eps negative or not finite, a non-finite
+ * input value, or `var + eps` too small to divide by, e.g. a constant buffer with eps 0);
+ * `SCIPIX_ERR_SIZE_OVERFLOW`. Nothing is written on failure. Thread-safe; large buffers
+ * use scipix's pool.
+ */
+ScipixStatus scipix_normalize_f32(const float *src, float *dst, size_t n, float eps, float *out_mean, float *out_std);
+
+/**
+ * Computes the mean and population variance of `n` floats in double, with the same
+ * reduction as `scipix_normalize_f32` (identical bits on every kernel family and thread
+ * count). Both outputs are required and written only on success.
+ * Errors: `SCIPIX_ERR_NULL_POINTER` (src, out_mean, out_var); `SCIPIX_ERR_INVALID_ARGUMENT`
+ * (n == 0, misaligned src); `SCIPIX_ERR_SIZE_OVERFLOW`. Non-finite inputs give non-finite
+ * statistics (no error). Thread-safe.
+ */
+ScipixStatus scipix_tensor_stats_f32(const float *src, size_t n, double *out_mean, double *out_var);
+
+/**
+ * Normalizes `n` floats per channel with given statistics:
+ * `dst[i] = (src[i] - mean[c]) / std[c]` in float (subtract, then divide), where
+ * `c = i / (n / channels)` for `SCIPIX_LAYOUT_NCHW` (the buffer is `channels` planes;
+ * call once per image for batches) and `c = i % channels` for `SCIPIX_LAYOUT_NHWC`.
+ * `mean` and `std` hold `channels` floats each. `dst == src` works in place; partially
+ * overlapping buffers are rejected. Identical bits on every kernel family.
+ * Errors: `SCIPIX_ERR_NULL_POINTER` (src, dst, mean, std); `SCIPIX_ERR_INVALID_ARGUMENT`
+ * (n == 0, channels == 0, n not a multiple of channels, std zero or not finite, mean not
+ * finite, misaligned or partially overlapping buffers); `SCIPIX_ERR_UNSUPPORTED_FORMAT`
+ * (unknown layout); `SCIPIX_ERR_SIZE_OVERFLOW`. Nothing is written on failure.
+ * Thread-safe.
+ */
+ScipixStatus scipix_normalize_channels_f32(const float *src, float *dst, size_t n, size_t channels, ScipixTensorLayout layout, const float *mean, const float *std);
 
 /**
  * Returns the library version as a static string "MAJOR.MINOR.PATCH" (compare with
