@@ -776,3 +776,25 @@ fn magic_rounding_equals_round_ties_even_on_the_clamped_range() {
         y += 1.0 / 64.0;
     }
 }
+
+#[test]
+fn entropy_calibrator_clips_sparse_tails() {
+    let mut r = Rng::new(77);
+    // Roughly Gaussian bulk (sum of uniforms) with a few far outliers.
+    let mut x: Vec<f32> = (0..40_000)
+        .map(|_| (0..4).map(|_| r.uniform(-1.0, 1.0)).sum::<f32>())
+        .collect();
+    x[10] = 40.0;
+    x[20] = -35.0;
+    let mut c = cal(CalibMethod::Entropy, QMode::Asymmetric, None);
+    c.observe(&x, &[40_000]).unwrap();
+    let (lo, hi) = c.ranges().unwrap()[0];
+    assert!(lo < 0.0 && hi > 0.0);
+    assert!(hi < 20.0 && lo > -20.0, "[{lo}, {hi}]");
+    assert!(hi > 1.0 && lo < -1.0, "[{lo}, {hi}]");
+    // Constant data: the degenerate histogram still gives a finite range.
+    let mut c = cal(CalibMethod::Entropy, QMode::Symmetric, None);
+    c.observe(&[0.5; 100], &[100]).unwrap();
+    let (lo, hi) = c.ranges().unwrap()[0];
+    assert!(lo.is_finite() && hi.is_finite() && lo <= hi);
+}
