@@ -87,6 +87,21 @@ pub(crate) unsafe fn apply_body(src: &[f32], dst: &mut [f32], mean: f32, inv: f3
     apply_raw(src.as_ptr(), dst.as_mut_ptr(), n, mean, inv)
 }
 
+/// As [`apply_body`] with non-temporal stores (for outputs far larger than the caches):
+/// `dst` must start 32-byte aligned. Same values, different cache behaviour.
+#[target_feature(enable = "avx2")]
+pub(crate) unsafe fn apply_stream_body(src: &[f32], dst: &mut [f32], mean: f32, inv: f32) -> usize {
+    let n = src.len().min(dst.len()) / 8 * 8;
+    debug_assert_eq!(dst.as_ptr() as usize % 32, 0);
+    let (m, s) = (_mm256_set1_ps(mean), _mm256_set1_ps(inv));
+    for (sc, dc) in src[..n].chunks_exact(8).zip(dst[..n].chunks_exact_mut(8)) {
+        let v = _mm256_loadu_ps(sc.as_ptr());
+        _mm256_stream_ps(dc.as_mut_ptr(), _mm256_mul_ps(_mm256_sub_ps(v, m), s));
+    }
+    _mm_sfence();
+    n
+}
+
 #[target_feature(enable = "avx2")]
 pub(crate) unsafe fn apply_inplace_body(buf: &mut [f32], mean: f32, inv: f32) -> usize {
     let p = buf.as_mut_ptr();

@@ -102,6 +102,8 @@ trait Kern {
     fn sqdev_body(x: &[f32], m: f64, lanes: &mut [f64; LANES]) -> usize;
     fn apply_body(src: &[f32], dst: &mut [f32], mean: f32, inv: f32) -> usize;
     fn apply_inplace_body(buf: &mut [f32], mean: f32, inv: f32) -> usize;
+    /// As `apply_body` with non-temporal stores; `dst` starts 64-byte aligned.
+    fn apply_stream_body(src: &[f32], dst: &mut [f32], mean: f32, inv: f32) -> usize;
     fn chan_body(src: &[f32], dst: &mut [f32], mean: &[f32], std: &[f32]) -> usize;
     fn chan_inplace_body(buf: &mut [f32], mean: &[f32], std: &[f32]) -> usize;
 }
@@ -118,6 +120,9 @@ impl Kern for ScalarK {
         0
     }
     fn apply_inplace_body(_: &mut [f32], _: f32, _: f32) -> usize {
+        0
+    }
+    fn apply_stream_body(_: &[f32], _: &mut [f32], _: f32, _: f32) -> usize {
         0
     }
     fn chan_body(_: &[f32], _: &mut [f32], _: &[f32], _: &[f32]) -> usize {
@@ -149,6 +154,10 @@ macro_rules! simd_kern {
             fn apply_inplace_body(buf: &mut [f32], mean: f32, inv: f32) -> usize {
                 // SAFETY: as above.
                 unsafe { $module::apply_inplace_body(buf, mean, inv) }
+            }
+            fn apply_stream_body(src: &[f32], dst: &mut [f32], mean: f32, inv: f32) -> usize {
+                // SAFETY: as above; the caller aligned dst to 64 bytes.
+                unsafe { $module::apply_stream_body(src, dst, mean, inv) }
             }
             fn chan_body(src: &[f32], dst: &mut [f32], mean: &[f32], std: &[f32]) -> usize {
                 // SAFETY: as above.
@@ -261,10 +270,24 @@ fn apply_coefs(s: &Stats, eps: f32) -> Result<(f32, f32)> {
     Ok((s.mean as f32, inv))
 }
 
+/// Outputs of at least this many elements are written with non-temporal stores (they
+/// would only evict the caches); the values are the same either way.
+const STREAM_MIN: usize = 1 << 22;
+
 fn apply_with<K: Kern>(src: &[f32], dst: &mut [f32], m: f32, inv: f32) {
+    let stream = src.len() >= STREAM_MIN;
     let run = |(s, d): (&[f32], &mut [f32])| {
-        let k = K::apply_body(s, d, m, inv);
-        scalar::apply(&s[k..], &mut d[k..], m, inv);
+        if stream {
+            // Scalar head up to a 64-byte boundary of dst, streaming body, scalar tail.
+            let head = ((64 - d.as_ptr() as usize % 64) % 64 / 4).min(d.len());
+            scalar::apply(&s[..head], &mut d[..head], m, inv);
+            let (s, d) = (&s[head..], &mut d[head..]);
+            let k = K::apply_stream_body(s, d, m, inv);
+            scalar::apply(&s[k..], &mut d[k..], m, inv);
+        } else {
+            let k = K::apply_body(s, d, m, inv);
+            scalar::apply(&s[k..], &mut d[k..], m, inv);
+        }
     };
     if parallel::should_split(src.len(), SPLIT) {
         parallel::install(|| {

@@ -91,6 +91,12 @@ pub(crate) unsafe fn apply_body(src: &[f32], dst: &mut [f32], mean: f32, inv: f3
     apply_raw(src.as_ptr(), dst.as_mut_ptr(), n, mean, inv)
 }
 
+/// NEON has no separate streaming path: same as [`apply_body`].
+#[target_feature(enable = "neon")]
+pub(crate) unsafe fn apply_stream_body(src: &[f32], dst: &mut [f32], mean: f32, inv: f32) -> usize {
+    apply_body(src, dst, mean, inv)
+}
+
 #[target_feature(enable = "neon")]
 pub(crate) unsafe fn apply_inplace_body(buf: &mut [f32], mean: f32, inv: f32) -> usize {
     let p = buf.as_mut_ptr();

@@ -91,6 +91,20 @@ pub(crate) unsafe fn apply_body(src: &[f32], dst: &mut [f32], mean: f32, inv: f3
     apply_raw(src.as_ptr(), dst.as_mut_ptr(), n, mean, inv)
 }
 
+/// As [`apply_body`] with non-temporal stores; `dst` must start 16-byte aligned.
+#[target_feature(enable = "sse4.1")]
+pub(crate) unsafe fn apply_stream_body(src: &[f32], dst: &mut [f32], mean: f32, inv: f32) -> usize {
+    let n = src.len().min(dst.len()) / 4 * 4;
+    debug_assert_eq!(dst.as_ptr() as usize % 16, 0);
+    let (m, s) = (_mm_set1_ps(mean), _mm_set1_ps(inv));
+    for (sc, dc) in src[..n].chunks_exact(4).zip(dst[..n].chunks_exact_mut(4)) {
+        let v = _mm_loadu_ps(sc.as_ptr());
+        _mm_stream_ps(dc.as_mut_ptr(), _mm_mul_ps(_mm_sub_ps(v, m), s));
+    }
+    _mm_sfence();
+    n
+}
+
 #[target_feature(enable = "sse4.1")]
 pub(crate) unsafe fn apply_inplace_body(buf: &mut [f32], mean: f32, inv: f32) -> usize {
     let p = buf.as_mut_ptr();

@@ -86,6 +86,13 @@ fn every_isa_matches_the_spec_on_large_buffers() {
 }
 
 #[test]
+fn streaming_stores_give_the_same_bits() {
+    // Above STREAM_MIN, with a misaligned start so the scalar head is exercised.
+    let x = floats(STREAM_MIN + 8 * 3 + 5, 17, 9.0, 4.0);
+    check_all_isas(&x[3..], 1e-8);
+}
+
+#[test]
 fn thread_count_does_not_change_results() {
     let x = floats(BLOCK * GROUP * 5 + 999, 3, 1.0, 2.0);
     let mut runs = Vec::new();
