@@ -235,18 +235,26 @@ fn stats_with<K: Kern>(x: &[f32]) -> Acc {
     }
 }
 
-/// Count, mean and population variance of `x` (see the module docs for the exact
-/// reduction). Fails on an empty buffer.
-pub fn stats(x: &[f32]) -> Result<Stats> {
-    if x.is_empty() {
-        return Err(Error::invalid("cannot take statistics of an empty buffer"));
-    }
-    let a = with_kernel!(K => stats_with::<K>(x));
-    Ok(Stats {
+fn finish(x: &[f32], a: Acc) -> Stats {
+    Stats {
         count: x.len(),
         mean: a.mean,
         var: a.m2 / a.n,
-    })
+    }
+}
+
+fn nonempty(x: &[f32]) -> Result<()> {
+    if x.is_empty() {
+        return Err(Error::invalid("cannot take statistics of an empty buffer"));
+    }
+    Ok(())
+}
+
+/// Count, mean and population variance of `x` (see the module docs for the exact
+/// reduction). Fails on an empty buffer.
+pub fn stats(x: &[f32]) -> Result<Stats> {
+    nonempty(x)?;
+    Ok(finish(x, with_kernel!(K => stats_with::<K>(x))))
 }
 
 /// The f32 mean and multiplier of the apply rule; fails when they are not finite.
@@ -323,18 +331,28 @@ pub fn normalize(src: &[f32], dst: &mut [f32], eps: f32) -> Result<Stats> {
             dst.len()
         )));
     }
-    let s = stats(src)?;
+    nonempty(src)?;
+    with_kernel!(K => normalize_with::<K>(src, dst, eps))
+}
+
+fn normalize_with<K: Kern>(src: &[f32], dst: &mut [f32], eps: f32) -> Result<Stats> {
+    let s = finish(src, stats_with::<K>(src));
     let (m, inv) = apply_coefs(&s, eps)?;
-    with_kernel!(K => apply_with::<K>(src, dst, m, inv));
+    apply_with::<K>(src, dst, m, inv);
+    Ok(s)
+}
+
+fn normalize_inplace_with<K: Kern>(buf: &mut [f32], eps: f32) -> Result<Stats> {
+    let s = finish(buf, stats_with::<K>(buf));
+    let (m, inv) = apply_coefs(&s, eps)?;
+    apply_inplace_with::<K>(buf, m, inv);
     Ok(s)
 }
 
 /// [`normalize`] in place.
 pub fn normalize_inplace(buf: &mut [f32], eps: f32) -> Result<Stats> {
-    let s = stats(buf)?;
-    let (m, inv) = apply_coefs(&s, eps)?;
-    with_kernel!(K => apply_inplace_with::<K>(buf, m, inv));
-    Ok(s)
+    nonempty(buf)?;
+    with_kernel!(K => normalize_inplace_with::<K>(buf, eps))
 }
 
 /// Per-channel pattern tables: for HWC, 8 pixels' worth (`8 * C` entries, a multiple of
