@@ -34,23 +34,27 @@ def best(fn, reps):
 
 def main():
     lib = ctypes.CDLL(str(library_path()))
+    lib.scipix_best_isa.restype = ctypes.c_uint32
+    lib.scipix_set_max_isa.argtypes = [ctypes.c_uint32, ctypes.c_void_p]
     lib.scipix_set_opt_level(SCIPIX_OPT_SIMD)
     cv2.setNumThreads(1)
     ptr = lambda a: a.ctypes.data_as(ctypes.c_void_p)  # noqa: E731
 
     print("normalization (x - mean) / sqrt(var + eps), float32, one thread")
-    print(f"{'n':>10} {'numpy ms':>10} {'scipix ms':>10} {'scipix Gelem/s':>15} {'ratio':>7}")
+    print(f"{'n':>10} {'numpy ms':>10} {'scalar ms':>10} {'scipix ms':>10} {'scipix Gelem/s':>15} {'vs numpy':>9} {'vs scalar':>9}")
     rng = np.random.default_rng(0)
     for n in (8192, 1 << 20, 1 << 24):
         x = (1.0e4 + rng.standard_normal(n)).astype(np.float32)
         y = np.empty_like(x)
         reps = 5 if n >= 1 << 24 else 50
         t_np = best(lambda: (x - x.mean()) / np.sqrt(x.var() + np.float32(1e-8)), reps)
-        t_sp = best(
-            lambda: lib.scipix_normalize_f32(ptr(x), ptr(y), n, ctypes.c_float(1e-8), None, None),
-            reps,
-        )
-        print(f"{n:>10} {t_np * 1e3:>10.3f} {t_sp * 1e3:>10.3f} {n / t_sp / 1e9:>15.2f} {t_np / t_sp:>6.1f}x")
+        run = lambda: lib.scipix_normalize_f32(ptr(x), ptr(y), n, ctypes.c_float(1e-8), None, None)  # noqa: E731
+        lib.scipix_set_max_isa(0, None)  # scalar kernels
+        t_sc = best(run, reps)
+        lib.scipix_set_max_isa(lib.scipix_best_isa(), None)
+        t_sp = best(run, reps)
+        print(f"{n:>10} {t_np * 1e3:>10.3f} {t_sc * 1e3:>10.3f} {t_sp * 1e3:>10.3f} {n / t_sp / 1e9:>15.2f} "
+              f"{t_np / t_sp:>8.1f}x {t_sc / t_sp:>8.1f}x")
 
     print()
     print("image to NCHW float tensor, BGR u8 -> RGB, one thread")
