@@ -135,7 +135,7 @@ impl Kern for ScalarK {
 }
 
 macro_rules! simd_kern {
-    ($name:ident, $module:ident, $arch:literal, $what:literal) => {
+    ($name:ident, $module:ident, $arch:literal) => {
         #[cfg(target_arch = $arch)]
         struct $name;
         #[cfg(target_arch = $arch)]
@@ -171,9 +171,9 @@ macro_rules! simd_kern {
         }
     };
 }
-simd_kern!(Sse41K, sse41, "x86_64", "SSE4.1");
-simd_kern!(Avx2K, avx2, "x86_64", "AVX2");
-simd_kern!(NeonK, neon, "aarch64", "NEON");
+simd_kern!(Sse41K, sse41, "x86_64");
+simd_kern!(Avx2K, avx2, "x86_64");
+simd_kern!(NeonK, neon, "aarch64");
 
 /// Runs `$body` with `$K` bound to the kernel family chosen by one read of the ISA.
 macro_rules! with_kernel {
