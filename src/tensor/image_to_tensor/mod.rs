@@ -253,21 +253,23 @@ fn fast_path_exact(p: &Plan) -> bool {
     if p.skip_div && p.skip_std {
         return false; // no division to speed up
     }
-    let key: Vec<u32> = [p.div, p.scale]
-        .iter()
-        .chain(&p.mean[..p.channels])
-        .chain(&p.std[..p.channels])
-        .map(|v| v.to_bits())
-        .collect();
-    thread_local! {
-        static LAST: std::cell::RefCell<(Vec<u32>, bool)> =
-            const { std::cell::RefCell::new((Vec::new(), false)) };
+    // Unused channels' entries are zeroed so they do not split the cache.
+    let mut key = [0u32; 9];
+    key[0] = p.channels as u32;
+    key[1] = p.div.to_bits();
+    key[2] = p.scale.to_bits();
+    for c in 0..p.channels {
+        key[3 + c] = p.mean[c].to_bits();
+        key[6 + c] = p.std[c].to_bits();
     }
-    if let Some(hit) = LAST.with(|l| {
-        let l = l.borrow();
-        (l.0 == key).then_some(l.1)
-    }) {
-        return hit;
+    thread_local! {
+        static LAST: std::cell::Cell<Option<([u32; 9], bool)>> =
+            const { std::cell::Cell::new(None) };
+    }
+    if let Some((k, hit)) = LAST.with(|l| l.get()) {
+        if k == key {
+            return hit;
+        }
     }
     let ok = (0..p.channels).all(|c| {
         (0..=255u8).all(|x| {
@@ -275,7 +277,7 @@ fn fast_path_exact(p: &Plan) -> bool {
             fused_value(x, p, c).to_bits() == want.to_bits()
         })
     });
-    LAST.with(|l| *l.borrow_mut() = (key, ok));
+    LAST.with(|l| l.set(Some((key, ok))));
     ok
 }
 
