@@ -458,9 +458,10 @@ typedef struct {
 typedef uint32_t ScipixTensorLayout;
 
 /**
- * Parameters of the image-to-tensor rule. Every output element is computed in float, in
- * exactly this order, with no fused multiply-add:
- * `out = ((x / divisor - mean[c]) * scale) / std[c]`, where `x` is the input byte as float
+ * Parameters of the image-to-tensor rule. Every output element equals, bit for bit,
+ * `out = ((x / divisor - mean[c]) * scale) / std[c]` evaluated in float in exactly this
+ * order, each step rounded to nearest, no fused multiply-add (kernels compute it another
+ * way only where that is proven to give the same bits), where `x` is the input byte as float
  * and `c` the OUTPUT channel. Output channels: 1 for gray, 3 for colour formats (alpha is
  * dropped), in memory order (R,G,B for RGB/RGBA, B,G,R for BGR/BGRA) unless `swap_rb`
  * reverses them. Entries of `mean`/`std` beyond the channel count are ignored.
