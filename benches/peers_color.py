@@ -89,6 +89,15 @@ def main():
         t_cv = best(lambda: cv2.adaptiveThreshold(g, 255, cv2.ADAPTIVE_THRESH_MEAN_C, 0, 11, 5, dst=dst), reps)
         t_sp = best(lambda: lib.scipix_adaptive_threshold_mean(s, d, 255.0, 0, 11, 5.0), reps)
         row(f"adaptive mean 11 {side}^2", n, t_cv, t_sp)
+        # A clean page: paper of one value with dark strokes (long runs of equal bytes).
+        page = np.full((side, side), 228, np.uint8)
+        for y in range(40, side - 40, 48):
+            page[y:y + 20, 30:side - 30:9] = 35
+            page[y + 8:y + 11, 30:side - 30] = 50
+        s, d = desc(page, 0), desc(dst, 0)
+        t_cv = best(lambda: cv2.threshold(page, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU, dst=dst), reps)
+        t_sp = best(lambda: lib.scipix_threshold_otsu(s, d, 255.0, 0, None), reps)
+        row(f"otsu+apply clean page {side}^2", n, t_cv, t_sp)
 
 
 if __name__ == "__main__":
