@@ -441,11 +441,16 @@ fn adaptive_matches_window_reference() {
                 (ThresholdType::Binary, -10.0),
             ] {
                 let want = adaptive_ref(&img, k, 255.0, ty, c);
-                for split in [false, true] {
-                    let mut out = vec![7u8; w * h];
-                    let mut d = ImageViewMut::packed(&mut out, w, h, PixelFormat::Gray8).unwrap();
-                    run_for_test(split, &img, &mut d, 255.0, ty, k, c);
-                    assert_eq!(out, want, "{w}x{h} k {k} {ty:?} split {split}");
+                for isa in Isa::available() {
+                    for split in [false, true] {
+                        let mut out = vec![7u8; w * h];
+                        let mut d =
+                            ImageViewMut::packed(&mut out, w, h, PixelFormat::Gray8).unwrap();
+                        cpu::with_isa(isa, |isa| {
+                            run_for_test(isa, split, &img, &mut d, 255.0, ty, k, c)
+                        });
+                        assert_eq!(out, want, "{w}x{h} k {k} {ty:?} split {split} {isa:?}");
+                    }
                 }
             }
         }
