@@ -1561,7 +1561,7 @@ ScipixStatus scipix_threshold_otsu(const ScipixImage *src, const ScipixImageMut 
  *
  * Errors: `SCIPIX_ERR_NULL_POINTER`, `SCIPIX_ERR_UNSUPPORTED_FORMAT` (not GRAY8),
  * `SCIPIX_ERR_INVALID_ARGUMENT` (type not BINARY/BINARY_INV, block_size even, below 3
- * or above 65535, C not finite or |C| >= 2^31, sizes differ, overlap, bad stride),
+ * or above 4095, C not finite or |C| >= 2^31, sizes differ, overlap, bad stride),
  * `SCIPIX_ERR_SIZE_OVERFLOW`. Nothing is written on failure. Thread-safe.
  */
 ScipixStatus scipix_adaptive_threshold_mean(const ScipixImage *src, const ScipixImageMut *dst, double maxval, ScipixThresholdType thresh_type, size_t block_size, double c);
