@@ -155,7 +155,37 @@ int main(int argc, char **argv) {
   if (s != SCIPIX_OK) return failed("scipix_threshold_otsu", s);
   double t_otsu = now_ms() - t0;
 
-  /* TODO(tensor): build normalized NCHW tensor */
+  /* The model input: the colour page as a normalized NCHW float tensor, as torchvision's
+   * ToTensor() + Normalize(ImageNet mean, std) would give it. */
+  ScipixTensorParams tp;
+  s = scipix_tensor_params_default(&tp);
+  if (s != SCIPIX_OK) return failed("scipix_tensor_params_default", s);
+  const float mean[3] = {0.485f, 0.456f, 0.406f}, stdv[3] = {0.229f, 0.224f, 0.225f};
+  for (int c = 0; c < 3; c++) {
+    tp.mean[c] = mean[c];
+    tp.std[c] = stdv[c];
+  }
+  tp.divisor = 255.0f;
+  tp.layout = SCIPIX_LAYOUT_NCHW;
+  size_t tensor_len = 0;
+  s = scipix_image_tensor_len(&src, &tensor_len);
+  if (s != SCIPIX_OK) return failed("scipix_image_tensor_len", s);
+  float *tensor = malloc(tensor_len * sizeof *tensor);
+  if (!tensor) {
+    fprintf(stderr, "out of memory\n");
+    return 1;
+  }
+  t0 = now_ms();
+  s = scipix_image_to_tensor(&src, &tp, tensor, tensor_len);
+  if (s != SCIPIX_OK) return failed("scipix_image_to_tensor", s);
+  double t_tensor = now_ms() - t0;
+  size_t channels = tensor_len / (w * h);
+  /* Check one element against the documented rule: ((x / 255 - mean) * 1) / std. */
+  float want = ((float)input[0] / 255.0f - tp.mean[0]) * tp.scale / tp.std[0];
+  if (tensor[0] != want) {
+    fprintf(stderr, "tensor[0] = %.9g, want %.9g\n", tensor[0], want);
+    return 1;
+  }
 
   if (write_pgm(argv[1], binary, w, h) != 0) {
     fprintf(stderr, "cannot write %s\n", argv[1]);
@@ -166,9 +196,11 @@ int main(int argc, char **argv) {
   printf("isa: %s, threads: %zu\n", scipix_isa_name(scipix_active_isa()), scipix_get_num_threads());
   printf("load %.3f ms, gray %.3f ms, otsu+binarize %.3f ms\n", t_load, t_gray, t_otsu);
   printf("otsu threshold: %u\n", (unsigned)otsu);
+  printf("tensor: NCHW [1, %zu, %zu, %zu] normalized in %.3f ms\n", channels, h, w, t_tensor);
   printf("wrote %s\n", argv[1]);
   free(input);
   free(gray);
   free(binary);
+  free(tensor);
   return 0;
 }

@@ -1,11 +1,11 @@
-# preprocess: color -> gray -> Otsu binarization of a PPM/PGM page (or a synthetic one).
+# preprocess: color -> gray -> Otsu binarization of a PPM/PGM page (or a synthetic one), plus the normalized NCHW tensor.
 scipix_example(preprocess SOURCES preprocess.c)
 add_executable(pgm_check pgm_check.c)
 target_compile_options(pgm_check PRIVATE ${SCIPIX_C_WARNINGS})
 
 add_test(NAME preprocess_synthetic COMMAND preprocess ${CMAKE_CURRENT_BINARY_DIR}/page_bin.pgm)
 set_tests_properties(preprocess_synthetic PROPERTIES
-  FIXTURES_SETUP page_bin PASS_REGULAR_EXPRESSION "otsu threshold: [0-9]+")
+  FIXTURES_SETUP page_bin PASS_REGULAR_EXPRESSION "otsu threshold: [0-9]+.*tensor: NCHW \\[1, 3, 800, 1200\\]")
 add_test(NAME preprocess_synthetic_output COMMAND pgm_check ${CMAKE_CURRENT_BINARY_DIR}/page_bin.pgm 1200 800)
 set_tests_properties(preprocess_synthetic_output PROPERTIES FIXTURES_REQUIRED page_bin)
 

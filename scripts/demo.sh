@@ -21,7 +21,7 @@ banner "features: what scipix sees on this machine"
 "$bin/features"
 
 banner "preprocess: page -> gray -> Otsu -> binary PGM, normalized NCHW tensor"
-"$bin/preprocess" "${1:-}" "$out/page_binary.pgm"
+"$bin/preprocess" "$out/page_binary.pgm" ${1:+"$1"}
 
 banner "quantize: a weight matrix per tensor, per channel and per block"
 "$bin/quantize"
