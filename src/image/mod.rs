@@ -1,5 +1,6 @@
 //! 8-bit image preprocessing on borrowed, strided buffers.
 
+mod bands;
 pub mod format;
 pub mod gray;
 pub mod threshold;

@@ -25,6 +25,7 @@ mod neon;
 #[cfg(target_arch = "x86_64")]
 mod sse41;
 
+use super::bands::{band_rows, for_each_band};
 use super::{ImageView, ImageViewMut, PixelFormat};
 use crate::cpu::{self, Isa};
 use crate::error::{Error, ErrorKind, Result};
@@ -85,11 +86,6 @@ fn check_same_size(src: &ImageView, w: usize, h: usize) -> Result<()> {
     Ok(())
 }
 
-/// Rows per parallel band: about 8 bands per thread, at least one row.
-pub(crate) fn band_rows(height: usize) -> usize {
-    height.div_ceil(parallel::num_threads() * 8).max(1)
-}
-
 fn convert(isa: Isa, split: bool, src: &ImageView, dst: &mut ImageViewMut) {
     let bpp = src.format().bytes_per_pixel();
     let w = weights(src.format());
@@ -101,23 +97,7 @@ fn convert(isa: Isa, split: bool, src: &ImageView, dst: &mut ImageViewMut) {
             }
         }
     };
-    if split {
-        let rows = band_rows(src.height());
-        let width = src.width();
-        parallel::install(|| {
-            dst.bands_mut(rows)
-                .into_par_iter()
-                .enumerate()
-                .for_each(|(i, mut band)| {
-                    let part = src
-                        .subview(0, i * rows, width, band.height())
-                        .expect("band inside the image");
-                    run(&part, &mut band);
-                })
-        });
-    } else {
-        run(src, dst);
-    }
+    for_each_band(split, src, dst, run);
 }
 
 /// Converts `src` (RGB8, BGR8, RGBA8, BGRA8 or GRAY8) into the GRAY8 image `dst` of the same

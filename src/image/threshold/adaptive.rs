@@ -19,7 +19,7 @@ use super::{
 };
 use crate::cpu::{self, Isa};
 use crate::error::{Error, Result};
-use crate::image::gray::band_rows;
+use crate::image::bands::band_rows;
 use crate::image::{ImageView, ImageViewMut};
 use crate::parallel;
 use rayon::prelude::*;

@@ -37,7 +37,8 @@ mod sse41;
 pub use adaptive::{adaptive_threshold_mean, box_mean_divisor, BoxMeanDivisor, MAX_BLOCK_SIZE};
 pub use otsu::{histogram, otsu_from_histogram, otsu_threshold, threshold_otsu};
 
-use super::gray::{band_rows, check_f32_plane};
+use super::bands::{band_rows, for_each_band};
+use super::gray::check_f32_plane;
 use super::{ImageView, ImageViewMut, PixelFormat};
 use crate::cpu::{self, Isa};
 use crate::error::{Error, ErrorKind, Result};
@@ -263,23 +264,7 @@ pub(crate) fn run_plan(
             apply_u8_row(isa, plan, src.row(y), d);
         }
     };
-    if split {
-        let rows = band_rows(src.height());
-        let w = src.width();
-        parallel::install(|| {
-            dst.bands_mut(rows)
-                .into_par_iter()
-                .enumerate()
-                .for_each(|(i, mut band)| {
-                    let part = src
-                        .subview(0, i * rows, w, band.height())
-                        .expect("band inside the image");
-                    run(&part, &mut band);
-                })
-        });
-    } else {
-        run(src, dst);
-    }
+    for_each_band(split, src, dst, run);
 }
 
 pub(crate) fn run_plan_inplace(isa: Isa, split: bool, plan: U8Plan, img: &mut ImageViewMut) {

@@ -7,7 +7,7 @@ use super::{
 };
 use crate::cpu;
 use crate::error::Result;
-use crate::image::gray::band_rows;
+use crate::image::bands::band_rows;
 use crate::image::{ImageView, ImageViewMut};
 use crate::parallel;
 use rayon::prelude::*;
