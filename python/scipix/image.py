@@ -1,0 +1,1 @@
+"""Image operations on numpy arrays (grayscale, threshold, Otsu, adaptive threshold)."""
