@@ -31,10 +31,10 @@ def format_value(fmt) -> Tuple[int, int]:
         if key not in FORMATS:
             raise UnsupportedFormat(f"unknown pixel format {fmt!r}; one of {', '.join(FORMATS)}")
         const, ch = FORMATS[key]
-        return _ffi.consts[const], ch
+        return _ffi.const(const), ch
     v = int(fmt)
     for const, ch in FORMATS.values():
-        if _ffi.consts[const] == v:
+        if _ffi.const(const) == v:
             return v, ch
     raise UnsupportedFormat(f"unknown pixel format {fmt!r}")
 
@@ -94,7 +94,7 @@ def image_desc(arr: np.ndarray, fmt=None, *, writable: bool = False, name: str =
         arr = np.ascontiguousarray(arr)
     if writable and not arr.flags.writeable:
         raise InvalidArgument(f"{name} is read-only")
-    cls = _ffi.types["ScipixImageMut" if writable else "ScipixImage"]
+    cls = _ffi.type("ScipixImageMut" if writable else "ScipixImage")
     stride = arr.strides[0] if arr.shape[0] > 1 else arr.shape[1] * ch
     desc = cls(ctypes.cast(arr.ctypes.data, cls._fields_[0][1]), arr.shape[1], arr.shape[0],
                stride, fval)

@@ -217,6 +217,24 @@ class FFI:
             self._functions[name] = fn
             self._raw[name] = raw
 
+    def type(self, name: str):
+        """The ctypes type of a header typedef; NotImplementedError if the header lacks it."""
+        try:
+            return self.types[name]
+        except KeyError:
+            raise NotImplementedError(
+                f"{name} is not declared in {self.header_path} (capability not in this library)"
+            ) from None
+
+    def const(self, name: str):
+        """A #define or enum value of the header; NotImplementedError if it lacks it."""
+        try:
+            return self.consts[name]
+        except KeyError:
+            raise NotImplementedError(
+                f"{name} is not defined in {self.header_path} (capability not in this library)"
+            ) from None
+
     def has(self, name: str) -> bool:
         return name in self._functions
 
