@@ -253,7 +253,7 @@ class FFI:
     def _missing_reason(self, name: str) -> str:
         if name in self.missing:
             return f"{self.lib_path} does not export {name} (declared in {self.header_path})"
-        return f"{name} is not declared in {self.header_path} (library too old?)"
+        return f"{name} is not declared in {self.header_path} (capability not in this library)"
 
     def __getattr__(self, name: str):
         if name.startswith("scipix_"):
