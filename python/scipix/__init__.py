@@ -28,7 +28,8 @@ from ._core import (  # noqa: E402,F401
 
 # Capability modules: each exposes what the loaded library exports and raises
 # NotImplementedError naming the missing C symbol otherwise.
-from . import image, model, quant, tensor  # noqa: E402,F401
+from . import batch, image, model, quant, tensor  # noqa: E402,F401
+from .batch import Batcher  # noqa: E402,F401
 from .model import Model, Safetensors, write_safetensors  # noqa: E402,F401
 from .tensor import (  # noqa: E402,F401
     image_tensor_len, image_to_tensor, images_to_tensor, normalize, normalize_channels,

@@ -20,6 +20,7 @@ against the original header to prove the parse is faithful.
 """
 from __future__ import annotations
 
+import ctypes
 import dataclasses
 import re
 from typing import Dict, List, Optional, Tuple, Union
@@ -265,7 +266,20 @@ def _parse_int(text: str) -> int:
     return -v if neg else v
 
 
+# <stdint.h> limits cbindgen writes for Rust's MAX/MIN constants (SIZE_MAX from this
+# platform's size_t).
+_LIMITS = {
+    "UINT8_MAX": 2**8 - 1, "UINT16_MAX": 2**16 - 1, "UINT32_MAX": 2**32 - 1,
+    "UINT64_MAX": 2**64 - 1, "INT8_MAX": 2**7 - 1, "INT16_MAX": 2**15 - 1,
+    "INT32_MAX": 2**31 - 1, "INT64_MAX": 2**63 - 1, "INT8_MIN": -(2**7),
+    "INT16_MIN": -(2**15), "INT32_MIN": -(2**31), "INT64_MIN": -(2**63),
+    "SIZE_MAX": 2**(8 * ctypes.sizeof(ctypes.c_size_t)) - 1,
+}
+
+
 def _parse_constant(name: str, value: str) -> Union[int, float, str]:
+    if value in _LIMITS:
+        return _LIMITS[value]
     if value.startswith('"') and value.endswith('"'):
         return bytes(value[1:-1], "utf-8").decode("unicode_escape")
     try:

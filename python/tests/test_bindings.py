@@ -45,6 +45,7 @@ def test_header_parse_of_constructs_cbindgen_emits():
         #define NAME "x\\ty"
         #define BIG 18446744073709551615ull
         #define F 0.5f
+        #define FOREVER UINT32_MAX
         typedef enum { X = 0, Y, Z = 7, } E;
         typedef struct Opaque Opaque;
         typedef uint32_t Fmt;
@@ -61,7 +62,8 @@ def test_header_parse_of_constructs_cbindgen_emits():
         bool g(void);
         """
     )
-    assert h.constants == {"A_LEN": 4, "NAME": "x\ty", "BIG": 2**64 - 1, "F": 0.5}
+    assert h.constants == {"A_LEN": 4, "NAME": "x\ty", "BIG": 2**64 - 1, "F": 0.5,
+                           "FOREVER": 2**32 - 1}
     assert h.enums["E"].values == (("X", 0), ("Y", 1), ("Z", 7))
     assert h.structs["Opaque"].opaque
     s = h.structs["S"]
