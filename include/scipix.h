@@ -28,6 +28,11 @@
 
 
 /**
+ * Wait argument meaning "no time limit".
+ */
+#define SCIPIX_WAIT_FOREVER UINT32_MAX
+
+/**
  * The ABI version this header describes; compare with `scipix_abi_version()` at run time
  * to detect a header/library mismatch.
  */
@@ -113,6 +118,167 @@ typedef enum {
 } ScipixStatus;
 
 /**
+ * A batch handed to a consumer by `scipix_batcher_next_batch`. Use it from one thread at a
+ * time; complete or fail it once, then free it with `scipix_batch_free`.
+ */
+typedef struct ScipixBatch ScipixBatch;
+
+/**
+ * A dynamic batcher: producers submit byte requests and poll tickets, consumers take
+ * batches and complete them. Thread-safe: share one handle between any number of threads.
+ */
+typedef struct ScipixBatcher ScipixBatcher;
+
+/**
+ * Opaque streaming calibrator. Created by `scipix_calibrator_new`, released with
+ * `scipix_calibrator_free`. Not thread-safe: do not use one handle from two threads at once.
+ */
+typedef struct ScipixCalibrator ScipixCalibrator;
+
+/**
+ * A read-only memory-mapped file (opaque, reference counted). Thread-safe: any number
+ * of threads may use one handle at once; free it exactly once.
+ */
+typedef struct ScipixModel ScipixModel;
+
+/**
+ * Opaque quantized tensor: bytes, shape, dtype, granularity, scales and zero points.
+ * Created by `scipix_qtensor_quantize`, released with `scipix_qtensor_free`. Immutable
+ * after creation, so one handle may be read from several threads at once.
+ */
+typedef struct ScipixQTensor ScipixQTensor;
+
+/**
+ * The result bytes of one resolved ticket, owned by the caller; free with
+ * `scipix_result_free`.
+ */
+typedef struct ScipixResult ScipixResult;
+
+/**
+ * A validated safetensors file (opaque). Thread-safe for concurrent reads: every
+ * function taking a `const ScipixSafetensors *` may run on many threads at once.
+ */
+typedef struct ScipixSafetensors ScipixSafetensors;
+
+/**
+ * Collects tensors and metadata and writes a safetensors file (opaque). Not
+ * thread-safe: use one writer from one thread at a time.
+ */
+typedef struct ScipixSafetensorsWriter ScipixSafetensorsWriter;
+
+/**
+ * Batcher configuration; start from `scipix_batcher_config_default()`.
+ */
+typedef struct {
+  /**
+   * Largest batch (1..=65536). Default 32.
+   */
+  size_t max_batch_size;
+  /**
+   * A batch is released once its oldest request has waited this long. Default 50.
+   */
+  uint32_t max_wait_ms;
+  /**
+   * Queued requests at which submit returns `SCIPIX_ERR_QUEUE_FULL` (>= 1). Default 1000.
+   */
+  size_t max_queue_size;
+  /**
+   * A batch is released as soon as this many requests wait (0 = off, <= max_batch_size).
+   * Default 16.
+   */
+  size_t preferred_batch_size;
+  /**
+   * Priority levels (1..=256); priorities are 0..levels-1, higher served first. Default 4.
+   */
+  uint32_t priority_levels;
+  /**
+   * Adaptive mode: target batch processing time in ms (0 = off, the default). The
+   * effective batch size then moves between 1 and max_batch_size (see docs/batch.md).
+   */
+  uint32_t adaptive_target_ms;
+} ScipixBatcherConfig;
+
+/**
+ * A snapshot of the batcher's counters. `submitted == queue_depth + in_flight + completed
+ * + timed_out + failed + cancelled`; `rejected` counts refused submits.
+ */
+typedef struct {
+  /**
+   * Requests queued, not yet in a batch.
+   */
+  uint64_t queue_depth;
+  /**
+   * Requests in batches handed out and not yet completed or failed.
+   */
+  uint64_t in_flight;
+  /**
+   * Requests accepted.
+   */
+  uint64_t submitted;
+  /**
+   * Requests resolved with a result.
+   */
+  uint64_t completed;
+  /**
+   * Submits refused with `SCIPIX_ERR_QUEUE_FULL`.
+   */
+  uint64_t rejected;
+  /**
+   * Requests resolved as `SCIPIX_ERR_TIMEOUT` (deadline passed while queued).
+   */
+  uint64_t timed_out;
+  /**
+   * Requests resolved as `SCIPIX_ERR_PROCESSING_FAILED`.
+   */
+  uint64_t failed;
+  /**
+   * Requests resolved as `SCIPIX_ERR_CANCELLED`.
+   */
+  uint64_t cancelled;
+  /**
+   * Batches handed out.
+   */
+  uint64_t batches;
+  /**
+   * Mean batch size (0 before the first batch).
+   */
+  double mean_batch_size;
+  /**
+   * Median queue wait in ms over the last 4096 requests.
+   */
+  double queue_wait_p50_ms;
+  /**
+   * 99th percentile queue wait in ms.
+   */
+  double queue_wait_p99_ms;
+  /**
+   * Median batch processing time (hand-out to complete/fail) in ms, last 4096 batches.
+   */
+  double processing_p50_ms;
+  /**
+   * 99th percentile batch processing time in ms.
+   */
+  double processing_p99_ms;
+  /**
+   * Current effective maximum batch size (max_batch_size unless adaptive).
+   */
+  uint64_t effective_batch_size;
+} ScipixBatcherStats;
+
+/**
+ * How `scipix_batcher_shutdown` treats queued requests (one of `SCIPIX_SHUTDOWN_*`).
+ */
+typedef uint32_t ScipixShutdownMode;
+
+/**
+ * Consumer callback for `scipix_batcher_start_workers`: called on a scipix worker thread
+ * with a batch it must complete or fail (`scipix_batch_complete` / `scipix_batch_fail`)
+ * but never free. Return 0 (`SCIPIX_OK`) on success; any other value fails a batch that
+ * is still open, with a message naming the value and this thread's last error.
+ */
+typedef int32_t (*ScipixBatchCallback)(ScipixBatch *batch, void *user_data);
+
+/**
  * Bit set of CPU features, as returned by `scipix_cpu_features()`.
  */
 typedef uint64_t ScipixCpuFeatures;
@@ -128,9 +294,218 @@ typedef uint32_t ScipixOptLevel;
 typedef uint32_t ScipixIsa;
 
 /**
+ * Integer type of quantized data (one of `SCIPIX_QDTYPE_*`).
+ */
+typedef uint32_t ScipixQDtype;
+
+/**
+ * How a real range maps to integers (one of `SCIPIX_QMODE_*`).
+ */
+typedef uint32_t ScipixQMode;
+
+/**
+ * How a quantized tensor shares scales and zero points (one of `SCIPIX_QGRAN_*`).
+ */
+typedef uint32_t ScipixQGranularity;
+
+/**
+ * Calibration method (one of `SCIPIX_CALIB_*`).
+ */
+typedef uint32_t ScipixCalibMethod;
+
+/**
  * Pixel format of an 8-bit image (one of `SCIPIX_FORMAT_*`).
  */
 typedef uint32_t ScipixPixelFormat;
+
+/**
+ * A read-only image in the caller's memory. Row `y` starts at `data + y * stride`;
+ * `stride >= width * bytes_per_pixel(format)`, and the last row need not be padded, so
+ * the buffer must hold `stride * (height - 1) + width * bytes_per_pixel` bytes. To pass a
+ * sub-region of a larger image, point `data` at its first pixel and keep the parent's
+ * stride. scipix only reads the pixels, during the call.
+ */
+typedef struct {
+  /**
+   * First byte of the first pixel. Any alignment.
+   */
+  const uint8_t *data;
+  /**
+   * Pixels per row, > 0.
+   */
+  size_t width;
+  /**
+   * Rows, > 0.
+   */
+  size_t height;
+  /**
+   * Bytes from the start of one row to the start of the next.
+   */
+  size_t stride;
+  /**
+   * One of `SCIPIX_FORMAT_*`.
+   */
+  ScipixPixelFormat format;
+} ScipixImage;
+
+/**
+ * A writable image in the caller's memory; same layout rules as `ScipixImage`. scipix
+ * writes only the `width * bytes_per_pixel` bytes of each row, never the padding.
+ */
+typedef struct {
+  /**
+   * First byte of the first pixel. Any alignment.
+   */
+  uint8_t *data;
+  /**
+   * Pixels per row, > 0.
+   */
+  size_t width;
+  /**
+   * Rows, > 0.
+   */
+  size_t height;
+  /**
+   * Bytes from the start of one row to the start of the next.
+   */
+  size_t stride;
+  /**
+   * One of `SCIPIX_FORMAT_*`.
+   */
+  ScipixPixelFormat format;
+} ScipixImageMut;
+
+/**
+ * Value range of `scipix_gray_f32` output (one of `SCIPIX_GRAY_SCALE_*`).
+ */
+typedef uint32_t ScipixGrayScale;
+
+/**
+ * Threshold rule (one of `SCIPIX_THRESH_*`, same numbering as OpenCV's `THRESH_*`).
+ */
+typedef uint32_t ScipixThresholdType;
+
+/**
+ * Flags for `scipix_model_open` / `scipix_safetensors_open` (bitwise OR of
+ * `SCIPIX_MODEL_*`).
+ */
+typedef uint32_t ScipixModelFlags;
+
+/**
+ * Access hint for `scipix_model_advise` / `scipix_model_advise_range` (one of
+ * `SCIPIX_ADVICE_*`).
+ */
+typedef uint32_t ScipixAdvice;
+
+/**
+ * A safetensors element type (one of `SCIPIX_ST_*`). 0 is never a valid dtype.
+ */
+typedef uint32_t ScipixStDtype;
+
+/**
+ * Description of one tensor of a `ScipixSafetensors` file. Every pointer points into
+ * memory owned or kept alive by the `ScipixSafetensors` handle it came from and stays
+ * valid until that handle is freed; never free them.
+ */
+typedef struct {
+  /**
+   * Tensor name, NUL-terminated.
+   */
+  const char *name;
+  /**
+   * Element type (`SCIPIX_ST_*`).
+   */
+  ScipixStDtype dtype;
+  /**
+   * Number of dimensions (0 for a scalar).
+   */
+  size_t rank;
+  /**
+   * `rank` dimensions, outermost first (row-major). Not dereferenceable when rank is 0.
+   */
+  const size_t *shape;
+  /**
+   * Number of elements (product of the shape; 1 for a scalar).
+   */
+  size_t num_elements;
+  /**
+   * Number of bytes of data.
+   */
+  size_t nbytes;
+  /**
+   * The tensor's bytes inside the mapped file (zero copy), little-endian, row-major.
+   * Read-only. When `nbytes` is 0 it must not be dereferenced.
+   */
+  const uint8_t *data;
+  /**
+   * Offset of the first data byte in the file.
+   */
+  uint64_t file_offset;
+  /**
+   * Largest power of two (at most 4096) dividing the address of `data`. Cast `data`
+   * to `float *` etc. only if this is at least the element type's alignment.
+   */
+  size_t alignment;
+  /**
+   * Bits per element (4, 6, 8, 16, 32 or 64).
+   */
+  uint32_t bits_per_element;
+} ScipixStTensorInfo;
+
+/**
+ * Memory order of a tensor (one of `SCIPIX_LAYOUT_*`).
+ */
+typedef uint32_t ScipixTensorLayout;
+
+/**
+ * Parameters of the image-to-tensor rule. Every output element is computed in float, in
+ * exactly this order, with no fused multiply-add:
+ * `out = ((x / divisor - mean[c]) * scale) / std[c]`, where `x` is the input byte as float
+ * and `c` the OUTPUT channel. Output channels: 1 for gray, 3 for colour formats (alpha is
+ * dropped), in memory order (R,G,B for RGB/RGBA, B,G,R for BGR/BGRA) unless `swap_rb`
+ * reverses them. Entries of `mean`/`std` beyond the channel count are ignored.
+ * torchvision `ToTensor()+Normalize(m, s)`: divisor 255, mean m, scale 1, std s.
+ * OpenCV `blobFromImage(img, f, size, m, swapRB)`: divisor 1, mean m, scale f, std 1.
+ * Fill with `scipix_tensor_params_default` first, then set fields by name.
+ */
+typedef struct {
+  /**
+   * Multiplier applied after the mean is subtracted (OpenCV's scalefactor); finite.
+   */
+  float scale;
+  /**
+   * Subtracted per output channel after the division; finite.
+   */
+  float mean[4];
+  /**
+   * Final divisor per output channel; finite and non-zero for used channels.
+   */
+  float std[4];
+  /**
+   * Reverse the colour channel order (R<->B), like OpenCV's swapRB; ignored for gray.
+   */
+  bool swap_rb;
+  /**
+   * `SCIPIX_LAYOUT_NCHW` or `SCIPIX_LAYOUT_NHWC`.
+   */
+  ScipixTensorLayout layout;
+  /**
+   * First step divides the byte value by this (255 for torchvision); finite, non-zero.
+   */
+  float divisor;
+} ScipixTensorParams;
+
+/**
+ * Stop accepting; consumers still receive every queued request (released at once,
+ * without waiting for the size or time rules); then `next_batch` returns SHUT_DOWN.
+ */
+#define SCIPIX_SHUTDOWN_DRAIN 0
+
+/**
+ * Stop accepting and resolve every queued request as `SCIPIX_ERR_CANCELLED` now. Batches
+ * already handed out can still be completed.
+ */
+#define SCIPIX_SHUTDOWN_CANCEL 1
 
 /**
  * x86_64 SSE2.
@@ -248,6 +623,62 @@ typedef uint32_t ScipixPixelFormat;
 #define SCIPIX_ISA_NEON 4
 
 /**
+ * Signed 8-bit, range [-128, 127]; stored as two's-complement bytes.
+ */
+#define SCIPIX_QDTYPE_INT8 0
+
+/**
+ * Unsigned 8-bit, range [0, 255].
+ */
+#define SCIPIX_QDTYPE_UINT8 1
+
+/**
+ * [min(rmin,0), max(rmax,0)] maps onto the full integer range; the zero point is
+ * `round_half_even(qmin - rmin / scale)`.
+ */
+#define SCIPIX_QMODE_ASYMMETRIC 0
+
+/**
+ * [-absmax, absmax] maps symmetrically: int8 onto [-127, 127] with zero point 0 (so
+ * q and -q are both representable and -128 is never produced from in-range data), uint8
+ * onto [0, 255] with zero point 128.
+ */
+#define SCIPIX_QMODE_SYMMETRIC 1
+
+/**
+ * One scale and zero point for the whole tensor.
+ */
+#define SCIPIX_QGRAN_PER_TENSOR 0
+
+/**
+ * One scale and zero point per index along an axis (ONNX `axis`).
+ */
+#define SCIPIX_QGRAN_PER_AXIS 1
+
+/**
+ * One scale and zero point per block of `block_size` elements along the last axis.
+ */
+#define SCIPIX_QGRAN_BLOCKED 2
+
+/**
+ * Running min and max (ONNX Runtime's MinMax calibrator without moving average).
+ */
+#define SCIPIX_CALIB_MINMAX 0
+
+/**
+ * Histogram percentile, replicating ONNX Runtime's percentile calibrator (2048 bins;
+ * symmetric mode histograms |x| and clips both tails at `percentile`, asymmetric mode
+ * cuts (100 - percentile)/2 percent from each tail); thresholds clamped to min/max.
+ */
+#define SCIPIX_CALIB_PERCENTILE 1
+
+/**
+ * Search over symmetric windows of the signed 2048-bin histogram for the clipping range
+ * whose quantize/dequantize round trip of the bin centres has the least squared error.
+ */
+#define SCIPIX_CALIB_MSE 2
+
+/**
  * One byte per pixel: luma.
  */
 #define SCIPIX_FORMAT_GRAY8 0
@@ -272,9 +703,380 @@ typedef uint32_t ScipixPixelFormat;
  */
 #define SCIPIX_FORMAT_BGRA8 4
 
+/**
+ * `dst = src > t ? maxval : 0`.
+ */
+#define SCIPIX_THRESH_BINARY 0
+
+/**
+ * `dst = src > t ? 0 : maxval`.
+ */
+#define SCIPIX_THRESH_BINARY_INV 1
+
+/**
+ * `dst = src > t ? t : src`.
+ */
+#define SCIPIX_THRESH_TRUNC 2
+
+/**
+ * `dst = src > t ? src : 0`.
+ */
+#define SCIPIX_THRESH_TOZERO 3
+
+/**
+ * `dst = src > t ? 0 : src`.
+ */
+#define SCIPIX_THRESH_TOZERO_INV 4
+
+/**
+ * `(float)gray`, 0.0 ..= 255.0.
+ */
+#define SCIPIX_GRAY_SCALE_BYTE 0
+
+/**
+ * `(float)gray / 255.0f`, 0.0 ..= 1.0 (IEEE division, correctly rounded).
+ */
+#define SCIPIX_GRAY_SCALE_UNIT 1
+
+/**
+ * No hint: default kernel read-ahead, pages fault in on first touch.
+ */
+#define SCIPIX_MODEL_DEFAULT 0
+
+/**
+ * Pages will be read in order (`MADV_SEQUENTIAL`). Exclusive with RANDOM.
+ */
+#define SCIPIX_MODEL_SEQUENTIAL 1
+
+/**
+ * Pages will be read in random order (`MADV_RANDOM`). Exclusive with SEQUENTIAL.
+ */
+#define SCIPIX_MODEL_RANDOM 2
+
+/**
+ * Start reading the whole file into the page cache now (`MADV_WILLNEED`).
+ */
+#define SCIPIX_MODEL_WILLNEED 4
+
+/**
+ * Lock the pages in RAM (`mlock`); the open fails with SCIPIX_ERR_IO if the lock
+ * limit (`RLIMIT_MEMLOCK`) is too small.
+ */
+#define SCIPIX_MODEL_LOCK 8
+
+/**
+ * Fault every page in while opening (`MAP_POPULATE`): opening becomes O(file size),
+ * later reads never wait for the disk.
+ */
+#define SCIPIX_MODEL_POPULATE 16
+
+/**
+ * Default behaviour (`MADV_NORMAL`).
+ */
+#define SCIPIX_ADVICE_NORMAL 0
+
+/**
+ * Sequential reads expected (`MADV_SEQUENTIAL`).
+ */
+#define SCIPIX_ADVICE_SEQUENTIAL 1
+
+/**
+ * Random reads expected (`MADV_RANDOM`).
+ */
+#define SCIPIX_ADVICE_RANDOM 2
+
+/**
+ * The range will be needed soon: prefetch it (`MADV_WILLNEED`).
+ */
+#define SCIPIX_ADVICE_WILLNEED 3
+
+/**
+ * 64-bit IEEE float ("F64").
+ */
+#define SCIPIX_ST_F64 1
+
+/**
+ * 32-bit IEEE float ("F32").
+ */
+#define SCIPIX_ST_F32 2
+
+/**
+ * 16-bit IEEE float ("F16").
+ */
+#define SCIPIX_ST_F16 3
+
+/**
+ * bfloat16 ("BF16").
+ */
+#define SCIPIX_ST_BF16 4
+
+/**
+ * Signed 64-bit integer ("I64").
+ */
+#define SCIPIX_ST_I64 5
+
+/**
+ * Signed 32-bit integer ("I32").
+ */
+#define SCIPIX_ST_I32 6
+
+/**
+ * Signed 16-bit integer ("I16").
+ */
+#define SCIPIX_ST_I16 7
+
+/**
+ * Signed 8-bit integer ("I8").
+ */
+#define SCIPIX_ST_I8 8
+
+/**
+ * Unsigned 8-bit integer ("U8").
+ */
+#define SCIPIX_ST_U8 9
+
+/**
+ * Boolean, one byte each ("BOOL").
+ */
+#define SCIPIX_ST_BOOL 10
+
+/**
+ * 8-bit float E4M3 ("F8_E4M3").
+ */
+#define SCIPIX_ST_F8_E4M3 11
+
+/**
+ * 8-bit float E5M2 ("F8_E5M2").
+ */
+#define SCIPIX_ST_F8_E5M2 12
+
+/**
+ * Unsigned 16-bit integer ("U16").
+ */
+#define SCIPIX_ST_U16 13
+
+/**
+ * Unsigned 32-bit integer ("U32").
+ */
+#define SCIPIX_ST_U32 14
+
+/**
+ * Unsigned 64-bit integer ("U64").
+ */
+#define SCIPIX_ST_U64 15
+
+/**
+ * 8-bit exponent-only scale E8M0 ("F8_E8M0").
+ */
+#define SCIPIX_ST_F8_E8M0 16
+
+/**
+ * 4-bit float E2M1, packed two per byte ("F4").
+ */
+#define SCIPIX_ST_F4 17
+
+/**
+ * 6-bit float E2M3, packed bit stream ("F6_E2M3").
+ */
+#define SCIPIX_ST_F6_E2M3 18
+
+/**
+ * 6-bit float E3M2, packed bit stream ("F6_E3M2").
+ */
+#define SCIPIX_ST_F6_E3M2 19
+
+/**
+ * Complex of two 32-bit floats ("C64").
+ */
+#define SCIPIX_ST_C64 20
+
+/**
+ * Batch, channel, row, column: element (n,c,y,x) at `((n*C + c)*H + y)*W + x`.
+ */
+#define SCIPIX_LAYOUT_NCHW 0
+
+/**
+ * Batch, row, column, channel: element (n,c,y,x) at `((n*H + y)*W + x)*C + c`.
+ */
+#define SCIPIX_LAYOUT_NHWC 1
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
+
+/**
+ * Returns the default configuration: max_batch_size 32, max_wait_ms 50, max_queue_size
+ * 1000, preferred_batch_size 16, priority_levels 4, adaptive_target_ms 0. Thread-safe.
+ */
+ScipixBatcherConfig scipix_batcher_config_default(void);
+
+/**
+ * Creates a batcher from `*config` (NULL = the defaults) and writes it to `*out`.
+ * Free it with `scipix_batcher_free`. Thread-safe.
+ * Errors: `SCIPIX_ERR_NULL_POINTER` (out), `SCIPIX_ERR_INVALID_ARGUMENT` for
+ * max_batch_size 0 or above 65536, preferred_batch_size > max_batch_size,
+ * max_queue_size 0, priority_levels outside 1..=256 (the message names the field).
+ */
+ScipixStatus scipix_batcher_new(const ScipixBatcherConfig *config, ScipixBatcher **out);
+
+/**
+ * Shuts the batcher down and releases the caller's handle; NULL is ignored.
+ * If `scipix_batcher_shutdown(DRAIN)` was called and worker threads run, they first
+ * finish the queue; then every request still queued is resolved as cancelled, blocked
+ * consumers and pollers wake up, and worker threads are joined (so the callback is not
+ * called again after this returns, unless called from the callback itself). Batches
+ * still held by consumers stay valid: complete and free them as usual. Threads already
+ * inside a call finish it safely; calling any function with `b` after this returns is
+ * the caller's error (use after free). Every outcome not taken is released.
+ */
+void scipix_batcher_free(ScipixBatcher *b);
+
+/**
+ * Queues a copy of `len` bytes at `data` (NULL allowed when len is 0) and writes its
+ * ticket number (>= 1) to `*ticket`. Never blocks. `deadline_ms` >= 0: if the request is
+ * still queued that many ms from now it is resolved as `SCIPIX_ERR_TIMEOUT` instead of
+ * being batched; negative = no deadline. `priority` in 0..priority_levels-1, higher
+ * served first. Thread-safe.
+ * Errors: `SCIPIX_ERR_NULL_POINTER` (b, ticket, or data with len > 0),
+ * `SCIPIX_ERR_INVALID_ARGUMENT` (priority), `SCIPIX_ERR_QUEUE_FULL` at max_queue_size
+ * queued requests (counted as rejected; retry later), `SCIPIX_ERR_SHUT_DOWN` after
+ * shutdown.
+ */
+ScipixStatus scipix_batcher_submit(const ScipixBatcher *b, const void *data, size_t len, int64_t deadline_ms, int32_t priority, uint64_t *ticket);
+
+/**
+ * Waits up to `wait_ms` ms (`SCIPIX_WAIT_FOREVER` = no limit, 0 = just check) for a batch
+ * worth running and writes it to `*out`: released when max_batch_size (or the adaptive
+ * size) or preferred_batch_size requests wait, or the oldest has waited max_wait_ms, or
+ * the batcher is draining. Queued requests whose deadline passed are resolved as
+ * `SCIPIX_ERR_TIMEOUT` meanwhile. The caller owns the batch: complete or fail it, then
+ * `scipix_batch_free` it. Thread-safe: any number of consumer threads.
+ * Returns `SCIPIX_OK` (batch written), `SCIPIX_PENDING` (no batch within the wait; *out
+ * untouched), `SCIPIX_ERR_SHUT_DOWN` (cancel shutdown, or drain shutdown with an empty
+ * queue; stop consuming), `SCIPIX_ERR_NULL_POINTER` (b, out).
+ */
+ScipixStatus scipix_batcher_next_batch(const ScipixBatcher *b, uint32_t wait_ms, ScipixBatch **out);
+
+/**
+ * Returns the number of requests in the batch (>= 1), or 0 for NULL.
+ */
+size_t scipix_batch_count(const ScipixBatch *batch);
+
+/**
+ * Reads request `index` of the batch (batch order: highest priority first, FIFO within
+ * a priority): its input bytes (`*data`, `*len`; valid until the batch is freed) and its
+ * ticket number. Each output pointer may be NULL to skip it.
+ * Errors: `SCIPIX_ERR_NULL_POINTER` (batch), `SCIPIX_ERR_INVALID_ARGUMENT` for
+ * index >= count (nothing written).
+ */
+ScipixStatus scipix_batch_item(const ScipixBatch *batch, size_t index, const void **data, size_t *len, uint64_t *ticket);
+
+/**
+ * Completes the batch: `results[i]` / `lens[i]` are the result bytes of request i (copied;
+ * `results[i]` may be NULL when `lens[i]` is 0). `count` must equal the batch count.
+ * Producers polling those tickets wake up. Use the batch from one thread at a time.
+ * Errors: `SCIPIX_ERR_NULL_POINTER` (batch, results/lens with count > 0, a result with a
+ * nonzero length), `SCIPIX_ERR_INVALID_STATE` if the batch was already completed or
+ * failed, `SCIPIX_ERR_INVALID_ARGUMENT` if count differs from the batch count. On error
+ * the batch is unchanged (still open unless it was already resolved).
+ */
+ScipixStatus scipix_batch_complete(ScipixBatch *batch, const void *const *results, const size_t *lens, size_t count);
+
+/**
+ * Fails every request of the batch with `SCIPIX_ERR_PROCESSING_FAILED`; pollers get
+ * `msg` (NULL = "processing failed") as their last error message.
+ * Errors: `SCIPIX_ERR_NULL_POINTER` (batch), `SCIPIX_ERR_INVALID_STATE` if already
+ * completed or failed, `SCIPIX_ERR_INVALID_ARGUMENT` if msg is not UTF-8.
+ */
+ScipixStatus scipix_batch_fail(ScipixBatch *batch, const char *msg);
+
+/**
+ * Frees a batch; NULL is ignored. A batch never completed or failed is failed first
+ * (its requests get `SCIPIX_ERR_PROCESSING_FAILED`), so no ticket is left unresolved.
+ * Item data pointers become invalid. Never call it on the batch a worker callback got.
+ */
+void scipix_batch_free(ScipixBatch *batch);
+
+/**
+ * Takes the outcome of `ticket`, waiting up to `wait_ms` ms (`SCIPIX_WAIT_FOREVER` = until
+ * resolved). Returns `SCIPIX_OK` with the result written to `*out` (free it with
+ * `scipix_result_free`), `SCIPIX_PENDING` if still unresolved (*out untouched; poll
+ * again), or the request's failure: `SCIPIX_ERR_TIMEOUT` (its deadline passed while
+ * queued), `SCIPIX_ERR_PROCESSING_FAILED` (its batch was failed; the message is the
+ * consumer's), `SCIPIX_ERR_CANCELLED` (cancel shutdown). Every ticket yields exactly one
+ * of those four outcomes, after which it is released: polling it again, or an unknown
+ * number, gives `SCIPIX_ERR_NOT_FOUND`. Also `SCIPIX_ERR_NULL_POINTER` (b, out).
+ * Thread-safe; several threads may poll different tickets.
+ */
+ScipixStatus scipix_batcher_poll(const ScipixBatcher *b, uint64_t ticket, uint32_t wait_ms, ScipixResult **out);
+
+/**
+ * Non-blocking `scipix_batcher_poll` (wait 0); same statuses.
+ */
+ScipixStatus scipix_batcher_try_poll(const ScipixBatcher *b, uint64_t ticket, ScipixResult **out);
+
+/**
+ * Returns a pointer to the result bytes (valid until `scipix_result_free`), or NULL for a
+ * NULL result. May be a non-NULL dummy when the length is 0.
+ */
+const void *scipix_result_data(const ScipixResult *result);
+
+/**
+ * Returns the result length in bytes (0 for NULL).
+ */
+size_t scipix_result_len(const ScipixResult *result);
+
+/**
+ * Frees a result; NULL is ignored.
+ */
+void scipix_result_free(ScipixResult *result);
+
+/**
+ * The completion queue: waits up to `wait_ms` ms for the next ticket whose outcome is
+ * ready and not yet taken, and writes its number to `*ticket` (then take the outcome with
+ * `scipix_batcher_try_poll`). Tickets are reported in resolution order, each at most
+ * once; tickets taken by poll before being reported are skipped. Returns `SCIPIX_OK`,
+ * `SCIPIX_PENDING` (none within the wait), `SCIPIX_ERR_SHUT_DOWN` once shut down with
+ * nothing queued, in flight or left to report, `SCIPIX_ERR_NULL_POINTER` (b, ticket).
+ * Thread-safe.
+ */
+ScipixStatus scipix_batcher_next_completed(const ScipixBatcher *b, uint32_t wait_ms, uint64_t *ticket);
+
+/**
+ * Writes a snapshot of the counters to `*out` (see `ScipixBatcherStats`). Thread-safe.
+ * Errors: `SCIPIX_ERR_NULL_POINTER` (b, out).
+ */
+ScipixStatus scipix_batcher_stats(const ScipixBatcher *b, ScipixBatcherStats *out);
+
+/**
+ * Copies the batch size histogram: `counts[s]` = batches of exactly s requests, for s in
+ * 0..=max_batch_size (counts[0] is 0). `*needed` (may be NULL) receives
+ * max_batch_size + 1. Errors: `SCIPIX_ERR_NULL_POINTER` (b, counts with len > 0),
+ * `SCIPIX_ERR_BUFFER_TOO_SMALL` if len < max_batch_size + 1 (only *needed is written).
+ */
+ScipixStatus scipix_batcher_batch_size_histogram(const ScipixBatcher *b, uint64_t *counts, size_t len, size_t *needed);
+
+/**
+ * Stops accepting requests (`SCIPIX_SHUTDOWN_DRAIN` or `SCIPIX_SHUTDOWN_CANCEL`, see
+ * their comments) and wakes every blocked consumer and poller. Submits then return
+ * `SCIPIX_ERR_SHUT_DOWN`. CANCEL after DRAIN upgrades; DRAIN after CANCEL does nothing.
+ * Thread-safe. Errors: `SCIPIX_ERR_NULL_POINTER` (b), `SCIPIX_ERR_INVALID_ARGUMENT`
+ * for an unknown mode (nothing changes).
+ */
+ScipixStatus scipix_batcher_shutdown(const ScipixBatcher *b, ScipixShutdownMode mode);
+
+/**
+ * Callback mode: starts `n` scipix worker threads (1..=256 in total) that take batches
+ * and call `callback(batch, user_data)` for each, so the caller needs no consumer loop.
+ * The callback must complete or fail the batch and must not free it; if it returns
+ * nonzero, or returns without resolving the batch, the batch is failed. With n > 1 the
+ * callback runs concurrently and must be thread-safe. Workers stop at shutdown (after
+ * draining the queue in DRAIN mode) and are joined by `scipix_batcher_free`.
+ * Errors: `SCIPIX_ERR_NULL_POINTER` (b, callback), `SCIPIX_ERR_INVALID_ARGUMENT` (n),
+ * `SCIPIX_ERR_SHUT_DOWN` after shutdown, `SCIPIX_ERR_OUT_OF_MEMORY` if a thread cannot
+ * start.
+ */
+ScipixStatus scipix_batcher_start_workers(const ScipixBatcher *b, size_t n, ScipixBatchCallback callback, void *user_data);
 
 /**
  * Returns the features of the running CPU as a bit set of `SCIPIX_CPU_*` flags.
@@ -393,10 +1195,711 @@ size_t scipix_last_error_copy(char *buf, size_t buf_len);
 ScipixStatus scipix_debug_panic(void);
 
 /**
+ * Computes a scale and zero point for the real range [`rmin`, `rmax`], as ONNX Runtime's
+ * `compute_scale_zp`: the range is first widened to include 0 (so 0.0 quantizes exactly
+ * to the zero point); symmetric mode uses [-absmax, absmax]; integer range: uint8
+ * [0, 255], int8 [-128, 127], symmetric int8 [-127, 127], and with `reduce_range` (7-bit,
+ * for pre-VNNI u8 x s8 kernels) uint8 [0, 127] / int8 [-64, 64];
+ * `scale = (rmax - rmin) / (qmax - qmin)` computed in double and stored as float;
+ * `zero_point = round_half_even(qmin - rmin / scale)` (asymmetric) or
+ * `round_half_even((qmin + qmax) / 2)` (symmetric: 0 for int8, 128 for uint8). When the
+ * scale would be below FLT_MIN (constant or all-zero data, denormal-sized ranges) the
+ * result is scale 1.0, zero point 0.
+ * Errors: NULL outputs (`SCIPIX_ERR_NULL_POINTER`); non-finite bound or `rmin > rmax`, or
+ * unknown mode (`SCIPIX_ERR_INVALID_ARGUMENT`); unknown dtype
+ * (`SCIPIX_ERR_UNSUPPORTED_FORMAT`). Nothing is written on failure. Thread-safe.
+ */
+ScipixStatus scipix_quantize_params_from_range(float rmin, float rmax, ScipixQDtype dtype, ScipixQMode mode, bool reduce_range, float *scale, int32_t *zero_point);
+
+/**
+ * Computes a scale and zero point from data: the min and max of the `n` values at `x`
+ * (NaNs ignored; all-NaN or empty data counts as [0, 0], giving scale 1, zero point 0),
+ * then the rules of `scipix_quantize_params_from_range`.
+ * Errors: NULL `x` with `n > 0` or NULL outputs; data containing +/-inf
+ * (`SCIPIX_ERR_INVALID_ARGUMENT`); unknown dtype or mode. Nothing is written on failure.
+ * Thread-safe.
+ */
+ScipixStatus scipix_quantize_params_from_data(const float *x, size_t n, ScipixQDtype dtype, ScipixQMode mode, bool reduce_range, float *scale, int32_t *zero_point);
+
+/**
+ * Computes one scale and zero point per index along `axis` of the row-major tensor `x`
+ * of shape `shape[0..rank]`, from each channel's min and max (rules of
+ * `scipix_quantize_params_from_data`). `scales` and `zero_points` must each have room for
+ * exactly `params_len == shape[axis]` values. E.g. for a [out, in] weight matrix, axis 0
+ * gives per-output-channel parameters.
+ * Errors: NULL pointers; `axis >= rank`, `params_len != shape[axis]`, +/-inf in the data
+ * (`SCIPIX_ERR_INVALID_ARGUMENT`); shape product overflow (`SCIPIX_ERR_SIZE_OVERFLOW`);
+ * unknown dtype or mode. Nothing is written on failure. Thread-safe.
+ */
+ScipixStatus scipix_quantize_params_axis(const float *x, const size_t *shape, size_t rank, size_t axis, ScipixQDtype dtype, ScipixQMode mode, bool reduce_range, float *scales, int32_t *zero_points, size_t params_len);
+
+/**
+ * ONNX QuantizeLinear, per tensor, bit-exact with ONNX Runtime (MLAS): for each of the
+ * `n` floats at `x`, `y = x / scale` (float division), clamped to
+ * [qmin - zero_point, qmax - zero_point], rounded half to even, plus `zero_point`; written
+ * as one int8 or uint8 byte per element to `out` (capacity `out_len` elements). Exact .5
+ * ties round to even, out-of-range values and +/-inf saturate, -0.0 gives `zero_point`,
+ * NaN gives the dtype minimum (-128 for int8, 0 for uint8), as ONNX Runtime on x86-64 and
+ * aarch64. Large inputs are split over scipix's thread pool; results do not depend on
+ * thread count or ISA.
+ * Errors: NULL `x`/`out` with `n > 0`; `scale` not finite or <= 0, `zero_point` outside
+ * the dtype, overlapping buffers (`SCIPIX_ERR_INVALID_ARGUMENT`); `out_len < n`
+ * (`SCIPIX_ERR_BUFFER_TOO_SMALL`); unknown dtype. Nothing is written on failure.
+ * Thread-safe.
+ */
+ScipixStatus scipix_quantize_linear(const float *x, size_t n, float scale, int32_t zero_point, ScipixQDtype dtype, void *out, size_t out_len);
+
+/**
+ * ONNX DequantizeLinear, per tensor, bit-exact with ONNX Runtime: for each of the `n`
+ * int8/uint8 bytes at `q`, `out = (float)((int)q - zero_point) * scale` (the integer
+ * difference is exact, then one float multiply).
+ * Errors: NULL pointers with `n > 0`; `scale` not finite or <= 0, `zero_point` outside
+ * the dtype, overlapping buffers (`SCIPIX_ERR_INVALID_ARGUMENT`); `out_len < n`
+ * (`SCIPIX_ERR_BUFFER_TOO_SMALL`); unknown dtype. Nothing is written on failure.
+ * Thread-safe.
+ */
+ScipixStatus scipix_dequantize_linear(const void *q, size_t n, float scale, int32_t zero_point, ScipixQDtype dtype, float *out, size_t out_len);
+
+/**
+ * ONNX QuantizeLinear per axis (the `axis` attribute): `x` is a row-major tensor of shape
+ * `shape[0..rank]`; element with index `c` along `axis` uses `scales[c]` and
+ * `zero_points[c]`, each array holding exactly `params_len == shape[axis]` values; other
+ * rules as `scipix_quantize_linear`. Output: one byte per element, `out_len` >= the shape
+ * product. For a [out, in] weight matrix, axis 0 quantizes per output channel.
+ * Errors: NULL pointers; `axis >= rank`, `params_len != shape[axis]`, a scale not finite
+ * or <= 0, a zero point outside the dtype, overlapping buffers
+ * (`SCIPIX_ERR_INVALID_ARGUMENT`); shape product overflow (`SCIPIX_ERR_SIZE_OVERFLOW`);
+ * `out_len` too small (`SCIPIX_ERR_BUFFER_TOO_SMALL`); unknown dtype. Nothing is written
+ * on failure. Thread-safe.
+ */
+ScipixStatus scipix_quantize_linear_axis(const float *x, const size_t *shape, size_t rank, size_t axis, const float *scales, const int32_t *zero_points, size_t params_len, ScipixQDtype dtype, void *out, size_t out_len);
+
+/**
+ * ONNX DequantizeLinear per axis; layout and parameter rules as
+ * `scipix_quantize_linear_axis`, arithmetic as `scipix_dequantize_linear`.
+ * Errors: as `scipix_quantize_linear_axis`. Nothing is written on failure. Thread-safe.
+ */
+ScipixStatus scipix_dequantize_linear_axis(const void *q, const size_t *shape, size_t rank, size_t axis, const float *scales, const int32_t *zero_points, size_t params_len, ScipixQDtype dtype, float *out, size_t out_len);
+
+/**
+ * Block-wise QuantizeLinear along the last axis (as ONNX opset 21 `block_size` on the
+ * last axis, and ggml Q8_0-style blocks): with `k = shape[rank-1]`, `nb = ceil(k /
+ * block_size)` and `rows` = product of the other dimensions, block `b` of row `r` covers
+ * elements `[b*block_size, min(k, (b+1)*block_size))` of that row and uses `scales[r*nb+b]`,
+ * `zero_points[r*nb+b]`; `params_len` must be `rows * nb`. Arithmetic as
+ * `scipix_quantize_linear`.
+ * Errors: NULL pointers; `rank == 0`, `block_size == 0`, wrong `params_len`, bad scale or
+ * zero point, overlapping buffers (`SCIPIX_ERR_INVALID_ARGUMENT`); shape overflow
+ * (`SCIPIX_ERR_SIZE_OVERFLOW`); `out_len` too small (`SCIPIX_ERR_BUFFER_TOO_SMALL`);
+ * unknown dtype. Nothing is written on failure. Thread-safe.
+ */
+ScipixStatus scipix_quantize_linear_blocked(const float *x, const size_t *shape, size_t rank, size_t block_size, const float *scales, const int32_t *zero_points, size_t params_len, ScipixQDtype dtype, void *out, size_t out_len);
+
+/**
+ * Block-wise DequantizeLinear along the last axis; layout rules as
+ * `scipix_quantize_linear_blocked`, arithmetic as `scipix_dequantize_linear`.
+ * Errors: as `scipix_quantize_linear_blocked`. Nothing is written on failure. Thread-safe.
+ */
+ScipixStatus scipix_dequantize_linear_blocked(const void *q, const size_t *shape, size_t rank, size_t block_size, const float *scales, const int32_t *zero_points, size_t params_len, ScipixQDtype dtype, float *out, size_t out_len);
+
+/**
+ * Quantizes the row-major f32 tensor `x` of shape `shape[0..rank]` into a new
+ * `ScipixQTensor`, computing parameters from the data's min/max (NaN ignored) with the
+ * rules of `scipix_quantize_params_from_range`: `granularity` PER_TENSOR (one pair),
+ * PER_AXIS (one pair per index along `axis`; e.g. axis 0 of a [out, in] weight gives
+ * per-output-channel int8 weights) or BLOCKED (one pair per `block_size` elements along
+ * the last axis). `axis` is read only for PER_AXIS, `block_size` only for BLOCKED.
+ * On success `*out` receives a handle the caller owns (free with `scipix_qtensor_free`).
+ * Errors: NULL pointers; bad axis/block size, +/-inf in the data, unknown mode or
+ * granularity (`SCIPIX_ERR_INVALID_ARGUMENT`); shape overflow; unknown dtype; allocation
+ * failure (`SCIPIX_ERR_OUT_OF_MEMORY`). `*out` is not written on failure. Thread-safe.
+ */
+ScipixStatus scipix_qtensor_quantize(const float *x, const size_t *shape, size_t rank, ScipixQDtype dtype, ScipixQMode mode, bool reduce_range, ScipixQGranularity granularity, size_t axis, size_t block_size, ScipixQTensor **out);
+
+/**
+ * Releases a quantized tensor; NULL is ignored. Pointers obtained from its accessors
+ * become invalid. Not thread-safe with respect to other calls on the same handle.
+ */
+void scipix_qtensor_free(ScipixQTensor *tensor);
+
+/**
+ * Writes the tensor's dtype (`SCIPIX_QDTYPE_*`) to `*dtype`.
+ * Errors: NULL arguments (`SCIPIX_ERR_NULL_POINTER`). Thread-safe.
+ */
+ScipixStatus scipix_qtensor_dtype(const ScipixQTensor *tensor, ScipixQDtype *dtype);
+
+/**
+ * Writes a pointer to the tensor's shape (`*rank` dimensions) to `*shape`. The array is
+ * owned by the tensor and valid until `scipix_qtensor_free`.
+ * Errors: NULL arguments; nothing is written then. Thread-safe.
+ */
+ScipixStatus scipix_qtensor_shape(const ScipixQTensor *tensor, const size_t **shape, size_t *rank);
+
+/**
+ * Writes the granularity (`SCIPIX_QGRAN_*`), the axis (PER_AXIS, else 0) and the block
+ * size (BLOCKED, else 0). Any of the three outputs may be NULL to skip it.
+ * Errors: NULL `tensor`. Thread-safe.
+ */
+ScipixStatus scipix_qtensor_granularity(const ScipixQTensor *tensor, ScipixQGranularity *granularity, size_t *axis, size_t *block_size);
+
+/**
+ * Writes a pointer to the quantized bytes (row-major, one int8/uint8 per element) to
+ * `*data` and their count to `*nbytes`. Owned by the tensor; valid until
+ * `scipix_qtensor_free`; never written through.
+ * Errors: NULL arguments; nothing is written then. Thread-safe.
+ */
+ScipixStatus scipix_qtensor_data(const ScipixQTensor *tensor, const void **data, size_t *nbytes);
+
+/**
+ * Returns the number of quantized data bytes (= elements); 0 for NULL. Thread-safe.
+ */
+size_t scipix_qtensor_nbytes(const ScipixQTensor *tensor);
+
+/**
+ * Writes a pointer to the scales and their count (1 per tensor, `shape[axis]` per axis,
+ * rows x blocks when blocked). Owned by the tensor; valid until `scipix_qtensor_free`.
+ * Errors: NULL arguments; nothing is written then. Thread-safe.
+ */
+ScipixStatus scipix_qtensor_scales(const ScipixQTensor *tensor, const float **scales, size_t *count);
+
+/**
+ * Writes a pointer to the zero points (int32, within the dtype's range, one per scale) and
+ * their count. Owned by the tensor; valid until `scipix_qtensor_free`.
+ * Errors: NULL arguments; nothing is written then. Thread-safe.
+ */
+ScipixStatus scipix_qtensor_zero_points(const ScipixQTensor *tensor, const int32_t **zero_points, size_t *count);
+
+/**
+ * Returns f32 size over quantized size: `4n / (n + 5 * params)` for `n` elements and
+ * `params` scale/zero-point pairs (4-byte scale + 1-byte zero point each). 0.0 for NULL or
+ * an empty tensor. Thread-safe.
+ */
+double scipix_qtensor_compression_ratio(const ScipixQTensor *tensor);
+
+/**
+ * Dequantizes the tensor into `out` (capacity `out_len` floats, at least the element
+ * count) with ONNX DequantizeLinear arithmetic.
+ * Errors: NULL arguments; `out_len` too small (`SCIPIX_ERR_BUFFER_TOO_SMALL`). Nothing is
+ * written on failure. Thread-safe (the tensor is only read).
+ */
+ScipixStatus scipix_qtensor_dequantize(const ScipixQTensor *tensor, float *out, size_t out_len);
+
+/**
+ * Creates a calibrator. `percentile` is used by `SCIPIX_CALIB_PERCENTILE` only and must be
+ * in (0, 100]; pass 0 for ONNX Runtime's default 99.999. With `per_channel` the
+ * calibrator yields one range per index along `axis` of the observed batches (the count
+ * is fixed by the first batch); otherwise one range for the whole tensor and `axis` is
+ * ignored. `dtype`, `mode` and `reduce_range` select the parameters `_compute` returns
+ * (see `scipix_quantize_params_from_range`); `mode` also selects the symmetric or
+ * asymmetric histogram as ONNX Runtime does.
+ * On success `*out` receives a handle the caller owns.
+ * Errors: NULL `out`; unknown method or mode, percentile out of range
+ * (`SCIPIX_ERR_INVALID_ARGUMENT`); unknown dtype. `*out` is not written on failure.
+ * Thread-safe.
+ */
+ScipixStatus scipix_calibrator_new(ScipixCalibMethod method, double percentile, ScipixQDtype dtype, ScipixQMode mode, bool reduce_range, bool per_channel, size_t axis, ScipixCalibrator **out);
+
+/**
+ * Releases a calibrator; NULL is ignored.
+ */
+void scipix_calibrator_free(ScipixCalibrator *calibrator);
+
+/**
+ * Folds one batch into the calibrator's statistics without keeping the data: `x` is a
+ * row-major f32 tensor of shape `shape[0..rank]`. Per-channel calibrators need
+ * `axis < rank` and the same `shape[axis]` in every batch. NaN values are skipped.
+ * Errors: NULL pointers; axis out of range or channel count changed
+ * (`SCIPIX_ERR_INVALID_ARGUMENT`); shape overflow (`SCIPIX_ERR_SIZE_OVERFLOW`). The
+ * statistics are unchanged on failure. Not thread-safe for one handle.
+ */
+ScipixStatus scipix_calibrator_observe(ScipixCalibrator *calibrator, const float *x, const size_t *shape, size_t rank);
+
+/**
+ * Returns the number of ranges the calibrator yields: 1 per tensor, or the channel count
+ * seen by the first batch for per-channel calibrators (0 before any batch or for NULL).
+ */
+size_t scipix_calibrator_channels(const ScipixCalibrator *calibrator);
+
+/**
+ * Writes the calibrated clipping range per channel to `rmin[i]`, `rmax[i]`; `len` must
+ * equal `scipix_calibrator_channels`. A channel with no finite data gives [0, 0].
+ * Errors: NULL pointers; wrong `len`, MinMax over infinite data
+ * (`SCIPIX_ERR_INVALID_ARGUMENT`); nothing observed yet (`SCIPIX_ERR_INVALID_STATE`).
+ * Nothing is written on failure.
+ */
+ScipixStatus scipix_calibrator_range(const ScipixCalibrator *calibrator, float *rmin, float *rmax, size_t len);
+
+/**
+ * Writes quantization parameters per channel (from `scipix_calibrator_range` and the
+ * rules of `scipix_quantize_params_from_range` with the calibrator's dtype, mode and
+ * reduce-range) to `scales[i]`, `zero_points[i]`; `len` must equal
+ * `scipix_calibrator_channels`. The calibrator can keep observing afterwards.
+ * Errors: as `scipix_calibrator_range`. Nothing is written on failure.
+ */
+ScipixStatus scipix_calibrator_compute(const ScipixCalibrator *calibrator, float *scales, int32_t *zero_points, size_t len);
+
+/**
+ * Writes the mean squared error `sum((x - y)^2) / n` (double precision sums) of the `n`
+ * values at `x` and `y` to `*out`: 0 for `n == 0`, NaN if an input is NaN or infinite.
+ * Errors: NULL pointers (`x`/`y` may be NULL when `n == 0`). Thread-safe.
+ */
+ScipixStatus scipix_quantization_mse(const float *x, const float *y, size_t n, double *out);
+
+/**
+ * Writes the signal-to-quantization-noise ratio `10 * log10(sum(x^2) / sum((x - y)^2))`
+ * in dB to `*out`: +inf when the noise is zero (exact reconstruction, also for all-zero or
+ * empty input), -inf when the signal is zero but the noise is not.
+ * Errors: NULL pointers (`x`/`y` may be NULL when `n == 0`). Thread-safe.
+ */
+ScipixStatus scipix_sqnr_db(const float *x, const float *y, size_t n, double *out);
+
+/**
+ * Converts `src` (RGB8, BGR8, RGBA8, BGRA8, or GRAY8 which is copied) into the GRAY8 image
+ * `dst` of the same width and height, bit-identical to OpenCV 5's
+ * `cv::cvtColor(COLOR_RGB2GRAY / BGR2GRAY / RGBA2GRAY / BGRA2GRAY)`:
+ * `gray = (9798*R + 19235*G + 3735*B + 16384) >> 15` (alpha ignored).
+ * Only the `width` bytes of each destination row are written.
+ *
+ * Errors: `SCIPIX_ERR_NULL_POINTER` (src, dst or a data pointer NULL),
+ * `SCIPIX_ERR_UNSUPPORTED_FORMAT` (unknown format, or dst not GRAY8),
+ * `SCIPIX_ERR_INVALID_ARGUMENT` (zero size, stride below a row, sizes differ, src and dst
+ * memory overlap), `SCIPIX_ERR_SIZE_OVERFLOW`. Nothing is written on failure.
+ * Thread-safe; rows may be split across scipix's pool, with identical results.
+ */
+ScipixStatus scipix_gray(const ScipixImage *src, const ScipixImageMut *dst);
+
+/**
+ * Converts `src` (RGB8, BGR8, RGBA8, BGRA8 or GRAY8) to a gray float plane: element (x, y)
+ * is `dst[y * dst_stride_elems + x]`; `dst` must hold
+ * `dst_stride_elems * (height - 1) + width` floats and `dst_stride_elems >= width`. The value
+ * is exactly the u8 gray of `scipix_gray` converted to float: as is for
+ * `SCIPIX_GRAY_SCALE_BYTE`, divided by 255 for `SCIPIX_GRAY_SCALE_UNIT`. Padding elements
+ * are not written.
+ *
+ * Errors: `SCIPIX_ERR_NULL_POINTER`, `SCIPIX_ERR_UNSUPPORTED_FORMAT` (unknown format),
+ * `SCIPIX_ERR_INVALID_ARGUMENT` (bad size/stride, unknown scale, dst overlaps src),
+ * `SCIPIX_ERR_SIZE_OVERFLOW`. Nothing is written on failure. Thread-safe.
+ */
+ScipixStatus scipix_gray_f32(const ScipixImage *src, float *dst, size_t dst_stride_elems, ScipixGrayScale scale);
+
+/**
+ * `cv::threshold(src, dst, thresh, maxval, type)` on GRAY8 images of the same size.
+ * Exactly OpenCV's u8 rules: `t = floor(thresh)`, `m = maxval` rounded half to even and
+ * saturated to 0..255 (NaN or values beyond the int32 range act as INT32_MIN, as in
+ * OpenCV on x86); per pixel BINARY `v > t ? m : 0`, BINARY_INV `v > t ? 0 : m`, TRUNC
+ * `v > t ? t : v`, TOZERO `v > t ? v : 0`, TOZERO_INV `v > t ? 0 : v` (so e.g. t < 0 with
+ * BINARY gives all `m`, t >= 255 gives all 0).
+ *
+ * Errors: `SCIPIX_ERR_NULL_POINTER`, `SCIPIX_ERR_UNSUPPORTED_FORMAT` (not GRAY8),
+ * `SCIPIX_ERR_INVALID_ARGUMENT` (unknown type, sizes differ, bad stride, overlap: use
+ * `scipix_threshold_inplace`), `SCIPIX_ERR_SIZE_OVERFLOW`. Nothing is written on failure.
+ * Thread-safe.
+ */
+ScipixStatus scipix_threshold(const ScipixImage *src, const ScipixImageMut *dst, double thresh, double maxval, ScipixThresholdType thresh_type);
+
+/**
+ * In-place `scipix_threshold` on the GRAY8 image `img` (same rules). Only the `width`
+ * bytes of each row are touched.
+ *
+ * Errors: `SCIPIX_ERR_NULL_POINTER`, `SCIPIX_ERR_UNSUPPORTED_FORMAT` (not GRAY8),
+ * `SCIPIX_ERR_INVALID_ARGUMENT` (unknown type, bad size or stride),
+ * `SCIPIX_ERR_SIZE_OVERFLOW`. Nothing is written on failure. Thread-safe.
+ */
+ScipixStatus scipix_threshold_inplace(const ScipixImageMut *img, double thresh, double maxval, ScipixThresholdType thresh_type);
+
+/**
+ * Thresholds a `width` x `height` float plane (`cv::threshold` on CV_32F): row y of src
+ * starts at `src + y * src_stride_elems`, of dst at `dst + y * dst_stride_elems`.
+ * `thresh` and `maxval` are converted to float, then per element the five rules of
+ * `scipix_threshold` apply with the IEEE `>` (false for NaN; "0" is +0.0). In place when
+ * `src == dst` with equal strides; otherwise the two planes must not overlap. Padding is
+ * not written.
+ *
+ * Errors: `SCIPIX_ERR_NULL_POINTER`, `SCIPIX_ERR_INVALID_ARGUMENT` (zero size, stride below
+ * width, unknown type, partial overlap), `SCIPIX_ERR_SIZE_OVERFLOW`. Nothing is written on
+ * failure. Thread-safe.
+ */
+ScipixStatus scipix_threshold_f32(const float *src, size_t src_stride_elems, float *dst, size_t dst_stride_elems, size_t width, size_t height, double thresh, double maxval, ScipixThresholdType thresh_type);
+
+/**
+ * Computes Otsu's threshold of the GRAY8 image `src` and stores it in `*out_threshold`:
+ * the value `cv::threshold(src, dst, 0, maxval, THRESH_OTSU)` returns (OpenCV's
+ * histogram and double-precision loop, first maximum of the between-class variance;
+ * 0 for a single-valued image).
+ *
+ * Errors: `SCIPIX_ERR_NULL_POINTER`, `SCIPIX_ERR_UNSUPPORTED_FORMAT` (not GRAY8),
+ * `SCIPIX_ERR_INVALID_ARGUMENT` (bad size or stride), `SCIPIX_ERR_SIZE_OVERFLOW`.
+ * `*out_threshold` is written only on success. Thread-safe.
+ */
+ScipixStatus scipix_otsu_threshold(const ScipixImage *src, uint8_t *out_threshold);
+
+/**
+ * `cv::threshold(src, dst, 0, maxval, type | THRESH_OTSU)`: computes Otsu's threshold of
+ * `src` (as `scipix_otsu_threshold`) and applies rule `type` with it into `dst` (GRAY8,
+ * same size, not overlapping). `out_threshold` may be NULL; otherwise it receives the
+ * threshold on success.
+ *
+ * Errors: as `scipix_threshold`. Nothing is written on failure. Thread-safe.
+ */
+ScipixStatus scipix_threshold_otsu(const ScipixImage *src, const ScipixImageMut *dst, double maxval, ScipixThresholdType thresh_type, uint8_t *out_threshold);
+
+/**
+ * `cv::adaptiveThreshold(src, dst, maxval, ADAPTIVE_THRESH_MEAN_C, type, block_size, C)`
+ * bit for bit, on GRAY8 images of the same size (not overlapping). The local mean is
+ * OpenCV's normalized `block_size` x `block_size` box filter with replicated borders,
+ * rounded as OpenCV rounds it (fixed point `((s + dd) * ds) >> 23` for block_size <= 15,
+ * double rounding half to even above). Then `m = maxval` rounded and saturated, and
+ * BINARY gives `m` where `src - mean > -ceil(C)`, BINARY_INV gives `m` where
+ * `src - mean <= -floor(C)`, else 0. A negative `maxval` gives an all-zero image.
+ *
+ * Errors: `SCIPIX_ERR_NULL_POINTER`, `SCIPIX_ERR_UNSUPPORTED_FORMAT` (not GRAY8),
+ * `SCIPIX_ERR_INVALID_ARGUMENT` (type not BINARY/BINARY_INV, block_size even, below 3
+ * or above 65535, C not finite or |C| >= 2^31, sizes differ, overlap, bad stride),
+ * `SCIPIX_ERR_SIZE_OVERFLOW`. Nothing is written on failure. Thread-safe.
+ */
+ScipixStatus scipix_adaptive_threshold_mean(const ScipixImage *src, const ScipixImageMut *dst, double maxval, ScipixThresholdType thresh_type, size_t block_size, double c);
+
+/**
+ * Maps the file at `path` read-only and stores a new handle in `*out`.
+ *
+ * `path` is a NUL-terminated file path (bytes, no encoding required). `flags` is a
+ * bitwise OR of `SCIPIX_MODEL_*`. Opening does not read the file (O(1) in its size)
+ * unless SCIPIX_MODEL_POPULATE is given.
+ *
+ * Errors: NULL `path`/`out` -> SCIPIX_ERR_NULL_POINTER; empty path, unknown flag bits,
+ * SEQUENTIAL together with RANDOM, a directory or another non-regular file ->
+ * SCIPIX_ERR_INVALID_ARGUMENT; missing file -> SCIPIX_ERR_NOT_FOUND; unreadable file
+ * (permissions), mapping, madvise or mlock failure -> SCIPIX_ERR_IO; a 0-byte file ->
+ * SCIPIX_ERR_INVALID_FILE. On failure `*out` is not written.
+ *
+ * Truncation: if the file is truncated while mapped, reading the lost pages raises
+ * SIGBUS in the reading thread (this cannot be reported as a status). Never truncate or
+ * rewrite a mapped model in place: write a new file and rename it over the old one
+ * (as `scipix_safetensors_writer_write` does); existing mappings keep the old contents.
+ *
+ * The handle is owned by the caller: release it with `scipix_model_free`. Thread-safe;
+ * the handle may be read from many threads at once.
+ */
+ScipixStatus scipix_model_open(const char *path, ScipixModelFlags flags, const ScipixModel **out);
+
+/**
+ * Releases the caller's reference to `model` (NULL is ignored). The mapping is removed
+ * when the last reference goes: safetensors handles made from this model keep their
+ * own reference, so their pointers stay valid. Call exactly once per
+ * `scipix_model_open`; the handle must not be used afterwards by this caller.
+ *
+ * # Safety
+ * `model` must be NULL or a live handle from `scipix_model_open`.
+ */
+void scipix_model_free(const ScipixModel *model);
+
+/**
+ * Stores the address and length of the mapped file in `*data` and `*len`.
+ *
+ * The bytes are read-only and stay valid while any reference to the model exists
+ * (this handle, or a safetensors handle made from it). Never write through or free the
+ * pointer. `len` is always > 0. Errors: NULL argument -> SCIPIX_ERR_NULL_POINTER (nothing
+ * written). Thread-safe.
+ */
+ScipixStatus scipix_model_bytes(const ScipixModel *model, const uint8_t **data, size_t *len);
+
+/**
+ * Gives the kernel an access hint (`SCIPIX_ADVICE_*`) for the whole mapped file.
+ * Errors: NULL model -> SCIPIX_ERR_NULL_POINTER; unknown advice ->
+ * SCIPIX_ERR_INVALID_ARGUMENT; madvise failure -> SCIPIX_ERR_IO. Thread-safe.
+ */
+ScipixStatus scipix_model_advise(const ScipixModel *model, ScipixAdvice advice);
+
+/**
+ * Gives the kernel an access hint for bytes `offset .. offset + len` of the file, e.g.
+ * SCIPIX_ADVICE_WILLNEED with a tensor's `file_offset` and `nbytes` to prefetch it. The
+ * range is widened to whole pages; `len == 0` does nothing.
+ * Errors: NULL model -> SCIPIX_ERR_NULL_POINTER; offset + len overflowing ->
+ * SCIPIX_ERR_SIZE_OVERFLOW; a range outside the file or unknown advice ->
+ * SCIPIX_ERR_INVALID_ARGUMENT; madvise failure -> SCIPIX_ERR_IO. Thread-safe.
+ */
+ScipixStatus scipix_model_advise_range(const ScipixModel *model, ScipixAdvice advice, size_t offset, size_t len);
+
+/**
+ * Maps `path` (as `scipix_model_open` with `flags`) and validates it as a safetensors
+ * file, storing a new handle in `*out`. Opening reads only the header: O(header size).
+ *
+ * Validation rules (each violation is SCIPIX_ERR_INVALID_FILE with a message naming the
+ * rule and the tensor): at least 8 bytes; header length non-zero, <= 100,000,000 and
+ * inside the file; header valid UTF-8 JSON object; no duplicate tensor names, metadata
+ * keys or fields; `__metadata__` null or an object of strings; each tensor has exactly
+ * `dtype` (a known name), `shape`, `data_offsets`; no NUL in names or metadata; element
+ * count x dtype bits without overflow and whole bytes; begin <= end; end - begin equals
+ * the byte size; data inside the file; the tensors cover the data region exactly (no
+ * overlap, no hole, no trailing bytes). Other errors as `scipix_model_open`.
+ *
+ * Tensors are numbered in file order: ascending data offset. The handle is owned by
+ * the caller: release it with `scipix_safetensors_free`. On failure `*out` is not
+ * written. Thread-safe.
+ */
+ScipixStatus scipix_safetensors_open(const char *path, ScipixModelFlags flags, ScipixSafetensors **out);
+
+/**
+ * Validates an already mapped model as a safetensors file (rules as
+ * `scipix_safetensors_open`) and stores a new handle in `*out`. The new handle takes
+ * its own reference to `model`: the caller may free `model` at any time afterwards.
+ * Errors: NULL argument -> SCIPIX_ERR_NULL_POINTER; invalid contents ->
+ * SCIPIX_ERR_INVALID_FILE. On failure `*out` is not written. Thread-safe.
+ */
+ScipixStatus scipix_safetensors_from_model(const ScipixModel *model, ScipixSafetensors **out);
+
+/**
+ * Releases a safetensors handle (NULL is ignored), its reference to the mapped model,
+ * and every name, shape and metadata pointer obtained from it. Data pointers stay valid
+ * only if the caller still holds the `ScipixModel` they came from.
+ *
+ * # Safety
+ * `st` must be NULL or a live handle from `scipix_safetensors_open`/`_from_model`,
+ * not used afterwards and not in use by another thread.
+ */
+void scipix_safetensors_free(ScipixSafetensors *st);
+
+/**
+ * Stores a new reference to the mapped file behind `st` in `*out` (for
+ * `scipix_model_advise_range` or `scipix_model_bytes`); release it with
+ * `scipix_model_free`. Errors: NULL argument -> SCIPIX_ERR_NULL_POINTER. Thread-safe.
+ */
+ScipixStatus scipix_safetensors_model(const ScipixSafetensors *st, const ScipixModel **out);
+
+/**
+ * Stores the number of tensors in `*count`. Errors: NULL argument ->
+ * SCIPIX_ERR_NULL_POINTER. Thread-safe.
+ */
+ScipixStatus scipix_safetensors_tensor_count(const ScipixSafetensors *st, size_t *count);
+
+/**
+ * Stores the NUL-terminated name of tensor `index` (file order, 0-based) in `*name`.
+ * The string is owned by `st` and valid until it is freed. Errors: NULL argument ->
+ * SCIPIX_ERR_NULL_POINTER; `index >= count` -> SCIPIX_ERR_INVALID_ARGUMENT. Thread-safe.
+ */
+ScipixStatus scipix_safetensors_tensor_name(const ScipixSafetensors *st, size_t index, const char **name);
+
+/**
+ * Describes tensor `index` (file order, 0-based) in `*info` (zero copy: `info->data`
+ * points into the mapped file). Pointers in `*info` are valid until `st` is freed.
+ * Errors: NULL argument -> SCIPIX_ERR_NULL_POINTER; `index >= count` ->
+ * SCIPIX_ERR_INVALID_ARGUMENT. Thread-safe.
+ */
+ScipixStatus scipix_safetensors_tensor_info(const ScipixSafetensors *st, size_t index, ScipixStTensorInfo *info);
+
+/**
+ * Looks up the tensor called `name` (NUL-terminated UTF-8, exact match) and describes
+ * it in `*info` as `scipix_safetensors_tensor_info` does. O(1) average.
+ * Errors: NULL argument -> SCIPIX_ERR_NULL_POINTER; `name` not UTF-8 ->
+ * SCIPIX_ERR_INVALID_ARGUMENT; no such tensor -> SCIPIX_ERR_NOT_FOUND. Thread-safe.
+ */
+ScipixStatus scipix_safetensors_find(const ScipixSafetensors *st, const char *name, ScipixStTensorInfo *info);
+
+/**
+ * Stores the number of `__metadata__` entries in `*count`. Errors: NULL argument ->
+ * SCIPIX_ERR_NULL_POINTER. Thread-safe.
+ */
+ScipixStatus scipix_safetensors_metadata_count(const ScipixSafetensors *st, size_t *count);
+
+/**
+ * Stores metadata entry `index` (header order) in `*key` and `*value`
+ * (NUL-terminated, owned by `st`, valid until it is freed). Errors: NULL argument ->
+ * SCIPIX_ERR_NULL_POINTER; `index >= count` -> SCIPIX_ERR_INVALID_ARGUMENT. Thread-safe.
+ */
+ScipixStatus scipix_safetensors_metadata_entry(const ScipixSafetensors *st, size_t index, const char **key, const char **value);
+
+/**
+ * Stores the metadata value for `key` (NUL-terminated UTF-8) in `*value` (owned by
+ * `st`, valid until it is freed). Errors: NULL argument -> SCIPIX_ERR_NULL_POINTER;
+ * `key` not UTF-8 -> SCIPIX_ERR_INVALID_ARGUMENT; no such key -> SCIPIX_ERR_NOT_FOUND.
+ * Thread-safe.
+ */
+ScipixStatus scipix_safetensors_metadata_get(const ScipixSafetensors *st, const char *key, const char **value);
+
+/**
+ * Returns the header name of `dtype` ("F32", "F8_E4M3", ...) as a static string, or
+ * "unknown" for an invalid code. Never NULL; never free it. Thread-safe.
+ */
+const char *scipix_st_dtype_name(ScipixStDtype dtype);
+
+/**
+ * Returns the size of one element of `dtype` in bits (4, 6, 8, 16, 32 or 64), or 0 for
+ * an invalid code. Thread-safe.
+ */
+uint32_t scipix_st_dtype_bits(ScipixStDtype dtype);
+
+/**
+ * Converts `n` IEEE half-precision values (bit patterns in `src`) to f32 in `dst`.
+ * Exact: every f16 value, including subnormals, infinities, signed zeros and NaN (stays
+ * NaN), has an f32 equal. `src` and `dst` may be any alignment valid for their types and
+ * must not overlap. `n == 0` does nothing (pointers may then be NULL).
+ * Errors: NULL pointer with n > 0 -> SCIPIX_ERR_NULL_POINTER. Thread-safe.
+ */
+ScipixStatus scipix_f16_to_f32(const uint16_t *src, float *dst, size_t n);
+
+/**
+ * Converts `n` bfloat16 values (bit patterns in `src`) to f32 in `dst` (exact: the f32
+ * whose upper 16 bits are the bf16 bits). Same rules as `scipix_f16_to_f32`.
+ */
+ScipixStatus scipix_bf16_to_f32(const uint16_t *src, float *dst, size_t n);
+
+/**
+ * Creates an empty safetensors writer in `*out`; release it with
+ * `scipix_safetensors_writer_free`. Errors: NULL `out` -> SCIPIX_ERR_NULL_POINTER.
+ */
+ScipixStatus scipix_safetensors_writer_new(ScipixSafetensorsWriter **out);
+
+/**
+ * Adds a tensor, COPYING its `nbytes` bytes from `data` (the caller may reuse `data`
+ * right after the call). `name` is NUL-terminated UTF-8; `dtype` is `SCIPIX_ST_*`;
+ * `shape` holds `rank` dimensions (may be NULL when rank is 0: a scalar); `data` may be
+ * NULL when `nbytes` is 0. `nbytes` must equal element count x dtype bits / 8.
+ * Errors: NULL `writer`/`name`, or NULL shape/data with a non-zero count ->
+ * SCIPIX_ERR_NULL_POINTER; unknown dtype -> SCIPIX_ERR_UNSUPPORTED_FORMAT; empty,
+ * reserved (`__metadata__`) or duplicate name, non-UTF-8 name, wrong `nbytes`, sub-byte
+ * tensor not filling whole bytes -> SCIPIX_ERR_INVALID_ARGUMENT; size overflow ->
+ * SCIPIX_ERR_SIZE_OVERFLOW. On failure the writer is unchanged.
+ */
+ScipixStatus scipix_safetensors_writer_add_tensor(ScipixSafetensorsWriter *writer, const char *name, ScipixStDtype dtype, const size_t *shape, size_t rank, const uint8_t *data, size_t nbytes);
+
+/**
+ * Adds a tensor WITHOUT copying its data: the writer keeps the pointer, and the
+ * caller must keep the `nbytes` bytes at `data` valid and unchanged until
+ * `scipix_safetensors_writer_free` (the bytes are read by
+ * `scipix_safetensors_writer_write`). Use it for large tensors that live in a mapped
+ * model (`ScipixStTensorInfo.data`) or in caller buffers. Arguments and errors as
+ * `scipix_safetensors_writer_add_tensor`.
+ *
+ * # Safety
+ * `data` must stay valid for reads of `nbytes` bytes and unmodified until the writer is
+ * freed.
+ */
+ScipixStatus scipix_safetensors_writer_add_tensor_borrowed(ScipixSafetensorsWriter *writer, const char *name, ScipixStDtype dtype, const size_t *shape, size_t rank, const uint8_t *data, size_t nbytes);
+
+/**
+ * Adds a `__metadata__` entry (`key` and `value` NUL-terminated UTF-8, copied).
+ * Errors: NULL argument -> SCIPIX_ERR_NULL_POINTER; non-UTF-8 text or a key added twice
+ * -> SCIPIX_ERR_INVALID_ARGUMENT.
+ */
+ScipixStatus scipix_safetensors_writer_add_metadata(ScipixSafetensorsWriter *writer, const char *key, const char *value);
+
+/**
+ * Writes the collected tensors and metadata to `path` atomically: a temporary file in
+ * the same directory is written, flushed to disk (fsync) and renamed over `path`, so
+ * `path` holds either its old contents or the complete new file, never a partial one.
+ * Layout: the JSON header (8-byte aligned, padded with spaces) lists `__metadata__`
+ * then the tensors; tensors are stored by decreasing element size, in insertion order
+ * within a size. The writer stays usable (it can write again).
+ * Errors: NULL argument -> SCIPIX_ERR_NULL_POINTER; empty path or a header above the
+ * reader's limit -> SCIPIX_ERR_INVALID_ARGUMENT; any file-system failure ->
+ * SCIPIX_ERR_IO (the temporary file is removed).
+ */
+ScipixStatus scipix_safetensors_writer_write(const ScipixSafetensorsWriter *writer, const char *path);
+
+/**
+ * Releases a writer and every tensor copy it holds (NULL is ignored). Borrowed tensor
+ * data may be released by the caller after this call.
+ *
+ * # Safety
+ * `writer` must be NULL or a live handle from `scipix_safetensors_writer_new`, not used
+ * afterwards.
+ */
+void scipix_safetensors_writer_free(ScipixSafetensorsWriter *writer);
+
+/**
  * Returns a static, NUL-terminated English description of `status` ("unknown status code"
  * for values outside the enum). Never NULL; never free it. Thread-safe.
  */
 const char *scipix_status_str(int32_t status);
+
+/**
+ * Fills `*params` with the identity rule: divisor 1, mean 0, scale 1, std 1, no swap,
+ * NCHW (so `out = x`). Thread-safe.
+ * Errors: `SCIPIX_ERR_NULL_POINTER` when `params` is NULL.
+ */
+ScipixStatus scipix_tensor_params_default(ScipixTensorParams *params);
+
+/**
+ * Writes to `*out_len` the number of floats the tensor of `src` needs:
+ * `C * height * width` with C = 1 for gray, 3 for the colour formats.
+ * Errors: `SCIPIX_ERR_NULL_POINTER`, invalid descriptor statuses as for every image call,
+ * `SCIPIX_ERR_SIZE_OVERFLOW`. Nothing is written on failure. Thread-safe.
+ */
+ScipixStatus scipix_image_tensor_len(const ScipixImage *src, size_t *out_len);
+
+/**
+ * Converts one 8-bit image into a float tensor of shape 1xCxHxW (NCHW) or 1xHxWxC (NHWC)
+ * with the rule in `ScipixTensorParams` (see there: exact float order, channel order,
+ * torchvision and OpenCV settings). Writes exactly `C * height * width` floats to `out`
+ * (query with `scipix_image_tensor_len`); `out_len` is the capacity of `out` in floats.
+ * Every kernel family (scalar, SSE4.1, AVX2, NEON) gives the same bits; large images are
+ * split into row bands on scipix's pool with identical results for any thread count.
+ * `out` must be 4-byte aligned and must not overlap the image bytes.
+ * Errors: `SCIPIX_ERR_NULL_POINTER` (src, params, image data, out);
+ * `SCIPIX_ERR_UNSUPPORTED_FORMAT` (pixel format or layout unknown);
+ * `SCIPIX_ERR_INVALID_ARGUMENT` (bad geometry, divisor/std zero or non-finite,
+ * non-finite mean/scale, overlap); `SCIPIX_ERR_SIZE_OVERFLOW`;
+ * `SCIPIX_ERR_BUFFER_TOO_SMALL` (out_len short). Nothing is written on failure.
+ * Thread-safe; `out` must not be used by another thread during the call.
+ */
+ScipixStatus scipix_image_to_tensor(const ScipixImage *src, const ScipixTensorParams *params, float *out, size_t out_len);
+
+/**
+ * Converts `n` images of the same width, height and channel count (formats may differ,
+ * e.g. RGB and BGRA both give 3 channels) into one batch tensor of shape NxCxHxW or
+ * NxHxWxC: image `i` fills floats `[i*C*H*W, (i+1)*C*H*W)` of `out`, each exactly as
+ * `scipix_image_to_tensor` would. `out_len` is the capacity of `out` in floats and must be
+ * at least `n*C*H*W`. Images are converted in parallel on scipix's pool, one image per
+ * task; the result does not depend on the thread count.
+ * Errors: as `scipix_image_to_tensor`, plus `SCIPIX_ERR_NULL_POINTER` for `srcs` and
+ * `SCIPIX_ERR_INVALID_ARGUMENT` for `n == 0` or mismatched images. Every descriptor is
+ * validated before anything is written; nothing is written on failure. Thread-safe.
+ */
+ScipixStatus scipix_images_to_tensor(const ScipixImage *srcs, size_t n, const ScipixTensorParams *params, float *out, size_t out_len);
+
+/**
+ * Normalizes `n` floats to zero mean and unit variance: `dst[i] = (src[i] - m) * inv`
+ * in float (subtract, then multiply), with `m = (float)mean` and
+ * `inv = (float)(1.0 / sqrt(var + (double)eps))` computed once in double. The mean and
+ * population variance are computed in double with a fixed lane-blocked reduction
+ * (blocks of 4096, 16 partial sums, per-block two passes, blocks merged in order with
+ * Chan's formula), so every kernel family and every thread count gives the same bits,
+ * and long buffers with a large offset stay accurate. `eps` is typically 1e-8.
+ * `dst == src` normalizes in place; partially overlapping buffers are rejected.
+ * `out_mean` and `out_std` may be NULL; when not NULL they receive the mean and the
+ * population standard deviation `sqrt(var)` (without eps) as float, only on success.
+ * Errors: `SCIPIX_ERR_NULL_POINTER` (src, dst); `SCIPIX_ERR_INVALID_ARGUMENT` (n == 0,
+ * misaligned or partially overlapping buffers, eps negative or not finite, a non-finite
+ * input value, or `var + eps` too small to divide by, e.g. a constant buffer with eps 0);
+ * `SCIPIX_ERR_SIZE_OVERFLOW`. Nothing is written on failure. Thread-safe; large buffers
+ * use scipix's pool.
+ */
+ScipixStatus scipix_normalize_f32(const float *src, float *dst, size_t n, float eps, float *out_mean, float *out_std);
+
+/**
+ * Computes the mean and population variance of `n` floats in double, with the same
+ * reduction as `scipix_normalize_f32` (identical bits on every kernel family and thread
+ * count). Both outputs are required and written only on success.
+ * Errors: `SCIPIX_ERR_NULL_POINTER` (src, out_mean, out_var); `SCIPIX_ERR_INVALID_ARGUMENT`
+ * (n == 0, misaligned src); `SCIPIX_ERR_SIZE_OVERFLOW`. Non-finite inputs give non-finite
+ * statistics (no error). Thread-safe.
+ */
+ScipixStatus scipix_tensor_stats_f32(const float *src, size_t n, double *out_mean, double *out_var);
+
+/**
+ * Normalizes `n` floats per channel with given statistics:
+ * `dst[i] = (src[i] - mean[c]) / std[c]` in float (subtract, then divide), where
+ * `c = i / (n / channels)` for `SCIPIX_LAYOUT_NCHW` (the buffer is `channels` planes;
+ * call once per image for batches) and `c = i % channels` for `SCIPIX_LAYOUT_NHWC`.
+ * `mean` and `std` hold `channels` floats each. `dst == src` works in place; partially
+ * overlapping buffers are rejected. Identical bits on every kernel family.
+ * Errors: `SCIPIX_ERR_NULL_POINTER` (src, dst, mean, std); `SCIPIX_ERR_INVALID_ARGUMENT`
+ * (n == 0, channels == 0, n not a multiple of channels, std zero or not finite, mean not
+ * finite, misaligned or partially overlapping buffers); `SCIPIX_ERR_UNSUPPORTED_FORMAT`
+ * (unknown layout); `SCIPIX_ERR_SIZE_OVERFLOW`. Nothing is written on failure.
+ * Thread-safe.
+ */
+ScipixStatus scipix_normalize_channels_f32(const float *src, float *dst, size_t n, size_t channels, ScipixTensorLayout layout, const float *mean, const float *std);
 
 /**
  * Returns the library version as a static string "MAJOR.MINOR.PATCH" (compare with

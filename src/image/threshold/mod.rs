@@ -1,0 +1,481 @@
+//! Thresholding of GRAY8 images and f32 planes with OpenCV's exact rules
+//! (`cv::threshold`, `THRESH_OTSU`, `cv::adaptiveThreshold` with `ADAPTIVE_THRESH_MEAN_C`).
+//!
+//! # Fixed threshold on u8 (`cv::threshold` on `CV_8UC1`)
+//! The `f64` threshold is floored to an integer `t` and the `f64` max value rounded half to
+//! even and saturated to 0..=255 (`m`), exactly like OpenCV's `cvFloor`/`cvRound`, including
+//! their x86 behavior for NaN and values outside the i32 range (both become `i32::MIN`,
+//! so a huge or NaN threshold acts like a negative one, and such a max value gives 0). Then,
+//! per pixel `v`:
+//!
+//! | type | `v > t` | otherwise |
+//! |---|---|---|
+//! | Binary | `m` | 0 |
+//! | BinaryInv | 0 | `m` |
+//! | Trunc | `t` | `v` |
+//! | ToZero | `v` | 0 |
+//! | ToZeroInv | 0 | `v` |
+//!
+//! with `t < 0` and `t >= 255` following from the same table (e.g. Trunc with `t < 0` gives
+//! all zeros, Binary with `t >= 255` gives all zeros).
+//!
+//! # f32
+//! The threshold and max value are converted to `f32` (as OpenCV does) and the table above
+//! applies with the IEEE `>` (false when `v` is NaN), `0` meaning `+0.0`.
+
+mod adaptive;
+mod otsu;
+pub mod scalar;
+
+#[cfg(target_arch = "x86_64")]
+mod avx2;
+#[cfg(target_arch = "aarch64")]
+mod neon;
+#[cfg(target_arch = "x86_64")]
+mod sse41;
+
+pub use adaptive::{adaptive_threshold_mean, box_mean_divisor, BoxMeanDivisor, MAX_BLOCK_SIZE};
+pub use otsu::{histogram, otsu_from_histogram, otsu_threshold, threshold_otsu};
+
+use super::gray::{band_rows, check_f32_plane};
+use super::{ImageView, ImageViewMut, PixelFormat};
+use crate::cpu::{self, Isa};
+use crate::error::{Error, ErrorKind, Result};
+use crate::parallel;
+use rayon::prelude::*;
+
+/// Elements at or above which a threshold is split across scipix's pool (see
+/// `benches/threshold.rs`).
+pub const PARALLEL_CUTOFF_ELEMS: usize = 1 << 20;
+
+/// The five OpenCV threshold rules (`THRESH_BINARY` .. `THRESH_TOZERO_INV`, same order).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ThresholdType {
+    /// `v > t ? max : 0`.
+    Binary,
+    /// `v > t ? 0 : max`.
+    BinaryInv,
+    /// `v > t ? t : v`.
+    Trunc,
+    /// `v > t ? v : 0`.
+    ToZero,
+    /// `v > t ? 0 : v`.
+    ToZeroInv,
+}
+
+impl ThresholdType {
+    /// All types in OpenCV order.
+    pub const ALL: [ThresholdType; 5] = [
+        ThresholdType::Binary,
+        ThresholdType::BinaryInv,
+        ThresholdType::Trunc,
+        ThresholdType::ToZero,
+        ThresholdType::ToZeroInv,
+    ];
+
+    /// From OpenCV's / the C API's numbering 0..=4.
+    pub fn from_u32(v: u32) -> Option<Self> {
+        Self::ALL.get(v as usize).copied()
+    }
+}
+
+/// A resolved u8 threshold: `t` in 0..=254 (other thresholds become fills or copies).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct U8Op {
+    pub(crate) ty: ThresholdType,
+    pub(crate) t: u8,
+    pub(crate) m: u8,
+}
+
+/// An f32 threshold.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct F32Op {
+    pub(crate) ty: ThresholdType,
+    pub(crate) t: f32,
+    pub(crate) m: f32,
+}
+
+/// What a u8 threshold does to the whole image.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum U8Plan {
+    /// Every pixel becomes this value.
+    Fill(u8),
+    /// The image is unchanged.
+    Copy,
+    /// The per-pixel rule with `0 <= t <= 254`.
+    Apply(U8Op),
+}
+
+/// Converts a double the way x86 `cvttsd2si` does: NaN and values outside i32 give i32::MIN.
+fn to_i32_x86(v: f64) -> i32 {
+    if v >= i32::MIN as f64 && v <= i32::MAX as f64 {
+        v as i32
+    } else {
+        i32::MIN
+    }
+}
+
+/// OpenCV's `cvFloor` on x86-64.
+pub fn cv_floor(v: f64) -> i32 {
+    to_i32_x86(v.floor())
+}
+
+/// OpenCV's `cvCeil` on x86-64.
+pub fn cv_ceil(v: f64) -> i32 {
+    to_i32_x86(v.ceil())
+}
+
+/// OpenCV's `cvRound` (round half to even; NaN and out-of-range give i32::MIN).
+pub fn cv_round(v: f64) -> i32 {
+    to_i32_x86(v.round_ties_even())
+}
+
+/// Resolves `cv::threshold`'s u8 arguments (see the module docs).
+pub fn plan_u8(thresh: f64, maxval: f64, ty: ThresholdType) -> U8Plan {
+    use ThresholdType::*;
+    let t = cv_floor(thresh);
+    let m = cv_round(maxval).clamp(0, 255) as u8;
+    if (0..255).contains(&t) {
+        return U8Plan::Apply(U8Op { ty, t: t as u8, m });
+    }
+    let high = t >= 255;
+    match (ty, high) {
+        (Binary, false) => U8Plan::Fill(m),
+        (Binary, true) => U8Plan::Fill(0),
+        (BinaryInv, false) => U8Plan::Fill(0),
+        (BinaryInv, true) => U8Plan::Fill(m),
+        (Trunc | ToZeroInv, false) => U8Plan::Fill(0),
+        (ToZero, true) => U8Plan::Fill(0),
+        (Trunc | ToZeroInv, true) | (ToZero, false) => U8Plan::Copy,
+    }
+}
+
+fn apply_u8_row(isa: Isa, plan: U8Plan, src: &[u8], dst: &mut [u8]) {
+    match plan {
+        U8Plan::Fill(v) => dst.fill(v),
+        U8Plan::Copy => dst.copy_from_slice(src),
+        U8Plan::Apply(op) => {
+            let done = match isa {
+                // SAFETY: the ISA was chosen by dispatch for this CPU; t <= 254.
+                #[cfg(target_arch = "x86_64")]
+                Isa::Avx2 | Isa::Avx512 => unsafe { avx2::apply_u8(src, dst, op) },
+                // SAFETY: as above.
+                #[cfg(target_arch = "x86_64")]
+                Isa::Sse41 => unsafe { sse41::apply_u8(src, dst, op) },
+                // SAFETY: as above.
+                #[cfg(target_arch = "aarch64")]
+                Isa::Neon => unsafe { neon::apply_u8(src, dst, op) },
+                _ => 0,
+            };
+            scalar::apply_u8(&src[done..], &mut dst[done..], op);
+        }
+    }
+}
+
+fn apply_u8_row_inplace(isa: Isa, plan: U8Plan, buf: &mut [u8]) {
+    match plan {
+        U8Plan::Fill(v) => buf.fill(v),
+        U8Plan::Copy => {}
+        U8Plan::Apply(op) => {
+            let done = match isa {
+                // SAFETY: the ISA was chosen by dispatch for this CPU; t <= 254.
+                #[cfg(target_arch = "x86_64")]
+                Isa::Avx2 | Isa::Avx512 => unsafe { avx2::apply_u8_inplace(buf, op) },
+                // SAFETY: as above.
+                #[cfg(target_arch = "x86_64")]
+                Isa::Sse41 => unsafe { sse41::apply_u8_inplace(buf, op) },
+                // SAFETY: as above.
+                #[cfg(target_arch = "aarch64")]
+                Isa::Neon => unsafe { neon::apply_u8_inplace(buf, op) },
+                _ => 0,
+            };
+            scalar::apply_u8_inplace(&mut buf[done..], op);
+        }
+    }
+}
+
+fn apply_f32_row(isa: Isa, op: F32Op, src: &[f32], dst: &mut [f32]) {
+    let done = match isa {
+        // SAFETY: the ISA was chosen by dispatch for this CPU.
+        #[cfg(target_arch = "x86_64")]
+        Isa::Avx2 | Isa::Avx512 => unsafe { avx2::apply_f32(src, dst, op) },
+        // SAFETY: as above.
+        #[cfg(target_arch = "x86_64")]
+        Isa::Sse41 => unsafe { sse41::apply_f32(src, dst, op) },
+        // SAFETY: as above.
+        #[cfg(target_arch = "aarch64")]
+        Isa::Neon => unsafe { neon::apply_f32(src, dst, op) },
+        _ => 0,
+    };
+    scalar::apply_f32(&src[done..], &mut dst[done..], op);
+}
+
+fn apply_f32_row_inplace(isa: Isa, op: F32Op, buf: &mut [f32]) {
+    let done = match isa {
+        // SAFETY: the ISA was chosen by dispatch for this CPU.
+        #[cfg(target_arch = "x86_64")]
+        Isa::Avx2 | Isa::Avx512 => unsafe { avx2::apply_f32_inplace(buf, op) },
+        // SAFETY: as above.
+        #[cfg(target_arch = "x86_64")]
+        Isa::Sse41 => unsafe { sse41::apply_f32_inplace(buf, op) },
+        // SAFETY: as above.
+        #[cfg(target_arch = "aarch64")]
+        Isa::Neon => unsafe { neon::apply_f32_inplace(buf, op) },
+        _ => 0,
+    };
+    scalar::apply_f32_inplace(&mut buf[done..], op);
+}
+
+pub(crate) fn require_gray(what: &str, f: PixelFormat) -> Result<()> {
+    if f != PixelFormat::Gray8 {
+        return Err(Error::new(
+            ErrorKind::UnsupportedFormat,
+            format!("{what} must be gray8, got {}", f.name()),
+        ));
+    }
+    Ok(())
+}
+
+pub(crate) fn require_same_size(src: &ImageView, dst: &ImageViewMut) -> Result<()> {
+    if src.width() != dst.width() || src.height() != dst.height() {
+        return Err(Error::invalid(format!(
+            "source is {}x{}, destination is {}x{}: sizes must match",
+            src.width(),
+            src.height(),
+            dst.width(),
+            dst.height()
+        )));
+    }
+    Ok(())
+}
+
+/// Applies `plan` from `src` into `dst` (both GRAY8, same size, already checked).
+pub(crate) fn run_plan(
+    isa: Isa,
+    split: bool,
+    plan: U8Plan,
+    src: &ImageView,
+    dst: &mut ImageViewMut,
+) {
+    let run = |src: &ImageView, dst: &mut ImageViewMut| {
+        for (y, d) in dst.rows_mut().enumerate() {
+            apply_u8_row(isa, plan, src.row(y), d);
+        }
+    };
+    if split {
+        let rows = band_rows(src.height());
+        let w = src.width();
+        parallel::install(|| {
+            dst.bands_mut(rows)
+                .into_par_iter()
+                .enumerate()
+                .for_each(|(i, mut band)| {
+                    let part = src
+                        .subview(0, i * rows, w, band.height())
+                        .expect("band inside the image");
+                    run(&part, &mut band);
+                })
+        });
+    } else {
+        run(src, dst);
+    }
+}
+
+pub(crate) fn run_plan_inplace(isa: Isa, split: bool, plan: U8Plan, img: &mut ImageViewMut) {
+    if plan == U8Plan::Copy {
+        return;
+    }
+    if split {
+        let rows = band_rows(img.height());
+        parallel::install(|| {
+            img.bands_mut(rows).into_par_iter().for_each(|mut band| {
+                for r in band.rows_mut() {
+                    apply_u8_row_inplace(isa, plan, r);
+                }
+            })
+        });
+    } else {
+        for r in img.rows_mut() {
+            apply_u8_row_inplace(isa, plan, r);
+        }
+    }
+}
+
+pub(crate) fn split_for(width: usize, height: usize) -> bool {
+    parallel::should_split(width.saturating_mul(height), PARALLEL_CUTOFF_ELEMS)
+}
+
+/// `cv::threshold` on a GRAY8 image into a GRAY8 image of the same size (rules in the module
+/// docs). Returns the integer threshold OpenCV reports (`cvFloor(thresh)`).
+pub fn threshold(
+    src: &ImageView,
+    dst: &mut ImageViewMut,
+    thresh: f64,
+    maxval: f64,
+    ty: ThresholdType,
+) -> Result<i32> {
+    require_gray("source", src.format())?;
+    require_gray("destination", dst.format())?;
+    require_same_size(src, dst)?;
+    let plan = plan_u8(thresh, maxval, ty);
+    run_plan(
+        cpu::kernel_isa(),
+        split_for(src.width(), src.height()),
+        plan,
+        src,
+        dst,
+    );
+    Ok(cv_floor(thresh))
+}
+
+/// In-place [`threshold`].
+pub fn threshold_inplace(
+    img: &mut ImageViewMut,
+    thresh: f64,
+    maxval: f64,
+    ty: ThresholdType,
+) -> Result<i32> {
+    require_gray("image", img.format())?;
+    let plan = plan_u8(thresh, maxval, ty);
+    let split = split_for(img.width(), img.height());
+    run_plan_inplace(cpu::kernel_isa(), split, plan, img);
+    Ok(cv_floor(thresh))
+}
+
+/// Geometry of an f32 plane: `width` x `height` elements, row `y` at `y * stride`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PlaneF32 {
+    /// Elements per row, > 0.
+    pub width: usize,
+    /// Rows, > 0.
+    pub height: usize,
+    /// Elements from one row start to the next, >= width.
+    pub stride: usize,
+}
+
+impl PlaneF32 {
+    fn check(&self, len: usize) -> Result<()> {
+        if self.width == 0 || self.height == 0 {
+            return Err(Error::invalid(format!(
+                "plane size {}x{}: width and height must be > 0",
+                self.width, self.height
+            )));
+        }
+        check_f32_plane(len, self.width, self.height, self.stride)
+    }
+}
+
+fn f32_op(thresh: f64, maxval: f64, ty: ThresholdType) -> F32Op {
+    F32Op {
+        ty,
+        t: thresh as f32,
+        m: maxval as f32,
+    }
+}
+
+fn run_f32(
+    isa: Isa,
+    split: bool,
+    op: F32Op,
+    src: &[f32],
+    plane: PlaneF32,
+    dst: &mut [f32],
+    ds: usize,
+) {
+    let (w, h, ss) = (plane.width, plane.height, plane.stride);
+    let src = &src[..ss * (h - 1) + w];
+    let dst = &mut dst[..ds * (h - 1) + w];
+    let run = |s: &[f32], d: &mut [f32]| {
+        for (sr, dr) in s.chunks(ss).zip(d.chunks_mut(ds)) {
+            apply_f32_row(isa, op, &sr[..w], &mut dr[..w]);
+        }
+    };
+    if split {
+        let rows = band_rows(h);
+        parallel::install(|| {
+            src.par_chunks(ss * rows)
+                .zip(dst.par_chunks_mut(ds * rows))
+                .for_each(|(s, d)| run(s, d))
+        });
+    } else {
+        run(src, dst);
+    }
+}
+
+/// Thresholds an f32 plane into another of the same width and height (rules in the module
+/// docs; `thresh` and `maxval` are converted to f32 first). Padding is not written.
+pub fn threshold_f32(
+    src: &[f32],
+    src_plane: PlaneF32,
+    dst: &mut [f32],
+    dst_stride: usize,
+    thresh: f64,
+    maxval: f64,
+    ty: ThresholdType,
+) -> Result<()> {
+    src_plane.check(src.len())?;
+    let dst_plane = PlaneF32 {
+        stride: dst_stride,
+        ..src_plane
+    };
+    dst_plane.check(dst.len())?;
+    let (w, h) = (src_plane.width, src_plane.height);
+    run_f32(
+        cpu::kernel_isa(),
+        split_for(w, h),
+        f32_op(thresh, maxval, ty),
+        src,
+        src_plane,
+        dst,
+        dst_stride,
+    );
+    Ok(())
+}
+
+fn run_f32_inplace(
+    isa: Isa,
+    split: bool,
+    op: F32Op,
+    buf: &mut [f32],
+    stride: usize,
+    w: usize,
+    h: usize,
+) {
+    let buf = &mut buf[..stride * (h - 1) + w];
+    let run = |b: &mut [f32]| {
+        for r in b.chunks_mut(stride) {
+            apply_f32_row_inplace(isa, op, &mut r[..w]);
+        }
+    };
+    if split {
+        let rows = band_rows(h);
+        parallel::install(|| buf.par_chunks_mut(stride * rows).for_each(run));
+    } else {
+        run(buf);
+    }
+}
+
+/// In-place [`threshold_f32`].
+pub fn threshold_f32_inplace(
+    buf: &mut [f32],
+    plane: PlaneF32,
+    thresh: f64,
+    maxval: f64,
+    ty: ThresholdType,
+) -> Result<()> {
+    plane.check(buf.len())?;
+    let (w, h) = (plane.width, plane.height);
+    run_f32_inplace(
+        cpu::kernel_isa(),
+        split_for(w, h),
+        f32_op(thresh, maxval, ty),
+        buf,
+        plane.stride,
+        w,
+        h,
+    );
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,130 @@
+//! Exact conversion of IEEE half precision (f16) and bfloat16 values to f32.
+//!
+//! Both conversions are exact (every f16 and bf16 value is representable as f32):
+//! infinities and signed zeros are preserved and NaN stays NaN. bf16 -> f32 is the bit
+//! pattern shifted into the upper half, so even signalling-NaN payloads are kept; f16 NaNs
+//! come out as quiet NaNs with the payload in the top mantissa bits. The `*_bytes_*` variants read little-endian values from byte
+//! buffers of any alignment, as stored in safetensors files.
+
+use crate::error::{Error, Result};
+use half::f16;
+
+/// bf16 is the upper half of an f32: shifting the bits is the exact conversion.
+#[inline]
+fn bf16_bits(b: u16) -> f32 {
+    f32::from_bits((b as u32) << 16)
+}
+
+fn check_lengths(src_len: usize, dst_len: usize, what: &str) -> Result<()> {
+    if src_len != dst_len {
+        return Err(Error::invalid(format!(
+            "{what}: source has {src_len} values but destination has room for {dst_len}"
+        )));
+    }
+    Ok(())
+}
+
+/// Converts f16 bit patterns to f32. `src` and `dst` must have the same length.
+pub fn f16_to_f32(src: &[u16], dst: &mut [f32]) -> Result<()> {
+    check_lengths(src.len(), dst.len(), "f16_to_f32")?;
+    for (d, &s) in dst.iter_mut().zip(src) {
+        *d = f16::from_bits(s).to_f32();
+    }
+    Ok(())
+}
+
+/// Converts bf16 bit patterns to f32. `src` and `dst` must have the same length.
+pub fn bf16_to_f32(src: &[u16], dst: &mut [f32]) -> Result<()> {
+    check_lengths(src.len(), dst.len(), "bf16_to_f32")?;
+    for (d, &s) in dst.iter_mut().zip(src) {
+        *d = bf16_bits(s);
+    }
+    Ok(())
+}
+
+fn check_bytes(src_len: usize, dst_len: usize, what: &str) -> Result<()> {
+    if src_len % 2 != 0 {
+        return Err(Error::invalid(format!(
+            "{what}: byte length {src_len} is not a multiple of 2"
+        )));
+    }
+    check_lengths(src_len / 2, dst_len, what)
+}
+
+/// Converts little-endian f16 values stored in `src` (2 bytes each, any alignment) to f32.
+pub fn f16_bytes_to_f32(src: &[u8], dst: &mut [f32]) -> Result<()> {
+    check_bytes(src.len(), dst.len(), "f16_bytes_to_f32")?;
+    for (d, s) in dst.iter_mut().zip(src.chunks_exact(2)) {
+        *d = f16::from_le_bytes([s[0], s[1]]).to_f32();
+    }
+    Ok(())
+}
+
+/// Converts little-endian bf16 values stored in `src` (2 bytes each, any alignment) to f32.
+pub fn bf16_bytes_to_f32(src: &[u8], dst: &mut [f32]) -> Result<()> {
+    check_bytes(src.len(), dst.len(), "bf16_bytes_to_f32")?;
+    for (d, s) in dst.iter_mut().zip(src.chunks_exact(2)) {
+        *d = bf16_bits(u16::from_le_bytes([s[0], s[1]]));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn f16_known_values() {
+        // 1.0, -2.0, 65504 (max), smallest subnormal, +inf, -0.0
+        let src = [0x3c00u16, 0xc000, 0x7bff, 0x0001, 0x7c00, 0x8000];
+        let mut dst = [0f32; 6];
+        f16_to_f32(&src, &mut dst).unwrap();
+        assert_eq!(dst[0], 1.0);
+        assert_eq!(dst[1], -2.0);
+        assert_eq!(dst[2], 65504.0);
+        assert_eq!(dst[3], 2f32.powi(-24));
+        assert_eq!(dst[4], f32::INFINITY);
+        assert_eq!(dst[5].to_bits(), 0x8000_0000);
+        let mut nan = [0f32];
+        f16_to_f32(&[0x7e00], &mut nan).unwrap();
+        assert!(nan[0].is_nan());
+    }
+
+    #[test]
+    fn bf16_is_upper_half_of_f32() {
+        for bits in [
+            0u16, 0x3f80, 0xbf80, 0x7f80, 0x0001, 0x8000, 0x4049, 0x7f81, 0xffbf,
+        ] {
+            let mut d = [0f32];
+            bf16_to_f32(&[bits], &mut d).unwrap();
+            assert_eq!(d[0].to_bits(), (bits as u32) << 16);
+        }
+    }
+
+    #[test]
+    fn every_f16_roundtrips_through_f32() {
+        let src: Vec<u16> = (0..=u16::MAX).collect();
+        let mut dst = vec![0f32; src.len()];
+        f16_to_f32(&src, &mut dst).unwrap();
+        for (&s, &d) in src.iter().zip(&dst) {
+            if d.is_nan() {
+                assert_eq!(s & 0x7c00, 0x7c00);
+                assert_ne!(s & 0x03ff, 0);
+            } else {
+                assert_eq!(f16::from_f32(d).to_bits(), s);
+            }
+        }
+    }
+
+    #[test]
+    fn byte_variants_are_little_endian_and_unaligned() {
+        let bytes = [0xffu8, 0x00, 0x3c, 0x00, 0xc0];
+        let mut d = [0f32; 2];
+        f16_bytes_to_f32(&bytes[1..], &mut d).unwrap();
+        assert_eq!(d, [1.0, -2.0]);
+        bf16_bytes_to_f32(&[0x80, 0x3f, 0x80, 0xbf], &mut d).unwrap();
+        assert_eq!(d, [1.0, -1.0]);
+        assert!(f16_bytes_to_f32(&bytes[..3], &mut d).is_err());
+        assert!(f16_to_f32(&[0, 0, 0], &mut d).is_err());
+    }
+}

@@ -1,0 +1,218 @@
+//! Why a safetensors file was rejected: one variant per validation rule.
+
+use std::fmt;
+
+/// The reserved header key holding the string-to-string metadata map.
+pub const METADATA_KEY: &str = "__metadata__";
+
+/// Largest accepted JSON header, in bytes (the reference implementation's limit).
+pub const MAX_HEADER_LEN: u64 = 100_000_000;
+
+/// The rule a safetensors file violates. Every variant maps to the C status
+/// `SCIPIX_ERR_INVALID_FILE`; its [`Display`](fmt::Display) text is the error message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InvalidReason {
+    /// Fewer than the 8 bytes of the header length.
+    FileTooSmall { len: usize },
+    /// Header length is 0.
+    EmptyHeader,
+    /// Header length is above [`MAX_HEADER_LEN`] (checked before anything is allocated).
+    HeaderTooLarge { len: u64 },
+    /// The header extends past the end of the file.
+    HeaderOutOfBounds { header_len: u64, file_len: usize },
+    /// The header bytes are not UTF-8.
+    HeaderNotUtf8 { valid_up_to: usize },
+    /// The header is not well-formed JSON (syntax, trailing garbage, nesting too deep).
+    InvalidJson(String),
+    /// The header is JSON but not an object.
+    HeaderNotObject { found: &'static str },
+    /// Two tensors have the same name.
+    DuplicateTensorName(String),
+    /// `__metadata__` appears twice.
+    DuplicateMetadataBlock,
+    /// A key appears twice inside `__metadata__`.
+    DuplicateMetadataKey(String),
+    /// A field appears twice in a tensor entry.
+    DuplicateField { tensor: String, field: String },
+    /// A key appears twice in a nested object.
+    DuplicateKey(String),
+    /// `__metadata__` is neither an object nor null.
+    MetadataNotObject { found: &'static str },
+    /// A `__metadata__` value is not a string.
+    MetadataValueNotString { key: String, found: &'static str },
+    /// A tensor name, metadata key or value contains U+0000 (not representable in C).
+    NulInString { what: String },
+    /// A tensor entry is not an object.
+    TensorNotObject { tensor: String, found: &'static str },
+    /// A tensor entry lacks `dtype`, `shape` or `data_offsets`.
+    MissingField { tensor: String, field: &'static str },
+    /// A tensor entry has a field other than `dtype`, `shape`, `data_offsets`.
+    UnknownField { tensor: String, field: String },
+    /// `dtype` is not a string.
+    DtypeNotString { tensor: String },
+    /// `dtype` is not a dtype of the format.
+    UnknownDtype { tensor: String, dtype: String },
+    /// `shape` is not an array of non-negative integers.
+    BadShape { tensor: String },
+    /// `data_offsets` is not an array of exactly two non-negative integers.
+    BadDataOffsets { tensor: String },
+    /// The element count (or its size in bits) overflows.
+    ShapeOverflow { tensor: String },
+    /// A sub-byte dtype tensor does not fill a whole number of bytes.
+    SubByteMisaligned { tensor: String, bits: usize },
+    /// `data_offsets` begin is after end.
+    OffsetsReversed {
+        tensor: String,
+        begin: u64,
+        end: u64,
+    },
+    /// `end - begin` differs from the shape's element count times the dtype size.
+    ByteLengthMismatch {
+        tensor: String,
+        expected: usize,
+        actual: u64,
+    },
+    /// The tensor's data ends past the end of the file.
+    OffsetOutOfBounds {
+        tensor: String,
+        end: u64,
+        data_len: usize,
+    },
+    /// Two tensors' byte ranges overlap.
+    Overlap { first: String, second: String },
+    /// Bytes between two tensors (or before the first) belong to no tensor.
+    Hole {
+        after: Option<String>,
+        start: usize,
+        len: usize,
+    },
+    /// Bytes after the last tensor belong to no tensor.
+    TrailingBytes { start: usize, len: usize },
+}
+
+impl fmt::Display for InvalidReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use InvalidReason::*;
+        match self {
+            FileTooSmall { len } => write!(
+                f,
+                "file is {len} bytes, too small for the 8-byte header length"
+            ),
+            EmptyHeader => write!(f, "header length is 0"),
+            HeaderTooLarge { len } => write!(
+                f,
+                "header length {len} exceeds the {MAX_HEADER_LEN}-byte limit"
+            ),
+            HeaderOutOfBounds {
+                header_len,
+                file_len,
+            } => write!(
+                f,
+                "header length {header_len} runs past the end of the {file_len}-byte file"
+            ),
+            HeaderNotUtf8 { valid_up_to } => write!(
+                f,
+                "header is not valid UTF-8 (invalid byte at header offset {valid_up_to})"
+            ),
+            InvalidJson(e) => write!(f, "header is not valid JSON: {e}"),
+            HeaderNotObject { found } => write!(f, "header is {found}, expected a JSON object"),
+            DuplicateTensorName(n) => write!(f, "duplicate tensor name {n:?}"),
+            DuplicateMetadataBlock => write!(f, "duplicate \"{METADATA_KEY}\" entry"),
+            DuplicateMetadataKey(k) => write!(f, "duplicate metadata key {k:?}"),
+            DuplicateField { tensor, field } => {
+                write!(f, "tensor {tensor:?} has field {field:?} twice")
+            }
+            DuplicateKey(k) => write!(f, "duplicate key {k:?} in a nested header object"),
+            MetadataNotObject { found } => write!(
+                f,
+                "\"{METADATA_KEY}\" is {found}, expected an object of strings"
+            ),
+            MetadataValueNotString { key, found } => {
+                write!(f, "metadata value for key {key:?} is {found}, expected a string")
+            }
+            NulInString { what } => write!(f, "{what} contains a NUL character"),
+            TensorNotObject { tensor, found } => {
+                write!(f, "tensor {tensor:?} entry is {found}, expected an object")
+            }
+            MissingField { tensor, field } => {
+                write!(f, "tensor {tensor:?} lacks the {field:?} field")
+            }
+            UnknownField { tensor, field } => write!(
+                f,
+                "tensor {tensor:?} has unknown field {field:?} (allowed: dtype, shape, data_offsets)"
+            ),
+            DtypeNotString { tensor } => write!(f, "tensor {tensor:?} dtype is not a string"),
+            UnknownDtype { tensor, dtype } => {
+                write!(f, "tensor {tensor:?} has unknown dtype {dtype:?}")
+            }
+            BadShape { tensor } => write!(
+                f,
+                "tensor {tensor:?} shape is not an array of non-negative integers"
+            ),
+            BadDataOffsets { tensor } => write!(
+                f,
+                "tensor {tensor:?} data_offsets is not an array of two non-negative integers"
+            ),
+            ShapeOverflow { tensor } => write!(
+                f,
+                "tensor {tensor:?} element count or byte size overflows"
+            ),
+            SubByteMisaligned { tensor, bits } => write!(
+                f,
+                "tensor {tensor:?} holds {bits} bits, not a whole number of bytes"
+            ),
+            OffsetsReversed { tensor, begin, end } => write!(
+                f,
+                "tensor {tensor:?} data_offsets begin {begin} is after end {end}"
+            ),
+            ByteLengthMismatch {
+                tensor,
+                expected,
+                actual,
+            } => write!(
+                f,
+                "tensor {tensor:?} spans {actual} bytes but its shape and dtype need {expected}"
+            ),
+            OffsetOutOfBounds {
+                tensor,
+                end,
+                data_len,
+            } => write!(
+                f,
+                "tensor {tensor:?} ends at data offset {end}, past the {data_len}-byte data region"
+            ),
+            Overlap { first, second } => {
+                write!(f, "tensors {first:?} and {second:?} overlap")
+            }
+            Hole {
+                after: Some(t),
+                start,
+                len,
+            } => write!(
+                f,
+                "{len} bytes at data offset {start}, after tensor {t:?}, belong to no tensor"
+            ),
+            Hole {
+                after: None,
+                start,
+                len,
+            } => write!(
+                f,
+                "{len} bytes at data offset {start}, before the first tensor, belong to no tensor"
+            ),
+            TrailingBytes { start, len } => write!(
+                f,
+                "{len} bytes at data offset {start}, after the last tensor, belong to no tensor"
+            ),
+        }
+    }
+}
+
+impl From<InvalidReason> for crate::error::Error {
+    fn from(r: InvalidReason) -> Self {
+        crate::error::Error::new(
+            crate::error::ErrorKind::InvalidFile,
+            format!("invalid safetensors file: {r}"),
+        )
+    }
+}

@@ -1,0 +1,67 @@
+//! Dequantize kernels: int8/uint8 bytes -> f32. `scalar.rs` is the specification; the SIMD
+//! files process whole vectors and return how many elements they did, and the scalar
+//! kernel finishes the tail.
+
+#[cfg(target_arch = "x86_64")]
+mod avx2;
+#[cfg(target_arch = "aarch64")]
+mod neon;
+pub(crate) mod scalar;
+#[cfg(target_arch = "x86_64")]
+mod sse41;
+
+use crate::cpu::Isa;
+use crate::quant::params::QDtype;
+
+/// Dequantizes `q` into `out[..q.len()]` with one scale and zero point using `isa`'s kernel.
+pub(crate) fn dequantize_with(
+    isa: Isa,
+    q: &[u8],
+    out: &mut [f32],
+    scale: f32,
+    zp: i32,
+    dtype: QDtype,
+) {
+    let out = &mut out[..q.len()];
+    let done = match isa {
+        // SAFETY (each arm): `isa` comes from `cpu::kernel_isa`, capped at what the CPU runs.
+        #[cfg(target_arch = "x86_64")]
+        Isa::Avx2 | Isa::Avx512 => unsafe { avx2::dequantize(q, out, scale, zp, dtype) },
+        #[cfg(target_arch = "x86_64")]
+        Isa::Sse41 => unsafe { sse41::dequantize(q, out, scale, zp, dtype) },
+        #[cfg(target_arch = "aarch64")]
+        Isa::Neon => unsafe { neon::dequantize(q, out, scale, zp, dtype) },
+        _ => 0,
+    };
+    scalar::dequantize(&q[done..], &mut out[done..], scale, zp, dtype);
+}
+
+/// Dequantizes `q[i]` with `scales[i]`, `zps[i]` using `isa`'s kernel.
+pub(crate) fn dequantize_per_elem_with(
+    isa: Isa,
+    q: &[u8],
+    out: &mut [f32],
+    scales: &[f32],
+    zps: &[i32],
+    dtype: QDtype,
+) {
+    let n = q.len();
+    let (out, scales, zps) = (&mut out[..n], &scales[..n], &zps[..n]);
+    let done = match isa {
+        // SAFETY (each arm): `isa` comes from `cpu::kernel_isa`, capped at what the CPU runs.
+        #[cfg(target_arch = "x86_64")]
+        Isa::Avx2 | Isa::Avx512 => unsafe { avx2::dequantize_per_elem(q, out, scales, zps, dtype) },
+        #[cfg(target_arch = "x86_64")]
+        Isa::Sse41 => unsafe { sse41::dequantize_per_elem(q, out, scales, zps, dtype) },
+        #[cfg(target_arch = "aarch64")]
+        Isa::Neon => unsafe { neon::dequantize_per_elem(q, out, scales, zps, dtype) },
+        _ => 0,
+    };
+    scalar::dequantize_per_elem(
+        &q[done..],
+        &mut out[done..],
+        &scales[done..],
+        &zps[done..],
+        dtype,
+    );
+}

@@ -1,0 +1,530 @@
+//! u8 images (gray, RGB, BGR, RGBA, BGRA; strided views) to f32 tensors in NCHW or NHWC.
+//!
+//! # Channels
+//! Gray gives one output channel; the colour formats give three, alpha is dropped. Output
+//! channel `c` is, by default, the `c`-th colour byte in memory order (R,G,B for RGB/RGBA,
+//! B,G,R for BGR/BGRA); `swap_rb` reverses it (first and third swap), as OpenCV's
+//! `swapRB` does. `mean[c]` and `std[c]` apply to OUTPUT channel `c`.
+//!
+//! # Float rule
+//! Every element is computed in f32, in this order, with no fused operations:
+//! `out = ((x as f32 / divisor - mean[c]) * scale) / std[c]`.
+//! Kernels may skip a step whose operand is exactly 1 (`divisor`, `scale`, or every used
+//! `std`), because IEEE division and multiplication by 1 are exact; results are identical.
+//!
+//! # Layout
+//! For image `n` of a batch with `C` channels, `H` rows and `W` columns, element
+//! `(n, c, y, x)` is at `((n * C + c) * H + y) * W + x` in NCHW and at
+//! `((n * H + y) * W + x) * C + c` in NHWC.
+
+/// Step flags of the SIMD kernels (const generic `F`): bit 0 divide by divisor, bit 1
+/// multiply by scale, bit 2 divide by std. A cleared bit means the operand is exactly 1,
+/// so skipping the step is exact.
+#[allow(dead_code)]
+const DIV: u8 = 1;
+#[allow(dead_code)]
+const MUL: u8 = 2;
+#[allow(dead_code)]
+const STD: u8 = 4;
+
+#[allow(dead_code)]
+fn flags(p: &Plan) -> u8 {
+    let bit = |on: bool, b: u8| if on { b } else { 0 };
+    bit(!p.skip_div, DIV) | bit(!p.skip_mul, MUL) | bit(!p.skip_std, STD)
+}
+
+/// Calls `$f::<F>(args)` with the plan's step flags as a constant.
+#[allow(unused_macros)]
+macro_rules! dispatch_flags {
+    ($p:expr, $f:ident, $($arg:expr),*) => {
+        match flags($p) {
+            0 => $f::<0>($($arg),*),
+            1 => $f::<1>($($arg),*),
+            2 => $f::<2>($($arg),*),
+            3 => $f::<3>($($arg),*),
+            4 => $f::<4>($($arg),*),
+            5 => $f::<5>($($arg),*),
+            6 => $f::<6>($($arg),*),
+            _ => $f::<7>($($arg),*),
+        }
+    };
+}
+
+mod scalar;
+
+#[cfg(target_arch = "x86_64")]
+mod avx2;
+#[cfg(target_arch = "aarch64")]
+mod neon;
+#[cfg(target_arch = "x86_64")]
+mod sse41;
+
+use crate::cpu::{self, Isa};
+use crate::error::{checked_product, Error, ErrorKind, Result};
+use crate::image::{ImageView, PixelFormat};
+use crate::parallel;
+use rayon::prelude::*;
+
+/// Memory order of the tensor dimensions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Layout {
+    /// Batch, channel, row, column: one plane per channel.
+    Nchw,
+    /// Batch, row, column, channel: channels interleaved per pixel.
+    Nhwc,
+}
+
+/// The per-channel affine rule and the output layout; see the module docs for the rule.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TensorParams {
+    /// First step divides by this (255 for torchvision's `ToTensor`); finite, non-zero.
+    pub divisor: f32,
+    /// Subtracted per output channel after the division; finite.
+    pub mean: [f32; 4],
+    /// Multiplies after the subtraction (OpenCV's `scalefactor`); finite.
+    pub scale: f32,
+    /// Last step divides by this per output channel; finite, non-zero for used channels.
+    pub std: [f32; 4],
+    /// Reverse the colour channel order (R<->B); ignored for gray.
+    pub swap_rb: bool,
+    /// Output layout.
+    pub layout: Layout,
+}
+
+impl Default for TensorParams {
+    /// `out = x as f32`, channels in memory order, NCHW.
+    fn default() -> Self {
+        TensorParams {
+            divisor: 1.0,
+            mean: [0.0; 4],
+            scale: 1.0,
+            std: [1.0; 4],
+            swap_rb: false,
+            layout: Layout::Nchw,
+        }
+    }
+}
+
+impl TensorParams {
+    /// Checks the parameters for images with `channels` output channels (1 or 3).
+    pub fn validate(&self, channels: usize) -> Result<()> {
+        if !self.divisor.is_finite() || self.divisor == 0.0 {
+            return Err(Error::invalid(format!(
+                "divisor {} must be finite and non-zero",
+                self.divisor
+            )));
+        }
+        if !self.scale.is_finite() {
+            return Err(Error::invalid(format!(
+                "scale {} must be finite",
+                self.scale
+            )));
+        }
+        for c in 0..channels {
+            if !self.mean[c].is_finite() {
+                return Err(Error::invalid(format!(
+                    "mean[{c}] = {} must be finite",
+                    self.mean[c]
+                )));
+            }
+            if !self.std[c].is_finite() || self.std[c] == 0.0 {
+                return Err(Error::invalid(format!(
+                    "std[{c}] = {} must be finite and non-zero",
+                    self.std[c]
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Output channels for a pixel format: 1 for gray, 3 otherwise (alpha dropped).
+pub fn tensor_channels(format: PixelFormat) -> usize {
+    match format {
+        PixelFormat::Gray8 => 1,
+        _ => 3,
+    }
+}
+
+/// Elements of the tensor of one `width` x `height` image: `channels * height * width`.
+pub fn tensor_len(width: usize, height: usize, format: PixelFormat) -> Result<usize> {
+    checked_product(
+        &[tensor_channels(format), height, width],
+        "tensor elements (channels x height x width)",
+    )
+}
+
+/// Everything a row kernel needs, prepared once per call (no allocation).
+#[allow(dead_code)] // some fields are only read by SIMD kernels
+#[derive(Debug, Clone)]
+pub(crate) struct Plan {
+    pub bpp: usize,
+    pub channels: usize,
+    /// Source byte offset, within a pixel, of output channel c.
+    pub offs: [usize; 3],
+    pub div: f32,
+    pub scale: f32,
+    pub mean: [f32; 3],
+    pub std: [f32; 3],
+    pub skip_div: bool,
+    pub skip_mul: bool,
+    pub skip_std: bool,
+    pub interleaved: bool,
+    /// SIMD tables for a group of 8 pixels. Two 16-byte loads are made per group: `A` at
+    /// the group's first byte and `B` at `b_off` (so A and B cover the group's bytes).
+    /// Output block k (k < channels) holds 8 bytes: planar -> channel k of the 8 pixels,
+    /// interleaved -> group outputs 8k..8k+8. `shuf_a[k]`/`shuf_b[k]` select them from A/B
+    /// (0x80 = zero, for pshufb), `tbl[k]` from the 32-byte table A|B (for NEON tbl).
+    pub b_off: usize,
+    pub shuf_a: [[u8; 16]; 3],
+    pub shuf_b: [[u8; 16]; 3],
+    pub tbl: [[u8; 16]; 3],
+    /// Mean and std of each of the 8 outputs of block k.
+    pub mean_v: [[f32; 8]; 3],
+    pub std_v: [[f32; 8]; 3],
+}
+
+impl Plan {
+    pub(crate) fn new(format: PixelFormat, p: &TensorParams) -> Plan {
+        let bpp = format.bytes_per_pixel();
+        let channels = tensor_channels(format);
+        let mut offs = match format.rgb_offsets() {
+            None => [0, 0, 0],
+            Some(_) => [0, 1, 2],
+        };
+        if p.swap_rb && channels == 3 {
+            offs.swap(0, 2);
+        }
+        let mean = [p.mean[0], p.mean[1], p.mean[2]];
+        let std = [p.std[0], p.std[1], p.std[2]];
+        let interleaved = p.layout == Layout::Nhwc && channels > 1;
+        let b_off = match bpp {
+            1 => 0,
+            3 => 8,
+            _ => 16,
+        };
+        let mut shuf_a = [[0x80u8; 16]; 3];
+        let mut shuf_b = [[0x80u8; 16]; 3];
+        let mut tbl = [[0xffu8; 16]; 3];
+        let mut mean_v = [[0f32; 8]; 3];
+        let mut std_v = [[1f32; 8]; 3];
+        for k in 0..channels {
+            for l in 0..8 {
+                // (pixel, channel) of output l of block k
+                let (px, c) = if interleaved {
+                    ((8 * k + l) / channels, (8 * k + l) % channels)
+                } else {
+                    (l, k)
+                };
+                let s = px * bpp + offs[c];
+                if bpp == 1 || s < 16 {
+                    shuf_a[k][l] = s as u8;
+                    tbl[k][l] = s as u8;
+                } else {
+                    shuf_b[k][l] = (s - b_off) as u8;
+                    tbl[k][l] = (16 + s - b_off) as u8;
+                }
+                mean_v[k][l] = mean[c];
+                std_v[k][l] = std[c];
+            }
+        }
+        Plan {
+            bpp,
+            channels,
+            offs,
+            div: p.divisor,
+            scale: p.scale,
+            mean,
+            std,
+            skip_div: p.divisor == 1.0,
+            skip_mul: p.scale == 1.0,
+            skip_std: std[..channels].iter().all(|&s| s == 1.0),
+            interleaved,
+            b_off,
+            shuf_a,
+            shuf_b,
+            tbl,
+            mean_v,
+            std_v,
+        }
+    }
+}
+
+/// One kernel family's row functions. `*_body` convert the first `8 * (w / 8)` pixels and
+/// return how many they did; [`planar_row`]/[`interleaved_row`] finish with the scalar tail.
+trait RowKernel {
+    fn planar_body(src: &[u8], w: usize, p: &Plan, planes: &mut [&mut [f32]; 3]) -> usize;
+    fn interleaved_body(src: &[u8], w: usize, p: &Plan, dst: &mut [f32]) -> usize;
+}
+
+struct ScalarK;
+impl RowKernel for ScalarK {
+    fn planar_body(_: &[u8], _: usize, _: &Plan, _: &mut [&mut [f32]; 3]) -> usize {
+        0
+    }
+    fn interleaved_body(_: &[u8], _: usize, _: &Plan, _: &mut [f32]) -> usize {
+        0
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+struct Sse41K;
+#[cfg(target_arch = "x86_64")]
+impl RowKernel for Sse41K {
+    fn planar_body(src: &[u8], w: usize, p: &Plan, planes: &mut [&mut [f32]; 3]) -> usize {
+        // SAFETY: only instantiated after dispatch saw SSE4.1 on this CPU.
+        unsafe { sse41::planar_body(src, w, p, planes) }
+    }
+    fn interleaved_body(src: &[u8], w: usize, p: &Plan, dst: &mut [f32]) -> usize {
+        // SAFETY: as above.
+        unsafe { sse41::interleaved_body(src, w, p, dst) }
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+struct Avx2K;
+#[cfg(target_arch = "x86_64")]
+impl RowKernel for Avx2K {
+    fn planar_body(src: &[u8], w: usize, p: &Plan, planes: &mut [&mut [f32]; 3]) -> usize {
+        // SAFETY: only instantiated after dispatch saw AVX2 on this CPU.
+        unsafe { avx2::planar_body(src, w, p, planes) }
+    }
+    fn interleaved_body(src: &[u8], w: usize, p: &Plan, dst: &mut [f32]) -> usize {
+        // SAFETY: as above.
+        unsafe { avx2::interleaved_body(src, w, p, dst) }
+    }
+}
+
+#[cfg(target_arch = "aarch64")]
+struct NeonK;
+#[cfg(target_arch = "aarch64")]
+impl RowKernel for NeonK {
+    fn planar_body(src: &[u8], w: usize, p: &Plan, planes: &mut [&mut [f32]; 3]) -> usize {
+        // SAFETY: only instantiated after dispatch saw NEON on this CPU.
+        unsafe { neon::planar_body(src, w, p, planes) }
+    }
+    fn interleaved_body(src: &[u8], w: usize, p: &Plan, dst: &mut [f32]) -> usize {
+        // SAFETY: as above.
+        unsafe { neon::interleaved_body(src, w, p, dst) }
+    }
+}
+
+fn tail(s: &mut [f32], from: usize) -> &mut [f32] {
+    if s.is_empty() {
+        s
+    } else {
+        &mut s[from..]
+    }
+}
+
+/// The generic tail wrapper: SIMD body on whole groups of 8 pixels, scalar on the rest.
+fn planar_row<K: RowKernel>(src: &[u8], w: usize, p: &Plan, planes: &mut [&mut [f32]; 3]) {
+    let done = K::planar_body(src, w, p, planes);
+    if done < w {
+        let [a, b, c] = planes;
+        let mut rest = [tail(a, done), tail(b, done), tail(c, done)];
+        scalar::row_planar(&src[done * p.bpp..], w - done, p, &mut rest);
+    }
+}
+
+fn interleaved_row<K: RowKernel>(src: &[u8], w: usize, p: &Plan, dst: &mut [f32]) {
+    let done = K::interleaved_body(src, w, p, dst);
+    if done < w {
+        scalar::row_interleaved(
+            &src[done * p.bpp..],
+            w - done,
+            p,
+            &mut dst[done * p.channels..],
+        );
+    }
+}
+
+/// Destination of a band of rows: per-channel plane pieces (NCHW, unused planes empty) or
+/// one interleaved piece (NHWC, and gray in either layout).
+enum Band<'a> {
+    Planar([&'a mut [f32]; 3]),
+    Interleaved(&'a mut [f32]),
+}
+
+fn run_band<K: RowKernel>(img: &ImageView, y0: usize, rows: usize, p: &Plan, band: Band) {
+    let w = img.width();
+    match band {
+        Band::Planar(mut planes) => {
+            for y in 0..rows {
+                let [a, b, c] = &mut planes;
+                let mut row = [sub_row(a, y, w), sub_row(b, y, w), sub_row(c, y, w)];
+                planar_row::<K>(img.row(y0 + y), w, p, &mut row);
+            }
+        }
+        Band::Interleaved(dst) => {
+            let n = w * p.channels;
+            for (y, out) in dst.chunks_exact_mut(n).take(rows).enumerate() {
+                interleaved_row::<K>(img.row(y0 + y), w, p, out);
+            }
+        }
+    }
+}
+
+fn sub_row(s: &mut [f32], y: usize, w: usize) -> &mut [f32] {
+    if s.is_empty() {
+        s
+    } else {
+        &mut s[y * w..(y + 1) * w]
+    }
+}
+
+/// Pixels per image above which one image is split into row bands on the pool.
+const SPLIT_PIXELS: usize = 1 << 17;
+
+/// Converts one image into `out` (exactly `tensor_len` elements), on bands if large.
+fn convert<K: RowKernel>(img: &ImageView, p: &Plan, out: &mut [f32], allow_split: bool) {
+    let (w, h) = (img.width(), img.height());
+    let threads = parallel::num_threads();
+    let split = allow_split && h > 1 && parallel::should_split(w * h, SPLIT_PIXELS);
+    let band_rows = if split {
+        h.div_ceil(threads * 4).max(1)
+    } else {
+        h
+    };
+    let plane = w * h;
+    if !p.interleaved && p.channels == 3 {
+        let mut planes = out.chunks_exact_mut(plane);
+        let (a, b, c) = (
+            planes.next().unwrap(),
+            planes.next().unwrap(),
+            planes.next().unwrap(),
+        );
+        let tasks: Vec<(usize, [&mut [f32]; 3])> = a
+            .chunks_mut(band_rows * w)
+            .zip(b.chunks_mut(band_rows * w))
+            .zip(c.chunks_mut(band_rows * w))
+            .enumerate()
+            .map(|(i, ((a, b), c))| (i * band_rows, [a, b, c]))
+            .collect();
+        let job = |(y0, planes): (usize, [&mut [f32]; 3])| {
+            let rows = planes[0].len() / w;
+            run_band::<K>(img, y0, rows, p, Band::Planar(planes));
+        };
+        if split {
+            parallel::install(|| tasks.into_par_iter().for_each(job));
+        } else {
+            tasks.into_iter().for_each(job);
+        }
+    } else {
+        let row_len = w * p.channels;
+        let job = |(i, chunk): (usize, &mut [f32])| {
+            let rows = chunk.len() / row_len;
+            run_band::<K>(img, i * band_rows, rows, p, Band::Interleaved(chunk));
+        };
+        if split {
+            parallel::install(|| {
+                out.par_chunks_mut(band_rows * row_len)
+                    .enumerate()
+                    .for_each(job)
+            });
+        } else {
+            out.chunks_mut(band_rows * row_len)
+                .enumerate()
+                .for_each(job);
+        }
+    }
+}
+
+fn check_out(out_len: usize, need: usize) -> Result<()> {
+    if out_len < need {
+        return Err(Error::new(
+            ErrorKind::BufferTooSmall,
+            format!("output holds {out_len} floats, the tensor needs {need}"),
+        ));
+    }
+    Ok(())
+}
+
+/// Converts `img` into `out[..tensor_len]` with the rule and layout of `p`.
+/// Fails (writing nothing) on invalid parameters or a short `out`.
+pub fn image_to_tensor(img: &ImageView, p: &TensorParams, out: &mut [f32]) -> Result<()> {
+    p.validate(tensor_channels(img.format()))?;
+    let need = tensor_len(img.width(), img.height(), img.format())?;
+    check_out(out.len(), need)?;
+    let plan = Plan::new(img.format(), p);
+    let out = &mut out[..need];
+    match cpu::kernel_isa() {
+        Isa::Scalar => convert::<ScalarK>(img, &plan, out, true),
+        #[cfg(target_arch = "x86_64")]
+        Isa::Sse41 => convert::<Sse41K>(img, &plan, out, true),
+        #[cfg(target_arch = "x86_64")]
+        Isa::Avx2 | Isa::Avx512 => convert::<Avx2K>(img, &plan, out, true),
+        #[cfg(target_arch = "aarch64")]
+        Isa::Neon => convert::<NeonK>(img, &plan, out, true),
+        #[allow(unreachable_patterns)]
+        _ => convert::<ScalarK>(img, &plan, out, true),
+    }
+    Ok(())
+}
+
+fn convert_batch<K: RowKernel>(imgs: &[ImageView], p: &TensorParams, out: &mut [f32], per: usize) {
+    let job = |(img, chunk): (&ImageView, &mut [f32])| {
+        let plan = Plan::new(img.format(), p);
+        convert::<K>(img, &plan, chunk, false);
+    };
+    let pixels = imgs.len() * imgs[0].width() * imgs[0].height();
+    if imgs.len() > 1 && parallel::should_split(pixels, SPLIT_PIXELS) {
+        parallel::install(|| {
+            imgs.par_iter()
+                .zip(out.par_chunks_mut(per))
+                .with_max_len(1)
+                .for_each(job)
+        });
+    } else if imgs.len() == 1 {
+        let plan = Plan::new(imgs[0].format(), p);
+        convert::<K>(&imgs[0], &plan, out, true);
+    } else {
+        imgs.iter().zip(out.chunks_mut(per)).for_each(job);
+    }
+}
+
+/// Converts `imgs` (same width, height and channel count; formats may differ) into one
+/// batch tensor `out[..n * C * H * W]`, image `n` at offset `n * C * H * W` in either
+/// layout. Images run in parallel on scipix's pool (one image per task); the result does
+/// not depend on the thread count. Fails (writing nothing) on an empty batch, mismatched
+/// images, invalid parameters or a short `out`.
+pub fn images_to_tensor(imgs: &[ImageView], p: &TensorParams, out: &mut [f32]) -> Result<()> {
+    let first = imgs
+        .first()
+        .ok_or_else(|| Error::invalid("the batch has no images"))?;
+    let (w, h, ch) = (
+        first.width(),
+        first.height(),
+        tensor_channels(first.format()),
+    );
+    for (i, img) in imgs.iter().enumerate() {
+        if img.width() != w || img.height() != h || tensor_channels(img.format()) != ch {
+            return Err(Error::invalid(format!(
+                "image {i} is {}x{} with {} channel(s); image 0 is {w}x{h} with {ch}",
+                img.width(),
+                img.height(),
+                tensor_channels(img.format())
+            )));
+        }
+    }
+    p.validate(ch)?;
+    let per = tensor_len(w, h, first.format())?;
+    let need = checked_product(&[imgs.len(), per], "batch tensor elements")?;
+    check_out(out.len(), need)?;
+    let out = &mut out[..need];
+    match cpu::kernel_isa() {
+        Isa::Scalar => convert_batch::<ScalarK>(imgs, p, out, per),
+        #[cfg(target_arch = "x86_64")]
+        Isa::Sse41 => convert_batch::<Sse41K>(imgs, p, out, per),
+        #[cfg(target_arch = "x86_64")]
+        Isa::Avx2 | Isa::Avx512 => convert_batch::<Avx2K>(imgs, p, out, per),
+        #[cfg(target_arch = "aarch64")]
+        Isa::Neon => convert_batch::<NeonK>(imgs, p, out, per),
+        #[allow(unreachable_patterns)]
+        _ => convert_batch::<ScalarK>(imgs, p, out, per),
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,429 @@
+//! Mean/variance normalization of f32 buffers, and per-channel normalization with given
+//! mean and std.
+//!
+//! # Statistics
+//! Computed in f64 with a fixed reduction structure, so every kernel family and every
+//! thread count gives the same bits:
+//! - the buffer is cut into blocks of [`BLOCK`] elements (the last may be shorter);
+//! - per block, two passes over the (cache-resident) block: the sum is accumulated in
+//!   [`LANES`] f64 lanes (element `i` of the block into lane `i % LANES`, in order) and
+//!   reduced by the fixed tree of [`reduce_lanes`]; `mean_b = sum / n_b`; then the squared
+//!   deviations `d = x as f64 - mean_b; d * d` are accumulated the same way into `m2_b`;
+//! - blocks are merged in order into groups of [`GROUP`] blocks, and groups in order into
+//!   the total, each merge with Chan's formula in f64:
+//!   `delta = mean_b - mean_a; n = n_a + n_b; mean = mean_a + delta * (n_b / n);
+//!   m2 = (m2_a + m2_b) + delta * delta * (n_a * n_b / n)`.
+//!   Groups may run on different threads; the merge order never changes.
+//! - `var = m2 / n` (population variance).
+//!
+//! # Apply rule
+//! `m = mean as f32`, `inv = (1.0 / (var + eps as f64).sqrt()) as f32` (computed once, in
+//! f64), then every element is `(x - m) * inv` in f32 (subtract, then multiply; no FMA).
+//!
+//! # Per-channel rule
+//! `(x - mean[c]) / std[c]` in f32 (subtract, then divide), `c` from the layout: CHW (the
+//! buffer is `C` planes of `n / C` elements, `c = i / (n / C)`) or HWC (`c = i % C`).
+
+mod scalar;
+
+#[cfg(target_arch = "x86_64")]
+mod avx2;
+#[cfg(target_arch = "aarch64")]
+mod neon;
+#[cfg(target_arch = "x86_64")]
+mod sse41;
+
+use super::image_to_tensor::Layout;
+use crate::cpu::{self, Isa};
+use crate::error::{Error, Result};
+use crate::parallel;
+use rayon::prelude::*;
+
+/// f64 partial sums per reduction.
+pub const LANES: usize = 16;
+/// Elements per statistics block.
+pub const BLOCK: usize = 4096;
+/// Blocks per group (the unit of parallel work for statistics).
+pub const GROUP: usize = 64;
+/// Elements above which work is split across the pool.
+const SPLIT: usize = 1 << 20;
+
+/// Count, mean and population variance of a buffer, in f64.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Stats {
+    /// Number of elements.
+    pub count: usize,
+    /// Mean.
+    pub mean: f64,
+    /// Population variance (sum of squared deviations / count).
+    pub var: f64,
+}
+
+/// Reduces the lanes with a fixed tree: halves are added pairwise (`l[i] + l[i + h]`,
+/// h = 8, 4, 2, 1) until one value is left.
+pub fn reduce_lanes(l: &[f64; LANES]) -> f64 {
+    let mut v = *l;
+    let mut h = LANES / 2;
+    while h > 0 {
+        for i in 0..h {
+            v[i] += v[i + h];
+        }
+        h /= 2;
+    }
+    v[0]
+}
+
+/// Running (count, mean, m2) merged with Chan's formula.
+#[derive(Debug, Clone, Copy, Default)]
+struct Acc {
+    n: f64,
+    mean: f64,
+    m2: f64,
+}
+
+impl Acc {
+    fn merge(self, b: Acc) -> Acc {
+        if self.n == 0.0 {
+            return b;
+        }
+        let n = self.n + b.n;
+        let delta = b.mean - self.mean;
+        Acc {
+            n,
+            mean: self.mean + delta * (b.n / n),
+            m2: (self.m2 + b.m2) + delta * delta * (self.n * b.n / n),
+        }
+    }
+}
+
+/// One kernel family.
+trait Kern {
+    fn sum_body(x: &[f32], lanes: &mut [f64; LANES]) -> usize;
+    fn sqdev_body(x: &[f32], m: f64, lanes: &mut [f64; LANES]) -> usize;
+    fn apply_body(src: &[f32], dst: &mut [f32], mean: f32, inv: f32) -> usize;
+    fn apply_inplace_body(buf: &mut [f32], mean: f32, inv: f32) -> usize;
+    fn chan_body(src: &[f32], dst: &mut [f32], mean: &[f32], std: &[f32]) -> usize;
+    fn chan_inplace_body(buf: &mut [f32], mean: &[f32], std: &[f32]) -> usize;
+}
+
+struct ScalarK;
+impl Kern for ScalarK {
+    fn sum_body(_: &[f32], _: &mut [f64; LANES]) -> usize {
+        0
+    }
+    fn sqdev_body(_: &[f32], _: f64, _: &mut [f64; LANES]) -> usize {
+        0
+    }
+    fn apply_body(_: &[f32], _: &mut [f32], _: f32, _: f32) -> usize {
+        0
+    }
+    fn apply_inplace_body(_: &mut [f32], _: f32, _: f32) -> usize {
+        0
+    }
+    fn chan_body(_: &[f32], _: &mut [f32], _: &[f32], _: &[f32]) -> usize {
+        0
+    }
+    fn chan_inplace_body(_: &mut [f32], _: &[f32], _: &[f32]) -> usize {
+        0
+    }
+}
+
+macro_rules! simd_kern {
+    ($name:ident, $module:ident, $arch:literal, $what:literal) => {
+        #[cfg(target_arch = $arch)]
+        struct $name;
+        #[cfg(target_arch = $arch)]
+        impl Kern for $name {
+            fn sum_body(x: &[f32], lanes: &mut [f64; LANES]) -> usize {
+                // SAFETY: only instantiated after dispatch saw this ISA on the CPU.
+                unsafe { $module::sum_body(x, lanes) }
+            }
+            fn sqdev_body(x: &[f32], m: f64, lanes: &mut [f64; LANES]) -> usize {
+                // SAFETY: as above.
+                unsafe { $module::sqdev_body(x, m, lanes) }
+            }
+            fn apply_body(src: &[f32], dst: &mut [f32], mean: f32, inv: f32) -> usize {
+                // SAFETY: as above.
+                unsafe { $module::apply_body(src, dst, mean, inv) }
+            }
+            fn apply_inplace_body(buf: &mut [f32], mean: f32, inv: f32) -> usize {
+                // SAFETY: as above.
+                unsafe { $module::apply_inplace_body(buf, mean, inv) }
+            }
+            fn chan_body(src: &[f32], dst: &mut [f32], mean: &[f32], std: &[f32]) -> usize {
+                // SAFETY: as above.
+                unsafe { $module::chan_body(src, dst, mean, std) }
+            }
+            fn chan_inplace_body(buf: &mut [f32], mean: &[f32], std: &[f32]) -> usize {
+                // SAFETY: as above.
+                unsafe { $module::chan_inplace_body(buf, mean, std) }
+            }
+        }
+    };
+}
+simd_kern!(Sse41K, sse41, "x86_64", "SSE4.1");
+simd_kern!(Avx2K, avx2, "x86_64", "AVX2");
+simd_kern!(NeonK, neon, "aarch64", "NEON");
+
+/// Runs `$body` with `$K` bound to the kernel family chosen by one read of the ISA.
+macro_rules! with_kernel {
+    ($K:ident => $body:expr) => {
+        match cpu::kernel_isa() {
+            #[cfg(target_arch = "x86_64")]
+            Isa::Sse41 => {
+                type $K = Sse41K;
+                $body
+            }
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx2 | Isa::Avx512 => {
+                type $K = Avx2K;
+                $body
+            }
+            #[cfg(target_arch = "aarch64")]
+            Isa::Neon => {
+                type $K = NeonK;
+                $body
+            }
+            _ => {
+                type $K = ScalarK;
+                $body
+            }
+        }
+    };
+}
+
+fn block_stats<K: Kern>(x: &[f32]) -> Acc {
+    let mut lanes = [0f64; LANES];
+    let d = K::sum_body(x, &mut lanes);
+    scalar::sum_lanes(&x[d..], &mut lanes);
+    let n = x.len() as f64;
+    let mean = reduce_lanes(&lanes) / n;
+    let mut lanes = [0f64; LANES];
+    let d = K::sqdev_body(x, mean, &mut lanes);
+    scalar::sqdev_lanes(&x[d..], mean, &mut lanes);
+    Acc {
+        n,
+        mean,
+        m2: reduce_lanes(&lanes),
+    }
+}
+
+fn group_stats<K: Kern>(x: &[f32]) -> Acc {
+    x.chunks(BLOCK)
+        .map(block_stats::<K>)
+        .fold(Acc::default(), Acc::merge)
+}
+
+fn stats_with<K: Kern>(x: &[f32]) -> Acc {
+    if parallel::should_split(x.len(), SPLIT) {
+        let groups: Vec<Acc> =
+            parallel::install(|| x.par_chunks(BLOCK * GROUP).map(group_stats::<K>).collect());
+        groups.into_iter().fold(Acc::default(), Acc::merge)
+    } else {
+        x.chunks(BLOCK * GROUP)
+            .map(group_stats::<K>)
+            .fold(Acc::default(), Acc::merge)
+    }
+}
+
+/// Count, mean and population variance of `x` (see the module docs for the exact
+/// reduction). Fails on an empty buffer.
+pub fn stats(x: &[f32]) -> Result<Stats> {
+    if x.is_empty() {
+        return Err(Error::invalid("cannot take statistics of an empty buffer"));
+    }
+    let a = with_kernel!(K => stats_with::<K>(x));
+    Ok(Stats {
+        count: x.len(),
+        mean: a.mean,
+        var: a.m2 / a.n,
+    })
+}
+
+/// The f32 mean and multiplier of the apply rule; fails when they are not finite.
+fn apply_coefs(s: &Stats, eps: f32) -> Result<(f32, f32)> {
+    if !eps.is_finite() || eps < 0.0 {
+        return Err(Error::invalid(format!("eps {eps} must be finite and >= 0")));
+    }
+    if !s.mean.is_finite() || !s.var.is_finite() {
+        return Err(Error::invalid(
+            "the buffer holds non-finite values (mean or variance is not finite)",
+        ));
+    }
+    let den = (s.var + eps as f64).sqrt();
+    let inv = (1.0 / den) as f32;
+    if den == 0.0 || !inv.is_finite() {
+        return Err(Error::invalid(format!(
+            "variance {} + eps {eps} is too small to normalize by",
+            s.var
+        )));
+    }
+    Ok((s.mean as f32, inv))
+}
+
+fn apply_with<K: Kern>(src: &[f32], dst: &mut [f32], m: f32, inv: f32) {
+    let run = |(s, d): (&[f32], &mut [f32])| {
+        let k = K::apply_body(s, d, m, inv);
+        scalar::apply(&s[k..], &mut d[k..], m, inv);
+    };
+    if parallel::should_split(src.len(), SPLIT) {
+        parallel::install(|| {
+            src.par_chunks(SPLIT / 4)
+                .zip(dst.par_chunks_mut(SPLIT / 4))
+                .for_each(run)
+        });
+    } else {
+        run((src, dst));
+    }
+}
+
+fn apply_inplace_with<K: Kern>(buf: &mut [f32], m: f32, inv: f32) {
+    let run = |b: &mut [f32]| {
+        let k = K::apply_inplace_body(b, m, inv);
+        scalar::apply_inplace(&mut b[k..], m, inv);
+    };
+    if parallel::should_split(buf.len(), SPLIT) {
+        parallel::install(|| buf.par_chunks_mut(SPLIT / 4).for_each(run));
+    } else {
+        run(buf);
+    }
+}
+
+/// Writes `(x - mean) * inv` of `src` to `dst` (same length) with the statistics and rule
+/// of the module docs; returns the statistics. Fails (writing nothing) on empty or
+/// mismatched buffers, bad `eps`, non-finite statistics or `var + eps` too small.
+pub fn normalize(src: &[f32], dst: &mut [f32], eps: f32) -> Result<Stats> {
+    if src.len() != dst.len() {
+        return Err(Error::invalid(format!(
+            "source has {} elements, destination {}",
+            src.len(),
+            dst.len()
+        )));
+    }
+    let s = stats(src)?;
+    let (m, inv) = apply_coefs(&s, eps)?;
+    with_kernel!(K => apply_with::<K>(src, dst, m, inv));
+    Ok(s)
+}
+
+/// [`normalize`] in place.
+pub fn normalize_inplace(buf: &mut [f32], eps: f32) -> Result<Stats> {
+    let s = stats(buf)?;
+    let (m, inv) = apply_coefs(&s, eps)?;
+    with_kernel!(K => apply_inplace_with::<K>(buf, m, inv));
+    Ok(s)
+}
+
+/// Per-channel pattern tables: for HWC, 8 pixels' worth (`8 * C` entries, a multiple of
+/// every vector width), for one CHW plane 8 copies.
+fn check_channels(n: usize, mean: &[f32], std: &[f32]) -> Result<usize> {
+    let c = mean.len();
+    if c == 0 || std.len() != c {
+        return Err(Error::invalid(format!(
+            "need one mean and one std per channel (got {} and {})",
+            mean.len(),
+            std.len()
+        )));
+    }
+    if n == 0 || n % c != 0 {
+        return Err(Error::invalid(format!(
+            "buffer length {n} is not a positive multiple of the channel count {c}"
+        )));
+    }
+    for i in 0..c {
+        if !mean[i].is_finite() || !std[i].is_finite() || std[i] == 0.0 {
+            return Err(Error::invalid(format!(
+                "channel {i}: mean {} must be finite and std {} finite and non-zero",
+                mean[i], std[i]
+            )));
+        }
+    }
+    Ok(c)
+}
+
+enum ChanIo<'a> {
+    Copy(&'a [f32], &'a mut [f32]),
+    InPlace(&'a mut [f32]),
+}
+
+fn chan_run<K: Kern>(io: ChanIo, pm: &[f32], ps: &[f32]) {
+    match io {
+        ChanIo::Copy(s, d) => {
+            let k = K::chan_body(s, d, pm, ps);
+            // k is a whole number of periods, so the tail's pattern index restarts at 0.
+            scalar::chan(&s[k..], &mut d[k..], pm, ps);
+        }
+        ChanIo::InPlace(b) => {
+            let k = K::chan_inplace_body(b, pm, ps);
+            scalar::chan_inplace(&mut b[k..], pm, ps);
+        }
+    }
+}
+
+fn chan_with<K: Kern>(io: ChanIo, layout: Layout, mean: &[f32], std: &[f32]) {
+    let c = mean.len();
+    match layout {
+        Layout::Nhwc => {
+            let pm: Vec<f32> = (0..8 * c).map(|i| mean[i % c]).collect();
+            let ps: Vec<f32> = (0..8 * c).map(|i| std[i % c]).collect();
+            chan_run::<K>(io, &pm, &ps);
+        }
+        Layout::Nchw => {
+            let n = match &io {
+                ChanIo::Copy(s, _) => s.len(),
+                ChanIo::InPlace(b) => b.len(),
+            };
+            let plane = n / c;
+            match io {
+                ChanIo::Copy(s, d) => {
+                    for (i, (sp, dp)) in s.chunks(plane).zip(d.chunks_mut(plane)).enumerate() {
+                        chan_run::<K>(ChanIo::Copy(sp, dp), &[mean[i]; 8], &[std[i]; 8]);
+                    }
+                }
+                ChanIo::InPlace(b) => {
+                    for (i, bp) in b.chunks_mut(plane).enumerate() {
+                        chan_run::<K>(ChanIo::InPlace(bp), &[mean[i]; 8], &[std[i]; 8]);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Writes `(x - mean[c]) / std[c]` of `src` to `dst` (same length), `c` per `layout`
+/// (CHW: `C = mean.len()` planes of `n / C`; HWC: `c = i % C`). Fails (writing nothing)
+/// on mismatched lengths, `n` not a multiple of `C`, or a zero/non-finite std or
+/// non-finite mean.
+pub fn normalize_channels(
+    src: &[f32],
+    dst: &mut [f32],
+    layout: Layout,
+    mean: &[f32],
+    std: &[f32],
+) -> Result<()> {
+    if src.len() != dst.len() {
+        return Err(Error::invalid(format!(
+            "source has {} elements, destination {}",
+            src.len(),
+            dst.len()
+        )));
+    }
+    check_channels(src.len(), mean, std)?;
+    with_kernel!(K => chan_with::<K>(ChanIo::Copy(src, dst), layout, mean, std));
+    Ok(())
+}
+
+/// [`normalize_channels`] in place.
+pub fn normalize_channels_inplace(
+    buf: &mut [f32],
+    layout: Layout,
+    mean: &[f32],
+    std: &[f32],
+) -> Result<()> {
+    check_channels(buf.len(), mean, std)?;
+    with_kernel!(K => chan_with::<K>(ChanIo::InPlace(buf), layout, mean, std));
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;
