@@ -47,6 +47,8 @@ def test_guide_exists_and_has_snippets():
     assert GUIDE.exists(), f"{GUIDE} missing"
     langs = {p.values[0] for p in BLOCKS}
     assert {"c", "python"} <= langs
+    fences = [l for l in GUIDE.read_text().splitlines() if l.startswith("```")]
+    assert len(fences) % 2 == 0, "an unclosed code fence in the guide"
 
 
 def _missing_symbols(code):
