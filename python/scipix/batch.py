@@ -14,14 +14,16 @@ Every blocking call releases the GIL while it waits.
 """
 from __future__ import annotations
 
+import contextlib
 import ctypes
+import threading
 import types
 from typing import Callable, List, Optional, Sequence
 
 import numpy as np
 
 from ._ffi import _ffi
-from .errors import InvalidArgument, ShutDown
+from .errors import InvalidArgument, InvalidState, ShutDown
 from . import errors as _errors
 
 _SLICE_MS = 100  # unbounded waits are made of slices this long, so Ctrl-C still works
@@ -172,14 +174,27 @@ class Batcher:
         _ffi.scipix_batcher_new(ctypes.byref(cfg), ctypes.byref(out))
         self._h = _Handle(out, _ffi.fn("scipix_batcher_free"))
         self._callbacks = []  # C callbacks of worker threads: alive as long as the batcher
+        # Calls in progress: close() waits for them before freeing the C handle, so a thread
+        # blocked in next_batch/poll never uses freed memory.
+        self._calls = 0
+        self._cv = threading.Condition()
+        self._drain = False
 
-    @property
-    def _ptr(self):
-        if self._h is None:
-            from .errors import InvalidState
+    @contextlib.contextmanager
+    def _use(self):
+        with self._cv:
+            if self._h is None:
+                from .errors import InvalidState
 
-            raise InvalidState("the batcher is closed")
-        return self._h.ptr
+                raise InvalidState("the batcher is closed")
+            self._calls += 1
+            p = self._h.ptr
+        try:
+            yield p
+        finally:
+            with self._cv:
+                self._calls -= 1
+                self._cv.notify_all()
 
     # -- producers ---------------------------------------------------------------------------
 
@@ -188,14 +203,16 @@ class Batcher:
         Never blocks: raises ``QueueFull`` when ``max_queue_size`` requests wait."""
         p, n, keep = _as_buffer(data)
         t = ctypes.c_uint64()
-        _ffi.scipix_batcher_submit(self._ptr, p, n, -1 if deadline_ms is None else int(deadline_ms),
-                                   priority, ctypes.byref(t))
+        with self._use() as b:
+            _ffi.scipix_batcher_submit(b, p, n, -1 if deadline_ms is None else int(deadline_ms),
+                                       priority, ctypes.byref(t))
         del keep
         return t.value
 
     def _take(self, ticket: int, wait: int):
         res = ctypes.POINTER(_ffi.type("ScipixResult"))()
-        st = _ffi.scipix_batcher_poll(self._ptr, ticket, wait, ctypes.byref(res))
+        with self._use() as b:
+            st = _ffi.scipix_batcher_poll(b, ticket, wait, ctypes.byref(res))
         if st == _pending():
             return None
         try:
@@ -214,7 +231,8 @@ class Batcher:
     def try_poll(self, ticket: int) -> Optional[bytes]:
         """Non-blocking poll (``scipix_batcher_try_poll``)."""
         res = ctypes.POINTER(_ffi.type("ScipixResult"))()
-        st = _ffi.scipix_batcher_try_poll(self._ptr, ticket, ctypes.byref(res))
+        with self._use() as b:
+            st = _ffi.scipix_batcher_try_poll(b, ticket, ctypes.byref(res))
         if st == _pending():
             return None
         try:
@@ -241,7 +259,8 @@ class Batcher:
         """The next ticket whose outcome is ready (completion queue), or None; raises
         ``ShutDown`` when shut down and nothing is left (``scipix_batcher_next_completed``)."""
         t = ctypes.c_uint64()
-        st = _ffi.scipix_batcher_next_completed(self._ptr, _wait(wait_ms), ctypes.byref(t))
+        with self._use() as b:
+            st = _ffi.scipix_batcher_next_completed(b, _wait(wait_ms), ctypes.byref(t))
         return None if st == _pending() else t.value
 
     # -- consumers ---------------------------------------------------------------------------
@@ -250,7 +269,8 @@ class Batcher:
         """A batch worth running, or None if none within ``wait_ms`` (None = one wait slice);
         raises ``ShutDown`` when the consumer should stop (``scipix_batcher_next_batch``)."""
         out = ctypes.POINTER(_ffi.type("ScipixBatch"))()
-        st = _ffi.scipix_batcher_next_batch(self._ptr, _wait(wait_ms), ctypes.byref(out))
+        with self._use() as b:
+            st = _ffi.scipix_batcher_next_batch(b, _wait(wait_ms), ctypes.byref(out))
         if st == _pending():
             return None
         return Batch(out, owned=True)
@@ -264,7 +284,7 @@ class Batcher:
         while True:
             try:
                 batch = self.next_batch(wait_ms)
-            except ShutDown:
+            except (ShutDown, InvalidState):  # shut down, or closed by another thread
                 return served
             if batch is None:
                 continue
@@ -300,7 +320,8 @@ class Batcher:
 
         cb = cb_type(trampoline)
         self._callbacks.append(cb)
-        _ffi.scipix_batcher_start_workers(self._ptr, n, cb, None)
+        with self._use() as b:
+            _ffi.scipix_batcher_start_workers(b, n, cb, None)
 
     # -- control -----------------------------------------------------------------------------
 
@@ -309,12 +330,15 @@ class Batcher:
         "cancel": queued requests are resolved as ``Cancelled`` now."""
         if mode not in ("drain", "cancel"):
             raise InvalidArgument(f"shutdown mode must be 'drain' or 'cancel', not {mode!r}")
-        _ffi.scipix_batcher_shutdown(self._ptr, _ffi.const(f"SCIPIX_SHUTDOWN_{mode.upper()}"))
+        with self._use() as b:
+            _ffi.scipix_batcher_shutdown(b, _ffi.const(f"SCIPIX_SHUTDOWN_{mode.upper()}"))
+        self._drain = self._drain or mode == "drain"
 
     def stats(self) -> types.SimpleNamespace:
         """A snapshot of the counters (``ScipixBatcherStats`` fields as attributes)."""
         s = _ffi.type("ScipixBatcherStats")()
-        _ffi.scipix_batcher_stats(self._ptr, ctypes.byref(s))
+        with self._use() as b:
+            _ffi.scipix_batcher_stats(b, ctypes.byref(s))
         return types.SimpleNamespace(**{name: getattr(s, name) for name, _ in s._fields_})
 
     def batch_size_histogram(self) -> np.ndarray:
@@ -322,23 +346,36 @@ class Batcher:
         need = ctypes.c_size_t()
         from .errors import BufferTooSmall
 
-        try:
-            _ffi.scipix_batcher_batch_size_histogram(self._ptr, None, 0, ctypes.byref(need))
-        except BufferTooSmall:
-            pass
-        counts = np.zeros(need.value, np.uint64)
-        _ffi.scipix_batcher_batch_size_histogram(
-            self._ptr, counts.ctypes.data_as(ctypes.POINTER(ctypes.c_uint64)), counts.size,
-            ctypes.byref(need))
+        with self._use() as b:
+            try:
+                _ffi.scipix_batcher_batch_size_histogram(b, None, 0, ctypes.byref(need))
+            except BufferTooSmall:
+                pass
+            counts = np.zeros(need.value, np.uint64)
+            _ffi.scipix_batcher_batch_size_histogram(
+                b, counts.ctypes.data_as(ctypes.POINTER(ctypes.c_uint64)), counts.size,
+                ctypes.byref(need))
         return counts
 
     def close(self) -> None:
-        """Frees the batcher (``scipix_batcher_free``): queued requests are cancelled,
-        worker threads joined. Batches still held stay valid."""
-        h, self._h = self._h, None
-        if h is not None:
-            p, h.ptr = h.ptr, None
-            _ffi.scipix_batcher_free(p)
+        """Frees the batcher (``scipix_batcher_free``): queued requests are cancelled (or,
+        after ``shutdown("drain")``, finished by the workers first), worker threads joined,
+        threads blocked in calls woken (``serve`` loops return); waits for calls in progress
+        so none touches freed memory. Batches still held stay valid. Later calls raise
+        ``InvalidState``."""
+        with self._cv:
+            h = self._h
+            if h is None:
+                return
+            # Wake every thread blocked in a call (as the C free would: CANCEL, or DRAIN when
+            # the caller asked for a drain), then wait until all calls have returned.
+            mode = "DRAIN" if self._drain else "CANCEL"
+            _ffi.raw("scipix_batcher_shutdown")(h.ptr, _ffi.const(f"SCIPIX_SHUTDOWN_{mode}"))
+            self._h = None
+            while self._calls:
+                self._cv.wait()
+        p, h.ptr = h.ptr, None
+        _ffi.scipix_batcher_free(p)
 
     def __enter__(self):
         return self

@@ -116,21 +116,23 @@ def _view(owner, addr: int, shape, dtype: np.dtype) -> np.ndarray:
 
 class _Closable:
     _h: Optional[_Handle]
+    _closed = False
 
     @property
     def _ptr(self):
-        if self._h is None:
+        if self._closed:
             raise InvalidState(f"{type(self).__name__} is closed")
         return self._h.ptr
 
     def close(self) -> None:
-        """Drops this object's reference; memory still viewed by numpy arrays is released
-        when the last of them goes."""
-        self._h = None
+        """Ends the use of this object (later calls raise ``InvalidState``). The C handle is
+        released when this object and every numpy view into its memory are gone, so a
+        thread still inside a call, or an array still in use, never sees freed memory."""
+        self._closed = True
 
     @property
     def closed(self) -> bool:
-        return self._h is None
+        return self._closed
 
     def __enter__(self):
         return self

@@ -209,3 +209,31 @@ def test_worker_callback_mode():
         q.start_workers(0, fn)
     q.shutdown("drain")
     q.close()  # joins the workers
+
+
+def test_close_while_threads_are_blocked():
+    q = Batcher(max_batch_size=4, max_wait_ms=10_000, preferred_batch_size=0)
+    served = []
+    consumers = [threading.Thread(target=lambda: served.append(q.serve(model, wait_ms=60_000)))
+                 for _ in range(2)]
+    for c in consumers:
+        c.start()
+    t = q.submit(b"pending")
+    errors = []
+
+    def waiter():
+        try:
+            q.result(t, timeout=60)
+        except scipix.ScipixError as e:
+            errors.append(type(e))
+
+    w = threading.Thread(target=waiter)
+    w.start()
+    time.sleep(0.1)
+    q.close()  # wakes the blocked consumers and the waiter, then frees
+    for th in consumers + [w]:
+        th.join(30)
+        assert not th.is_alive()
+    assert served == [0, 0]
+    assert errors and errors[0] in (scipix.Cancelled, scipix.InvalidState)
+    q.close()  # idempotent
