@@ -21,7 +21,7 @@ import ctypes
 import os
 import pathlib
 import sys
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Tuple
 
 from . import _header as H
 
