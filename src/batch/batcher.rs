@@ -5,7 +5,7 @@
 
 use super::adaptive::AdaptiveController;
 use super::config::{BatcherConfig, SubmitOptions};
-use super::stats::{BatcherStats, Samples};
+use super::stats::{percentiles_of, BatcherStats, Samples};
 use super::ticket::{Ticket, TicketHost};
 use crate::error::{Error, ErrorKind, Result};
 use std::collections::{HashMap, VecDeque};
@@ -450,7 +450,9 @@ impl<T, R> Shared<T, R> {
         let forever = wait.is_none() || until.is_none();
         let mut st = self.lock();
         loop {
-            st = self.expire_now(st, Instant::now()).0;
+            if st.earliest_deadline.is_some() {
+                st = self.expire_now(st, Instant::now()).0;
+            }
             while let Some(id) = st.completions.pop_front() {
                 if st.slots.get(&id).is_some_and(|s| s.outcome.is_some()) {
                     return Ok(Some(id));
@@ -510,9 +512,8 @@ impl<T, R> Shared<T, R> {
     fn stats(&self) -> BatcherStats {
         let st = self.lock();
         let c = &st.counters;
-        let (queue_wait_p50, queue_wait_p99) = st.queue_wait.percentiles();
-        let (processing_p50, processing_p99) = st.processing.percentiles();
-        BatcherStats {
+        let (queue_wait, processing) = (st.queue_wait.snapshot(), st.processing.snapshot());
+        let mut stats = BatcherStats {
             queue_depth: st.queued,
             in_flight: st.in_flight,
             submitted: c.submitted,
@@ -528,12 +529,13 @@ impl<T, R> Shared<T, R> {
             } else {
                 c.batched_items as f64 / c.batches as f64
             },
-            queue_wait_p50,
-            queue_wait_p99,
-            processing_p50,
-            processing_p99,
             effective_batch_size: st.effective_max(&self.cfg),
-        }
+            ..BatcherStats::default()
+        };
+        drop(st);
+        (stats.queue_wait_p50, stats.queue_wait_p99) = percentiles_of(queue_wait);
+        (stats.processing_p50, stats.processing_p99) = percentiles_of(processing);
+        stats
     }
 }
 
@@ -550,7 +552,9 @@ impl<T: Send, R: Send> TicketHost<R> for Shared<T, R> {
         let forever = wait.is_none() || until.is_none();
         let mut st = self.lock();
         loop {
-            st = self.expire_now(st, Instant::now()).0;
+            if st.earliest_deadline.is_some() {
+                st = self.expire_now(st, Instant::now()).0;
+            }
             match st.slots.get(&id) {
                 None => {
                     return Err(Error::new(

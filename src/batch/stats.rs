@@ -71,19 +71,29 @@ impl Samples {
         }
     }
 
-    /// (p50, p99) by nearest rank; zeros when empty.
-    pub(crate) fn percentiles(&self) -> (Duration, Duration) {
-        if self.buf.is_empty() {
-            return (Duration::ZERO, Duration::ZERO);
-        }
-        let mut v = self.buf.clone();
-        v.sort_unstable();
-        let rank = |p: f64| {
-            let i = ((p * v.len() as f64).ceil() as usize).clamp(1, v.len()) - 1;
-            Duration::from_nanos(v[i])
-        };
-        (rank(0.50), rank(0.99))
+    /// A copy of the samples (taken under the batcher's lock; sorted outside it).
+    pub(crate) fn snapshot(&self) -> Vec<u64> {
+        self.buf.clone()
     }
+
+    /// (p50, p99) by nearest rank; zeros when empty.
+    #[cfg(test)]
+    pub(crate) fn percentiles(&self) -> (Duration, Duration) {
+        percentiles_of(self.snapshot())
+    }
+}
+
+/// (p50, p99) of nanosecond samples by nearest rank; zeros when empty.
+pub(crate) fn percentiles_of(mut v: Vec<u64>) -> (Duration, Duration) {
+    if v.is_empty() {
+        return (Duration::ZERO, Duration::ZERO);
+    }
+    v.sort_unstable();
+    let rank = |p: f64| {
+        let i = ((p * v.len() as f64).ceil() as usize).clamp(1, v.len()) - 1;
+        Duration::from_nanos(v[i])
+    };
+    (rank(0.50), rank(0.99))
 }
 
 #[cfg(test)]

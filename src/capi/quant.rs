@@ -642,6 +642,9 @@ pub const SCIPIX_CALIB_PERCENTILE: ScipixCalibMethod = 1;
 /// Search over symmetric windows of the signed 2048-bin histogram for the clipping range
 /// whose quantize/dequantize round trip of the bin centres has the least squared error.
 pub const SCIPIX_CALIB_MSE: ScipixCalibMethod = 2;
+/// ONNX Runtime's entropy (KL divergence) method, as its `HistogramCalibrater(method=
+/// "entropy")` with `num_bins=2048`, `num_quantized_bins=128`, on the signed histogram.
+pub const SCIPIX_CALIB_ENTROPY: ScipixCalibMethod = 3;
 
 /// Opaque streaming calibrator. Created by `scipix_calibrator_new`, released with
 /// `scipix_calibrator_free`. Not thread-safe: do not use one handle from two threads at once.
@@ -681,6 +684,7 @@ pub extern "C" fn scipix_calibrator_new(
             SCIPIX_CALIB_MINMAX => quant::CalibMethod::MinMax,
             SCIPIX_CALIB_PERCENTILE => quant::CalibMethod::Percentile,
             SCIPIX_CALIB_MSE => quant::CalibMethod::Mse,
+            SCIPIX_CALIB_ENTROPY => quant::CalibMethod::Entropy,
             v => return Err(Error::invalid(format!("unknown calibration method {v}"))),
         };
         let mut cfg = quant::CalibConfig::new(method, qdtype(dtype)?, qmode(mode)?);

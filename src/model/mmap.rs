@@ -99,6 +99,13 @@ impl MappedModel {
     pub fn open(path: impl AsRef<Path>, options: OpenOptions) -> Result<Self> {
         let path = path.as_ref();
         let shown = path.display();
+        // Check the type before opening: opening a FIFO for reading would block.
+        let pre = std::fs::metadata(path).map_err(|e| open_error(path, e))?;
+        if !pre.is_dir() && !pre.is_file() {
+            return Err(Error::invalid(format!(
+                "model path {shown} is not a regular file"
+            )));
+        }
         let file = File::open(path).map_err(|e| open_error(path, e))?;
         let meta = file.metadata().map_err(|e| open_error(path, e))?;
         if meta.is_dir() {
@@ -303,6 +310,15 @@ mod tests {
         let e = MappedModel::open(std::env::temp_dir(), OpenOptions::default()).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::InvalidArgument);
         assert!(e.message().contains("directory"));
+
+        // A path through a regular file cannot be opened (ENOTDIR): an I/O error.
+        let e = MappedModel::open("/dev/null/model", OpenOptions::default()).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Io);
+        assert!(e.message().contains("/dev/null/model"));
+
+        let e = MappedModel::open("/dev/null", OpenOptions::default()).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidArgument);
+        assert!(e.message().contains("not a regular file"));
 
         let empty = temp_path("empty");
         std::fs::write(&empty, b"").unwrap();

@@ -36,7 +36,9 @@ where
     let (tx, rx) = sync_channel::<B>(capacity);
     let mut stage1 = stage1;
     let mut stage2 = stage2;
-    Ok(std::thread::scope(|s| {
+    // `move`: a panicking last stage drops the receiver while unwinding, which ends the
+    // earlier stages (their sends fail) before the scope joins them.
+    Ok(std::thread::scope(move |s| {
         let producer = s.spawn(move || {
             for a in inputs {
                 if tx.send(stage1(a)).is_err() {
@@ -73,7 +75,9 @@ where
     let (tx1, rx1) = sync_channel::<B>(capacity);
     let (tx2, rx2) = sync_channel::<C>(capacity);
     let (mut stage1, mut stage2, mut stage3) = (stage1, stage2, stage3);
-    Ok(std::thread::scope(|s| {
+    // `move`: a panicking last stage drops the receiver while unwinding, which ends the
+    // earlier stages (their sends fail) before the scope joins them.
+    Ok(std::thread::scope(move |s| {
         let first = s.spawn(move || {
             for a in inputs {
                 if tx1.send(stage1(a)).is_err() {
@@ -134,5 +138,27 @@ mod tests {
         .unwrap();
         assert_eq!(out, vec!["10", "20", "30"]);
         assert!(pipeline2(0..1, 0, |x| x, |x| x).is_err());
+    }
+
+    #[test]
+    fn a_panicking_stage_propagates_without_hanging() {
+        for last in [false, true] {
+            let r = std::panic::catch_unwind(|| {
+                pipeline3(
+                    0..10_000u32,
+                    1,
+                    |x| x,
+                    |x| {
+                        assert!(last || x < 50, "stage 2 fails");
+                        x
+                    },
+                    |x| {
+                        assert!(!last || x < 50, "stage 3 fails");
+                        x
+                    },
+                )
+            });
+            assert!(r.is_err());
+        }
     }
 }

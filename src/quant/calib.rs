@@ -15,6 +15,8 @@
 //!   k = 1..=bins/2); for each, the parameters are computed and the histogram's bin centres
 //!   quantized and dequantized with the exact kernels; the range with the least
 //!   count-weighted squared error wins (first one on ties).
+//! - `Entropy`: ONNX Runtime's entropy (KL) method on the same signed histogram, with 128
+//!   quantized bins (ORT's `get_entropy_threshold` with `num_bins=2048`).
 //!
 //! NaN inputs are skipped by every method; infinite inputs make `MinMax` fail at
 //! `compute` and are skipped by the histogram methods.
@@ -26,6 +28,8 @@ use crate::error::{Error, Result};
 
 /// Number of histogram bins, as ONNX Runtime's percentile calibrator.
 pub const HIST_BINS: usize = 2048;
+/// Target levels of the entropy method, as ONNX Runtime's `num_quantized_bins`.
+pub const QUANTIZED_BINS: usize = 128;
 /// Default percentile, as ONNX Runtime.
 pub const DEFAULT_PERCENTILE: f64 = 99.999;
 
@@ -38,6 +42,9 @@ pub enum CalibMethod {
     Percentile,
     /// Histogram search for the clipping range with the least squared error.
     Mse,
+    /// Histogram search for the range whose 128-level quantized distribution has the least
+    /// KL divergence from the clipped one (ONNX Runtime's / TensorRT's entropy method).
+    Entropy,
 }
 
 /// Calibrator settings.
@@ -407,6 +414,12 @@ impl Calibrator {
                 };
                 mse_range(h, chan.min, chan.max, &self.cfg)
             }
+            CalibMethod::Entropy => {
+                let Some((h, _)) = &chan.hist else {
+                    return Ok((0.0, 0.0));
+                };
+                Ok(entropy_range(h, QUANTIZED_BINS, chan.min, chan.max))
+            }
         }
     }
 
@@ -581,4 +594,97 @@ impl Better for Option<(f64, (f32, f32))> {
     fn is_none_or_worse(&self, err: f64) -> bool {
         self.map_or(true, |(e, _)| err < e)
     }
+}
+
+/// ONNX Runtime's `smooth_distribution`: zeros become `eps`, the mass is taken evenly from
+/// the non-zero bins (f32 as ORT). `None` when every bin is zero.
+fn smooth(p: &[i64]) -> Option<Vec<f32>> {
+    const EPS: f64 = 0.0001;
+    let zeros = p.iter().filter(|&&v| v == 0).count();
+    let nonzeros = p.len() - zeros;
+    if nonzeros == 0 {
+        return None;
+    }
+    let eps1 = EPS * zeros as f64 / nonzeros as f64;
+    let (e0, e1) = (EPS as f32, -eps1 as f32);
+    Some(
+        p.iter()
+            .map(|&v| if v == 0 { v as f32 + e0 } else { v as f32 + e1 })
+            .collect(),
+    )
+}
+
+/// `scipy.stats.entropy(p, q)`: both normalized, `sum p * ln(p / q)`.
+fn kl(p: &[f32], q: &[f32]) -> f64 {
+    let sp: f64 = p.iter().map(|&v| v as f64).sum();
+    let sq: f64 = q.iter().map(|&v| v as f64).sum();
+    p.iter()
+        .zip(q)
+        .map(|(&a, &b)| {
+            let (a, b) = (a as f64 / sp, b as f64 / sq);
+            if a > 0.0 && b > 0.0 {
+                a * (a / b).ln()
+            } else if a == 0.0 && b >= 0.0 {
+                0.0
+            } else {
+                f64::INFINITY
+            }
+        })
+        .sum()
+}
+
+/// ONNX Runtime's `get_entropy_threshold` on the signed histogram: for each window
+/// `[c - i, c + i]` (i from half the target levels to the centre), fold the outliers into
+/// the edge bins (p), merge the window into `levels` bins spread back over the non-zero
+/// positions (q, integer division as ORT), smooth both, and keep the window with the least
+/// KL divergence (first on ties, compared as f32 as ORT stores them); clamp to min/max.
+fn entropy_range(h: &Hist, levels: usize, min: f32, max: f32) -> (f32, f32) {
+    let n = h.counts.len();
+    let zero = n / 2;
+    let half = levels / 2;
+    if half > zero {
+        return (min, max);
+    }
+    let counts: Vec<i64> = h.counts.iter().map(|&c| c as i64).collect();
+    let mut best: Option<(f32, (f32, f32))> = None;
+    for i in half..=zero {
+        let start = zero - i;
+        let end = (zero + i + 1).min(n);
+        let sliced = &counts[start..end];
+        let mut p = sliced.to_vec();
+        p[0] += counts[..start].iter().sum::<i64>();
+        let last = p.len() - 1;
+        p[last] += counts[end..].iter().sum::<i64>();
+        let merged = sliced.len() / levels;
+        let mut quant = vec![0i64; levels];
+        for (k, qb) in quant.iter_mut().enumerate() {
+            *qb = sliced[k * merged..k * merged + merged].iter().sum();
+        }
+        quant[levels - 1] += sliced[levels * merged..].iter().sum::<i64>();
+        let mut q = vec![0i64; p.len()];
+        for (k, &qb) in quant.iter().enumerate() {
+            let r = k * merged..k * merged + merged;
+            let norm = p[r.clone()].iter().filter(|&&v| v != 0).count();
+            if norm != 0 {
+                let v = (qb as f64 / norm as f64) as i64;
+                q[r].iter_mut().for_each(|e| *e = v);
+            }
+        }
+        let div = match (smooth(&p), smooth(&q)) {
+            (Some(ps), Some(qs)) => kl(&ps, &qs) as f32,
+            _ => f32::INFINITY,
+        };
+        let t = (h.edges[start], h.edges[end]);
+        if best.map_or(true, |(d, _)| div < d) {
+            best = Some((div, t));
+        }
+    }
+    let (mut lo, mut hi) = best.map_or((min, max), |(_, t)| t);
+    if lo < min {
+        lo = min;
+    }
+    if hi > max {
+        hi = max;
+    }
+    (lo, hi)
 }

@@ -12,10 +12,11 @@ use rayon::prelude::*;
 
 /// Elements per parallel task.
 const CHUNK: usize = 1 << 16;
-/// Below this many elements the work stays on the calling thread (measured with
-/// `benches/quantize.rs`: at 256K elements one core already runs at cache speed and the
-/// hand-off costs more than it saves).
-pub const PARALLEL_CUTOFF: usize = 1 << 19;
+/// Below this many elements the work stays on the calling thread. Measured with
+/// `cargo bench --bench quantize -- cutoff` on the 2-core development machine: splitting
+/// loses below 1M elements (2.2 vs 3.1 Gelem/s at 256K), breaks even at 1M
+/// and wins at 4M (2.8 vs 2.3 Gelem/s), so the split starts at 2M.
+pub const PARALLEL_CUTOFF: usize = 1 << 21;
 /// Per-axis runs shorter than this use per-element parameter vectors instead of one kernel
 /// call per run.
 const SHORT_RUN: usize = 32;
@@ -24,8 +25,18 @@ const SHORT_RUN: usize = 32;
 trait Direction: Sync {
     type In: Copy + Sync;
     type Out: Copy + Send;
+    /// Whether `run_pe` can use reciprocals of the scales.
+    const USES_INV: bool;
     fn run(isa: Isa, x: &[Self::In], out: &mut [Self::Out], s: f32, z: i32, d: QDtype);
-    fn run_pe(isa: Isa, x: &[Self::In], out: &mut [Self::Out], s: &[f32], z: &[i32], d: QDtype);
+    fn run_pe(
+        isa: Isa,
+        x: &[Self::In],
+        out: &mut [Self::Out],
+        s: &[f32],
+        z: &[i32],
+        inv: Option<&[f32]>,
+        d: QDtype,
+    );
 }
 
 struct Quant;
@@ -34,21 +45,39 @@ struct Dequant;
 impl Direction for Quant {
     type In = f32;
     type Out = u8;
+    const USES_INV: bool = true;
     fn run(isa: Isa, x: &[f32], out: &mut [u8], s: f32, z: i32, d: QDtype) {
         quantize_with(isa, x, out, s, z, d)
     }
-    fn run_pe(isa: Isa, x: &[f32], out: &mut [u8], s: &[f32], z: &[i32], d: QDtype) {
-        quantize_per_elem_with(isa, x, out, s, z, d)
+    fn run_pe(
+        isa: Isa,
+        x: &[f32],
+        out: &mut [u8],
+        s: &[f32],
+        z: &[i32],
+        inv: Option<&[f32]>,
+        d: QDtype,
+    ) {
+        quantize_per_elem_with(isa, x, out, s, z, inv, d)
     }
 }
 
 impl Direction for Dequant {
     type In = u8;
     type Out = f32;
+    const USES_INV: bool = false;
     fn run(isa: Isa, x: &[u8], out: &mut [f32], s: f32, z: i32, d: QDtype) {
         dequantize_with(isa, x, out, s, z, d)
     }
-    fn run_pe(isa: Isa, x: &[u8], out: &mut [f32], s: &[f32], z: &[i32], d: QDtype) {
+    fn run_pe(
+        isa: Isa,
+        x: &[u8],
+        out: &mut [f32],
+        s: &[f32],
+        z: &[i32],
+        _inv: Option<&[f32]>,
+        d: QDtype,
+    ) {
         dequantize_per_elem_with(isa, x, out, s, z, d)
     }
 }
@@ -171,14 +200,30 @@ fn runs<D: Direction>(
     // Short runs: expand the parameters over one period (period * run elements) and use
     // the per-element kernels; element j uses expanded parameter j % slab.
     let slab = period * run;
-    let es: Vec<f32> = scales
-        .iter()
-        .flat_map(|&s| std::iter::repeat(s).take(run))
-        .collect();
-    let ez: Vec<i32> = zps
-        .iter()
-        .flat_map(|&z| std::iter::repeat(z).take(run))
-        .collect();
+    // Runs of one element use the caller's arrays as they are.
+    let expand = |v: &[f32]| -> Vec<f32> {
+        v.iter()
+            .flat_map(|&s| std::iter::repeat(s).take(run))
+            .collect()
+    };
+    let (es_own, ez_own);
+    let (es, ez): (&[f32], &[i32]) = if run == 1 {
+        (scales, zps)
+    } else {
+        es_own = expand(scales);
+        ez_own = zps
+            .iter()
+            .flat_map(|&z| std::iter::repeat(z).take(run))
+            .collect::<Vec<i32>>();
+        (&es_own, &ez_own)
+    };
+    // Reciprocals for the exact fast path of the quantize kernels, when every scale allows it.
+    let inv: Option<Vec<f32>> = (D::USES_INV
+        && es
+            .iter()
+            .all(|&s| super::quantize::scalar::fast_path_allowed(s)))
+    .then(|| es.iter().map(|&s| 1.0 / s).collect());
+    let inv = inv.as_deref();
     let body = |start: usize, o: &mut [D::Out], i: &[D::In]| {
         let mut done = 0;
         while done < i.len() {
@@ -190,6 +235,7 @@ fn runs<D: Direction>(
                 &mut o[done..done + len],
                 &es[off..off + len],
                 &ez[off..off + len],
+                inv.map(|v| &v[off..off + len]),
                 dtype,
             );
             done += len;

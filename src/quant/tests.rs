@@ -91,8 +91,14 @@ fn quantize_matches_scalar_on_every_isa() {
 fn quantize_per_elem_matches_scalar_on_every_isa() {
     let mut r = Rng::new(5);
     for &dtype in &DTYPES {
-        let x = nasty(300, 11, 0.25);
+        // Nasty values plus values near ties of each lane's own scale.
+        let mut x = nasty(300, 11, 0.25);
         let scales: Vec<f32> = (0..300).map(|_| r.uniform(0.01, 2.0)).collect();
+        for (i, v) in x.iter_mut().enumerate().filter(|(i, _)| i % 3 == 0) {
+            let t = ((i % 200) as f32 - 100.5) * scales[i];
+            *v = f32::from_bits((t.to_bits() as i32 + (i % 7) as i32 - 3) as u32);
+        }
+        let invs: Vec<f32> = scales.iter().map(|s| 1.0 / s).collect();
         let (qmin, qmax) = dtype.range();
         let zps: Vec<i32> = (0..300)
             .map(|_| qmin + (r.next_u64() % (qmax - qmin + 1) as u64) as i32)
@@ -100,20 +106,15 @@ fn quantize_per_elem_matches_scalar_on_every_isa() {
         for off in 0..4 {
             for n in (0..=67).chain([290]) {
                 let r_ = off..off + n;
+                let (xs, s, z) = (&x[r_.clone()], &scales[r_.clone()], &zps[r_.clone()]);
                 let mut want = vec![0u8; n];
-                quantize_per_elem_with(
-                    Isa::Scalar,
-                    &x[r_.clone()],
-                    &mut want,
-                    &scales[r_.clone()],
-                    &zps[r_.clone()],
-                    dtype,
-                );
+                quantize_per_elem_with(Isa::Scalar, xs, &mut want, s, z, None, dtype);
                 for &isa in &isas() {
-                    let mut got = vec![0u8; n];
-                    let (s, z) = (&scales[r_.clone()], &zps[r_.clone()]);
-                    quantize_per_elem_with(isa, &x[r_.clone()], &mut got, s, z, dtype);
-                    assert_eq!(got, want, "{isa:?} {dtype:?} n={n}");
+                    for inv in [None, Some(&invs[r_.clone()])] {
+                        let mut got = vec![0u8; n];
+                        quantize_per_elem_with(isa, xs, &mut got, s, z, inv, dtype);
+                        assert_eq!(got, want, "{isa:?} {dtype:?} n={n} inv={}", inv.is_some());
+                    }
                 }
             }
         }
@@ -319,7 +320,7 @@ fn blocked_matches_reference() {
 
 #[test]
 fn large_tensors_split_over_the_pool_give_identical_bytes() {
-    let n = 1024 * 1025 + 13;
+    let n = 2048 * 1025 + 13;
     let x = nasty(n, 77, 0.02);
     let p = QParams::new(0.02, 5, QDtype::I8).unwrap();
     let mut want = vec![0u8; n];
@@ -337,8 +338,8 @@ fn large_tensors_split_over_the_pool_give_identical_bytes() {
         assert!(got == want, "{isa:?}");
     }
     // Per-axis on a large [rows, cols] along both axes.
-    let shape = [1024usize, 1025];
-    let x = &x[..1024 * 1025];
+    let shape = [2048usize, 1025];
+    let x = &x[..2048 * 1025];
     for axis in 0..2 {
         let (s, z) = params_axis(
             &x.iter()
@@ -715,4 +716,85 @@ fn mse_search_equals_brute_force_on_the_histogram() {
         }
     }
     assert_eq!(got, best.1);
+}
+
+/// The SIMD reciprocal fast path must equal the division spec near every tie: for many
+/// scales, values within a few ulps of (k + 0.5) * scale for every in-range k.
+#[test]
+fn reciprocal_fast_path_is_exact_near_ties() {
+    let mut r = Rng::new(1234);
+    let mut scales: Vec<f32> = (0..40).map(|_| 2f32.powf(r.uniform(-30.0, 30.0))).collect();
+    scales.extend([
+        0.1,
+        0.3,
+        1.0 / 255.0,
+        4.0 / 254.0,
+        1.0 / 3.0,
+        0.007,
+        f32::from_bits(0x0100_0000),
+        f32::from_bits(0x7E00_0000),
+        f32::from_bits(0x00FF_FFFF),
+        f32::from_bits(0x7E00_0001),
+    ]);
+    let mut x = Vec::new();
+    for &s in &scales {
+        x.clear();
+        for k in -300..300 {
+            let t = (k as f32 + 0.5) * s;
+            for d in -3i32..=3 {
+                x.push(f32::from_bits((t.to_bits() as i32 + d) as u32));
+            }
+        }
+        for &dtype in &DTYPES {
+            let zp = if dtype == QDtype::U8 { 128 } else { 0 };
+            let mut want = vec![0u8; x.len()];
+            quantize_with(Isa::Scalar, &x, &mut want, s, zp, dtype);
+            for &isa in &isas() {
+                let mut got = vec![0u8; x.len()];
+                quantize_with(isa, &x, &mut got, s, zp, dtype);
+                assert!(got == want, "{isa:?} scale {s:e} {dtype:?}");
+            }
+        }
+    }
+}
+
+#[test]
+fn magic_rounding_equals_round_ties_even_on_the_clamped_range() {
+    let mut y = -256.0f32;
+    while y <= 256.0 {
+        for v in [
+            y,
+            f32::from_bits(y.to_bits() + 1),
+            f32::from_bits(y.to_bits().wrapping_sub(1)),
+        ] {
+            assert_eq!(
+                quantize::scalar::round_half_even(v).to_bits() & 0x7fff_ffff,
+                v.round_ties_even().to_bits() & 0x7fff_ffff,
+                "{v}"
+            );
+        }
+        y += 1.0 / 64.0;
+    }
+}
+
+#[test]
+fn entropy_calibrator_clips_sparse_tails() {
+    let mut r = Rng::new(77);
+    // Roughly Gaussian bulk (sum of uniforms) with a few far outliers.
+    let mut x: Vec<f32> = (0..40_000)
+        .map(|_| (0..4).map(|_| r.uniform(-1.0, 1.0)).sum::<f32>())
+        .collect();
+    x[10] = 40.0;
+    x[20] = -35.0;
+    let mut c = cal(CalibMethod::Entropy, QMode::Asymmetric, None);
+    c.observe(&x, &[40_000]).unwrap();
+    let (lo, hi) = c.ranges().unwrap()[0];
+    assert!(lo < 0.0 && hi > 0.0);
+    assert!(hi < 20.0 && lo > -20.0, "[{lo}, {hi}]");
+    assert!(hi > 1.0 && lo < -1.0, "[{lo}, {hi}]");
+    // Constant data: the degenerate histogram still gives a finite range.
+    let mut c = cal(CalibMethod::Entropy, QMode::Symmetric, None);
+    c.observe(&[0.5; 100], &[100]).unwrap();
+    let (lo, hi) = c.ranges().unwrap()[0];
+    assert!(lo.is_finite() && hi.is_finite() && lo <= hi);
 }

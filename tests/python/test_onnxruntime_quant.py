@@ -373,3 +373,28 @@ def test_per_channel_calibrator_equals_per_channel_slices(qlib):
         finally:
             qlib.scipix_calibrator_free(hc)
         assert (lo[c], hi[c]) == (l1[0], h1[0])
+
+
+@pytest.mark.parametrize("batches", ["one", "widening", "positive"])
+def test_entropy_calibrator_matches_onnxruntime(qlib, batches):
+    import contextlib
+    import io
+
+    from onnxruntime.quantization.calibrate import HistogramCollector
+
+    xs = _batches(batches, 7)
+    ref = HistogramCollector(method="entropy", symmetric=False, num_bins=2048,
+                             num_quantized_bins=128, percentile=99.999, scenario="same")
+    with contextlib.redirect_stdout(io.StringIO()):
+        for x in xs:
+            ref.collect({"t": x})
+        want = ref.compute_collection_result()["t"]
+    h = _calibrator(qlib, 3, 0.0, INT8, False)
+    try:
+        for x in xs:
+            _observe(qlib, h, x)
+        lo, hi = _range(qlib, h)
+    finally:
+        qlib.scipix_calibrator_free(h)
+    assert (np.float32(lo[0]), np.float32(hi[0])) == (np.float32(want[0]), np.float32(want[1])), (
+        lo, hi, want[:2])

@@ -1,8 +1,8 @@
 //! Parsing and validating a safetensors header against the bytes that follow it.
 
 use super::dtype::Dtype;
-use super::json::{self, Json};
-use super::reason::{InvalidReason, MAX_HEADER_LEN, METADATA_KEY};
+use super::json::{self, RawItem, RawTensor};
+use super::reason::{InvalidReason, MAX_HEADER_LEN};
 use std::collections::HashMap;
 
 /// One tensor's header entry, validated. Offsets are relative to the data region.
@@ -51,93 +51,29 @@ fn no_nul(s: &str, what: impl FnOnce() -> String) -> Result<(), InvalidReason> {
     }
 }
 
-fn as_usize_list(v: &Json) -> Option<Vec<u64>> {
-    match v {
-        Json::Arr(items) => items
-            .iter()
-            .map(|x| match x {
-                Json::U64(n) => Some(*n),
-                _ => None,
-            })
-            .collect(),
-        _ => None,
+fn check_metadata(entries: &[(String, String)]) -> Result<(), InvalidReason> {
+    for (k, v) in entries {
+        no_nul(k, || "metadata key".to_string())?;
+        no_nul(v, || format!("metadata value for key {k:?}"))?;
     }
+    Ok(())
 }
 
-fn parse_metadata(v: Json) -> Result<Vec<(String, String)>, InvalidReason> {
-    match v {
-        Json::Null => Ok(Vec::new()),
-        Json::Obj(entries) => entries
-            .into_iter()
-            .map(|(k, v)| match v {
-                Json::Str(s) => {
-                    no_nul(&k, || "metadata key".to_string())?;
-                    no_nul(&s, || format!("metadata value for key {k:?}"))?;
-                    Ok((k, s))
-                }
-                other => Err(InvalidReason::MetadataValueNotString {
-                    key: k,
-                    found: other.kind(),
-                }),
-            })
-            .collect(),
-        other => Err(InvalidReason::MetadataNotObject {
-            found: other.kind(),
-        }),
-    }
-}
-
-/// Validates one entry; returns the entry and its offsets as read (u64).
-fn parse_tensor(name: String, v: Json) -> Result<(TensorEntry, u64, u64), InvalidReason> {
+/// Validates one entry (dtype known, sizes consistent); offsets are checked against the
+/// data region by the caller.
+fn check_tensor(raw: RawTensor) -> Result<(TensorEntry, u64, u64), InvalidReason> {
+    let RawTensor {
+        name,
+        dtype,
+        shape,
+        begin,
+        end,
+    } = raw;
     no_nul(&name, || "tensor name".to_string())?;
-    let fields = match v {
-        Json::Obj(fields) => fields,
-        other => {
-            return Err(InvalidReason::TensorNotObject {
-                tensor: name,
-                found: other.kind(),
-            })
-        }
-    };
-    let (mut dtype, mut shape, mut offsets) = (None, None, None);
-    for (k, v) in fields {
-        match k.as_str() {
-            "dtype" => dtype = Some(v),
-            "shape" => shape = Some(v),
-            "data_offsets" => offsets = Some(v),
-            _ => {
-                return Err(InvalidReason::UnknownField {
-                    tensor: name,
-                    field: k,
-                })
-            }
-        }
-    }
-    let missing = |field| InvalidReason::MissingField {
+    let dtype = Dtype::from_name(&dtype).ok_or_else(|| InvalidReason::UnknownDtype {
         tensor: name.clone(),
-        field,
-    };
-    let dtype = dtype.ok_or_else(|| missing("dtype"))?;
-    let shape = shape.ok_or_else(|| missing("shape"))?;
-    let offsets = offsets.ok_or_else(|| missing("data_offsets"))?;
-
-    let dtype = match dtype {
-        Json::Str(s) => Dtype::from_name(&s).ok_or_else(|| InvalidReason::UnknownDtype {
-            tensor: name.clone(),
-            dtype: s,
-        })?,
-        _ => return Err(InvalidReason::DtypeNotString { tensor: name }),
-    };
-    let shape = as_usize_list(&shape).ok_or_else(|| InvalidReason::BadShape {
-        tensor: name.clone(),
+        dtype,
     })?;
-    let offsets = as_usize_list(&offsets)
-        .filter(|o| o.len() == 2)
-        .ok_or_else(|| InvalidReason::BadDataOffsets {
-            tensor: name.clone(),
-        })?;
-    let (begin, end) = (offsets[0], offsets[1]);
-
     let overflow = || InvalidReason::ShapeOverflow {
         tensor: name.clone(),
     };
@@ -220,23 +156,19 @@ pub fn parse_header(bytes: &[u8]) -> Result<Header, InvalidReason> {
     })?;
     let data_len = bytes.len() - 8 - header_len;
 
-    let entries = match json::parse(text)? {
-        Json::Obj(entries) => entries,
-        other => {
-            return Err(InvalidReason::HeaderNotObject {
-                found: other.kind(),
-            })
-        }
-    };
-
+    let items = json::parse(text)?;
     let mut metadata = Vec::new();
-    let mut tensors = Vec::with_capacity(entries.len());
-    for (key, value) in entries {
-        if key == METADATA_KEY {
-            metadata = parse_metadata(value)?;
-            continue;
-        }
-        let (mut entry, begin, end) = parse_tensor(key, value)?;
+    let mut tensors = Vec::with_capacity(items.len());
+    for item in items {
+        let raw = match item {
+            RawItem::Metadata(entries) => {
+                check_metadata(&entries)?;
+                metadata = entries;
+                continue;
+            }
+            RawItem::Tensor(raw) => raw,
+        };
+        let (mut entry, begin, end) = check_tensor(raw)?;
         if end > data_len as u64 {
             return Err(InvalidReason::OffsetOutOfBounds {
                 tensor: entry.name,

@@ -34,8 +34,6 @@ pub enum InvalidReason {
     DuplicateMetadataKey(String),
     /// A field appears twice in a tensor entry.
     DuplicateField { tensor: String, field: String },
-    /// A key appears twice in a nested object.
-    DuplicateKey(String),
     /// `__metadata__` is neither an object nor null.
     MetadataNotObject { found: &'static str },
     /// A `__metadata__` value is not a string.
@@ -122,7 +120,6 @@ impl fmt::Display for InvalidReason {
             DuplicateField { tensor, field } => {
                 write!(f, "tensor {tensor:?} has field {field:?} twice")
             }
-            DuplicateKey(k) => write!(f, "duplicate key {k:?} in a nested header object"),
             MetadataNotObject { found } => write!(
                 f,
                 "\"{METADATA_KEY}\" is {found}, expected an object of strings"

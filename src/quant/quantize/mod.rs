@@ -37,21 +37,28 @@ pub(crate) fn quantize_with(
     scalar::quantize(&x[done..], &mut out[done..], scale, zp, dtype);
 }
 
-/// Quantizes `x[i]` with `scales[i]`, `zps[i]` using `isa`'s kernel.
+/// Quantizes `x[i]` with `scales[i]`, `zps[i]` using `isa`'s kernel. `invs`, when given,
+/// holds `1 / scales[i]` for every element and every scale passes
+/// `scalar::fast_path_allowed`; kernels may use it for the exact reciprocal fast path.
 pub(crate) fn quantize_per_elem_with(
     isa: Isa,
     x: &[f32],
     out: &mut [u8],
     scales: &[f32],
     zps: &[i32],
+    invs: Option<&[f32]>,
     dtype: QDtype,
 ) {
     let n = x.len();
     let (out, scales, zps) = (&mut out[..n], &scales[..n], &zps[..n]);
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = invs;
     let done = match isa {
         // SAFETY (each arm): `isa` comes from `cpu::kernel_isa`, capped at what the CPU runs.
         #[cfg(target_arch = "x86_64")]
-        Isa::Avx2 | Isa::Avx512 => unsafe { avx2::quantize_per_elem(x, out, scales, zps, dtype) },
+        Isa::Avx2 | Isa::Avx512 => unsafe {
+            avx2::quantize_per_elem(x, out, scales, zps, invs.map(|v| &v[..n]), dtype)
+        },
         #[cfg(target_arch = "x86_64")]
         Isa::Sse41 => unsafe { sse41::quantize_per_elem(x, out, scales, zps, dtype) },
         #[cfg(target_arch = "aarch64")]

@@ -1,6 +1,7 @@
-//! NEON quantize: 16 elements per step, same operations as `scalar.rs`
-//! (`fdiv`, `fmaxnm(y, lo)` / `fminnm(y, hi)` which also turn NaN into `lo`,
-//! `fcvtns` round-half-even, add zp, saturating narrows).
+//! NEON quantize: 16 elements per step, equal to `scalar.rs` (`fdiv`, `frintn`
+//! round-half-even, clamp with `fmaxnm(y, lo)` / `fminnm(y, hi)` which also turn NaN into
+//! `lo`, add zp, saturating narrows). Per-tensor steps first try `x * (1 / scale)` and keep
+//! it only when provably equal (`scalar::FAST_LIMIT`); otherwise they divide.
 
 use crate::quant::params::QDtype;
 use std::arch::aarch64::*;
@@ -36,8 +37,34 @@ unsafe fn pack<const SIGNED: bool>(
     }
 }
 
+/// `round(y)` for four vectors, by the reciprocal fast path when it is provably exact for
+/// every lane (see `scalar::FAST_LIMIT`), else by division.
+#[inline]
 #[target_feature(enable = "neon")]
-unsafe fn run<const SIGNED: bool>(
+unsafe fn rounded4<const FAST: bool>(
+    v: [float32x4_t; 4],
+    s: float32x4_t,
+    inv: float32x4_t,
+) -> [float32x4_t; 4] {
+    if FAST {
+        let limit = vdupq_n_f32(super::scalar::FAST_LIMIT);
+        let mut r = [vdupq_n_f32(0.0); 4];
+        let mut ok = vdupq_n_u32(u32::MAX);
+        for k in 0..4 {
+            let y = vmulq_f32(v[k], inv);
+            r[k] = vrndnq_f32(y);
+            // d < limit is false for NaN.
+            ok = vandq_u32(ok, vcltq_f32(vabdq_f32(y, r[k]), limit));
+        }
+        if vminvq_u32(ok) == u32::MAX {
+            return r;
+        }
+    }
+    v.map(|x| vrndnq_f32(vdivq_f32(x, s)))
+}
+
+#[target_feature(enable = "neon")]
+unsafe fn run<const SIGNED: bool, const FAST: bool>(
     x: &[f32],
     out: &mut [u8],
     scale: f32,
@@ -46,22 +73,31 @@ unsafe fn run<const SIGNED: bool>(
 ) -> usize {
     let n = x.len().min(out.len()) / 16 * 16;
     let (lo, hi) = super::scalar::bounds(dtype, zp);
-    let (s, lo, hi, z) = (
+    let (s, inv, lo, hi, z) = (
         vdupq_n_f32(scale),
+        vdupq_n_f32(1.0 / scale),
         vdupq_n_f32(lo),
         vdupq_n_f32(hi),
         vdupq_n_s32(zp),
     );
+    // round(clamp(y)) == clamp(round(y)) for integer bounds; fmaxnm(NaN, lo) gives lo.
+    let fin = |r: float32x4_t| vaddq_s32(vcvtnq_s32_f32(vminnmq_f32(vmaxnmq_f32(r, lo), hi)), z);
     let (xp, op) = (x.as_ptr(), out.as_mut_ptr());
     let mut i = 0;
     while i < n {
         // SAFETY: i + 16 <= n <= both lengths.
         let p = xp.add(i);
-        let a = one(vld1q_f32(p), s, lo, hi, z);
-        let b = one(vld1q_f32(p.add(4)), s, lo, hi, z);
-        let c = one(vld1q_f32(p.add(8)), s, lo, hi, z);
-        let d = one(vld1q_f32(p.add(12)), s, lo, hi, z);
-        vst1q_u8(op.add(i), pack::<SIGNED>(a, b, c, d));
+        let v = [
+            vld1q_f32(p),
+            vld1q_f32(p.add(4)),
+            vld1q_f32(p.add(8)),
+            vld1q_f32(p.add(12)),
+        ];
+        let r = rounded4::<FAST>(v, s, inv);
+        vst1q_u8(
+            op.add(i),
+            pack::<SIGNED>(fin(r[0]), fin(r[1]), fin(r[2]), fin(r[3])),
+        );
         i += 16;
     }
     n
@@ -73,9 +109,12 @@ unsafe fn run<const SIGNED: bool>(
 /// The CPU must support NEON.
 #[target_feature(enable = "neon")]
 pub unsafe fn quantize(x: &[f32], out: &mut [u8], scale: f32, zp: i32, dtype: QDtype) -> usize {
-    match dtype {
-        QDtype::I8 => run::<true>(x, out, scale, zp, dtype),
-        QDtype::U8 => run::<false>(x, out, scale, zp, dtype),
+    let fast = super::scalar::fast_path_allowed(scale);
+    match (dtype, fast) {
+        (QDtype::I8, true) => run::<true, true>(x, out, scale, zp, dtype),
+        (QDtype::I8, false) => run::<true, false>(x, out, scale, zp, dtype),
+        (QDtype::U8, true) => run::<false, true>(x, out, scale, zp, dtype),
+        (QDtype::U8, false) => run::<false, false>(x, out, scale, zp, dtype),
     }
 }
 

@@ -15,8 +15,36 @@ pub fn quantize_one(x: f32, scale: f32, lo: f32, hi: f32, zp: i32) -> u8 {
     let y = if y > lo { y } else { lo };
     let y = if y < hi { y } else { hi };
     // In [qmin, qmax] after adding zp; `as u8` keeps the two's-complement byte for int8.
-    (y.round_ties_even() as i32 + zp) as u8
+    (round_half_even(y) as i32 + zp) as u8
 }
+
+/// Round half to even for |y| <= 2^22 (y is clamped to [-255, 255] before this): adding
+/// and subtracting 1.5 * 2^23 leaves no fraction bits, and IEEE round-to-nearest-even does
+/// the rounding. Equals `f32::round_ties_even` there, without a libm call.
+#[inline(always)]
+pub fn round_half_even(y: f32) -> f32 {
+    const MAGIC: f32 = 12_582_912.0;
+    (y + MAGIC) - MAGIC
+}
+
+/// The reciprocal-multiply fast path is exact (see `fast_ok`) only when `1 / scale` is a
+/// normal float: scale in [2^-125, 2^125].
+#[inline(always)]
+pub fn fast_path_allowed(scale: f32) -> bool {
+    (f32::from_bits(0x0100_0000)..=f32::from_bits(0x7E00_0000)).contains(&scale)
+}
+
+/// SIMD kernels may compute `y' = x * fl(1 / scale)` instead of `y = x / scale` and keep it
+/// when `|y' - round(y')| < FAST_LIMIT`, recomputing with the division otherwise. Why that
+/// gives the same integer as the scalar spec:
+/// `y' = (x/s)(1+d1)(1+d2)`, `y = (x/s)(1+d3)` with `|di| <= 2^-24`, so
+/// `|y' - y| <= 3.01 * 2^-24 * |x/s|`, below 2^-14 for `|x/s| <= 512`. If `y'` is farther
+/// than `0.5 - FAST_LIMIT = 2^-12` from every half-integer, no half-integer lies between
+/// `y` and `y'`, so both round to the same integer, and since the clamp bounds are integers
+/// `round(clamp(y)) = clamp(round(y))` gives the same result. Values with `|x/s| > 512`
+/// clamp to the same bound from either. NaN and infinities fail the test (NaN compares
+/// false) and take the division path.
+pub const FAST_LIMIT: f32 = 0.5 - 1.0 / 4096.0;
 
 /// Bounds `(lo, hi)` for zero point `zp`.
 #[inline(always)]

@@ -1,5 +1,7 @@
-//! SSE4.1 quantize: 16 elements per step, same operations as `scalar.rs`
-//! (`divps`, `maxps(y, lo)`, `minps(y, hi)`, round-half-even, add zp, saturating packs).
+//! SSE4.1 quantize: 16 elements per step, equal to `scalar.rs` (`divps`, round-half-even,
+//! clamp with `maxps(y, lo)` / `minps(y, hi)`, add zp, saturating packs). Per-tensor steps
+//! first try `x * (1 / scale)` and keep it only when provably equal
+//! (`scalar::FAST_LIMIT`); otherwise they divide.
 
 use crate::quant::params::QDtype;
 use std::arch::x86_64::*;
@@ -28,8 +30,35 @@ unsafe fn pack<const SIGNED: bool>(a: __m128i, b: __m128i, c: __m128i, d: __m128
     }
 }
 
+/// `round(y)` for four vectors, by the reciprocal fast path when it is provably exact for
+/// every lane (see `scalar::FAST_LIMIT`), else by division. NaN and infinities need no
+/// division: they give the same NaN/inf either way and `fin` maps them like the spec.
+#[inline]
 #[target_feature(enable = "sse4.1")]
-unsafe fn run<const SIGNED: bool>(
+unsafe fn rounded4<const FAST: bool>(v: [__m128; 4], s: __m128, inv: __m128) -> [__m128; 4] {
+    if FAST {
+        let abs = _mm_set1_epi32(0x7fff_ffff);
+        let mut r = [_mm_setzero_ps(); 4];
+        let mut dmax = _mm_setzero_si128();
+        for k in 0..4 {
+            let y = _mm_mul_ps(v[k], inv);
+            r[k] = _mm_round_ps::<ROUND>(y);
+            // |y - round(y)| as bits: integer order is float order for non-negative
+            // floats, and NaN sorts above everything (so it is sent to the division).
+            let d = _mm_and_si128(_mm_castps_si128(_mm_sub_ps(y, r[k])), abs);
+            dmax = _mm_max_epi32(dmax, d);
+        }
+        let limit = _mm_set1_epi32(super::scalar::FAST_LIMIT.to_bits() as i32 - 1);
+        let bad = _mm_cmpgt_epi32(dmax, limit);
+        if _mm_testz_si128(bad, bad) != 0 {
+            return r;
+        }
+    }
+    v.map(|x| _mm_round_ps::<ROUND>(_mm_div_ps(x, s)))
+}
+
+#[target_feature(enable = "sse4.1")]
+unsafe fn run<const SIGNED: bool, const FAST: bool>(
     x: &[f32],
     out: &mut [u8],
     scale: f32,
@@ -37,23 +66,34 @@ unsafe fn run<const SIGNED: bool>(
     dtype: QDtype,
 ) -> usize {
     let n = x.len().min(out.len()) / 16 * 16;
-    let (lo, hi) = super::scalar::bounds(dtype, zp);
-    let (s, lo, hi, z) = (
+    let qmax = dtype.range().1;
+    let (s, inv, qmax, zpf) = (
         _mm_set1_ps(scale),
-        _mm_set1_ps(lo),
-        _mm_set1_ps(hi),
-        _mm_set1_epi32(zp),
+        _mm_set1_ps(1.0 / scale),
+        _mm_set1_ps(qmax as f32),
+        _mm_set1_ps(zp as f32),
     );
+    // From r = round(y): r + zp is exact for |r| < 2^24 (and beyond that it saturates
+    // either way); minps(qmax, t) returns t when t is NaN; cvtps2dq turns NaN, -inf and
+    // values below -2^31 into i32::MIN; the saturating packs then clamp at qmin. So this
+    // equals round(clamp(y)) + zp of the spec, NaN -> qmin included.
+    let fin = |r: __m128| _mm_cvtps_epi32(_mm_min_ps(qmax, _mm_add_ps(r, zpf)));
     let (xp, op) = (x.as_ptr(), out.as_mut_ptr());
     let mut i = 0;
     while i < n {
         // SAFETY: i + 16 <= n <= both lengths.
         let p = xp.add(i);
-        let a = one(_mm_loadu_ps(p), s, lo, hi, z);
-        let b = one(_mm_loadu_ps(p.add(4)), s, lo, hi, z);
-        let c = one(_mm_loadu_ps(p.add(8)), s, lo, hi, z);
-        let d = one(_mm_loadu_ps(p.add(12)), s, lo, hi, z);
-        _mm_storeu_si128(op.add(i).cast(), pack::<SIGNED>(a, b, c, d));
+        let v = [
+            _mm_loadu_ps(p),
+            _mm_loadu_ps(p.add(4)),
+            _mm_loadu_ps(p.add(8)),
+            _mm_loadu_ps(p.add(12)),
+        ];
+        let r = rounded4::<FAST>(v, s, inv);
+        _mm_storeu_si128(
+            op.add(i).cast(),
+            pack::<SIGNED>(fin(r[0]), fin(r[1]), fin(r[2]), fin(r[3])),
+        );
         i += 16;
     }
     n
@@ -65,9 +105,12 @@ unsafe fn run<const SIGNED: bool>(
 /// The CPU must support SSE4.1.
 #[target_feature(enable = "sse4.1")]
 pub unsafe fn quantize(x: &[f32], out: &mut [u8], scale: f32, zp: i32, dtype: QDtype) -> usize {
-    match dtype {
-        QDtype::I8 => run::<true>(x, out, scale, zp, dtype),
-        QDtype::U8 => run::<false>(x, out, scale, zp, dtype),
+    let fast = super::scalar::fast_path_allowed(scale);
+    match (dtype, fast) {
+        (QDtype::I8, true) => run::<true, true>(x, out, scale, zp, dtype),
+        (QDtype::I8, false) => run::<true, false>(x, out, scale, zp, dtype),
+        (QDtype::U8, true) => run::<false, true>(x, out, scale, zp, dtype),
+        (QDtype::U8, false) => run::<false, false>(x, out, scale, zp, dtype),
     }
 }
 
