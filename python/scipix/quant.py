@@ -23,7 +23,11 @@ _NP = {"int8": np.dtype(np.int8), "uint8": np.dtype(np.uint8)}
 _MODES = ("asymmetric", "symmetric")
 _GRANS = {"per_tensor": "SCIPIX_QGRAN_PER_TENSOR", "per_axis": "SCIPIX_QGRAN_PER_AXIS",
           "blocked": "SCIPIX_QGRAN_BLOCKED"}
-_METHODS = ("minmax", "percentile", "mse")
+
+
+def _methods():
+    """Calibration method names from the header's SCIPIX_CALIB_* constants."""
+    return tuple(k[len("SCIPIX_CALIB_"):].lower() for k in _ffi.consts if k.startswith("SCIPIX_CALIB_"))
 
 
 def _dtype_name(dtype) -> str:
@@ -296,14 +300,15 @@ class QTensor:
 class Calibrator:
     """Streams batches of f32 data (``observe``) and yields clipping ranges and quantization
     parameters (``scipix_calibrator_*``). ``method``: "minmax", "percentile" (default
-    percentile 99.999 as ONNX Runtime) or "mse". Not thread-safe (like the C handle): use one
+    percentile 99.999 as ONNX Runtime), "entropy" (ONNX Runtime's KL method) or "mse" (the
+    names of the header's ``SCIPIX_CALIB_*``). Not thread-safe (like the C handle): use one
     calibrator from one thread at a time."""
 
     def __init__(self, method: str = "minmax", *, percentile: Optional[float] = None,
                  dtype="int8", mode: str = "asymmetric", reduce_range: bool = False,
                  per_channel: bool = False, axis: int = 0):
-        if method not in _METHODS:
-            raise InvalidArgument(f"unknown calibration method {method!r}; one of {', '.join(_METHODS)}")
+        if method not in _methods():
+            raise InvalidArgument(f"unknown calibration method {method!r}; one of {', '.join(_methods())}")
         if axis < 0:
             raise InvalidArgument("axis must be >= 0 (the rank is not known before observe)")
         out = ctypes.POINTER(_ffi.type("ScipixCalibrator"))()

@@ -195,6 +195,7 @@ def test_calibrators(rng):
         quant.Calibrator("percentile", percentile=101)
     with pytest.raises(scipix.InvalidArgument):
         quant.Calibrator("kl")
+    assert {"minmax", "percentile", "mse"} <= set(quant._methods())
     with pytest.raises(scipix.InvalidArgument):
         pc.observe(np.zeros((2, 5), np.float32))  # channel count changed
 
@@ -234,3 +235,35 @@ def test_bad_input_raises_and_writes_nothing(rng):
         quant.dequantize(np.zeros(3, np.int16), 1.0, 0)
     with pytest.raises(scipix.InvalidArgument):
         quant.quantize(x.reshape(10, 10), np.ones((10, 1)), np.zeros(10), block_size=0)
+
+
+def _ort_histogram_range(method, xs, symmetric, percentile=99.999):
+    pytest.importorskip("onnxruntime")
+    import contextlib
+    import io
+
+    from onnxruntime.quantization.calibrate import HistogramCollector
+
+    ref = HistogramCollector(method=method, symmetric=symmetric, num_bins=2048,
+                             num_quantized_bins=128, percentile=percentile, scenario="same")
+    with contextlib.redirect_stdout(io.StringIO()):
+        for x in xs:
+            ref.collect({"t": x})
+        lo, hi = ref.compute_collection_result()["t"][:2]
+    return np.float32(lo), np.float32(hi)
+
+
+@requires("scipix_calibrator_new")
+@pytest.mark.parametrize("method,symmetric", [("percentile", True), ("percentile", False),
+                                              ("entropy", False)])
+def test_histogram_calibrators_equal_onnxruntime(method, symmetric, rng):
+    if method not in quant._methods():
+        pytest.skip(f"SCIPIX_CALIB_{method.upper()} not in this library")
+    xs = [(rng.standard_normal(2000) * s).astype(np.float32).reshape(-1, 100) for s in (1, 2, 0.5)]
+    want = _ort_histogram_range(method, xs, symmetric, 99.9)
+    cal = quant.Calibrator(method, percentile=99.9 if method == "percentile" else None,
+                           mode="symmetric" if symmetric else "asymmetric")
+    for x in xs:
+        cal.observe(x)
+    lo, hi = cal.range()
+    assert (lo[0], hi[0]) == want
