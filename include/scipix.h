@@ -458,9 +458,10 @@ typedef struct {
 typedef uint32_t ScipixTensorLayout;
 
 /**
- * Parameters of the image-to-tensor rule. Every output element is computed in float, in
- * exactly this order, with no fused multiply-add:
- * `out = ((x / divisor - mean[c]) * scale) / std[c]`, where `x` is the input byte as float
+ * Parameters of the image-to-tensor rule. Every output element equals, bit for bit,
+ * `out = ((x / divisor - mean[c]) * scale) / std[c]` evaluated in float in exactly this
+ * order, each step rounded to nearest, no fused multiply-add (kernels compute it another
+ * way only where that is proven to give the same bits), where `x` is the input byte as float
  * and `c` the OUTPUT channel. Output channels: 1 for gray, 3 for colour formats (alpha is
  * dropped), in memory order (R,G,B for RGB/RGBA, B,G,R for BGR/BGRA) unless `swap_rb`
  * reverses them. Entries of `mean`/`std` beyond the channel count are ignored.
@@ -1560,7 +1561,7 @@ ScipixStatus scipix_threshold_otsu(const ScipixImage *src, const ScipixImageMut 
  *
  * Errors: `SCIPIX_ERR_NULL_POINTER`, `SCIPIX_ERR_UNSUPPORTED_FORMAT` (not GRAY8),
  * `SCIPIX_ERR_INVALID_ARGUMENT` (type not BINARY/BINARY_INV, block_size even, below 3
- * or above 65535, C not finite or |C| >= 2^31, sizes differ, overlap, bad stride),
+ * or above 4095, C not finite or |C| >= 2^31, sizes differ, overlap, bad stride),
  * `SCIPIX_ERR_SIZE_OVERFLOW`. Nothing is written on failure. Thread-safe.
  */
 ScipixStatus scipix_adaptive_threshold_mean(const ScipixImage *src, const ScipixImageMut *dst, double maxval, ScipixThresholdType thresh_type, size_t block_size, double c);

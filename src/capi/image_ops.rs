@@ -121,7 +121,10 @@ pub extern "C" fn scipix_gray_f32(
         let s = unsafe { src.view()? };
         let scale = gray_scale(scale)?;
         let len = f32_plane_len(s.width(), s.height(), dst_stride_elems, "destination")?;
-        if spans_overlap(src.byte_span()?, (dst as usize, dst as usize + len * 4)) {
+        if spans_overlap(
+            src.byte_span()?,
+            (dst as usize, (dst as usize).saturating_add(len * 4)),
+        ) {
             return Err(Error::invalid(
                 "destination floats overlap the source image",
             ));
@@ -225,7 +228,10 @@ pub extern "C" fn scipix_threshold_f32(
             return threshold::threshold_f32_inplace(buf, plane, thresh, maxval, ty);
         }
         let (s0, d0) = (src as usize, dst as usize);
-        if spans_overlap((s0, s0 + slen * 4), (d0, d0 + dlen * 4)) {
+        if spans_overlap(
+            (s0, s0.saturating_add(slen * 4)),
+            (d0, d0.saturating_add(dlen * 4)),
+        ) {
             return Err(Error::invalid(
                 "source and destination planes overlap; pass the same pointer and stride for in place",
             ));
@@ -299,7 +305,7 @@ pub extern "C" fn scipix_threshold_otsu(
 ///
 /// Errors: `SCIPIX_ERR_NULL_POINTER`, `SCIPIX_ERR_UNSUPPORTED_FORMAT` (not GRAY8),
 /// `SCIPIX_ERR_INVALID_ARGUMENT` (type not BINARY/BINARY_INV, block_size even, below 3
-/// or above 65535, C not finite or |C| >= 2^31, sizes differ, overlap, bad stride),
+/// or above 4095, C not finite or |C| >= 2^31, sizes differ, overlap, bad stride),
 /// `SCIPIX_ERR_SIZE_OVERFLOW`. Nothing is written on failure. Thread-safe.
 #[no_mangle]
 pub extern "C" fn scipix_adaptive_threshold_mean(

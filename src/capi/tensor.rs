@@ -15,9 +15,10 @@ pub const SCIPIX_LAYOUT_NCHW: ScipixTensorLayout = 0;
 /// Batch, row, column, channel: element (n,c,y,x) at `((n*H + y)*W + x)*C + c`.
 pub const SCIPIX_LAYOUT_NHWC: ScipixTensorLayout = 1;
 
-/// Parameters of the image-to-tensor rule. Every output element is computed in float, in
-/// exactly this order, with no fused multiply-add:
-/// `out = ((x / divisor - mean[c]) * scale) / std[c]`, where `x` is the input byte as float
+/// Parameters of the image-to-tensor rule. Every output element equals, bit for bit,
+/// `out = ((x / divisor - mean[c]) * scale) / std[c]` evaluated in float in exactly this
+/// order, each step rounded to nearest, no fused multiply-add (kernels compute it another
+/// way only where that is proven to give the same bits), where `x` is the input byte as float
 /// and `c` the OUTPUT channel. Output channels: 1 for gray, 3 for colour formats (alpha is
 /// dropped), in memory order (R,G,B for RGB/RGBA, B,G,R for BGR/BGRA) unless `swap_rb`
 /// reverses them. Entries of `mean`/`std` beyond the channel count are ignored.
@@ -386,4 +387,124 @@ pub extern "C" fn scipix_normalize_channels_f32(
             Io::InPlace(b) => tensor::normalize_channels_inplace(b, layout, mean, std),
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::capi::image_desc::{SCIPIX_FORMAT_BGR8, SCIPIX_FORMAT_GRAY8};
+    use ScipixStatus::*;
+
+    fn default_params() -> ScipixTensorParams {
+        let mut p = std::mem::MaybeUninit::<ScipixTensorParams>::uninit();
+        assert_eq!(scipix_tensor_params_default(p.as_mut_ptr()), SCIPIX_OK);
+        // SAFETY: initialized by the call above.
+        unsafe { p.assume_init() }
+    }
+
+    #[test]
+    fn image_to_tensor_through_the_c_api() {
+        let px = [10u8, 20, 30, 40, 50, 60];
+        let img = ScipixImage {
+            data: px.as_ptr(),
+            width: 2,
+            height: 1,
+            stride: 6,
+            format: SCIPIX_FORMAT_BGR8,
+        };
+        let mut p = default_params();
+        p.swap_rb = true;
+        p.layout = SCIPIX_LAYOUT_NHWC;
+        let mut need = 0usize;
+        assert_eq!(scipix_image_tensor_len(&img, &mut need), SCIPIX_OK);
+        assert_eq!(need, 6);
+        let mut out = [0f32; 6];
+        assert_eq!(
+            scipix_image_to_tensor(&img, &p, out.as_mut_ptr(), 6),
+            SCIPIX_OK
+        );
+        assert_eq!(out, [30., 20., 10., 60., 50., 40.]);
+        out = [9.0; 6];
+        assert_eq!(
+            scipix_image_to_tensor(&img, &p, out.as_mut_ptr(), 5),
+            SCIPIX_ERR_BUFFER_TOO_SMALL
+        );
+        p.layout = 2;
+        assert_eq!(
+            scipix_image_to_tensor(&img, &p, out.as_mut_ptr(), 6),
+            SCIPIX_ERR_UNSUPPORTED_FORMAT
+        );
+        assert_eq!(out, [9.0; 6]);
+        // Batch of mismatched channel counts.
+        let gray = ScipixImage {
+            format: SCIPIX_FORMAT_GRAY8,
+            ..img
+        };
+        let batch = [img, gray];
+        let mut big = [9f32; 12];
+        let p = default_params();
+        assert_eq!(
+            scipix_images_to_tensor(batch.as_ptr(), 2, &p, big.as_mut_ptr(), 12),
+            SCIPIX_ERR_INVALID_ARGUMENT
+        );
+        assert_eq!(big, [9.0; 12]);
+        let batch = [img, img];
+        assert_eq!(
+            scipix_images_to_tensor(batch.as_ptr(), 2, &p, big.as_mut_ptr(), 12),
+            SCIPIX_OK
+        );
+        assert_eq!(big[6..], [10., 40., 20., 50., 30., 60.]);
+    }
+
+    #[test]
+    fn normalize_in_place_copy_and_overlap() {
+        let x: Vec<f32> = (0..100).map(|i| (i * i % 37) as f32).collect();
+        let mut copy = vec![0f32; 100];
+        let (mut m, mut s) = (0f32, 0f32);
+        assert_eq!(
+            scipix_normalize_f32(x.as_ptr(), copy.as_mut_ptr(), 100, 1e-8, &mut m, &mut s),
+            SCIPIX_OK
+        );
+        let mut inplace = x.clone();
+        let p = inplace.as_mut_ptr();
+        let null = std::ptr::null_mut();
+        assert_eq!(scipix_normalize_f32(p, p, 100, 1e-8, null, null), SCIPIX_OK);
+        assert_eq!(inplace, copy);
+        let st = crate::tensor::stats(&x).unwrap();
+        assert_eq!((m, s), (st.mean as f32, st.var.sqrt() as f32));
+        let mut buf = x.clone();
+        let p = buf.as_mut_ptr();
+        // SAFETY: p + 1 stays inside buf.
+        let shifted = unsafe { p.add(1) };
+        assert_eq!(
+            scipix_normalize_f32(p, shifted, 99, 1e-8, null, null),
+            SCIPIX_ERR_INVALID_ARGUMENT
+        );
+        assert_eq!(buf, x);
+        let (mut dm, mut dv) = (0f64, 0f64);
+        assert_eq!(
+            scipix_tensor_stats_f32(x.as_ptr(), 100, &mut dm, &mut dv),
+            SCIPIX_OK
+        );
+        assert_eq!((dm, dv), (st.mean, st.var));
+        let mean = [1f32, 2.0];
+        let std = [0.5f32, 4.0];
+        let mut c = x.clone();
+        let cp = c.as_mut_ptr();
+        assert_eq!(
+            scipix_normalize_channels_f32(
+                cp,
+                cp,
+                100,
+                2,
+                SCIPIX_LAYOUT_NHWC,
+                mean.as_ptr(),
+                std.as_ptr()
+            ),
+            SCIPIX_OK
+        );
+        for i in 0..100 {
+            assert_eq!(c[i], (x[i] - mean[i % 2]) / std[i % 2]);
+        }
+    }
 }

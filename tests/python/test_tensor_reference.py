@@ -172,19 +172,27 @@ def test_normalize_matches_numpy(lib):
     var_ref = x.astype(np.float64).var()
     m = ctypes.c_float()
     s = ctypes.c_float()
+    dm = ctypes.c_double()
+    dv = ctypes.c_double()
+    eps = np.float32(1e-8)
     for isa in for_each_isa(lib):
+        check(lib, lib.scipix_tensor_stats_f32(
+            x.ctypes.data_as(ctypes.c_void_p), x.size, ctypes.byref(dm), ctypes.byref(dv)))
+        # scipix's f64 statistics agree with numpy's f64 ones to rounding level.
+        assert abs(dm.value - mean_ref) / mean_ref < 1e-14, isa
+        assert abs(dv.value - var_ref) / var_ref < 1e-11, isa
         y = np.empty_like(x)
         check(lib, lib.scipix_normalize_f32(
             x.ctypes.data_as(ctypes.c_void_p), y.ctypes.data_as(ctypes.c_void_p), x.size,
-            ctypes.c_float(1e-8), ctypes.byref(m), ctypes.byref(s)))
-        assert abs(m.value - mean_ref) <= 1e-3  # float output of a ~1e4 mean
-        assert abs(s.value - np.sqrt(var_ref)) / np.sqrt(var_ref) < 1e-6
-        # Documented rule, evaluated in numpy float32.
-        mf = np.float32(mean_ref)
-        inv = np.float32(1.0 / np.sqrt(var_ref + np.float64(np.float32(1e-8))))
-        want = (x - mf) * inv
-        assert ulp_diff(y, want) <= 1, isa  # numpy's mean/var differ from scipix's in the last bits
-        ref = ((x.astype(np.float64) - mean_ref) / np.sqrt(var_ref + 1e-8))
+            ctypes.c_float(eps), ctypes.byref(m), ctypes.byref(s)))
+        assert m.value == np.float32(dm.value)
+        assert s.value == np.float32(np.sqrt(dv.value))
+        # The documented apply rule, evaluated in numpy float32 from scipix's statistics:
+        # m = (float)mean, inv = (float)(1 / sqrt(var + (double)eps)), (x - m) * inv.
+        mf = np.float32(dm.value)
+        inv = np.float32(1.0 / np.sqrt(dv.value + np.float64(eps)))
+        assert ulp_diff(y, (x - mf) * inv) == 0, isa
+        ref = (x.astype(np.float64) - mean_ref) / np.sqrt(var_ref + 1e-8)
         assert np.abs(y - ref).max() < 1e-3
 
 

@@ -4,16 +4,17 @@
 use super::scalar::{ROUND, SHIFT};
 use std::arch::x86_64::*;
 
-/// Weighted sums of 8 three-byte pixels at `p`: pixels 0-3 in lane 0, 4-7 in lane 1
-/// (reads 28 bytes).
+/// Weighted sums of 8 three-byte pixels at `p`: pixels 0-3 in lane 0 (bytes 0..12 of a load
+/// at `p`), 4-7 in lane 1 (bytes 4..16 of a load at `p + 8`), so exactly the 24 pixel bytes
+/// are read.
 #[inline]
 #[target_feature(enable = "avx2")]
 unsafe fn sums3(p: *const u8, m01: __m256i, m2: __m256i, w01: __m256i, w2r: __m256i) -> __m256i {
     let one = _mm256_set1_epi32(1 << 16);
-    // SAFETY: the caller guarantees 28 readable bytes at `p`.
+    // SAFETY: the caller guarantees 24 readable bytes at `p`.
     let v = unsafe {
         let lo = _mm_loadu_si128(p.cast());
-        let hi = _mm_loadu_si128(p.add(12).cast());
+        let hi = _mm_loadu_si128(p.add(8).cast());
         _mm256_inserti128_si256::<1>(_mm256_castsi128_si256(lo), hi)
     };
     let a = _mm256_madd_epi16(_mm256_shuffle_epi8(v, m01), w01);
@@ -59,7 +60,8 @@ pub unsafe fn gray_row(src: &[u8], dst: &mut [u8], bpp: usize, w: [u32; 3]) -> u
         let mut m01 = [0i8; 32];
         let mut m2 = [0i8; 32];
         for k in 0..8 {
-            let base = (k % 4) as i8 * 3;
+            // Lane 1 is loaded 8 bytes later, so its pixel 4 starts at byte 4 of the lane.
+            let base = (k % 4) as i8 * 3 + if k >= 4 { 4 } else { 0 };
             m01[k * 4..k * 4 + 4].copy_from_slice(&m(base));
             m2[k * 4..k * 4 + 4].copy_from_slice(&q(base));
         }
@@ -72,9 +74,8 @@ pub unsafe fn gray_row(src: &[u8], dst: &mut [u8], bpp: usize, w: [u32; 3]) -> u
         };
         let w01 = _mm256_set1_epi32((w[0] | (w[1] << 16)) as i32);
         let w2r = _mm256_set1_epi32((w[2] | (ROUND << 16)) as i32);
-        // The last 8-pixel group of a step reads 4 bytes past the step's 96.
-        while x + 32 <= n && (x + 32) * 3 + 4 <= src.len() {
-            // SAFETY: bytes [3x, 3x + 100) are inside `src`, [x, x + 32) inside `dst`.
+        while x + 32 <= n {
+            // SAFETY: bytes [3x, 3x + 96) are inside `src`, [x, x + 32) inside `dst`.
             unsafe {
                 let p = s.add(x * 3);
                 let r0 = sums3(p, m01, m2, w01, w2r);

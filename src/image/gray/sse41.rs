@@ -5,7 +5,7 @@
 use super::scalar::{ROUND, SHIFT};
 use std::arch::x86_64::*;
 
-/// Weighted sums of the 4 three-byte pixels in the first 12 bytes at `p` (reads 16 bytes).
+/// Weighted sums of the 4 three-byte pixels selected by the masks from the 16 bytes at `p`.
 #[inline]
 #[target_feature(enable = "sse4.1")]
 unsafe fn sums3(p: *const u8, m01: __m128i, m2: __m128i, w01: __m128i, w2r: __m128i) -> __m128i {
@@ -43,17 +43,20 @@ pub unsafe fn gray_row(src: &[u8], dst: &mut [u8], bpp: usize, w: [u32; 3]) -> u
     if bpp == 3 {
         let m01 = _mm_setr_epi8(0, -1, 1, -1, 3, -1, 4, -1, 6, -1, 7, -1, 9, -1, 10, -1);
         let m2 = _mm_setr_epi8(2, -1, -1, -1, 5, -1, -1, -1, 8, -1, -1, -1, 11, -1, -1, -1);
+        // The same pixels 4 bytes into the load: the last group is loaded at byte 32 so a step
+        // reads exactly its 48 bytes.
+        let m01h = _mm_setr_epi8(4, -1, 5, -1, 7, -1, 8, -1, 10, -1, 11, -1, 13, -1, 14, -1);
+        let m2h = _mm_setr_epi8(6, -1, -1, -1, 9, -1, -1, -1, 12, -1, -1, -1, 15, -1, -1, -1);
         let w01 = _mm_set1_epi32((w[0] | (w[1] << 16)) as i32);
         let w2r = _mm_set1_epi32((w[2] | (ROUND << 16)) as i32);
-        // The last 4-pixel load of a step reads 4 bytes past the step's 48.
-        while x + 16 <= n && (x + 16) * 3 + 4 <= src.len() {
-            // SAFETY: bytes [3x, 3x + 52) are inside `src`, [x, x + 16) inside `dst`.
+        while x + 16 <= n {
+            // SAFETY: bytes [3x, 3x + 48) are inside `src`, [x, x + 16) inside `dst`.
             unsafe {
                 let p = s.add(x * 3);
                 let r0 = sums3(p, m01, m2, w01, w2r);
                 let r1 = sums3(p.add(12), m01, m2, w01, w2r);
                 let r2 = sums3(p.add(24), m01, m2, w01, w2r);
-                let r3 = sums3(p.add(36), m01, m2, w01, w2r);
+                let r3 = sums3(p.add(32), m01h, m2h, w01, w2r);
                 let g = _mm_packus_epi16(_mm_packs_epi32(r0, r1), _mm_packs_epi32(r2, r3));
                 _mm_storeu_si128(d.add(x).cast(), g);
             }

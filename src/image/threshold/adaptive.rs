@@ -17,14 +17,15 @@
 use super::{
     cv_ceil, cv_floor, cv_round, require_gray, require_same_size, split_for, ThresholdType,
 };
+use crate::cpu::{self, Isa};
 use crate::error::{Error, Result};
 use crate::image::gray::band_rows;
 use crate::image::{ImageView, ImageViewMut};
 use crate::parallel;
 use rayon::prelude::*;
 
-/// Largest accepted block size (keeps every window sum exact in u32 column sums).
-pub const MAX_BLOCK_SIZE: usize = 65535;
+/// Largest accepted block size (every window sum, at most 255 * 4095^2, fits in u32).
+pub const MAX_BLOCK_SIZE: usize = 4095;
 
 /// How a window sum becomes the u8 mean.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -41,16 +42,6 @@ pub enum BoxMeanDivisor {
         /// `1.0 / (k * k)`.
         scale: f64,
     },
-}
-
-impl BoxMeanDivisor {
-    #[inline(always)]
-    fn mean(self, s: u64) -> u8 {
-        match self {
-            BoxMeanDivisor::Fixed { dd, ds } => (((s + dd) * ds) >> 23).min(255) as u8,
-            BoxMeanDivisor::Float { scale } => cv_round(s as f64 * scale).clamp(0, 255) as u8,
-        }
-    }
 }
 
 /// The divisor OpenCV's box filter uses for a `k` x `k` normalized window on u8.
@@ -86,37 +77,129 @@ fn slide_rows(col: &mut [u32], add: &[u8], sub: &[u8]) {
     }
 }
 
+/// Per-band scratch rows, allocated once per band, never inside the row loop.
+struct Scratch {
+    col: Vec<u32>,
+    pad: Vec<u32>,
+    sums: Vec<u32>,
+    means: Vec<u8>,
+}
+
+impl Scratch {
+    fn new(w: usize, k: usize) -> Self {
+        Scratch {
+            col: vec![0; w],
+            pad: vec![0; w + k - 1],
+            sums: vec![0; w],
+            means: vec![0; w],
+        }
+    }
+}
+
+/// The final compare: `d = src - mean`; Binary hits where `d > thr`, BinaryInv where
+/// `d <= thr`, with `thr = -c'` clamped to a range where the outcome cannot change.
+#[derive(Debug, Clone, Copy)]
+struct Rule {
+    binary: bool,
+    thr: i16,
+    m: u8,
+}
+
+impl Rule {
+    fn new(maxval: f64, ty: ThresholdType, c: f64) -> Self {
+        let binary = ty == ThresholdType::Binary;
+        let idelta = if binary { cv_ceil(c) } else { cv_floor(c) } as i64;
+        Rule {
+            binary,
+            thr: (-idelta).clamp(-512, 512) as i16,
+            m: cv_round(maxval).clamp(0, 255) as u8,
+        }
+    }
+}
+
+/// Round half to even of `0 <= x < 2^51` (adding and removing 2^52 leaves the rounded
+/// integer under the default rounding mode); equals `cvRound` on these values.
+#[inline(always)]
+fn round_even_small(x: f64) -> f64 {
+    const BIG: f64 = 4503599627370496.0; // 2^52
+    (x + BIG) - BIG
+}
+
+/// One output row from the current column sums.
+#[inline(always)]
+fn row_out(
+    srow: &[u8],
+    out: &mut [u8],
+    k: usize,
+    div: BoxMeanDivisor,
+    rule: Rule,
+    sc: &mut Scratch,
+) {
+    let w = out.len();
+    let r = k / 2;
+    let Scratch {
+        col,
+        pad,
+        sums,
+        means,
+    } = sc;
+    // Column sums with r replicated edge columns on each side.
+    pad[..r].fill(col[0]);
+    pad[r..r + w].copy_from_slice(col);
+    pad[r + w..].fill(col[w - 1]);
+    // Window sums: sums[x] = sums[x - 1] + pad[x + k - 1] - pad[x - 1] (exact integers).
+    let mut run: u32 = pad[..k].iter().sum();
+    sums[0] = run;
+    for ((d, &a), &b) in sums[1..].iter_mut().zip(&pad[k..]).zip(&pad[..w - 1]) {
+        run = run.wrapping_add(a).wrapping_sub(b);
+        *d = run;
+    }
+    match div {
+        BoxMeanDivisor::Fixed { dd, ds } => {
+            // ((s + dd) * ds) >> 23 == ((s + dd) * (ds << 9)) >> 32: s + dd < 2^16 and
+            // ds << 9 < 2^32 for every k <= 15, so the high half of a u32 x u32 product.
+            let (dd, ds9) = (dd as u32, (ds << 9) as u32);
+            for (m, &s) in means.iter_mut().zip(sums.iter()) {
+                *m = (((s + dd) as u64 * ds9 as u64) >> 32) as u8;
+            }
+        }
+        BoxMeanDivisor::Float { scale } => {
+            for (m, &s) in means.iter_mut().zip(sums.iter()) {
+                *m = round_even_small(s as f64 * scale) as u8;
+            }
+        }
+    }
+    let Rule { binary, thr, m } = rule;
+    for ((o, &v), &mean) in out.iter_mut().zip(srow).zip(means.iter()) {
+        let d = v as i16 - mean as i16;
+        let hit = if binary { d > thr } else { d <= thr };
+        *o = if hit { m } else { 0 };
+    }
+}
+
 /// Thresholds rows `y0 ..` of `src` into `dst` (a band of the output starting at row y0).
+#[inline(always)]
 fn band(
     src: &ImageView,
     y0: usize,
     dst: &mut ImageViewMut,
     k: usize,
     div: BoxMeanDivisor,
-    tab: &[u8; 511],
-    col: &mut [u32],
+    rule: Rule,
 ) {
-    let (w, h) = (src.width() as isize, src.height() as isize);
+    let h = src.height() as isize;
     let r = (k / 2) as isize;
     let cy = |y: isize| y.clamp(0, h - 1) as usize;
-    let cx = |x: isize| x.clamp(0, w - 1) as usize;
-    col.fill(0);
+    let mut sc = Scratch::new(src.width(), k);
     for dy in -r..=r {
-        add_row(col, src.row(cy(y0 as isize + dy)));
+        add_row(&mut sc.col, src.row(cy(y0 as isize + dy)));
     }
     let rows = dst.height();
     for (j, out) in dst.rows_mut().enumerate() {
         let y = (y0 + j) as isize;
-        let srow = src.row(y as usize);
-        let mut s: u64 = (-r..=r).map(|dx| col[cx(dx)] as u64).sum();
-        for (x, (o, &v)) in out.iter_mut().zip(srow).enumerate() {
-            let mean = div.mean(s);
-            *o = tab[(v as usize + 255) - mean as usize];
-            let x = x as isize;
-            s = s + col[cx(x + r + 1)] as u64 - col[cx(x - r)] as u64;
-        }
+        row_out(src.row(y as usize), out, k, div, rule, &mut sc);
         if j + 1 < rows {
-            slide_rows(col, src.row(cy(y + r + 1)), src.row(cy(y - r)));
+            slide_rows(&mut sc.col, src.row(cy(y + r + 1)), src.row(cy(y - r)));
         }
     }
 }
@@ -156,61 +239,76 @@ pub fn adaptive_threshold_mean(
         }
         return Ok(());
     }
-    let tab = make_tab(maxval, ty, c);
+    let rule = Rule::new(maxval, ty, c);
     let div = box_mean_divisor(block_size);
-    run(
-        split_for(src.width(), src.height()),
-        src,
-        dst,
-        block_size,
-        div,
-        &tab,
-    );
+    let split = split_for(src.width(), src.height());
+    run(cpu::kernel_isa(), split, src, dst, block_size, div, rule);
     Ok(())
 }
 
-/// `tab[src - mean + 255]`: the output for each difference.
-fn make_tab(maxval: f64, ty: ThresholdType, c: f64) -> [u8; 511] {
-    let m = cv_round(maxval).clamp(0, 255) as u8;
-    let binary = ty == ThresholdType::Binary;
-    let idelta = if binary { cv_ceil(c) } else { cv_floor(c) } as i64;
-    let mut tab = [0u8; 511];
-    for (i, t) in tab.iter_mut().enumerate() {
-        let d = i as i64 - 255;
-        let hit = if binary { d > -idelta } else { d <= -idelta };
-        *t = if hit { m } else { 0 };
-    }
-    tab
+/// The same integer code compiled for AVX2, where the compiler vectorizes the column-sum
+/// update, the mean (a u32 x u32 high product) and the compare 8 lanes wide instead of 4;
+/// integer arithmetic, so the result is identical to the baseline build.
+///
+/// # Safety
+/// The CPU must support AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn band_avx2(
+    src: &ImageView,
+    y0: usize,
+    dst: &mut ImageViewMut,
+    k: usize,
+    div: BoxMeanDivisor,
+    rule: Rule,
+) {
+    band(src, y0, dst, k, div, rule)
 }
 
+fn band_isa(
+    isa: Isa,
+    src: &ImageView,
+    y0: usize,
+    dst: &mut ImageViewMut,
+    k: usize,
+    div: BoxMeanDivisor,
+    rule: Rule,
+) {
+    match isa {
+        // SAFETY: dispatch only reports families this CPU runs.
+        #[cfg(target_arch = "x86_64")]
+        Isa::Avx2 | Isa::Avx512 => unsafe { band_avx2(src, y0, dst, k, div, rule) },
+        _ => band(src, y0, dst, k, div, rule),
+    }
+}
+
+#[allow(clippy::too_many_arguments)] // the plan of one call, passed down unchanged
 fn run(
+    isa: Isa,
     split: bool,
     src: &ImageView,
     dst: &mut ImageViewMut,
     k: usize,
     div: BoxMeanDivisor,
-    tab: &[u8; 511],
+    rule: Rule,
 ) {
-    let w = src.width();
     if split {
         let rows = band_rows(src.height()).max(16);
         parallel::install(|| {
             dst.bands_mut(rows)
                 .into_par_iter()
                 .enumerate()
-                .for_each(|(i, mut b)| {
-                    let mut col = vec![0u32; w];
-                    band(src, i * rows, &mut b, k, div, tab, &mut col)
-                })
+                .for_each(|(i, mut b)| band_isa(isa, src, i * rows, &mut b, k, div, rule))
         });
     } else {
-        let mut col = vec![0u32; w];
-        band(src, 0, dst, k, div, tab, &mut col);
+        band_isa(isa, src, 0, dst, k, div, rule);
     }
 }
 
 #[cfg(test)]
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn run_for_test(
+    isa: Isa,
     split: bool,
     src: &ImageView,
     dst: &mut ImageViewMut,
@@ -220,11 +318,12 @@ pub(crate) fn run_for_test(
     c: f64,
 ) {
     run(
+        isa,
         split,
         src,
         dst,
         k,
         box_mean_divisor(k),
-        &make_tab(maxval, ty, c),
+        Rule::new(maxval, ty, c),
     );
 }

@@ -44,9 +44,10 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::parallel;
 use rayon::prelude::*;
 
-/// Elements at or above which a threshold is split across scipix's pool (see
-/// `benches/threshold.rs`).
-pub const PARALLEL_CUTOFF_ELEMS: usize = 1 << 20;
+/// Elements at or above which a threshold, histogram or adaptive threshold is split across
+/// scipix's pool. Measured with `benches/threshold.rs` on a 2-core machine: the apply runs at
+/// copy speed on one core, so splitting 1M elements was slower and 16M only broke even.
+pub const PARALLEL_CUTOFF_ELEMS: usize = 1 << 22;
 
 /// The five OpenCV threshold rules (`THRESH_BINARY` .. `THRESH_TOZERO_INV`, same order).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -441,11 +441,16 @@ fn adaptive_matches_window_reference() {
                 (ThresholdType::Binary, -10.0),
             ] {
                 let want = adaptive_ref(&img, k, 255.0, ty, c);
-                for split in [false, true] {
-                    let mut out = vec![7u8; w * h];
-                    let mut d = ImageViewMut::packed(&mut out, w, h, PixelFormat::Gray8).unwrap();
-                    run_for_test(split, &img, &mut d, 255.0, ty, k, c);
-                    assert_eq!(out, want, "{w}x{h} k {k} {ty:?} split {split}");
+                for isa in Isa::available() {
+                    for split in [false, true] {
+                        let mut out = vec![7u8; w * h];
+                        let mut d =
+                            ImageViewMut::packed(&mut out, w, h, PixelFormat::Gray8).unwrap();
+                        cpu::with_isa(isa, |isa| {
+                            run_for_test(isa, split, &img, &mut d, 255.0, ty, k, c)
+                        });
+                        assert_eq!(out, want, "{w}x{h} k {k} {ty:?} split {split} {isa:?}");
+                    }
                 }
             }
         }
@@ -472,4 +477,33 @@ fn adaptive_rejects_bad_arguments_without_writing() {
     let mut d = ImageViewMut::packed(&mut out, 8, 8, PixelFormat::Gray8).unwrap();
     adaptive_threshold_mean(&img, &mut d, -1.0, ThresholdType::Binary, 3, 0.0).unwrap();
     assert!(out.iter().all(|&v| v == 0));
+}
+
+#[test]
+fn histogram_counts_runs_and_noise_exactly() {
+    let mut data = noise(5000, 9);
+    // Runs of every length around the 8- and 32-byte fast paths, at odd offsets.
+    let mut i = 3;
+    for len in [7usize, 8, 9, 31, 32, 33, 64, 65, 100] {
+        for v in data[i..i + len].iter_mut() {
+            *v = (len * 3) as u8;
+        }
+        i += len + 5;
+    }
+    for start in 0..4 {
+        let row = &data[start..];
+        let mut h = [[0u32; 256]; 4];
+        scalar::histogram_add(row, &mut h);
+        let mut want = [0u32; 256];
+        for &b in row {
+            want[b as usize] += 1;
+        }
+        for (bin, w) in want.iter().enumerate() {
+            assert_eq!(
+                h.iter().map(|s| s[bin]).sum::<u32>(),
+                *w,
+                "bin {bin} start {start}"
+            );
+        }
+    }
 }

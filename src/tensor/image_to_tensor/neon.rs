@@ -1,16 +1,18 @@
 //! NEON kernels: 8 pixels per step; each output block's 8 bytes come from one `tbl` over
 //! the 32-byte table of two loads, widened to u32, converted exactly to f32, then the
-//! rule's steps in scalar order (no fused multiply-add).
+//! rule's steps in scalar order (FMA only in the verified fused division, see `Plan::fast`).
 
-use super::{flags, Plan, DIV, MUL, STD};
+use super::{flags, Plan, DIV, FAST, MUL, STD};
 use std::arch::aarch64::*;
 
 struct Consts {
     div: float32x4_t,
+    rdiv: float32x4_t,
     scale: float32x4_t,
     tbl: [uint8x16_t; 3],
     mean: [[float32x4_t; 2]; 3],
     std: [[float32x4_t; 2]; 3],
+    rstd: [[float32x4_t; 2]; 3],
 }
 
 #[target_feature(enable = "neon")]
@@ -19,11 +21,22 @@ unsafe fn consts(p: &Plan) -> Consts {
     let lh = |a: &[f32; 8]| [vld1q_f32(a[..4].as_ptr()), vld1q_f32(a[4..].as_ptr())];
     Consts {
         div: vdupq_n_f32(p.div),
+        rdiv: vdupq_n_f32(p.rdiv),
         scale: vdupq_n_f32(p.scale),
         tbl: [lt(&p.tbl[0]), lt(&p.tbl[1]), lt(&p.tbl[2])],
         mean: [lh(&p.mean_v[0]), lh(&p.mean_v[1]), lh(&p.mean_v[2])],
         std: [lh(&p.std_v[0]), lh(&p.std_v[1]), lh(&p.std_v[2])],
+        rstd: [lh(&p.rstd_v[0]), lh(&p.rstd_v[1]), lh(&p.rstd_v[2])],
     }
+}
+
+/// `super::fused_div` on 4 lanes: `q = t * r; e = fma(-q, d, t); fma(e, r, q)`.
+#[target_feature(enable = "neon")]
+#[inline]
+unsafe fn fused_div(t: float32x4_t, d: float32x4_t, r: float32x4_t) -> float32x4_t {
+    let q = vmulq_f32(t, r);
+    let e = vfmsq_f32(t, q, d);
+    vfmaq_f32(q, e, r)
 }
 
 #[target_feature(enable = "neon")]
@@ -33,17 +46,26 @@ unsafe fn rule<const F: u8>(
     c: &Consts,
     mean: float32x4_t,
     std: float32x4_t,
+    rstd: float32x4_t,
 ) -> float32x4_t {
     let mut v = vcvtq_f32_u32(i);
     if F & DIV != 0 {
-        v = vdivq_f32(v, c.div);
+        v = if F & FAST != 0 {
+            fused_div(v, c.div, c.rdiv)
+        } else {
+            vdivq_f32(v, c.div)
+        };
     }
     v = vsubq_f32(v, mean);
     if F & MUL != 0 {
         v = vmulq_f32(v, c.scale);
     }
     if F & STD != 0 {
-        v = vdivq_f32(v, std);
+        v = if F & FAST != 0 {
+            fused_div(v, std, rstd)
+        } else {
+            vdivq_f32(v, std)
+        };
     }
     v
 }
@@ -67,8 +89,20 @@ unsafe fn block<const F: u8, const BPP: usize>(
         vget_low_u8(vqtbl2q_u8(t, c.tbl[k]))
     };
     let h = vmovl_u8(bytes);
-    let lo = rule::<F>(vmovl_u16(vget_low_u16(h)), c, c.mean[k][0], c.std[k][0]);
-    let hi = rule::<F>(vmovl_high_u16(h), c, c.mean[k][1], c.std[k][1]);
+    let lo = rule::<F>(
+        vmovl_u16(vget_low_u16(h)),
+        c,
+        c.mean[k][0],
+        c.std[k][0],
+        c.rstd[k][0],
+    );
+    let hi = rule::<F>(
+        vmovl_high_u16(h),
+        c,
+        c.mean[k][1],
+        c.std[k][1],
+        c.rstd[k][1],
+    );
     let out = &mut out[..8];
     vst1q_f32(out[..4].as_mut_ptr(), lo);
     vst1q_f32(out[4..].as_mut_ptr(), hi);
@@ -143,11 +177,11 @@ pub(crate) unsafe fn planar_body(
     p: &Plan,
     planes: &mut [&mut [f32]; 3],
 ) -> usize {
-    dispatch_flags!(p, planar_f, src, w, p, planes)
+    dispatch_flags!(flags(p), planar_f, src, w, p, planes)
 }
 
 /// Converts the first `8 * (w / 8)` pixels into interleaved `dst`; returns that count.
 #[target_feature(enable = "neon")]
 pub(crate) unsafe fn interleaved_body(src: &[u8], w: usize, p: &Plan, dst: &mut [f32]) -> usize {
-    dispatch_flags!(p, interleaved_f, src, w, p, dst)
+    dispatch_flags!(flags(p), interleaved_f, src, w, p, dst)
 }

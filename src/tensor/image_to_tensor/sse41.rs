@@ -143,11 +143,11 @@ pub(crate) unsafe fn planar_body(
     p: &Plan,
     planes: &mut [&mut [f32]; 3],
 ) -> usize {
-    dispatch_flags!(p, planar_f, src, w, p, planes)
+    dispatch_flags!(flags(p) & (DIV | MUL | STD), planar_f, src, w, p, planes)
 }
 
 /// Converts the first `8 * (w / 8)` pixels into interleaved `dst`; returns that count.
 #[target_feature(enable = "sse4.1")]
 pub(crate) unsafe fn interleaved_body(src: &[u8], w: usize, p: &Plan, dst: &mut [f32]) -> usize {
-    dispatch_flags!(p, interleaved_f, src, w, p, dst)
+    dispatch_flags!(flags(p) & (DIV | MUL | STD), interleaved_f, src, w, p, dst)
 }

@@ -83,6 +83,19 @@ fn convert_with(isa: Isa, img: &ImageView, p: &TensorParams) -> Vec<f32> {
 
 #[test]
 fn every_isa_equals_reference_on_small_shapes() {
+    small_shapes();
+}
+
+#[test]
+fn plain_division_kernels_equal_reference_too() {
+    // The fused division is proven exact for every plan tried so far, so force the
+    // plain-division kernels. Racing other tests is harmless: both paths give equal bits.
+    DISABLE_FUSED.store(true, std::sync::atomic::Ordering::Relaxed);
+    small_shapes();
+    DISABLE_FUSED.store(false, std::sync::atomic::Ordering::Relaxed);
+}
+
+fn small_shapes() {
     let isas = Isa::available();
     for (fi, &format) in PixelFormat::ALL.iter().enumerate() {
         let bpp = format.bytes_per_pixel();
@@ -264,4 +277,27 @@ fn bad_inputs_write_nothing() {
         ErrorKind::InvalidArgument
     );
     assert!(big.iter().all(|&v| v == 7.0));
+}
+
+#[test]
+fn fused_division_is_used_only_when_proven_exact() {
+    let sets = param_sets();
+    for (i, p) in sets.iter().enumerate() {
+        let plan = Plan::new(PixelFormat::Rgb8, p);
+        if plan.fast {
+            for c in 0..3 {
+                for x in 0..=255u8 {
+                    assert_eq!(
+                        fused_value(x, &plan, c).to_bits(),
+                        scalar::value(x, p.divisor, p.mean[c], p.scale, p.std[c]).to_bits()
+                    );
+                }
+            }
+        }
+        eprintln!("param set {i}: fast = {}", plan.fast);
+    }
+    // The torchvision setting takes the fused path on FMA hardware.
+    assert_eq!(Plan::new(PixelFormat::Rgb8, &sets[1]).fast, fma_hardware());
+    // No division to speed up: never fused.
+    assert!(!Plan::new(PixelFormat::Rgb8, &sets[2]).fast);
 }

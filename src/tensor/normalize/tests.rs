@@ -86,6 +86,13 @@ fn every_isa_matches_the_spec_on_large_buffers() {
 }
 
 #[test]
+fn streaming_stores_give_the_same_bits() {
+    // Above STREAM_MIN, with a misaligned start so the scalar head is exercised.
+    let x = floats(STREAM_MIN + 8 * 3 + 5, 17, 9.0, 4.0);
+    check_all_isas(&x[3..], 1e-8);
+}
+
+#[test]
 fn thread_count_does_not_change_results() {
     let x = floats(BLOCK * GROUP * 5 + 999, 3, 1.0, 2.0);
     let mut runs = Vec::new();
@@ -126,12 +133,13 @@ fn statistics_stay_accurate_on_16m_values_with_a_large_offset() {
     let s = stats(&x).unwrap();
     let rel_mean = ((s.mean - mean_ref) / mean_ref).abs();
     let rel_var = ((s.var - var_ref) / var_ref).abs();
+    eprintln!("16M around 1e4: relative error mean {rel_mean:e}, variance {rel_var:e}");
     assert!(
-        rel_mean < 1e-14,
+        rel_mean < 1e-15,
         "mean {} vs {mean_ref}: {rel_mean:e}",
         s.mean
     );
-    assert!(rel_var < 1e-10, "var {} vs {var_ref}: {rel_var:e}", s.var);
+    assert!(rel_var < 1e-13, "var {} vs {var_ref}: {rel_var:e}", s.var);
     // Uniform on [-1, 1): variance 1/3.
     assert!((s.var - 1.0 / 3.0).abs() < 1e-3);
 }
