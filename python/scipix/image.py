@@ -1,0 +1,175 @@
+"""Image operations on uint8 numpy images, bit-exact with OpenCV.
+
+Images are HxW (gray) or HxWxC uint8 arrays with ``format`` "rgb", "bgr", "rgba" or "bgra".
+Any view whose pixels are packed inside each row (crops such as ``img[10:90, 20:200]``) is
+passed to scipix in place, with the array's row stride; other layouts are copied once.
+Outputs are new arrays, or ``out=`` arrays you pass (which may be strided views too: only
+the ``width`` pixels of each row are written).
+
+Threshold types: "binary", "binary_inv", "trunc", "tozero", "tozero_inv", or the same
+numbers as OpenCV's ``cv2.THRESH_*`` (0..4).
+"""
+from __future__ import annotations
+
+import ctypes
+from typing import Optional, Tuple
+
+import numpy as np
+
+from ._arrays import image_desc, ptr
+from ._ffi import _ffi
+from .errors import InvalidArgument, UnsupportedFormat
+
+THRESHOLD_TYPES = ("binary", "binary_inv", "trunc", "tozero", "tozero_inv")
+
+
+def _thresh_type(t) -> int:
+    if isinstance(t, str):
+        if t.lower() not in THRESHOLD_TYPES:
+            raise InvalidArgument(f"unknown threshold type {t!r}; one of {', '.join(THRESHOLD_TYPES)}")
+        return _ffi.const(f"SCIPIX_THRESH_{t.upper()}")
+    return int(t)
+
+
+def _gray_out(out, shape, name="out"):
+    """A writable HxW uint8 descriptor for the output (new array when ``out`` is None)."""
+    if out is None:
+        out = np.empty(shape, np.uint8)
+    elif not isinstance(out, np.ndarray):
+        raise InvalidArgument(f"{name} must be a numpy array")
+    if out.ndim == 3 and out.shape[2] == 1:
+        out = out[:, :, 0]
+    if out.shape != tuple(shape):
+        raise InvalidArgument(f"{name} must have shape {tuple(shape)}, got {out.shape}")
+    desc, _ = image_desc(out, "gray", writable=True, name=name)
+    return desc, out
+
+
+def _plane_f32(a: np.ndarray, name: str, writable: bool):
+    """(array, row stride in elements) of a 2-D float32 plane with packed rows."""
+    if not isinstance(a, np.ndarray):
+        if writable:
+            raise InvalidArgument(f"{name} must be a numpy array")
+        a = np.asarray(a)
+    if a.dtype != np.float32:
+        if writable:
+            raise UnsupportedFormat(f"{name} must be float32, got {a.dtype}")
+        a = a.astype(np.float32)
+    if a.ndim != 2:
+        raise InvalidArgument(f"{name} must be 2-D (H x W), got shape {a.shape}")
+    ok = (a.shape[1] <= 1 or a.strides[1] == 4) and a.strides[0] >= 0 and a.strides[0] % 4 == 0
+    if not ok:
+        if writable:
+            raise InvalidArgument(f"{name} (strides {a.strides}) must have packed rows")
+        a = np.ascontiguousarray(a)
+    if writable and not a.flags.writeable:
+        raise InvalidArgument(f"{name} is read-only")
+    stride = a.strides[0] // 4 if a.shape[0] > 1 else a.shape[1]
+    return a, max(stride, a.shape[1])
+
+
+def _hw(image) -> Tuple[int, int]:
+    a = np.asarray(image) if not isinstance(image, np.ndarray) else image
+    if a.ndim not in (2, 3):
+        raise InvalidArgument(f"an image must be HxW or HxWxC, got shape {a.shape}")
+    return a.shape[0], a.shape[1]
+
+
+# -- grayscale ---------------------------------------------------------------------------------
+
+def gray(image: np.ndarray, format=None, *, out: Optional[np.ndarray] = None) -> np.ndarray:
+    """BT.601 luma, bit-identical to ``cv2.cvtColor(img, COLOR_{RGB,BGR,RGBA,BGRA}2GRAY)``:
+    ``(9798 R + 19235 G + 3735 B + 16384) >> 15`` (``scipix_gray``). Returns HxW uint8."""
+    src, keep = image_desc(image, format, name="image")
+    dst, res = _gray_out(out, keep.shape[:2])
+    _ffi.scipix_gray(ctypes.byref(src), ctypes.byref(dst))
+    return res
+
+
+def gray_f32(image: np.ndarray, format=None, *, scale: str = "byte",
+             out: Optional[np.ndarray] = None) -> np.ndarray:
+    """Gray as float32: exactly ``float(gray(...))`` ("byte", 0..255) or that divided by 255
+    ("unit", 0..1) (``scipix_gray_f32``)."""
+    if scale not in ("byte", "unit"):
+        raise InvalidArgument(f"scale must be 'byte' or 'unit', not {scale!r}")
+    src, keep = image_desc(image, format, name="image")
+    shape = keep.shape[:2]
+    if out is None:
+        out = np.empty(shape, np.float32)
+    if not isinstance(out, np.ndarray) or out.shape != tuple(shape):
+        raise InvalidArgument(f"out must be a float32 array of shape {tuple(shape)}")
+    res, stride = _plane_f32(out, "out", writable=True)
+    _ffi.scipix_gray_f32(ctypes.byref(src), ptr(res, ctypes.c_float), stride,
+                         _ffi.const(f"SCIPIX_GRAY_SCALE_{scale.upper()}"))
+    return res
+
+
+# -- thresholds --------------------------------------------------------------------------------
+
+def threshold(image: np.ndarray, thresh: float, maxval: float = 255, type="binary", *,
+              out: Optional[np.ndarray] = None, inplace: bool = False) -> np.ndarray:
+    """``cv2.threshold(image, thresh, maxval, type)[1]``, bit for bit. uint8 gray images use
+    OpenCV's u8 rules (``scipix_threshold``, or ``scipix_threshold_inplace`` with
+    ``inplace=True``); float32 planes use its float rules (``scipix_threshold_f32``)."""
+    t = _thresh_type(type)
+    arr = image if isinstance(image, np.ndarray) else np.asarray(image)
+    if arr.dtype == np.float32:
+        src, sstride = _plane_f32(arr, "image", writable=inplace)
+        if inplace:
+            if out is not None:
+                raise InvalidArgument("pass out= or inplace=True, not both")
+            dst, dstride = src, sstride
+        else:
+            if out is None:
+                out = np.empty(src.shape, np.float32)
+            if not isinstance(out, np.ndarray) or out.shape != src.shape:
+                raise InvalidArgument(f"out must be a float32 array of shape {src.shape}")
+            dst, dstride = _plane_f32(out, "out", writable=True)
+        _ffi.scipix_threshold_f32(ptr(src, ctypes.c_float), sstride, ptr(dst, ctypes.c_float),
+                                  dstride, src.shape[1], src.shape[0], thresh, maxval, t)
+        return dst
+    if inplace:
+        if out is not None:
+            raise InvalidArgument("pass out= or inplace=True, not both")
+        desc, res = _gray_out(arr, _hw(arr), name="image")
+        _ffi.scipix_threshold_inplace(ctypes.byref(desc), thresh, maxval, t)
+        return res
+    src, keep = image_desc(arr, None, name="image")
+    dst, res = _gray_out(out, keep.shape[:2])
+    _ffi.scipix_threshold(ctypes.byref(src), ctypes.byref(dst), thresh, maxval, t)
+    return res
+
+
+def otsu_threshold(image: np.ndarray) -> int:
+    """Otsu's threshold of a uint8 gray image: the value ``cv2.threshold(img, 0, 255,
+    THRESH_OTSU)`` returns (``scipix_otsu_threshold``)."""
+    src, _ = image_desc(image, None, name="image")
+    t = ctypes.c_uint8()
+    _ffi.scipix_otsu_threshold(ctypes.byref(src), ctypes.byref(t))
+    return t.value
+
+
+def threshold_otsu(image: np.ndarray, maxval: float = 255, type="binary", *,
+                   out: Optional[np.ndarray] = None) -> Tuple[int, np.ndarray]:
+    """``cv2.threshold(img, 0, maxval, type | THRESH_OTSU)``: returns (threshold, image)
+    (``scipix_threshold_otsu``)."""
+    src, keep = image_desc(image, None, name="image")
+    dst, res = _gray_out(out, keep.shape[:2])
+    t = ctypes.c_uint8()
+    _ffi.scipix_threshold_otsu(ctypes.byref(src), ctypes.byref(dst), maxval, _thresh_type(type),
+                               ctypes.byref(t))
+    return t.value, res
+
+
+def adaptive_threshold_mean(image: np.ndarray, maxval: float = 255, type="binary",
+                            block_size: int = 11, c: float = 2.0, *,
+                            out: Optional[np.ndarray] = None) -> np.ndarray:
+    """``cv2.adaptiveThreshold(img, maxval, ADAPTIVE_THRESH_MEAN_C, type, block_size, c)``
+    bit for bit (``scipix_adaptive_threshold_mean``); ``type`` "binary" or "binary_inv"."""
+    if block_size < 0:
+        raise InvalidArgument(f"block_size must be odd and >= 3, got {block_size}")
+    src, keep = image_desc(image, None, name="image")
+    dst, res = _gray_out(out, keep.shape[:2])
+    _ffi.scipix_adaptive_threshold_mean(ctypes.byref(src), ctypes.byref(dst), maxval,
+                                        _thresh_type(type), block_size, c)
+    return res
