@@ -38,4 +38,8 @@ PY
 banner "batch_server: producers -> dynamic batch queue -> NCHW tensor -> stand-in model"
 "$bin/batch_server" 4 4000 200
 
+banner "serve_onnx.py: Python clients -> scipix batch queue -> image-to-tensor -> ONNX Runtime"
+python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore ./python
+python3 examples/python/serve_onnx.py --clients 8 --requests 100
+
 printf '\ndemo outputs are in %s\n' "$out"

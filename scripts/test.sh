@@ -3,7 +3,8 @@
 # Installs missing tools, then: format and lint, Rust tests (x86_64, and aarch64 NEON under
 # qemu-user), header drift, C examples under CTest (shared and static), install test
 # (pkg-config and CMake), and the Python cross-checks against OpenCV, ONNX Runtime and
-# safetensors. Stops at the first failure.
+# safetensors, and the Python package with the user guide's snippets. Stops at the first
+# failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/ensure_tools.sh
@@ -48,5 +49,8 @@ stage "python cross-checks"
 export SCIPIX_LIB="$PWD/target/release/libscipix.so"
 export SCIPIX_EXAMPLES_DIR="$PWD/build/c_examples"
 python3 -m pytest -q tests/python
+
+stage "python package (bindings, guide snippets, ONNX Runtime serving example)"
+scripts/test_python.sh
 
 stage "all tests passed"
