@@ -22,6 +22,51 @@ pub(crate) fn null_error(what: &str) -> Error {
     Error::new(ErrorKind::NullPointer, format!("argument `{what}` is NULL"))
 }
 
+/// Checks what `slice::from_raw_parts` needs of a caller's `(ptr, len)` with `len > 0`:
+/// non-NULL, aligned for `T`, and at most `isize::MAX` bytes in all.
+pub(crate) fn check_slice<T>(ptr: *const T, len: usize, what: &str) -> Result<()> {
+    if ptr.is_null() {
+        return Err(null_error(what));
+    }
+    if !ptr.is_aligned() {
+        return Err(Error::invalid(format!(
+            "argument `{what}` is not aligned to {} bytes",
+            std::mem::align_of::<T>()
+        )));
+    }
+    let fits = len
+        .checked_mul(std::mem::size_of::<T>())
+        .is_some_and(|bytes| bytes <= isize::MAX as usize);
+    if !fits {
+        return Err(Error::overflow(format!(
+            "argument `{what}`: {len} elements exceed the address space"
+        )));
+    }
+    Ok(())
+}
+
+/// Fails with `SCIPIX_ERR_INVALID_ARGUMENT` when the byte ranges `[a, a + a_bytes)` and
+/// `[b, b + b_bytes)` overlap. Call it on the raw pointers before borrowing either as a slice.
+pub(crate) fn disjoint(
+    a: *const std::ffi::c_void,
+    a_bytes: usize,
+    b: *const std::ffi::c_void,
+    b_bytes: usize,
+) -> Result<()> {
+    let (a0, b0) = (a as usize, b as usize);
+    // NULL is left to the slice checks, which report it as a null pointer.
+    if a0 != 0
+        && b0 != 0
+        && a_bytes > 0
+        && b_bytes > 0
+        && a0 < b0.saturating_add(b_bytes)
+        && b0 < a0.saturating_add(a_bytes)
+    {
+        return Err(Error::invalid("input and output buffers overlap"));
+    }
+    Ok(())
+}
+
 /// Moves `value` to the heap and returns it as an owned handle.
 pub(crate) fn to_boxed_ptr<C: Castable<Ownership = OwnershipBox>>(value: C::Rust) -> *mut C {
     Box::into_raw(Box::new(value)).cast()
@@ -130,15 +175,16 @@ macro_rules! try_out {
 }
 
 /// Borrows `(ptr, len)` as `&[T]`; a zero length gives an empty slice even for NULL.
+/// NULL, misaligned or oversized arguments return an error from the enclosing closure.
 macro_rules! try_slice {
     ($ptr:expr, $len:expr) => {{
         let len: usize = $len;
         if len == 0 {
             &[]
-        } else if $ptr.is_null() {
-            return Err($crate::capi::handle::null_error(stringify!($ptr)));
         } else {
-            // SAFETY: C callers pass `len` readable elements at a non-null, aligned ptr.
+            $crate::capi::handle::check_slice($ptr as *const _, len, stringify!($ptr))?;
+            // SAFETY: checked non-null, aligned and in size; C callers pass `len` readable
+            // elements there (documented contract).
             unsafe { std::slice::from_raw_parts($ptr, len) }
         }
     }};
@@ -150,10 +196,10 @@ macro_rules! try_slice_mut {
         let len: usize = $len;
         if len == 0 {
             &mut []
-        } else if $ptr.is_null() {
-            return Err($crate::capi::handle::null_error(stringify!($ptr)));
         } else {
-            // SAFETY: C callers pass `len` writable elements at a non-null, aligned ptr.
+            $crate::capi::handle::check_slice($ptr as *const _, len, stringify!($ptr))?;
+            // SAFETY: checked non-null, aligned and in size; C callers pass `len` writable
+            // elements there, not otherwise borrowed during the call (documented contract).
             unsafe { std::slice::from_raw_parts_mut($ptr, len) }
         }
     }};

@@ -3,8 +3,8 @@
 
 use super::guard::{guard, guard_or};
 use super::handle::{
-    free_box, to_boxed_ptr, try_handle, try_handle_mut, try_out, try_slice, try_slice_mut,
-    Castable, OwnershipBox,
+    disjoint, free_box, to_boxed_ptr, try_handle, try_handle_mut, try_out, try_slice,
+    try_slice_mut, Castable, OwnershipBox,
 };
 use super::status::ScipixStatus;
 use crate::error::{checked_product, Error, ErrorKind, Result};
@@ -91,18 +91,6 @@ pub(crate) fn check_elems<T>(n: usize, what: &str) -> Result<usize> {
 pub(crate) fn shape_total(shape: &[usize]) -> Result<usize> {
     let n = checked_product(shape, "tensor shape")?;
     check_elems::<f32>(n, "tensor shape")
-}
-
-fn disjoint(a: *const c_void, a_bytes: usize, b: *const c_void, b_bytes: usize) -> Result<()> {
-    let (a0, b0) = (a as usize, b as usize);
-    if a_bytes > 0
-        && b_bytes > 0
-        && a0 < b0.saturating_add(b_bytes)
-        && b0 < a0.saturating_add(a_bytes)
-    {
-        return Err(Error::invalid("input and output buffers overlap"));
-    }
-    Ok(())
 }
 
 fn too_small(got: usize, want: usize) -> Result<()> {
@@ -246,9 +234,14 @@ pub extern "C" fn scipix_quantize_linear(
         let p = QParams::new(scale, zero_point, d)?;
         let n = check_elems::<f32>(n, "n")?;
         too_small(out_len, n)?;
+        disjoint(
+            x.cast(),
+            n.saturating_mul(4),
+            out.cast::<u8>().cast_const().cast(),
+            n,
+        )?;
         let x = try_slice!(x, n);
         let o = try_slice_mut!(out.cast::<u8>(), n);
-        disjoint(x.as_ptr().cast(), n * 4, o.as_ptr().cast(), n)?;
         quant::quantize_linear(x, o, p, d)
     })
 }
@@ -275,9 +268,14 @@ pub extern "C" fn scipix_dequantize_linear(
         let p = QParams::new(scale, zero_point, d)?;
         let n = check_elems::<f32>(n, "n")?;
         too_small(out_len, n)?;
+        disjoint(
+            q.cast::<u8>().cast(),
+            n,
+            out.cast_const().cast(),
+            n.saturating_mul(4),
+        )?;
         let q = try_slice!(q.cast::<u8>(), n);
         let o = try_slice_mut!(out, n);
-        disjoint(q.as_ptr().cast(), n, o.as_ptr().cast(), n * 4)?;
         quant::dequantize_linear(q, o, p, d)
     })
 }
@@ -313,9 +311,14 @@ pub extern "C" fn scipix_quantize_linear_axis(
         let s = try_slice!(scales, check_elems::<f32>(params_len, "params_len")?);
         let z = try_slice!(zero_points, params_len);
         too_small(out_len, total)?;
+        disjoint(
+            x.cast(),
+            total.saturating_mul(4),
+            out.cast::<u8>().cast_const().cast(),
+            total,
+        )?;
         let x = try_slice!(x, total);
         let o = try_slice_mut!(out.cast::<u8>(), total);
-        disjoint(x.as_ptr().cast(), total * 4, o.as_ptr().cast(), total)?;
         quant::quantize_linear_axis(x, shape, axis, s, z, d, o)
     })
 }
@@ -344,9 +347,14 @@ pub extern "C" fn scipix_dequantize_linear_axis(
         let s = try_slice!(scales, check_elems::<f32>(params_len, "params_len")?);
         let z = try_slice!(zero_points, params_len);
         too_small(out_len, total)?;
+        disjoint(
+            q.cast::<u8>().cast(),
+            total,
+            out.cast_const().cast(),
+            total.saturating_mul(4),
+        )?;
         let q = try_slice!(q.cast::<u8>(), total);
         let o = try_slice_mut!(out, total);
-        disjoint(q.as_ptr().cast(), total, o.as_ptr().cast(), total * 4)?;
         quant::dequantize_linear_axis(q, shape, axis, s, z, d, o)
     })
 }
@@ -382,9 +390,14 @@ pub extern "C" fn scipix_quantize_linear_blocked(
         let s = try_slice!(scales, check_elems::<f32>(params_len, "params_len")?);
         let z = try_slice!(zero_points, params_len);
         too_small(out_len, total)?;
+        disjoint(
+            x.cast(),
+            total.saturating_mul(4),
+            out.cast::<u8>().cast_const().cast(),
+            total,
+        )?;
         let x = try_slice!(x, total);
         let o = try_slice_mut!(out.cast::<u8>(), total);
-        disjoint(x.as_ptr().cast(), total * 4, o.as_ptr().cast(), total)?;
         quant::quantize_linear_blocked(x, shape, block_size, s, z, d, o)
     })
 }
@@ -413,9 +426,14 @@ pub extern "C" fn scipix_dequantize_linear_blocked(
         let s = try_slice!(scales, check_elems::<f32>(params_len, "params_len")?);
         let z = try_slice!(zero_points, params_len);
         too_small(out_len, total)?;
+        disjoint(
+            q.cast::<u8>().cast(),
+            total,
+            out.cast_const().cast(),
+            total.saturating_mul(4),
+        )?;
         let q = try_slice!(q.cast::<u8>(), total);
         let o = try_slice_mut!(out, total);
-        disjoint(q.as_ptr().cast(), total, o.as_ptr().cast(), total * 4)?;
         quant::dequantize_linear_blocked(q, shape, block_size, s, z, d, o)
     })
 }
