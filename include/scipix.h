@@ -9,6 +9,10 @@
  *    caller, and released with scipix_x_free, which accepts NULL.
  *  - Every function is safe to call from any thread unless its comment says otherwise;
  *    a single handle may be shared between threads only where its comment says so.
+ *  - Typed pointers (float *, int32_t *, ...) must be aligned for their type; buffers an
+ *    operation writes must not overlap its inputs or each other. Misaligned or overlapping
+ *    arguments return SCIPIX_ERR_INVALID_ARGUMENT before anything is read or written,
+ *    except where a function documents an in-place form.
  *  - No function unwinds or aborts: an internal panic returns SCIPIX_ERR_PANIC.
  */
 

@@ -67,6 +67,74 @@ pub(crate) fn disjoint(
     Ok(())
 }
 
+/// Borrows two writable arrays `(a, a_len)` and `(b, b_len)` at once, with the checks of
+/// `try_slice_mut!` plus one more: they must not overlap (two `&mut` to the same memory
+/// would be undefined behaviour). Zero lengths give empty slices even for NULL.
+///
+/// # Safety
+/// Each non-NULL pointer must address that many writable elements for `'a`.
+pub(crate) unsafe fn slice_mut_pair<'a, A, B>(
+    (a, a_len, a_name): (*mut A, usize, &str),
+    (b, b_len, b_name): (*mut B, usize, &str),
+) -> Result<(&'a mut [A], &'a mut [B])> {
+    for (p, n, what) in [
+        (a.cast::<u8>(), a_len, a_name),
+        (b.cast::<u8>(), b_len, b_name),
+    ] {
+        if n > 0 && p.is_null() {
+            return Err(null_error(what));
+        }
+    }
+    if a_len > 0 {
+        check_slice(a.cast_const(), a_len, a_name)?;
+    }
+    if b_len > 0 {
+        check_slice(b.cast_const(), b_len, b_name)?;
+    }
+    let bytes = |n: usize, size: usize| n.saturating_mul(size);
+    disjoint(
+        a.cast_const().cast(),
+        bytes(a_len, std::mem::size_of::<A>()),
+        b.cast_const().cast(),
+        bytes(b_len, std::mem::size_of::<B>()),
+    )
+    .map_err(|_| {
+        Error::invalid(format!(
+            "output arguments `{a_name}` and `{b_name}` overlap"
+        ))
+    })?;
+    let borrow = |p: *mut u8, n: usize| n > 0 && !p.is_null();
+    // SAFETY: checked non-null, aligned, in size and disjoint; the caller guarantees the
+    // memory (function contract).
+    unsafe {
+        Ok((
+            if borrow(a.cast(), a_len) {
+                std::slice::from_raw_parts_mut(a, a_len)
+            } else {
+                &mut []
+            },
+            if borrow(b.cast(), b_len) {
+                std::slice::from_raw_parts_mut(b, b_len)
+            } else {
+                &mut []
+            },
+        ))
+    }
+}
+
+/// Borrows two out-parameters at once; as [`slice_mut_pair`] with one element each.
+///
+/// # Safety
+/// Each pointer must be NULL or address one writable, aligned value for `'a`.
+pub(crate) unsafe fn out_pair<'a, A, B>(
+    a: (*mut A, &str),
+    b: (*mut B, &str),
+) -> Result<(&'a mut A, &'a mut B)> {
+    // SAFETY: forwarded contract.
+    let (x, y) = unsafe { slice_mut_pair((a.0, 1, a.1), (b.0, 1, b.1))? };
+    Ok((&mut x[0], &mut y[0]))
+}
+
 /// Moves `value` to the heap and returns it as an owned handle.
 pub(crate) fn to_boxed_ptr<C: Castable<Ownership = OwnershipBox>>(value: C::Rust) -> *mut C {
     Box::into_raw(Box::new(value)).cast()
@@ -223,6 +291,29 @@ macro_rules! try_cstr {
     }};
 }
 
+/// Borrows two out-parameters, rejecting NULL and overlap: `let (a, b) = try_out_pair!(a, b);`
+macro_rules! try_out_pair {
+    ($a:expr, $b:expr) => {
+        // SAFETY: C callers pass NULL or valid, aligned, writable pointers.
+        unsafe { $crate::capi::handle::out_pair(($a, stringify!($a)), ($b, stringify!($b))) }?
+    };
+}
+
+/// Borrows two writable arrays, rejecting NULL, misalignment and overlap:
+/// `let (a, b) = try_slice_mut_pair!(a, a_len, b, b_len);`
+macro_rules! try_slice_mut_pair {
+    ($a:expr, $alen:expr, $b:expr, $blen:expr) => {
+        // SAFETY: C callers pass that many writable elements at each non-NULL pointer.
+        unsafe {
+            $crate::capi::handle::slice_mut_pair(
+                ($a, $alen, stringify!($a)),
+                ($b, $blen, stringify!($b)),
+            )
+        }?
+    };
+}
+
 pub(crate) use {
-    try_cstr, try_handle, try_handle_mut, try_out, try_ref_from_ptr, try_slice, try_slice_mut,
+    try_cstr, try_handle, try_handle_mut, try_out, try_out_pair, try_ref_from_ptr, try_slice,
+    try_slice_mut, try_slice_mut_pair,
 };

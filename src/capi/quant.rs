@@ -3,8 +3,8 @@
 
 use super::guard::{guard, guard_or};
 use super::handle::{
-    disjoint, free_box, to_boxed_ptr, try_handle, try_handle_mut, try_out, try_slice,
-    try_slice_mut, Castable, OwnershipBox,
+    disjoint, free_box, to_boxed_ptr, try_handle, try_handle_mut, try_out, try_out_pair, try_slice,
+    try_slice_mut, try_slice_mut_pair, Castable, OwnershipBox,
 };
 use super::status::ScipixStatus;
 use crate::error::{checked_product, Error, ErrorKind, Result};
@@ -128,8 +128,7 @@ pub extern "C" fn scipix_quantize_params_from_range(
 ) -> ScipixStatus {
     guard(|| {
         let (d, m) = (qdtype(dtype)?, qmode(mode)?);
-        let s = try_out!(scale);
-        let z = try_out!(zero_point);
+        let (s, z) = try_out_pair!(scale, zero_point);
         let p = quant::params_from_range(rmin, rmax, d, m, reduce_range)?;
         *s = p.scale;
         *z = p.zero_point;
@@ -157,8 +156,7 @@ pub extern "C" fn scipix_quantize_params_from_data(
         let (d, m) = (qdtype(dtype)?, qmode(mode)?);
         let n = check_elems::<f32>(n, "n")?;
         let x = try_slice!(x, n);
-        let s = try_out!(scale);
-        let z = try_out!(zero_point);
+        let (s, z) = try_out_pair!(scale, zero_point);
         let p = quant::params_from_data(x, d, m, reduce_range)?;
         *s = p.scale;
         *z = p.zero_point;
@@ -199,8 +197,7 @@ pub extern "C" fn scipix_quantize_params_axis(
                 s.len()
             )));
         }
-        let so = try_slice_mut!(scales, params_len);
-        let zo = try_slice_mut!(zero_points, params_len);
+        let (so, zo) = try_slice_mut_pair!(scales, params_len, zero_points, params_len);
         so.copy_from_slice(&s);
         zo.copy_from_slice(&z);
         Ok(())
@@ -514,8 +511,7 @@ pub extern "C" fn scipix_qtensor_shape(
 ) -> ScipixStatus {
     guard(|| {
         let t = try_handle!(tensor);
-        let s = try_out!(shape);
-        let r = try_out!(rank);
+        let (s, r) = try_out_pair!(shape, rank);
         *s = t.shape().as_ptr();
         *r = t.shape().len();
         Ok(())
@@ -565,8 +561,7 @@ pub extern "C" fn scipix_qtensor_data(
 ) -> ScipixStatus {
     guard(|| {
         let t = try_handle!(tensor);
-        let d = try_out!(data);
-        let n = try_out!(nbytes);
+        let (d, n) = try_out_pair!(data, nbytes);
         *d = t.data().as_ptr().cast();
         *n = t.nbytes();
         Ok(())
@@ -593,8 +588,7 @@ pub extern "C" fn scipix_qtensor_scales(
 ) -> ScipixStatus {
     guard(|| {
         let t = try_handle!(tensor);
-        let s = try_out!(scales);
-        let c = try_out!(count);
+        let (s, c) = try_out_pair!(scales, count);
         *s = t.scales().as_ptr();
         *c = t.scales().len();
         Ok(())
@@ -612,8 +606,7 @@ pub extern "C" fn scipix_qtensor_zero_points(
 ) -> ScipixStatus {
     guard(|| {
         let t = try_handle!(tensor);
-        let z = try_out!(zero_points);
-        let c = try_out!(count);
+        let (z, c) = try_out_pair!(zero_points, count);
         *z = t.zero_points().as_ptr();
         *c = t.zero_points().len();
         Ok(())
@@ -780,8 +773,7 @@ pub extern "C" fn scipix_calibrator_range(
                 r.len()
             )));
         }
-        let lo = try_slice_mut!(rmin, len);
-        let hi = try_slice_mut!(rmax, len);
+        let (lo, hi) = try_slice_mut_pair!(rmin, len, rmax, len);
         for (i, (a, b)) in r.into_iter().enumerate() {
             lo[i] = a;
             hi[i] = b;
@@ -811,8 +803,7 @@ pub extern "C" fn scipix_calibrator_compute(
                 p.len()
             )));
         }
-        let s = try_slice_mut!(scales, len);
-        let z = try_slice_mut!(zero_points, len);
+        let (s, z) = try_slice_mut_pair!(scales, len, zero_points, len);
         for (i, q) in p.into_iter().enumerate() {
             s[i] = q.scale;
             z[i] = q.zero_point;

@@ -74,3 +74,13 @@ def test_impossible_sizes_give_statuses_not_aborts():
     assert qtensor == OUT_OF_MEMORY
     assert axis in (SIZE_OVERFLOW, INVALID_ARGUMENT)
     assert gray == SIZE_OVERFLOW
+
+
+def test_aliased_output_pointers_are_rejected(lib):
+    out = np.full(2, 7, np.float32)
+    f, u32, vp = ctypes.c_float, ctypes.c_uint32, ctypes.c_void_p
+    lib.scipix_quantize_params_from_range.argtypes = [f, f, u32, u32, ctypes.c_bool, vp, vp]
+    assert lib.scipix_quantize_params_from_range(-1.0, 1.0, 0, 0, False, ptr(out), ptr(out)) == INVALID_ARGUMENT
+    assert b"overlap" in lib.scipix_last_error_message()
+    assert (out == 7).all(), "nothing written on failure"
+    assert lib.scipix_quantize_params_from_range(-1.0, 1.0, 0, 0, False, ptr(out), ptr(out, 4)) == 0
