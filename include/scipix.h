@@ -9,6 +9,10 @@
  *    caller, and released with scipix_x_free, which accepts NULL.
  *  - Every function is safe to call from any thread unless its comment says otherwise;
  *    a single handle may be shared between threads only where its comment says so.
+ *  - Typed pointers (float *, int32_t *, ...) must be aligned for their type; buffers an
+ *    operation writes must not overlap its inputs or each other. Misaligned or overlapping
+ *    arguments return SCIPIX_ERR_INVALID_ARGUMENT before anything is read or written,
+ *    except where a function documents an in-place form.
  *  - No function unwinds or aborts: an internal panic returns SCIPIX_ERR_PANIC.
  */
 
@@ -275,6 +279,9 @@ typedef uint32_t ScipixShutdownMode;
  * with a batch it must complete or fail (`scipix_batch_complete` / `scipix_batch_fail`)
  * but never free. Return 0 (`SCIPIX_OK`) on success; any other value fails a batch that
  * is still open, with a message naming the value and this thread's last error.
+ * The `batch` pointer is valid only until the callback returns: resolve it before
+ * returning (to finish it later, e.g. on a GPU queue, run your own consumer loop with
+ * `scipix_batcher_next_batch` instead).
  */
 typedef int32_t (*ScipixBatchCallback)(ScipixBatch *batch, void *user_data);
 
@@ -1077,7 +1084,8 @@ ScipixStatus scipix_batcher_shutdown(const ScipixBatcher *b, ScipixShutdownMode 
  * and call `callback(batch, user_data)` for each, so the caller needs no consumer loop.
  * The callback must complete or fail the batch and must not free it; if it returns
  * nonzero, or returns without resolving the batch, the batch is failed. With n > 1 the
- * callback runs concurrently and must be thread-safe. Workers stop at shutdown (after
+ * callback runs concurrently and must be thread-safe. The batch pointer is valid only
+ * during the callback. Workers stop at shutdown (after
  * draining the queue in DRAIN mode) and are joined by `scipix_batcher_free`.
  * Errors: `SCIPIX_ERR_NULL_POINTER` (b, callback), `SCIPIX_ERR_INVALID_ARGUMENT` (n),
  * `SCIPIX_ERR_SHUT_DOWN` after shutdown, `SCIPIX_ERR_OUT_OF_MEMORY` if a thread cannot
@@ -1178,8 +1186,9 @@ size_t scipix_get_num_threads(void);
 /**
  * Returns this thread's last error message: the detail of the most recent failed scipix
  * call on this thread ("" if none failed yet). Successful calls do not clear it.
- * The pointer stays valid until the next failing scipix call on the same thread; copy it
- * if you need it longer. Never NULL; never free it. Thread-safe (per-thread storage).
+ * The pointer stays valid until the next scipix call on the same thread (a call may replace
+ * the message even when it succeeds, e.g. `scipix_set_max_isa` describing a clamp); copy it,
+ * or use `scipix_last_error_copy`, if you need it longer. Never NULL; never free it. Thread-safe (per-thread storage).
  */
 const char *scipix_last_error_message(void);
 
@@ -1740,7 +1749,8 @@ uint32_t scipix_st_dtype_bits(ScipixStDtype dtype);
  * Exact: every f16 value, including subnormals, infinities, signed zeros and NaN (stays
  * NaN), has an f32 equal. `src` and `dst` may be any alignment valid for their types and
  * must not overlap. `n == 0` does nothing (pointers may then be NULL).
- * Errors: NULL pointer with n > 0 -> SCIPIX_ERR_NULL_POINTER. Thread-safe.
+ * Errors: NULL pointer with n > 0 -> SCIPIX_ERR_NULL_POINTER; misaligned pointers or
+ * overlapping buffers -> SCIPIX_ERR_INVALID_ARGUMENT. Thread-safe.
  */
 ScipixStatus scipix_f16_to_f32(const uint16_t *src, float *dst, size_t n);
 

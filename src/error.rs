@@ -102,6 +102,20 @@ pub fn checked_product(dims: &[usize], what: &str) -> Result<usize> {
     })
 }
 
+/// A vector of `n` copies of `value`, or an [`ErrorKind::OutOfMemory`] error instead of an
+/// abort when `n` comes from untrusted input and cannot be allocated.
+pub fn try_filled_vec<T: Clone>(value: T, n: usize, what: &str) -> Result<Vec<T>> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(n).map_err(|_| {
+        Error::new(
+            ErrorKind::OutOfMemory,
+            format!("{what}: cannot allocate {n} entries"),
+        )
+    })?;
+    v.resize(n, value);
+    Ok(v)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -113,6 +127,13 @@ mod tests {
         let e = checked_product(&[usize::MAX, 2], "shape").unwrap_err();
         assert_eq!(e.kind(), ErrorKind::SizeOverflow);
         assert!(e.message().contains("shape"));
+    }
+
+    #[test]
+    fn filled_vec_reports_impossible_sizes() {
+        assert_eq!(try_filled_vec(7u8, 3, "x").unwrap(), vec![7, 7, 7]);
+        let e = try_filled_vec(0u64, usize::MAX / 4, "channels").unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::OutOfMemory);
     }
 
     #[test]

@@ -126,6 +126,9 @@ pub struct ScipixBatcherStats {
 /// with a batch it must complete or fail (`scipix_batch_complete` / `scipix_batch_fail`)
 /// but never free. Return 0 (`SCIPIX_OK`) on success; any other value fails a batch that
 /// is still open, with a message naming the value and this thread's last error.
+/// The `batch` pointer is valid only until the callback returns: resolve it before
+/// returning (to finish it later, e.g. on a GPU queue, run your own consumer loop with
+/// `scipix_batcher_next_batch` instead).
 pub type ScipixBatchCallback =
     Option<unsafe extern "C" fn(batch: *mut ScipixBatch, user_data: *mut c_void) -> i32>;
 
@@ -604,7 +607,8 @@ impl UserData {
 /// and call `callback(batch, user_data)` for each, so the caller needs no consumer loop.
 /// The callback must complete or fail the batch and must not free it; if it returns
 /// nonzero, or returns without resolving the batch, the batch is failed. With n > 1 the
-/// callback runs concurrently and must be thread-safe. Workers stop at shutdown (after
+/// callback runs concurrently and must be thread-safe. The batch pointer is valid only
+/// during the callback. Workers stop at shutdown (after
 /// draining the queue in DRAIN mode) and are joined by `scipix_batcher_free`.
 /// Errors: `SCIPIX_ERR_NULL_POINTER` (b, callback), `SCIPIX_ERR_INVALID_ARGUMENT` (n),
 /// `SCIPIX_ERR_SHUT_DOWN` after shutdown, `SCIPIX_ERR_OUT_OF_MEMORY` if a thread cannot

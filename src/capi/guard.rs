@@ -60,8 +60,9 @@ pub(crate) fn guard_or<T>(fallback: T, f: impl FnOnce() -> T) -> T {
 
 /// Returns this thread's last error message: the detail of the most recent failed scipix
 /// call on this thread ("" if none failed yet). Successful calls do not clear it.
-/// The pointer stays valid until the next failing scipix call on the same thread; copy it
-/// if you need it longer. Never NULL; never free it. Thread-safe (per-thread storage).
+/// The pointer stays valid until the next scipix call on the same thread (a call may replace
+/// the message even when it succeeds, e.g. `scipix_set_max_isa` describing a clamp); copy it,
+/// or use `scipix_last_error_copy`, if you need it longer. Never NULL; never free it. Thread-safe (per-thread storage).
 #[no_mangle]
 pub extern "C" fn scipix_last_error_message() -> *const c_char {
     guard_or(c"".as_ptr(), || with_last_error(|m| m.as_ptr()))

@@ -13,7 +13,7 @@
 
 use super::guard::{guard, guard_or};
 use super::handle::{
-    free_arc, free_box, to_arc_ptr, to_boxed_ptr, try_clone_arc, try_cstr, try_handle,
+    disjoint, free_arc, free_box, to_arc_ptr, to_boxed_ptr, try_clone_arc, try_cstr, try_handle,
     try_handle_mut, try_out, try_slice, try_slice_mut, Castable, OwnershipArc, OwnershipBox,
 };
 use super::status::ScipixStatus;
@@ -688,10 +688,17 @@ pub extern "C" fn scipix_st_dtype_bits(dtype: ScipixStDtype) -> u32 {
 /// Exact: every f16 value, including subnormals, infinities, signed zeros and NaN (stays
 /// NaN), has an f32 equal. `src` and `dst` may be any alignment valid for their types and
 /// must not overlap. `n == 0` does nothing (pointers may then be NULL).
-/// Errors: NULL pointer with n > 0 -> SCIPIX_ERR_NULL_POINTER. Thread-safe.
+/// Errors: NULL pointer with n > 0 -> SCIPIX_ERR_NULL_POINTER; misaligned pointers or
+/// overlapping buffers -> SCIPIX_ERR_INVALID_ARGUMENT. Thread-safe.
 #[no_mangle]
 pub extern "C" fn scipix_f16_to_f32(src: *const u16, dst: *mut f32, n: usize) -> ScipixStatus {
     guard(|| {
+        disjoint(
+            src.cast(),
+            n.saturating_mul(2),
+            dst.cast_const().cast(),
+            n.saturating_mul(4),
+        )?;
         let s = try_slice!(src, n);
         let d = try_slice_mut!(dst, n);
         convert::f16_to_f32(s, d)
@@ -703,6 +710,12 @@ pub extern "C" fn scipix_f16_to_f32(src: *const u16, dst: *mut f32, n: usize) ->
 #[no_mangle]
 pub extern "C" fn scipix_bf16_to_f32(src: *const u16, dst: *mut f32, n: usize) -> ScipixStatus {
     guard(|| {
+        disjoint(
+            src.cast(),
+            n.saturating_mul(2),
+            dst.cast_const().cast(),
+            n.saturating_mul(4),
+        )?;
         let s = try_slice!(src, n);
         let d = try_slice_mut!(dst, n);
         convert::bf16_to_f32(s, d)

@@ -3,8 +3,8 @@
 
 use super::guard::{guard, guard_or};
 use super::handle::{
-    free_box, to_boxed_ptr, try_handle, try_handle_mut, try_out, try_slice, try_slice_mut,
-    Castable, OwnershipBox,
+    disjoint, free_box, to_boxed_ptr, try_handle, try_handle_mut, try_out, try_out_pair, try_slice,
+    try_slice_mut, try_slice_mut_pair, Castable, OwnershipBox,
 };
 use super::status::ScipixStatus;
 use crate::error::{checked_product, Error, ErrorKind, Result};
@@ -93,18 +93,6 @@ pub(crate) fn shape_total(shape: &[usize]) -> Result<usize> {
     check_elems::<f32>(n, "tensor shape")
 }
 
-fn disjoint(a: *const c_void, a_bytes: usize, b: *const c_void, b_bytes: usize) -> Result<()> {
-    let (a0, b0) = (a as usize, b as usize);
-    if a_bytes > 0
-        && b_bytes > 0
-        && a0 < b0.saturating_add(b_bytes)
-        && b0 < a0.saturating_add(a_bytes)
-    {
-        return Err(Error::invalid("input and output buffers overlap"));
-    }
-    Ok(())
-}
-
 fn too_small(got: usize, want: usize) -> Result<()> {
     if got < want {
         return Err(Error::new(
@@ -140,8 +128,7 @@ pub extern "C" fn scipix_quantize_params_from_range(
 ) -> ScipixStatus {
     guard(|| {
         let (d, m) = (qdtype(dtype)?, qmode(mode)?);
-        let s = try_out!(scale);
-        let z = try_out!(zero_point);
+        let (s, z) = try_out_pair!(scale, zero_point);
         let p = quant::params_from_range(rmin, rmax, d, m, reduce_range)?;
         *s = p.scale;
         *z = p.zero_point;
@@ -169,8 +156,7 @@ pub extern "C" fn scipix_quantize_params_from_data(
         let (d, m) = (qdtype(dtype)?, qmode(mode)?);
         let n = check_elems::<f32>(n, "n")?;
         let x = try_slice!(x, n);
-        let s = try_out!(scale);
-        let z = try_out!(zero_point);
+        let (s, z) = try_out_pair!(scale, zero_point);
         let p = quant::params_from_data(x, d, m, reduce_range)?;
         *s = p.scale;
         *z = p.zero_point;
@@ -211,8 +197,7 @@ pub extern "C" fn scipix_quantize_params_axis(
                 s.len()
             )));
         }
-        let so = try_slice_mut!(scales, params_len);
-        let zo = try_slice_mut!(zero_points, params_len);
+        let (so, zo) = try_slice_mut_pair!(scales, params_len, zero_points, params_len);
         so.copy_from_slice(&s);
         zo.copy_from_slice(&z);
         Ok(())
@@ -246,9 +231,14 @@ pub extern "C" fn scipix_quantize_linear(
         let p = QParams::new(scale, zero_point, d)?;
         let n = check_elems::<f32>(n, "n")?;
         too_small(out_len, n)?;
+        disjoint(
+            x.cast(),
+            n.saturating_mul(4),
+            out.cast::<u8>().cast_const().cast(),
+            n,
+        )?;
         let x = try_slice!(x, n);
         let o = try_slice_mut!(out.cast::<u8>(), n);
-        disjoint(x.as_ptr().cast(), n * 4, o.as_ptr().cast(), n)?;
         quant::quantize_linear(x, o, p, d)
     })
 }
@@ -275,9 +265,14 @@ pub extern "C" fn scipix_dequantize_linear(
         let p = QParams::new(scale, zero_point, d)?;
         let n = check_elems::<f32>(n, "n")?;
         too_small(out_len, n)?;
+        disjoint(
+            q.cast::<u8>().cast(),
+            n,
+            out.cast_const().cast(),
+            n.saturating_mul(4),
+        )?;
         let q = try_slice!(q.cast::<u8>(), n);
         let o = try_slice_mut!(out, n);
-        disjoint(q.as_ptr().cast(), n, o.as_ptr().cast(), n * 4)?;
         quant::dequantize_linear(q, o, p, d)
     })
 }
@@ -313,9 +308,14 @@ pub extern "C" fn scipix_quantize_linear_axis(
         let s = try_slice!(scales, check_elems::<f32>(params_len, "params_len")?);
         let z = try_slice!(zero_points, params_len);
         too_small(out_len, total)?;
+        disjoint(
+            x.cast(),
+            total.saturating_mul(4),
+            out.cast::<u8>().cast_const().cast(),
+            total,
+        )?;
         let x = try_slice!(x, total);
         let o = try_slice_mut!(out.cast::<u8>(), total);
-        disjoint(x.as_ptr().cast(), total * 4, o.as_ptr().cast(), total)?;
         quant::quantize_linear_axis(x, shape, axis, s, z, d, o)
     })
 }
@@ -344,9 +344,14 @@ pub extern "C" fn scipix_dequantize_linear_axis(
         let s = try_slice!(scales, check_elems::<f32>(params_len, "params_len")?);
         let z = try_slice!(zero_points, params_len);
         too_small(out_len, total)?;
+        disjoint(
+            q.cast::<u8>().cast(),
+            total,
+            out.cast_const().cast(),
+            total.saturating_mul(4),
+        )?;
         let q = try_slice!(q.cast::<u8>(), total);
         let o = try_slice_mut!(out, total);
-        disjoint(q.as_ptr().cast(), total, o.as_ptr().cast(), total * 4)?;
         quant::dequantize_linear_axis(q, shape, axis, s, z, d, o)
     })
 }
@@ -382,9 +387,14 @@ pub extern "C" fn scipix_quantize_linear_blocked(
         let s = try_slice!(scales, check_elems::<f32>(params_len, "params_len")?);
         let z = try_slice!(zero_points, params_len);
         too_small(out_len, total)?;
+        disjoint(
+            x.cast(),
+            total.saturating_mul(4),
+            out.cast::<u8>().cast_const().cast(),
+            total,
+        )?;
         let x = try_slice!(x, total);
         let o = try_slice_mut!(out.cast::<u8>(), total);
-        disjoint(x.as_ptr().cast(), total * 4, o.as_ptr().cast(), total)?;
         quant::quantize_linear_blocked(x, shape, block_size, s, z, d, o)
     })
 }
@@ -413,9 +423,14 @@ pub extern "C" fn scipix_dequantize_linear_blocked(
         let s = try_slice!(scales, check_elems::<f32>(params_len, "params_len")?);
         let z = try_slice!(zero_points, params_len);
         too_small(out_len, total)?;
+        disjoint(
+            q.cast::<u8>().cast(),
+            total,
+            out.cast_const().cast(),
+            total.saturating_mul(4),
+        )?;
         let q = try_slice!(q.cast::<u8>(), total);
         let o = try_slice_mut!(out, total);
-        disjoint(q.as_ptr().cast(), total, o.as_ptr().cast(), total * 4)?;
         quant::dequantize_linear_blocked(q, shape, block_size, s, z, d, o)
     })
 }
@@ -496,8 +511,7 @@ pub extern "C" fn scipix_qtensor_shape(
 ) -> ScipixStatus {
     guard(|| {
         let t = try_handle!(tensor);
-        let s = try_out!(shape);
-        let r = try_out!(rank);
+        let (s, r) = try_out_pair!(shape, rank);
         *s = t.shape().as_ptr();
         *r = t.shape().len();
         Ok(())
@@ -547,8 +561,7 @@ pub extern "C" fn scipix_qtensor_data(
 ) -> ScipixStatus {
     guard(|| {
         let t = try_handle!(tensor);
-        let d = try_out!(data);
-        let n = try_out!(nbytes);
+        let (d, n) = try_out_pair!(data, nbytes);
         *d = t.data().as_ptr().cast();
         *n = t.nbytes();
         Ok(())
@@ -575,8 +588,7 @@ pub extern "C" fn scipix_qtensor_scales(
 ) -> ScipixStatus {
     guard(|| {
         let t = try_handle!(tensor);
-        let s = try_out!(scales);
-        let c = try_out!(count);
+        let (s, c) = try_out_pair!(scales, count);
         *s = t.scales().as_ptr();
         *c = t.scales().len();
         Ok(())
@@ -594,8 +606,7 @@ pub extern "C" fn scipix_qtensor_zero_points(
 ) -> ScipixStatus {
     guard(|| {
         let t = try_handle!(tensor);
-        let z = try_out!(zero_points);
-        let c = try_out!(count);
+        let (z, c) = try_out_pair!(zero_points, count);
         *z = t.zero_points().as_ptr();
         *c = t.zero_points().len();
         Ok(())
@@ -762,8 +773,7 @@ pub extern "C" fn scipix_calibrator_range(
                 r.len()
             )));
         }
-        let lo = try_slice_mut!(rmin, len);
-        let hi = try_slice_mut!(rmax, len);
+        let (lo, hi) = try_slice_mut_pair!(rmin, len, rmax, len);
         for (i, (a, b)) in r.into_iter().enumerate() {
             lo[i] = a;
             hi[i] = b;
@@ -793,8 +803,7 @@ pub extern "C" fn scipix_calibrator_compute(
                 p.len()
             )));
         }
-        let s = try_slice_mut!(scales, len);
-        let z = try_slice_mut!(zero_points, len);
+        let (s, z) = try_slice_mut_pair!(scales, len, zero_points, len);
         for (i, q) in p.into_iter().enumerate() {
             s[i] = q.scale;
             z[i] = q.zero_point;

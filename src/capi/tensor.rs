@@ -1,7 +1,7 @@
 //! C API: image-to-tensor conversion and f32 normalization.
 
 use super::guard::guard;
-use super::handle::{try_out, try_ref_from_ptr, try_slice};
+use super::handle::{try_out, try_out_pair, try_ref_from_ptr, try_slice};
 use super::image_desc::ScipixImage;
 use super::status::ScipixStatus;
 use crate::error::{Error, ErrorKind, Result};
@@ -336,8 +336,7 @@ pub extern "C" fn scipix_tensor_stats_f32(
             )));
         }
         let x: &[f32] = try_slice!(src, n);
-        let out_mean = try_out!(out_mean);
-        let out_var = try_out!(out_var);
+        let (out_mean, out_var) = try_out_pair!(out_mean, out_var);
         let s = tensor::stats(x)?;
         *out_mean = s.mean;
         *out_var = s.var;

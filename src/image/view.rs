@@ -32,6 +32,7 @@ fn layout(
     let needed = stride
         .checked_mul(height - 1)
         .and_then(|b| b.checked_add(row_bytes))
+        .filter(|&n| n <= isize::MAX as usize)
         .ok_or_else(|| Error::overflow(format!("stride {stride} x height {height} overflows")))?;
     if len < needed {
         return Err(Error::new(
@@ -322,6 +323,13 @@ mod tests {
         );
         assert_eq!(
             ImageView::new(&buf, 2, usize::MAX, 8, PixelFormat::Rgb8)
+                .unwrap_err()
+                .kind(),
+            ErrorKind::SizeOverflow
+        );
+        // More than isize::MAX bytes can never describe a real buffer.
+        assert_eq!(
+            required_len(1, 2, 1 << 63, PixelFormat::Gray8)
                 .unwrap_err()
                 .kind(),
             ErrorKind::SizeOverflow

@@ -24,7 +24,7 @@
 use super::linear::axis_layout;
 use super::params::{params_from_range, QDtype, QMode, QParams};
 use super::quantize::scalar::{bounds, quantize_one};
-use crate::error::{Error, Result};
+use crate::error::{try_filled_vec, Error, Result};
 
 /// Number of histogram bins, as ONNX Runtime's percentile calibrator.
 pub const HIST_BINS: usize = 2048;
@@ -299,17 +299,18 @@ impl Calibrator {
             }
         };
         if self.batches == 0 {
-            self.channels = vec![
+            self.channels = try_filled_vec(
                 Channel {
                     min: f32::INFINITY,
                     max: f32::NEG_INFINITY,
                     hist: None,
-                };
-                ch
-            ];
+                },
+                ch,
+                "calibration channels",
+            )?;
         }
         // Pass 1: this batch's statistics per channel.
-        let mut stats = vec![BatchStats::EMPTY; ch];
+        let mut stats = try_filled_vec(BatchStats::EMPTY, ch, "calibration channels")?;
         visit(x, ch, inner, |c, run| {
             for &v in run {
                 stats[c].add(v);

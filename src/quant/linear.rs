@@ -91,8 +91,8 @@ pub fn axis_layout(shape: &[usize], axis: usize) -> Result<(usize, usize, usize,
             shape.len()
         )));
     }
-    let outer = shape[..axis].iter().product();
-    let inner = shape[axis + 1..].iter().product();
+    let outer = checked_product(&shape[..axis], "dimensions before the axis")?;
+    let inner = checked_product(&shape[axis + 1..], "dimensions after the axis")?;
     Ok((outer, shape[axis], inner, total))
 }
 
@@ -107,7 +107,7 @@ pub fn block_layout(shape: &[usize], block_size: usize) -> Result<(usize, usize,
             "block-wise quantization needs a tensor of rank >= 1",
         ));
     };
-    let rows = rest.iter().product();
+    let rows = checked_product(rest, "dimensions before the last axis")?;
     Ok((rows, k, k.div_ceil(block_size), total))
 }
 

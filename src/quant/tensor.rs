@@ -9,7 +9,7 @@ use super::linear::{
 use super::minmax::{minmax_accumulate_with, minmax_with};
 use super::params::{params_from_range, QDtype, QMode, QParams};
 use crate::cpu;
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{try_filled_vec, Error, ErrorKind, Result};
 use crate::parallel;
 use rayon::prelude::*;
 
@@ -68,7 +68,7 @@ pub fn minmax_axis(x: &[f32], shape: &[usize], axis: usize) -> Result<Vec<Option
         )));
     }
     let isa = cpu::kernel_isa();
-    let mut acc = vec![EMPTY; ch];
+    let mut acc = try_filled_vec(EMPTY, ch, "per-channel statistics")?;
     if inner >= 32 {
         for (r, run) in x.chunks(inner).enumerate() {
             let c = r % ch;
