@@ -133,10 +133,17 @@ def contiguous_out(out: Optional[np.ndarray], shape, dtype, name: str = "out") -
 
 
 def contiguous_in(arr, dtype, name: str = "input") -> np.ndarray:
-    """A C-contiguous array of ``dtype`` (no copy when ``arr`` already is one)."""
+    """A C-contiguous, aligned array of ``dtype`` (no copy when ``arr`` already is one; the
+    C functions require pointers aligned for their element type)."""
     a = np.asarray(arr)
     if a.dtype != np.dtype(dtype):
         if a.dtype.kind not in "fiub":
             raise UnsupportedFormat(f"{name} must be numeric, got {a.dtype}")
         a = a.astype(dtype)
-    return np.ascontiguousarray(a)
+    return aligned(a)
+
+
+def aligned(a: np.ndarray) -> np.ndarray:
+    """``a`` if C-contiguous and aligned for its dtype, else an aligned C-contiguous copy
+    (keeps 0-d arrays 0-d, unlike ``np.ascontiguousarray``)."""
+    return np.require(a, requirements=["C", "A"])

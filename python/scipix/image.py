@@ -57,10 +57,11 @@ def _plane_f32(a: np.ndarray, name: str, writable: bool):
         a = a.astype(np.float32)
     if a.ndim != 2:
         raise InvalidArgument(f"{name} must be 2-D (H x W), got shape {a.shape}")
-    ok = (a.shape[1] <= 1 or a.strides[1] == 4) and a.strides[0] >= 0 and a.strides[0] % 4 == 0
+    ok = ((a.shape[1] <= 1 or a.strides[1] == 4) and a.strides[0] >= 0 and a.strides[0] % 4 == 0
+          and a.flags.aligned)
     if not ok:
         if writable:
-            raise InvalidArgument(f"{name} (strides {a.strides}) must have packed rows")
+            raise InvalidArgument(f"{name} (strides {a.strides}) must be aligned with packed rows")
         a = np.ascontiguousarray(a)
     if writable and not a.flags.writeable:
         raise InvalidArgument(f"{name} is read-only")

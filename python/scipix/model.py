@@ -17,7 +17,7 @@ from typing import Dict, Iterator, Mapping, NamedTuple, Optional, Tuple
 
 import numpy as np
 
-from ._arrays import ptr
+from ._arrays import aligned, ptr
 from ._ffi import _ffi
 from .errors import InvalidArgument, InvalidState, UnsupportedFormat
 
@@ -334,7 +334,7 @@ def _u16_bits(x, what):
         a = a.view(np.uint16)
     if a.dtype != np.uint16:
         raise UnsupportedFormat(f"{what} needs float16 or uint16 bit patterns, got {a.dtype}")
-    return np.ascontiguousarray(a)
+    return aligned(a)  # views into a map may sit at odd addresses
 
 
 def f16_to_f32(x) -> np.ndarray:

@@ -15,7 +15,7 @@ from typing import Optional, Tuple
 
 import numpy as np
 
-from ._arrays import contiguous_in, ptr
+from ._arrays import aligned, contiguous_in, ptr
 from ._ffi import _ffi
 from .errors import InvalidArgument, UnsupportedFormat
 
@@ -124,8 +124,10 @@ def _out(out, shape, dtype, name="out"):
         return np.empty(shape, dtype)
     if not isinstance(out, np.ndarray) or out.dtype != np.dtype(dtype):
         raise UnsupportedFormat(f"{name} must be a {np.dtype(dtype)} numpy array")
-    if out.shape != tuple(shape) or not out.flags.c_contiguous or not out.flags.writeable:
-        raise InvalidArgument(f"{name} must be a writable C-contiguous array of shape {tuple(shape)}")
+    if out.shape != tuple(shape) or not out.flags.c_contiguous or not out.flags.writeable \
+            or not out.flags.aligned:
+        raise InvalidArgument(f"{name} must be a writable, aligned, C-contiguous array of shape "
+                              f"{tuple(shape)}")
     return out
 
 
@@ -167,7 +169,7 @@ def dequantize(q, scale, zero_point=0, *, axis: Optional[int] = None,
     selects the C dtype). Same granularities as ``quantize``."""
     qa = np.asarray(q)
     name = _dtype_name(qa.dtype)
-    qa = np.ascontiguousarray(qa)
+    qa = aligned(qa)
     code = _dtype_code(name)
     res = _out(out, qa.shape, np.float32)
     if axis is not None and block_size is not None:

@@ -157,8 +157,9 @@ def images_to_tensor(images: Sequence[np.ndarray], formats=None, *, divisor: flo
 def _f32_in_out(x, out, inplace: bool):
     if inplace:
         if not isinstance(x, np.ndarray) or x.dtype != np.float32 or not x.flags.c_contiguous \
-                or not x.flags.writeable:
-            raise InvalidArgument("in-place normalization needs a writable C-contiguous float32 array")
+                or not x.flags.writeable or not x.flags.aligned:
+            raise InvalidArgument("in-place normalization needs a writable, aligned, C-contiguous "
+                                  "float32 array")
         return x, x
     src = contiguous_in(x, np.float32, "x")
     if out is None:
@@ -166,7 +167,8 @@ def _f32_in_out(x, out, inplace: bool):
     else:
         if not isinstance(out, np.ndarray) or out.dtype != np.float32:
             raise UnsupportedFormat("out must be a float32 numpy array")
-        if out.shape != src.shape or not out.flags.c_contiguous or not out.flags.writeable:
+        if out.shape != src.shape or not out.flags.c_contiguous or not out.flags.writeable \
+                or not out.flags.aligned:
             raise InvalidArgument(f"out must be a writable C-contiguous float32 array of shape {src.shape}")
         dst = out
     return src, dst
