@@ -76,18 +76,28 @@ def test_threshold_equals_opencv(ttype, rng, each_isa):
 
 @requires("scipix_threshold_f32")
 @pytest.mark.parametrize("ttype", TYPES)
-def test_threshold_f32_equals_opencv(ttype, rng):
+def test_threshold_f32_equals_opencv(ttype, rng, each_isa):
     x = rng.standard_normal((17, 29)).astype(np.float32)
     x[0, :2] = [0.25, -0.0]
     code = getattr(cv2, f"THRESH_{ttype.upper()}")
     _, want = cv2.threshold(x, 0.25, 2.0, code)
     got = image.threshold(x, 0.25, 2.0, ttype)
     np.testing.assert_array_equal(got, want)
-    # NaN follows the documented rule (IEEE `>` is false for NaN), stated in the header;
-    # OpenCV's own float kernels are not consistent about NaN across types.
-    nan_out = image.threshold(np.array([[np.nan]], np.float32), 0.25, 2.0, ttype)[0, 0]
-    rule = {"binary": 0.0, "binary_inv": 2.0, "trunc": np.nan, "tozero": 0.0,
+    # NaN follows OpenCV's comparisons (`>` for BINARY/TRUNC/TOZERO_INV, `<=` for
+    # BINARY_INV/TOZERO), both false for NaN; checked against cv2 too.
+    nan_in = np.array([[np.nan]], np.float32)
+    nan_out = image.threshold(nan_in, 0.25, 2.0, ttype)[0, 0]
+    rule = {"binary": 0.0, "binary_inv": 0.0, "trunc": np.nan, "tozero": np.nan,
             "tozero_inv": np.nan}[ttype]
+    cv_types = {"binary": 0, "binary_inv": 1, "trunc": 2, "tozero": 3, "tozero_inv": 4}
+    cv_out = cv2.threshold(nan_in, 0.25, 2.0, cv_types[ttype])[1][0, 0]
+    assert (np.isnan(cv_out) and np.isnan(rule)) or cv_out == rule
+    # NaNs spread over a plane, through every SIMD kernel and its tail.
+    xn = x.copy()
+    xn[::3, ::5] = np.nan
+    want = cv2.threshold(xn, 0.25, 2.0, code)[1]
+    for isa, got in each_isa(lambda: image.threshold(xn, 0.25, 2.0, ttype)).items():
+        np.testing.assert_array_equal(got, want, err_msg=f"{ttype} {isa}")
     assert (np.isnan(nan_out) and np.isnan(rule)) or nan_out == rule
     y = x[:, 2:20]  # strided float view, in place
     base = x.copy()

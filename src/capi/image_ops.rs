@@ -189,7 +189,9 @@ pub extern "C" fn scipix_threshold_inplace(
 /// Thresholds a `width` x `height` float plane (`cv::threshold` on CV_32F): row y of src
 /// starts at `src + y * src_stride_elems`, of dst at `dst + y * dst_stride_elems`.
 /// `thresh` and `maxval` are converted to float, then per element the five rules of
-/// `scipix_threshold` apply with the IEEE `>` (false for NaN; "0" is +0.0). In place when
+/// `scipix_threshold` apply with OpenCV's comparisons: `v > t` for BINARY, TRUNC and
+/// TOZERO_INV, `v <= t` for BINARY_INV and TOZERO (a NaN gives 0 for BINARY and BINARY_INV
+/// and stays NaN otherwise, as OpenCV; "0" is +0.0). In place when
 /// `src == dst` with equal strides; otherwise the two planes must not overlap. Padding is
 /// not written.
 ///

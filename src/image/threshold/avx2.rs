@@ -100,9 +100,9 @@ unsafe fn one_f32<const TY: u8>(v: __m256, t: __m256, m: __m256) -> __m256 {
     let above = _mm256_cmp_ps::<_CMP_GT_OQ>(v, t);
     match TY {
         BIN => _mm256_and_ps(above, m),
-        BIN_INV => _mm256_andnot_ps(above, m),
+        BIN_INV => _mm256_and_ps(_mm256_cmp_ps::<_CMP_LE_OQ>(v, t), m),
         TRUNC => _mm256_blendv_ps(v, t, above),
-        TOZERO => _mm256_and_ps(above, v),
+        TOZERO => _mm256_andnot_ps(_mm256_cmp_ps::<_CMP_LE_OQ>(v, t), v),
         _ => _mm256_andnot_ps(above, v),
     }
 }

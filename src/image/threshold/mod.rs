@@ -21,7 +21,9 @@
 //!
 //! # f32
 //! The threshold and max value are converted to `f32` (as OpenCV does) and the table above
-//! applies with the IEEE `>` (false when `v` is NaN), `0` meaning `+0.0`.
+//! applies with OpenCV's comparisons: `v > t` for BINARY, TRUNC and TOZERO_INV, `v <= t`
+//! for BINARY_INV and TOZERO (both false for NaN, as `cv::threshold` on CV_32F), `0`
+//! meaning `+0.0`.
 
 mod adaptive;
 mod otsu;

@@ -97,9 +97,9 @@ unsafe fn one_f32<const TY: u8>(v: float32x4_t, t: float32x4_t, m: float32x4_t) 
     let bits = |x: float32x4_t| vreinterpretq_u32_f32(x);
     match TY {
         BIN => vreinterpretq_f32_u32(vandq_u32(above, bits(m))),
-        BIN_INV => vreinterpretq_f32_u32(vbicq_u32(bits(m), above)),
+        BIN_INV => vreinterpretq_f32_u32(vandq_u32(vcleq_f32(v, t), bits(m))),
         TRUNC => vbslq_f32(above, t, v),
-        TOZERO => vreinterpretq_f32_u32(vandq_u32(above, bits(v))),
+        TOZERO => vreinterpretq_f32_u32(vbicq_u32(bits(v), vcleq_f32(v, t))),
         _ => vreinterpretq_f32_u32(vbicq_u32(bits(v), above)),
     }
 }

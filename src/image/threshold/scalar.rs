@@ -46,7 +46,9 @@ pub fn px_u8(v: u8, op: U8Op) -> u8 {
     }
 }
 
-/// One f32 element: the same rules with the IEEE `>` (false for NaN).
+/// One f32 element, with OpenCV's comparisons: BINARY, TRUNC and TOZERO_INV test `v > t`,
+/// BINARY_INV and TOZERO test `v <= t` (both false for NaN, so a NaN gives 0 for BINARY and
+/// BINARY_INV and stays NaN for TRUNC, TOZERO and TOZERO_INV, as `cv::threshold` on CV_32F).
 #[inline(always)]
 pub fn px_f32(v: f32, op: F32Op) -> f32 {
     let above = v > op.t;
@@ -59,10 +61,10 @@ pub fn px_f32(v: f32, op: F32Op) -> f32 {
             }
         }
         ThresholdType::BinaryInv => {
-            if above {
-                0.0
-            } else {
+            if v <= op.t {
                 op.m
+            } else {
+                0.0
             }
         }
         ThresholdType::Trunc => {
@@ -73,10 +75,10 @@ pub fn px_f32(v: f32, op: F32Op) -> f32 {
             }
         }
         ThresholdType::ToZero => {
-            if above {
-                v
-            } else {
+            if v <= op.t {
                 0.0
+            } else {
+                v
             }
         }
         ThresholdType::ToZeroInv => {

@@ -100,9 +100,9 @@ unsafe fn one_f32<const TY: u8>(v: __m128, t: __m128, m: __m128) -> __m128 {
     let above = _mm_cmpgt_ps(v, t);
     match TY {
         BIN => _mm_and_ps(above, m),
-        BIN_INV => _mm_andnot_ps(above, m),
+        BIN_INV => _mm_and_ps(_mm_cmple_ps(v, t), m),
         TRUNC => _mm_blendv_ps(v, t, above),
-        TOZERO => _mm_and_ps(above, v),
+        TOZERO => _mm_andnot_ps(_mm_cmple_ps(v, t), v),
         _ => _mm_andnot_ps(above, v),
     }
 }
