@@ -45,6 +45,12 @@ pub(crate) fn check_slice<T>(ptr: *const T, len: usize, what: &str) -> Result<()
     Ok(())
 }
 
+/// True when the byte ranges `[a.0, a.1)` and `[b.0, b.1)` share at least one byte (an empty
+/// range shares none). The one overlap test every capi module uses.
+pub(crate) fn spans_overlap(a: (usize, usize), b: (usize, usize)) -> bool {
+    a.0 < b.1 && b.0 < a.1
+}
+
 /// Fails with `SCIPIX_ERR_INVALID_ARGUMENT` when the byte ranges `[a, a + a_bytes)` and
 /// `[b, b + b_bytes)` overlap. Call it on the raw pointers before borrowing either as a slice.
 pub(crate) fn disjoint(
@@ -57,10 +63,10 @@ pub(crate) fn disjoint(
     // NULL is left to the slice checks, which report it as a null pointer.
     if a0 != 0
         && b0 != 0
-        && a_bytes > 0
-        && b_bytes > 0
-        && a0 < b0.saturating_add(b_bytes)
-        && b0 < a0.saturating_add(a_bytes)
+        && spans_overlap(
+            (a0, a0.saturating_add(a_bytes)),
+            (b0, b0.saturating_add(b_bytes)),
+        )
     {
         return Err(Error::invalid("input and output buffers overlap"));
     }

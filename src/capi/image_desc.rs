@@ -1,6 +1,6 @@
 //! C API: the image descriptor every image operation takes.
 
-use super::handle::null_error;
+use super::handle::{null_error, spans_overlap};
 use crate::error::{Error, ErrorKind, Result};
 use crate::image::{required_len, ImageView, ImageViewMut, PixelFormat};
 
@@ -124,9 +124,7 @@ impl ScipixImageMut {
 /// Fails with `SCIPIX_ERR_INVALID_ARGUMENT` when the source and destination byte ranges
 /// overlap (operations that are not in-place cannot read pixels they already overwrote).
 pub(crate) fn ensure_disjoint(src: &ScipixImage, dst: &ScipixImageMut) -> Result<()> {
-    let (a0, a1) = src.byte_span()?;
-    let (b0, b1) = dst.byte_span()?;
-    if a0 < b1 && b0 < a1 {
+    if spans_overlap(src.byte_span()?, dst.byte_span()?) {
         return Err(Error::invalid(
             "source and destination images overlap; use the in-place variant or separate buffers",
         ));

@@ -2,7 +2,9 @@
 //! descriptors and plain f32 planes.
 
 use super::guard::guard;
-use super::handle::{null_error, try_out, try_ref_from_ptr, try_slice, try_slice_mut};
+use super::handle::{
+    null_error, spans_overlap, try_out, try_ref_from_ptr, try_slice, try_slice_mut,
+};
 use super::image_desc::{ensure_disjoint, ScipixImage, ScipixImageMut};
 use super::status::ScipixStatus;
 use crate::error::{checked_product, Error, Result};
@@ -69,10 +71,6 @@ fn f32_plane_len(width: usize, height: usize, stride: usize, what: &str) -> Resu
         )));
     }
     Ok(len)
-}
-
-fn spans_overlap(a: (usize, usize), b: (usize, usize)) -> bool {
-    a.0 < b.1 && b.0 < a.1
 }
 
 /// Converts `src` (RGB8, BGR8, RGBA8, BGRA8, or GRAY8 which is copied) into the GRAY8 image

@@ -1,7 +1,7 @@
 //! C API: image-to-tensor conversion and f32 normalization.
 
 use super::guard::guard;
-use super::handle::{try_out, try_out_pair, try_ref_from_ptr, try_slice};
+use super::handle::{spans_overlap, try_out, try_out_pair, try_ref_from_ptr, try_slice};
 use super::image_desc::ScipixImage;
 use super::status::ScipixStatus;
 use crate::error::{Error, ErrorKind, Result};
@@ -105,13 +105,13 @@ pub extern "C" fn scipix_image_tensor_len(
 
 /// Fails when the float output `[out, out + need)` overlaps the image bytes.
 fn ensure_out_disjoint(desc: &ScipixImage, out: *mut f32, need: usize) -> Result<()> {
-    let (a0, a1) = desc.byte_span()?;
+    let image = desc.byte_span()?;
     let b0 = out as usize;
     let b1 = need
         .checked_mul(4)
         .and_then(|n| b0.checked_add(n))
         .ok_or_else(|| Error::overflow("output size in bytes overflows"))?;
-    if a0 < b1 && b0 < a1 {
+    if spans_overlap(image, (b0, b1)) {
         return Err(Error::invalid(
             "the output tensor overlaps the source image bytes",
         ));
@@ -257,7 +257,7 @@ fn float_io<'a>(src: *const f32, dst: *mut f32, n: usize) -> Result<Io<'a>> {
             std::slice::from_raw_parts_mut(dst, n)
         }));
     }
-    if s0 < d1 && d0 < s1 {
+    if spans_overlap((s0, s1), (d0, d1)) {
         return Err(Error::invalid(
             "`src` and `dst` partially overlap; pass the same pointer for in place",
         ));
