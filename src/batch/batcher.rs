@@ -322,7 +322,7 @@ impl<T, R> Shared<T, R> {
         st.counters.submitted += 1;
         let mut new_earliest = false;
         if let Some(d) = deadline {
-            if st.earliest_deadline.map_or(true, |e| d < e) {
+            if st.earliest_deadline.is_none_or(|e| d < e) {
                 st.earliest_deadline = Some(d);
                 new_earliest = true;
             }

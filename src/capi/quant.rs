@@ -78,7 +78,7 @@ pub(crate) fn qmode(v: ScipixQMode) -> Result<QMode> {
 /// Element count that can be borrowed as a slice of `T` (bytes fit in isize).
 pub(crate) fn check_elems<T>(n: usize, what: &str) -> Result<usize> {
     if n.checked_mul(std::mem::size_of::<T>())
-        .map_or(true, |b| b > isize::MAX as usize)
+        .is_none_or(|b| b > isize::MAX as usize)
     {
         return Err(Error::overflow(format!(
             "{what}: {n} elements are too many"

@@ -133,7 +133,7 @@ fn out_slice<'a>(out: *mut f32, out_len: usize, need: usize) -> Result<&'a mut [
     if out.is_null() {
         return Err(Error::new(ErrorKind::NullPointer, "argument `out` is NULL"));
     }
-    if out as usize % std::mem::align_of::<f32>() != 0 {
+    if !(out as usize).is_multiple_of(std::mem::align_of::<f32>()) {
         return Err(Error::invalid("`out` is not aligned to 4 bytes"));
     }
     // SAFETY: the caller promises `out_len >= need` writable floats at `out`.
@@ -238,7 +238,7 @@ fn float_io<'a>(src: *const f32, dst: *mut f32, n: usize) -> Result<Io<'a>> {
         return Err(Error::new(ErrorKind::NullPointer, "argument `dst` is NULL"));
     }
     let align = std::mem::align_of::<f32>();
-    if src as usize % align != 0 || dst as usize % align != 0 {
+    if !(src as usize).is_multiple_of(align) || !(dst as usize).is_multiple_of(align) {
         return Err(Error::invalid("`src` and `dst` must be 4-byte aligned"));
     }
     let bytes = n
@@ -327,7 +327,7 @@ pub extern "C" fn scipix_tensor_stats_f32(
         if n == 0 {
             return Err(Error::invalid("n is 0: the buffer is empty"));
         }
-        if src as usize % std::mem::align_of::<f32>() != 0 {
+        if !(src as usize).is_multiple_of(std::mem::align_of::<f32>()) {
             return Err(Error::invalid("`src` must be 4-byte aligned"));
         }
         if n.checked_mul(4).is_none() {

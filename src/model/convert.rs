@@ -43,7 +43,7 @@ pub fn bf16_to_f32(src: &[u16], dst: &mut [f32]) -> Result<()> {
 }
 
 fn check_bytes(src_len: usize, dst_len: usize, what: &str) -> Result<()> {
-    if src_len % 2 != 0 {
+    if !src_len.is_multiple_of(2) {
         return Err(Error::invalid(format!(
             "{what}: byte length {src_len} is not a multiple of 2"
         )));

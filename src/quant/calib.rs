@@ -593,7 +593,7 @@ trait Better {
 
 impl Better for Option<(f64, (f32, f32))> {
     fn is_none_or_worse(&self, err: f64) -> bool {
-        self.map_or(true, |(e, _)| err < e)
+        self.is_none_or(|(e, _)| err < e)
     }
 }
 
@@ -676,7 +676,7 @@ fn entropy_range(h: &Hist, levels: usize, min: f32, max: f32) -> (f32, f32) {
             _ => f32::INFINITY,
         };
         let t = (h.edges[start], h.edges[end]);
-        if best.map_or(true, |(d, _)| div < d) {
+        if best.is_none_or(|(d, _)| div < d) {
             best = Some((div, t));
         }
     }

@@ -223,7 +223,7 @@ pub fn adaptive_threshold_mean(
             "adaptive threshold supports Binary and BinaryInv, got {ty:?}"
         )));
     }
-    if block_size < 3 || block_size % 2 == 0 || block_size > MAX_BLOCK_SIZE {
+    if block_size < 3 || block_size.is_multiple_of(2) || block_size > MAX_BLOCK_SIZE {
         return Err(Error::invalid(format!(
             "block size {block_size} must be odd and in 3..={MAX_BLOCK_SIZE}"
         )));

@@ -367,7 +367,7 @@ fn check_channels(n: usize, mean: &[f32], std: &[f32]) -> Result<usize> {
             std.len()
         )));
     }
-    if n == 0 || n % c != 0 {
+    if n == 0 || !n.is_multiple_of(c) {
         return Err(Error::invalid(format!(
             "buffer length {n} is not a positive multiple of the channel count {c}"
         )));
