@@ -5,12 +5,15 @@
 
 mod config;
 mod features;
+mod stream;
 
 pub use config::{
     kernel_isa, max_isa, memory_opt_enabled, opt_level, parallel_enabled, set_max_isa,
     set_opt_level, simd_enabled, Isa, OptLevel,
 };
 pub use features::{detected, Features};
+pub(crate) use stream::for_each_step;
+pub use stream::{Store, STREAM_MIN_BYTES};
 
 use std::sync::Mutex;
 

@@ -5,7 +5,7 @@
 use super::dequantize::{dequantize_per_elem_with, dequantize_with};
 use super::params::{check_scale, QDtype, QParams};
 use super::quantize::{quantize_per_elem_with, quantize_with};
-use crate::cpu::{self, Isa};
+use crate::cpu::{self, Isa, Store};
 use crate::error::{checked_product, Error, ErrorKind, Result};
 use crate::parallel;
 use rayon::prelude::*;
@@ -27,7 +27,8 @@ trait Direction: Sync {
     type Out: Copy + Send;
     /// Whether `run_pe` can use reciprocals of the scales.
     const USES_INV: bool;
-    fn run(isa: Isa, x: &[Self::In], out: &mut [Self::Out], s: f32, z: i32, d: QDtype);
+    #[allow(clippy::too_many_arguments)]
+    fn run(isa: Isa, x: &[Self::In], out: &mut [Self::Out], s: f32, z: i32, d: QDtype, st: Store);
     fn run_pe(
         isa: Isa,
         x: &[Self::In],
@@ -46,8 +47,8 @@ impl Direction for Quant {
     type In = f32;
     type Out = u8;
     const USES_INV: bool = true;
-    fn run(isa: Isa, x: &[f32], out: &mut [u8], s: f32, z: i32, d: QDtype) {
-        quantize_with(isa, x, out, s, z, d)
+    fn run(isa: Isa, x: &[f32], out: &mut [u8], s: f32, z: i32, d: QDtype, st: Store) {
+        quantize_with(isa, x, out, s, z, d, st)
     }
     fn run_pe(
         isa: Isa,
@@ -66,7 +67,7 @@ impl Direction for Dequant {
     type In = u8;
     type Out = f32;
     const USES_INV: bool = false;
-    fn run(isa: Isa, x: &[u8], out: &mut [f32], s: f32, z: i32, d: QDtype) {
+    fn run(isa: Isa, x: &[u8], out: &mut [f32], s: f32, z: i32, d: QDtype, _st: Store) {
         dequantize_with(isa, x, out, s, z, d)
     }
     fn run_pe(
@@ -144,17 +145,23 @@ pub fn check_params(scales: &[f32], zps: &[i32], want: usize, dtype: QDtype) -> 
     Ok(())
 }
 
+/// Streaming stores for outputs of `n` elements too large to stay in cache.
+fn output_store<D: Direction>(n: usize) -> Store {
+    Store::for_output_bytes(n.saturating_mul(std::mem::size_of::<D::Out>()))
+}
+
 fn per_tensor<D: Direction>(x: &[D::In], out: &mut [D::Out], p: QParams, dtype: QDtype) {
     let isa = cpu::kernel_isa();
     let out = &mut out[..x.len()];
+    let st = output_store::<D>(x.len());
     if parallel::should_split(x.len(), PARALLEL_CUTOFF) {
         parallel::install(|| {
             out.par_chunks_mut(CHUNK)
                 .zip(x.par_chunks(CHUNK))
-                .for_each(|(o, i)| D::run(isa, i, o, p.scale, p.zero_point, dtype));
+                .for_each(|(o, i)| D::run(isa, i, o, p.scale, p.zero_point, dtype, st));
         });
     } else {
-        D::run(isa, x, out, p.scale, p.zero_point, dtype);
+        D::run(isa, x, out, p.scale, p.zero_point, dtype, st);
     }
 }
 
@@ -175,12 +182,13 @@ fn runs<D: Direction>(
     }
     let out = &mut out[..total];
     if run >= SHORT_RUN {
+        let st = output_store::<D>(total);
         let runs_per_task = (CHUNK / run).max(1);
         let task = runs_per_task * run;
         let body = |t: usize, o: &mut [D::Out], i: &[D::In]| {
             for (k, (oc, ic)) in o.chunks_mut(run).zip(i.chunks(run)).enumerate() {
                 let c = (t * runs_per_task + k) % period;
-                D::run(isa, ic, oc, scales[c], zps[c], dtype);
+                D::run(isa, ic, oc, scales[c], zps[c], dtype, st);
             }
         };
         if parallel::should_split(total, PARALLEL_CUTOFF) {
@@ -203,7 +211,7 @@ fn runs<D: Direction>(
     // Runs of one element use the caller's arrays as they are.
     let expand = |v: &[f32]| -> Vec<f32> {
         v.iter()
-            .flat_map(|&s| std::iter::repeat(s).take(run))
+            .flat_map(|&s| std::iter::repeat_n(s, run))
             .collect()
     };
     let (es_own, ez_own);
@@ -213,7 +221,7 @@ fn runs<D: Direction>(
         es_own = expand(scales);
         ez_own = zps
             .iter()
-            .flat_map(|&z| std::iter::repeat(z).take(run))
+            .flat_map(|&z| std::iter::repeat_n(z, run))
             .collect::<Vec<i32>>();
         (&es_own, &ez_own)
     };
@@ -269,13 +277,14 @@ fn blocked<D: Direction>(
     }
     let nb = k.div_ceil(block);
     let out = &mut out[..total];
+    let st = output_store::<D>(total);
     let rows_per_task = (CHUNK / k).max(1);
     let task = rows_per_task * k;
     let body = |t: usize, o: &mut [D::Out], i: &[D::In]| {
         for (r, (orow, irow)) in o.chunks_mut(k).zip(i.chunks(k)).enumerate() {
             let base = (t * rows_per_task + r) * nb;
             for (b, (ob, ib)) in orow.chunks_mut(block).zip(irow.chunks(block)).enumerate() {
-                D::run(isa, ib, ob, scales[base + b], zps[base + b], dtype);
+                D::run(isa, ib, ob, scales[base + b], zps[base + b], dtype, st);
             }
         }
     };

@@ -4,6 +4,7 @@ use super::dequantize::{dequantize_per_elem_with, dequantize_with};
 use super::minmax::{minmax_accumulate_with, minmax_with};
 use super::quantize::{quantize_per_elem_with, quantize_with};
 use super::*;
+use crate::cpu::Store::{Cached, Streaming};
 use crate::cpu::{self, Isa};
 
 /// Deterministic xorshift generator for test data.
@@ -74,12 +75,17 @@ fn quantize_matches_scalar_on_every_isa() {
                 for n in (0..=67).chain([1000]) {
                     let xs = &x[off..off + n];
                     let mut want = vec![0u8; n];
-                    quantize_with(Isa::Scalar, xs, &mut want, scale, zp, dtype);
-                    for &isa in &isas() {
-                        let mut got = vec![0xAAu8; n + 1];
-                        quantize_with(isa, xs, &mut got[1..], scale, zp, dtype);
-                        assert_eq!(&got[1..], &want[..], "{isa:?} {dtype:?} n={n} off={off}");
-                        assert_eq!(got[0], 0xAA);
+                    quantize_with(Isa::Scalar, xs, &mut want, scale, zp, dtype, Cached);
+                    // Output offsets move streaming stores' aligned steps around.
+                    let cases = isas().into_iter().flat_map(|isa| {
+                        [Cached, Streaming].map(|st| [1, 32, 63].map(|o| (isa, st, o)))
+                    });
+                    for (isa, st, o) in cases.flatten() {
+                        let mut got = vec![0xAAu8; n + o + 1];
+                        quantize_with(isa, xs, &mut got[o..o + n], scale, zp, dtype, st);
+                        let at = format!("{isa:?} {st:?} {dtype:?} n={n} off={off} o={o}");
+                        assert_eq!(&got[o..o + n], &want[..], "{at}");
+                        assert!(got[..o].iter().chain(&got[o + n..]).all(|&b| b == 0xAA));
                     }
                 }
             }
@@ -199,7 +205,7 @@ fn minmax_matches_scalar_on_every_isa() {
 fn scalar_spec_edge_cases() {
     let q = |x: f32, s: f32, z: i32, d: QDtype| {
         let mut o = [0u8];
-        quantize_with(Isa::Scalar, &[x], &mut o, s, z, d);
+        quantize_with(Isa::Scalar, &[x], &mut o, s, z, d, Cached);
         o[0]
     };
     // Ties to even.
@@ -232,7 +238,7 @@ fn ref_axis(x: &[f32], shape: &[usize], axis: usize, s: &[f32], z: &[i32], d: QD
         .map(|(i, &v)| {
             let c = (i / inner) % shape[axis];
             let mut o = [0u8];
-            quantize_with(Isa::Scalar, &[v], &mut o, s[c], z[c], d);
+            quantize_with(Isa::Scalar, &[v], &mut o, s[c], z[c], d, Cached);
             o[0]
         })
         .collect()
@@ -312,7 +318,15 @@ fn blocked_matches_reference() {
         for (i, &g) in got.iter().enumerate() {
             let p = (i / 70) * nb + (i % 70) / block;
             let mut o = [0u8];
-            quantize_with(Isa::Scalar, &x[i..i + 1], &mut o, s[p], z[p], QDtype::I8);
+            quantize_with(
+                Isa::Scalar,
+                &x[i..i + 1],
+                &mut o,
+                s[p],
+                z[p],
+                QDtype::I8,
+                Cached,
+            );
             assert_eq!(g, o[0], "block {block} elem {i}");
         }
     }
@@ -366,7 +380,15 @@ fn large_tensors_split_over_the_pool_give_identical_bytes() {
 }
 
 fn quant_serial(x: &[f32], out: &mut [u8], p: QParams) {
-    quantize_with(Isa::Scalar, x, out, p.scale, p.zero_point, QDtype::I8);
+    quantize_with(
+        Isa::Scalar,
+        x,
+        out,
+        p.scale,
+        p.zero_point,
+        QDtype::I8,
+        Cached,
+    );
 }
 
 #[test]
@@ -748,10 +770,10 @@ fn reciprocal_fast_path_is_exact_near_ties() {
         for &dtype in &DTYPES {
             let zp = if dtype == QDtype::U8 { 128 } else { 0 };
             let mut want = vec![0u8; x.len()];
-            quantize_with(Isa::Scalar, &x, &mut want, s, zp, dtype);
+            quantize_with(Isa::Scalar, &x, &mut want, s, zp, dtype, Cached);
             for &isa in &isas() {
                 let mut got = vec![0u8; x.len()];
-                quantize_with(isa, &x, &mut got, s, zp, dtype);
+                quantize_with(isa, &x, &mut got, s, zp, dtype, Cached);
                 assert!(got == want, "{isa:?} scale {s:e} {dtype:?}");
             }
         }

@@ -3,6 +3,7 @@
 //! fix-up so bytes land in input order). Per-tensor steps first try `x * (1 / scale)` and
 //! keep it only when provably equal (`scalar::FAST_LIMIT`); otherwise they divide.
 
+use crate::cpu::{for_each_step, Store};
 use crate::quant::params::QDtype;
 use std::arch::x86_64::*;
 
@@ -56,8 +57,9 @@ unsafe fn run<const SIGNED: bool, const FAST: bool>(
     scale: f32,
     zp: i32,
     dtype: QDtype,
+    store: Store,
 ) -> usize {
-    let n = x.len().min(out.len()) / 32 * 32;
+    let n = x.len().min(out.len());
     let qmax = dtype.range().1;
     let (s, inv, qmax, zpf) = (
         _mm256_set1_ps(scale),
@@ -71,9 +73,10 @@ unsafe fn run<const SIGNED: bool, const FAST: bool>(
     // equals round(clamp(y)) + zp of the spec, NaN -> qmin included.
     let fin = |r: __m256| _mm256_cvtps_epi32(_mm256_min_ps(qmax, _mm256_add_ps(r, zpf)));
     let (xp, op) = (x.as_ptr(), out.as_mut_ptr());
-    let mut i = 0;
-    while i < n {
-        // SAFETY: i + 32 <= n <= both lengths.
+    let aligned_from = (store == Store::Streaming).then(|| op.align_offset(32));
+    let done = for_each_step(n, 32, aligned_from, |i, aligned| {
+        // SAFETY: `for_each_step` gives i + 32 <= n <= both lengths; `aligned` steps start
+        // on a 32-byte boundary, as the streaming store needs.
         let p = xp.add(i);
         let v = [
             _mm256_loadu_ps(p),
@@ -83,24 +86,39 @@ unsafe fn run<const SIGNED: bool, const FAST: bool>(
         ];
         let r = rounded4::<FAST>(v, s, inv);
         let bytes = pack::<SIGNED>(fin(r[0]), fin(r[1]), fin(r[2]), fin(r[3]));
-        _mm256_storeu_si256(op.add(i).cast(), bytes);
-        i += 32;
+        let o = op.add(i).cast::<__m256i>();
+        if aligned {
+            _mm256_stream_si256(o, bytes);
+        } else {
+            _mm256_storeu_si256(o, bytes);
+        }
+    });
+    if aligned_from.is_some() {
+        _mm_sfence();
     }
-    n
+    done
 }
 
-/// Quantizes the largest multiple of 32 elements; returns how many were done.
+/// Quantizes the largest multiple of 32 elements, or all of them with `Store::Streaming`
+/// (see `cpu::for_each_step`); returns how many were done.
 ///
 /// # Safety
 /// The CPU must support AVX2.
 #[target_feature(enable = "avx2")]
-pub unsafe fn quantize(x: &[f32], out: &mut [u8], scale: f32, zp: i32, dtype: QDtype) -> usize {
+pub unsafe fn quantize(
+    x: &[f32],
+    out: &mut [u8],
+    scale: f32,
+    zp: i32,
+    dtype: QDtype,
+    store: Store,
+) -> usize {
     let fast = super::scalar::fast_path_allowed(scale);
     match (dtype, fast) {
-        (QDtype::I8, true) => run::<true, true>(x, out, scale, zp, dtype),
-        (QDtype::I8, false) => run::<true, false>(x, out, scale, zp, dtype),
-        (QDtype::U8, true) => run::<false, true>(x, out, scale, zp, dtype),
-        (QDtype::U8, false) => run::<false, false>(x, out, scale, zp, dtype),
+        (QDtype::I8, true) => run::<true, true>(x, out, scale, zp, dtype, store),
+        (QDtype::I8, false) => run::<true, false>(x, out, scale, zp, dtype, store),
+        (QDtype::U8, true) => run::<false, true>(x, out, scale, zp, dtype, store),
+        (QDtype::U8, false) => run::<false, false>(x, out, scale, zp, dtype, store),
     }
 }
 

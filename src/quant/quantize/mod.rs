@@ -4,17 +4,19 @@
 
 #[cfg(target_arch = "x86_64")]
 mod avx2;
+#[cfg(target_arch = "x86_64")]
+mod avx512;
 #[cfg(target_arch = "aarch64")]
 mod neon;
 pub(crate) mod scalar;
 #[cfg(target_arch = "x86_64")]
 mod sse41;
 
-use crate::cpu::Isa;
+use crate::cpu::{Isa, Store};
 use crate::quant::params::QDtype;
 
 /// Quantizes `x` into `out[..x.len()]` with one scale and zero point (unchecked values:
-/// callers validate scale and zero point). Uses `isa`'s kernel.
+/// callers validate scale and zero point). Uses `isa`'s kernel, writing with `store`.
 pub(crate) fn quantize_with(
     isa: Isa,
     x: &[f32],
@@ -22,12 +24,15 @@ pub(crate) fn quantize_with(
     scale: f32,
     zp: i32,
     dtype: QDtype,
+    store: Store,
 ) {
     let out = &mut out[..x.len()];
     let done = match isa {
         // SAFETY (each arm): `isa` comes from `cpu::kernel_isa`, capped at what the CPU runs.
         #[cfg(target_arch = "x86_64")]
-        Isa::Avx2 | Isa::Avx512 => unsafe { avx2::quantize(x, out, scale, zp, dtype) },
+        Isa::Avx512 => unsafe { avx512::quantize(x, out, scale, zp, dtype, store) },
+        #[cfg(target_arch = "x86_64")]
+        Isa::Avx2 => unsafe { avx2::quantize(x, out, scale, zp, dtype, store) },
         #[cfg(target_arch = "x86_64")]
         Isa::Sse41 => unsafe { sse41::quantize(x, out, scale, zp, dtype) },
         #[cfg(target_arch = "aarch64")]
