@@ -16,14 +16,7 @@ fn data(n: usize) -> Vec<f32> {
 
 fn bench(c: &mut Criterion) {
     let best = Isa::best_available();
-    // AVX-512 CPUs run the AVX2 kernels; label them by what runs.
-    let label = |isa: Isa| {
-        if isa == Isa::Avx512 {
-            "avx2"
-        } else {
-            isa.name()
-        }
-    };
+    let label = |isa: Isa| isa.name();
     let mut g = c.benchmark_group("normalize");
     for n in [128usize, 512, 2048, 8192, 1 << 24] {
         let x = data(n);

@@ -130,3 +130,105 @@ pub(crate) unsafe fn chan_inplace_body(buf: &mut [f32], mean: &[f32], std: &[f32
     }
     n
 }
+
+/// The 16 floats at `p` as four f64 vectors (elements 0..4, 4..8, 8..12, 12..16).
+#[inline]
+#[target_feature(enable = "avx2")]
+unsafe fn widen16(p: *const f32) -> [__m256d; 4] {
+    let (a, b) = (_mm256_loadu_ps(p), _mm256_loadu_ps(p.add(8)));
+    [
+        _mm256_cvtps_pd(_mm256_castps256_ps128(a)),
+        _mm256_cvtps_pd(_mm256_extractf128_ps::<1>(a)),
+        _mm256_cvtps_pd(_mm256_castps256_ps128(b)),
+        _mm256_cvtps_pd(_mm256_extractf128_ps::<1>(b)),
+    ]
+}
+
+/// Prefetches the two 64-byte lines of `next` that step `k` of a pair pass covers.
+#[inline]
+#[target_feature(enable = "avx2")]
+unsafe fn prefetch_step(next: &[f32], k: usize) {
+    for line in [32 * k, 32 * k + 16] {
+        if line < next.len() {
+            _mm_prefetch::<_MM_HINT_T0>(next.as_ptr().add(line).cast());
+        }
+    }
+}
+
+/// [`sum_body`] of two blocks at once (eight interleaved chains hide the f64 add latency),
+/// prefetching `next` (a hint only); each block's lanes get exactly what `sum_body` adds.
+#[target_feature(enable = "avx2")]
+pub(crate) unsafe fn sum_pair_body(
+    a: &[f32],
+    b: &[f32],
+    next: &[f32],
+    la: &mut [f64; LANES],
+    lb: &mut [f64; LANES],
+) -> usize {
+    let n = a.len().min(b.len()) / 16 * 16;
+    let mut acc: [__m256d; 8] = std::array::from_fn(|j| {
+        let l = if j < 4 {
+            &la[4 * j..]
+        } else {
+            &lb[4 * (j - 4)..]
+        };
+        _mm256_loadu_pd(l.as_ptr())
+    });
+    for k in 0..n / 16 {
+        prefetch_step(next, k);
+        let (va, vb) = (
+            widen16(a.as_ptr().add(16 * k)),
+            widen16(b.as_ptr().add(16 * k)),
+        );
+        for j in 0..4 {
+            acc[j] = _mm256_add_pd(acc[j], va[j]);
+            acc[4 + j] = _mm256_add_pd(acc[4 + j], vb[j]);
+        }
+    }
+    for j in 0..4 {
+        _mm256_storeu_pd(la[4 * j..].as_mut_ptr(), acc[j]);
+        _mm256_storeu_pd(lb[4 * j..].as_mut_ptr(), acc[4 + j]);
+    }
+    n
+}
+
+/// [`sqdev_body`] of two blocks at once, block `a` about `ma` and block `b` about `mb`.
+#[target_feature(enable = "avx2")]
+pub(crate) unsafe fn sqdev_pair_body(
+    a: &[f32],
+    b: &[f32],
+    ma: f64,
+    mb: f64,
+    la: &mut [f64; LANES],
+    lb: &mut [f64; LANES],
+) -> usize {
+    let n = a.len().min(b.len()) / 16 * 16;
+    let (mav, mbv) = (_mm256_set1_pd(ma), _mm256_set1_pd(mb));
+    let sq = |v: __m256d, m: __m256d| {
+        let d = _mm256_sub_pd(v, m);
+        _mm256_mul_pd(d, d)
+    };
+    let mut acc: [__m256d; 8] = std::array::from_fn(|j| {
+        let l = if j < 4 {
+            &la[4 * j..]
+        } else {
+            &lb[4 * (j - 4)..]
+        };
+        _mm256_loadu_pd(l.as_ptr())
+    });
+    for k in 0..n / 16 {
+        let (va, vb) = (
+            widen16(a.as_ptr().add(16 * k)),
+            widen16(b.as_ptr().add(16 * k)),
+        );
+        for j in 0..4 {
+            acc[j] = _mm256_add_pd(acc[j], sq(va[j], mav));
+            acc[4 + j] = _mm256_add_pd(acc[4 + j], sq(vb[j], mbv));
+        }
+    }
+    for j in 0..4 {
+        _mm256_storeu_pd(la[4 * j..].as_mut_ptr(), acc[j]);
+        _mm256_storeu_pd(lb[4 * j..].as_mut_ptr(), acc[4 + j]);
+    }
+    n
+}

@@ -28,6 +28,8 @@ mod scalar;
 
 #[cfg(target_arch = "x86_64")]
 mod avx2;
+#[cfg(target_arch = "x86_64")]
+mod avx512;
 #[cfg(target_arch = "aarch64")]
 mod neon;
 #[cfg(target_arch = "x86_64")]
@@ -107,6 +109,32 @@ trait Kern {
     fn apply_stream_body(src: &[f32], dst: &mut [f32], mean: f32, inv: f32) -> usize;
     fn chan_body(src: &[f32], dst: &mut [f32], mean: &[f32], std: &[f32]) -> usize;
     fn chan_inplace_body(buf: &mut [f32], mean: &[f32], std: &[f32]) -> usize;
+    /// `sum_body` of two equal-length blocks; families with spare registers interleave
+    /// them to hide the f64 add latency and prefetch `next` (the following blocks; a hint).
+    fn sum_pair_body(
+        a: &[f32],
+        b: &[f32],
+        _next: &[f32],
+        la: &mut [f64; LANES],
+        lb: &mut [f64; LANES],
+    ) -> usize {
+        let d = Self::sum_body(a, la);
+        debug_assert_eq!(d, Self::sum_body(b, lb));
+        d
+    }
+    /// `sqdev_body` of two equal-length blocks about their own means.
+    fn sqdev_pair_body(
+        a: &[f32],
+        b: &[f32],
+        ma: f64,
+        mb: f64,
+        la: &mut [f64; LANES],
+        lb: &mut [f64; LANES],
+    ) -> usize {
+        let d = Self::sqdev_body(a, ma, la);
+        debug_assert_eq!(d, Self::sqdev_body(b, mb, lb));
+        d
+    }
 }
 
 struct ScalarK;
@@ -135,7 +163,7 @@ impl Kern for ScalarK {
 }
 
 macro_rules! simd_kern {
-    ($name:ident, $module:ident, $arch:literal) => {
+    ($name:ident, $module:ident, $arch:literal $(, $pairs:ident)?) => {
         #[cfg(target_arch = $arch)]
         struct $name;
         #[cfg(target_arch = $arch)]
@@ -168,11 +196,36 @@ macro_rules! simd_kern {
                 // SAFETY: as above.
                 unsafe { $module::chan_inplace_body(buf, mean, std) }
             }
+            $(simd_kern!(@$pairs $module);)?
+        }
+    };
+    (@pairs $module:ident) => {
+        fn sum_pair_body(
+            a: &[f32],
+            b: &[f32],
+            next: &[f32],
+            la: &mut [f64; LANES],
+            lb: &mut [f64; LANES],
+        ) -> usize {
+            // SAFETY: as above.
+            unsafe { $module::sum_pair_body(a, b, next, la, lb) }
+        }
+        fn sqdev_pair_body(
+            a: &[f32],
+            b: &[f32],
+            ma: f64,
+            mb: f64,
+            la: &mut [f64; LANES],
+            lb: &mut [f64; LANES],
+        ) -> usize {
+            // SAFETY: as above.
+            unsafe { $module::sqdev_pair_body(a, b, ma, mb, la, lb) }
         }
     };
 }
 simd_kern!(Sse41K, sse41, "x86_64");
-simd_kern!(Avx2K, avx2, "x86_64");
+simd_kern!(Avx2K, avx2, "x86_64", pairs);
+simd_kern!(Avx512K, avx512, "x86_64", pairs);
 simd_kern!(NeonK, neon, "aarch64");
 
 /// Runs `$body` with `$K` bound to the kernel family chosen by one read of the ISA.
@@ -185,8 +238,13 @@ macro_rules! with_kernel {
                 $body
             }
             #[cfg(target_arch = "x86_64")]
-            Isa::Avx2 | Isa::Avx512 => {
+            Isa::Avx2 => {
                 type $K = Avx2K;
+                $body
+            }
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx512 => {
+                type $K = Avx512K;
                 $body
             }
             #[cfg(target_arch = "aarch64")]
@@ -218,20 +276,65 @@ fn block_stats<K: Kern>(x: &[f32]) -> Acc {
     }
 }
 
-fn group_stats<K: Kern>(x: &[f32]) -> Acc {
-    x.chunks(BLOCK)
-        .map(block_stats::<K>)
-        .fold(Acc::default(), Acc::merge)
+/// [`block_stats`] of two equal-length blocks, through the kernels' pair bodies; `next`
+/// (the data that follows) is only prefetched.
+fn pair_stats<K: Kern>(a: &[f32], b: &[f32], next: &[f32]) -> [Acc; 2] {
+    let (mut la, mut lb) = ([0f64; LANES], [0f64; LANES]);
+    let d = K::sum_pair_body(a, b, next, &mut la, &mut lb);
+    scalar::sum_lanes(&a[d..], &mut la);
+    scalar::sum_lanes(&b[d..], &mut lb);
+    let n = a.len() as f64;
+    let (ma, mb) = (reduce_lanes(&la) / n, reduce_lanes(&lb) / n);
+    let (mut la, mut lb) = ([0f64; LANES], [0f64; LANES]);
+    let d = K::sqdev_pair_body(a, b, ma, mb, &mut la, &mut lb);
+    scalar::sqdev_lanes(&a[d..], ma, &mut la);
+    scalar::sqdev_lanes(&b[d..], mb, &mut lb);
+    [(ma, la), (mb, lb)].map(|(mean, l)| Acc {
+        n,
+        mean,
+        m2: reduce_lanes(&l),
+    })
+}
+
+/// The blocks of group `g` of `x` (elements `g * BLOCK * GROUP..`, up to `BLOCK * GROUP` of
+/// them) merged in order. Equal-length neighbours go through [`pair_stats`], which
+/// prefetches the pair after them (possibly in the next group).
+fn group_stats<K: Kern>(x: &[f32], g: usize) -> Acc {
+    let start = g * BLOCK * GROUP;
+    let end = (start + BLOCK * GROUP).min(x.len());
+    let mut acc = Acc::default();
+    let mut at = start;
+    while at < end {
+        let a = &x[at..(at + BLOCK).min(end)];
+        let b = &x[at + a.len()..(at + a.len() + BLOCK).min(end)];
+        at += a.len() + b.len();
+        if b.len() == a.len() {
+            let next = &x[at..(at + 2 * BLOCK).min(x.len())];
+            let [p, q] = pair_stats::<K>(a, b, next);
+            acc = acc.merge(p).merge(q);
+        } else {
+            acc = acc.merge(block_stats::<K>(a));
+            if !b.is_empty() {
+                acc = acc.merge(block_stats::<K>(b));
+            }
+        }
+    }
+    acc
 }
 
 fn stats_with<K: Kern>(x: &[f32]) -> Acc {
+    let groups = x.len().div_ceil(BLOCK * GROUP);
     if parallel::should_split(x.len(), SPLIT) {
-        let groups: Vec<Acc> =
-            parallel::install(|| x.par_chunks(BLOCK * GROUP).map(group_stats::<K>).collect());
-        groups.into_iter().fold(Acc::default(), Acc::merge)
+        let accs: Vec<Acc> = parallel::install(|| {
+            (0..groups)
+                .into_par_iter()
+                .map(|g| group_stats::<K>(x, g))
+                .collect()
+        });
+        accs.into_iter().fold(Acc::default(), Acc::merge)
     } else {
-        x.chunks(BLOCK * GROUP)
-            .map(group_stats::<K>)
+        (0..groups)
+            .map(|g| group_stats::<K>(x, g))
             .fold(Acc::default(), Acc::merge)
     }
 }

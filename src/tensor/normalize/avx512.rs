@@ -1,0 +1,191 @@
+//! AVX-512F normalization kernels: the lane structure and operation order of `scalar.rs`
+//! on 16-lane vectors (the 16 f64 lanes are two 8-lane accumulators). Per-channel kernels
+//! divide and are the AVX2 ones.
+
+use super::LANES;
+use std::arch::x86_64::*;
+
+pub(crate) use super::avx2::{chan_body, chan_inplace_body};
+
+/// Adds element `i` of the first `16 * (len / 16)` elements into lane `i % 16` (f64).
+#[target_feature(enable = "avx512f")]
+pub(crate) fn sum_body(x: &[f32], lanes: &mut [f64; LANES]) -> usize {
+    let n = x.len() / 16 * 16;
+    let (lo, hi) = lanes.split_at_mut(8);
+    // SAFETY: `lo` and `hi` hold 8 f64 each; every chunk holds 16 f32.
+    unsafe {
+        let mut acc = [_mm512_loadu_pd(lo.as_ptr()), _mm512_loadu_pd(hi.as_ptr())];
+        for c in x[..n].chunks_exact(16) {
+            let v = _mm512_loadu_ps(c.as_ptr());
+            let (a, b) = widen(v);
+            acc[0] = _mm512_add_pd(acc[0], a);
+            acc[1] = _mm512_add_pd(acc[1], b);
+        }
+        _mm512_storeu_pd(lo.as_mut_ptr(), acc[0]);
+        _mm512_storeu_pd(hi.as_mut_ptr(), acc[1]);
+    }
+    n
+}
+
+/// The 16 floats of `v` as f64: elements 0..8 and 8..16.
+#[inline]
+#[target_feature(enable = "avx512f")]
+fn widen(v: __m512) -> (__m512d, __m512d) {
+    let lo = _mm512_castps512_ps256(v);
+    let hi = _mm256_castpd_ps(_mm512_extractf64x4_pd::<1>(_mm512_castps_pd(v)));
+    (_mm512_cvtps_pd(lo), _mm512_cvtps_pd(hi))
+}
+
+/// Adds `(x - m)^2` (f64, multiply then add) of the first `16 * (len / 16)` elements.
+#[target_feature(enable = "avx512f")]
+pub(crate) fn sqdev_body(x: &[f32], m: f64, lanes: &mut [f64; LANES]) -> usize {
+    let n = x.len() / 16 * 16;
+    let mv = _mm512_set1_pd(m);
+    let (lo, hi) = lanes.split_at_mut(8);
+    // SAFETY: as in `sum_body`.
+    unsafe {
+        let mut acc = [_mm512_loadu_pd(lo.as_ptr()), _mm512_loadu_pd(hi.as_ptr())];
+        for c in x[..n].chunks_exact(16) {
+            let (a, b) = widen(_mm512_loadu_ps(c.as_ptr()));
+            let (da, db) = (_mm512_sub_pd(a, mv), _mm512_sub_pd(b, mv));
+            acc[0] = _mm512_add_pd(acc[0], _mm512_mul_pd(da, da));
+            acc[1] = _mm512_add_pd(acc[1], _mm512_mul_pd(db, db));
+        }
+        _mm512_storeu_pd(lo.as_mut_ptr(), acc[0]);
+        _mm512_storeu_pd(hi.as_mut_ptr(), acc[1]);
+    }
+    n
+}
+
+/// `dst = (src - mean) * inv` on the first `16 * (n / 16)` elements; returns that count.
+#[target_feature(enable = "avx512f")]
+pub(crate) fn apply_body(src: &[f32], dst: &mut [f32], mean: f32, inv: f32) -> usize {
+    let n = src.len().min(dst.len()) / 16 * 16;
+    let (m, s) = (_mm512_set1_ps(mean), _mm512_set1_ps(inv));
+    for (sc, dc) in src[..n].chunks_exact(16).zip(dst[..n].chunks_exact_mut(16)) {
+        // SAFETY: both chunks hold 16 f32.
+        unsafe {
+            let v = _mm512_loadu_ps(sc.as_ptr());
+            _mm512_storeu_ps(dc.as_mut_ptr(), _mm512_mul_ps(_mm512_sub_ps(v, m), s));
+        }
+    }
+    n
+}
+
+/// As [`apply_body`] with non-temporal stores; `dst` must start 64-byte aligned.
+#[target_feature(enable = "avx512f")]
+pub(crate) fn apply_stream_body(src: &[f32], dst: &mut [f32], mean: f32, inv: f32) -> usize {
+    let n = src.len().min(dst.len()) / 16 * 16;
+    assert_eq!(
+        dst.as_ptr() as usize % 64,
+        0,
+        "streamed output must be 64-byte aligned"
+    );
+    let (m, s) = (_mm512_set1_ps(mean), _mm512_set1_ps(inv));
+    for (sc, dc) in src[..n].chunks_exact(16).zip(dst[..n].chunks_exact_mut(16)) {
+        // SAFETY: both chunks hold 16 f32; `dc` is 64-byte aligned (checked above, and
+        // every chunk starts a multiple of 64 bytes later).
+        unsafe {
+            let v = _mm512_loadu_ps(sc.as_ptr());
+            _mm512_stream_ps(dc.as_mut_ptr(), _mm512_mul_ps(_mm512_sub_ps(v, m), s));
+        }
+    }
+    _mm_sfence();
+    n
+}
+
+/// In-place form of [`apply_body`].
+#[target_feature(enable = "avx512f")]
+pub(crate) fn apply_inplace_body(buf: &mut [f32], mean: f32, inv: f32) -> usize {
+    let n = buf.len() / 16 * 16;
+    let (m, s) = (_mm512_set1_ps(mean), _mm512_set1_ps(inv));
+    for c in buf[..n].chunks_exact_mut(16) {
+        // SAFETY: the chunk holds 16 f32.
+        unsafe {
+            let v = _mm512_loadu_ps(c.as_ptr());
+            _mm512_storeu_ps(c.as_mut_ptr(), _mm512_mul_ps(_mm512_sub_ps(v, m), s));
+        }
+    }
+    n
+}
+
+/// [`sum_body`] of two blocks at once (their four accumulator chains interleave, which
+/// hides the f64 add latency); each block's lanes get exactly what `sum_body` would add.
+/// Prefetches `next` (two lines per step, a hint only) so memory stays busy while the
+/// caller's second pass works from cache.
+#[target_feature(enable = "avx512f")]
+pub(crate) fn sum_pair_body(
+    a: &[f32],
+    b: &[f32],
+    next: &[f32],
+    la: &mut [f64; LANES],
+    lb: &mut [f64; LANES],
+) -> usize {
+    let n = a.len().min(b.len()) / 16 * 16;
+    let (la0, la1) = la.split_at_mut(8);
+    let (lb0, lb1) = lb.split_at_mut(8);
+    let mut halves = [la0, la1, lb0, lb1];
+    // SAFETY: each lane half holds 8 f64; every chunk holds 16 f32.
+    unsafe {
+        let mut acc: [__m512d; 4] = std::array::from_fn(|k| _mm512_loadu_pd(halves[k].as_ptr()));
+        for (k, (ca, cb)) in a[..n]
+            .chunks_exact(16)
+            .zip(b[..n].chunks_exact(16))
+            .enumerate()
+        {
+            // Two 64-byte lines of `next` per step: a whole block pair over one pass.
+            for line in [32 * k, 32 * k + 16] {
+                if line < next.len() {
+                    _mm_prefetch::<_MM_HINT_T0>(next.as_ptr().add(line).cast());
+                }
+            }
+            let (a0, a1) = widen(_mm512_loadu_ps(ca.as_ptr()));
+            let (b0, b1) = widen(_mm512_loadu_ps(cb.as_ptr()));
+            acc[0] = _mm512_add_pd(acc[0], a0);
+            acc[1] = _mm512_add_pd(acc[1], a1);
+            acc[2] = _mm512_add_pd(acc[2], b0);
+            acc[3] = _mm512_add_pd(acc[3], b1);
+        }
+        for (l, v) in halves.iter_mut().zip(acc) {
+            _mm512_storeu_pd(l.as_mut_ptr(), v);
+        }
+    }
+    n
+}
+
+/// [`sqdev_body`] of two blocks at once, block `a` about `ma` and block `b` about `mb`.
+#[target_feature(enable = "avx512f")]
+pub(crate) fn sqdev_pair_body(
+    a: &[f32],
+    b: &[f32],
+    ma: f64,
+    mb: f64,
+    la: &mut [f64; LANES],
+    lb: &mut [f64; LANES],
+) -> usize {
+    let n = a.len().min(b.len()) / 16 * 16;
+    let (mav, mbv) = (_mm512_set1_pd(ma), _mm512_set1_pd(mb));
+    let (la0, la1) = la.split_at_mut(8);
+    let (lb0, lb1) = lb.split_at_mut(8);
+    let mut halves = [la0, la1, lb0, lb1];
+    let sq = |v: __m512d, m: __m512d| {
+        let d = _mm512_sub_pd(v, m);
+        _mm512_mul_pd(d, d)
+    };
+    // SAFETY: as in `sum_pair_body`.
+    unsafe {
+        let mut acc: [__m512d; 4] = std::array::from_fn(|k| _mm512_loadu_pd(halves[k].as_ptr()));
+        for (ca, cb) in a[..n].chunks_exact(16).zip(b[..n].chunks_exact(16)) {
+            let (a0, a1) = widen(_mm512_loadu_ps(ca.as_ptr()));
+            let (b0, b1) = widen(_mm512_loadu_ps(cb.as_ptr()));
+            acc[0] = _mm512_add_pd(acc[0], sq(a0, mav));
+            acc[1] = _mm512_add_pd(acc[1], sq(a1, mav));
+            acc[2] = _mm512_add_pd(acc[2], sq(b0, mbv));
+            acc[3] = _mm512_add_pd(acc[3], sq(b1, mbv));
+        }
+        for (l, v) in halves.iter_mut().zip(acc) {
+            _mm512_storeu_pd(l.as_mut_ptr(), v);
+        }
+    }
+    n
+}
