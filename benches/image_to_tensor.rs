@@ -19,14 +19,7 @@ fn pixels(n: usize) -> Vec<u8> {
 
 fn bench(c: &mut Criterion) {
     let best = Isa::best_available();
-    // AVX-512 CPUs run the AVX2 kernels; label them by what runs.
-    let label = |isa: Isa| {
-        if isa == Isa::Avx512 {
-            "avx2"
-        } else {
-            isa.name()
-        }
-    };
+    let label = |isa: Isa| isa.name();
     let torch = TensorParams {
         divisor: 255.0,
         mean: [0.485, 0.456, 0.406, 0.0],

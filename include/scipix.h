@@ -571,6 +571,11 @@ typedef struct {
 #define SCIPIX_CPU_AVX512VNNI 1024
 
 /**
+ * x86_64 AVX-512 Vector Byte Manipulation Instructions (byte permutes).
+ */
+#define SCIPIX_CPU_AVX512VBMI 2048
+
+/**
  * aarch64 Advanced SIMD (NEON).
  */
 #define SCIPIX_CPU_NEON 65536

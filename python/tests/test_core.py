@@ -11,7 +11,7 @@ from scipix._ffi import _ffi
 CPUINFO_NAMES = {
     "SSE2": "sse2", "SSSE3": "ssse3", "SSE41": "sse4_1", "SSE42": "sse4_2", "AVX": "avx",
     "AVX2": "avx2", "FMA": "fma", "F16C": "f16c", "AVX512F": "avx512f", "AVX512BW": "avx512bw",
-    "AVX512VNNI": "avx512_vnni",
+    "AVX512VNNI": "avx512_vnni", "AVX512VBMI": "avx512vbmi",
 }
 
 

@@ -33,6 +33,8 @@ pub const SCIPIX_CPU_AVX512F: ScipixCpuFeatures = 256;
 pub const SCIPIX_CPU_AVX512BW: ScipixCpuFeatures = 512;
 /// x86_64 AVX-512 Vector Neural Network Instructions.
 pub const SCIPIX_CPU_AVX512VNNI: ScipixCpuFeatures = 1024;
+/// x86_64 AVX-512 Vector Byte Manipulation Instructions (byte permutes).
+pub const SCIPIX_CPU_AVX512VBMI: ScipixCpuFeatures = 2048;
 /// aarch64 Advanced SIMD (NEON).
 pub const SCIPIX_CPU_NEON: ScipixCpuFeatures = 65536;
 /// aarch64 dot-product instructions.
@@ -223,6 +225,7 @@ mod tests {
             (SCIPIX_CPU_AVX512F, Features::AVX512F),
             (SCIPIX_CPU_AVX512BW, Features::AVX512BW),
             (SCIPIX_CPU_AVX512VNNI, Features::AVX512VNNI),
+            (SCIPIX_CPU_AVX512VBMI, Features::AVX512VBMI),
             (SCIPIX_CPU_NEON, Features::NEON),
             (SCIPIX_CPU_DOTPROD, Features::DOTPROD),
             (SCIPIX_CPU_FP16, Features::FP16),

@@ -18,12 +18,13 @@ impl Features {
     pub const AVX512F: u64 = 1 << 8;
     pub const AVX512BW: u64 = 1 << 9;
     pub const AVX512VNNI: u64 = 1 << 10;
+    pub const AVX512VBMI: u64 = 1 << 11;
     pub const NEON: u64 = 1 << 16;
     pub const DOTPROD: u64 = 1 << 17;
     pub const FP16: u64 = 1 << 18;
 
     /// Flag bits and their names, in the order `names()` prints them.
-    pub const NAMES: [(u64, &'static str); 14] = [
+    pub const NAMES: [(u64, &'static str); 15] = [
         (Self::SSE2, "sse2"),
         (Self::SSSE3, "ssse3"),
         (Self::SSE41, "sse4.1"),
@@ -35,6 +36,7 @@ impl Features {
         (Self::AVX512F, "avx512f"),
         (Self::AVX512BW, "avx512bw"),
         (Self::AVX512VNNI, "avx512vnni"),
+        (Self::AVX512VBMI, "avx512vbmi"),
         (Self::NEON, "neon"),
         (Self::DOTPROD, "dotprod"),
         (Self::FP16, "fp16"),
@@ -64,7 +66,7 @@ pub fn detected() -> Features {
 
 #[cfg(target_arch = "x86_64")]
 fn detect() -> Features {
-    let checks: [(bool, u64); 11] = [
+    let checks: [(bool, u64); 12] = [
         (is_x86_feature_detected!("sse2"), Features::SSE2),
         (is_x86_feature_detected!("ssse3"), Features::SSSE3),
         (is_x86_feature_detected!("sse4.1"), Features::SSE41),
@@ -76,6 +78,7 @@ fn detect() -> Features {
         (is_x86_feature_detected!("avx512f"), Features::AVX512F),
         (is_x86_feature_detected!("avx512bw"), Features::AVX512BW),
         (is_x86_feature_detected!("avx512vnni"), Features::AVX512VNNI),
+        (is_x86_feature_detected!("avx512vbmi"), Features::AVX512VBMI),
     ];
     Features(
         checks
@@ -141,6 +144,8 @@ mod tests {
             (Features::F16C, "f16c"),
             (Features::AVX512F, "avx512f"),
             (Features::AVX512BW, "avx512bw"),
+            (Features::AVX512VNNI, "avx512_vnni"),
+            (Features::AVX512VBMI, "avx512vbmi"),
         ] {
             assert_eq!(f.has(bit), flags.contains(&cpuinfo_name), "{cpuinfo_name}");
         }

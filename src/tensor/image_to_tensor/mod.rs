@@ -63,6 +63,8 @@ mod scalar;
 
 #[cfg(target_arch = "x86_64")]
 mod avx2;
+#[cfg(target_arch = "x86_64")]
+mod avx512;
 #[cfg(target_arch = "aarch64")]
 mod neon;
 #[cfg(target_arch = "x86_64")]
@@ -198,6 +200,13 @@ pub(crate) struct Plan {
     pub rdiv: f32,
     pub rstd: [f32; 3],
     pub rstd_v: [[f32; 8]; 3],
+    /// The same tables for a group of 16 pixels (one 64-byte load from the group's first
+    /// byte): `perm16[k][l]` is the byte index of output `l` of block `k` (for vpermb),
+    /// with the mean, std and `1 / std` of each output.
+    pub perm16: [[u8; 64]; 3],
+    pub mean16: [[f32; 16]; 3],
+    pub std16: [[f32; 16]; 3],
+    pub rstd16: [[f32; 16]; 3],
 }
 
 /// Division of `t` by `d` through `r = 1 / d` with one FMA correction step:
@@ -328,6 +337,23 @@ impl Plan {
                 rstd_v[k][l] = rstd[c];
             }
         }
+        let mut perm16 = [[0u8; 64]; 3];
+        let mut mean16 = [[0f32; 16]; 3];
+        let mut std16 = [[1f32; 16]; 3];
+        let mut rstd16 = [[1f32; 16]; 3];
+        for k in 0..channels {
+            for l in 0..16 {
+                let (px, c) = if interleaved {
+                    ((16 * k + l) / channels, (16 * k + l) % channels)
+                } else {
+                    (l, k)
+                };
+                perm16[k][l] = (px * bpp + offs[c]) as u8;
+                mean16[k][l] = mean[c];
+                std16[k][l] = std[c];
+                rstd16[k][l] = rstd[c];
+            }
+        }
         let mut plan = Plan {
             bpp,
             channels,
@@ -350,6 +376,10 @@ impl Plan {
             rdiv: 1.0 / p.divisor,
             rstd,
             rstd_v,
+            perm16,
+            mean16,
+            std16,
+            rstd16,
         };
         plan.fast = fma_hardware() && fast_path_exact(&plan);
         #[cfg(test)]
@@ -360,8 +390,9 @@ impl Plan {
     }
 }
 
-/// One kernel family's row functions. `*_body` convert the first `8 * (w / 8)` pixels and
-/// return how many they did; [`planar_row`]/[`interleaved_row`] finish with the scalar tail.
+/// One kernel family's row functions. `*_body` convert the leading whole groups of pixels
+/// (8, or 16 for AVX-512) and return how many they did; [`planar_row`]/[`interleaved_row`]
+/// finish with the scalar tail.
 trait RowKernel {
     fn planar_body(src: &[u8], w: usize, p: &Plan, planes: &mut [&mut [f32]; 3]) -> usize;
     fn interleaved_body(src: &[u8], w: usize, p: &Plan, dst: &mut [f32]) -> usize;
@@ -405,6 +436,26 @@ impl RowKernel for Avx2K {
     }
 }
 
+#[cfg(target_arch = "x86_64")]
+struct Avx512K;
+#[cfg(target_arch = "x86_64")]
+impl RowKernel for Avx512K {
+    fn planar_body(src: &[u8], w: usize, p: &Plan, planes: &mut [&mut [f32]; 3]) -> usize {
+        // SAFETY: only instantiated after dispatch saw AVX-512 F/BW and VBMI on this CPU.
+        unsafe { avx512::planar_body(src, w, p, planes) }
+    }
+    fn interleaved_body(src: &[u8], w: usize, p: &Plan, dst: &mut [f32]) -> usize {
+        // SAFETY: as above.
+        unsafe { avx512::interleaved_body(src, w, p, dst) }
+    }
+}
+
+/// The AVX-512 kernels also need VBMI (byte permutes), which some AVX-512 CPUs lack.
+#[cfg(target_arch = "x86_64")]
+fn vbmi_hardware() -> bool {
+    cpu::detected().has(crate::cpu::Features::AVX512VBMI)
+}
+
 #[cfg(target_arch = "aarch64")]
 struct NeonK;
 #[cfg(target_arch = "aarch64")]
@@ -427,7 +478,7 @@ fn tail(s: &mut [f32], from: usize) -> &mut [f32] {
     }
 }
 
-/// The generic tail wrapper: SIMD body on whole groups of 8 pixels, scalar on the rest.
+/// The generic tail wrapper: SIMD body on whole groups of pixels, scalar on the rest.
 fn planar_row<K: RowKernel>(src: &[u8], w: usize, p: &Plan, planes: &mut [&mut [f32]; 3]) {
     let done = K::planar_body(src, w, p, planes);
     if done < w {
@@ -566,6 +617,8 @@ pub fn image_to_tensor(img: &ImageView, p: &TensorParams, out: &mut [f32]) -> Re
         Isa::Scalar => convert::<ScalarK>(img, &plan, out, true),
         #[cfg(target_arch = "x86_64")]
         Isa::Sse41 => convert::<Sse41K>(img, &plan, out, true),
+        #[cfg(target_arch = "x86_64")]
+        Isa::Avx512 if vbmi_hardware() => convert::<Avx512K>(img, &plan, out, true),
         // The AVX2 kernels also use FMA; every AVX2 CPU we know has it, but check.
         #[cfg(target_arch = "x86_64")]
         Isa::Avx2 | Isa::Avx512 if fma_hardware() => convert::<Avx2K>(img, &plan, out, true),
@@ -633,6 +686,8 @@ pub fn images_to_tensor(imgs: &[ImageView], p: &TensorParams, out: &mut [f32]) -
         Isa::Scalar => convert_batch::<ScalarK>(imgs, p, out, per),
         #[cfg(target_arch = "x86_64")]
         Isa::Sse41 => convert_batch::<Sse41K>(imgs, p, out, per),
+        #[cfg(target_arch = "x86_64")]
+        Isa::Avx512 if vbmi_hardware() => convert_batch::<Avx512K>(imgs, p, out, per),
         #[cfg(target_arch = "x86_64")]
         Isa::Avx2 | Isa::Avx512 if fma_hardware() => convert_batch::<Avx2K>(imgs, p, out, per),
         #[cfg(target_arch = "x86_64")]
