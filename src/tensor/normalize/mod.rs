@@ -118,9 +118,9 @@ trait Kern {
         la: &mut [f64; LANES],
         lb: &mut [f64; LANES],
     ) -> usize {
-        let d = Self::sum_body(a, la);
-        debug_assert_eq!(d, Self::sum_body(b, lb));
-        d
+        let (da, db) = (Self::sum_body(a, la), Self::sum_body(b, lb));
+        debug_assert_eq!(da, db, "equal-length blocks");
+        da
     }
     /// `sqdev_body` of two equal-length blocks about their own means.
     fn sqdev_pair_body(
@@ -131,9 +131,9 @@ trait Kern {
         la: &mut [f64; LANES],
         lb: &mut [f64; LANES],
     ) -> usize {
-        let d = Self::sqdev_body(a, ma, la);
-        debug_assert_eq!(d, Self::sqdev_body(b, mb, lb));
-        d
+        let (da, db) = (Self::sqdev_body(a, ma, la), Self::sqdev_body(b, mb, lb));
+        debug_assert_eq!(da, db, "equal-length blocks");
+        da
     }
 }
 
