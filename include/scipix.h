@@ -626,7 +626,8 @@ typedef struct {
 #define SCIPIX_ISA_AVX2 2
 
 /**
- * x86_64 AVX-512 (F+BW): detected and selectable; kernels currently run the AVX2 path.
+ * x86_64 AVX-512 (F+BW): quantize, normalize and image-to-tensor (when the CPU also has
+ * VBMI) run AVX-512 kernels; every other operation runs its AVX2 kernel at this level.
  */
 #define SCIPIX_ISA_AVX512 3
 

@@ -61,7 +61,8 @@ pub const SCIPIX_ISA_SCALAR: ScipixIsa = 0;
 pub const SCIPIX_ISA_SSE41: ScipixIsa = 1;
 /// x86_64 AVX2 kernels.
 pub const SCIPIX_ISA_AVX2: ScipixIsa = 2;
-/// x86_64 AVX-512 (F+BW): detected and selectable; kernels currently run the AVX2 path.
+/// x86_64 AVX-512 (F+BW): quantize, normalize and image-to-tensor (when the CPU also has
+/// VBMI) run AVX-512 kernels; every other operation runs its AVX2 kernel at this level.
 pub const SCIPIX_ISA_AVX512: ScipixIsa = 3;
 /// aarch64 NEON kernels.
 pub const SCIPIX_ISA_NEON: ScipixIsa = 4;
