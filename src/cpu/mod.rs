@@ -13,7 +13,7 @@ pub use config::{
 };
 pub use features::{detected, Features};
 pub(crate) use stream::for_each_step;
-pub use stream::{Store, STREAM_MIN_BYTES};
+pub use stream::Store;
 
 use std::sync::Mutex;
 

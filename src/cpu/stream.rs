@@ -12,15 +12,12 @@ pub enum Store {
     Streaming,
 }
 
-/// Outputs of at least this many bytes are streamed. Half of one core's 1 MiB L2 on the
-/// development machine: `python3 benches/peers_quant.py` showed streaming never slower from
-/// 128K elements up, and a smaller output is one a caller is likely to read straight back.
-pub const STREAM_MIN_BYTES: usize = 512 << 10;
-
 impl Store {
-    /// The store for an output of `bytes` bytes.
-    pub fn for_output_bytes(bytes: usize) -> Store {
-        if bytes >= STREAM_MIN_BYTES {
+    /// `Streaming` for outputs of at least `min_bytes` bytes. Where the cut-off lies depends
+    /// on the kernel: streamed lines go to memory, which pays when the output would not
+    /// stay in cache anyway, or when the kernel writes far fewer bytes than it reads.
+    pub fn for_output(bytes: usize, min_bytes: usize) -> Store {
+        if bytes >= min_bytes {
             Store::Streaming
         } else {
             Store::Cached

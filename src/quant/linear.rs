@@ -27,6 +27,8 @@ trait Direction: Sync {
     type Out: Copy + Send;
     /// Whether `run_pe` can use reciprocals of the scales.
     const USES_INV: bool;
+    /// Outputs of at least this many bytes are written with streaming stores.
+    const STREAM_MIN_BYTES: usize;
     #[allow(clippy::too_many_arguments)]
     fn run(isa: Isa, x: &[Self::In], out: &mut [Self::Out], s: f32, z: i32, d: QDtype, st: Store);
     fn run_pe(
@@ -47,6 +49,11 @@ impl Direction for Quant {
     type In = f32;
     type Out = u8;
     const USES_INV: bool = true;
+    /// One output byte per four input bytes, so streamed output never limits the kernel.
+    /// `python3 benches/peers_quant.py` and a size sweep on the development machine (1 MiB
+    /// L2 per core, 32 MiB L3): streaming is even at 512K elements and wins from 1M (18.6
+    /// against 17.2 G elements/s) to 16M (9.1 against 7.7).
+    const STREAM_MIN_BYTES: usize = 512 << 10;
     fn run(isa: Isa, x: &[f32], out: &mut [u8], s: f32, z: i32, d: QDtype, st: Store) {
         quantize_with(isa, x, out, s, z, d, st)
     }
@@ -67,8 +74,13 @@ impl Direction for Dequant {
     type In = u8;
     type Out = f32;
     const USES_INV: bool = false;
-    fn run(isa: Isa, x: &[u8], out: &mut [f32], s: f32, z: i32, d: QDtype, _st: Store) {
-        dequantize_with(isa, x, out, s, z, d)
+    /// Four output bytes per input byte: streamed stores (~11 G elements/s to memory on the
+    /// development machine) are slower than cached ones (~20) while the output fits in the
+    /// 32 MiB L3, and faster beyond it (8M elements: 11.1 against 10.5; 16M: 10.9 against
+    /// 8.8). The cut-off sits between those points.
+    const STREAM_MIN_BYTES: usize = 24 << 20;
+    fn run(isa: Isa, x: &[u8], out: &mut [f32], s: f32, z: i32, d: QDtype, st: Store) {
+        dequantize_with(isa, x, out, s, z, d, st)
     }
     fn run_pe(
         isa: Isa,
@@ -145,9 +157,12 @@ pub fn check_params(scales: &[f32], zps: &[i32], want: usize, dtype: QDtype) -> 
     Ok(())
 }
 
-/// Streaming stores for outputs of `n` elements too large to stay in cache.
+/// How to write an output of `n` elements (see `Direction::STREAM_MIN_BYTES`).
 fn output_store<D: Direction>(n: usize) -> Store {
-    Store::for_output_bytes(n.saturating_mul(std::mem::size_of::<D::Out>()))
+    Store::for_output(
+        n.saturating_mul(std::mem::size_of::<D::Out>()),
+        D::STREAM_MIN_BYTES,
+    )
 }
 
 fn per_tensor<D: Direction>(x: &[D::In], out: &mut [D::Out], p: QParams, dtype: QDtype) {

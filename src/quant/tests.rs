@@ -141,14 +141,23 @@ fn dequantize_matches_scalar_on_every_isa() {
             for n in (0..=67).chain([1000]) {
                 let qs = &q[off..off + n];
                 let mut want = vec![0f32; n];
-                dequantize_with(Isa::Scalar, qs, &mut want, 0.0371, zps[0], dtype);
+                dequantize_with(Isa::Scalar, qs, &mut want, 0.0371, zps[0], dtype, Cached);
                 let mut want_pe = vec![0f32; n];
                 let (s, z) = (&scales[off..off + n], &zps[off..off + n]);
                 dequantize_per_elem_with(Isa::Scalar, qs, &mut want_pe, s, z, dtype);
                 for &isa in &isas() {
+                    // Output offsets (in floats) move streaming stores' aligned steps.
+                    for (st, o) in [(Cached, 0), (Streaming, 0), (Streaming, 3), (Streaming, 7)] {
+                        let mut buf = vec![f32::NAN; n + o + 1];
+                        dequantize_with(isa, qs, &mut buf[o..o + n], 0.0371, zps[0], dtype, st);
+                        assert_eq!(
+                            bits(&buf[o..o + n]),
+                            bits(&want),
+                            "{isa:?} {st:?} n={n} o={o}"
+                        );
+                        assert!(buf[..o].iter().chain(&buf[o + n..]).all(|v| v.is_nan()));
+                    }
                     let mut got = vec![0f32; n];
-                    dequantize_with(isa, qs, &mut got, 0.0371, zps[0], dtype);
-                    assert_eq!(bits(&got), bits(&want), "{isa:?} n={n}");
                     dequantize_per_elem_with(isa, qs, &mut got, s, z, dtype);
                     assert_eq!(bits(&got), bits(&want_pe), "{isa:?} per-elem n={n}");
                 }

@@ -10,10 +10,11 @@ pub(crate) mod scalar;
 #[cfg(target_arch = "x86_64")]
 mod sse41;
 
-use crate::cpu::Isa;
+use crate::cpu::{Isa, Store};
 use crate::quant::params::QDtype;
 
-/// Dequantizes `q` into `out[..q.len()]` with one scale and zero point using `isa`'s kernel.
+/// Dequantizes `q` into `out[..q.len()]` with one scale and zero point using `isa`'s kernel,
+/// writing with `store`.
 pub(crate) fn dequantize_with(
     isa: Isa,
     q: &[u8],
@@ -21,12 +22,13 @@ pub(crate) fn dequantize_with(
     scale: f32,
     zp: i32,
     dtype: QDtype,
+    store: Store,
 ) {
     let out = &mut out[..q.len()];
     let done = match isa {
         // SAFETY (each arm): `isa` comes from `cpu::kernel_isa`, capped at what the CPU runs.
         #[cfg(target_arch = "x86_64")]
-        Isa::Avx2 | Isa::Avx512 => unsafe { avx2::dequantize(q, out, scale, zp, dtype) },
+        Isa::Avx2 | Isa::Avx512 => unsafe { avx2::dequantize(q, out, scale, zp, dtype, store) },
         #[cfg(target_arch = "x86_64")]
         Isa::Sse41 => unsafe { sse41::dequantize(q, out, scale, zp, dtype) },
         #[cfg(target_arch = "aarch64")]
