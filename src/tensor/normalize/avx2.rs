@@ -155,15 +155,19 @@ unsafe fn prefetch_step(next: &[f32], k: usize) {
     }
 }
 
-/// [`sum_body`] of two blocks at once (eight interleaved chains hide the f64 add latency),
-/// prefetching `next` (a hint only); each block's lanes get exactly what `sum_body` adds.
+/// One pass over two equal-length blocks, 16 floats of each per step: block `a`'s 16 lanes
+/// live in `acc[0..4]` and block `b`'s in `acc[4..8]` (eight interleaved chains hide the f64
+/// add latency), and each widened value `v` of block `blk` (0 or 1) is folded in with
+/// `acc = f(acc, v, blk)`. `step(k)` runs before step `k`. Returns the elements done.
+#[inline]
 #[target_feature(enable = "avx2")]
-pub(crate) unsafe fn sum_pair_body(
+unsafe fn pair_pass(
     a: &[f32],
     b: &[f32],
-    next: &[f32],
     la: &mut [f64; LANES],
     lb: &mut [f64; LANES],
+    mut step: impl FnMut(usize),
+    f: impl Fn(__m256d, __m256d, usize) -> __m256d,
 ) -> usize {
     let n = a.len().min(b.len()) / 16 * 16;
     let mut acc: [__m256d; 8] = std::array::from_fn(|j| {
@@ -175,14 +179,14 @@ pub(crate) unsafe fn sum_pair_body(
         _mm256_loadu_pd(l.as_ptr())
     });
     for k in 0..n / 16 {
-        prefetch_step(next, k);
+        step(k);
         let (va, vb) = (
             widen16(a.as_ptr().add(16 * k)),
             widen16(b.as_ptr().add(16 * k)),
         );
         for j in 0..4 {
-            acc[j] = _mm256_add_pd(acc[j], va[j]);
-            acc[4 + j] = _mm256_add_pd(acc[4 + j], vb[j]);
+            acc[j] = f(acc[j], va[j], 0);
+            acc[4 + j] = f(acc[4 + j], vb[j], 1);
         }
     }
     for j in 0..4 {
@@ -190,6 +194,26 @@ pub(crate) unsafe fn sum_pair_body(
         _mm256_storeu_pd(lb[4 * j..].as_mut_ptr(), acc[4 + j]);
     }
     n
+}
+
+/// [`sum_body`] of two blocks at once, prefetching `next` (a hint only); each block's lanes
+/// get exactly what `sum_body` adds.
+#[target_feature(enable = "avx2")]
+pub(crate) unsafe fn sum_pair_body(
+    a: &[f32],
+    b: &[f32],
+    next: &[f32],
+    la: &mut [f64; LANES],
+    lb: &mut [f64; LANES],
+) -> usize {
+    pair_pass(
+        a,
+        b,
+        la,
+        lb,
+        |k| prefetch_step(next, k),
+        |acc, v, _| _mm256_add_pd(acc, v),
+    )
 }
 
 /// [`sqdev_body`] of two blocks at once, block `a` about `ma` and block `b` about `mb`.
@@ -202,33 +226,16 @@ pub(crate) unsafe fn sqdev_pair_body(
     la: &mut [f64; LANES],
     lb: &mut [f64; LANES],
 ) -> usize {
-    let n = a.len().min(b.len()) / 16 * 16;
-    let (mav, mbv) = (_mm256_set1_pd(ma), _mm256_set1_pd(mb));
-    let sq = |v: __m256d, m: __m256d| {
-        let d = _mm256_sub_pd(v, m);
-        _mm256_mul_pd(d, d)
-    };
-    let mut acc: [__m256d; 8] = std::array::from_fn(|j| {
-        let l = if j < 4 {
-            &la[4 * j..]
-        } else {
-            &lb[4 * (j - 4)..]
-        };
-        _mm256_loadu_pd(l.as_ptr())
-    });
-    for k in 0..n / 16 {
-        let (va, vb) = (
-            widen16(a.as_ptr().add(16 * k)),
-            widen16(b.as_ptr().add(16 * k)),
-        );
-        for j in 0..4 {
-            acc[j] = _mm256_add_pd(acc[j], sq(va[j], mav));
-            acc[4 + j] = _mm256_add_pd(acc[4 + j], sq(vb[j], mbv));
-        }
-    }
-    for j in 0..4 {
-        _mm256_storeu_pd(la[4 * j..].as_mut_ptr(), acc[j]);
-        _mm256_storeu_pd(lb[4 * j..].as_mut_ptr(), acc[4 + j]);
-    }
-    n
+    let m = [_mm256_set1_pd(ma), _mm256_set1_pd(mb)];
+    pair_pass(
+        a,
+        b,
+        la,
+        lb,
+        |_| {},
+        |acc, v, blk| {
+            let d = _mm256_sub_pd(v, m[blk]);
+            _mm256_add_pd(acc, _mm256_mul_pd(d, d))
+        },
+    )
 }

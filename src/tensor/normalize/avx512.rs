@@ -109,17 +109,19 @@ pub(crate) fn apply_inplace_body(buf: &mut [f32], mean: f32, inv: f32) -> usize 
     n
 }
 
-/// [`sum_body`] of two blocks at once (their four accumulator chains interleave, which
-/// hides the f64 add latency); each block's lanes get exactly what `sum_body` would add.
-/// Prefetches `next` (two lines per step, a hint only) so memory stays busy while the
-/// caller's second pass works from cache.
+/// One pass over two equal-length blocks, 16 floats of each per step: the lanes of block
+/// `a` live in `acc[0..2]` and of block `b` in `acc[2..4]` (four interleaved chains hide the
+/// f64 add latency), and each widened value `v` of block `blk` (0 or 1) is folded in with
+/// `acc = f(acc, v, blk)`. `step(k)` runs before step `k`. Returns the elements done.
+#[inline]
 #[target_feature(enable = "avx512f")]
-pub(crate) fn sum_pair_body(
+fn pair_pass(
     a: &[f32],
     b: &[f32],
-    next: &[f32],
     la: &mut [f64; LANES],
     lb: &mut [f64; LANES],
+    mut step: impl FnMut(usize),
+    f: impl Fn(__m512d, __m512d, usize) -> __m512d,
 ) -> usize {
     let n = a.len().min(b.len()) / 16 * 16;
     let (la0, la1) = la.split_at_mut(8);
@@ -133,24 +135,42 @@ pub(crate) fn sum_pair_body(
             .zip(b[..n].chunks_exact(16))
             .enumerate()
         {
-            // Two 64-byte lines of `next` per step: a whole block pair over one pass.
-            for line in [32 * k, 32 * k + 16] {
-                if line < next.len() {
-                    _mm_prefetch::<_MM_HINT_T0>(next.as_ptr().add(line).cast());
-                }
-            }
+            step(k);
             let (a0, a1) = widen(_mm512_loadu_ps(ca.as_ptr()));
             let (b0, b1) = widen(_mm512_loadu_ps(cb.as_ptr()));
-            acc[0] = _mm512_add_pd(acc[0], a0);
-            acc[1] = _mm512_add_pd(acc[1], a1);
-            acc[2] = _mm512_add_pd(acc[2], b0);
-            acc[3] = _mm512_add_pd(acc[3], b1);
+            acc[0] = f(acc[0], a0, 0);
+            acc[1] = f(acc[1], a1, 0);
+            acc[2] = f(acc[2], b0, 1);
+            acc[3] = f(acc[3], b1, 1);
         }
         for (l, v) in halves.iter_mut().zip(acc) {
             _mm512_storeu_pd(l.as_mut_ptr(), v);
         }
     }
     n
+}
+
+/// [`sum_body`] of two blocks at once; each block's lanes get exactly what `sum_body` would
+/// add. Prefetches `next` (two lines per step, a hint only) so memory stays busy while the
+/// caller's second pass works from cache.
+#[target_feature(enable = "avx512f")]
+pub(crate) fn sum_pair_body(
+    a: &[f32],
+    b: &[f32],
+    next: &[f32],
+    la: &mut [f64; LANES],
+    lb: &mut [f64; LANES],
+) -> usize {
+    let prefetch = |k: usize| {
+        // Two 64-byte lines of `next` per step: a whole block pair over one pass.
+        for line in [32 * k, 32 * k + 16] {
+            if line < next.len() {
+                // SAFETY: `line` is inside `next`.
+                unsafe { _mm_prefetch::<_MM_HINT_T0>(next.as_ptr().add(line).cast()) };
+            }
+        }
+    };
+    pair_pass(a, b, la, lb, prefetch, |acc, v, _| _mm512_add_pd(acc, v))
 }
 
 /// [`sqdev_body`] of two blocks at once, block `a` about `ma` and block `b` about `mb`.
@@ -163,29 +183,16 @@ pub(crate) fn sqdev_pair_body(
     la: &mut [f64; LANES],
     lb: &mut [f64; LANES],
 ) -> usize {
-    let n = a.len().min(b.len()) / 16 * 16;
-    let (mav, mbv) = (_mm512_set1_pd(ma), _mm512_set1_pd(mb));
-    let (la0, la1) = la.split_at_mut(8);
-    let (lb0, lb1) = lb.split_at_mut(8);
-    let mut halves = [la0, la1, lb0, lb1];
-    let sq = |v: __m512d, m: __m512d| {
-        let d = _mm512_sub_pd(v, m);
-        _mm512_mul_pd(d, d)
-    };
-    // SAFETY: as in `sum_pair_body`.
-    unsafe {
-        let mut acc: [__m512d; 4] = std::array::from_fn(|k| _mm512_loadu_pd(halves[k].as_ptr()));
-        for (ca, cb) in a[..n].chunks_exact(16).zip(b[..n].chunks_exact(16)) {
-            let (a0, a1) = widen(_mm512_loadu_ps(ca.as_ptr()));
-            let (b0, b1) = widen(_mm512_loadu_ps(cb.as_ptr()));
-            acc[0] = _mm512_add_pd(acc[0], sq(a0, mav));
-            acc[1] = _mm512_add_pd(acc[1], sq(a1, mav));
-            acc[2] = _mm512_add_pd(acc[2], sq(b0, mbv));
-            acc[3] = _mm512_add_pd(acc[3], sq(b1, mbv));
-        }
-        for (l, v) in halves.iter_mut().zip(acc) {
-            _mm512_storeu_pd(l.as_mut_ptr(), v);
-        }
-    }
-    n
+    let m = [_mm512_set1_pd(ma), _mm512_set1_pd(mb)];
+    pair_pass(
+        a,
+        b,
+        la,
+        lb,
+        |_| {},
+        |acc, v, blk| {
+            let d = _mm512_sub_pd(v, m[blk]);
+            _mm512_add_pd(acc, _mm512_mul_pd(d, d))
+        },
+    )
 }
