@@ -30,11 +30,12 @@ impl Store {
 /// kernel's alignment, which `aligned_from` (the first such element index, `< len`) gives
 /// when the kernel wants streaming stores. Returns how many leading elements were done.
 ///
-/// Without `aligned_from` (or with `n < 2 * len`) it does the largest multiple of `len`
-/// and leaves the tail to the caller. With it, every element is done: one unaligned step
-/// at 0 covers the head, aligned steps follow, and one unaligned step ending at `n`
-/// covers the tail. Those overlap aligned steps and write the same values again, so the
-/// kernel's output must not alias its input.
+/// Without `aligned_from`, or for calls shorter than [`STREAM_MIN_STEPS`] steps, it does the
+/// largest multiple of `len` and leaves the tail to the caller. Otherwise every element is
+/// done: one unaligned step at 0 covers the head and one ending at `n` the tail, both before
+/// the aligned (streamed) steps, so no ordinary store ever follows a streamed one to the
+/// same memory before the kernel's closing `sfence`. The head and tail steps overlap
+/// aligned ones and write the same values again, so the output must not alias the input.
 pub(crate) fn for_each_step(
     n: usize,
     len: usize,
@@ -42,17 +43,17 @@ pub(crate) fn for_each_step(
     mut step: impl FnMut(usize, bool),
 ) -> usize {
     match aligned_from {
-        Some(first) if n >= 2 * len && first < len => {
+        Some(first) if n >= STREAM_MIN_STEPS * len && first < len => {
             if first != 0 {
                 step(0, false);
+            }
+            if !(n - first).is_multiple_of(len) {
+                step(n - len, false);
             }
             let mut i = first;
             while i + len <= n {
                 step(i, true);
                 i += len;
-            }
-            if i < n {
-                step(n - len, false);
             }
             n
         }
@@ -65,6 +66,11 @@ pub(crate) fn for_each_step(
         }
     }
 }
+
+/// Calls shorter than this many steps use ordinary stores even when streaming was asked
+/// for: the unaligned head and tail would make up too much of them, and those lines would
+/// see both kinds of store.
+pub(crate) const STREAM_MIN_STEPS: usize = 8;
 
 #[cfg(test)]
 mod tests {
@@ -97,7 +103,7 @@ mod tests {
 
     #[test]
     fn streamed_steps_cover_everything_with_aligned_middle() {
-        for n in [64, 65, 100, 127, 128, 1000] {
+        for n in [256, 257, 300, 319, 320, 1000] {
             for first in [0, 1, 17, 31] {
                 let (done, seen, aligned) = visits(n, 32, Some(first));
                 assert_eq!(done, n, "n={n} first={first}");
@@ -109,7 +115,23 @@ mod tests {
                 assert_eq!(aligned.first(), Some(&first));
             }
         }
-        // Too short to have an aligned step after the head: falls back to cached steps.
-        assert_eq!(visits(63, 32, Some(5)).0, 32);
+        // Too short for streaming: falls back to whole cached steps.
+        let (done, _, aligned) = visits(255, 32, Some(5));
+        assert_eq!((done, aligned.len()), (224, 0));
+    }
+
+    #[test]
+    fn no_ordinary_store_follows_a_streamed_one() {
+        for n in [256, 257, 300, 319, 320, 1000] {
+            for first in [0, 1, 17, 31] {
+                let mut streamed = vec![false; n];
+                for_each_step(n, 32, Some(first), |i, aligned| {
+                    for s in &mut streamed[i..i + 32] {
+                        assert!(aligned || !*s, "n={n} first={first} step {i}");
+                        *s |= aligned;
+                    }
+                });
+            }
+        }
     }
 }

@@ -93,6 +93,30 @@ fn quantize_matches_scalar_on_every_isa() {
     }
 }
 
+/// Streaming stores at chosen output alignments (the allocator decides them otherwise),
+/// around the lengths where the streaming path starts and where steps end exactly.
+#[test]
+fn streaming_quantize_matches_scalar_at_every_alignment() {
+    let x = nasty(1200, 5, 0.05);
+    for n in [255, 256, 257, 511, 512, 513, 575, 576, 577, 1000, 1087] {
+        let mut want = vec![0u8; n];
+        quantize_with(Isa::Scalar, &x[..n], &mut want, 0.05, 3, QDtype::I8, Cached);
+        for isa in isas() {
+            for o in [0, 1, 31, 32, 63] {
+                let mut buf = vec![0xAAu8; n + 128];
+                let start = buf.as_ptr().align_offset(64) + o;
+                let out = &mut buf[start..start + n];
+                quantize_with(isa, &x[..n], out, 0.05, 3, QDtype::I8, Streaming);
+                assert_eq!(out, &want[..], "{isa:?} n={n} o={o}");
+                assert!(buf[..start]
+                    .iter()
+                    .chain(&buf[start + n..])
+                    .all(|&b| b == 0xAA));
+            }
+        }
+    }
+}
+
 #[test]
 fn quantize_per_elem_matches_scalar_on_every_isa() {
     let mut r = Rng::new(5);

@@ -30,7 +30,12 @@ pub(crate) fn quantize_with(
     let done = match isa {
         // SAFETY (each arm): `isa` comes from `cpu::kernel_isa`, capped at what the CPU runs.
         #[cfg(target_arch = "x86_64")]
-        Isa::Avx512 => unsafe { avx512::quantize(x, out, scale, zp, dtype, store) },
+        Isa::Avx512 => unsafe {
+            // Whole 64-element steps, then AVX2 (which every AVX-512 CPU here has) on a
+            // remainder of 32 or more, so short runs and blocks stay vectorized.
+            let d = avx512::quantize(x, out, scale, zp, dtype, store);
+            d + avx2::quantize(&x[d..], &mut out[d..], scale, zp, dtype, Store::Cached)
+        },
         #[cfg(target_arch = "x86_64")]
         Isa::Avx2 => unsafe { avx2::quantize(x, out, scale, zp, dtype, store) },
         #[cfg(target_arch = "x86_64")]
