@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # The one command that tests everything on a fresh machine (README: `make test`).
-# Installs missing tools, then: format and lint, Rust tests (x86_64, and aarch64 NEON under
-# qemu-user), header drift, C examples under CTest (shared and static), install test
-# (pkg-config and CMake), and the Python cross-checks against OpenCV, ONNX Runtime and
-# safetensors, and the Python package with the user guide's snippets. Stops at the first
-# failure.
+# Installs missing tools, then: format and lint, Rust tests (x86_64 debug and optimized,
+# and aarch64 NEON under qemu-user), header drift, C examples under CTest (shared and
+# static), install test (pkg-config and CMake), and the Python cross-checks against OpenCV,
+# ONNX Runtime and safetensors, and the Python package with the user guide's snippets.
+# Stops at the first failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/ensure_tools.sh
@@ -23,6 +23,9 @@ cargo clippy --all-targets -- -D warnings
 
 stage "rust tests (x86_64)"
 cargo test
+
+stage "rust lib tests, optimized (what release builds run: no debug assertions, LTO)"
+cargo test --release --lib
 
 stage "header drift"
 # build.rs refreshes include/scipix.h outside CI; a difference from the committed copy means
