@@ -35,6 +35,7 @@ if git rev-parse --git-dir >/dev/null 2>&1; then
 fi
 
 stage "rust tests (aarch64 NEON under qemu-user)"
+cargo clippy --target aarch64-unknown-linux-gnu --all-targets -- -D warnings
 CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc \
 CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER="qemu-aarch64 -L /usr/aarch64-linux-gnu" \
   cargo test --target aarch64-unknown-linux-gnu --lib

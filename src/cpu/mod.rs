@@ -12,6 +12,7 @@ pub use config::{
     set_opt_level, simd_enabled, Isa, OptLevel,
 };
 pub use features::{detected, Features};
+#[cfg(target_arch = "x86_64")]
 pub(crate) use stream::for_each_step;
 pub use stream::Store;
 

@@ -36,6 +36,8 @@ impl Store {
 /// the aligned (streamed) steps, so no ordinary store ever follows a streamed one to the
 /// same memory before the kernel's closing `sfence`. The head and tail steps overlap
 /// aligned ones and write the same values again, so the output must not alias the input.
+// Only x86_64 kernels stream; elsewhere this is used by its tests alone.
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
 pub(crate) fn for_each_step(
     n: usize,
     len: usize,
@@ -70,6 +72,7 @@ pub(crate) fn for_each_step(
 /// Calls shorter than this many steps use ordinary stores even when streaming was asked
 /// for: the unaligned head and tail would make up too much of them, and those lines would
 /// see both kinds of store.
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
 pub(crate) const STREAM_MIN_STEPS: usize = 8;
 
 #[cfg(test)]

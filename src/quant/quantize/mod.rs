@@ -27,6 +27,8 @@ pub(crate) fn quantize_with(
     store: Store,
 ) {
     let out = &mut out[..x.len()];
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = store; // only the x86_64 kernels stream
     let done = match isa {
         // SAFETY (each arm): `isa` comes from `cpu::kernel_isa`, capped at what the CPU runs.
         #[cfg(target_arch = "x86_64")]
