@@ -2,6 +2,7 @@
 //! register j), so each lane adds the same values in the same order as the scalar kernel.
 
 use super::LANES;
+use crate::cpu::{for_each_step, Store};
 use std::arch::x86_64::*;
 
 /// Adds the first `16 * (x.len() / 16)` elements into the lanes; returns that count.
@@ -59,31 +60,34 @@ pub(crate) unsafe fn sqdev_body(x: &[f32], m: f64, lanes: &mut [f64; LANES]) -> 
     n
 }
 
-/// `dst = (src - mean) * inv` on the first `8 * (n / 8)` elements; returns that count.
+/// `dst = (src - mean) * inv`, 8 elements per step through `cpu::for_each_step` (so with
+/// `Store::Streaming` every element, with non-temporal stores on 32-byte aligned steps);
+/// returns the count done.
 #[target_feature(enable = "avx2")]
-pub(crate) unsafe fn apply_body(src: &[f32], dst: &mut [f32], mean: f32, inv: f32) -> usize {
-    let n = src.len().min(dst.len()) / 8 * 8;
+pub(crate) unsafe fn apply_body(
+    src: &[f32],
+    dst: &mut [f32],
+    mean: f32,
+    inv: f32,
+    store: Store,
+) -> usize {
+    let n = src.len().min(dst.len());
     let (m, s) = (_mm256_set1_ps(mean), _mm256_set1_ps(inv));
-    for (sc, dc) in src[..n].chunks_exact(8).zip(dst[..n].chunks_exact_mut(8)) {
-        let v = _mm256_loadu_ps(sc.as_ptr());
-        _mm256_storeu_ps(dc.as_mut_ptr(), _mm256_mul_ps(_mm256_sub_ps(v, m), s));
+    let (sp, dp) = (src.as_ptr(), dst.as_mut_ptr());
+    let aligned_from = (store == Store::Streaming).then(|| dp.align_offset(32));
+    let done = for_each_step(n, 8, aligned_from, |i, aligned| {
+        // SAFETY: i + 8 <= n <= both lengths; `aligned` steps are 32-byte aligned.
+        let v = _mm256_mul_ps(_mm256_sub_ps(_mm256_loadu_ps(sp.add(i)), m), s);
+        if aligned {
+            _mm256_stream_ps(dp.add(i), v);
+        } else {
+            _mm256_storeu_ps(dp.add(i), v);
+        }
+    });
+    if aligned_from.is_some() {
+        _mm_sfence();
     }
-    n
-}
-
-/// As [`apply_body`] with non-temporal stores (for outputs far larger than the caches):
-/// `dst` must start 32-byte aligned. Same values, different cache behaviour.
-#[target_feature(enable = "avx2")]
-pub(crate) unsafe fn apply_stream_body(src: &[f32], dst: &mut [f32], mean: f32, inv: f32) -> usize {
-    let n = src.len().min(dst.len()) / 8 * 8;
-    debug_assert_eq!(dst.as_ptr() as usize % 32, 0);
-    let (m, s) = (_mm256_set1_ps(mean), _mm256_set1_ps(inv));
-    for (sc, dc) in src[..n].chunks_exact(8).zip(dst[..n].chunks_exact_mut(8)) {
-        let v = _mm256_loadu_ps(sc.as_ptr());
-        _mm256_stream_ps(dc.as_mut_ptr(), _mm256_mul_ps(_mm256_sub_ps(v, m), s));
-    }
-    _mm_sfence();
-    n
+    done
 }
 
 /// In-place form of [`apply_body`].

@@ -3,6 +3,7 @@
 //! divide and are the AVX2 ones.
 
 use super::LANES;
+use crate::cpu::{for_each_step, Store};
 use std::arch::x86_64::*;
 
 pub(crate) use super::avx2::{chan_body, chan_inplace_body};
@@ -57,41 +58,30 @@ pub(crate) fn sqdev_body(x: &[f32], m: f64, lanes: &mut [f64; LANES]) -> usize {
     n
 }
 
-/// `dst = (src - mean) * inv` on the first `16 * (n / 16)` elements; returns that count.
+/// `dst = (src - mean) * inv`, 16 elements per step through `cpu::for_each_step` (so with
+/// `Store::Streaming` every element, with non-temporal stores on 64-byte aligned steps);
+/// returns the count done.
 #[target_feature(enable = "avx512f")]
-pub(crate) fn apply_body(src: &[f32], dst: &mut [f32], mean: f32, inv: f32) -> usize {
-    let n = src.len().min(dst.len()) / 16 * 16;
+pub(crate) fn apply_body(src: &[f32], dst: &mut [f32], mean: f32, inv: f32, store: Store) -> usize {
+    let n = src.len().min(dst.len());
     let (m, s) = (_mm512_set1_ps(mean), _mm512_set1_ps(inv));
-    for (sc, dc) in src[..n].chunks_exact(16).zip(dst[..n].chunks_exact_mut(16)) {
-        // SAFETY: both chunks hold 16 f32.
+    let (sp, dp) = (src.as_ptr(), dst.as_mut_ptr());
+    let aligned_from = (store == Store::Streaming).then(|| dp.align_offset(64));
+    let done = for_each_step(n, 16, aligned_from, |i, aligned| {
+        // SAFETY: i + 16 <= n <= both lengths; `aligned` steps are 64-byte aligned.
         unsafe {
-            let v = _mm512_loadu_ps(sc.as_ptr());
-            _mm512_storeu_ps(dc.as_mut_ptr(), _mm512_mul_ps(_mm512_sub_ps(v, m), s));
+            let v = _mm512_mul_ps(_mm512_sub_ps(_mm512_loadu_ps(sp.add(i)), m), s);
+            if aligned {
+                _mm512_stream_ps(dp.add(i), v);
+            } else {
+                _mm512_storeu_ps(dp.add(i), v);
+            }
         }
+    });
+    if aligned_from.is_some() {
+        _mm_sfence();
     }
-    n
-}
-
-/// As [`apply_body`] with non-temporal stores; `dst` must start 64-byte aligned.
-#[target_feature(enable = "avx512f")]
-pub(crate) fn apply_stream_body(src: &[f32], dst: &mut [f32], mean: f32, inv: f32) -> usize {
-    let n = src.len().min(dst.len()) / 16 * 16;
-    assert_eq!(
-        dst.as_ptr() as usize % 64,
-        0,
-        "streamed output must be 64-byte aligned"
-    );
-    let (m, s) = (_mm512_set1_ps(mean), _mm512_set1_ps(inv));
-    for (sc, dc) in src[..n].chunks_exact(16).zip(dst[..n].chunks_exact_mut(16)) {
-        // SAFETY: both chunks hold 16 f32; `dc` is 64-byte aligned (checked above, and
-        // every chunk starts a multiple of 64 bytes later).
-        unsafe {
-            let v = _mm512_loadu_ps(sc.as_ptr());
-            _mm512_stream_ps(dc.as_mut_ptr(), _mm512_mul_ps(_mm512_sub_ps(v, m), s));
-        }
-    }
-    _mm_sfence();
-    n
+    done
 }
 
 /// In-place form of [`apply_body`].

@@ -36,7 +36,7 @@ mod neon;
 mod sse41;
 
 use super::image_to_tensor::Layout;
-use crate::cpu::{self, Isa};
+use crate::cpu::{self, Isa, Store};
 use crate::error::{Error, Result};
 use crate::parallel;
 use rayon::prelude::*;
@@ -103,10 +103,9 @@ impl Acc {
 trait Kern {
     fn sum_body(x: &[f32], lanes: &mut [f64; LANES]) -> usize;
     fn sqdev_body(x: &[f32], m: f64, lanes: &mut [f64; LANES]) -> usize;
-    fn apply_body(src: &[f32], dst: &mut [f32], mean: f32, inv: f32) -> usize;
+    /// Streams the output (where the family can) when `store` says so.
+    fn apply_body(src: &[f32], dst: &mut [f32], mean: f32, inv: f32, store: Store) -> usize;
     fn apply_inplace_body(buf: &mut [f32], mean: f32, inv: f32) -> usize;
-    /// As `apply_body` with non-temporal stores; `dst` starts 64-byte aligned.
-    fn apply_stream_body(src: &[f32], dst: &mut [f32], mean: f32, inv: f32) -> usize;
     fn chan_body(src: &[f32], dst: &mut [f32], mean: &[f32], std: &[f32]) -> usize;
     fn chan_inplace_body(buf: &mut [f32], mean: &[f32], std: &[f32]) -> usize;
     /// `sum_body` of two equal-length blocks; families with spare registers interleave
@@ -145,13 +144,10 @@ impl Kern for ScalarK {
     fn sqdev_body(_: &[f32], _: f64, _: &mut [f64; LANES]) -> usize {
         0
     }
-    fn apply_body(_: &[f32], _: &mut [f32], _: f32, _: f32) -> usize {
+    fn apply_body(_: &[f32], _: &mut [f32], _: f32, _: f32, _: Store) -> usize {
         0
     }
     fn apply_inplace_body(_: &mut [f32], _: f32, _: f32) -> usize {
-        0
-    }
-    fn apply_stream_body(_: &[f32], _: &mut [f32], _: f32, _: f32) -> usize {
         0
     }
     fn chan_body(_: &[f32], _: &mut [f32], _: &[f32], _: &[f32]) -> usize {
@@ -176,17 +172,19 @@ macro_rules! simd_kern {
                 // SAFETY: as above.
                 unsafe { $module::sqdev_body(x, m, lanes) }
             }
-            fn apply_body(src: &[f32], dst: &mut [f32], mean: f32, inv: f32) -> usize {
+            fn apply_body(
+                src: &[f32],
+                dst: &mut [f32],
+                mean: f32,
+                inv: f32,
+                store: Store,
+            ) -> usize {
                 // SAFETY: as above.
-                unsafe { $module::apply_body(src, dst, mean, inv) }
+                unsafe { $module::apply_body(src, dst, mean, inv, store) }
             }
             fn apply_inplace_body(buf: &mut [f32], mean: f32, inv: f32) -> usize {
                 // SAFETY: as above.
                 unsafe { $module::apply_inplace_body(buf, mean, inv) }
-            }
-            fn apply_stream_body(src: &[f32], dst: &mut [f32], mean: f32, inv: f32) -> usize {
-                // SAFETY: as above; the caller aligned dst to 64 bytes.
-                unsafe { $module::apply_stream_body(src, dst, mean, inv) }
             }
             fn chan_body(src: &[f32], dst: &mut [f32], mean: &[f32], std: &[f32]) -> usize {
                 // SAFETY: as above.
@@ -382,24 +380,15 @@ fn apply_coefs(s: &Stats, eps: f32) -> Result<(f32, f32)> {
     Ok((s.mean as f32, inv))
 }
 
-/// Outputs of at least this many elements are written with non-temporal stores (they
-/// would only evict the caches); the values are the same either way.
-const STREAM_MIN: usize = 1 << 22;
+/// Outputs of at least this many bytes (4M floats) are written with non-temporal stores
+/// (they would only evict the caches); the values are the same either way.
+const STREAM_MIN_BYTES: usize = 16 << 20;
 
 fn apply_with<K: Kern>(src: &[f32], dst: &mut [f32], m: f32, inv: f32) {
-    let stream = src.len() >= STREAM_MIN;
+    let store = Store::for_output(std::mem::size_of_val(dst), STREAM_MIN_BYTES);
     let run = |(s, d): (&[f32], &mut [f32])| {
-        if stream {
-            // Scalar head up to a 64-byte boundary of dst, streaming body, scalar tail.
-            let head = ((64 - d.as_ptr() as usize % 64) % 64 / 4).min(d.len());
-            scalar::apply(&s[..head], &mut d[..head], m, inv);
-            let (s, d) = (&s[head..], &mut d[head..]);
-            let k = K::apply_stream_body(s, d, m, inv);
-            scalar::apply(&s[k..], &mut d[k..], m, inv);
-        } else {
-            let k = K::apply_body(s, d, m, inv);
-            scalar::apply(&s[k..], &mut d[k..], m, inv);
-        }
+        let k = K::apply_body(s, d, m, inv, store);
+        scalar::apply(&s[k..], &mut d[k..], m, inv);
     };
     if parallel::should_split(src.len(), SPLIT) {
         parallel::install(|| {

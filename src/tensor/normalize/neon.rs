@@ -2,6 +2,7 @@
 //! in register j), matching the scalar lane order.
 
 use super::LANES;
+use crate::cpu::Store;
 use std::arch::aarch64::*;
 
 #[target_feature(enable = "neon")]
@@ -66,8 +67,15 @@ pub(crate) unsafe fn sqdev_body(x: &[f32], m: f64, lanes: &mut [f64; LANES]) -> 
 }
 
 /// `dst = (src - mean) * inv` on the first `4 * (n / 4)` elements; returns that count.
+/// NEON has no streaming stores here: `_store` is ignored.
 #[target_feature(enable = "neon")]
-pub(crate) unsafe fn apply_body(src: &[f32], dst: &mut [f32], mean: f32, inv: f32) -> usize {
+pub(crate) unsafe fn apply_body(
+    src: &[f32],
+    dst: &mut [f32],
+    mean: f32,
+    inv: f32,
+    _store: Store,
+) -> usize {
     let n = src.len().min(dst.len()) / 4 * 4;
     let (m, s) = (vdupq_n_f32(mean), vdupq_n_f32(inv));
     for (sc, dc) in src[..n].chunks_exact(4).zip(dst[..n].chunks_exact_mut(4)) {
@@ -75,12 +83,6 @@ pub(crate) unsafe fn apply_body(src: &[f32], dst: &mut [f32], mean: f32, inv: f3
         vst1q_f32(dc.as_mut_ptr(), vmulq_f32(vsubq_f32(v, m), s));
     }
     n
-}
-
-/// NEON has no separate streaming path: same as [`apply_body`].
-#[target_feature(enable = "neon")]
-pub(crate) unsafe fn apply_stream_body(src: &[f32], dst: &mut [f32], mean: f32, inv: f32) -> usize {
-    apply_body(src, dst, mean, inv)
 }
 
 /// In-place form of [`apply_body`].

@@ -2,6 +2,7 @@
 //! in register j), matching the scalar lane order.
 
 use super::LANES;
+use crate::cpu::{for_each_step, Store};
 use std::arch::x86_64::*;
 
 #[target_feature(enable = "sse4.1")]
@@ -65,30 +66,34 @@ pub(crate) unsafe fn sqdev_body(x: &[f32], m: f64, lanes: &mut [f64; LANES]) -> 
     n
 }
 
-/// `dst = (src - mean) * inv` on the first `4 * (n / 4)` elements; returns that count.
+/// `dst = (src - mean) * inv`, 4 elements per step through `cpu::for_each_step` (so with
+/// `Store::Streaming` every element, with non-temporal stores on 16-byte aligned steps);
+/// returns the count done.
 #[target_feature(enable = "sse4.1")]
-pub(crate) unsafe fn apply_body(src: &[f32], dst: &mut [f32], mean: f32, inv: f32) -> usize {
-    let n = src.len().min(dst.len()) / 4 * 4;
+pub(crate) unsafe fn apply_body(
+    src: &[f32],
+    dst: &mut [f32],
+    mean: f32,
+    inv: f32,
+    store: Store,
+) -> usize {
+    let n = src.len().min(dst.len());
     let (m, s) = (_mm_set1_ps(mean), _mm_set1_ps(inv));
-    for (sc, dc) in src[..n].chunks_exact(4).zip(dst[..n].chunks_exact_mut(4)) {
-        let v = _mm_loadu_ps(sc.as_ptr());
-        _mm_storeu_ps(dc.as_mut_ptr(), _mm_mul_ps(_mm_sub_ps(v, m), s));
+    let (sp, dp) = (src.as_ptr(), dst.as_mut_ptr());
+    let aligned_from = (store == Store::Streaming).then(|| dp.align_offset(16));
+    let done = for_each_step(n, 4, aligned_from, |i, aligned| {
+        // SAFETY: i + 4 <= n <= both lengths; `aligned` steps are 16-byte aligned.
+        let v = _mm_mul_ps(_mm_sub_ps(_mm_loadu_ps(sp.add(i)), m), s);
+        if aligned {
+            _mm_stream_ps(dp.add(i), v);
+        } else {
+            _mm_storeu_ps(dp.add(i), v);
+        }
+    });
+    if aligned_from.is_some() {
+        _mm_sfence();
     }
-    n
-}
-
-/// As [`apply_body`] with non-temporal stores; `dst` must start 16-byte aligned.
-#[target_feature(enable = "sse4.1")]
-pub(crate) unsafe fn apply_stream_body(src: &[f32], dst: &mut [f32], mean: f32, inv: f32) -> usize {
-    let n = src.len().min(dst.len()) / 4 * 4;
-    debug_assert_eq!(dst.as_ptr() as usize % 16, 0);
-    let (m, s) = (_mm_set1_ps(mean), _mm_set1_ps(inv));
-    for (sc, dc) in src[..n].chunks_exact(4).zip(dst[..n].chunks_exact_mut(4)) {
-        let v = _mm_loadu_ps(sc.as_ptr());
-        _mm_stream_ps(dc.as_mut_ptr(), _mm_mul_ps(_mm_sub_ps(v, m), s));
-    }
-    _mm_sfence();
-    n
+    done
 }
 
 /// In-place form of [`apply_body`].

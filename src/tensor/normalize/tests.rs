@@ -87,9 +87,28 @@ fn every_isa_matches_the_spec_on_large_buffers() {
 
 #[test]
 fn streaming_stores_give_the_same_bits() {
-    // Above STREAM_MIN, with a misaligned start so the scalar head is exercised.
-    let x = floats(STREAM_MIN + 8 * 3 + 5, 17, 9.0, 4.0);
+    // Above the streaming cut-off, with a misaligned start so the unaligned head and tail
+    // steps are exercised.
+    let x = floats(STREAM_MIN_BYTES / 4 + 8 * 3 + 5, 17, 9.0, 4.0);
     check_all_isas(&x[3..], 1e-8);
+    // Output starts at chosen offsets from a 64-byte boundary (the allocator decides them
+    // above): the streamed steps, the head and the tail move with them.
+    let x = &x[3..];
+    let mut want = vec![0f32; x.len()];
+    cpu::with_isa(Isa::Scalar, |_| normalize(x, &mut want, 1e-8).unwrap());
+    for isa in Isa::available() {
+        for o in [0, 1, 7, 15] {
+            let mut buf = vec![f32::NAN; x.len() + 32];
+            let start = buf.as_ptr().align_offset(64) + o;
+            let out = &mut buf[start..start + x.len()];
+            cpu::with_isa(isa, |_| normalize(x, out, 1e-8).unwrap());
+            assert_eq!(bits(out), bits(&want), "{isa:?} o={o}");
+            assert!(buf[..start]
+                .iter()
+                .chain(&buf[start + x.len()..])
+                .all(|v| v.is_nan()));
+        }
+    }
 }
 
 #[test]
