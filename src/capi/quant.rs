@@ -103,6 +103,62 @@ fn too_small(got: usize, want: usize) -> Result<()> {
     Ok(())
 }
 
+/// Borrows the f32 input and the byte output of a quantize over `n` elements, in this
+/// order of checks: `out_len >= n`, no overlap, then each pointer.
+///
+/// # Safety
+/// C callers pass `n` readable floats at `x` and `out_len` writable bytes at `out`.
+unsafe fn quant_io<'a>(
+    x: *const f32,
+    out: *mut c_void,
+    out_len: usize,
+    n: usize,
+) -> Result<(&'a [f32], &'a mut [u8])> {
+    too_small(out_len, n)?;
+    disjoint(x.cast(), n.saturating_mul(4), out.cast_const(), n)?;
+    Ok((try_slice!(x, n), try_slice_mut!(out.cast::<u8>(), n)))
+}
+
+/// Borrows the byte input and the f32 output of a dequantize over `n` elements; checks as
+/// [`quant_io`].
+///
+/// # Safety
+/// C callers pass `n` readable bytes at `q` and `out_len` writable floats at `out`.
+unsafe fn dequant_io<'a>(
+    q: *const c_void,
+    out: *mut f32,
+    out_len: usize,
+    n: usize,
+) -> Result<(&'a [u8], &'a mut [f32])> {
+    too_small(out_len, n)?;
+    disjoint(q, n, out.cast_const().cast(), n.saturating_mul(4))?;
+    Ok((try_slice!(q.cast::<u8>(), n), try_slice_mut!(out, n)))
+}
+
+/// A shaped (de)quantize call's shape, element count and parameter arrays, checked in this
+/// order: the shape array, its product, `layout` (the axis or block rule), then the
+/// `params_len`-long scale and zero-point arrays.
+type Shaped<'a> = (&'a [usize], usize, &'a [f32], &'a [i32]);
+
+/// # Safety
+/// C callers pass `rank` readable sizes at `shape` and `params_len` readable values at
+/// `scales` and `zero_points`.
+unsafe fn shaped_params<'a, T>(
+    shape: *const usize,
+    rank: usize,
+    layout: impl FnOnce(&[usize]) -> Result<T>,
+    scales: *const f32,
+    zero_points: *const i32,
+    params_len: usize,
+) -> Result<Shaped<'a>> {
+    let shape = try_slice!(shape, rank);
+    let total = shape_total(shape)?;
+    layout(shape)?;
+    let s = try_slice!(scales, check_elems::<f32>(params_len, "params_len")?);
+    let z = try_slice!(zero_points, params_len);
+    Ok((shape, total, s, z))
+}
+
 /// Computes a scale and zero point for the real range [`rmin`, `rmax`], as ONNX Runtime's
 /// `compute_scale_zp`: the range is first widened to include 0 (so 0.0 quantizes exactly
 /// to the zero point); symmetric mode uses [-absmax, absmax]; integer range: uint8
@@ -230,15 +286,8 @@ pub extern "C" fn scipix_quantize_linear(
         let d = qdtype(dtype)?;
         let p = QParams::new(scale, zero_point, d)?;
         let n = check_elems::<f32>(n, "n")?;
-        too_small(out_len, n)?;
-        disjoint(
-            x.cast(),
-            n.saturating_mul(4),
-            out.cast::<u8>().cast_const().cast(),
-            n,
-        )?;
-        let x = try_slice!(x, n);
-        let o = try_slice_mut!(out.cast::<u8>(), n);
+        // SAFETY: the C contract of this function.
+        let (x, o) = unsafe { quant_io(x, out, out_len, n)? };
         quant::quantize_linear(x, o, p, d)
     })
 }
@@ -264,15 +313,8 @@ pub extern "C" fn scipix_dequantize_linear(
         let d = qdtype(dtype)?;
         let p = QParams::new(scale, zero_point, d)?;
         let n = check_elems::<f32>(n, "n")?;
-        too_small(out_len, n)?;
-        disjoint(
-            q.cast::<u8>().cast(),
-            n,
-            out.cast_const().cast(),
-            n.saturating_mul(4),
-        )?;
-        let q = try_slice!(q.cast::<u8>(), n);
-        let o = try_slice_mut!(out, n);
+        // SAFETY: the C contract of this function.
+        let (q, o) = unsafe { dequant_io(q, out, out_len, n)? };
         quant::dequantize_linear(q, o, p, d)
     })
 }
@@ -302,20 +344,12 @@ pub extern "C" fn scipix_quantize_linear_axis(
 ) -> ScipixStatus {
     guard(|| {
         let d = qdtype(dtype)?;
-        let shape = try_slice!(shape, rank);
-        let total = shape_total(shape)?;
-        quant::linear::axis_layout(shape, axis)?;
-        let s = try_slice!(scales, check_elems::<f32>(params_len, "params_len")?);
-        let z = try_slice!(zero_points, params_len);
-        too_small(out_len, total)?;
-        disjoint(
-            x.cast(),
-            total.saturating_mul(4),
-            out.cast::<u8>().cast_const().cast(),
-            total,
-        )?;
-        let x = try_slice!(x, total);
-        let o = try_slice_mut!(out.cast::<u8>(), total);
+        let layout = |sh: &[usize]| quant::linear::axis_layout(sh, axis);
+        // SAFETY: the C contract of this function.
+        let (shape, total, s, z) =
+            unsafe { shaped_params(shape, rank, layout, scales, zero_points, params_len)? };
+        // SAFETY: as above.
+        let (x, o) = unsafe { quant_io(x, out, out_len, total)? };
         quant::quantize_linear_axis(x, shape, axis, s, z, d, o)
     })
 }
@@ -338,20 +372,12 @@ pub extern "C" fn scipix_dequantize_linear_axis(
 ) -> ScipixStatus {
     guard(|| {
         let d = qdtype(dtype)?;
-        let shape = try_slice!(shape, rank);
-        let total = shape_total(shape)?;
-        quant::linear::axis_layout(shape, axis)?;
-        let s = try_slice!(scales, check_elems::<f32>(params_len, "params_len")?);
-        let z = try_slice!(zero_points, params_len);
-        too_small(out_len, total)?;
-        disjoint(
-            q.cast::<u8>().cast(),
-            total,
-            out.cast_const().cast(),
-            total.saturating_mul(4),
-        )?;
-        let q = try_slice!(q.cast::<u8>(), total);
-        let o = try_slice_mut!(out, total);
+        let layout = |sh: &[usize]| quant::linear::axis_layout(sh, axis);
+        // SAFETY: the C contract of this function.
+        let (shape, total, s, z) =
+            unsafe { shaped_params(shape, rank, layout, scales, zero_points, params_len)? };
+        // SAFETY: as above.
+        let (q, o) = unsafe { dequant_io(q, out, out_len, total)? };
         quant::dequantize_linear_axis(q, shape, axis, s, z, d, o)
     })
 }
@@ -381,20 +407,12 @@ pub extern "C" fn scipix_quantize_linear_blocked(
 ) -> ScipixStatus {
     guard(|| {
         let d = qdtype(dtype)?;
-        let shape = try_slice!(shape, rank);
-        let total = shape_total(shape)?;
-        quant::linear::block_layout(shape, block_size)?;
-        let s = try_slice!(scales, check_elems::<f32>(params_len, "params_len")?);
-        let z = try_slice!(zero_points, params_len);
-        too_small(out_len, total)?;
-        disjoint(
-            x.cast(),
-            total.saturating_mul(4),
-            out.cast::<u8>().cast_const().cast(),
-            total,
-        )?;
-        let x = try_slice!(x, total);
-        let o = try_slice_mut!(out.cast::<u8>(), total);
+        let layout = |sh: &[usize]| quant::linear::block_layout(sh, block_size);
+        // SAFETY: the C contract of this function.
+        let (shape, total, s, z) =
+            unsafe { shaped_params(shape, rank, layout, scales, zero_points, params_len)? };
+        // SAFETY: as above.
+        let (x, o) = unsafe { quant_io(x, out, out_len, total)? };
         quant::quantize_linear_blocked(x, shape, block_size, s, z, d, o)
     })
 }
@@ -417,20 +435,12 @@ pub extern "C" fn scipix_dequantize_linear_blocked(
 ) -> ScipixStatus {
     guard(|| {
         let d = qdtype(dtype)?;
-        let shape = try_slice!(shape, rank);
-        let total = shape_total(shape)?;
-        quant::linear::block_layout(shape, block_size)?;
-        let s = try_slice!(scales, check_elems::<f32>(params_len, "params_len")?);
-        let z = try_slice!(zero_points, params_len);
-        too_small(out_len, total)?;
-        disjoint(
-            q.cast::<u8>().cast(),
-            total,
-            out.cast_const().cast(),
-            total.saturating_mul(4),
-        )?;
-        let q = try_slice!(q.cast::<u8>(), total);
-        let o = try_slice_mut!(out, total);
+        let layout = |sh: &[usize]| quant::linear::block_layout(sh, block_size);
+        // SAFETY: the C contract of this function.
+        let (shape, total, s, z) =
+            unsafe { shaped_params(shape, rank, layout, scales, zero_points, params_len)? };
+        // SAFETY: as above.
+        let (q, o) = unsafe { dequant_io(q, out, out_len, total)? };
         quant::dequantize_linear_blocked(q, shape, block_size, s, z, d, o)
     })
 }
