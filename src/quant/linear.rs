@@ -157,6 +157,22 @@ pub fn check_params(scales: &[f32], zps: &[i32], want: usize, dtype: QDtype) -> 
     Ok(())
 }
 
+/// The checks of a shaped call, in order: input of exactly `total` elements, `want`
+/// valid parameters, output of at least `total`.
+fn check_shaped(
+    input: usize,
+    output: usize,
+    total: usize,
+    scales: &[f32],
+    zps: &[i32],
+    want: usize,
+    dtype: QDtype,
+) -> Result<()> {
+    check_len("input", input, total)?;
+    check_params(scales, zps, want, dtype)?;
+    check_out(output, total)
+}
+
 /// How to write an output of `n` elements (see `Direction::STREAM_MIN_BYTES`).
 fn output_store<D: Direction>(n: usize) -> Store {
     Store::for_output(
@@ -350,9 +366,7 @@ pub fn quantize_linear_axis(
     out: &mut [u8],
 ) -> Result<()> {
     let (_, ch, inner, total) = axis_layout(shape, axis)?;
-    check_len("input", x.len(), total)?;
-    check_params(scales, zps, ch, dtype)?;
-    check_out(out.len(), total)?;
+    check_shaped(x.len(), out.len(), total, scales, zps, ch, dtype)?;
     runs::<Quant>(x, out, inner, ch, scales, zps, dtype);
     Ok(())
 }
@@ -368,9 +382,7 @@ pub fn dequantize_linear_axis(
     out: &mut [f32],
 ) -> Result<()> {
     let (_, ch, inner, total) = axis_layout(shape, axis)?;
-    check_len("input", q.len(), total)?;
-    check_params(scales, zps, ch, dtype)?;
-    check_out(out.len(), total)?;
+    check_shaped(q.len(), out.len(), total, scales, zps, ch, dtype)?;
     runs::<Dequant>(q, out, inner, ch, scales, zps, dtype);
     Ok(())
 }
@@ -389,9 +401,7 @@ pub fn quantize_linear_blocked(
     out: &mut [u8],
 ) -> Result<()> {
     let (rows, k, nb, total) = block_layout(shape, block_size)?;
-    check_len("input", x.len(), total)?;
-    check_params(scales, zps, rows * nb, dtype)?;
-    check_out(out.len(), total)?;
+    check_shaped(x.len(), out.len(), total, scales, zps, rows * nb, dtype)?;
     blocked::<Quant>(x, out, k, block_size, scales, zps, dtype);
     Ok(())
 }
@@ -407,9 +417,7 @@ pub fn dequantize_linear_blocked(
     out: &mut [f32],
 ) -> Result<()> {
     let (rows, k, nb, total) = block_layout(shape, block_size)?;
-    check_len("input", q.len(), total)?;
-    check_params(scales, zps, rows * nb, dtype)?;
-    check_out(out.len(), total)?;
+    check_shaped(q.len(), out.len(), total, scales, zps, rows * nb, dtype)?;
     blocked::<Dequant>(q, out, k, block_size, scales, zps, dtype);
     Ok(())
 }
