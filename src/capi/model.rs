@@ -515,14 +515,18 @@ pub extern "C" fn scipix_safetensors_tensor_name(
     guard(|| {
         let h = try_handle!(st);
         let name = try_out!(name);
-        let n = h.names.get(index).ok_or_else(|| {
-            Error::invalid(format!(
-                "tensor index {index} out of range (count {})",
-                h.names.len()
-            ))
-        })?;
-        *name = n.as_ptr();
+        *name = indexed(&h.names, index, "tensor")?.as_ptr();
         Ok(())
+    })
+}
+
+/// `items[index]`, or `SCIPIX_ERR_INVALID_ARGUMENT` naming the `what` index and the count.
+fn indexed<'a, T>(items: &'a [T], index: usize, what: &str) -> Result<&'a T> {
+    items.get(index).ok_or_else(|| {
+        Error::invalid(format!(
+            "{what} index {index} out of range (count {})",
+            items.len()
+        ))
     })
 }
 
@@ -555,12 +559,7 @@ pub extern "C" fn scipix_safetensors_tensor_info(
     guard(|| {
         let h = try_handle!(st);
         let info = try_out!(info);
-        if index >= h.st.len() {
-            return Err(Error::invalid(format!(
-                "tensor index {index} out of range (count {})",
-                h.st.len()
-            )));
-        }
+        indexed(&h.names, index, "tensor")?;
         *info = fill_info(h, index);
         Ok(())
     })
@@ -620,12 +619,7 @@ pub extern "C" fn scipix_safetensors_metadata_entry(
         let h = try_handle!(st);
         let key = try_out!(key);
         let value = try_out!(value);
-        let (k, v) = h.meta.get(index).ok_or_else(|| {
-            Error::invalid(format!(
-                "metadata index {index} out of range (count {})",
-                h.meta.len()
-            ))
-        })?;
+        let (k, v) = indexed(&h.meta, index, "metadata")?;
         *key = k.as_ptr();
         *value = v.as_ptr();
         Ok(())
@@ -684,6 +678,26 @@ pub extern "C" fn scipix_st_dtype_bits(dtype: ScipixStDtype) -> u32 {
     guard_or(0, || dtype_from_code(dtype).map_or(0, |d| d.bits() as u32))
 }
 
+/// The checks and borrows of the 16-bit float conversions, then `convert`.
+fn half_to_f32(
+    src: *const u16,
+    dst: *mut f32,
+    n: usize,
+    convert: fn(&[u16], &mut [f32]) -> Result<()>,
+) -> ScipixStatus {
+    guard(|| {
+        disjoint(
+            src.cast(),
+            n.saturating_mul(2),
+            dst.cast_const().cast(),
+            n.saturating_mul(4),
+        )?;
+        let s = try_slice!(src, n);
+        let d = try_slice_mut!(dst, n);
+        convert(s, d)
+    })
+}
+
 /// Converts `n` IEEE half-precision values (bit patterns in `src`) to f32 in `dst`.
 /// Exact: every f16 value, including subnormals, infinities, signed zeros and NaN (stays
 /// NaN), has an f32 equal. `src` and `dst` may be any alignment valid for their types and
@@ -692,34 +706,14 @@ pub extern "C" fn scipix_st_dtype_bits(dtype: ScipixStDtype) -> u32 {
 /// overlapping buffers -> SCIPIX_ERR_INVALID_ARGUMENT. Thread-safe.
 #[no_mangle]
 pub extern "C" fn scipix_f16_to_f32(src: *const u16, dst: *mut f32, n: usize) -> ScipixStatus {
-    guard(|| {
-        disjoint(
-            src.cast(),
-            n.saturating_mul(2),
-            dst.cast_const().cast(),
-            n.saturating_mul(4),
-        )?;
-        let s = try_slice!(src, n);
-        let d = try_slice_mut!(dst, n);
-        convert::f16_to_f32(s, d)
-    })
+    half_to_f32(src, dst, n, convert::f16_to_f32)
 }
 
 /// Converts `n` bfloat16 values (bit patterns in `src`) to f32 in `dst` (exact: the f32
 /// whose upper 16 bits are the bf16 bits). Same rules as `scipix_f16_to_f32`.
 #[no_mangle]
 pub extern "C" fn scipix_bf16_to_f32(src: *const u16, dst: *mut f32, n: usize) -> ScipixStatus {
-    guard(|| {
-        disjoint(
-            src.cast(),
-            n.saturating_mul(2),
-            dst.cast_const().cast(),
-            n.saturating_mul(4),
-        )?;
-        let s = try_slice!(src, n);
-        let d = try_slice_mut!(dst, n);
-        convert::bf16_to_f32(s, d)
-    })
+    half_to_f32(src, dst, n, convert::bf16_to_f32)
 }
 
 /// Creates an empty safetensors writer in `*out`; release it with
