@@ -53,6 +53,13 @@ pub fn required_len(
     layout(usize::MAX, width, height, stride, format).map(|(_, n)| n)
 }
 
+/// Row bytes of a tightly packed image (`width * bpp`), checked for overflow.
+fn packed_stride(width: usize, format: PixelFormat) -> Result<usize> {
+    width
+        .checked_mul(format.bytes_per_pixel())
+        .ok_or_else(|| Error::overflow("width x bytes per pixel overflows"))
+}
+
 fn check_region(w_all: usize, h_all: usize, x: usize, y: usize, w: usize, h: usize) -> Result<()> {
     let fits = |o: usize, s: usize, all: usize| o.checked_add(s).is_some_and(|e| e <= all);
     if w == 0 || h == 0 || !fits(x, w, w_all) || !fits(y, h, h_all) {
@@ -109,10 +116,7 @@ impl<'a> ImageView<'a> {
         height: usize,
         format: PixelFormat,
     ) -> Result<Self> {
-        let stride = width
-            .checked_mul(format.bytes_per_pixel())
-            .ok_or_else(|| Error::overflow("width x bytes per pixel overflows"))?;
-        Self::new(data, width, height, stride, format)
+        Self::new(data, width, height, packed_stride(width, format)?, format)
     }
 
     /// Width in pixels.
@@ -193,10 +197,7 @@ impl<'a> ImageViewMut<'a> {
         height: usize,
         format: PixelFormat,
     ) -> Result<Self> {
-        let stride = width
-            .checked_mul(format.bytes_per_pixel())
-            .ok_or_else(|| Error::overflow("width x bytes per pixel overflows"))?;
-        Self::new(data, width, height, stride, format)
+        Self::new(data, width, height, packed_stride(width, format)?, format)
     }
 
     /// Width in pixels.
