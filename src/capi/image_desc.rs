@@ -132,6 +132,19 @@ pub(crate) fn ensure_disjoint(src: &ScipixImage, dst: &ScipixImageMut) -> Result
     Ok(())
 }
 
+/// The views of an out-of-place operation: [`ensure_disjoint`], then both descriptors.
+///
+/// # Safety
+/// Both descriptors describe live memory (the C contract of every image function).
+pub(crate) unsafe fn src_dst_views<'a>(
+    src: &ScipixImage,
+    dst: &ScipixImageMut,
+) -> Result<(ImageView<'a>, ImageViewMut<'a>)> {
+    ensure_disjoint(src, dst)?;
+    // SAFETY: per this function's contract.
+    unsafe { Ok((src.view()?, dst.view_mut()?)) }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

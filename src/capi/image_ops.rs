@@ -5,7 +5,7 @@ use super::guard::guard;
 use super::handle::{
     null_error, spans_overlap, try_out, try_ref_from_ptr, try_slice, try_slice_mut,
 };
-use super::image_desc::{ensure_disjoint, ScipixImage, ScipixImageMut};
+use super::image_desc::{src_dst_views, ScipixImage, ScipixImageMut};
 use super::status::ScipixStatus;
 use crate::error::{checked_product, Error, Result};
 use crate::image::gray::{self, GrayScale};
@@ -89,9 +89,8 @@ pub extern "C" fn scipix_gray(src: *const ScipixImage, dst: *const ScipixImageMu
     guard(|| {
         let src = try_ref_from_ptr!(src);
         let dst = try_ref_from_ptr!(dst);
-        ensure_disjoint(src, dst)?;
         // SAFETY: the caller promises the descriptors describe live memory (C contract).
-        let (s, mut d) = unsafe { (src.view()?, dst.view_mut()?) };
+        let (s, mut d) = unsafe { src_dst_views(src, dst)? };
         gray::to_gray(&s, &mut d)
     })
 }
@@ -155,9 +154,8 @@ pub extern "C" fn scipix_threshold(
         let src = try_ref_from_ptr!(src);
         let dst = try_ref_from_ptr!(dst);
         let ty = threshold_type(thresh_type)?;
-        ensure_disjoint(src, dst)?;
-        // SAFETY: the caller promises the descriptors describe live memory.
-        let (s, mut d) = unsafe { (src.view()?, dst.view_mut()?) };
+        // SAFETY: the caller promises the descriptors describe live memory (C contract).
+        let (s, mut d) = unsafe { src_dst_views(src, dst)? };
         threshold::threshold(&s, &mut d, thresh, maxval, ty).map(|_| ())
     })
 }
@@ -283,9 +281,8 @@ pub extern "C" fn scipix_threshold_otsu(
         let src = try_ref_from_ptr!(src);
         let dst = try_ref_from_ptr!(dst);
         let ty = threshold_type(thresh_type)?;
-        ensure_disjoint(src, dst)?;
-        // SAFETY: the caller promises the descriptors describe live memory.
-        let (s, mut d) = unsafe { (src.view()?, dst.view_mut()?) };
+        // SAFETY: the caller promises the descriptors describe live memory (C contract).
+        let (s, mut d) = unsafe { src_dst_views(src, dst)? };
         let t = threshold::threshold_otsu(&s, &mut d, maxval, ty)?;
         // SAFETY: NULL or a valid, writable uint8_t (C contract).
         if let Some(out) = unsafe { out_threshold.as_mut() } {
@@ -320,9 +317,8 @@ pub extern "C" fn scipix_adaptive_threshold_mean(
         let src = try_ref_from_ptr!(src);
         let dst = try_ref_from_ptr!(dst);
         let ty = threshold_type(thresh_type)?;
-        ensure_disjoint(src, dst)?;
-        // SAFETY: the caller promises the descriptors describe live memory.
-        let (s, mut d) = unsafe { (src.view()?, dst.view_mut()?) };
+        // SAFETY: the caller promises the descriptors describe live memory (C contract).
+        let (s, mut d) = unsafe { src_dst_views(src, dst)? };
         threshold::adaptive_threshold_mean(&s, &mut d, maxval, ty, block_size, c)
     })
 }
