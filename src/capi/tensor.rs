@@ -42,18 +42,21 @@ pub struct ScipixTensorParams {
     pub divisor: f32,
 }
 
+/// The Rust layout of a `SCIPIX_LAYOUT_*` value.
+fn layout_arg(v: ScipixTensorLayout) -> Result<Layout> {
+    match v {
+        SCIPIX_LAYOUT_NCHW => Ok(Layout::Nchw),
+        SCIPIX_LAYOUT_NHWC => Ok(Layout::Nhwc),
+        other => Err(Error::new(
+            ErrorKind::UnsupportedFormat,
+            format!("unknown tensor layout {other}"),
+        )),
+    }
+}
+
 impl ScipixTensorParams {
     fn to_rust(self) -> Result<TensorParams> {
-        let layout = match self.layout {
-            SCIPIX_LAYOUT_NCHW => Layout::Nchw,
-            SCIPIX_LAYOUT_NHWC => Layout::Nhwc,
-            other => {
-                return Err(Error::new(
-                    ErrorKind::UnsupportedFormat,
-                    format!("unknown tensor layout {other}"),
-                ))
-            }
-        };
+        let layout = layout_arg(self.layout)?;
         Ok(TensorParams {
             divisor: self.divisor,
             mean: self.mean,
@@ -366,16 +369,7 @@ pub extern "C" fn scipix_normalize_channels_f32(
     std: *const f32,
 ) -> ScipixStatus {
     guard(|| {
-        let layout = match layout {
-            SCIPIX_LAYOUT_NCHW => Layout::Nchw,
-            SCIPIX_LAYOUT_NHWC => Layout::Nhwc,
-            other => {
-                return Err(Error::new(
-                    ErrorKind::UnsupportedFormat,
-                    format!("unknown tensor layout {other}"),
-                ))
-            }
-        };
+        let layout = layout_arg(layout)?;
         if channels == 0 {
             return Err(Error::invalid("channels is 0"));
         }
