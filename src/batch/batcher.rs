@@ -262,6 +262,33 @@ impl<T, R> Shared<T, R> {
         (st, true)
     }
 
+    /// Waits on `done_cv` until `poll` has an answer (`Some`) or `wait` (None = forever)
+    /// runs out (`Ok(None)`). Expires queued deadlines before every poll and also wakes at
+    /// the next one, so expired requests are reported promptly even when no consumer runs.
+    fn wait_done<X>(
+        &self,
+        wait: Option<Duration>,
+        mut poll: impl FnMut(&mut State<T, R>) -> Option<Result<X>>,
+    ) -> Result<Option<X>> {
+        let until = deadline_after(Instant::now(), wait);
+        let forever = wait.is_none() || until.is_none();
+        let mut st = self.lock();
+        loop {
+            if st.earliest_deadline.is_some() {
+                st = self.expire_now(st, Instant::now()).0;
+            }
+            if let Some(answer) = poll(&mut st) {
+                return answer.map(Some);
+            }
+            let now = Instant::now();
+            if !forever && until.is_some_and(|u| now >= u) {
+                return Ok(None);
+            }
+            let wake_at = Self::poller_wake_at(&st, if forever { None } else { until });
+            st = self.wait_on(&self.done_cv, st, now, wake_at, false);
+        }
+    }
+
     /// The earlier of `until` (None = forever) and the next queued deadline.
     fn poller_wake_at(st: &State<T, R>, until: Option<Instant>) -> Option<Instant> {
         match (until, st.earliest_deadline) {
@@ -446,30 +473,17 @@ impl<T, R> Shared<T, R> {
     }
 
     fn next_completed(&self, wait: Option<Duration>) -> Result<Option<u64>> {
-        let until = deadline_after(Instant::now(), wait);
-        let forever = wait.is_none() || until.is_none();
-        let mut st = self.lock();
-        loop {
-            if st.earliest_deadline.is_some() {
-                st = self.expire_now(st, Instant::now()).0;
-            }
+        self.wait_done(wait, |st| {
             while let Some(id) = st.completions.pop_front() {
                 if st.slots.get(&id).is_some_and(|s| s.outcome.is_some()) {
-                    return Ok(Some(id));
+                    return Some(Ok(id));
                 }
             }
             if st.mode != Mode::Running && st.queued == 0 && st.in_flight == 0 {
-                return Err(shut_down_error());
+                return Some(Err(shut_down_error()));
             }
-            let now = Instant::now();
-            if !forever && until.is_some_and(|u| now >= u) {
-                return Ok(None);
-            }
-            // Also wake at the next deadline, so expired requests are reported promptly
-            // even when no consumer is running.
-            let wake_at = Self::poller_wake_at(&st, if forever { None } else { until });
-            st = self.wait_on(&self.done_cv, st, now, wake_at, false);
-        }
+            None
+        })
     }
 
     fn shutdown(&self, mode: ShutdownMode) {
@@ -548,33 +562,14 @@ fn shut_down_error() -> Error {
 
 impl<T: Send, R: Send> TicketHost<R> for Shared<T, R> {
     fn take(&self, id: u64, wait: Option<Duration>) -> Result<Option<R>> {
-        let until = deadline_after(Instant::now(), wait);
-        let forever = wait.is_none() || until.is_none();
-        let mut st = self.lock();
-        loop {
-            if st.earliest_deadline.is_some() {
-                st = self.expire_now(st, Instant::now()).0;
-            }
-            match st.slots.get(&id) {
-                None => {
-                    return Err(Error::new(
-                        ErrorKind::NotFound,
-                        format!("ticket {id} is unknown or its outcome was already taken"),
-                    ))
-                }
-                Some(slot) if slot.outcome.is_some() => {
-                    let slot = st.slots.remove(&id).expect("present");
-                    return slot.outcome.expect("checked").map(Some);
-                }
-                Some(_) => {}
-            }
-            let now = Instant::now();
-            if !forever && until.is_some_and(|u| now >= u) {
-                return Ok(None);
-            }
-            let wake_at = Self::poller_wake_at(&st, if forever { None } else { until });
-            st = self.wait_on(&self.done_cv, st, now, wake_at, false);
-        }
+        self.wait_done(wait, |st| match st.slots.get(&id) {
+            None => Some(Err(Error::new(
+                ErrorKind::NotFound,
+                format!("ticket {id} is unknown or its outcome was already taken"),
+            ))),
+            Some(slot) if slot.outcome.is_some() => st.slots.remove(&id).expect("present").outcome,
+            Some(_) => None,
+        })
     }
 
     fn take_or_register(&self, id: u64, waker: &Waker) -> Option<Result<R>> {
