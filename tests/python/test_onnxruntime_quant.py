@@ -59,7 +59,8 @@ def _session(node, inputs, outputs, inits, opset):
     return ort.InferenceSession(model.SerializeToString(), so, providers=["CPUExecutionProvider"])
 
 
-def ort_quantize(x, scale, zp, dtype, axis=None, block_size=None):
+def _ort_linear(op, data, in_type, out_type, scale, zp, dtype, axis, block_size):
+    """Runs one ONNX QuantizeLinear/DequantizeLinear node on `data` (input named "x")."""
     scale = np.asarray(scale, np.float32)
     zp = np.asarray(zp, NP[dtype])
     attrs = {}
@@ -69,36 +70,25 @@ def ort_quantize(x, scale, zp, dtype, axis=None, block_size=None):
     if block_size is not None:
         attrs["block_size"] = block_size
         opset = 21
-    node = helper.make_node("QuantizeLinear", ["x", "s", "z"], ["y"], **attrs)
+    node = helper.make_node(op, ["x", "s", "z"], ["y"], **attrs)
     sess = _session(
         node,
-        [helper.make_tensor_value_info("x", TensorProto.FLOAT, list(x.shape))],
-        [helper.make_tensor_value_info("y", TP[dtype], list(x.shape))],
+        [helper.make_tensor_value_info("x", in_type, list(data.shape))],
+        [helper.make_tensor_value_info("y", out_type, list(data.shape))],
         [numpy_helper.from_array(scale, "s"), numpy_helper.from_array(zp, "z")],
         opset,
     )
-    return sess.run(None, {"x": x})[0]
+    return sess.run(None, {"x": data})[0]
+
+
+def ort_quantize(x, scale, zp, dtype, axis=None, block_size=None):
+    return _ort_linear("QuantizeLinear", x, TensorProto.FLOAT, TP[dtype], scale, zp, dtype,
+                       axis, block_size)
 
 
 def ort_dequantize(q, scale, zp, dtype, axis=None, block_size=None):
-    scale = np.asarray(scale, np.float32)
-    zp = np.asarray(zp, NP[dtype])
-    attrs = {}
-    opset = 13
-    if axis is not None:
-        attrs["axis"] = axis
-    if block_size is not None:
-        attrs["block_size"] = block_size
-        opset = 21
-    node = helper.make_node("DequantizeLinear", ["q", "s", "z"], ["y"], **attrs)
-    sess = _session(
-        node,
-        [helper.make_tensor_value_info("q", TP[dtype], list(q.shape))],
-        [helper.make_tensor_value_info("y", TensorProto.FLOAT, list(q.shape))],
-        [numpy_helper.from_array(scale, "s"), numpy_helper.from_array(zp, "z")],
-        opset,
-    )
-    return sess.run(None, {"q": q})[0]
+    return _ort_linear("DequantizeLinear", q, TP[dtype], TensorProto.FLOAT, scale, zp, dtype,
+                       axis, block_size)
 
 
 SPECIALS = np.array(
