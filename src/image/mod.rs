@@ -3,6 +3,7 @@
 mod bands;
 pub mod format;
 pub mod gray;
+pub mod resize;
 pub mod threshold;
 pub mod view;
 

@@ -1,0 +1,282 @@
+//! Resizing 8-bit images, bit-exact with OpenCV's `cv::resize` (the `Cv*` filters) and with
+//! Pillow's `Image.resize` (the `Pil*` filters).
+//!
+//! A [`Resizer`] holds the coefficient tables for one (source size, destination size,
+//! format, filter); build it once per video stream and reuse it. [`resize`] is the one-shot
+//! form. Every destination pixel depends only on the source and its own position, so a
+//! window of the destination ([`Resizer::resize_window`]) equals the same window of the full
+//! result, and splitting rows across threads gives the same bytes for every thread count.
+//!
+//! The exact rule of each filter family is stated in [`opencv`] and [`pillow`].
+
+pub mod opencv;
+pub mod pillow;
+
+use super::{ImageView, ImageViewMut, PixelFormat};
+use crate::cpu::{self, Isa};
+use crate::error::{Error, ErrorKind, Result};
+
+/// Interpolation filter, named for the library whose result it reproduces bit for bit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(u32)]
+pub enum Filter {
+    /// `cv2.INTER_NEAREST`.
+    CvNearest = 0,
+    /// `cv2.INTER_NEAREST_EXACT`.
+    CvNearestExact = 1,
+    /// `cv2.INTER_LINEAR`.
+    CvLinear = 2,
+    /// `cv2.INTER_LINEAR_EXACT`.
+    CvLinearExact = 3,
+    /// `cv2.INTER_AREA`.
+    CvArea = 4,
+    /// `cv2.INTER_CUBIC`.
+    CvCubic = 5,
+    /// `PIL.Image.Resampling.NEAREST`.
+    PilNearest = 6,
+    /// `PIL.Image.Resampling.BOX`.
+    PilBox = 7,
+    /// `PIL.Image.Resampling.BILINEAR` (what `torchvision.transforms.Resize` uses on a PIL image).
+    PilBilinear = 8,
+    /// `PIL.Image.Resampling.BICUBIC`.
+    PilBicubic = 9,
+    /// `PIL.Image.Resampling.LANCZOS`.
+    PilLanczos = 10,
+}
+
+impl Filter {
+    /// All filters, in C enum order (`SCIPIX_RESIZE_*`).
+    pub const ALL: [Filter; 11] = [
+        Filter::CvNearest,
+        Filter::CvNearestExact,
+        Filter::CvLinear,
+        Filter::CvLinearExact,
+        Filter::CvArea,
+        Filter::CvCubic,
+        Filter::PilNearest,
+        Filter::PilBox,
+        Filter::PilBilinear,
+        Filter::PilBicubic,
+        Filter::PilLanczos,
+    ];
+
+    /// Converts the C value; `None` when unknown.
+    pub fn from_u32(v: u32) -> Option<Self> {
+        Self::ALL.get(v as usize).copied()
+    }
+
+    /// True for the filters that reproduce OpenCV.
+    pub fn is_opencv(self) -> bool {
+        (self as u32) <= Filter::CvCubic as u32
+    }
+
+    /// Lower-case name, e.g. `cv_linear`, `pil_bicubic`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Filter::CvNearest => "cv_nearest",
+            Filter::CvNearestExact => "cv_nearest_exact",
+            Filter::CvLinear => "cv_linear",
+            Filter::CvLinearExact => "cv_linear_exact",
+            Filter::CvArea => "cv_area",
+            Filter::CvCubic => "cv_cubic",
+            Filter::PilNearest => "pil_nearest",
+            Filter::PilBox => "pil_box",
+            Filter::PilBilinear => "pil_bilinear",
+            Filter::PilBicubic => "pil_bicubic",
+            Filter::PilLanczos => "pil_lanczos",
+        }
+    }
+}
+
+/// Largest source or destination side accepted, in pixels (both libraries' limits are of
+/// this order; it also keeps every coefficient table and intermediate row bounded).
+pub const MAX_SIDE: usize = 1 << 16;
+
+#[derive(Debug)]
+enum Plan {
+    Cv(opencv::Plan),
+    Pil(pillow::Plan),
+}
+
+/// Per-thread working memory of [`Resizer::resize_window`]; reuse one across calls to avoid
+/// allocating in the loop. Its contents never affect the result.
+#[derive(Debug, Default)]
+pub struct Scratch {
+    cv: opencv::Scratch,
+    pil: pillow::Scratch,
+}
+
+/// Precomputed tables for resizing `src_w` x `src_h` `format` images to `dst_w` x `dst_h`
+/// with one filter. Immutable once built, so one resizer may serve many threads at once.
+#[derive(Debug)]
+pub struct Resizer {
+    plan: Plan,
+    filter: Filter,
+    format: PixelFormat,
+    src: (usize, usize),
+    dst: (usize, usize),
+}
+
+fn check_side(what: &str, w: usize, h: usize) -> Result<()> {
+    if w == 0 || h == 0 || w > MAX_SIDE || h > MAX_SIDE {
+        return Err(Error::invalid(format!(
+            "{what} size {w}x{h}: each side must be 1..={MAX_SIDE}"
+        )));
+    }
+    Ok(())
+}
+
+impl Resizer {
+    /// Builds the tables; fails on a zero or too large side.
+    pub fn new(
+        src_w: usize,
+        src_h: usize,
+        dst_w: usize,
+        dst_h: usize,
+        format: PixelFormat,
+        filter: Filter,
+    ) -> Result<Self> {
+        check_side("source", src_w, src_h)?;
+        check_side("destination", dst_w, dst_h)?;
+        let plan = if filter.is_opencv() {
+            Plan::Cv(opencv::Plan::new(
+                filter, src_w, src_h, dst_w, dst_h, format,
+            )?)
+        } else {
+            Plan::Pil(pillow::Plan::new(
+                filter, src_w, src_h, dst_w, dst_h, format,
+            )?)
+        };
+        Ok(Resizer {
+            plan,
+            filter,
+            format,
+            src: (src_w, src_h),
+            dst: (dst_w, dst_h),
+        })
+    }
+
+    /// The filter this resizer reproduces.
+    pub fn filter(&self) -> Filter {
+        self.filter
+    }
+
+    /// Pixel format of both images.
+    pub fn format(&self) -> PixelFormat {
+        self.format
+    }
+
+    /// Source size (width, height).
+    pub fn src_size(&self) -> (usize, usize) {
+        self.src
+    }
+
+    /// Full destination size (width, height).
+    pub fn dst_size(&self) -> (usize, usize) {
+        self.dst
+    }
+
+    fn check_src(&self, src: &ImageView) -> Result<()> {
+        if src.format() != self.format {
+            return Err(Error::new(
+                ErrorKind::UnsupportedFormat,
+                format!(
+                    "source is {}, the resizer was built for {}",
+                    src.format().name(),
+                    self.format.name()
+                ),
+            ));
+        }
+        if (src.width(), src.height()) != self.src {
+            return Err(Error::invalid(format!(
+                "source is {}x{}, the resizer was built for {}x{}",
+                src.width(),
+                src.height(),
+                self.src.0,
+                self.src.1
+            )));
+        }
+        Ok(())
+    }
+
+    /// Writes destination pixels `x0..x0 + out.width()` by `y0..y0 + out.height()` of the
+    /// full resize of `src` into `out`, on the calling thread. The window must lie inside the
+    /// destination size and `out` must have the resizer's format.
+    pub fn resize_window(
+        &self,
+        src: &ImageView,
+        x0: usize,
+        y0: usize,
+        out: &mut ImageViewMut,
+        scratch: &mut Scratch,
+    ) -> Result<()> {
+        self.check_src(src)?;
+        if out.format() != self.format {
+            return Err(Error::new(
+                ErrorKind::UnsupportedFormat,
+                format!(
+                    "destination is {}, the resizer was built for {}",
+                    out.format().name(),
+                    self.format.name()
+                ),
+            ));
+        }
+        let inside = |o: usize, n: usize, all: usize| o.checked_add(n).is_some_and(|e| e <= all);
+        if !inside(x0, out.width(), self.dst.0) || !inside(y0, out.height(), self.dst.1) {
+            return Err(Error::invalid(format!(
+                "window {}x{} at ({x0},{y0}) is outside the {}x{} destination",
+                out.width(),
+                out.height(),
+                self.dst.0,
+                self.dst.1
+            )));
+        }
+        self.run_window(cpu::kernel_isa(), src, x0, y0, out, scratch);
+        Ok(())
+    }
+
+    /// [`Resizer::resize_window`] without the checks, with the kernel family chosen by the
+    /// caller (the checks are the caller's).
+    pub(crate) fn run_window(
+        &self,
+        isa: Isa,
+        src: &ImageView,
+        x0: usize,
+        y0: usize,
+        out: &mut ImageViewMut,
+        scratch: &mut Scratch,
+    ) {
+        match &self.plan {
+            Plan::Cv(p) => p.run(isa, src, x0, y0, out, &mut scratch.cv),
+            Plan::Pil(p) => p.run(isa, src, x0, y0, out, &mut scratch.pil),
+        }
+    }
+
+    /// Resizes the whole of `src` into `dst` (the destination size).
+    pub fn resize(&self, src: &ImageView, dst: &mut ImageViewMut) -> Result<()> {
+        if (dst.width(), dst.height()) != self.dst {
+            return Err(Error::invalid(format!(
+                "destination is {}x{}, the resizer was built for {}x{}",
+                dst.width(),
+                dst.height(),
+                self.dst.0,
+                self.dst.1
+            )));
+        }
+        let mut scratch = Scratch::default();
+        self.resize_window(src, 0, 0, dst, &mut scratch)
+    }
+}
+
+/// One-shot resize of `src` into `dst` (both of one format; sizes taken from the views).
+pub fn resize(src: &ImageView, dst: &mut ImageViewMut, filter: Filter) -> Result<()> {
+    Resizer::new(
+        src.width(),
+        src.height(),
+        dst.width(),
+        dst.height(),
+        src.format(),
+        filter,
+    )?
+    .resize(src, dst)
+}
