@@ -591,6 +591,13 @@ typedef struct {
 #define SCIPIX_CPU_FP16 262144
 
 /**
+ * WebAssembly SIMD128. WebAssembly cannot query features at run time, so this reports how
+ * the module was built (`-C target-feature=+simd128`); a runtime without SIMD128 refuses
+ * to load such a module.
+ */
+#define SCIPIX_CPU_SIMD128 16777216
+
+/**
  * Scalar kernels, one thread.
  */
 #define SCIPIX_OPT_NONE 0
@@ -635,6 +642,14 @@ typedef struct {
  * aarch64 NEON kernels.
  */
 #define SCIPIX_ISA_NEON 4
+
+/**
+ * WebAssembly SIMD128 kernels (wasm32 only): grayscale, threshold, image-to-tensor,
+ * normalize, quantize and dequantize; every other operation runs scalar at this level.
+ * Available exactly when scipix was compiled with `-C target-feature=+simd128` (WebAssembly
+ * has no run-time detection); a build without it clamps this cap to `SCIPIX_ISA_SCALAR`.
+ */
+#define SCIPIX_ISA_SIMD128 5
 
 /**
  * Signed 8-bit, range [-128, 127]; stored as two's-complement bytes.
@@ -1147,7 +1162,7 @@ bool scipix_memory_opt_enabled(void);
  * available below it (or the best overall for another architecture's ISA); the cap in force
  * is written to `*effective` when `effective` is not NULL, and a clamp is described in
  * `scipix_last_error_message()`. The initial cap is the best available, or the value of
- * the environment variable `SCIPIX_MAX_ISA` (scalar|sse41|avx2|avx512|neon).
+ * the environment variable `SCIPIX_MAX_ISA` (scalar|sse41|avx2|avx512|neon|simd128).
  * Thread-safe: calls already running keep their kernel.
  * Errors: `SCIPIX_ERR_INVALID_ARGUMENT` for an unknown ISA value (nothing changes).
  */
@@ -1171,7 +1186,7 @@ ScipixIsa scipix_best_isa(void);
 
 /**
  * Returns the static lower-case name of an ISA value ("scalar", "sse4.1", "avx2",
- * "avx512", "neon", or "unknown"). Never NULL; never free it. Thread-safe.
+ * "avx512", "neon", "simd128", or "unknown"). Never NULL; never free it. Thread-safe.
  */
 const char *scipix_isa_name(ScipixIsa isa);
 

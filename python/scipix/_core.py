@@ -129,8 +129,8 @@ def opt_level(level) -> Iterator["OptLevel"]:
 # -- instruction-set cap ---------------------------------------------------------------------
 
 def set_max_isa(isa: Union["Isa", str, int]) -> "Isa":
-    """Caps the kernel family ("scalar", "sse41", "avx2", "avx512", "neon") and returns the
-    cap in force: an ISA this CPU lacks is clamped to the best one it has."""
+    """Caps the kernel family ("scalar", "sse41", "avx2", "avx512", "neon", "simd128") and
+    returns the cap in force: an ISA this CPU lacks is clamped to the best one it has."""
     eff = ctypes.c_uint32(0)
     _ffi.scipix_set_max_isa(_to_enum(Isa, isa, "ISA"), ctypes.byref(eff))
     return Isa(eff.value)
@@ -157,9 +157,9 @@ def isa_name(isa: Union["Isa", int]) -> str:
 def available_isas() -> List["Isa"]:
     """Every kernel family this CPU runs, scalar first (what tests iterate over)."""
     best = best_isa()
-    if best == Isa.NEON:
-        return [Isa.SCALAR, Isa.NEON]
-    return [i for i in Isa if i != Isa.NEON and i <= best]
+    if best in (Isa.NEON, Isa.SIMD128):
+        return [Isa.SCALAR, best]
+    return [i for i in Isa if i not in (Isa.NEON, Isa.SIMD128) and i <= best]
 
 
 @contextlib.contextmanager

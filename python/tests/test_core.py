@@ -86,7 +86,7 @@ def test_isa_the_cpu_lacks_is_clamped_with_a_message():
 
 
 def test_isa_names():
-    assert [scipix.isa_name(i) for i in scipix.Isa] == ["scalar", "sse4.1", "avx2", "avx512", "neon"]
+    assert [scipix.isa_name(i) for i in scipix.Isa] == ["scalar", "sse4.1", "avx2", "avx512", "neon", "simd128"]
     assert scipix.isa_name(1234) == "unknown"
 
 

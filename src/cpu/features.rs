@@ -22,9 +22,12 @@ impl Features {
     pub const NEON: u64 = 1 << 16;
     pub const DOTPROD: u64 = 1 << 17;
     pub const FP16: u64 = 1 << 18;
+    /// WebAssembly SIMD128: set when the module was built with it (it cannot be detected
+    /// at run time; a runtime without it refuses to load such a module).
+    pub const SIMD128: u64 = 1 << 24;
 
     /// Flag bits and their names, in the order `names()` prints them.
-    pub const NAMES: [(u64, &'static str); 15] = [
+    pub const NAMES: [(u64, &'static str); 16] = [
         (Self::SSE2, "sse2"),
         (Self::SSSE3, "ssse3"),
         (Self::SSE41, "sse4.1"),
@@ -40,6 +43,7 @@ impl Features {
         (Self::NEON, "neon"),
         (Self::DOTPROD, "dotprod"),
         (Self::FP16, "fp16"),
+        (Self::SIMD128, "simd128"),
     ];
 
     /// True when every bit of `flags` is present.
@@ -104,7 +108,21 @@ fn detect() -> Features {
     )
 }
 
-#[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
+/// WebAssembly has no run-time feature query: SIMD128 is known from the build.
+#[cfg(target_arch = "wasm32")]
+fn detect() -> Features {
+    if cfg!(target_feature = "simd128") {
+        Features(Features::SIMD128)
+    } else {
+        Features(0)
+    }
+}
+
+#[cfg(not(any(
+    target_arch = "x86_64",
+    target_arch = "aarch64",
+    target_arch = "wasm32"
+)))]
 fn detect() -> Features {
     Features(0)
 }
