@@ -5,6 +5,8 @@
 
 mod config;
 mod features;
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+pub(crate) mod simd128;
 mod stream;
 
 pub use config::{

@@ -24,6 +24,8 @@ mod avx2;
 mod neon;
 #[cfg(target_arch = "x86_64")]
 mod sse41;
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+mod wasm32;
 
 use super::bands::{band_rows, for_each_band};
 use super::{ImageView, ImageViewMut, PixelFormat};
@@ -70,6 +72,8 @@ pub(crate) fn gray_row(isa: Isa, src: &[u8], dst: &mut [u8], bpp: usize, w: [u32
         // SAFETY: as above.
         #[cfg(target_arch = "aarch64")]
         Isa::Neon => unsafe { neon::gray_row(src, dst, bpp, w) },
+        #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+        Isa::Simd128 => wasm32::gray_row(src, dst, bpp, w),
         _ => 0,
     };
     scalar::gray_row(&src[done * bpp..], &mut dst[done..], bpp, w);

@@ -35,6 +35,8 @@ mod avx2;
 mod neon;
 #[cfg(target_arch = "x86_64")]
 mod sse41;
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+mod wasm32;
 
 pub use adaptive::{adaptive_threshold_mean, box_mean_divisor, BoxMeanDivisor, MAX_BLOCK_SIZE};
 pub use otsu::{histogram, otsu_from_histogram, otsu_threshold, threshold_otsu};
@@ -169,6 +171,8 @@ fn apply_u8_row(isa: Isa, plan: U8Plan, src: &[u8], dst: &mut [u8]) {
                 // SAFETY: as above.
                 #[cfg(target_arch = "aarch64")]
                 Isa::Neon => unsafe { neon::apply_u8(src, dst, op) },
+                #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+                Isa::Simd128 => wasm32::apply_u8(src, dst, op),
                 _ => 0,
             };
             scalar::apply_u8(&src[done..], &mut dst[done..], op);
@@ -191,6 +195,8 @@ fn apply_u8_row_inplace(isa: Isa, plan: U8Plan, buf: &mut [u8]) {
                 // SAFETY: as above.
                 #[cfg(target_arch = "aarch64")]
                 Isa::Neon => unsafe { neon::apply_u8_inplace(buf, op) },
+                #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+                Isa::Simd128 => wasm32::apply_u8_inplace(buf, op),
                 _ => 0,
             };
             scalar::apply_u8_inplace(&mut buf[done..], op);
@@ -209,6 +215,8 @@ fn apply_f32_row(isa: Isa, op: F32Op, src: &[f32], dst: &mut [f32]) {
         // SAFETY: as above.
         #[cfg(target_arch = "aarch64")]
         Isa::Neon => unsafe { neon::apply_f32(src, dst, op) },
+        #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+        Isa::Simd128 => wasm32::apply_f32(src, dst, op),
         _ => 0,
     };
     scalar::apply_f32(&src[done..], &mut dst[done..], op);
@@ -225,6 +233,8 @@ fn apply_f32_row_inplace(isa: Isa, op: F32Op, buf: &mut [f32]) {
         // SAFETY: as above.
         #[cfg(target_arch = "aarch64")]
         Isa::Neon => unsafe { neon::apply_f32_inplace(buf, op) },
+        #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+        Isa::Simd128 => wasm32::apply_f32_inplace(buf, op),
         _ => 0,
     };
     scalar::apply_f32_inplace(&mut buf[done..], op);

@@ -69,6 +69,8 @@ mod avx512;
 mod neon;
 #[cfg(target_arch = "x86_64")]
 mod sse41;
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+mod wasm32;
 
 use crate::cpu::{self, Isa};
 use crate::error::{checked_product, Error, ErrorKind, Result};
@@ -626,6 +628,8 @@ pub fn image_to_tensor(img: &ImageView, p: &TensorParams, out: &mut [f32]) -> Re
         Isa::Avx2 | Isa::Avx512 => convert::<Sse41K>(img, &plan, out, true),
         #[cfg(target_arch = "aarch64")]
         Isa::Neon => convert::<NeonK>(img, &plan, out, true),
+        #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+        Isa::Simd128 => convert::<wasm32::Simd128K>(img, &plan, out, true),
         #[allow(unreachable_patterns)]
         _ => convert::<ScalarK>(img, &plan, out, true),
     }
@@ -694,6 +698,8 @@ pub fn images_to_tensor(imgs: &[ImageView], p: &TensorParams, out: &mut [f32]) -
         Isa::Avx2 | Isa::Avx512 => convert_batch::<Sse41K>(imgs, p, out, per),
         #[cfg(target_arch = "aarch64")]
         Isa::Neon => convert_batch::<NeonK>(imgs, p, out, per),
+        #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+        Isa::Simd128 => convert_batch::<wasm32::Simd128K>(imgs, p, out, per),
         #[allow(unreachable_patterns)]
         _ => convert_batch::<ScalarK>(imgs, p, out, per),
     }

@@ -34,6 +34,8 @@ mod avx512;
 mod neon;
 #[cfg(target_arch = "x86_64")]
 mod sse41;
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+mod wasm32;
 
 use super::image_to_tensor::Layout;
 use crate::cpu::{self, Isa, Store};
@@ -248,6 +250,11 @@ macro_rules! with_kernel {
             #[cfg(target_arch = "aarch64")]
             Isa::Neon => {
                 type $K = NeonK;
+                $body
+            }
+            #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+            Isa::Simd128 => {
+                type $K = wasm32::Simd128K;
                 $body
             }
             _ => {
