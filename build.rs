@@ -14,6 +14,16 @@ fn main() {
     println!("cargo:rerun-if-changed=cbindgen.toml");
     println!("cargo:rerun-if-env-changed=CI");
 
+    // `cfg(threadless)`: targets where no thread can be spawned (WebAssembly without the
+    // `atomics` feature, e.g. wasm32-wasip1). The pool runs work inline there, and tests
+    // that need a second thread are ignored.
+    println!("cargo::rustc-check-cfg=cfg(threadless)");
+    let family = env::var("CARGO_CFG_TARGET_FAMILY").unwrap_or_default();
+    let features = env::var("CARGO_CFG_TARGET_FEATURE").unwrap_or_default();
+    if family.split(',').any(|f| f == "wasm") && !features.split(',').any(|f| f == "atomics") {
+        println!("cargo:rustc-cfg=threadless");
+    }
+
     let major = env::var("CARGO_PKG_VERSION_MAJOR").unwrap();
     let minor = env::var("CARGO_PKG_VERSION_MINOR").unwrap();
     let patch = env::var("CARGO_PKG_VERSION_PATCH").unwrap();

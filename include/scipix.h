@@ -14,6 +14,10 @@
  *    arguments return SCIPIX_ERR_INVALID_ARGUMENT before anything is read or written,
  *    except where a function documents an in-place form.
  *  - No function unwinds or aborts: an internal panic returns SCIPIX_ERR_PANIC.
+ *    Exception: WebAssembly builds (wasm32-wasip1) cannot unwind, so there an internal
+ *    panic aborts the module instead (a trap the embedder sees).
+ *  - Platforms: on WebAssembly there are no threads (work runs on the calling thread)
+ *    and no mmap (scipix_model_open reads the file into memory); see each function.
  */
 
 #ifndef SCIPIX_H
@@ -1228,6 +1232,7 @@ size_t scipix_last_error_copy(char *buf, size_t buf_len);
  * Test hook for the panic boundary: panics inside scipix and returns what the boundary
  * made of it, which is always `SCIPIX_ERR_PANIC` with the message
  * "internal panic: scipix_debug_panic called" recorded. Safe to call; used by tests.
+ * On WebAssembly (no unwinding) the panic aborts the module instead: do not call it there.
  */
 ScipixStatus scipix_debug_panic(void);
 

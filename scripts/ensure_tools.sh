@@ -5,6 +5,7 @@
 #   ensure_python    the reference packages in tests/python/requirements.txt
 #   ensure_aarch64   cross linker, qemu-user and the Rust target for the NEON tests
 #   ensure_valgrind  valgrind for the memcheck run
+#   ensure_wasm      the wasm32-wasip1 Rust target and wasmtime (PyPI) for the WASI tests
 
 apt_updated=0
 apt_install() {
@@ -54,4 +55,9 @@ ensure_aarch64() {
 
 ensure_valgrind() {
   command -v valgrind >/dev/null || apt_install valgrind
+}
+
+ensure_wasm() {
+  rustup target list --installed | grep -q '^wasm32-wasip1$' || rustup target add wasm32-wasip1
+  python3 -c 'import wasmtime' 2>/dev/null || pip_install 'wasmtime==50.*'
 }

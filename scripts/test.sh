@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The one command that tests everything on a fresh machine (README: `make test`).
 # Installs missing tools, then: format and lint, Rust tests (x86_64 debug and optimized,
-# and aarch64 NEON under qemu-user), header drift, C examples under CTest (shared and
-# static), install test (pkg-config and CMake), and the Python cross-checks against OpenCV,
-# ONNX Runtime and safetensors, and the Python package with the user guide's snippets.
+# aarch64 NEON under qemu-user, wasm32-wasip1 under wasmtime), header drift, C examples
+# under CTest (shared and static), install test (pkg-config and CMake), and the Python
+# cross-checks against OpenCV, ONNX Runtime and safetensors, and the Python package with
+# the user guide's snippets.
 # Stops at the first failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,6 +17,7 @@ ensure_base
 ensure_python
 ensure_aarch64
 ensure_valgrind
+ensure_wasm
 
 stage "format and lint"
 cargo fmt --all --check
@@ -39,6 +41,13 @@ cargo clippy --target aarch64-unknown-linux-gnu --all-targets -- -D warnings
 CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc \
 CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER="qemu-aarch64 -L /usr/aarch64-linux-gnu" \
   cargo test --target aarch64-unknown-linux-gnu --lib
+
+stage "rust lib tests (wasm32-wasip1 under wasmtime)"
+# No threads, no mmap, panics abort: tests that need a second thread or unwinding are
+# ignored there (cfg threadless, panic = "unwind"); the rest run under wasmtime.
+cargo clippy --target wasm32-wasip1 --all-targets -- -D warnings
+CARGO_TARGET_WASM32_WASIP1_RUNNER="python3 $PWD/scripts/wasmtime_run.py" \
+  cargo test --target wasm32-wasip1 --lib
 
 stage "release build and C examples (CTest)"
 cargo build --release

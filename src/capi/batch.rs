@@ -839,6 +839,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(threadless, ignore = "needs threads")]
     fn callback_workers_echo_and_fail_batches() {
         let cfg = ScipixBatcherConfig {
             max_batch_size: 1,
@@ -883,6 +884,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(threadless, ignore = "needs threads")]
     fn free_wakes_blocked_threads_and_keeps_batches_valid() {
         let b = new_batcher(ScipixBatcherConfig {
             max_batch_size: 1,

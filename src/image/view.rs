@@ -330,7 +330,7 @@ mod tests {
         );
         // More than isize::MAX bytes can never describe a real buffer.
         assert_eq!(
-            required_len(1, 2, 1 << 63, PixelFormat::Gray8)
+            required_len(1, 2, isize::MAX as usize + 1, PixelFormat::Gray8)
                 .unwrap_err()
                 .kind(),
             ErrorKind::SizeOverflow

@@ -8,3 +8,29 @@ pub mod safetensors;
 
 pub use mmap::{Access, MappedModel, OpenOptions};
 pub use safetensors::{Dtype, Safetensors, SafetensorsWriter, TensorView};
+
+/// A number that tells this process's temporary file names from other processes': the
+/// process id, or on WASI (which has none) the clock's nanoseconds at first use.
+pub(crate) fn process_tag() -> u64 {
+    if cfg!(target_os = "wasi") {
+        static TAG: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+        *TAG.get_or_init(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos() as u64)
+        })
+    } else {
+        u64::from(std::process::id())
+    }
+}
+
+/// Directory for the tests' scratch files: the system one, or on WASI (whose `std` has no
+/// `temp_dir`) `$TMPDIR`, default `/tmp`, which the test runner preopens.
+#[cfg(test)]
+pub(crate) fn test_temp_dir() -> std::path::PathBuf {
+    if cfg!(target_os = "wasi") {
+        std::env::var_os("TMPDIR").map_or_else(|| "/tmp".into(), Into::into)
+    } else {
+        std::env::temp_dir()
+    }
+}

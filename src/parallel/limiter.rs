@@ -239,6 +239,7 @@ mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     #[test]
+    #[cfg_attr(threadless, ignore = "needs threads")]
     fn never_more_than_limit_run_at_once() {
         let lim = ConcurrencyLimiter::new(3);
         let running = Arc::new(AtomicUsize::new(0));

@@ -105,6 +105,7 @@ mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     #[test]
+    #[cfg_attr(threadless, ignore = "needs threads")]
     fn stages_preserve_order_and_queues_are_bounded() {
         let out = pipeline2(0..100u32, 2, |x| x + 1, |x| x * 2).unwrap();
         assert_eq!(out, (0..100).map(|x| (x + 1) * 2).collect::<Vec<_>>());
@@ -141,6 +142,10 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(
+        any(threadless, not(panic = "unwind")),
+        ignore = "needs threads and unwinding"
+    )]
     fn a_panicking_stage_propagates_without_hanging() {
         for last in [false, true] {
             let r = std::panic::catch_unwind(|| {

@@ -38,6 +38,11 @@ mod sse41;
 mod wasm32;
 
 use super::image_to_tensor::Layout;
+// Only the SIMD arms of `with_kernel!` name an ISA.
+#[cfg_attr(
+    not(any(target_arch = "x86_64", target_arch = "aarch64")),
+    allow(unused_imports)
+)]
 use crate::cpu::{self, Isa, Store};
 use crate::error::{Error, Result};
 use crate::parallel;
