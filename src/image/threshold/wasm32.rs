@@ -1,6 +1,7 @@
 //! WebAssembly SIMD128 threshold kernels: 64 u8 or 16 f32 elements per step, compare
-//! masks (`u8x16.gt_u`, ordered `f32x4.gt`/`le`, both false for NaN as in the scalar rule)
-//! and bit selects.
+//! masks and bit selects. u8 `v > t` is `max(v, t + 1) == v` (the plan guarantees
+//! `t <= 254`), two instructions where runtimes lower `u8x16.gt_u` to three on x86; f32
+//! uses the ordered `f32x4.gt`/`le`, both false for NaN as in the scalar rule.
 
 use super::{F32Op, ThresholdType, U8Op};
 use crate::cpu::simd128::{load, store};
@@ -23,8 +24,8 @@ fn code(ty: ThresholdType) -> u8 {
 }
 
 #[inline(always)]
-fn one_u8<const TY: u8>(v: v128, t: v128, m: v128) -> v128 {
-    let above = u8x16_gt(v, t);
+fn one_u8<const TY: u8>(v: v128, t: v128, t1: v128, m: v128) -> v128 {
+    let above = u8x16_eq(u8x16_max(v, t1), v);
     match TY {
         BIN => v128_and(above, m),
         BIN_INV => v128_andnot(m, above),
@@ -34,41 +35,35 @@ fn one_u8<const TY: u8>(v: v128, t: v128, m: v128) -> v128 {
     }
 }
 
-#[inline(always)]
-fn step_u8<const TY: u8>(s: &[u8], d: &mut [u8], t: v128, m: v128) {
-    let v = [
-        load(&s[..16]),
-        load(&s[16..32]),
-        load(&s[32..48]),
-        load(&s[48..64]),
-    ];
-    for (k, v) in v.into_iter().enumerate() {
-        store(&mut d[16 * k..16 * k + 16], one_u8::<TY>(v, t, m));
-    }
+/// The splats of `t`, `t + 1` and `m`.
+fn splats(op: U8Op) -> (v128, v128, v128) {
+    (
+        u8x16_splat(op.t),
+        u8x16_splat(op.t.wrapping_add(1)),
+        u8x16_splat(op.m),
+    )
 }
 
 fn run_u8<const TY: u8>(src: &[u8], dst: &mut [u8], op: U8Op) -> usize {
-    let (t, m) = (u8x16_splat(op.t), u8x16_splat(op.m));
+    let (t, t1, m) = splats(op);
     let mut done = 0;
     for (s, d) in src.chunks_exact(64).zip(dst.chunks_exact_mut(64)) {
-        step_u8::<TY>(s, d, t, m);
+        let v: [v128; 4] = std::array::from_fn(|k| load(&s[16 * k..16 * k + 16]));
+        for (k, v) in v.into_iter().enumerate() {
+            store(&mut d[16 * k..16 * k + 16], one_u8::<TY>(v, t, t1, m));
+        }
         done += 64;
     }
     done
 }
 
 fn run_u8_inplace<const TY: u8>(buf: &mut [u8], op: U8Op) -> usize {
-    let (t, m) = (u8x16_splat(op.t), u8x16_splat(op.m));
+    let (t, t1, m) = splats(op);
     let mut done = 0;
     for c in buf.chunks_exact_mut(64) {
-        let v = [
-            load(&c[..16]),
-            load(&c[16..32]),
-            load(&c[32..48]),
-            load(&c[48..64]),
-        ];
+        let v: [v128; 4] = std::array::from_fn(|k| load(&c[16 * k..16 * k + 16]));
         for (k, v) in v.into_iter().enumerate() {
-            store(&mut c[16 * k..16 * k + 16], one_u8::<TY>(v, t, m));
+            store(&mut c[16 * k..16 * k + 16], one_u8::<TY>(v, t, t1, m));
         }
         done += 64;
     }
@@ -76,7 +71,7 @@ fn run_u8_inplace<const TY: u8>(buf: &mut [u8], op: U8Op) -> usize {
 }
 
 /// Thresholds the leading whole 64-element steps of `dst.len()` elements; returns how many
-/// were done (`v > t` is a direct unsigned compare here, exact for any `t`).
+/// were done. Needs `op.t <= 254` (what `U8Plan::Apply` carries).
 pub fn apply_u8(src: &[u8], dst: &mut [u8], op: U8Op) -> usize {
     match code(op.ty) {
         BIN => run_u8::<BIN>(src, dst, op),

@@ -1,29 +1,41 @@
 //! WebAssembly SIMD128 dequantize: 16 bytes per step, widened to i32, `(q - zp)` converted
-//! exactly to f32, times scale: the same operations as `scalar.rs`.
+//! exactly to f32, times scale: the same operations as `scalar.rs`. Each group of 4 bytes
+//! is zero-extended to i32 lanes by one constant shuffle; int8 bytes first have their sign
+//! bit flipped (`q ^ 0x80` read as unsigned is `q + 128`), and the 128 is folded into the
+//! zero point, so both types take the same path.
 
 use crate::cpu::simd128::{load, store};
 use crate::quant::params::QDtype;
 use std::arch::wasm32::*;
 
-/// The 16 bytes of `b` as four vectors of i32, in order.
+/// The 16 bytes of `b` as four vectors of u32, in order (index 16 picks a zero byte).
 #[inline(always)]
-fn widen16<const SIGNED: bool>(b: v128) -> [v128; 4] {
+fn widen16(b: v128) -> [v128; 4] {
+    let z = u8x16_splat(0);
+    [
+        i8x16_shuffle::<0, 16, 16, 16, 1, 16, 16, 16, 2, 16, 16, 16, 3, 16, 16, 16>(b, z),
+        i8x16_shuffle::<4, 16, 16, 16, 5, 16, 16, 16, 6, 16, 16, 16, 7, 16, 16, 16>(b, z),
+        i8x16_shuffle::<8, 16, 16, 16, 9, 16, 16, 16, 10, 16, 16, 16, 11, 16, 16, 16>(b, z),
+        i8x16_shuffle::<12, 16, 16, 16, 13, 16, 16, 16, 14, 16, 16, 16, 15, 16, 16, 16>(b, z),
+    ]
+}
+
+/// The stored bytes as unsigned values `u` such that `q - zp = u - (zp + bias)`.
+#[inline(always)]
+fn unsigned<const SIGNED: bool>(b: v128) -> v128 {
     if SIGNED {
-        let (lo, hi) = (i16x8_extend_low_i8x16(b), i16x8_extend_high_i8x16(b));
-        [
-            i32x4_extend_low_i16x8(lo),
-            i32x4_extend_high_i16x8(lo),
-            i32x4_extend_low_i16x8(hi),
-            i32x4_extend_high_i16x8(hi),
-        ]
+        v128_xor(b, u8x16_splat(0x80))
     } else {
-        let (lo, hi) = (u16x8_extend_low_u8x16(b), u16x8_extend_high_u8x16(b));
-        [
-            u32x4_extend_low_u16x8(lo),
-            u32x4_extend_high_u16x8(lo),
-            u32x4_extend_low_u16x8(hi),
-            u32x4_extend_high_u16x8(hi),
-        ]
+        b
+    }
+}
+
+/// What `unsigned` added to every value: 128 for int8, 0 for uint8.
+const fn bias<const SIGNED: bool>() -> i32 {
+    if SIGNED {
+        128
+    } else {
+        0
     }
 }
 
@@ -33,10 +45,10 @@ fn four(w: v128, s: v128, z: v128) -> v128 {
 }
 
 fn run<const SIGNED: bool>(q: &[u8], out: &mut [f32], scale: f32, zp: i32) -> usize {
-    let (s, z) = (f32x4_splat(scale), i32x4_splat(zp));
+    let (s, z) = (f32x4_splat(scale), i32x4_splat(zp + bias::<SIGNED>()));
     let mut done = 0;
     for (qc, oc) in q.chunks_exact(16).zip(out.chunks_exact_mut(16)) {
-        let w = widen16::<SIGNED>(load(qc));
+        let w = widen16(unsigned::<SIGNED>(load(qc)));
         for (k, w) in w.into_iter().enumerate() {
             store(&mut oc[4 * k..4 * k + 4], four(w, s, z));
         }
@@ -54,16 +66,18 @@ pub fn dequantize(q: &[u8], out: &mut [f32], scale: f32, zp: i32, dtype: QDtype)
 }
 
 fn run_pe<const SIGNED: bool>(q: &[u8], out: &mut [f32], scales: &[f32], zps: &[i32]) -> usize {
+    let b = i32x4_splat(bias::<SIGNED>());
     let mut done = 0;
     let chunks = q
         .chunks_exact(16)
         .zip(out.chunks_exact_mut(16))
         .zip(scales.chunks_exact(16).zip(zps.chunks_exact(16)));
     for ((qc, oc), (sc, zc)) in chunks {
-        let w = widen16::<SIGNED>(load(qc));
+        let w = widen16(unsigned::<SIGNED>(load(qc)));
         for (k, w) in w.into_iter().enumerate() {
             let r = 4 * k..4 * k + 4;
-            let v = four(w, load(&sc[r.clone()]), load(&zc[r.clone()]));
+            let z = i32x4_add(load(&zc[r.clone()]), b);
+            let v = four(w, load(&sc[r.clone()]), z);
             store(&mut oc[r], v);
         }
         done += 16;

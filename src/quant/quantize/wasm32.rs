@@ -1,21 +1,31 @@
-//! WebAssembly SIMD128 quantize: 16 elements per step, equal to `scalar.rs`. `f32x4.div`,
-//! `f32x4.nearest` (round half to even), the clamp as `pmax(lo, y)` = `lo < y ? y : lo` and
-//! `pmin(hi, y)` = `y < hi ? y : hi` (the scalar `if`s exactly, NaN -> `lo` included), an
-//! exact truncation of the now-integral value, add zp, saturating narrows. Per-tensor steps
-//! first try `x * (1 / scale)` and keep it only when provably equal (`scalar::FAST_LIMIT`);
-//! otherwise they divide.
+//! WebAssembly SIMD128 quantize: 16 elements per step, equal to `scalar.rs` and built the
+//! same way: `f32x4.div`, the clamp as `pmax(lo, y)` = `lo < y ? y : lo` and `pmin(hi, y)` =
+//! `y < hi ? y : hi` (the scalar `if`s exactly, NaN -> `lo` included), then the scalar
+//! kernel's round half to even by adding 1.5 * 2^23, after which the low mantissa bits hold
+//! the integer: subtracting the constant's bits (minus zp) as integers gives `q` directly,
+//! instead of `i32x4.trunc_sat_f32x4_s`, which runtimes lower to a long NaN- and
+//! overflow-checking sequence. Saturating narrows then pack the bytes.
+//!
+//! No reciprocal fast path here (the x86 and NEON kernels try `x * (1 / scale)` first):
+//! under wasmtime on x86_64 its all-lanes check made the kernel slower, about 1.3x the
+//! scalar kernel's speed against 2.0x for plain division (`examples/kernel_speed.rs`).
 
-use super::scalar::{bounds, fast_path_allowed, FAST_LIMIT};
+use super::scalar::bounds;
 use crate::cpu::simd128::{load, store};
 use crate::quant::params::QDtype;
 use std::arch::wasm32::*;
 
-/// `round(clamp(r))` as i32 plus `zp`, from `r = round(y)`: rounding before or after the
-/// clamp gives the same value because the bounds are integers.
+/// The round-half-even constant of `scalar::round_half_even`.
+const MAGIC: f32 = 12_582_912.0;
+
+/// `round_half_even(clamp(y)) + zp` as i32, with `mz = MAGIC.to_bits() - zp`: the clamped
+/// value lies in [-255, 255], so `c + MAGIC` is in [2^23, 2^24), where the f32 spacing is 1
+/// (the addition rounds half to even, as in the scalar kernel) and its bits are
+/// `MAGIC.to_bits() + round(c)`.
 #[inline(always)]
-fn fin(r: v128, lo: v128, hi: v128, zp: v128) -> v128 {
-    let c = f32x4_pmin(hi, f32x4_pmax(lo, r));
-    i32x4_add(i32x4_trunc_sat_f32x4(c), zp)
+fn fin(y: v128, lo: v128, hi: v128, mz: v128) -> v128 {
+    let c = f32x4_pmin(hi, f32x4_pmax(lo, y));
+    i32x4_sub(f32x4_add(c, f32x4_splat(MAGIC)), mz)
 }
 
 #[inline(always)]
@@ -28,51 +38,18 @@ fn pack<const SIGNED: bool>(a: v128, b: v128, c: v128, d: v128) -> v128 {
     }
 }
 
-/// `round(y)` for four vectors, by the reciprocal fast path when it is provably exact for
-/// every lane (see `scalar::FAST_LIMIT`), else by division. NaN and infinities fail the
-/// test (`lt` is false for NaN, and `inf - inf` is NaN) and are divided.
-#[inline(always)]
-fn rounded4<const FAST: bool>(v: [v128; 4], s: v128, inv: v128) -> [v128; 4] {
-    if FAST {
-        let limit = f32x4_splat(FAST_LIMIT);
-        let mut r = [f32x4_splat(0.0); 4];
-        let mut ok = u32x4_splat(u32::MAX);
-        for k in 0..4 {
-            let y = f32x4_mul(v[k], inv);
-            r[k] = f32x4_nearest(y);
-            ok = v128_and(ok, f32x4_lt(f32x4_abs(f32x4_sub(y, r[k])), limit));
-        }
-        if i32x4_all_true(ok) {
-            return r;
-        }
-    }
-    v.map(|x| f32x4_nearest(f32x4_div(x, s)))
-}
-
-fn run<const SIGNED: bool, const FAST: bool>(
-    x: &[f32],
-    out: &mut [u8],
-    scale: f32,
-    zp: i32,
-    dtype: QDtype,
-) -> usize {
+fn run<const SIGNED: bool>(x: &[f32], out: &mut [u8], scale: f32, zp: i32, dtype: QDtype) -> usize {
     let (lo, hi) = bounds(dtype, zp);
-    let (s, inv, lo, hi, z) = (
+    let (s, lo, hi, mz) = (
         f32x4_splat(scale),
-        f32x4_splat(1.0 / scale),
         f32x4_splat(lo),
         f32x4_splat(hi),
-        i32x4_splat(zp),
+        i32x4_splat(MAGIC.to_bits() as i32 - zp),
     );
     let mut done = 0;
     for (xc, oc) in x.chunks_exact(16).zip(out.chunks_exact_mut(16)) {
-        let v = [
-            load(&xc[..4]),
-            load(&xc[4..8]),
-            load(&xc[8..12]),
-            load(&xc[12..16]),
-        ];
-        let r = rounded4::<FAST>(v, s, inv).map(|r| fin(r, lo, hi, z));
+        let r: [v128; 4] =
+            std::array::from_fn(|k| fin(f32x4_div(load(&xc[4 * k..]), s), lo, hi, mz));
         store(oc, pack::<SIGNED>(r[0], r[1], r[2], r[3]));
         done += 16;
     }
@@ -81,11 +58,9 @@ fn run<const SIGNED: bool, const FAST: bool>(
 
 /// Quantizes the largest multiple of 16 elements; returns how many were done.
 pub fn quantize(x: &[f32], out: &mut [u8], scale: f32, zp: i32, dtype: QDtype) -> usize {
-    match (dtype, fast_path_allowed(scale)) {
-        (QDtype::I8, true) => run::<true, true>(x, out, scale, zp, dtype),
-        (QDtype::I8, false) => run::<true, false>(x, out, scale, zp, dtype),
-        (QDtype::U8, true) => run::<false, true>(x, out, scale, zp, dtype),
-        (QDtype::U8, false) => run::<false, false>(x, out, scale, zp, dtype),
+    match dtype {
+        QDtype::I8 => run::<true>(x, out, scale, zp, dtype),
+        QDtype::U8 => run::<false>(x, out, scale, zp, dtype),
     }
 }
 
@@ -98,11 +73,12 @@ fn run_pe<const SIGNED: bool>(
 ) -> usize {
     let (qmin, qmax) = dtype.range();
     let (qmin, qmax) = (i32x4_splat(qmin), i32x4_splat(qmax));
+    let magic = i32x4_splat(MAGIC.to_bits() as i32);
     let step = |x: &[f32], s: &[f32], z: &[i32]| {
         let z = load(z);
         let lo = f32x4_convert_i32x4(i32x4_sub(qmin, z));
         let hi = f32x4_convert_i32x4(i32x4_sub(qmax, z));
-        fin(f32x4_nearest(f32x4_div(load(x), load(s))), lo, hi, z)
+        fin(f32x4_div(load(x), load(s)), lo, hi, i32x4_sub(magic, z))
     };
     let mut done = 0;
     let chunks = x
