@@ -12,8 +12,8 @@ from ._ffi import _ffi
 def _enum_from_prefix(name: str, prefix: str, flag: bool = False):
     """A Python enum of the header's ``#define <prefix><NAME> value`` constants (names
     lower-cased, ``SCIPIX_ISA_AVX2`` -> ``Isa.AVX2``)."""
-    members = {k[len(prefix):]: v for k, v in _ffi.consts.items()
-               if k.startswith(prefix) and isinstance(v, int)}
+    found = sorted((v, k[len(prefix):]) for k, v in _ffi.consts.items() if k.startswith(prefix))
+    members = {name: v for v, name in found}  # value order: SCALAR first, as in the header
     base = enum.IntFlag if flag else enum.IntEnum
     return base(name, members, module=__name__)
 
