@@ -145,7 +145,9 @@ fn cffi_defines(header: &str, pointer_bits: &str) -> String {
                     "cargo:warning=#define {name} {value} is not an integer constant; \
                      the Python package will not carry it"
                 );
-                out.push_str(&format!("/* not representable for cffi: {name} = {value} */\n"));
+                out.push_str(&format!(
+                    "/* not representable for cffi: {name} = {value} */\n"
+                ));
             }
         }
     }

@@ -3,6 +3,8 @@
 //!
 //! The safe Rust modules do the work; [`capi`] exports them as `extern "C"` functions.
 
+#![deny(missing_docs)]
+
 pub mod batch;
 // Exported functions take raw pointers by design: C has no `unsafe`, and each function
 // validates its pointers through `capi::handle` before use.

@@ -6,11 +6,11 @@
 
 pub mod batch;
 pub mod cpu;
-pub mod guard;
+mod guard;
 pub mod quant;
 // Helpers for every capi module; not every helper is used by every build of the API.
 #[allow(dead_code, unused_macros, unused_imports)]
-pub mod handle;
+mod handle;
 pub mod image_desc;
 pub mod image_ops;
 pub mod model;
