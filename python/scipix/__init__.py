@@ -17,6 +17,7 @@ _lib = _ffi_module._ffi  # the loaded library (scipix._ffi stays the module)
 _errors._register(_lib.enum_values("ScipixStatus"))
 
 from .errors import *  # noqa: E402,F401,F403  (exception classes)
+from .errors import __all__ as _error_names  # noqa: E402
 from .errors import ScipixError  # noqa: E402
 from ._core import (  # noqa: E402,F401
     CpuFeature, Isa, OptLevel, PixelFormat,
@@ -29,13 +30,28 @@ from ._core import (  # noqa: E402,F401
 
 # Capability modules: each exposes what the loaded library exports and raises
 # NotImplementedError naming the missing C symbol otherwise.
-from . import batch, image, model, quant, tensor  # noqa: E402,F401
+from . import batch, errors, image, model, quant, tensor  # noqa: E402,F401
 from .batch import Batcher  # noqa: E402,F401
 from .model import Model, Safetensors, write_safetensors  # noqa: E402,F401
 from .tensor import (  # noqa: E402,F401
     image_tensor_len, image_to_tensor, images_to_tensor, normalize, normalize_channels,
     tensor_stats,
 )
+
+__all__ = [
+    "CpuFeature", "Isa", "OptLevel", "PixelFormat",
+    "abi_version", "active_isa", "available_isas", "best_isa", "cpu_features",
+    "cpu_features_string", "debug_panic", "get_max_isa", "get_num_threads", "get_opt_level",
+    "isa_name", "last_error_copy", "last_error_message", "max_isa", "memory_opt_enabled",
+    "num_threads", "opt_level", "parallel_enabled", "set_max_isa", "set_num_threads",
+    "set_opt_level", "simd_enabled", "status_str", "version",
+    "batch", "errors", "image", "model", "quant", "tensor",
+    "Batcher", "Model", "Safetensors", "write_safetensors",
+    "image_tensor_len", "image_to_tensor", "images_to_tensor", "normalize",
+    "normalize_channels", "tensor_stats",
+    "lib_path", "header_path", "HEADER_ABI_VERSION", "__version__",
+    *_error_names,
+]
 
 lib_path = _lib.lib_path
 """The shared library in use: the bundled copy, or ``$SCIPIX_LIB``."""

@@ -211,3 +211,12 @@ def test_unknown_names_raise_not_implemented() -> None:
     assert not _ffi.has("scipix_no_such_function")
     with pytest.raises(AttributeError):
         _ffi.not_a_c_name  # noqa: B018
+
+
+@pytest.mark.parametrize("cls,prefix", [
+    (scipix.Isa, "SCIPIX_ISA_"), (scipix.OptLevel, "SCIPIX_OPT_"),
+    (scipix.CpuFeature, "SCIPIX_CPU_"), (scipix.PixelFormat, "SCIPIX_FORMAT_"),
+])
+def test_enums_list_every_constant_of_their_prefix(cls: Any, prefix: str) -> None:
+    header = {k[len(prefix):]: v for k, v in _ffi.consts.items() if k.startswith(prefix)}
+    assert {m.name: m.value for m in cls} == header
