@@ -60,6 +60,15 @@ class PixelFormat(enum.IntEnum):
     BGRA8 = _ffi.const("SCIPIX_FORMAT_BGRA8")
 
 
+def _enum_from_prefix(name: str, prefix: str, flag: bool = False) -> Any:
+    """A Python enum of the header's ``#define <prefix><NAME> value`` constants, members in
+    value order (``SCIPIX_ISA_AVX2`` -> ``.AVX2``). For constant groups without a class
+    above; mypy sees the result as ``Any``."""
+    found = sorted((v, k[len(prefix):]) for k, v in _ffi.consts.items() if k.startswith(prefix))
+    base: Any = enum.IntFlag if flag else enum.IntEnum
+    return base(name, [(n, v) for v, n in found], module=__name__)
+
+
 _ISA_ALIASES = {"sse4.1": "SSE41", "sse4_1": "SSE41"}
 
 
