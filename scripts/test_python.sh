@@ -22,7 +22,10 @@ unset SCIPIX_LIB  # test the library the package bundles
 
 step "wheel (pip wheel ./python)"
 rm -rf build/wheels
-python3 -m pip wheel --quiet --disable-pip-version-check --no-deps -w build/wheels ./python
+# A pip build is tagged plainly linux_<arch> (maturin's PEP 517 default: the wheel is for
+# this machine); ask for the distributable tag, which maturin checks like auditwheel does.
+python3 -m pip wheel --quiet --disable-pip-version-check --no-deps -w build/wheels \
+  -C maturin.build-args="--compatibility pypi" ./python
 wheel=$(ls build/wheels/scipix-*.whl)
 echo "$wheel"
 
