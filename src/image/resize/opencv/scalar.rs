@@ -467,20 +467,6 @@ pub fn area_vtab(src_h: usize, dst_h: usize, scale: f64) -> VTab<f32> {
     }
 }
 
-/// Horizontal pass of the fractional `INTER_AREA` path: `buf = 0; buf += S[s_t] * a_t` in
-/// tap order, in `f32`.
-pub fn h_area(src: &[u8], tab: &HTab<f32>, e0: usize, out: &mut [f32]) {
-    let n = tab.n;
-    for (i, o) in out.iter_mut().enumerate() {
-        let e = e0 + i;
-        let mut s = 0f32;
-        for t in 0..tab.taps {
-            s += src[tab.idx[t * n + e] as usize] as f32 * tab.w[t * n + e];
-        }
-        *o = s;
-    }
-}
-
 /// One vertical step of the fractional `INTER_AREA` path: `sum += beta * buf`.
 pub fn v_area_acc(sum: &mut [f32], buf: &[f32], beta: f32) {
     for (s, &b) in sum.iter_mut().zip(buf) {
@@ -499,29 +485,40 @@ pub fn v_area_store(sum: &[f32], out: &mut [u8]) {
 /// of destination row `dy`: the sum of the `kx` x `ky` block, then `(sum + 2) >> 2` for the
 /// 2x2 case (channels 1, 3, 4) and `cvRound(sum * (1.f / (kx * ky)))` in `f32` otherwise.
 #[allow(clippy::too_many_arguments)]
-pub fn area_fast_row(
-    rows: &[&[u8]],
+pub fn area_fast_row<'a>(
+    row: impl Fn(usize) -> &'a [u8],
     kx: usize,
+    ky: usize,
     cn: usize,
     scale: f32,
     half_up2x2: bool,
     e0: usize,
     out: &mut [u8],
 ) {
-    for (i, o) in out.iter_mut().enumerate() {
-        let e = e0 + i;
-        let (dx, c) = (e / cn, e % cn);
-        let mut sum = 0u32;
-        for r in rows {
-            for k in 0..kx {
-                sum += r[(dx * kx + k) * cn + c] as u32;
+    let mut sums = [0u64; 64];
+    for chunk in 0..out.len().div_ceil(64) {
+        let lo = chunk * 64;
+        let hi = (lo + 64).min(out.len());
+        let sums = &mut sums[..hi - lo];
+        sums.fill(0);
+        for r in 0..ky {
+            let s = row(r);
+            for (i, sum) in sums.iter_mut().enumerate() {
+                let e = e0 + lo + i;
+                let (dx, c) = (e / cn, e % cn);
+                let base = dx * kx * cn + c;
+                for k in 0..kx {
+                    *sum += s[base + k * cn] as u64;
+                }
             }
         }
-        *o = if half_up2x2 {
-            ((sum + 2) >> 2) as u8
-        } else {
-            round_u8(sum as f32 * scale)
-        };
+        for (o, &sum) in out[lo..hi].iter_mut().zip(sums.iter()) {
+            *o = if half_up2x2 {
+                ((sum + 2) >> 2) as u8
+            } else {
+                round_u8(sum as f32 * scale)
+            };
+        }
     }
 }
 
@@ -591,12 +588,14 @@ pub fn ipp_cubic_vtab(src_h: usize, dst_h: usize) -> VTab<f32> {
 }
 
 /// Horizontal pass of the IPP cubic path: `((p0*w0 + p1*w1) + p2*w2) + p3*w3` in `f32`.
-pub fn h_cubic_f32(src: &[u8], tab: &HTab<f32>, e0: usize, out: &mut [f32]) {
+/// The fractional `INTER_AREA` pass (`0 + p0*w0 + ...`) is the same sum, so both use
+/// [`h_float`].
+pub fn h_float(src: &[u8], tab: &HTab<f32>, e0: usize, out: &mut [f32]) {
     let n = tab.n;
     for (i, o) in out.iter_mut().enumerate() {
         let e = e0 + i;
         let mut s = src[tab.idx[e] as usize] as f32 * tab.w[e];
-        for t in 1..4 {
+        for t in 1..tab.taps {
             s += src[tab.idx[t * n + e] as usize] as f32 * tab.w[t * n + e];
         }
         *o = s;
@@ -630,5 +629,12 @@ pub fn v_cubic_own(r: [&[i32]; 4], b: [i32; 4], e0: usize, n: usize, out: &mut [
         } else {
             v_cubic_int_px(v, b)
         };
+    }
+}
+
+/// [`v_cubic_f32_px`] over a row.
+pub fn v_cubic_f32(r: [&[f32]; 4], b: [f32; 4], out: &mut [u8]) {
+    for (i, o) in out.iter_mut().enumerate() {
+        *o = v_cubic_f32_px([r[0][i], r[1][i], r[2][i], r[3][i]], b);
     }
 }
