@@ -24,6 +24,33 @@ unsafe fn gather8(src: &[u8], idx: &[i32], e: usize) -> __m256i {
     }
 }
 
+/// Gathers the 4 bytes at each of `idx[e..e + 8]` and splits them into the bytes at the
+/// offset and at offset + `shift / 8` (the pair's second tap).
+///
+/// # Safety
+/// As [`gather8`].
+#[inline]
+#[target_feature(enable = "avx2")]
+unsafe fn gather8_pair(src: &[u8], idx: &[i32], e: usize, shift: __m128i) -> (__m256i, __m256i) {
+    debug_assert!(e + 8 <= idx.len());
+    // SAFETY: as in `gather8`.
+    let g = unsafe {
+        let i = _mm256_loadu_si256(idx.as_ptr().add(e).cast());
+        _mm256_i32gather_epi32::<1>(src.as_ptr().cast(), i)
+    };
+    let m = _mm256_set1_epi32(0xff);
+    (
+        _mm256_and_si256(g, m),
+        _mm256_and_si256(_mm256_srl_epi32(g, shift), m),
+    )
+}
+
+/// Whether the 8 elements at `e` may use the paired gathers.
+#[inline]
+fn paired<W>(tab: &HTab<W>, e: usize) -> bool {
+    e >= tab.pair_lo && e + 8 <= tab.pair_hi
+}
+
 /// Stores the low byte of 8 `i32` lanes (already 0..=255 or saturated by the packs) at `dst`.
 #[inline]
 #[target_feature(enable = "avx2")]
@@ -48,12 +75,27 @@ fn gather_count(tab_end: usize, e0: usize, len: usize) -> usize {
 #[target_feature(enable = "avx2")]
 pub unsafe fn h_fixed(src: &[u8], tab: &HTab<i32>, e0: usize, out: &mut [i32]) -> usize {
     let n = tab.n;
+    let shift = _mm_cvtsi32_si128(8 * tab.cn as i32);
     let count = gather_count(tab.gather_end, e0, out.len());
     let mut i = 0;
     while i < count {
         let e = e0 + i;
         let mut acc = _mm256_setzero_si256();
-        for t in 0..tab.taps {
+        let mut t = 0;
+        if paired(tab, e) {
+            while t + 1 < tab.taps {
+                // SAFETY: `e + 8 <= gather_end`; the pair property holds on these elements.
+                unsafe {
+                    let (a, b) = gather8_pair(src, &tab.idx[t * n..(t + 1) * n], e, shift);
+                    let wa = _mm256_loadu_si256(tab.w.as_ptr().add(t * n + e).cast());
+                    let wb = _mm256_loadu_si256(tab.w.as_ptr().add((t + 1) * n + e).cast());
+                    acc = _mm256_add_epi32(acc, _mm256_mullo_epi32(a, wa));
+                    acc = _mm256_add_epi32(acc, _mm256_mullo_epi32(b, wb));
+                }
+                t += 2;
+            }
+        }
+        for t in t..tab.taps {
             // SAFETY: `e + 8 <= gather_end`, so every offset has 4 readable bytes.
             let (s, w) = unsafe {
                 (
@@ -78,16 +120,39 @@ pub unsafe fn h_fixed(src: &[u8], tab: &HTab<i32>, e0: usize, out: &mut [i32]) -
 #[target_feature(enable = "avx2")]
 pub unsafe fn h_float(src: &[u8], tab: &HTab<f32>, e0: usize, out: &mut [f32]) -> usize {
     let n = tab.n;
+    let shift = _mm_cvtsi32_si128(8 * tab.cn as i32);
     let count = gather_count(tab.gather_end, e0, out.len());
     let mut i = 0;
     while i < count {
         let e = e0 + i;
-        // SAFETY: as in `h_fixed`.
-        let mut acc = unsafe {
-            let s = _mm256_cvtepi32_ps(gather8(src, &tab.idx[..n], e));
-            _mm256_mul_ps(s, _mm256_loadu_ps(tab.w.as_ptr().add(e)))
+        let w = |t: usize| {
+            // SAFETY: `t < taps` and `e + 8 <= n`.
+            unsafe { _mm256_loadu_ps(tab.w.as_ptr().add(t * n + e)) }
         };
-        for t in 1..tab.taps {
+        let mut acc;
+        let mut t;
+        if paired(tab, e) {
+            // SAFETY: `e + 8 <= gather_end`; the pair property holds on these elements.
+            let (a, b) = unsafe { gather8_pair(src, &tab.idx[..n], e, shift) };
+            acc = _mm256_mul_ps(_mm256_cvtepi32_ps(a), w(0));
+            if tab.taps > 1 {
+                acc = _mm256_add_ps(acc, _mm256_mul_ps(_mm256_cvtepi32_ps(b), w(1)));
+            }
+            t = 2;
+            while t + 1 < tab.taps {
+                // SAFETY: as above.
+                let (a, b) = unsafe { gather8_pair(src, &tab.idx[t * n..(t + 1) * n], e, shift) };
+                acc = _mm256_add_ps(acc, _mm256_mul_ps(_mm256_cvtepi32_ps(a), w(t)));
+                acc = _mm256_add_ps(acc, _mm256_mul_ps(_mm256_cvtepi32_ps(b), w(t + 1)));
+                t += 2;
+            }
+        } else {
+            // SAFETY: as in `h_fixed`.
+            let s = unsafe { _mm256_cvtepi32_ps(gather8(src, &tab.idx[..n], e)) };
+            acc = _mm256_mul_ps(s, w(0));
+            t = 1;
+        }
+        for t in t..tab.taps {
             // SAFETY: as above.
             let p = unsafe {
                 let s = _mm256_cvtepi32_ps(gather8(src, &tab.idx[t * n..(t + 1) * n], e));

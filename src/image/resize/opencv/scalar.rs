@@ -45,9 +45,18 @@ pub struct HTab<W> {
     /// Elements `0..gather_end` have `idx + 3 < src row bytes` on every tap, so a 4-byte load
     /// at any of their offsets stays inside the row (the SIMD gathers rely on it).
     pub gather_end: usize,
+    /// Channels per pixel.
+    pub cn: usize,
+    /// Elements `pair_lo..pair_hi` have, for every tap pair (t, t + 1) with even `t`, tap
+    /// `t + 1` at byte `idx_t + cn` or weight 0, so (with `cn <= 3`) one 4-byte load at
+    /// `idx_t` gives both taps' bytes (a weight-0 tap's product is 0 whichever byte it
+    /// reads). Empty when `cn > 3`.
+    pub pair_lo: usize,
+    /// End of that range.
+    pub pair_hi: usize,
 }
 
-impl<W: Copy + Default> HTab<W> {
+impl<W: Copy + Default + PartialEq> HTab<W> {
     fn new(taps: usize, n: usize) -> Self {
         HTab {
             taps,
@@ -55,10 +64,23 @@ impl<W: Copy + Default> HTab<W> {
             idx: vec![0; taps * n],
             w: vec![W::default(); taps * n],
             gather_end: 0,
+            cn: 1,
+            pair_lo: 0,
+            pair_hi: 0,
         }
     }
 
-    fn finish(mut self, row_bytes: usize) -> Self {
+    fn paired(&self, e: usize) -> bool {
+        let n = self.n;
+        (0..self.taps / 2).all(|p| {
+            let t = 2 * p;
+            self.idx[(t + 1) * n + e] == self.idx[t * n + e] + self.cn as i32
+                || self.w[(t + 1) * n + e] == W::default()
+        })
+    }
+
+    fn finish(mut self, row_bytes: usize, cn: usize) -> Self {
+        self.cn = cn;
         let mut end = self.n;
         while end > 0 {
             let e = end - 1;
@@ -69,6 +91,12 @@ impl<W: Copy + Default> HTab<W> {
             end -= 1;
         }
         self.gather_end = end;
+        if cn <= 3 {
+            let lo = (0..end).find(|&e| self.paired(e)).unwrap_or(end);
+            let hi = (lo..end).find(|&e| !self.paired(e)).unwrap_or(end);
+            self.pair_lo = lo;
+            self.pair_hi = hi;
+        }
         self
     }
 }
@@ -169,7 +197,7 @@ pub fn fixed_htab(
             }
         }
     }
-    tab.finish(src_w * cn)
+    tab.finish(src_w * cn, cn)
 }
 
 /// Vertical table of `INTER_LINEAR` or `INTER_CUBIC`: rows `sy - taps/2 + 1 + k` clamped to
@@ -271,7 +299,7 @@ pub fn exact_htab(src_w: usize, dst_w: usize, cn: usize, inv_scale: f64) -> HTab
             tab.w[n + e] = w[1];
         }
     }
-    tab.finish(src_w * cn)
+    tab.finish(src_w * cn, cn)
 }
 
 fn exact_pos(d: usize, src: usize, inv_scale: f64) -> ([usize; 2], [i32; 2]) {
@@ -350,11 +378,30 @@ pub fn nearest_exact_table(src: usize, dst: usize) -> Vec<u32> {
     out
 }
 
-/// Copies the pixels `xofs` (source pixel indices) of `src` into `out`.
+/// Copies the pixels `xofs` (source pixel indices) of `src` into `out`; fixed-size copies
+/// per channel count so each pixel is one small load and store.
 pub fn gather_px(src: &[u8], xofs: &[u32], cn: usize, out: &mut [u8]) {
-    for (o, &x) in out.chunks_exact_mut(cn).zip(xofs) {
-        let s = x as usize * cn;
-        o.copy_from_slice(&src[s..s + cn]);
+    fn go<const CN: usize>(src: &[u8], xofs: &[u32], out: &mut [u8]) {
+        for (o, &x) in out.chunks_exact_mut(CN).zip(xofs) {
+            let s = x as usize * CN;
+            let px: [u8; CN] = src[s..s + CN].try_into().expect("CN bytes");
+            o.copy_from_slice(&px);
+        }
+    }
+    match cn {
+        1 => {
+            for (o, &x) in out.iter_mut().zip(xofs) {
+                *o = src[x as usize];
+            }
+        }
+        3 => go::<3>(src, xofs, out),
+        4 => go::<4>(src, xofs, out),
+        _ => {
+            for (o, &x) in out.chunks_exact_mut(cn).zip(xofs) {
+                let s = x as usize * cn;
+                o.copy_from_slice(&src[s..s + cn]);
+            }
+        }
     }
 }
 
@@ -454,7 +501,7 @@ pub fn area_htab(src_w: usize, dst_w: usize, cn: usize, scale: f64) -> HTab<f32>
             }
         }
     }
-    tab.finish(src_w * cn)
+    tab.finish(src_w * cn, cn)
 }
 
 /// Vertical table of the fractional `INTER_AREA` path.
@@ -554,7 +601,7 @@ pub fn ipp_cubic_htab(src_w: usize, dst_w: usize, cn: usize) -> HTab<f32> {
             }
         }
     }
-    tab.finish(src_w * cn)
+    tab.finish(src_w * cn, cn)
 }
 
 fn ipp_cubic_pos(d: usize, src: usize, dst: usize) -> ([usize; 4], [f32; 4]) {
