@@ -5,6 +5,14 @@
 //! `wasm32-wasip1`) the pool is the calling thread alone: work runs inline, in the same
 //! order and with the same results as on one thread, and [`set_num_threads`] validates its
 //! argument but keeps that one thread.
+//!
+//! ```
+//! use scipix::parallel::pool;
+//!
+//! let sum: u64 = pool::install(|| (1..=10u64).sum());
+//! assert_eq!(sum, 55);
+//! assert!(pool::num_threads() >= 1);
+//! ```
 
 use crate::cpu;
 use crate::error::{Error, ErrorKind, Result};
