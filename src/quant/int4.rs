@@ -11,6 +11,7 @@
 //! saturate, as in ONNX Runtime.
 
 use super::dequantize::dequantize_with;
+use super::nibble::{pack_with, unpack_with};
 use super::linear::{
     dequantize_linear_axis, dequantize_linear_blocked, quantize_linear_axis,
     quantize_linear_blocked,
@@ -74,37 +75,12 @@ const STRIP: usize = 2048;
 /// Per-tensor calls split over scipix's pool from this many elements (the int8 cut-off).
 pub const PARALLEL_CUTOFF: usize = 1 << 21;
 
-/// Saturates 8-bit codes to 4 bits and packs them, low nibble first; `out` holds
-/// `ceil(codes.len() / 2)` bytes.
 fn pack(codes: &[u8], out: &mut [u8], dtype: Q4Dtype) {
-    let nib = |c: u8| match dtype {
-        Q4Dtype::I4 => (c as i8).clamp(-8, 7) as u8 & 0x0f,
-        Q4Dtype::U4 => c.min(15),
-    };
-    let pairs = codes.chunks_exact(2);
-    let odd = pairs.remainder().first().copied();
-    for (o, p) in out.iter_mut().zip(pairs) {
-        *o = nib(p[0]) | nib(p[1]) << 4;
-    }
-    if let Some(c) = odd {
-        out[codes.len() / 2] = nib(c);
-    }
+    pack_with(cpu::kernel_isa(), codes, out, dtype == Q4Dtype::I4);
 }
 
-/// Unpacks `codes.len()` 4-bit values from `packed` into 8-bit codes (sign-extended for int4).
 fn unpack(packed: &[u8], codes: &mut [u8], dtype: Q4Dtype) {
-    let wide = |n: u8| match dtype {
-        Q4Dtype::I4 => (((n << 4) as i8) >> 4) as u8,
-        Q4Dtype::U4 => n,
-    };
-    let n = codes.len();
-    for (c, &b) in codes.chunks_exact_mut(2).zip(packed) {
-        c[0] = wide(b & 0x0f);
-        c[1] = wide(b >> 4);
-    }
-    if n % 2 == 1 {
-        codes[n - 1] = wide(packed[n / 2] & 0x0f);
-    }
+    unpack_with(cpu::kernel_isa(), packed, codes, dtype == Q4Dtype::I4);
 }
 
 fn check_packed(got: usize, n: usize, what: &str) -> Result<()> {
@@ -140,7 +116,7 @@ fn quantize_strips(x: &[f32], out: &mut [u8], p: QParams, dtype: Q4Dtype) {
     for (i, o) in x.chunks(STRIP).zip(out.chunks_mut(STRIP / 2)) {
         let codes = &mut buf[..i.len()];
         quantize_with(isa, i, codes, p.scale, p.zero_point, dtype.wide(), Store::Cached);
-        pack(codes, o, dtype);
+        pack_with(isa, codes, o, dtype == Q4Dtype::I4);
     }
 }
 
@@ -149,7 +125,7 @@ fn dequantize_strips(q: &[u8], n: usize, out: &mut [f32], p: QParams, dtype: Q4D
     let mut buf = [0u8; STRIP];
     for (o, i) in out[..n].chunks_mut(STRIP).zip(q.chunks(STRIP / 2)) {
         let codes = &mut buf[..o.len()];
-        unpack(i, codes, dtype);
+        unpack_with(isa, i, codes, dtype == Q4Dtype::I4);
         dequantize_with(isa, codes, o, p.scale, p.zero_point, dtype.wide(), Store::Cached);
     }
 }

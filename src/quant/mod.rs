@@ -11,6 +11,7 @@ pub mod int4;
 pub mod linear;
 pub mod metrics;
 mod minmax;
+mod nibble;
 pub mod params;
 mod quantize;
 pub mod tensor;
