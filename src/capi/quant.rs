@@ -91,9 +91,7 @@ fn lowbit_layout(
             shape,
             block_size: axis_or_block,
         }),
-        _ => Err(Error::invalid(format!(
-            "unknown granularity {granularity}"
-        ))),
+        _ => Err(Error::invalid(format!("unknown granularity {granularity}"))),
     }
 }
 

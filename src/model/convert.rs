@@ -10,8 +10,8 @@
 //! come out as quiet NaNs with the payload in the top mantissa bits. The `*_bytes_*` variants read little-endian values from byte
 //! buffers of any alignment, as stored in safetensors files.
 
-use super::narrow::{narrow_with, Half};
-use crate::cpu;
+use super::narrow::{narrow_with, Half, STREAM_MIN_BYTES};
+use crate::cpu::{self, Store};
 use crate::error::{Error, Result};
 use crate::parallel;
 use half::f16;
@@ -26,14 +26,15 @@ pub const NARROW_PARALLEL_CUTOFF: usize = 1 << 21;
 fn narrow(half: Half, src: &[f32], dst: &mut [u16], what: &str) -> Result<()> {
     check_lengths(src.len(), dst.len(), what)?;
     let isa = cpu::kernel_isa();
+    let store = Store::for_output(dst.len().saturating_mul(2), STREAM_MIN_BYTES);
     if parallel::should_split(src.len(), NARROW_PARALLEL_CUTOFF) {
         parallel::install(|| {
             dst.par_chunks_mut(CHUNK)
                 .zip(src.par_chunks(CHUNK))
-                .for_each(|(o, i)| narrow_with(isa, half, i, o));
+                .for_each(|(o, i)| narrow_with(isa, half, i, o, store));
         });
     } else {
-        narrow_with(isa, half, src, dst);
+        narrow_with(isa, half, src, dst, store);
     }
     Ok(())
 }

@@ -3,8 +3,8 @@
 //! tensor, per axis and block-wise along the last axis. The exact conversion rules are in
 //! the kernel specification (`fp8/scalar.rs`) and on [`quantize_fp8`].
 
-use super::fp8::scalar::{decode_table, dequantize as dequant_run};
 use super::fp8::quantize_with;
+use super::fp8::scalar::{decode_table, dequantize as dequant_run};
 pub use super::fp8::Fp8Format;
 use super::linear::{axis_layout, block_layout};
 use super::params::check_scale;
@@ -54,9 +54,9 @@ impl Layout<'_> {
             }
             Layout::Blocked { shape, block_size } => {
                 let (rows, _, nb, total) = block_layout(shape, block_size)?;
-                let params = rows.checked_mul(nb).ok_or_else(|| {
-                    Error::overflow("block count overflows".to_string())
-                })?;
+                let params = rows
+                    .checked_mul(nb)
+                    .ok_or_else(|| Error::overflow("block count overflows".to_string()))?;
                 Ok((total, params))
             }
         }

@@ -11,17 +11,17 @@
 //! saturate, as in ONNX Runtime.
 
 use super::dequantize::dequantize_with;
-use super::nibble::{pack_with, unpack_with};
+pub use super::float8::Layout;
 use super::linear::{
     dequantize_linear_axis, dequantize_linear_blocked, quantize_linear_axis,
     quantize_linear_blocked,
 };
+use super::nibble::{pack_with, unpack_with};
 use super::params::{check_scale, QDtype, QParams};
 use super::quantize::quantize_with;
 use crate::cpu::{self, Store};
 use crate::error::{Error, ErrorKind, Result};
 use crate::parallel;
-pub use super::float8::Layout;
 use rayon::prelude::*;
 
 /// The 4-bit integer types.
@@ -115,7 +115,15 @@ fn quantize_strips(x: &[f32], out: &mut [u8], p: QParams, dtype: Q4Dtype) {
     let mut buf = [0u8; STRIP];
     for (i, o) in x.chunks(STRIP).zip(out.chunks_mut(STRIP / 2)) {
         let codes = &mut buf[..i.len()];
-        quantize_with(isa, i, codes, p.scale, p.zero_point, dtype.wide(), Store::Cached);
+        quantize_with(
+            isa,
+            i,
+            codes,
+            p.scale,
+            p.zero_point,
+            dtype.wide(),
+            Store::Cached,
+        );
         pack_with(isa, codes, o, dtype == Q4Dtype::I4);
     }
 }
@@ -126,7 +134,15 @@ fn dequantize_strips(q: &[u8], n: usize, out: &mut [f32], p: QParams, dtype: Q4D
     for (o, i) in out[..n].chunks_mut(STRIP).zip(q.chunks(STRIP / 2)) {
         let codes = &mut buf[..o.len()];
         unpack_with(isa, i, codes, dtype == Q4Dtype::I4);
-        dequantize_with(isa, codes, o, p.scale, p.zero_point, dtype.wide(), Store::Cached);
+        dequantize_with(
+            isa,
+            codes,
+            o,
+            p.scale,
+            p.zero_point,
+            dtype.wide(),
+            Store::Cached,
+        );
     }
 }
 
@@ -174,7 +190,15 @@ pub fn quantize_int4(
         // Shaped layouts: the int8 path's codes for the whole tensor, then one packing pass.
         Layout::Axis { shape, axis } => {
             let mut codes = vec![0u8; total];
-            quantize_linear_axis(x, shape, axis, scales, zero_points, dtype.wide(), &mut codes)?;
+            quantize_linear_axis(
+                x,
+                shape,
+                axis,
+                scales,
+                zero_points,
+                dtype.wide(),
+                &mut codes,
+            )?;
             pack(&codes, out, dtype);
         }
         Layout::Blocked { shape, block_size } => {
@@ -293,18 +317,34 @@ mod tests {
         let x = [1.0f32; 5];
         let mut q = [0xeeu8; 3];
         let t = Q4Dtype::I4;
-        for (s, z) in [(0.0f32, 0), (f32::NAN, 0), (f32::INFINITY, 0), (-1.0, 0), (1.0, 8), (1.0, -9)] {
+        for (s, z) in [
+            (0.0f32, 0),
+            (f32::NAN, 0),
+            (f32::INFINITY, 0),
+            (-1.0, 0),
+            (1.0, 8),
+            (1.0, -9),
+        ] {
             assert!(quantize_int4(&x, Layout::PerTensor, &[s], &[z], t, &mut q).is_err());
         }
         assert!(quantize_int4(&x, Layout::PerTensor, &[1.0], &[16], Q4Dtype::U4, &mut q).is_err());
         assert!(quantize_int4(&x, Layout::PerTensor, &[1.0], &[0], t, &mut q[..2]).is_err());
         let shape = [5usize];
-        let blocked = Layout::Blocked { shape: &shape, block_size: 0 };
+        let blocked = Layout::Blocked {
+            shape: &shape,
+            block_size: 0,
+        };
         assert!(quantize_int4(&x, blocked, &[], &[], t, &mut q).is_err());
-        let blocked = Layout::Blocked { shape: &shape, block_size: 2 };
+        let blocked = Layout::Blocked {
+            shape: &shape,
+            block_size: 2,
+        };
         assert!(quantize_int4(&x, blocked, &[1.0; 2], &[0; 2], t, &mut q).is_err());
         let huge = [usize::MAX, 3];
-        let axis = Layout::Axis { shape: &huge, axis: 0 };
+        let axis = Layout::Axis {
+            shape: &huge,
+            axis: 0,
+        };
         assert!(quantize_int4(&x, axis, &[1.0], &[0], t, &mut q).is_err());
         assert_eq!(q, [0xee; 3]);
     }
@@ -313,7 +353,9 @@ mod tests {
     fn shaped_layouts_equal_per_element_rule_on_every_isa() {
         let shape = [3usize, 37];
         let n = 3 * 37;
-        let x: Vec<f32> = (0..n).map(|i| ((i * 7919) % 97) as f32 * 0.37 - 18.0).collect();
+        let x: Vec<f32> = (0..n)
+            .map(|i| ((i * 7919) % 97) as f32 * 0.37 - 18.0)
+            .collect();
         let nb = 37usize.div_ceil(8);
         let scales: Vec<f32> = (0..3 * nb).map(|i| 0.5 + i as f32 * 0.125).collect();
         let zps: Vec<i32> = (0..3 * nb).map(|i| (i % 5) as i32 - 2).collect();
@@ -327,7 +369,10 @@ mod tests {
         for isa in Isa::available() {
             crate::cpu::with_isa(isa, |_| {
                 let mut q = vec![0u8; packed_len(n)];
-                let lay = Layout::Blocked { shape: &shape, block_size: 8 };
+                let lay = Layout::Blocked {
+                    shape: &shape,
+                    block_size: 8,
+                };
                 quantize_int4(&x, lay, &scales, &zps, Q4Dtype::I4, &mut q).unwrap();
                 let mut codes = vec![0u8; n];
                 unpack(&q, &mut codes, Q4Dtype::U4);

@@ -17,12 +17,12 @@ mod quantize;
 pub mod tensor;
 
 pub use calib::{CalibConfig, CalibMethod, Calibrator};
+pub use float8::{dequantize_fp8, quantize_fp8, Fp8Format, Layout};
+pub use int4::{dequantize_int4, packed_len, quantize_int4, Q4Dtype};
 pub use linear::{
     dequantize_linear, dequantize_linear_axis, dequantize_linear_blocked, quantize_linear,
     quantize_linear_axis, quantize_linear_blocked,
 };
-pub use float8::{dequantize_fp8, quantize_fp8, Fp8Format, Layout};
-pub use int4::{dequantize_int4, packed_len, quantize_int4, Q4Dtype};
 pub use metrics::{quantization_mse, sqnr_db};
 pub use params::{params_from_range, quant_range, QDtype, QMode, QParams};
 pub use tensor::{

@@ -12,7 +12,7 @@ pub(crate) mod scalar;
 #[cfg(target_arch = "x86_64")]
 mod sse41;
 
-use crate::cpu::Isa;
+use crate::cpu::{Isa, Store};
 
 /// The 16-bit target format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,24 +26,32 @@ fn f16c() -> bool {
     crate::cpu::detected().has(crate::cpu::Features::F16C)
 }
 
-/// Converts `x` into `out[..x.len()]` with `isa`'s kernel.
-pub(crate) fn narrow_with(isa: Isa, half: Half, x: &[f32], out: &mut [u16]) {
+/// Outputs of at least this many bytes are written with streaming stores where the kernel
+/// has them (AVX2, AVX-512): the 2-byte results of a 6-byte-per-element conversion then
+/// skip the read-for-ownership of the output lines, which a copy of the same bytes (glibc's
+/// large `memcpy`) skips too. Below it the output may stay in cache for its reader.
+pub(crate) const STREAM_MIN_BYTES: usize = 8 << 20;
+
+/// Converts `x` into `out[..x.len()]` with `isa`'s kernel, writing with `store`.
+pub(crate) fn narrow_with(isa: Isa, half: Half, x: &[f32], out: &mut [u16], store: Store) {
     let out = &mut out[..x.len()];
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = store; // only the x86_64 kernels stream
     let done = match (isa, half) {
         // SAFETY (each arm): `isa` comes from `cpu::kernel_isa`, capped at what the CPU
         // runs; the F16C arms also check that feature.
         #[cfg(target_arch = "x86_64")]
-        (Isa::Avx512, Half::F16) => unsafe { avx512::f16(x, out) },
+        (Isa::Avx512, Half::F16) => unsafe { avx512::f16(x, out, store) },
         #[cfg(target_arch = "x86_64")]
-        (Isa::Avx512, Half::Bf16) => unsafe { avx512::bf16(x, out) },
+        (Isa::Avx512, Half::Bf16) => unsafe { avx512::bf16(x, out, store) },
         #[cfg(target_arch = "x86_64")]
-        (Isa::Avx2, Half::F16) if f16c() => unsafe { avx2::f16(x, out) },
+        (Isa::Avx2, Half::F16) if f16c() => unsafe { avx2::f16(x, out, store) },
         #[cfg(target_arch = "x86_64")]
-        (Isa::Avx2, Half::Bf16) => unsafe { avx2::bf16(x, out) },
+        (Isa::Avx2, Half::Bf16) if f16c() => unsafe { avx2::bf16(x, out, store) },
         #[cfg(target_arch = "x86_64")]
         (Isa::Sse41 | Isa::Avx2, Half::F16) => unsafe { sse41::f16(x, out) },
         #[cfg(target_arch = "x86_64")]
-        (Isa::Sse41, Half::Bf16) => unsafe { sse41::bf16(x, out) },
+        (Isa::Sse41 | Isa::Avx2, Half::Bf16) => unsafe { sse41::bf16(x, out) },
         #[cfg(target_arch = "aarch64")]
         (Isa::Neon, Half::F16) => unsafe { neon::f16(x, out) },
         #[cfg(target_arch = "aarch64")]
@@ -102,18 +110,18 @@ mod tests {
     #[test]
     fn known_values() {
         let cases: [(u32, u16, u16); 12] = [
-            (0x3f80_0000, 0x3c00, 0x3f80),    // 1.0
-            (0x477f_f000, 0x7c00, 0x4780),    // 65520: f16 tie to even goes to inf
-            (0x477f_efff, 0x7bff, 0x4780),    // just below: 65504
-            (0x7f7f_ffff, 0x7c00, 0x7f80),    // f32::MAX
-            (0x3300_0000, 0x0000, 0x3300),    // 2^-25: tie between 0 and 2^-24, to 0
-            (0x3300_0001, 0x0001, 0x3300),    // just above: smallest f16 subnormal
-            (0x007f_ffff, 0x0000, 0x0080),    // largest f32 subnormal: bf16 rounds it
-            (0x7f80_0001, 0x7c01, 0x7fc0),    // signalling NaN
-            (0x7fa0_0000, 0x7d00, 0x7fc0),    // signalling NaN with payload
-            (0xffc1_2345, 0xfe09, 0xffc0),    // negative quiet NaN
-            (0x8000_0000, 0x8000, 0x8000),    // -0
-            (0x3f80_8000, 0x3c04, 0x3f80),    // bf16 tie, even below
+            (0x3f80_0000, 0x3c00, 0x3f80), // 1.0
+            (0x477f_f000, 0x7c00, 0x4780), // 65520: f16 tie to even goes to inf
+            (0x477f_efff, 0x7bff, 0x4780), // just below: 65504
+            (0x7f7f_ffff, 0x7c00, 0x7f80), // f32::MAX
+            (0x3300_0000, 0x0000, 0x3300), // 2^-25: tie between 0 and 2^-24, to 0
+            (0x3300_0001, 0x0001, 0x3300), // just above: smallest f16 subnormal
+            (0x007f_ffff, 0x0000, 0x0080), // largest f32 subnormal: bf16 rounds it
+            (0x7f80_0001, 0x7c01, 0x7fc0), // signalling NaN
+            (0x7fa0_0000, 0x7d00, 0x7fc0), // signalling NaN with payload
+            (0xffc1_2345, 0xfe09, 0xffc0), // negative quiet NaN
+            (0x8000_0000, 0x8000, 0x8000), // -0
+            (0x3f80_8000, 0x3c04, 0x3f80), // bf16 tie, even below
         ];
         for isa in Isa::available() {
             cpu::with_isa(isa, |isa| {
@@ -122,8 +130,8 @@ mod tests {
                 let xs: Vec<f32> = x.iter().cycle().take(x.len() * 8).copied().collect();
                 let mut h = vec![0u16; xs.len()];
                 let mut b = vec![0u16; xs.len()];
-                narrow_with(isa, Half::F16, &xs, &mut h);
-                narrow_with(isa, Half::Bf16, &xs, &mut b);
+                narrow_with(isa, Half::F16, &xs, &mut h, Store::Cached);
+                narrow_with(isa, Half::Bf16, &xs, &mut b, Store::Cached);
                 for (k, c) in cases.iter().cycle().take(xs.len()).enumerate() {
                     assert_eq!(h[k], c.1, "{isa:?} f16 of {:#x}", c.0);
                     assert_eq!(b[k], c.2, "{isa:?} bf16 of {:#x}", c.0);
@@ -137,21 +145,30 @@ mod tests {
         let x = adversarial();
         for half in [Half::F16, Half::Bf16] {
             let mut want = vec![0u16; x.len()];
-            narrow_with(Isa::Scalar, half, &x, &mut want);
+            narrow_with(Isa::Scalar, half, &x, &mut want, Store::Cached);
             for isa in Isa::available() {
                 cpu::with_isa(isa, |isa| {
                     for start in [0usize, 1, 3] {
                         for len in [0usize, 1, 7, 8, 15, 16, 17, 31, 33, 63, 65, 1000, 9_999] {
                             let src = &x[start..start + len];
                             let mut got = vec![0xdeadu16; len + 1];
-                            narrow_with(isa, half, src, &mut got[1..]);
+                            narrow_with(isa, half, src, &mut got[1..], Store::Cached);
                             assert_eq!(got[0], 0xdead);
                             assert_eq!(&got[1..], &want[start..start + len], "{isa:?} {half:?}");
                         }
                     }
-                    let mut got = vec![0u16; x.len()];
-                    narrow_with(isa, half, &x, &mut got);
-                    assert_eq!(got, want, "{isa:?} {half:?} whole");
+                    for store in [Store::Cached, Store::Streaming] {
+                        for start in [0usize, 1, 7] {
+                            let mut got = vec![0u16; x.len() + 8];
+                            let n = x.len() - start;
+                            narrow_with(isa, half, &x[start..], &mut got[start..start + n], store);
+                            assert_eq!(
+                                &got[start..start + n],
+                                &want[start..],
+                                "{isa:?} {half:?} {store:?}"
+                            );
+                        }
+                    }
                 });
             }
         }

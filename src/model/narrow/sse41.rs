@@ -42,10 +42,7 @@ pub(super) fn f16_lanes(v: __m128) -> __m128i {
 pub(super) fn bf16_lanes(v: __m128) -> __m128i {
     let b = _mm_castps_si128(v);
     let odd = _mm_and_si128(_mm_srli_epi32::<16>(b), _mm_set1_epi32(1));
-    let r = _mm_srli_epi32::<16>(_mm_add_epi32(
-        _mm_add_epi32(b, _mm_set1_epi32(0x7fff)),
-        odd,
-    ));
+    let r = _mm_srli_epi32::<16>(_mm_add_epi32(_mm_add_epi32(b, _mm_set1_epi32(0x7fff)), odd));
     let a = _mm_and_si128(b, _mm_set1_epi32(0x7fff_ffff));
     let is_nan = _mm_cmpgt_epi32(a, _mm_set1_epi32(0x7f80_0000));
     let nan = _mm_or_si128(

@@ -10,7 +10,11 @@ use super::scalar::{e4m3fn_lane, e5m2_lane, Fp8Format};
 fn run<const E5: bool, const SAT: bool>(x: &[f32], out: &mut [u8], scale: f32) {
     for (o, &v) in out.iter_mut().zip(x) {
         let y = v / scale;
-        *o = if E5 { e5m2_lane(y, SAT) } else { e4m3fn_lane(y, SAT) };
+        *o = if E5 {
+            e5m2_lane(y, SAT)
+        } else {
+            e4m3fn_lane(y, SAT)
+        };
     }
 }
 
@@ -19,7 +23,13 @@ fn run<const E5: bool, const SAT: bool>(x: &[f32], out: &mut [u8], scale: f32) {
 /// # Safety
 /// The CPU must support AVX2.
 #[target_feature(enable = "avx2")]
-pub unsafe fn quantize(x: &[f32], out: &mut [u8], scale: f32, fmt: Fp8Format, saturate: bool) -> usize {
+pub unsafe fn quantize(
+    x: &[f32],
+    out: &mut [u8],
+    scale: f32,
+    fmt: Fp8Format,
+    saturate: bool,
+) -> usize {
     let out = &mut out[..x.len()];
     match (fmt, saturate) {
         (Fp8Format::E4M3FN, true) => run::<false, true>(x, out, scale),

@@ -52,7 +52,9 @@ mod tests {
         let mut v = Vec::new();
         for se in 0..512u32 {
             for top in 0..16u32 {
-                for low in [0u32, 1, 0x7_ffff, 0x8_0000, 0x8_0001, 0xf_ffff, 0x10_0000, 0x10_0001] {
+                for low in [
+                    0u32, 1, 0x7_ffff, 0x8_0000, 0x8_0001, 0xf_ffff, 0x10_0000, 0x10_0001,
+                ] {
                     v.push(f32::from_bits((se << 23) | (top << 20) | low));
                 }
             }
@@ -71,8 +73,18 @@ mod tests {
     fn branch_free_twin_equals_the_ort_port() {
         for x in adversarial() {
             for sat in [true, false] {
-                assert_eq!(e4m3fn_lane(x, sat), e4m3fn_ort(x, sat), "e4m3 {:#x} {sat}", x.to_bits());
-                assert_eq!(e5m2_lane(x, sat), e5m2_ort(x, sat), "e5m2 {:#x} {sat}", x.to_bits());
+                assert_eq!(
+                    e4m3fn_lane(x, sat),
+                    e4m3fn_ort(x, sat),
+                    "e4m3 {:#x} {sat}",
+                    x.to_bits()
+                );
+                assert_eq!(
+                    e5m2_lane(x, sat),
+                    e5m2_ort(x, sat),
+                    "e5m2 {:#x} {sat}",
+                    x.to_bits()
+                );
             }
         }
     }
@@ -93,7 +105,13 @@ mod tests {
             (61440.0, 448.0, nan, 57344.0, nan),
             (1e-9, 0.0, 0.0, 0.0, 0.0),
             (2f32.powi(-10), 0.0, 0.0, 2f32.powi(-10), 2f32.powi(-10)),
-            (0.75 * 2f32.powi(-9), 2f32.powi(-9), 2f32.powi(-9), 0.0014648438, 0.0014648438),
+            (
+                0.75 * 2f32.powi(-9),
+                2f32.powi(-9),
+                2f32.powi(-9),
+                0.0014648438,
+                0.0014648438,
+            ),
         ];
         for (x, a, b, c, d) in cases {
             let got = [
@@ -136,7 +154,14 @@ mod tests {
                         for start in [0usize, 1, 5] {
                             for len in [0usize, 1, 15, 16, 17, 63, 65, 1001] {
                                 let mut got = vec![0xa5u8; len + 1];
-                                quantize_with(isa, &x[start..start + len], &mut got[..len], scale, fmt, sat);
+                                quantize_with(
+                                    isa,
+                                    &x[start..start + len],
+                                    &mut got[..len],
+                                    scale,
+                                    fmt,
+                                    sat,
+                                );
                                 assert_eq!(got[len], 0xa5);
                                 assert_eq!(&got[..len], &want[start..start + len], "{isa:?}");
                             }

@@ -8,7 +8,10 @@ use std::arch::x86_64::*;
 #[target_feature(enable = "avx2")]
 fn pair_bytes(v: __m256i, signed: bool) -> __m256i {
     let c = if signed {
-        _mm256_max_epi8(_mm256_min_epi8(v, _mm256_set1_epi8(7)), _mm256_set1_epi8(-8))
+        _mm256_max_epi8(
+            _mm256_min_epi8(v, _mm256_set1_epi8(7)),
+            _mm256_set1_epi8(-8),
+        )
     } else {
         _mm256_min_epu8(v, _mm256_set1_epi8(15))
     };
@@ -25,7 +28,10 @@ fn pair_bytes(v: __m256i, signed: bool) -> __m256i {
 #[target_feature(enable = "avx2")]
 pub unsafe fn pack(codes: &[u8], out: &mut [u8], signed: bool) -> usize {
     let n = (codes.len() / 64 * 64).min(out.len() / 32 * 64);
-    for (o, c) in out[..n / 2].chunks_exact_mut(32).zip(codes[..n].chunks_exact(64)) {
+    for (o, c) in out[..n / 2]
+        .chunks_exact_mut(32)
+        .zip(codes[..n].chunks_exact(64))
+    {
         // SAFETY: 64 readable codes and 32 writable bytes per step; unaligned accesses.
         unsafe {
             let a = pair_bytes(_mm256_loadu_si256(c.as_ptr().cast()), signed);
@@ -42,7 +48,10 @@ pub unsafe fn pack(codes: &[u8], out: &mut [u8], signed: bool) -> usize {
 #[target_feature(enable = "avx2")]
 fn widen(v: __m256i, signed: bool) -> __m256i {
     if signed {
-        _mm256_sub_epi8(_mm256_xor_si256(v, _mm256_set1_epi8(8)), _mm256_set1_epi8(8))
+        _mm256_sub_epi8(
+            _mm256_xor_si256(v, _mm256_set1_epi8(8)),
+            _mm256_set1_epi8(8),
+        )
     } else {
         v
     }
@@ -55,7 +64,10 @@ fn widen(v: __m256i, signed: bool) -> __m256i {
 #[target_feature(enable = "avx2")]
 pub unsafe fn unpack(packed: &[u8], codes: &mut [u8], signed: bool) -> usize {
     let n = (codes.len() / 64 * 64).min(packed.len() / 32 * 64);
-    for (c, p) in codes[..n].chunks_exact_mut(64).zip(packed[..n / 2].chunks_exact(32)) {
+    for (c, p) in codes[..n]
+        .chunks_exact_mut(64)
+        .zip(packed[..n / 2].chunks_exact(32))
+    {
         // SAFETY: 32 readable bytes and 64 writable codes per step; unaligned accesses.
         unsafe {
             let b = _mm256_loadu_si256(p.as_ptr().cast());
@@ -66,7 +78,10 @@ pub unsafe fn unpack(packed: &[u8], codes: &mut [u8], signed: bool) -> usize {
             let y = _mm256_unpackhi_epi8(lo, hi); // bytes 8..16 | 24..32
             let d = c.as_mut_ptr().cast::<__m256i>();
             _mm256_storeu_si256(d, widen(_mm256_permute2x128_si256::<0x20>(x, y), signed));
-            _mm256_storeu_si256(d.add(1), widen(_mm256_permute2x128_si256::<0x31>(x, y), signed));
+            _mm256_storeu_si256(
+                d.add(1),
+                widen(_mm256_permute2x128_si256::<0x31>(x, y), signed),
+            );
         }
     }
     n

@@ -50,7 +50,9 @@ mod tests {
 
     #[test]
     fn every_isa_equals_scalar() {
-        let codes: Vec<u8> = (0..3000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+        let codes: Vec<u8> = (0..3000u32)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+            .collect();
         let packed: Vec<u8> = codes.iter().rev().copied().collect();
         for signed in [true, false] {
             for isa in Isa::available() {

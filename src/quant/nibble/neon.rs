@@ -18,7 +18,10 @@ pub unsafe fn pack(codes: &[u8], out: &mut [u8], signed: bool) -> usize {
             vminq_u8(v, vdupq_n_u8(15))
         }
     };
-    for (o, c) in out[..n / 2].chunks_exact_mut(16).zip(codes[..n].chunks_exact(32)) {
+    for (o, c) in out[..n / 2]
+        .chunks_exact_mut(16)
+        .zip(codes[..n].chunks_exact(32))
+    {
         // SAFETY: 32 readable codes and 16 writable bytes per step.
         unsafe {
             let v = vld2q_u8(c.as_ptr());
@@ -37,7 +40,10 @@ pub unsafe fn pack(codes: &[u8], out: &mut [u8], signed: bool) -> usize {
 #[target_feature(enable = "neon")]
 pub unsafe fn unpack(packed: &[u8], codes: &mut [u8], signed: bool) -> usize {
     let n = (codes.len() / 32 * 32).min(packed.len() / 16 * 32);
-    for (c, p) in codes[..n].chunks_exact_mut(32).zip(packed[..n / 2].chunks_exact(16)) {
+    for (c, p) in codes[..n]
+        .chunks_exact_mut(32)
+        .zip(packed[..n / 2].chunks_exact(16))
+    {
         // SAFETY: 16 readable bytes and 32 writable codes per step.
         unsafe {
             let b = vld1q_u8(p.as_ptr());

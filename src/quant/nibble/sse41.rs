@@ -25,7 +25,10 @@ fn pair_bytes(v: __m128i, signed: bool) -> __m128i {
 #[target_feature(enable = "sse4.1")]
 pub unsafe fn pack(codes: &[u8], out: &mut [u8], signed: bool) -> usize {
     let n = (codes.len() / 32 * 32).min(out.len() / 16 * 32);
-    for (o, c) in out[..n / 2].chunks_exact_mut(16).zip(codes[..n].chunks_exact(32)) {
+    for (o, c) in out[..n / 2]
+        .chunks_exact_mut(16)
+        .zip(codes[..n].chunks_exact(32))
+    {
         // SAFETY: 32 readable codes and 16 writable bytes per step; unaligned accesses.
         unsafe {
             let a = pair_bytes(_mm_loadu_si128(c.as_ptr().cast()), signed);
@@ -53,7 +56,10 @@ fn widen(v: __m128i, signed: bool) -> __m128i {
 #[target_feature(enable = "sse4.1")]
 pub unsafe fn unpack(packed: &[u8], codes: &mut [u8], signed: bool) -> usize {
     let n = (codes.len() / 32 * 32).min(packed.len() / 16 * 32);
-    for (c, p) in codes[..n].chunks_exact_mut(32).zip(packed[..n / 2].chunks_exact(16)) {
+    for (c, p) in codes[..n]
+        .chunks_exact_mut(32)
+        .zip(packed[..n / 2].chunks_exact(16))
+    {
         // SAFETY: 16 readable bytes and 32 writable codes per step; unaligned accesses.
         unsafe {
             let b = _mm_loadu_si128(p.as_ptr().cast());
