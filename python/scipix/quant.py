@@ -376,7 +376,8 @@ _Q4 = ("int4", "uint4")
 _FP8 = {"e4m3fn": "SCIPIX_FP8_E4M3FN", "e5m2": "SCIPIX_FP8_E5M2"}
 
 
-def _lowbit_layout(shape, scale, axis, block_size):
+def _lowbit_layout(shape: Tuple[int, ...], scale: Any, axis: Optional[int],
+                   block_size: Optional[int]) -> Tuple[int, int, np.ndarray]:
     """(granularity code, axis_or_block, scales) for a 4-bit or float8 call."""
     if axis is not None and block_size is not None:
         raise InvalidArgument("pass axis= or block_size=, not both")
@@ -391,13 +392,13 @@ def _lowbit_layout(shape, scale, axis, block_size):
     return _ffi.const(_GRANS["per_tensor"]), 0, s
 
 
-def _q4_code(dtype) -> int:
+def _q4_code(dtype: str) -> int:
     if dtype not in _Q4:
         raise UnsupportedFormat(f"4-bit dtype must be 'int4' or 'uint4', not {dtype!r}")
     return _ffi.const(f"SCIPIX_QDTYPE_{dtype.upper()}")
 
 
-def _q4_zps(zero_point, n):
+def _q4_zps(zero_point: Any, n: int) -> np.ndarray:
     z = np.ascontiguousarray(zero_point, dtype=np.int64).ravel()
     if z.size == 1 and n > 1:
         z = np.full(n, z[0])
@@ -406,7 +407,8 @@ def _q4_zps(zero_point, n):
     return np.ascontiguousarray(np.clip(z, -2 ** 31, 2 ** 31 - 1).astype(np.int32))
 
 
-def quantize_int4(x, scale, zero_point=0, dtype="int4", *, axis: Optional[int] = None,
+def quantize_int4(x: Any, scale: Any, zero_point: Any = 0, dtype: str = "int4", *,
+                  axis: Optional[int] = None,
                   block_size: Optional[int] = None) -> np.ndarray:
     """ONNX QuantizeLinear to int4/uint4 (opset 21), bit-exact with ONNX Runtime
     (``scipix_quantize_int4``): ``q = saturate(round_half_even(x / scale) + zero_point)`` to
@@ -424,7 +426,8 @@ def quantize_int4(x, scale, zero_point=0, dtype="int4", *, axis: Optional[int] =
     return res
 
 
-def dequantize_int4(q, shape, scale, zero_point=0, dtype="int4", *,
+def dequantize_int4(q: Any, shape: Tuple[int, ...], scale: Any, zero_point: Any = 0,
+                    dtype: str = "int4", *,
                     axis: Optional[int] = None, block_size: Optional[int] = None) -> np.ndarray:
     """ONNX DequantizeLinear from packed int4/uint4 bytes (as ``quantize_int4`` returns them),
     bit-exact with ONNX Runtime (``scipix_dequantize_int4``): ``(q - zero_point) * scale``.
@@ -440,13 +443,13 @@ def dequantize_int4(q, shape, scale, zero_point=0, dtype="int4", *,
     return res
 
 
-def _fp8_code(fmt) -> int:
+def _fp8_code(fmt: str) -> int:
     if fmt not in _FP8:
         raise UnsupportedFormat(f"float8 format must be one of {', '.join(_FP8)}, not {fmt!r}")
     return _ffi.const(_FP8[fmt])
 
 
-def quantize_fp8(x, scale=1.0, fmt: str = "e4m3fn", *, saturate: bool = True,
+def quantize_fp8(x: Any, scale: Any = 1.0, fmt: str = "e4m3fn", *, saturate: bool = True,
                  axis: Optional[int] = None, block_size: Optional[int] = None) -> np.ndarray:
     """ONNX QuantizeLinear to float8 (``fmt`` "e4m3fn" or "e5m2", opset 19+ ``saturate``),
     bit-exact with ONNX Runtime (``scipix_quantize_fp8``: ``x / scale`` in f32, round to
@@ -462,7 +465,8 @@ def quantize_fp8(x, scale=1.0, fmt: str = "e4m3fn", *, saturate: bool = True,
     return res
 
 
-def dequantize_fp8(q, scale=1.0, fmt: str = "e4m3fn", *, axis: Optional[int] = None,
+def dequantize_fp8(q: Any, scale: Any = 1.0, fmt: str = "e4m3fn", *,
+                   axis: Optional[int] = None,
                    block_size: Optional[int] = None) -> np.ndarray:
     """ONNX DequantizeLinear from float8 codes (uint8 or an ml_dtypes float8 array), bit-exact
     with ONNX Runtime (``scipix_dequantize_fp8``: ``float(q) * scale``)."""
@@ -479,7 +483,7 @@ def dequantize_fp8(q, scale=1.0, fmt: str = "e4m3fn", *, axis: Optional[int] = N
     return res
 
 
-def to_f16(x) -> np.ndarray:
+def to_f16(x: Any) -> np.ndarray:
     """f32 -> float16 exactly as numpy's ``astype(np.float16)`` (``scipix_f32_to_f16``)."""
     a = _f32(x)
     res = np.empty(a.shape, np.float16)
@@ -488,7 +492,7 @@ def to_f16(x) -> np.ndarray:
     return res
 
 
-def to_bf16(x) -> np.ndarray:
+def to_bf16(x: Any) -> np.ndarray:
     """f32 -> bfloat16 bit patterns (uint16) exactly as ``ml_dtypes.bfloat16``
     (``scipix_f32_to_bf16``); ``.view(ml_dtypes.bfloat16)`` reads them as floats."""
     a = _f32(x)

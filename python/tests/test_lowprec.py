@@ -10,14 +10,14 @@ from conftest import requires
 pytestmark = requires("scipix_quantize_int4", "scipix_quantize_fp8", "scipix_f32_to_f16")
 
 
-def test_int4_issue_example_and_round_trip():
+def test_int4_issue_example_and_round_trip() -> None:
     x = np.array([0.5, 1.5, 2.5, 7.5, 8.5, -8.5, 100], np.float32)
     q = quant.quantize_int4(x, 1.0)
     assert q.tolist() == [0x20, 0x72, 0x87, 0x07]
     assert quant.dequantize_int4(q, x.shape, 1.0).tolist() == [0, 2, 2, 7, 7, -8, 7]
 
 
-def test_int4_blocked_matches_onnx_runtime():
+def test_int4_blocked_matches_onnx_runtime() -> None:
     ort = pytest.importorskip("onnxruntime")
     from onnx import TensorProto, helper, numpy_helper
     rng = np.random.default_rng(4)
@@ -38,7 +38,7 @@ def test_int4_blocked_matches_onnx_runtime():
     assert np.array_equal(got.view(np.uint32), want.view(np.uint32))
 
 
-def test_fp8_matches_ml_dtypes_decoding():
+def test_fp8_matches_ml_dtypes_decoding() -> None:
     ml_dtypes = pytest.importorskip("ml_dtypes")
     x = np.array([1.0, 448.0, 1000.0, -np.inf, 0.3, 2.0 ** -9], np.float32)
     q = quant.quantize_fp8(x, 1.0, "e4m3fn")
@@ -49,7 +49,7 @@ def test_fp8_matches_ml_dtypes_decoding():
     assert quant.dequantize_fp8(q, 1.0, "e5m2")[3] == -np.inf
 
 
-def test_f16_bf16_match_numpy_and_ml_dtypes():
+def test_f16_bf16_match_numpy_and_ml_dtypes() -> None:
     ml_dtypes = pytest.importorskip("ml_dtypes")
     bits = np.array([0x3F808000, 0x7F800001, 0x007FFFFF, 0x477FF000, 0xFFC12345], np.uint32)
     x = bits.view(np.float32)
@@ -59,7 +59,7 @@ def test_f16_bf16_match_numpy_and_ml_dtypes():
         assert quant.to_bf16(x).tolist() == x.astype(ml_dtypes.bfloat16).view(np.uint16).tolist()
 
 
-def test_bad_scale_raises_and_names_it():
+def test_bad_scale_raises_and_names_it() -> None:
     with pytest.raises(scipix.InvalidArgument, match="scale"):
         quant.quantize_int4(np.ones(4, np.float32), 0.0)
     with pytest.raises(scipix.InvalidArgument, match="scale"):
