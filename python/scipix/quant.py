@@ -487,8 +487,7 @@ def to_f16(x: Any) -> np.ndarray:
     """f32 -> float16 exactly as numpy's ``astype(np.float16)`` (``scipix_f32_to_f16``)."""
     a = _f32(x)
     res = np.empty(a.shape, np.float16)
-    _ffi.scipix_f32_to_f16(ptr(a, ctypes.c_float), res.ctypes.data_as(
-        ctypes.POINTER(ctypes.c_uint16)), a.size)
+    _ffi.scipix_f32_to_f16(ptr(a, ctypes.c_float), ptr(res, ctypes.c_uint16), a.size)
     return res
 
 
@@ -497,6 +496,5 @@ def to_bf16(x: Any) -> np.ndarray:
     (``scipix_f32_to_bf16``); ``.view(ml_dtypes.bfloat16)`` reads them as floats."""
     a = _f32(x)
     res = np.empty(a.shape, np.uint16)
-    _ffi.scipix_f32_to_bf16(ptr(a, ctypes.c_float), res.ctypes.data_as(
-        ctypes.POINTER(ctypes.c_uint16)), a.size)
+    _ffi.scipix_f32_to_bf16(ptr(a, ctypes.c_float), ptr(res, ctypes.c_uint16), a.size)
     return res
