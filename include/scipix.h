@@ -325,6 +325,11 @@ typedef uint32_t ScipixQGranularity;
 typedef uint32_t ScipixCalibMethod;
 
 /**
+ * A float8 format (one of `SCIPIX_FP8_*`).
+ */
+typedef uint32_t ScipixFp8Format;
+
+/**
  * Pixel format of an 8-bit image (one of `SCIPIX_FORMAT_*`).
  */
 typedef uint32_t ScipixPixelFormat;
@@ -664,6 +669,30 @@ typedef struct {
  * Unsigned 8-bit, range [0, 255].
  */
 #define SCIPIX_QDTYPE_UINT8 1
+
+/**
+ * Signed 4-bit, range [-8, 7], packed two per byte (`scipix_quantize_int4` and
+ * `scipix_dequantize_int4` only).
+ */
+#define SCIPIX_QDTYPE_INT4 2
+
+/**
+ * Unsigned 4-bit, range [0, 15], packed two per byte (`scipix_quantize_int4` and
+ * `scipix_dequantize_int4` only).
+ */
+#define SCIPIX_QDTYPE_UINT4 3
+
+/**
+ * ONNX FLOAT8E4M3FN: 1 sign, 4 exponent (bias 7), 3 mantissa bits; max +/-448, no
+ * infinities, NaN = S.1111.111.
+ */
+#define SCIPIX_FP8_E4M3FN 0
+
+/**
+ * ONNX FLOAT8E5M2: 1 sign, 5 exponent (bias 15), 2 mantissa bits; max +/-57344, +/-inf,
+ * NaN = S.11111.{01,10,11}.
+ */
+#define SCIPIX_FP8_E5M2 1
 
 /**
  * [min(rmin,0), max(rmax,0)] maps onto the full integer range; the zero point is
@@ -1496,6 +1525,63 @@ ScipixStatus scipix_quantization_mse(const float *x, const float *y, size_t n, d
 ScipixStatus scipix_sqnr_db(const float *x, const float *y, size_t n, double *out);
 
 /**
+ * ONNX QuantizeLinear to int4 / uint4 (opset 21), bit-exact with ONNX Runtime. `x` is a
+ * row-major f32 tensor of shape `shape[0..rank]` (rank 1 `{n}` for a flat array);
+ * `granularity` PER_TENSOR (one scale and zero point), PER_AXIS (`axis_or_block` is the
+ * axis; one pair per index along it) or BLOCKED (`axis_or_block` is the block size along
+ * the last axis; block `b` of row `r` uses pair `r * ceil(k / block_size) + b`, the last
+ * block of a row may be shorter, as ONNX allows); `params_len` pairs at `scales` /
+ * `zero_points`. Per element: `q = saturate(round_half_even(x / scale) + zero_point)` to
+ * [-8, 7] (INT4) or [0, 15] (UINT4), f32 division; NaN gives -8 / 0, +/-inf saturate.
+ * Output: two values per byte, element 2i in the low nibble of byte i, 2i+1 in the high
+ * nibble, an odd count padding the last high nibble with 0: `out_bytes` >= ceil(n / 2).
+ * Errors: NULL pointers; unknown granularity, `axis >= rank`, block size 0, rank 0 for
+ * BLOCKED, `params_len` not what the layout needs, a scale zero, negative, NaN or
+ * infinite, a zero point outside the 4-bit range, overlapping buffers
+ * (`SCIPIX_ERR_INVALID_ARGUMENT`); shape product overflow (`SCIPIX_ERR_SIZE_OVERFLOW`);
+ * `out_bytes` too small (`SCIPIX_ERR_BUFFER_TOO_SMALL`); dtype not INT4/UINT4
+ * (`SCIPIX_ERR_UNSUPPORTED_FORMAT`). Nothing is written on failure. Thread-safe.
+ */
+ScipixStatus scipix_quantize_int4(const float *x, const size_t *shape, size_t rank, ScipixQGranularity granularity, size_t axis_or_block, const float *scales, const int32_t *zero_points, size_t params_len, ScipixQDtype dtype, void *out, size_t out_bytes);
+
+/**
+ * ONNX DequantizeLinear from packed int4 / uint4, bit-exact with ONNX Runtime: layout,
+ * packing and parameters as `scipix_quantize_int4`; per element
+ * `out = (float)(q - zero_point) * scale`. `q_bytes` >= ceil(n / 2) (the pad nibble of an
+ * odd count is ignored), `out_len` >= n floats.
+ * Errors: as `scipix_quantize_int4` (a short `q_bytes` or `out_len` is
+ * `SCIPIX_ERR_BUFFER_TOO_SMALL`). Nothing is written on failure. Thread-safe.
+ */
+ScipixStatus scipix_dequantize_int4(const void *q, size_t q_bytes, const size_t *shape, size_t rank, ScipixQGranularity granularity, size_t axis_or_block, const float *scales, const int32_t *zero_points, size_t params_len, ScipixQDtype dtype, float *out, size_t out_len);
+
+/**
+ * ONNX QuantizeLinear to float8 (opset 19+, with its `saturate` attribute), bit-exact with
+ * ONNX Runtime's CPU provider. Shape and layout as `scipix_quantize_int4` (no zero
+ * points: float8 zero points are 0). Per element `y = x / scale` (f32 division), then
+ * ONNX Runtime's float -> float8 conversion: round to nearest, ties to even; NaN -> NaN
+ * (sign kept); f32 subnormals and magnitudes below half the smallest float8 subnormal ->
+ * +/-0. `saturate` true (the ONNX default): beyond the largest finite value, and +/-inf,
+ * give +/-448 (E4M3FN) or +/-57344 (E5M2). `saturate` false: E4M3FN gives NaN for +/-inf
+ * and magnitudes >= 512, and within [448, 512) NaN where rounding goes up ((464, 480),
+ * [496, 512)) else +/-448; E5M2 gives +/-inf from 65536 on and for +/-inf, NaN for
+ * [61440, 65536). One byte per element, `out_len` >= n.
+ * Errors: NULL pointers; unknown granularity, bad axis or block size, wrong `params_len`,
+ * a scale zero, negative, NaN or infinite, overlapping buffers
+ * (`SCIPIX_ERR_INVALID_ARGUMENT`); shape overflow (`SCIPIX_ERR_SIZE_OVERFLOW`); `out_len`
+ * too small (`SCIPIX_ERR_BUFFER_TOO_SMALL`); unknown format
+ * (`SCIPIX_ERR_UNSUPPORTED_FORMAT`). Nothing is written on failure. Thread-safe.
+ */
+ScipixStatus scipix_quantize_fp8(const float *x, const size_t *shape, size_t rank, ScipixQGranularity granularity, size_t axis_or_block, const float *scales, size_t params_len, ScipixFp8Format format, bool saturate, void *out, size_t out_len);
+
+/**
+ * ONNX DequantizeLinear from float8, bit-exact with ONNX Runtime: layout as
+ * `scipix_quantize_fp8`; per element `out = float(q) * scale` (exact decoding, one f32
+ * multiply; NaN codes give NaN, E5M2 infinities give +/-inf).
+ * Errors: as `scipix_quantize_fp8`. Nothing is written on failure. Thread-safe.
+ */
+ScipixStatus scipix_dequantize_fp8(const void *q, const size_t *shape, size_t rank, ScipixQGranularity granularity, size_t axis_or_block, const float *scales, size_t params_len, ScipixFp8Format format, float *out, size_t out_len);
+
+/**
  * Converts `src` (RGB8, BGR8, RGBA8, BGRA8, or GRAY8 which is copied) into the GRAY8 image
  * `dst` of the same width and height, bit-identical to OpenCV 5's
  * `cv::cvtColor(COLOR_RGB2GRAY / BGR2GRAY / RGBA2GRAY / BGRA2GRAY)`:
@@ -1850,6 +1936,29 @@ ScipixStatus scipix_safetensors_writer_write(const ScipixSafetensorsWriter *writ
  * afterwards.
  */
 void scipix_safetensors_writer_free(ScipixSafetensorsWriter *writer);
+
+/**
+ * Converts `n` f32 values in `src` to IEEE half-precision bit patterns in `dst`, exactly as
+ * numpy's `astype(np.float16)`: round to nearest, ties to even; magnitudes >= 65520 and
+ * +/-inf give +/-inf; results below the smallest subnormal (2^-24) round to +/-0 (ties to
+ * even, sign kept); NaN stays NaN with its sign and top 10 mantissa bits (lowest bit set
+ * if those are all zero, so signalling NaNs stay signalling). Identical on every ISA
+ * (F16C, AVX-512, SSE4.1, NEON, scalar). `src` and `dst` must not overlap. `n == 0` does
+ * nothing (pointers may then be NULL). Large inputs are split over scipix's pool.
+ * Errors: NULL pointer with n > 0 -> SCIPIX_ERR_NULL_POINTER; misaligned pointers or
+ * overlapping buffers -> SCIPIX_ERR_INVALID_ARGUMENT. Nothing is written on failure.
+ * Thread-safe.
+ */
+ScipixStatus scipix_f32_to_f16(const float *src, uint16_t *dst, size_t n);
+
+/**
+ * Converts `n` f32 values to bfloat16 bit patterns, exactly as `ml_dtypes.bfloat16` (and
+ * torch): the upper 16 bits of the f32 rounded to nearest, ties to even, on the bit
+ * pattern, so f32 subnormals round normally (no flush to zero) and values beyond the
+ * largest bf16 become +/-inf; NaN gives 0x7fc0 with the sign (payload dropped). Same
+ * buffer rules and errors as `scipix_f32_to_f16`. Thread-safe.
+ */
+ScipixStatus scipix_f32_to_bf16(const float *src, uint16_t *dst, size_t n);
 
 /**
  * Returns a static, NUL-terminated English description of `status` ("unknown status code"

@@ -368,3 +368,133 @@ def sqnr_db(x: Any, y: Any) -> float:
     out = ctypes.c_double()
     _ffi.scipix_sqnr_db(ptr(a, ctypes.c_float), ptr(b, ctypes.c_float), a.size, ctypes.byref(out))
     return out.value
+
+
+# -- int4 / uint4 and float8 ------------------------------------------------------------------
+
+_Q4 = ("int4", "uint4")
+_FP8 = {"e4m3fn": "SCIPIX_FP8_E4M3FN", "e5m2": "SCIPIX_FP8_E5M2"}
+
+
+def _lowbit_layout(shape: Tuple[int, ...], scale: Any, axis: Optional[int],
+                   block_size: Optional[int]) -> Tuple[int, int, np.ndarray]:
+    """(granularity code, axis_or_block, scales) for a 4-bit or float8 call."""
+    if axis is not None and block_size is not None:
+        raise InvalidArgument("pass axis= or block_size=, not both")
+    s = np.ascontiguousarray(scale, dtype=np.float32).ravel()
+    if axis is not None:
+        return _ffi.const(_GRANS["per_axis"]), _axis(axis, max(len(shape), 1)), s
+    if block_size is not None:
+        return _ffi.const(_GRANS["blocked"]), int(block_size), s
+    if np.ndim(scale):
+        raise InvalidArgument("per-tensor quantization takes one scale; pass axis= or "
+                              "block_size= for arrays")
+    return _ffi.const(_GRANS["per_tensor"]), 0, s
+
+
+def _q4_code(dtype: str) -> int:
+    if dtype not in _Q4:
+        raise UnsupportedFormat(f"4-bit dtype must be 'int4' or 'uint4', not {dtype!r}")
+    return _ffi.const(f"SCIPIX_QDTYPE_{dtype.upper()}")
+
+
+def _q4_zps(zero_point: Any, n: int) -> np.ndarray:
+    z = np.ascontiguousarray(zero_point, dtype=np.int64).ravel()
+    if z.size == 1 and n > 1:
+        z = np.full(n, z[0])
+    if z.size != n:
+        raise InvalidArgument(f"{n} scales but {z.size} zero points")
+    return np.ascontiguousarray(np.clip(z, -2 ** 31, 2 ** 31 - 1).astype(np.int32))
+
+
+def quantize_int4(x: Any, scale: Any, zero_point: Any = 0, dtype: str = "int4", *,
+                  axis: Optional[int] = None,
+                  block_size: Optional[int] = None) -> np.ndarray:
+    """ONNX QuantizeLinear to int4/uint4 (opset 21), bit-exact with ONNX Runtime
+    (``scipix_quantize_int4``): ``q = saturate(round_half_even(x / scale) + zero_point)`` to
+    [-8, 7] / [0, 15]; per tensor, per axis (``axis=``) or in blocks along the last axis
+    (``block_size=``, scales of shape ``(*x.shape[:-1], ceil(k / block_size))``). Returns the
+    packed bytes (uint8, ``ceil(x.size / 2)``): element 2i in the low nibble of byte i."""
+    a = _f32(x)
+    gran, aob, s = _lowbit_layout(a.shape, scale, axis, block_size)
+    z = _q4_zps(zero_point, s.size)
+    res = np.empty((a.size + 1) // 2, np.uint8)
+    shape = a.shape if a.ndim else (1,)
+    _ffi.scipix_quantize_int4(ptr(a, ctypes.c_float), _shape_arr(shape), len(shape), gran, aob,
+                              ptr(s, ctypes.c_float), ptr(z, ctypes.c_int32), s.size,
+                              _q4_code(dtype), res.ctypes.data, res.size)
+    return res
+
+
+def dequantize_int4(q: Any, shape: Tuple[int, ...], scale: Any, zero_point: Any = 0,
+                    dtype: str = "int4", *,
+                    axis: Optional[int] = None, block_size: Optional[int] = None) -> np.ndarray:
+    """ONNX DequantizeLinear from packed int4/uint4 bytes (as ``quantize_int4`` returns them),
+    bit-exact with ONNX Runtime (``scipix_dequantize_int4``): ``(q - zero_point) * scale``.
+    Returns float32 of ``shape``."""
+    qa = aligned(np.ascontiguousarray(q, dtype=np.uint8))
+    shape = tuple(int(d) for d in shape) or (1,)
+    gran, aob, s = _lowbit_layout(shape, scale, axis, block_size)
+    z = _q4_zps(zero_point, s.size)
+    res = np.empty(shape, np.float32)
+    _ffi.scipix_dequantize_int4(qa.ctypes.data, qa.size, _shape_arr(shape), len(shape), gran, aob,
+                                ptr(s, ctypes.c_float), ptr(z, ctypes.c_int32), s.size,
+                                _q4_code(dtype), ptr(res, ctypes.c_float), res.size)
+    return res
+
+
+def _fp8_code(fmt: str) -> int:
+    if fmt not in _FP8:
+        raise UnsupportedFormat(f"float8 format must be one of {', '.join(_FP8)}, not {fmt!r}")
+    return _ffi.const(_FP8[fmt])
+
+
+def quantize_fp8(x: Any, scale: Any = 1.0, fmt: str = "e4m3fn", *, saturate: bool = True,
+                 axis: Optional[int] = None, block_size: Optional[int] = None) -> np.ndarray:
+    """ONNX QuantizeLinear to float8 (``fmt`` "e4m3fn" or "e5m2", opset 19+ ``saturate``),
+    bit-exact with ONNX Runtime (``scipix_quantize_fp8``: ``x / scale`` in f32, round to
+    nearest even; saturate clamps to +/-448 / +/-57344). Returns the codes as uint8 of x's
+    shape (``.view(ml_dtypes.float8_e4m3fn)`` reads them as floats)."""
+    a = _f32(x)
+    gran, aob, s = _lowbit_layout(a.shape, scale, axis, block_size)
+    res = np.empty(a.shape, np.uint8)
+    shape = a.shape if a.ndim else (1,)
+    _ffi.scipix_quantize_fp8(ptr(a, ctypes.c_float), _shape_arr(shape), len(shape), gran, aob,
+                             ptr(s, ctypes.c_float), s.size, _fp8_code(fmt), bool(saturate),
+                             res.ctypes.data, res.size)
+    return res
+
+
+def dequantize_fp8(q: Any, scale: Any = 1.0, fmt: str = "e4m3fn", *,
+                   axis: Optional[int] = None,
+                   block_size: Optional[int] = None) -> np.ndarray:
+    """ONNX DequantizeLinear from float8 codes (uint8 or an ml_dtypes float8 array), bit-exact
+    with ONNX Runtime (``scipix_dequantize_fp8``: ``float(q) * scale``)."""
+    qa = np.asarray(q)
+    qa = aligned(np.ascontiguousarray(qa.view(np.uint8) if qa.dtype.itemsize == 1 else qa))
+    if qa.dtype != np.uint8:
+        raise UnsupportedFormat("float8 codes must be a 1-byte array")
+    gran, aob, s = _lowbit_layout(qa.shape, scale, axis, block_size)
+    res = np.empty(qa.shape, np.float32)
+    shape = qa.shape if qa.ndim else (1,)
+    _ffi.scipix_dequantize_fp8(qa.ctypes.data, _shape_arr(shape), len(shape), gran, aob,
+                               ptr(s, ctypes.c_float), s.size, _fp8_code(fmt),
+                               ptr(res, ctypes.c_float), res.size)
+    return res
+
+
+def to_f16(x: Any) -> np.ndarray:
+    """f32 -> float16 exactly as numpy's ``astype(np.float16)`` (``scipix_f32_to_f16``)."""
+    a = _f32(x)
+    res = np.empty(a.shape, np.float16)
+    _ffi.scipix_f32_to_f16(ptr(a, ctypes.c_float), ptr(res, ctypes.c_uint16), a.size)
+    return res
+
+
+def to_bf16(x: Any) -> np.ndarray:
+    """f32 -> bfloat16 bit patterns (uint16) exactly as ``ml_dtypes.bfloat16``
+    (``scipix_f32_to_bf16``); ``.view(ml_dtypes.bfloat16)`` reads them as floats."""
+    a = _f32(x)
+    res = np.empty(a.shape, np.uint16)
+    _ffi.scipix_f32_to_bf16(ptr(a, ctypes.c_float), ptr(res, ctypes.c_uint16), a.size)
+    return res

@@ -1,6 +1,6 @@
 //! Model plumbing: zero-copy memory-mapped model files ([`mmap`]), a strict safetensors
-//! reader and atomic writer ([`safetensors`]), and exact f16/bf16 -> f32 conversion
-//! ([`convert`]).
+//! reader and atomic writer ([`safetensors`]), and f16/bf16 <-> f32 conversion
+//! ([`convert`]: exact widening, round-to-nearest-even narrowing).
 //!
 //! ```
 //! use scipix::model::{Dtype, Safetensors, SafetensorsWriter};
@@ -15,6 +15,7 @@
 
 pub mod convert;
 pub mod mmap;
+mod narrow;
 pub mod safetensors;
 
 pub use mmap::{Access, MappedModel, OpenOptions};

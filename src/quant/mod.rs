@@ -1,4 +1,4 @@
-//! Linear int8/uint8 quantization as ONNX QuantizeLinear / DequantizeLinear, bit-exact
+//! Linear int8/uint8, int4/uint4 and FP8 (E4M3FN, E5M2) quantization as ONNX QuantizeLinear / DequantizeLinear, bit-exact
 //! with ONNX Runtime: parameters from ranges and data, per-tensor / per-axis / block-wise
 //! kernels (scalar reference plus SSE4.1, AVX2 and NEON), quantized tensors, calibrators
 //! and quality metrics.
@@ -20,14 +20,20 @@
 
 pub mod calib;
 mod dequantize;
+pub mod float8;
+mod fp8;
+pub mod int4;
 pub mod linear;
 pub mod metrics;
 mod minmax;
+mod nibble;
 pub mod params;
 mod quantize;
 pub mod tensor;
 
 pub use calib::{CalibConfig, CalibMethod, Calibrator};
+pub use float8::{dequantize_fp8, quantize_fp8, Fp8Format, Layout};
+pub use int4::{dequantize_int4, packed_len, quantize_int4, Q4Dtype};
 pub use linear::{
     dequantize_linear, dequantize_linear_axis, dequantize_linear_blocked, quantize_linear,
     quantize_linear_axis, quantize_linear_blocked,
