@@ -64,4 +64,9 @@ fn main() {
     if target_os == "linux" {
         println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libscipix.so.{major}");
     }
+    // macOS: the install name a program records; scripts/install.sh installs the dylib as
+    // libscipix.MAJOR.dylib and rewrites this to the absolute installed path.
+    if target_os == "macos" {
+        println!("cargo:rustc-cdylib-link-arg=-Wl,-install_name,@rpath/libscipix.{major}.dylib");
+    }
 }
