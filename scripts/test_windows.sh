@@ -58,7 +58,7 @@ mkdir -p "$work/models"
 
 echo "== CMake find_package with the MinGW toolchain"
 cmake -S tests/install -B "$work/cmake" -DCMAKE_SYSTEM_NAME=Windows \
-  -DCMAKE_C_COMPILER=$CC -DCMAKE_CXX_COMPILER=$CXX -DCMAKE_PREFIX_PATH="$prefix" \
+  -DCMAKE_C_COMPILER=$CC -DCMAKE_PREFIX_PATH="$prefix" \
   -DCMAKE_FIND_ROOT_PATH="$prefix" >/dev/null
 cmake --build "$work/cmake" >/dev/null
 cp "$prefix/bin/scipix.dll" "$work/cmake/"
