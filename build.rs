@@ -81,6 +81,11 @@ fn main() {
     if target_os == "linux" {
         println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libscipix.so.{major}");
     }
+    // macOS: the install name a program records; scripts/install.sh installs the dylib as
+    // libscipix.MAJOR.dylib and rewrites this to the absolute installed path.
+    if target_os == "macos" {
+        println!("cargo:rustc-cdylib-link-arg=-Wl,-install_name,@rpath/libscipix.{major}.dylib");
+    }
 }
 
 /// The header text for `config`, or None (with a warning) when cbindgen fails: a parse

@@ -7,6 +7,8 @@
 #   ensure_aarch64   cross linker, qemu-user and the Rust target for the NEON tests
 #   ensure_valgrind  valgrind for the memcheck run
 #   ensure_wasm      the wasm32-wasip1 Rust target and wasmtime (PyPI) for the WASI tests
+#   ensure_windows   the x86_64-pc-windows-gnu target, MinGW-w64 and wine64 for the Windows tests
+#   ensure_apple     the two Apple Rust targets (std only) for clippy
 
 apt_updated=0
 apt_install() {
@@ -62,4 +64,23 @@ ensure_valgrind() {
 ensure_wasm() {
   rustup target list --installed | grep -q '^wasm32-wasip1$' || rustup target add wasm32-wasip1
   python3 -c 'import wasmtime' 2>/dev/null || pip_install 'wasmtime==50.*'
+}
+
+ensure_windows() {
+  rustup target list --installed | grep -q '^x86_64-pc-windows-gnu$' \
+    || rustup target add x86_64-pc-windows-gnu
+  # Debian puts the 64-bit loader in wine's library folder, off the PATH.
+  local wine=0
+  { [ -x /usr/lib/wine/wine64 ] || command -v wine64 >/dev/null; } && wine=1
+  if [ "$wine" = 0 ] || ! command -v x86_64-w64-mingw32-gcc >/dev/null \
+     || ! command -v x86_64-w64-mingw32-g++ >/dev/null; then
+    apt_install --no-install-recommends gcc-mingw-w64-x86-64 g++-mingw-w64-x86-64 wine64
+  fi
+}
+
+ensure_apple() {
+  local t
+  for t in aarch64-apple-darwin x86_64-apple-darwin; do
+    rustup target list --installed | grep -q "^$t\$" || rustup target add "$t"
+  done
 }

@@ -36,6 +36,8 @@ ensure_python
 ensure_aarch64
 ensure_valgrind
 ensure_wasm
+ensure_windows
+ensure_apple
 
 stage "format and lint"
 cargo fmt --all --check
@@ -83,6 +85,14 @@ stage "rust lib tests (wasm32-wasip1 with SIMD128 under wasmtime)"
   CARGO_TARGET_WASM32_WASIP1_RUNNER="python3 $PWD/scripts/wasmtime_run.py" \
     cargo test --target wasm32-wasip1 --lib
 )
+
+stage "x86_64 Windows under wine (lib tests, DLL + import library, C examples, CMake package)"
+cargo clippy --target x86_64-pc-windows-gnu --all-targets -- -D warnings
+scripts/test_windows.sh
+
+stage "macOS targets (clippy only: nothing here can run them)"
+cargo clippy --target aarch64-apple-darwin --all-targets -- -D warnings
+cargo clippy --target x86_64-apple-darwin --all-targets -- -D warnings
 
 stage "release build and C examples (CTest)"
 cargo build --release

@@ -85,13 +85,15 @@ pub const SCIPIX_MODEL_DEFAULT: ScipixModelFlags = 0;
 pub const SCIPIX_MODEL_SEQUENTIAL: ScipixModelFlags = 1;
 /// Pages will be read in random order (`MADV_RANDOM`). Exclusive with SEQUENTIAL.
 pub const SCIPIX_MODEL_RANDOM: ScipixModelFlags = 2;
-/// Start reading the whole file into the page cache now (`MADV_WILLNEED`).
+/// Start reading the whole file into the page cache now (`MADV_WILLNEED`;
+/// `PrefetchVirtualMemory` on Windows).
 pub const SCIPIX_MODEL_WILLNEED: ScipixModelFlags = 4;
-/// Lock the pages in RAM (`mlock`); the open fails with SCIPIX_ERR_IO if the lock
-/// limit (`RLIMIT_MEMLOCK`) is too small.
+/// Lock the pages in RAM (`mlock`; `VirtualLock` on Windows); the open fails with
+/// SCIPIX_ERR_IO if the lock limit (`RLIMIT_MEMLOCK`; the minimum working set on Windows)
+/// is too small, and always on WebAssembly (no paging to lock against).
 pub const SCIPIX_MODEL_LOCK: ScipixModelFlags = 8;
-/// Fault every page in while opening (`MAP_POPULATE`): opening becomes O(file size),
-/// later reads never wait for the disk.
+/// Fault every page in while opening (`MAP_POPULATE` on Linux, a read of each page
+/// elsewhere): opening becomes O(file size), later reads never wait for the disk.
 pub const SCIPIX_MODEL_POPULATE: ScipixModelFlags = 16;
 
 /// Access hint for `scipix_model_advise` / `scipix_model_advise_range` (one of
@@ -224,14 +226,20 @@ pub struct ScipixStTensorInfo {
 }
 
 #[cfg(unix)]
-fn path_from_c(p: &CStr) -> PathBuf {
+fn path_from_c(p: &CStr, _what: &str) -> Result<PathBuf> {
     use std::os::unix::ffi::OsStrExt;
-    PathBuf::from(std::ffi::OsStr::from_bytes(p.to_bytes()))
+    Ok(PathBuf::from(std::ffi::OsStr::from_bytes(p.to_bytes())))
 }
 
+/// Windows and WASI paths are Unicode: the C string must be UTF-8 (std converts it to
+/// UTF-16 for Windows).
 #[cfg(not(unix))]
-fn path_from_c(p: &CStr) -> PathBuf {
-    PathBuf::from(p.to_string_lossy().into_owned())
+fn path_from_c(p: &CStr, what: &str) -> Result<PathBuf> {
+    p.to_str().map(PathBuf::from).map_err(|_| {
+        Error::invalid(format!(
+            "argument `{what}` is not valid UTF-8 (paths are UTF-8 on this platform)"
+        ))
+    })
 }
 
 fn path_arg(p: *const c_char, what: &str) -> Result<PathBuf> {
@@ -245,7 +253,7 @@ fn path_arg(p: *const c_char, what: &str) -> Result<PathBuf> {
             "argument `{what}` is an empty path"
         )));
     }
-    Ok(path_from_c(c))
+    path_from_c(c, what)
 }
 
 fn options_from_flags(flags: ScipixModelFlags) -> Result<OpenOptions> {
@@ -293,9 +301,13 @@ fn access_from_advice(advice: ScipixAdvice) -> Result<Access> {
 
 /// Maps the file at `path` read-only and stores a new handle in `*out`.
 ///
-/// `path` is a NUL-terminated file path (bytes, no encoding required). `flags` is a
-/// bitwise OR of `SCIPIX_MODEL_*`. Opening does not read the file (O(1) in its size)
-/// unless SCIPIX_MODEL_POPULATE is given.
+/// `path` is a NUL-terminated file path: any bytes on Unix; UTF-8 on Windows (converted
+/// to UTF-16) and WebAssembly, where invalid UTF-8 is SCIPIX_ERR_INVALID_ARGUMENT. `flags`
+/// is a bitwise OR of `SCIPIX_MODEL_*`. Opening does not read the file (O(1) in its size)
+/// unless SCIPIX_MODEL_POPULATE is given. Platforms: on Windows the advice flags other
+/// than WILLNEED (`PrefetchVirtualMemory`) are ignored and LOCK is `VirtualLock`; on
+/// WebAssembly the whole file is read into a 4096-aligned buffer at open (O(file size)),
+/// advice is ignored and LOCK fails with SCIPIX_ERR_IO.
 ///
 /// Errors: NULL `path`/`out` -> SCIPIX_ERR_NULL_POINTER; empty path, unknown flag bits,
 /// SEQUENTIAL together with RANDOM, a directory or another non-regular file ->
@@ -366,6 +378,8 @@ pub extern "C" fn scipix_model_bytes(
 /// Gives the kernel an access hint (`SCIPIX_ADVICE_*`) for the whole mapped file.
 /// Errors: NULL model -> SCIPIX_ERR_NULL_POINTER; unknown advice ->
 /// SCIPIX_ERR_INVALID_ARGUMENT; madvise failure -> SCIPIX_ERR_IO. Thread-safe.
+/// Windows honours only WILLNEED (`PrefetchVirtualMemory`) and WebAssembly none; the
+/// other hints are accepted and ignored there.
 #[no_mangle]
 pub extern "C" fn scipix_model_advise(
     model: *const ScipixModel,
@@ -823,6 +837,10 @@ pub extern "C" fn scipix_safetensors_writer_add_metadata(
 /// Writes the collected tensors and metadata to `path` atomically: a temporary file in
 /// the same directory is written, flushed to disk (fsync) and renamed over `path`, so
 /// `path` holds either its old contents or the complete new file, never a partial one.
+/// Windows refuses to replace a file that is mapped: there the old file is renamed aside
+/// (`.<name>.old-*`, deleted once nothing maps it, at the latest by the next write to
+/// `path`) and the new one renamed in, so an open of `path` at that instant may find no
+/// file; handles that map the old file keep reading it. Paths as in `scipix_model_open`.
 /// Layout: the JSON header (8-byte aligned, padded with spaces) lists `__metadata__`
 /// then the tensors; tensors are stored by decreasing element size, in insertion order
 /// within a size. The writer stays usable (it can write again).

@@ -385,3 +385,34 @@ fn many_threads_share_one_handle() {
     unsafe { scipix_safetensors_free(st) };
     std::fs::remove_file(&p).unwrap();
 }
+
+#[test]
+fn paths_are_bytes_on_unix_and_utf8_elsewhere() {
+    let bad = c"scipix-no-such-model-\xff.safetensors";
+    let mut out = null();
+    let st = scipix_model_open(bad.as_ptr(), 0, &mut out);
+    if cfg!(unix) {
+        assert_eq!(st, ScipixStatus::SCIPIX_ERR_NOT_FOUND);
+    } else {
+        assert_eq!(st, ScipixStatus::SCIPIX_ERR_INVALID_ARGUMENT);
+        // SAFETY: the returned pointer is a valid NUL-terminated string.
+        let msg = unsafe { CStr::from_ptr(crate::capi::guard::scipix_last_error_message()) };
+        assert!(msg.to_string_lossy().contains("UTF-8"));
+    }
+    assert!(out.is_null());
+    // A non-ASCII UTF-8 name works everywhere.
+    let (p, _) = temp("unicode");
+    let p = p.with_file_name(format!(
+        "{}-\u{e9}\u{4e2d}.safetensors",
+        p.file_name().unwrap().to_string_lossy()
+    ));
+    let c = CString::new(p.to_str().unwrap()).unwrap();
+    write_sample(&c);
+    assert_eq!(
+        scipix_model_open(c.as_ptr(), 0, &mut out),
+        ScipixStatus::SCIPIX_OK
+    );
+    // SAFETY: live handle from scipix_model_open.
+    unsafe { scipix_model_free(out) };
+    std::fs::remove_file(&p).unwrap();
+}

@@ -145,6 +145,41 @@ fn atomic_write_replaces_file() {
 }
 
 #[test]
+fn atomic_write_replaces_a_file_that_is_mapped() {
+    // Windows refuses to replace a mapped file; the writer must still succeed there, and
+    // the open mapping must keep seeing the old contents on every platform.
+    let dir = crate::model::test_temp_dir()
+        .join(format!("scipix-st-mapped-{}", crate::model::process_tag()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("m.safetensors");
+    let writer = |v: u8| {
+        let mut w = SafetensorsWriter::new();
+        w.add_tensor("t", Dtype::U8, &[3], vec![v, v, v]).unwrap();
+        w
+    };
+    writer(1).write(&path).unwrap();
+    let old = Safetensors::open(&path, OpenOptions::default()).unwrap();
+    writer(2).write(&path).unwrap();
+    writer(3).write(&path).unwrap();
+    assert_eq!(old.get("t").unwrap().data, &[1, 1, 1]);
+    let new = Safetensors::open(&path, OpenOptions::default()).unwrap();
+    assert_eq!(new.get("t").unwrap().data, &[3, 3, 3]);
+    drop(old);
+    drop(new);
+    // With no mapping left, one more write leaves only the model file behind.
+    writer(4).write(&path).unwrap();
+    let names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, ["m.safetensors"]);
+    let st = Safetensors::open(&path, OpenOptions::default()).unwrap();
+    assert_eq!(st.get("t").unwrap().data, &[4, 4, 4]);
+    drop(st);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
 fn header_length_rules() {
     assert_eq!(
         parse_header(b"1234567"),
