@@ -8,6 +8,7 @@ pub mod batch;
 pub mod cpu;
 pub mod guard;
 pub mod quant;
+pub mod resize;
 // Helpers for every capi module; not every helper is used by every build of the API.
 #[allow(dead_code, unused_macros, unused_imports)]
 pub mod handle;

@@ -428,7 +428,10 @@ mod tests {
         // 500x335: r = 1.28, 335 * 1.28 = 428.8 -> 429, dh = 211 / 2 = 105.5:
         // top round(105.4) = 105, bottom round(105.6) = 106.
         let g = letterbox_geometry(500, 335, &o).unwrap();
-        assert_eq!((g.resized_w, g.resized_h, g.top, g.bottom), (640, 429, 105, 106));
+        assert_eq!(
+            (g.resized_w, g.resized_h, g.top, g.bottom),
+            (640, 429, 105, 106)
+        );
         // scaleup off keeps small images at scale 1.
         let g = letterbox_geometry(
             100,
@@ -439,20 +442,15 @@ mod tests {
             },
         )
         .unwrap();
-        assert_eq!((g.scale_x, g.resized_w, g.left, g.right), (1.0, 100, 270, 270));
+        assert_eq!(
+            (g.scale_x, g.resized_w, g.left, g.right),
+            (1.0, 100, 270, 270)
+        );
         // auto: padding mod 32 -> 1920x1080 to 640x384.
         let g = letterbox_geometry(1920, 1080, &LetterboxOptions { auto: true, ..o }).unwrap();
         assert_eq!((g.out_w, g.out_h, g.top, g.bottom), (640, 384, 12, 12));
         // not centred: all padding after.
-        let g = letterbox_geometry(
-            1920,
-            1080,
-            &LetterboxOptions {
-                center: false,
-                ..o
-            },
-        )
-        .unwrap();
+        let g = letterbox_geometry(1920, 1080, &LetterboxOptions { center: false, ..o }).unwrap();
         assert_eq!((g.top, g.bottom), (0, 280));
         let g = letterbox_geometry(
             1920,

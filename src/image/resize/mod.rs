@@ -14,8 +14,8 @@ pub mod opencv;
 pub mod pillow;
 
 pub use geometry::{
-    center_crop, center_crop_rect, crop_pad, letterbox, letterbox_geometry, pad_constant,
-    CropRect, LetterboxGeometry, LetterboxOptions,
+    center_crop, center_crop_rect, crop_pad, letterbox, letterbox_geometry, pad_constant, CropRect,
+    LetterboxGeometry, LetterboxOptions,
 };
 
 use super::{ImageView, ImageViewMut, PixelFormat};
