@@ -269,12 +269,7 @@ pub fn letterbox_geometry(
     let mut rw = py_round(src_w as f64 * r) as usize;
     let mut rh = py_round(src_h as f64 * r) as usize;
     let (mut sx, mut sy) = (r, r);
-    if rw == 0 || rh == 0 {
-        return Err(Error::invalid(format!(
-            "letterbox: the {src_w}x{src_h} source scaled by {r} is {rw}x{rh}; each side must be >= 1"
-        )));
-    }
-    let (mut dw, mut dh) = ((o.width - rw) as f64, (o.height - rh) as f64);
+    let (mut dw, mut dh) = (o.width as f64 - rw as f64, o.height as f64 - rh as f64);
     if o.auto {
         dw = ((o.width - rw) % o.stride) as f64;
         dh = ((o.height - rh) % o.stride) as f64;
@@ -285,6 +280,11 @@ pub fn letterbox_geometry(
         rh = o.height;
         sx = o.width as f64 / src_w as f64;
         sy = o.height as f64 / src_h as f64;
+    }
+    if rw == 0 || rh == 0 {
+        return Err(Error::invalid(format!(
+            "letterbox: the {src_w}x{src_h} source scaled by {r} is {rw}x{rh}; each side must be >= 1"
+        )));
     }
     if o.center {
         dw /= 2.0;
