@@ -375,13 +375,16 @@ def test_classification_pipeline_matches_pillow_float32_chain(lib):
             check(lib, st)
             assert np.array_equal(got.view(np.uint32), want.view(np.uint32)), (isa, w, h, "bgr")
     # The literal numpy expression (np.asarray(img) / 255 - mean) / std runs in float64;
-    # rounded to float32 at the end it differs from the float32 chain by at most 1 ulp here.
+    # rounded to float32 at the end it is not the float32 chain: it differs by a few 1e-7
+    # (many ulps near zero). scipix reproduces the float32 chain (torchvision's).
     rgb = make(375, 500, RGB, 0, "photo")
     st, got = classify(lib, rgb, RGB, 256, (224, 224))
     pil = np.asarray(Image.fromarray(rgb).resize((341, 256), Image.Resampling.BILINEAR))[16:240, 58:282]
     f64 = ((pil / 255 - np.asarray(MEAN)) / np.asarray(STD)).astype(np.float32).transpose(2, 0, 1)[None]
-    ulps = np.abs(got.view(np.int32).astype(np.int64) - f64.view(np.int32).astype(np.int64))
-    assert ulps.max() <= 2
+    diff = np.abs(got.astype(np.float64) - f64)
+    print(f"float64 chain vs float32 chain: max |diff| {diff.max():.3g}, "
+          f"{np.count_nonzero(diff)} of {diff.size} elements differ")
+    assert 0 < diff.max() < 1e-6
 
 
 def test_batch_pipelines_pack_images_of_different_sizes(lib):
@@ -435,6 +438,8 @@ def test_bad_input_names_the_field_and_writes_nothing(lib):
     m, s = np.asarray(MEAN, np.float32), np.asarray([0.2, 0.0, 0.2], np.float32)
     p = ClsParams(16, 16, 16, NCHW)
 
+    good = np.asarray([0.2, 0.2, 0.2], np.float32)
+
     def run(mean_len=3, std=s, params=p):
         return lib.scipix_classify_to_tensor(ctypes.byref(desc(img, RGB)), ctypes.byref(params), f32p(m),
                                              ctypes.c_size_t(mean_len), f32p(std), ctypes.c_size_t(3),
@@ -445,8 +450,8 @@ def test_bad_input_names_the_field_and_writes_nothing(lib):
 
     assert run() == 2 and "std[1]" in msg()
     assert run(mean_len=2) == 2 and "mean_len" in msg()
-    assert run(params=ClsParams(0, 16, 16, NCHW)) == 2 and "resize_short" in msg()
-    assert run(params=ClsParams(16, 16, 16, 9)) == 4 and "layout" in msg()
+    assert run(std=good, params=ClsParams(0, 16, 16, NCHW)) == 2 and "resize_short" in msg()
+    assert run(std=good, params=ClsParams(16, 16, 16, 9)) == 4 and "layout" in msg()
     assert (out == 7.0).all()
     lb = lb_params(lib, w=2**64 - 5)  # a negative size cast to size_t
     info = LbInfo()
