@@ -173,10 +173,12 @@ impl Axis {
         Axis { start, taps, k }
     }
 
-    /// Source indices `[lo, hi)` that outputs `range` read.
+    /// Source indices `[lo, hi)` that outputs `range` read (trimming can make the starts
+    /// non-monotonic near the edges, so all of them are looked at).
     pub fn span(&self, range: std::ops::Range<usize>) -> (usize, usize) {
-        let lo = self.start[range.start] as usize;
-        let hi = self.start[range.end - 1] as usize + self.taps;
+        let s = &self.start[range];
+        let lo = s.iter().min().copied().unwrap_or(0) as usize;
+        let hi = s.iter().max().copied().unwrap_or(0) as usize + self.taps;
         (lo, hi)
     }
 }

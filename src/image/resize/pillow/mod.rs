@@ -24,9 +24,13 @@
 //! Pillow's operation order (Lanczos uses the platform `sin`, as Pillow does).
 //!
 //! Each output byte is `clamp((2^21 + sum k * p) >> 22, 0, 255)` in `i32` ([`scalar`]).
-//! When both sizes change, the horizontal pass runs first, over only the source rows the
-//! vertical pass needs, and its bytes (rounded and clamped as above) feed the vertical pass.
-//! When only one size changes only that pass runs.
+//! When both sizes change, the two passes run one after the other and the first one's bytes
+//! (rounded and clamped as above) feed the second. Pillow 13 picks the order: vertical first
+//! when the height shrinks by more than twice as many pixels as the width
+//! (`src_h - dst_h > 0 && src_h - dst_h > 2 * (src_w - dst_w)`), otherwise horizontal first
+//! (then over only the source rows the vertical pass reads). The order changes the result
+//! (different intermediate rounding), so it is part of the rule. When only one size changes
+//! only that pass runs.
 //!
 //! **RGBA and BGRA** with these four filters: `Image.resize` converts `RGBA` to the
 //! premultiplied `RGBa` first and back afterwards, so scipix does the same, bit for bit:
@@ -37,9 +41,11 @@
 //!
 //! # Windows
 //!
-//! [`Plan::run`] computes any window of the destination: the horizontal pass covers only
-//! the window's columns and the source rows its vertical taps read, and produces exactly the
-//! bytes the full resize would, so every window equals the same pixels of the full result.
+//! [`Plan::run`] computes any window of the destination: the first pass covers only the
+//! source rows and columns the window's taps read (horizontal first: the window's columns of
+//! the source rows its vertical taps read; vertical first: the window's rows over the source
+//! columns its horizontal taps read). Each intermediate byte depends only on its own position,
+//! so every window equals the same pixels of the full result.
 //!
 //! # Kernels
 //!
@@ -69,6 +75,9 @@ pub struct Plan {
     op: Op,
     bpp: usize,
     premultiply: bool,
+    /// Pillow 13 runs the vertical pass first when the height shrinks by more than twice
+    /// as many pixels as the width: `src_h - dst_h > 0 && src_h - dst_h > 2 (src_w - dst_w)`.
+    vertical_first: bool,
 }
 
 /// Working memory reused across calls.
@@ -140,10 +149,13 @@ impl Plan {
             }
         };
         let premultiply = matches!(op, Op::Conv { .. }) && bpp == 4;
+        let shrink_h = src_h as i64 - dst_h as i64;
+        let vertical_first = shrink_h > 0 && shrink_h > (src_w as i64 - dst_w as i64) * 2;
         Ok(Plan {
             op,
             bpp,
             premultiply,
+            vertical_first,
         })
     }
 
@@ -225,6 +237,29 @@ impl Plan {
         let row_len = (cx1 - cx0) * bpp;
         let src_row = |r: usize| &data[origin + r * stride..origin + r * stride + row_len];
         match (h, v) {
+            (Some(h), Some(v)) if self.vertical_first => {
+                let tw = row_len;
+                scratch.tmp.resize(tw * oh, 0);
+                v_pass(
+                    isa,
+                    data,
+                    stride,
+                    origin,
+                    ry0,
+                    v,
+                    y0,
+                    scratch.tmp.chunks_exact_mut(tw),
+                );
+                h_pass(
+                    isa,
+                    scratch.tmp.chunks_exact(tw),
+                    out.rows_mut(),
+                    cx0,
+                    h,
+                    x0..x0 + ow,
+                    bpp,
+                );
+            }
             (Some(h), Some(v)) => {
                 let tw = ow * bpp;
                 scratch.tmp.resize(tw * (ry1 - ry0), 0);
@@ -237,7 +272,7 @@ impl Plan {
                     x0..x0 + ow,
                     bpp,
                 );
-                v_pass(isa, &scratch.tmp, tw, 0, ry0, v, y0, out);
+                v_pass(isa, &scratch.tmp, tw, 0, ry0, v, y0, out.rows_mut());
             }
             (Some(h), None) => {
                 h_pass(
@@ -250,7 +285,7 @@ impl Plan {
                     bpp,
                 );
             }
-            (None, Some(v)) => v_pass(isa, data, stride, origin, ry0, v, y0, out),
+            (None, Some(v)) => v_pass(isa, data, stride, origin, ry0, v, y0, out.rows_mut()),
             (None, None) => unreachable!("a convolution plan changes at least one size"),
         }
     }
@@ -312,10 +347,11 @@ fn h_rows(
     }
 }
 
-/// Vertical pass into `out` (destination rows from `y0`): `data` holds source rows from
-/// `row0` on, `stride` bytes apart, the first one at byte `origin`.
+/// Vertical pass into the rows `dst` (destination rows from `y0`, each as long as the
+/// bytes wanted): `data` holds source rows from `row0` on, `stride` bytes apart, the first
+/// one at byte `origin`.
 #[allow(clippy::too_many_arguments)]
-fn v_pass(
+fn v_pass<'d>(
     isa: Isa,
     data: &[u8],
     stride: usize,
@@ -323,12 +359,19 @@ fn v_pass(
     row0: usize,
     axis: &Axis,
     y0: usize,
-    out: &mut ImageViewMut,
+    dst: impl Iterator<Item = &'d mut [u8]>,
 ) {
     let taps = axis.taps;
-    for (y, d) in (y0..).zip(out.rows_mut()) {
+    for (y, d) in (y0..).zip(dst) {
         let first = origin + (axis.start[y] as usize - row0) * stride;
-        v_row(isa, data, stride, first, &axis.k[y * taps..(y + 1) * taps], d);
+        v_row(
+            isa,
+            data,
+            stride,
+            first,
+            &axis.k[y * taps..(y + 1) * taps],
+            d,
+        );
     }
 }
 

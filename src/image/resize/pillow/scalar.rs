@@ -21,12 +21,15 @@ pub fn clip8(acc: i32) -> u8 {
     (acc >> PRECISION_BITS).clamp(0, 255) as u8
 }
 
-fn h_row_c<const C: usize>(src: &[u8], base: usize, start: &[u32], k: &[i32], taps: usize, dst: &mut [u8]) {
-    for ((d, &s), kk) in dst
-        .chunks_exact_mut(C)
-        .zip(start)
-        .zip(k.chunks_exact(taps))
-    {
+fn h_row_c<const C: usize>(
+    src: &[u8],
+    base: usize,
+    start: &[u32],
+    k: &[i32],
+    taps: usize,
+    dst: &mut [u8],
+) {
+    for ((d, &s), kk) in dst.chunks_exact_mut(C).zip(start).zip(k.chunks_exact(taps)) {
         let first = (s as usize - base) * C;
         let px = &src[first..first + taps * C];
         let mut acc = [ROUND; C];
@@ -44,7 +47,15 @@ fn h_row_c<const C: usize>(src: &[u8], base: usize, start: &[u32], k: &[i32], ta
 /// Horizontal pass over one row: `src` holds source pixels from column `base` on; output
 /// pixel `i` (of `dst.len() / bpp`) uses source columns `start[i]..start[i] + taps` with
 /// coefficients `k[i * taps..]`.
-pub fn h_row(src: &[u8], base: usize, start: &[u32], k: &[i32], taps: usize, bpp: usize, dst: &mut [u8]) {
+pub fn h_row(
+    src: &[u8],
+    base: usize,
+    start: &[u32],
+    k: &[i32],
+    taps: usize,
+    bpp: usize,
+    dst: &mut [u8],
+) {
     match bpp {
         1 => h_row_c::<1>(src, base, start, k, taps, dst),
         3 => h_row_c::<3>(src, base, start, k, taps, dst),
