@@ -111,10 +111,11 @@ enum Plan {
 }
 
 /// Destination bytes (`width * height * bytes_per_pixel`) from which [`Resizer::resize`]
-/// splits rows across scipix's pool. Measured single-threaded: a 640x640 RGB8 destination
-/// (1.2 MB) costs ~0.5 ms even for the cheapest filter and 224x224 RGB8 (150 KB) ~0.1 ms,
-/// far above the pool's dispatch cost of a few microseconds per band; below 64 KB
-/// (~20 us of work) one thread finishes before the others would start.
+/// splits rows across scipix's pool. Measured single-threaded with
+/// `benches/peers_resize.py`: the cheapest filter (`CvNearest`, a byte gather) writes a
+/// 224x224 RGB8 destination (150 KB) from 1920x1080 in ~0.13 ms, so 64 KB is ~50 us of work
+/// even for it, an order of magnitude above the pool's dispatch cost of a few microseconds
+/// per band; every other filter costs several times more per destination byte.
 pub const SPLIT_BYTES: usize = 1 << 16;
 
 thread_local! {
