@@ -354,3 +354,70 @@ pub fn resize(src: &ImageView, dst: &mut ImageViewMut, filter: Filter) -> Result
     )?
     .resize(src, dst)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bytes(n: usize, seed: u32) -> Vec<u8> {
+        let mut s = seed.wrapping_mul(2654435761).wrapping_add(12345);
+        (0..n)
+            .map(|_| {
+                s ^= s << 13;
+                s ^= s >> 17;
+                s ^= s << 5;
+                (s >> 7) as u8
+            })
+            .collect()
+    }
+
+    #[test]
+    fn row_split_gives_the_same_bytes_for_every_thread_count() {
+        let (sw, sh, dw, dh) = (501, 377, 300, 211);
+        let f = PixelFormat::Rgb8;
+        let src_buf = bytes(sw * sh * 3, 9);
+        let src = ImageView::packed(&src_buf, sw, sh, f).unwrap();
+        for filter in [Filter::CvLinear, Filter::PilBilinear, Filter::CvArea] {
+            let r = Resizer::new(sw, sh, dw, dh, f, filter).unwrap();
+            // Reference: one window covering everything, on this thread.
+            let mut want = vec![0u8; dw * dh * 3];
+            let mut w = ImageViewMut::packed(&mut want, dw, dh, f).unwrap();
+            r.resize_window(&src, 0, 0, &mut w, &mut Scratch::default())
+                .unwrap();
+            for threads in [1, 2, 3] {
+                parallel::set_num_threads(threads).unwrap();
+                let mut got = vec![0u8; dw * dh * 3];
+                let mut g = ImageViewMut::packed(&mut got, dw, dh, f).unwrap();
+                r.resize(&src, &mut g).unwrap();
+                assert!(got == want, "{filter:?} with {threads} threads");
+            }
+            parallel::set_num_threads(0).unwrap();
+        }
+    }
+
+    #[test]
+    fn resize_checks_sizes_and_formats_before_writing() {
+        let src_buf = bytes(20 * 10, 1);
+        let src = ImageView::packed(&src_buf, 20, 10, PixelFormat::Gray8).unwrap();
+        let r = Resizer::new(20, 10, 7, 5, PixelFormat::Gray8, Filter::CvLinear).unwrap();
+        let mut out = vec![42u8; 7 * 5 * 3];
+        let mut wrong = ImageViewMut::packed(&mut out, 7, 5, PixelFormat::Rgb8).unwrap();
+        assert_eq!(
+            r.resize(&src, &mut wrong).unwrap_err().kind(),
+            ErrorKind::UnsupportedFormat
+        );
+        let mut small = ImageViewMut::packed(&mut out, 6, 5, PixelFormat::Gray8).unwrap();
+        assert!(r.resize(&src, &mut small).is_err());
+        assert!(out.iter().all(|&v| v == 42));
+        assert!(Resizer::new(0, 10, 7, 5, PixelFormat::Gray8, Filter::CvLinear).is_err());
+        assert!(Resizer::new(
+            20,
+            10,
+            MAX_SIDE + 1,
+            5,
+            PixelFormat::Gray8,
+            Filter::CvLinear
+        )
+        .is_err());
+    }
+}
