@@ -51,6 +51,9 @@
 
 pub mod scalar;
 
+#[cfg(target_arch = "x86_64")]
+mod avx2;
+
 use super::Filter;
 use crate::cpu::Isa;
 use crate::error::{Error, ErrorKind, Result};
@@ -243,15 +246,12 @@ impl Plan {
                 scale,
                 half_up,
             } => {
-                let mut rows: Vec<&[u8]> = Vec::with_capacity(*ky);
                 for oy in 0..h {
                     let sy = (y0 + oy) * ky;
-                    rows.clear();
-                    rows.extend((0..*ky).map(|k| src.row(sy + k)));
-                    kernels::area_fast_row(
-                        isa,
-                        &rows,
+                    scalar::area_fast_row(
+                        |k| src.row(sy + k),
                         *kx,
+                        *ky,
                         cn,
                         *scale,
                         *half_up,
@@ -308,7 +308,7 @@ impl Plan {
                 src,
                 y0,
                 out,
-                |s, o| kernels::h_cubic_f32(isa, s, ht, e0, o),
+                |s, o| kernels::h_float(isa, s, ht, e0, o),
                 |dy, r, o| {
                     let b = [
                         v.w[4 * dy],
@@ -417,7 +417,7 @@ fn run_area(
         for k in 0..taps {
             let r = v.rows[dy * taps + k];
             if r != tag {
-                kernels::h_area(isa, src.row(r as usize), ht, e0, &mut scratch.frows);
+                kernels::h_float(isa, src.row(r as usize), ht, e0, &mut scratch.frows);
                 tag = r;
             }
             kernels::v_area_acc(isa, &mut scratch.fsum, &scratch.frows, v.w[dy * taps + k]);
@@ -426,56 +426,194 @@ fn run_area(
     }
 }
 
-/// Row kernels, one `match` on the ISA each.
+/// Row kernels, one `match` on the ISA each: the SIMD kernel does whole vectors, the scalar
+/// kernel the rest. AVX-512 machines run the AVX2 kernels (the work is gathers and 8-lane
+/// arithmetic that 512-bit registers did not speed up enough to justify a second copy).
+/// SSE4.1 and NEON have no gather, so they use the scalar kernels, which LLVM vectorizes
+/// where the data allow (the vertical steps); `INTER_NEAREST` and `INTER_NEAREST_EXACT` are
+/// pixel copies through an index table (`copy_from_slice` of 1, 3 or 4 bytes) on every ISA.
 mod kernels {
+    #[cfg(target_arch = "x86_64")]
+    use super::avx2;
     use super::scalar::{self, HTab};
     use crate::cpu::Isa;
 
-    pub fn h_fixed(_isa: Isa, src: &[u8], tab: &HTab<i32>, e0: usize, out: &mut [i32]) {
-        scalar::h_fixed(src, tab, e0, out)
+    #[cfg(target_arch = "x86_64")]
+    fn has_avx2(isa: Isa) -> bool {
+        matches!(isa, Isa::Avx2 | Isa::Avx512)
     }
 
-    pub fn v_linear(_isa: Isa, r0: &[i32], r1: &[i32], b0: i32, b1: i32, out: &mut [u8]) {
-        scalar::v_linear(r0, r1, b0, b1, out)
+    pub fn h_fixed(isa: Isa, src: &[u8], tab: &HTab<i32>, e0: usize, out: &mut [i32]) {
+        let done = match isa {
+            // SAFETY: `kernel_isa`/`with_isa` only report families this CPU runs.
+            #[cfg(target_arch = "x86_64")]
+            _ if has_avx2(isa) => unsafe { avx2::h_fixed(src, tab, e0, out) },
+            _ => 0,
+        };
+        scalar::h_fixed(src, tab, e0 + done, &mut out[done..])
     }
 
-    pub fn v_exact(_isa: Isa, r0: &[i32], r1: &[i32], b0: i32, b1: i32, out: &mut [u8]) {
-        scalar::v_exact(r0, r1, b0, b1, out)
+    pub fn h_float(isa: Isa, src: &[u8], tab: &HTab<f32>, e0: usize, out: &mut [f32]) {
+        let done = match isa {
+            // SAFETY: as above.
+            #[cfg(target_arch = "x86_64")]
+            _ if has_avx2(isa) => unsafe { avx2::h_float(src, tab, e0, out) },
+            _ => 0,
+        };
+        scalar::h_float(src, tab, e0 + done, &mut out[done..])
     }
 
-    pub fn h_cubic_f32(_isa: Isa, src: &[u8], tab: &HTab<f32>, e0: usize, out: &mut [f32]) {
-        scalar::h_cubic_f32(src, tab, e0, out)
+    pub fn v_linear(isa: Isa, r0: &[i32], r1: &[i32], b0: i32, b1: i32, out: &mut [u8]) {
+        let done = match isa {
+            // SAFETY: as above.
+            #[cfg(target_arch = "x86_64")]
+            _ if has_avx2(isa) => unsafe { avx2::v_linear(r0, r1, b0, b1, out) },
+            _ => 0,
+        };
+        scalar::v_linear(&r0[done..], &r1[done..], b0, b1, &mut out[done..])
     }
 
-    pub fn v_cubic_f32(_isa: Isa, r: [&[f32]; 4], b: [f32; 4], out: &mut [u8]) {
-        for (i, o) in out.iter_mut().enumerate() {
-            *o = scalar::v_cubic_f32_px([r[0][i], r[1][i], r[2][i], r[3][i]], b);
+    pub fn v_exact(isa: Isa, r0: &[i32], r1: &[i32], b0: i32, b1: i32, out: &mut [u8]) {
+        let done = match isa {
+            // SAFETY: as above.
+            #[cfg(target_arch = "x86_64")]
+            _ if has_avx2(isa) => unsafe { avx2::v_exact(r0, r1, b0, b1, out) },
+            _ => 0,
+        };
+        scalar::v_exact(&r0[done..], &r1[done..], b0, b1, &mut out[done..])
+    }
+
+    pub fn v_cubic_f32(isa: Isa, r: [&[f32]; 4], b: [f32; 4], out: &mut [u8]) {
+        let done = match isa {
+            // SAFETY: as above.
+            #[cfg(target_arch = "x86_64")]
+            _ if has_avx2(isa) => unsafe { avx2::v_cubic_f32(r, b, out) },
+            _ => 0,
+        };
+        scalar::v_cubic_f32(r.map(|x| &x[done..]), b, &mut out[done..])
+    }
+
+    pub fn v_area_acc(isa: Isa, sum: &mut [f32], buf: &[f32], beta: f32) {
+        let done = match isa {
+            // SAFETY: as above.
+            #[cfg(target_arch = "x86_64")]
+            _ if has_avx2(isa) => unsafe { avx2::v_area_acc(sum, buf, beta) },
+            _ => 0,
+        };
+        scalar::v_area_acc(&mut sum[done..], &buf[done..], beta)
+    }
+
+    pub fn v_area_store(isa: Isa, sum: &[f32], out: &mut [u8]) {
+        let done = match isa {
+            // SAFETY: as above.
+            #[cfg(target_arch = "x86_64")]
+            _ if has_avx2(isa) => unsafe { avx2::v_area_store(sum, out) },
+            _ => 0,
+        };
+        scalar::v_area_store(&sum[done..], &mut out[done..])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::image::resize::{Filter, Resizer, Scratch as RScratch};
+
+    fn image(w: usize, h: usize, cn: usize, seed: u64, stride_pad: usize) -> (Vec<u8>, usize) {
+        let stride = w * cn + stride_pad;
+        let mut s = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+        let v = (0..stride * h + 1)
+            .map(|_| {
+                s ^= s << 13;
+                s ^= s >> 7;
+                s ^= s << 17;
+                (s >> 24) as u8
+            })
+            .collect();
+        (v, stride)
+    }
+
+    const FORMATS: [PixelFormat; 3] = [PixelFormat::Gray8, PixelFormat::Rgb8, PixelFormat::Rgba8];
+    const SIZES: [(usize, usize, usize, usize); 12] = [
+        (1, 1, 7, 5),
+        (7, 5, 1, 1),
+        (37, 23, 101, 61),
+        (101, 61, 37, 23),
+        (64, 48, 32, 24),
+        (96, 40, 32, 20),
+        (131, 67, 45, 67),
+        (45, 67, 45, 131),
+        (5, 200, 41, 33),
+        (200, 5, 33, 41),
+        (90, 90, 61, 59),
+        (160, 90, 53, 30),
+    ];
+
+    /// Every ISA the machine runs, on full images and on odd windows at unaligned offsets of
+    /// strided sources, equals the scalar full resize.
+    #[test]
+    fn every_isa_and_window_equals_scalar() {
+        for &(sw, sh, dw, dh) in &SIZES {
+            for fmt in FORMATS {
+                let cn = fmt.channels();
+                // Source one byte into its buffer with padded rows: unaligned, strided.
+                let (buf, stride) = image(sw, sh, cn, (sw * 31 + dh * 7 + cn) as u64, 5);
+                let src = ImageView::new(&buf[1..], sw, sh, stride, fmt).unwrap();
+                for filter in Filter::ALL.into_iter().filter(|f| f.is_opencv()) {
+                    let r = Resizer::new(sw, sh, dw, dh, fmt, filter).unwrap();
+                    let mut full = vec![0u8; dw * dh * cn];
+                    let mut d = ImageViewMut::packed(&mut full, dw, dh, fmt).unwrap();
+                    let mut scratch = RScratch::default();
+                    r.run_window(Isa::Scalar, &src, 0, 0, &mut d, &mut scratch);
+                    for isa in Isa::available() {
+                        let windows = [
+                            (0, 0, dw, dh),
+                            (dw / 3, dh / 4, dw - dw / 3, (dh / 2).max(1)),
+                            (dw - 1, dh - 1, 1, 1),
+                            (dw / 2, 0, dw.div_ceil(3).min(dw - dw / 2), dh),
+                        ];
+                        for (x0, y0, ww, wh) in windows {
+                            let ostride = ww * cn + 3;
+                            let mut o = vec![0xA5u8; ostride * wh + 2];
+                            let mut ov =
+                                ImageViewMut::new(&mut o[2..], ww, wh, ostride, fmt).unwrap();
+                            r.run_window(isa, &src, x0, y0, &mut ov, &mut scratch);
+                            for y in 0..wh {
+                                let got = &o[2 + y * ostride..2 + y * ostride + ww * cn];
+                                let want = &full[((y0 + y) * dw + x0) * cn..][..ww * cn];
+                                assert_eq!(
+                                    got,
+                                    want,
+                                    "{} {isa:?} {sw}x{sh}->{dw}x{dh} {} window ({x0},{y0}) {ww}x{wh} row {y}",
+                                    filter.name(),
+                                    fmt.name()
+                                );
+                            }
+                        }
+                    }
+                }
+            }
         }
     }
 
-    pub fn h_area(_isa: Isa, src: &[u8], tab: &HTab<f32>, e0: usize, out: &mut [f32]) {
-        scalar::h_area(src, tab, e0, out)
-    }
-
-    pub fn v_area_acc(_isa: Isa, sum: &mut [f32], buf: &[f32], beta: f32) {
-        scalar::v_area_acc(sum, buf, beta)
-    }
-
-    pub fn v_area_store(_isa: Isa, sum: &[f32], out: &mut [u8]) {
-        scalar::v_area_store(sum, out)
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    pub fn area_fast_row(
-        _isa: Isa,
-        rows: &[&[u8]],
-        kx: usize,
-        cn: usize,
-        scale: f32,
-        half_up: bool,
-        e0: usize,
-        out: &mut [u8],
-    ) {
-        scalar::area_fast_row(rows, kx, cn, scale, half_up, e0, out)
+    #[test]
+    fn known_values() {
+        // 2x2 gray to 1x1: LINEAR is routed to AREA's 2x2 path, (sum + 2) >> 2.
+        let src = [10u8, 20, 30, 41];
+        let v = ImageView::packed(&src, 2, 2, PixelFormat::Gray8).unwrap();
+        let mut out = [0u8; 1];
+        let mut d = ImageViewMut::packed(&mut out, 1, 1, PixelFormat::Gray8).unwrap();
+        crate::image::resize::resize(&v, &mut d, Filter::CvLinear).unwrap();
+        assert_eq!(out[0], 25); // (101 + 2) >> 2
+                                // 4x1 to 2x1 is a 2x1 integer AREA block: cvRound(sum * 0.5f), half to even.
+        let src = [1u8, 2, 5, 6];
+        let v = ImageView::packed(&src, 4, 1, PixelFormat::Gray8).unwrap();
+        let mut out = [0u8; 2];
+        let mut d = ImageViewMut::packed(&mut out, 2, 1, PixelFormat::Gray8).unwrap();
+        crate::image::resize::resize(&v, &mut d, Filter::CvArea).unwrap();
+        assert_eq!(out, [2, 6]); // 1.5 -> 2, 5.5 -> 6
+                                 // NEAREST_EXACT 10 -> 3 picks source pixels 1, 5, 8.
+        assert_eq!(scalar::nearest_exact_table(10, 3), vec![1, 5, 8]);
+        assert_eq!(scalar::nearest_exact_table(64, 200)[12], 3);
     }
 }

@@ -45,9 +45,18 @@ pub struct HTab<W> {
     /// Elements `0..gather_end` have `idx + 3 < src row bytes` on every tap, so a 4-byte load
     /// at any of their offsets stays inside the row (the SIMD gathers rely on it).
     pub gather_end: usize,
+    /// Channels per pixel.
+    pub cn: usize,
+    /// Elements `pair_lo..pair_hi` have, for every tap pair (t, t + 1) with even `t`, tap
+    /// `t + 1` at byte `idx_t + cn` or weight 0, so (with `cn <= 3`) one 4-byte load at
+    /// `idx_t` gives both taps' bytes (a weight-0 tap's product is 0 whichever byte it
+    /// reads). Empty when `cn > 3`.
+    pub pair_lo: usize,
+    /// End of that range.
+    pub pair_hi: usize,
 }
 
-impl<W: Copy + Default> HTab<W> {
+impl<W: Copy + Default + PartialEq> HTab<W> {
     fn new(taps: usize, n: usize) -> Self {
         HTab {
             taps,
@@ -55,10 +64,23 @@ impl<W: Copy + Default> HTab<W> {
             idx: vec![0; taps * n],
             w: vec![W::default(); taps * n],
             gather_end: 0,
+            cn: 1,
+            pair_lo: 0,
+            pair_hi: 0,
         }
     }
 
-    fn finish(mut self, row_bytes: usize) -> Self {
+    fn paired(&self, e: usize) -> bool {
+        let n = self.n;
+        (0..self.taps / 2).all(|p| {
+            let t = 2 * p;
+            self.idx[(t + 1) * n + e] == self.idx[t * n + e] + self.cn as i32
+                || self.w[(t + 1) * n + e] == W::default()
+        })
+    }
+
+    fn finish(mut self, row_bytes: usize, cn: usize) -> Self {
+        self.cn = cn;
         let mut end = self.n;
         while end > 0 {
             let e = end - 1;
@@ -69,6 +91,12 @@ impl<W: Copy + Default> HTab<W> {
             end -= 1;
         }
         self.gather_end = end;
+        if cn <= 3 {
+            let lo = (0..end).find(|&e| self.paired(e)).unwrap_or(end);
+            let hi = (lo..end).find(|&e| !self.paired(e)).unwrap_or(end);
+            self.pair_lo = lo;
+            self.pair_hi = hi;
+        }
         self
     }
 }
@@ -169,7 +197,7 @@ pub fn fixed_htab(
             }
         }
     }
-    tab.finish(src_w * cn)
+    tab.finish(src_w * cn, cn)
 }
 
 /// Vertical table of `INTER_LINEAR` or `INTER_CUBIC`: rows `sy - taps/2 + 1 + k` clamped to
@@ -271,7 +299,7 @@ pub fn exact_htab(src_w: usize, dst_w: usize, cn: usize, inv_scale: f64) -> HTab
             tab.w[n + e] = w[1];
         }
     }
-    tab.finish(src_w * cn)
+    tab.finish(src_w * cn, cn)
 }
 
 fn exact_pos(d: usize, src: usize, inv_scale: f64) -> ([usize; 2], [i32; 2]) {
@@ -350,11 +378,30 @@ pub fn nearest_exact_table(src: usize, dst: usize) -> Vec<u32> {
     out
 }
 
-/// Copies the pixels `xofs` (source pixel indices) of `src` into `out`.
+/// Copies the pixels `xofs` (source pixel indices) of `src` into `out`; fixed-size copies
+/// per channel count so each pixel is one small load and store.
 pub fn gather_px(src: &[u8], xofs: &[u32], cn: usize, out: &mut [u8]) {
-    for (o, &x) in out.chunks_exact_mut(cn).zip(xofs) {
-        let s = x as usize * cn;
-        o.copy_from_slice(&src[s..s + cn]);
+    fn go<const CN: usize>(src: &[u8], xofs: &[u32], out: &mut [u8]) {
+        for (o, &x) in out.chunks_exact_mut(CN).zip(xofs) {
+            let s = x as usize * CN;
+            let px: [u8; CN] = src[s..s + CN].try_into().expect("CN bytes");
+            o.copy_from_slice(&px);
+        }
+    }
+    match cn {
+        1 => {
+            for (o, &x) in out.iter_mut().zip(xofs) {
+                *o = src[x as usize];
+            }
+        }
+        3 => go::<3>(src, xofs, out),
+        4 => go::<4>(src, xofs, out),
+        _ => {
+            for (o, &x) in out.chunks_exact_mut(cn).zip(xofs) {
+                let s = x as usize * cn;
+                o.copy_from_slice(&src[s..s + cn]);
+            }
+        }
     }
 }
 
@@ -454,7 +501,7 @@ pub fn area_htab(src_w: usize, dst_w: usize, cn: usize, scale: f64) -> HTab<f32>
             }
         }
     }
-    tab.finish(src_w * cn)
+    tab.finish(src_w * cn, cn)
 }
 
 /// Vertical table of the fractional `INTER_AREA` path.
@@ -464,20 +511,6 @@ pub fn area_vtab(src_h: usize, dst_h: usize, scale: f64) -> VTab<f32> {
         taps,
         rows: rows.into_iter().map(|r| r as u32).collect(),
         w,
-    }
-}
-
-/// Horizontal pass of the fractional `INTER_AREA` path: `buf = 0; buf += S[s_t] * a_t` in
-/// tap order, in `f32`.
-pub fn h_area(src: &[u8], tab: &HTab<f32>, e0: usize, out: &mut [f32]) {
-    let n = tab.n;
-    for (i, o) in out.iter_mut().enumerate() {
-        let e = e0 + i;
-        let mut s = 0f32;
-        for t in 0..tab.taps {
-            s += src[tab.idx[t * n + e] as usize] as f32 * tab.w[t * n + e];
-        }
-        *o = s;
     }
 }
 
@@ -499,29 +532,40 @@ pub fn v_area_store(sum: &[f32], out: &mut [u8]) {
 /// of destination row `dy`: the sum of the `kx` x `ky` block, then `(sum + 2) >> 2` for the
 /// 2x2 case (channels 1, 3, 4) and `cvRound(sum * (1.f / (kx * ky)))` in `f32` otherwise.
 #[allow(clippy::too_many_arguments)]
-pub fn area_fast_row(
-    rows: &[&[u8]],
+pub fn area_fast_row<'a>(
+    row: impl Fn(usize) -> &'a [u8],
     kx: usize,
+    ky: usize,
     cn: usize,
     scale: f32,
     half_up2x2: bool,
     e0: usize,
     out: &mut [u8],
 ) {
-    for (i, o) in out.iter_mut().enumerate() {
-        let e = e0 + i;
-        let (dx, c) = (e / cn, e % cn);
-        let mut sum = 0u32;
-        for r in rows {
-            for k in 0..kx {
-                sum += r[(dx * kx + k) * cn + c] as u32;
+    let mut sums = [0u64; 64];
+    for chunk in 0..out.len().div_ceil(64) {
+        let lo = chunk * 64;
+        let hi = (lo + 64).min(out.len());
+        let sums = &mut sums[..hi - lo];
+        sums.fill(0);
+        for r in 0..ky {
+            let s = row(r);
+            for (i, sum) in sums.iter_mut().enumerate() {
+                let e = e0 + lo + i;
+                let (dx, c) = (e / cn, e % cn);
+                let base = dx * kx * cn + c;
+                for k in 0..kx {
+                    *sum += s[base + k * cn] as u64;
+                }
             }
         }
-        *o = if half_up2x2 {
-            ((sum + 2) >> 2) as u8
-        } else {
-            round_u8(sum as f32 * scale)
-        };
+        for (o, &sum) in out[lo..hi].iter_mut().zip(sums.iter()) {
+            *o = if half_up2x2 {
+                ((sum + 2) >> 2) as u8
+            } else {
+                round_u8(sum as f32 * scale)
+            };
+        }
     }
 }
 
@@ -557,7 +601,7 @@ pub fn ipp_cubic_htab(src_w: usize, dst_w: usize, cn: usize) -> HTab<f32> {
             }
         }
     }
-    tab.finish(src_w * cn)
+    tab.finish(src_w * cn, cn)
 }
 
 fn ipp_cubic_pos(d: usize, src: usize, dst: usize) -> ([usize; 4], [f32; 4]) {
@@ -591,12 +635,14 @@ pub fn ipp_cubic_vtab(src_h: usize, dst_h: usize) -> VTab<f32> {
 }
 
 /// Horizontal pass of the IPP cubic path: `((p0*w0 + p1*w1) + p2*w2) + p3*w3` in `f32`.
-pub fn h_cubic_f32(src: &[u8], tab: &HTab<f32>, e0: usize, out: &mut [f32]) {
+/// The fractional `INTER_AREA` pass (`0 + p0*w0 + ...`) is the same sum, so both use
+/// [`h_float`].
+pub fn h_float(src: &[u8], tab: &HTab<f32>, e0: usize, out: &mut [f32]) {
     let n = tab.n;
     for (i, o) in out.iter_mut().enumerate() {
         let e = e0 + i;
         let mut s = src[tab.idx[e] as usize] as f32 * tab.w[e];
-        for t in 1..4 {
+        for t in 1..tab.taps {
             s += src[tab.idx[t * n + e] as usize] as f32 * tab.w[t * n + e];
         }
         *o = s;
@@ -630,5 +676,12 @@ pub fn v_cubic_own(r: [&[i32]; 4], b: [i32; 4], e0: usize, n: usize, out: &mut [
         } else {
             v_cubic_int_px(v, b)
         };
+    }
+}
+
+/// [`v_cubic_f32_px`] over a row.
+pub fn v_cubic_f32(r: [&[f32]; 4], b: [f32; 4], out: &mut [u8]) {
+    for (i, o) in out.iter_mut().enumerate() {
+        *o = v_cubic_f32_px([r[0][i], r[1][i], r[2][i], r[3][i]], b);
     }
 }
