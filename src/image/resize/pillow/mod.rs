@@ -56,6 +56,15 @@
 pub mod coeffs;
 pub mod scalar;
 
+#[cfg(target_arch = "x86_64")]
+mod avx2;
+#[cfg(target_arch = "x86_64")]
+mod avx512;
+#[cfg(target_arch = "aarch64")]
+mod neon;
+#[cfg(target_arch = "x86_64")]
+mod sse41;
+
 use super::Filter;
 use crate::cpu::Isa;
 use crate::error::{Error, ErrorKind, Result};
@@ -305,9 +314,18 @@ fn h_pass<'s, 'd>(
     range: std::ops::Range<usize>,
     bpp: usize,
 ) {
-    let taps = axis.taps;
-    let start = &axis.start[range.clone()];
-    let k = &axis.k[range.start * taps..range.end * taps];
+    let w = Window {
+        base,
+        start: &axis.start[range.clone()],
+        k: &axis.k[range.start * axis.taps..range.end * axis.taps],
+        hp: &axis.hp[range.start * axis.npairs..range.end * axis.npairs],
+        lp: &axis.lp[range.start * axis.npairs..range.end * axis.npairs],
+        taps: axis.taps,
+        npairs: axis.npairs,
+        bpp,
+        simd: axis.simd,
+    };
+    let mut n_simd = None;
     loop {
         let mut srcs: [&[u8]; GROUP] = [&[]; GROUP];
         let mut dsts: [&mut [u8]; GROUP] = Default::default();
@@ -325,25 +343,84 @@ fn h_pass<'s, 'd>(
         if n == 0 {
             return;
         }
-        h_rows(isa, &srcs[..n], &mut dsts[..n], base, start, k, taps, bpp);
+        let simd = *n_simd.get_or_insert_with(|| w.simd_outputs(srcs[0].len()));
+        h_rows(isa, &srcs[..n], &mut dsts[..n], &w, simd);
     }
 }
 
-/// Filters up to [`GROUP`] rows with the kernel family `isa`.
-#[allow(clippy::too_many_arguments)]
-fn h_rows(
-    isa: Isa,
-    src: &[&[u8]],
-    dst: &mut [&mut [u8]],
+/// The outputs of one horizontal pass and their tables.
+struct Window<'a> {
     base: usize,
-    start: &[u32],
-    k: &[i32],
+    start: &'a [u32],
+    k: &'a [i32],
+    hp: &'a [i32],
+    lp: &'a [i32],
     taps: usize,
+    npairs: usize,
     bpp: usize,
-) {
-    let _ = isa;
+    simd: bool,
+}
+
+impl Window<'_> {
+    /// How many leading outputs the SIMD kernels filter: they need an even number of taps,
+    /// 3 or 4 bytes per pixel, and read each tap pair as 8 bytes, which must stay inside a
+    /// source row of `row_len` bytes. The rest goes to the scalar kernel.
+    fn simd_outputs(&self, row_len: usize) -> usize {
+        if !self.simd || self.taps % 2 == 1 || !(self.bpp == 3 || self.bpp == 4) {
+            return 0;
+        }
+        let fits = |&s: &u32| (s as usize - self.base + self.taps - 2) * self.bpp + 8 <= row_len;
+        self.start
+            .iter()
+            .position(|s| !fits(s))
+            .unwrap_or(self.start.len())
+    }
+}
+
+/// Filters up to [`GROUP`] rows with the kernel family `isa`: outputs `..n` by the SIMD
+/// kernel, the rest by the scalar one.
+fn h_rows(isa: Isa, src: &[&[u8]], dst: &mut [&mut [u8]], w: &Window, n: usize) {
+    let done = if n == 0 {
+        0
+    } else {
+        let (b, st, hp, lp, np, bpp) = (w.base, w.start, w.hp, w.lp, w.npairs, w.bpp);
+        match isa {
+            // SAFETY (each arm): `isa` comes from `cpu::kernel_isa`/`with_isa`, capped at
+            // what this CPU runs.
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx512 => unsafe {
+                avx512::h_rows(src, dst, b, st, hp, lp, np, bpp, n);
+                n
+            },
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx2 => unsafe {
+                avx2::h_rows(src, dst, b, st, hp, lp, np, bpp, n);
+                n
+            },
+            #[cfg(target_arch = "x86_64")]
+            Isa::Sse41 => unsafe {
+                sse41::h_rows(src, dst, b, st, hp, lp, np, bpp, n);
+                n
+            },
+            #[cfg(target_arch = "aarch64")]
+            Isa::Neon => unsafe {
+                neon::h_rows(src, dst, b, st, w.k, w.taps, bpp, n);
+                n
+            },
+            _ => 0,
+        }
+    };
+    let (taps, bpp) = (w.taps, w.bpp);
     for (s, d) in src.iter().zip(dst.iter_mut()) {
-        scalar::h_row(s, base, start, k, taps, bpp, d);
+        scalar::h_row(
+            s,
+            w.base,
+            &w.start[done..],
+            &w.k[done * taps..],
+            taps,
+            bpp,
+            &mut d[done * bpp..],
+        );
     }
 }
 
@@ -361,22 +438,222 @@ fn v_pass<'d>(
     y0: usize,
     dst: impl Iterator<Item = &'d mut [u8]>,
 ) {
-    let taps = axis.taps;
+    let (taps, np) = (axis.taps, axis.npairs);
     for (y, d) in (y0..).zip(dst) {
         let first = origin + (axis.start[y] as usize - row0) * stride;
-        v_row(
-            isa,
-            data,
-            stride,
-            first,
-            &axis.k[y * taps..(y + 1) * taps],
-            d,
+        let k = &axis.k[y * taps..(y + 1) * taps];
+        let (hp, lp) = (
+            &axis.hp[y * np..(y + 1) * np],
+            &axis.lp[y * np..(y + 1) * np],
         );
+        let isa = if axis.simd { isa } else { Isa::Scalar };
+        let done = match isa {
+            // SAFETY (each arm): `isa` comes from `cpu::kernel_isa`/`with_isa`, capped at
+            // what this CPU runs.
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx512 => unsafe {
+                let n = avx512::v_row(data, stride, first, taps, hp, lp, d);
+                n + avx2::v_row(data, stride, first + n, taps, hp, lp, &mut d[n..])
+            },
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx2 => unsafe { avx2::v_row(data, stride, first, taps, hp, lp, d) },
+            #[cfg(target_arch = "x86_64")]
+            Isa::Sse41 => unsafe { sse41::v_row(data, stride, first, taps, hp, lp, d) },
+            #[cfg(target_arch = "aarch64")]
+            Isa::Neon => unsafe { neon::v_row(data, stride, first, k, d) },
+            _ => 0,
+        };
+        let _ = (hp, lp);
+        scalar::v_row(data, stride, first + done, k, &mut d[done..]);
     }
 }
 
-/// One vertical output row with the kernel family `isa`.
-fn v_row(isa: Isa, data: &[u8], stride: usize, first: usize, k: &[i32], dst: &mut [u8]) {
-    let _ = isa;
-    scalar::v_row(data, stride, first, k, dst);
+#[cfg(test)]
+mod tests {
+    use super::super::{Filter, Resizer, Scratch as ResizeScratch};
+    use crate::cpu::{self, Isa};
+    use crate::image::{ImageView, ImageViewMut, PixelFormat};
+
+    fn noise(n: usize, seed: u64) -> Vec<u8> {
+        let mut s = seed | 1;
+        (0..n)
+            .map(|_| {
+                s ^= s << 13;
+                s ^= s >> 7;
+                s ^= s << 17;
+                (s >> 24) as u8
+            })
+            .collect()
+    }
+
+    const FORMATS: [PixelFormat; 5] = [
+        PixelFormat::Gray8,
+        PixelFormat::Rgb8,
+        PixelFormat::Bgr8,
+        PixelFormat::Rgba8,
+        PixelFormat::Bgra8,
+    ];
+    const CONV: [Filter; 4] = [
+        Filter::PilBox,
+        Filter::PilBilinear,
+        Filter::PilBicubic,
+        Filter::PilLanczos,
+    ];
+
+    /// Resizes a sub-view of a padded buffer (odd offset, stride with slack) into a window
+    /// of a padded destination; returns the window's packed bytes.
+    #[allow(clippy::too_many_arguments)]
+    fn run(
+        isa: Isa,
+        f: Filter,
+        fmt: PixelFormat,
+        s: (usize, usize),
+        d: (usize, usize),
+        win: (usize, usize, usize, usize),
+        data: &[u8],
+    ) -> Vec<u8> {
+        let bpp = fmt.bytes_per_pixel();
+        let stride = (s.0 + 3) * bpp + 1;
+        let big = ImageView::new(data, s.0 + 3, s.1 + 1, stride, fmt).unwrap();
+        let src = big.subview(1, 1, s.0, s.1).unwrap();
+        let r = Resizer::new(s.0, s.1, d.0, d.1, fmt, f).unwrap();
+        let (x0, y0, w, h) = win;
+        let ostride = w * bpp + 5;
+        let mut out = vec![0xA5u8; ostride * (h + 1)];
+        let mut o = ImageViewMut::new(&mut out[1..], w, h, ostride, fmt).unwrap();
+        let mut scratch = ResizeScratch::default();
+        cpu::with_isa(isa, |eff| {
+            assert_eq!(eff, isa);
+            r.resize_window(&src, x0, y0, &mut o, &mut scratch).unwrap();
+        });
+        let o = o.as_view();
+        o.rows().flatten().copied().collect()
+    }
+
+    #[test]
+    fn every_isa_equals_scalar_on_odd_sizes_strides_and_windows() {
+        let sizes = [
+            ((37, 23), (100, 9)),
+            ((101, 67), (33, 31)),
+            ((300, 7), (97, 5)),
+            ((9, 150), (70, 41)),
+            ((64, 64), (64, 17)),
+            ((45, 64), (131, 64)),
+            ((3, 5), (8, 2)),
+            ((1, 40), (1, 13)),
+            ((260, 3), (7, 9)),
+        ];
+        let mut checked = 0;
+        for (i, &(s, d)) in sizes.iter().enumerate() {
+            for fmt in FORMATS {
+                let bpp = fmt.bytes_per_pixel();
+                let data = noise(((s.0 + 3) * bpp + 1) * (s.1 + 1), i as u64 * 77 + 5);
+                for f in CONV {
+                    let wins = [
+                        (0, 0, d.0, d.1),
+                        (d.0 / 3, d.1 / 2, d.0 - d.0 / 3, d.1 - d.1 / 2),
+                        (d.0 / 2, 0, (d.0 - d.0 / 2).min(5), 1),
+                    ];
+                    for win in wins {
+                        let want = run(Isa::Scalar, f, fmt, s, d, win, &data);
+                        for isa in Isa::available() {
+                            let got = run(isa, f, fmt, s, d, win, &data);
+                            assert_eq!(
+                                got,
+                                want,
+                                "{} {} {}x{} -> {}x{} window {win:?} on {}",
+                                fmt.name(),
+                                f.name(),
+                                s.0,
+                                s.1,
+                                d.0,
+                                d.1,
+                                isa.name()
+                            );
+                            checked += 1;
+                        }
+                    }
+                }
+            }
+        }
+        assert!(checked >= sizes.len() * 5 * 4 * 3);
+    }
+
+    #[test]
+    fn windows_equal_the_full_resize_for_every_filter() {
+        let (s, d) = ((53, 41), (29, 60));
+        for fmt in FORMATS {
+            let bpp = fmt.bytes_per_pixel();
+            let data = noise(((s.0 + 3) * bpp + 1) * (s.1 + 1), 9);
+            for f in [Filter::PilNearest].into_iter().chain(CONV) {
+                let full = run(Isa::Scalar, f, fmt, s, d, (0, 0, d.0, d.1), &data);
+                for (x0, y0, w, h) in [(0, 0, 1, 1), (5, 7, 13, 20), (28, 59, 1, 1), (3, 0, 26, 60)]
+                {
+                    let got = run(cpu::kernel_isa(), f, fmt, s, d, (x0, y0, w, h), &data);
+                    for r in 0..h {
+                        let a = &full[((y0 + r) * d.0 + x0) * bpp..][..w * bpp];
+                        assert_eq!(
+                            &got[r * w * bpp..][..w * bpp],
+                            a,
+                            "{} {}",
+                            fmt.name(),
+                            f.name()
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn known_values() {
+        let one = |f: Filter, fmt: PixelFormat, px: &[u8], s: (usize, usize), d: (usize, usize)| {
+            let src = ImageView::packed(px, s.0, s.1, fmt).unwrap();
+            let mut out = vec![0u8; d.0 * d.1 * fmt.bytes_per_pixel()];
+            let mut o = ImageViewMut::packed(&mut out, d.0, d.1, fmt).unwrap();
+            super::super::resize(&src, &mut o, f).unwrap();
+            out
+        };
+        // Two pixels averaged with weights 2^21 each: (255 * 2^21 + 2^21) >> 22 = 128.
+        assert_eq!(
+            one(
+                Filter::PilBilinear,
+                PixelFormat::Gray8,
+                &[0, 255],
+                (2, 1),
+                (1, 1)
+            ),
+            [128]
+        );
+        // A flat image stays flat under every filter, in both passes.
+        let flat = vec![77u8; 30 * 20 * 3];
+        for f in CONV {
+            assert!(one(f, PixelFormat::Rgb8, &flat, (30, 20), (11, 47))
+                .iter()
+                .all(|&v| v == 77));
+        }
+        // Nearest of 4 -> 2 takes columns floor(1) and floor(3).
+        assert_eq!(
+            one(
+                Filter::PilNearest,
+                PixelFormat::Gray8,
+                &[1, 2, 3, 4],
+                (4, 1),
+                (2, 1)
+            ),
+            [2, 4]
+        );
+        // RGBA is premultiplied: a transparent red next to an opaque blue gives blue, not purple.
+        let px = [255, 0, 0, 0, 0, 0, 255, 255];
+        assert_eq!(
+            one(Filter::PilBilinear, PixelFormat::Rgba8, &px, (2, 1), (1, 1)),
+            [0, 0, 255, 128]
+        );
+        // Same size is a copy, even for RGBA (no premultiplication round trip).
+        let px = [200, 100, 50, 3];
+        assert_eq!(
+            one(Filter::PilLanczos, PixelFormat::Rgba8, &px, (1, 1), (1, 1)),
+            px
+        );
+    }
 }
