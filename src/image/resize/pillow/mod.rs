@@ -49,9 +49,30 @@
 //!
 //! # Kernels
 //!
-//! The convolution passes have SIMD kernels ([`scalar`] is the specification); NEAREST is a
-//! table-driven gather of whole pixels done by the scalar code for every ISA (it moves bytes
-//! and does no arithmetic).
+//! [`scalar`] is the specification; SSE4.1, AVX2, AVX-512 and NEON kernels run the two
+//! convolution passes (shared by BOX, BILINEAR, BICUBIC and LANCZOS) and give the same bytes.
+//! The x86 kernels split each 22-bit coefficient as `k = (k >> 15) * 2^15 + (k & 0x7fff)`,
+//! both halves `i16`, and form every product exactly with two `pmaddwd` (which also add the
+//! products of two taps); NEON multiplies 32-bit lanes directly. The sums are the scalar
+//! ones: integer addition in any order, wrapping included, ends at the same `i32`.
+//!
+//! - Vertical pass: every format, 16/32/64 bytes of a row per step (SSE4.1/AVX2/AVX-512),
+//!   16 on NEON; the scalar kernel finishes the row.
+//! - Horizontal pass: RGB and RGBA (3 or 4 bytes per pixel), one output pixel per step,
+//!   its channels in one 128-bit lane; AVX2 filters 2 rows at once and AVX-512 4 (one per
+//!   lane, sharing each coefficient broadcast). GRAY8 rows, windows with an odd tap count
+//!   (only when the taps span the whole source) and the last outputs whose 8-byte pair
+//!   loads would pass the row's end use the scalar kernel.
+//! - NEAREST is a table-driven gather of whole pixels, done by the scalar code for every
+//!   ISA (it moves bytes and does no arithmetic).
+//!
+//! # Differences from Pillow
+//!
+//! None found: the cross-check (`tests/resize_pillow.rs`) compares every format, filter and
+//! many size pairs (1x1, 1xN, Nx1, one dimension only, up, down, mixed, 1920 -> 7) with
+//! Pillow 13.0.0 byte for byte. LANCZOS coefficients use the C library's `sin` as Pillow
+//! does; a platform whose `sin` differs in the last bit from the one Pillow was run with
+//! could round a coefficient differently (not observed on glibc).
 
 pub mod coeffs;
 pub mod scalar;
