@@ -247,6 +247,7 @@ fn every_filter_and_format_matches_pillow() {
         eprintln!("SKIPPED: python3 cannot import PIL (pip install pillow==13.0.0)");
         return;
     }
+    #[allow(clippy::type_complexity)] // a literal table of (source, destination) sizes
     let pairs: &[((usize, usize), (usize, usize))] = &[
         ((1, 1), (1, 1)),
         ((1, 1), (5, 3)),
