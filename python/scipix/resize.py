@@ -111,7 +111,7 @@ class Resizer:
         self.dst_size = _wh(dst_size, "dst_size")
         self.format = format
         fval, self._channels = format_value(format)
-        handle = ctypes.c_void_p()
+        handle = ctypes.POINTER(_ffi.type("ScipixResizer"))()
         _ffi.scipix_resizer_new(self.src_size[0], self.src_size[1], self.dst_size[0],
                                 self.dst_size[1], fval, _mode_value(mode), ctypes.byref(handle))
         self._h = handle
@@ -132,8 +132,15 @@ class Resizer:
         _ffi.scipix_resizer_run_window(self._h, ctypes.byref(src), x0, y0, ctypes.byref(dst))
         return res
 
+    def sizes(self):
+        """((src width, src height), (dst width, dst height)) as the library holds them
+        (``scipix_resizer_sizes``)."""
+        v = [ctypes.c_size_t() for _ in range(4)]
+        _ffi.scipix_resizer_sizes(self._h, *[ctypes.byref(x) for x in v])
+        return (v[0].value, v[1].value), (v[2].value, v[3].value)
+
     def close(self) -> None:
-        if getattr(self, "_h", None):
+        if getattr(self, "_h", None) is not None:
             _ffi.scipix_resizer_free(self._h)
             self._h = None
 
@@ -391,4 +398,20 @@ def resize_to_tensor(image: np.ndarray, size, mode="cv_linear", format=None, *,
     res = np.empty(_tensor_shape(1, c, h, w, layout), np.float32)
     _ffi.scipix_resize_to_tensor(ctypes.byref(src), _mode_value(mode), w, h, ctypes.byref(params),
                                  ptr(res, ctypes.c_float), res.size, 0)
+    return res
+
+
+def resize_batch_to_tensor(images: Sequence[np.ndarray], size, mode="cv_linear", formats=None, *,
+                           divisor: float = 1.0, mean=None, std=None, scale: float = 1.0,
+                           swap_rb: bool = False, layout="nchw") -> np.ndarray:
+    """``resize_to_tensor`` for N images of any sizes into one (N, C, H, W) tensor, in
+    parallel across images (``scipix_resize_batch_to_tensor``)."""
+    w, h = _wh(size, "size")
+    descs, keep = _images(images, formats)
+    c = 1 if keep[0].ndim == 2 else 3
+    params = tensor_params(divisor=divisor, mean=mean, std=std, scale=scale, swap_rb=swap_rb,
+                           layout=layout)
+    res = np.empty(_tensor_shape(len(keep), c, h, w, layout), np.float32)
+    _ffi.scipix_resize_batch_to_tensor(descs, len(keep), _mode_value(mode), w, h,
+                                       ctypes.byref(params), ptr(res, ctypes.c_float), res.size)
     return res

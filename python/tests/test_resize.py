@@ -80,6 +80,17 @@ def test_classification_pipeline_matches_pillow_and_float32_chain(rng):
     assert np.array_equal(batch[0], got[0])
 
 
+def test_resizer_handle_and_generic_batch(rng):
+    img = rng.integers(0, 256, (30, 40, 3), dtype=np.uint8)
+    with rz.Resizer((40, 30), (40, 30), "pil_bicubic", "rgb") as r:
+        assert r.sizes() == ((40, 30), (40, 30))
+        assert np.array_equal(r(img), img)  # same size: a copy, as Pillow and cv2 do
+        assert np.array_equal(r.window(img, 5, 7, 3, 2), img[7:9, 5:8])
+    t = rz.resize_batch_to_tensor([img, img], (40, 30), "cv_linear", "rgb", divisor=255.0)
+    want = scipix.image_to_tensor(img, "rgb", divisor=255.0)
+    assert t.shape == (2, 3, 30, 40) and np.array_equal(t[1], want[0])
+
+
 def test_crop_and_pad(rng):
     img = rng.integers(0, 256, (9, 11, 3), dtype=np.uint8)
     got = rz.pad_constant(img, 1, 2, 3, 4, "bgr", value=(5, 6, 7))
