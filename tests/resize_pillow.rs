@@ -65,6 +65,9 @@ fn image(rng: &mut Rng, w: usize, h: usize, bpp: usize, photo: bool) -> Vec<u8> 
     v
 }
 
+/// (width, height).
+type Size = (usize, usize);
+
 struct Case {
     format: PixelFormat,
     filter: Filter,
@@ -247,8 +250,7 @@ fn every_filter_and_format_matches_pillow() {
         eprintln!("SKIPPED: python3 cannot import PIL (pip install pillow==13.0.0)");
         return;
     }
-    #[allow(clippy::type_complexity)] // a literal table of (source, destination) sizes
-    let pairs: &[((usize, usize), (usize, usize))] = &[
+    let pairs: &[(Size, Size)] = &[
         ((1, 1), (1, 1)),
         ((1, 1), (5, 3)),
         ((5, 3), (1, 1)),

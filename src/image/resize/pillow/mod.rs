@@ -102,7 +102,8 @@ enum Op {
 /// Coefficient tables for one resize.
 #[derive(Debug)]
 pub struct Plan {
-    op: Op,
+    /// Boxed: the tables live on the heap, so the plan stays small inside `Resizer`.
+    op: Box<Op>,
     bpp: usize,
     premultiply: bool,
     /// Pillow 13 runs the vertical pass first when the height shrinks by more than twice
@@ -182,7 +183,7 @@ impl Plan {
         let shrink_h = src_h as i64 - dst_h as i64;
         let vertical_first = shrink_h > 0 && shrink_h > (src_w as i64 - dst_w as i64) * 2;
         Ok(Plan {
-            op,
+            op: Box::new(op),
             bpp,
             premultiply,
             vertical_first,
@@ -202,7 +203,7 @@ impl Plan {
     ) {
         let bpp = self.bpp;
         let (ow, oh) = (out.width(), out.height());
-        match &self.op {
+        match &*self.op {
             Op::Copy => {
                 for (y, d) in out.rows_mut().enumerate() {
                     d.copy_from_slice(&src.row(y0 + y)[x0 * bpp..(x0 + ow) * bpp]);
