@@ -7,4 +7,6 @@ set_tests_properties(quantize_model_selftest PROPERTIES PASS_REGULAR_EXPRESSION 
 add_test(NAME quantize_model_selftest_static COMMAND quantize_model_static --self-test ${CMAKE_CURRENT_BINARY_DIR})
 set_tests_properties(quantize_model_selftest_static PROPERTIES PASS_REGULAR_EXPRESSION "self-test passed")
 add_test(NAME quantize_model_usage COMMAND quantize_model)
+add_test(NAME quantize_model_int4_bad_block COMMAND quantize_model --int4-block x a b)
+set_tests_properties(quantize_model_int4_bad_block PROPERTIES WILL_FAIL TRUE)
 set_tests_properties(quantize_model_usage PROPERTIES WILL_FAIL TRUE)

@@ -14,6 +14,10 @@
  *    arguments return SCIPIX_ERR_INVALID_ARGUMENT before anything is read or written,
  *    except where a function documents an in-place form.
  *  - No function unwinds or aborts: an internal panic returns SCIPIX_ERR_PANIC.
+ *    Exception: WebAssembly builds (wasm32-wasip1) cannot unwind, so there an internal
+ *    panic aborts the module instead (a trap the embedder sees).
+ *  - Platforms: on WebAssembly there are no threads (work runs on the calling thread)
+ *    and no mmap (scipix_model_open reads the file into memory); see each function.
  */
 
 #ifndef SCIPIX_H
@@ -327,6 +331,11 @@ typedef uint32_t ScipixQGranularity;
  * Calibration method (one of `SCIPIX_CALIB_*`).
  */
 typedef uint32_t ScipixCalibMethod;
+
+/**
+ * A float8 format (one of `SCIPIX_FP8_*`).
+ */
+typedef uint32_t ScipixFp8Format;
 
 /**
  * Pixel format of an 8-bit image (one of `SCIPIX_FORMAT_*`).
@@ -740,6 +749,13 @@ typedef struct {
 #define SCIPIX_CPU_FP16 262144
 
 /**
+ * WebAssembly SIMD128. WebAssembly cannot query features at run time, so this reports how
+ * the module was built (`-C target-feature=+simd128`); a runtime without SIMD128 refuses
+ * to load such a module.
+ */
+#define SCIPIX_CPU_SIMD128 16777216
+
+/**
  * Scalar kernels, one thread.
  */
 #define SCIPIX_OPT_NONE 0
@@ -786,6 +802,14 @@ typedef struct {
 #define SCIPIX_ISA_NEON 4
 
 /**
+ * WebAssembly SIMD128 kernels (wasm32 only): grayscale, threshold, image-to-tensor,
+ * normalize, quantize and dequantize; every other operation runs scalar at this level.
+ * Available exactly when scipix was compiled with `-C target-feature=+simd128` (WebAssembly
+ * has no run-time detection); a build without it clamps this cap to `SCIPIX_ISA_SCALAR`.
+ */
+#define SCIPIX_ISA_SIMD128 5
+
+/**
  * Signed 8-bit, range [-128, 127]; stored as two's-complement bytes.
  */
 #define SCIPIX_QDTYPE_INT8 0
@@ -794,6 +818,30 @@ typedef struct {
  * Unsigned 8-bit, range [0, 255].
  */
 #define SCIPIX_QDTYPE_UINT8 1
+
+/**
+ * Signed 4-bit, range [-8, 7], packed two per byte (`scipix_quantize_int4` and
+ * `scipix_dequantize_int4` only).
+ */
+#define SCIPIX_QDTYPE_INT4 2
+
+/**
+ * Unsigned 4-bit, range [0, 15], packed two per byte (`scipix_quantize_int4` and
+ * `scipix_dequantize_int4` only).
+ */
+#define SCIPIX_QDTYPE_UINT4 3
+
+/**
+ * ONNX FLOAT8E4M3FN: 1 sign, 4 exponent (bias 7), 3 mantissa bits; max +/-448, no
+ * infinities, NaN = S.1111.111.
+ */
+#define SCIPIX_FP8_E4M3FN 0
+
+/**
+ * ONNX FLOAT8E5M2: 1 sign, 5 exponent (bias 15), 2 mantissa bits; max +/-57344, +/-inf,
+ * NaN = S.11111.{01,10,11}.
+ */
+#define SCIPIX_FP8_E5M2 1
 
 /**
  * [min(rmin,0), max(rmax,0)] maps onto the full integer range; the zero point is
@@ -1274,7 +1322,7 @@ ScipixStatus scipix_batcher_stats(const ScipixBatcher *b, ScipixBatcherStats *ou
 
 /**
  * Copies the batch size histogram: `counts[s]` = batches of exactly s requests, for s in
- * 0..=max_batch_size (counts[0] is 0). `*needed` (may be NULL) receives
+ * 0..=max_batch_size (`counts[0]` is 0). `*needed` (may be NULL) receives
  * max_batch_size + 1. Errors: `SCIPIX_ERR_NULL_POINTER` (b, counts with len > 0),
  * `SCIPIX_ERR_BUFFER_TOO_SMALL` if len < max_batch_size + 1 (only *needed is written).
  */
@@ -1351,7 +1399,7 @@ bool scipix_memory_opt_enabled(void);
  * available below it (or the best overall for another architecture's ISA); the cap in force
  * is written to `*effective` when `effective` is not NULL, and a clamp is described in
  * `scipix_last_error_message()`. The initial cap is the best available, or the value of
- * the environment variable `SCIPIX_MAX_ISA` (scalar|sse41|avx2|avx512|neon).
+ * the environment variable `SCIPIX_MAX_ISA` (scalar|sse41|avx2|avx512|neon|simd128).
  * Thread-safe: calls already running keep their kernel.
  * Errors: `SCIPIX_ERR_INVALID_ARGUMENT` for an unknown ISA value (nothing changes).
  */
@@ -1375,7 +1423,7 @@ ScipixIsa scipix_best_isa(void);
 
 /**
  * Returns the static lower-case name of an ISA value ("scalar", "sse4.1", "avx2",
- * "avx512", "neon", or "unknown"). Never NULL; never free it. Thread-safe.
+ * "avx512", "neon", "simd128", or "unknown"). Never NULL; never free it. Thread-safe.
  */
 const char *scipix_isa_name(ScipixIsa isa);
 
@@ -1417,6 +1465,7 @@ size_t scipix_last_error_copy(char *buf, size_t buf_len);
  * Test hook for the panic boundary: panics inside scipix and returns what the boundary
  * made of it, which is always `SCIPIX_ERR_PANIC` with the message
  * "internal panic: scipix_debug_panic called" recorded. Safe to call; used by tests.
+ * On WebAssembly (no unwinding) the panic aborts the module instead: do not call it there.
  */
 ScipixStatus scipix_debug_panic(void);
 
@@ -1678,6 +1727,63 @@ ScipixStatus scipix_quantization_mse(const float *x, const float *y, size_t n, d
  * Errors: NULL pointers (`x`/`y` may be NULL when `n == 0`). Thread-safe.
  */
 ScipixStatus scipix_sqnr_db(const float *x, const float *y, size_t n, double *out);
+
+/**
+ * ONNX QuantizeLinear to int4 / uint4 (opset 21), bit-exact with ONNX Runtime. `x` is a
+ * row-major f32 tensor of shape `shape[0..rank]` (rank 1 `{n}` for a flat array);
+ * `granularity` PER_TENSOR (one scale and zero point), PER_AXIS (`axis_or_block` is the
+ * axis; one pair per index along it) or BLOCKED (`axis_or_block` is the block size along
+ * the last axis; block `b` of row `r` uses pair `r * ceil(k / block_size) + b`, the last
+ * block of a row may be shorter, as ONNX allows); `params_len` pairs at `scales` /
+ * `zero_points`. Per element: `q = saturate(round_half_even(x / scale) + zero_point)` to
+ * [-8, 7] (INT4) or [0, 15] (UINT4), f32 division; NaN gives -8 / 0, +/-inf saturate.
+ * Output: two values per byte, element 2i in the low nibble of byte i, 2i+1 in the high
+ * nibble, an odd count padding the last high nibble with 0: `out_bytes` >= ceil(n / 2).
+ * Errors: NULL pointers; unknown granularity, `axis >= rank`, block size 0, rank 0 for
+ * BLOCKED, `params_len` not what the layout needs, a scale zero, negative, NaN or
+ * infinite, a zero point outside the 4-bit range, overlapping buffers
+ * (`SCIPIX_ERR_INVALID_ARGUMENT`); shape product overflow (`SCIPIX_ERR_SIZE_OVERFLOW`);
+ * `out_bytes` too small (`SCIPIX_ERR_BUFFER_TOO_SMALL`); dtype not INT4/UINT4
+ * (`SCIPIX_ERR_UNSUPPORTED_FORMAT`). Nothing is written on failure. Thread-safe.
+ */
+ScipixStatus scipix_quantize_int4(const float *x, const size_t *shape, size_t rank, ScipixQGranularity granularity, size_t axis_or_block, const float *scales, const int32_t *zero_points, size_t params_len, ScipixQDtype dtype, void *out, size_t out_bytes);
+
+/**
+ * ONNX DequantizeLinear from packed int4 / uint4, bit-exact with ONNX Runtime: layout,
+ * packing and parameters as `scipix_quantize_int4`; per element
+ * `out = (float)(q - zero_point) * scale`. `q_bytes` >= ceil(n / 2) (the pad nibble of an
+ * odd count is ignored), `out_len` >= n floats.
+ * Errors: as `scipix_quantize_int4` (a short `q_bytes` or `out_len` is
+ * `SCIPIX_ERR_BUFFER_TOO_SMALL`). Nothing is written on failure. Thread-safe.
+ */
+ScipixStatus scipix_dequantize_int4(const void *q, size_t q_bytes, const size_t *shape, size_t rank, ScipixQGranularity granularity, size_t axis_or_block, const float *scales, const int32_t *zero_points, size_t params_len, ScipixQDtype dtype, float *out, size_t out_len);
+
+/**
+ * ONNX QuantizeLinear to float8 (opset 19+, with its `saturate` attribute), bit-exact with
+ * ONNX Runtime's CPU provider. Shape and layout as `scipix_quantize_int4` (no zero
+ * points: float8 zero points are 0). Per element `y = x / scale` (f32 division), then
+ * ONNX Runtime's float -> float8 conversion: round to nearest, ties to even; NaN -> NaN
+ * (sign kept); f32 subnormals and magnitudes below half the smallest float8 subnormal ->
+ * +/-0. `saturate` true (the ONNX default): beyond the largest finite value, and +/-inf,
+ * give +/-448 (E4M3FN) or +/-57344 (E5M2). `saturate` false: E4M3FN gives NaN for +/-inf
+ * and magnitudes >= 512, and within [448, 512) NaN where rounding goes up ((464, 480),
+ * [496, 512)) else +/-448; E5M2 gives +/-inf from 65536 on and for +/-inf, NaN for
+ * [61440, 65536). One byte per element, `out_len` >= n.
+ * Errors: NULL pointers; unknown granularity, bad axis or block size, wrong `params_len`,
+ * a scale zero, negative, NaN or infinite, overlapping buffers
+ * (`SCIPIX_ERR_INVALID_ARGUMENT`); shape overflow (`SCIPIX_ERR_SIZE_OVERFLOW`); `out_len`
+ * too small (`SCIPIX_ERR_BUFFER_TOO_SMALL`); unknown format
+ * (`SCIPIX_ERR_UNSUPPORTED_FORMAT`). Nothing is written on failure. Thread-safe.
+ */
+ScipixStatus scipix_quantize_fp8(const float *x, const size_t *shape, size_t rank, ScipixQGranularity granularity, size_t axis_or_block, const float *scales, size_t params_len, ScipixFp8Format format, bool saturate, void *out, size_t out_len);
+
+/**
+ * ONNX DequantizeLinear from float8, bit-exact with ONNX Runtime: layout as
+ * `scipix_quantize_fp8`; per element `out = float(q) * scale` (exact decoding, one f32
+ * multiply; NaN codes give NaN, E5M2 infinities give +/-inf).
+ * Errors: as `scipix_quantize_fp8`. Nothing is written on failure. Thread-safe.
+ */
+ScipixStatus scipix_dequantize_fp8(const void *q, const size_t *shape, size_t rank, ScipixQGranularity granularity, size_t axis_or_block, const float *scales, size_t params_len, ScipixFp8Format format, float *out, size_t out_len);
 
 /**
  * Resizes `src` into `dst` (same format; sizes from the descriptors) with `mode`, bit for
@@ -2255,6 +2361,29 @@ ScipixStatus scipix_safetensors_writer_write(const ScipixSafetensorsWriter *writ
  * afterwards.
  */
 void scipix_safetensors_writer_free(ScipixSafetensorsWriter *writer);
+
+/**
+ * Converts `n` f32 values in `src` to IEEE half-precision bit patterns in `dst`, exactly as
+ * numpy's `astype(np.float16)`: round to nearest, ties to even; magnitudes >= 65520 and
+ * +/-inf give +/-inf; results below the smallest subnormal (2^-24) round to +/-0 (ties to
+ * even, sign kept); NaN stays NaN with its sign and top 10 mantissa bits (lowest bit set
+ * if those are all zero, so signalling NaNs stay signalling). Identical on every ISA
+ * (F16C, AVX-512, SSE4.1, NEON, scalar). `src` and `dst` must not overlap. `n == 0` does
+ * nothing (pointers may then be NULL). Large inputs are split over scipix's pool.
+ * Errors: NULL pointer with n > 0 -> SCIPIX_ERR_NULL_POINTER; misaligned pointers or
+ * overlapping buffers -> SCIPIX_ERR_INVALID_ARGUMENT. Nothing is written on failure.
+ * Thread-safe.
+ */
+ScipixStatus scipix_f32_to_f16(const float *src, uint16_t *dst, size_t n);
+
+/**
+ * Converts `n` f32 values to bfloat16 bit patterns, exactly as `ml_dtypes.bfloat16` (and
+ * torch): the upper 16 bits of the f32 rounded to nearest, ties to even, on the bit
+ * pattern, so f32 subnormals round normally (no flush to zero) and values beyond the
+ * largest bf16 become +/-inf; NaN gives 0x7fc0 with the sign (payload dropped). Same
+ * buffer rules and errors as `scipix_f32_to_f16`. Thread-safe.
+ */
+ScipixStatus scipix_f32_to_bf16(const float *src, uint16_t *dst, size_t n);
 
 /**
  * Returns a static, NUL-terminated English description of `status` ("unknown status code"

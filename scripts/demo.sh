@@ -38,6 +38,9 @@ PY
 )
 "$bin/quantize_model" "$model" "$out/minilm_int8.safetensors"
 
+banner "quantize_model --int4-block 32: all-MiniLM-L6-v2 -> ONNX blocked int4 (blocks of 32)"
+"$bin/quantize_model" --int4-block 32 "$model" "$out/minilm_int4.safetensors"
+
 banner "batch_server: producers -> dynamic batch queue -> NCHW tensor -> stand-in model"
 "$bin/batch_server" 4 4000 200
 

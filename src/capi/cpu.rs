@@ -1,4 +1,13 @@
 //! C API: CPU features, optimization level, instruction-set cap and thread count.
+//!
+//! ```
+//! use scipix::capi::cpu::*;
+//! use std::ffi::CStr;
+//!
+//! let names = unsafe { CStr::from_ptr(scipix_cpu_features_string()) }.to_str().unwrap();
+//! assert_eq!(names, scipix::cpu::detected().names());
+//! assert_eq!(scipix_get_opt_level(), SCIPIX_OPT_FULL);
+//! ```
 
 use super::guard::{guard, guard_or, set_last_error};
 use super::handle::try_out;
@@ -41,6 +50,10 @@ pub const SCIPIX_CPU_NEON: ScipixCpuFeatures = 65536;
 pub const SCIPIX_CPU_DOTPROD: ScipixCpuFeatures = 131072;
 /// aarch64 half-precision arithmetic.
 pub const SCIPIX_CPU_FP16: ScipixCpuFeatures = 262144;
+/// WebAssembly SIMD128. WebAssembly cannot query features at run time, so this reports how
+/// the module was built (`-C target-feature=+simd128`); a runtime without SIMD128 refuses
+/// to load such a module.
+pub const SCIPIX_CPU_SIMD128: ScipixCpuFeatures = 16777216;
 
 /// Optimization level (one of `SCIPIX_OPT_*`).
 pub type ScipixOptLevel = u32;
@@ -66,6 +79,11 @@ pub const SCIPIX_ISA_AVX2: ScipixIsa = 2;
 pub const SCIPIX_ISA_AVX512: ScipixIsa = 3;
 /// aarch64 NEON kernels.
 pub const SCIPIX_ISA_NEON: ScipixIsa = 4;
+/// WebAssembly SIMD128 kernels (wasm32 only): grayscale, threshold, image-to-tensor,
+/// normalize, quantize and dequantize; every other operation runs scalar at this level.
+/// Available exactly when scipix was compiled with `-C target-feature=+simd128` (WebAssembly
+/// has no run-time detection); a build without it clamps this cap to `SCIPIX_ISA_SCALAR`.
+pub const SCIPIX_ISA_SIMD128: ScipixIsa = 5;
 
 /// Returns the features of the running CPU as a bit set of `SCIPIX_CPU_*` flags.
 /// Detected once, then cached. Thread-safe.
@@ -131,7 +149,7 @@ pub extern "C" fn scipix_memory_opt_enabled() -> bool {
 /// available below it (or the best overall for another architecture's ISA); the cap in force
 /// is written to `*effective` when `effective` is not NULL, and a clamp is described in
 /// `scipix_last_error_message()`. The initial cap is the best available, or the value of
-/// the environment variable `SCIPIX_MAX_ISA` (scalar|sse41|avx2|avx512|neon).
+/// the environment variable `SCIPIX_MAX_ISA` (scalar|sse41|avx2|avx512|neon|simd128).
 /// Thread-safe: calls already running keep their kernel.
 /// Errors: `SCIPIX_ERR_INVALID_ARGUMENT` for an unknown ISA value (nothing changes).
 #[no_mangle]
@@ -177,7 +195,7 @@ pub extern "C" fn scipix_best_isa() -> ScipixIsa {
 }
 
 /// Returns the static lower-case name of an ISA value ("scalar", "sse4.1", "avx2",
-/// "avx512", "neon", or "unknown"). Never NULL; never free it. Thread-safe.
+/// "avx512", "neon", "simd128", or "unknown"). Never NULL; never free it. Thread-safe.
 #[no_mangle]
 pub extern "C" fn scipix_isa_name(isa: ScipixIsa) -> *const c_char {
     let name: &'static std::ffi::CStr = match Isa::from_u32(isa) {
@@ -186,6 +204,7 @@ pub extern "C" fn scipix_isa_name(isa: ScipixIsa) -> *const c_char {
         Some(Isa::Avx2) => c"avx2",
         Some(Isa::Avx512) => c"avx512",
         Some(Isa::Neon) => c"neon",
+        Some(Isa::Simd128) => c"simd128",
         None => c"unknown",
     };
     name.as_ptr()
@@ -230,12 +249,19 @@ mod tests {
             (SCIPIX_CPU_NEON, Features::NEON),
             (SCIPIX_CPU_DOTPROD, Features::DOTPROD),
             (SCIPIX_CPU_FP16, Features::FP16),
+            (SCIPIX_CPU_SIMD128, Features::SIMD128),
         ];
         for (c, rust) in pairs {
             assert_eq!(c, rust);
         }
         assert_eq!(SCIPIX_ISA_AVX2, Isa::Avx2 as u32);
         assert_eq!(SCIPIX_ISA_NEON, Isa::Neon as u32);
+        assert_eq!(SCIPIX_ISA_SIMD128, Isa::Simd128 as u32);
+        for isa in Isa::ALL {
+            // SAFETY: scipix_isa_name returns a static NUL-terminated string.
+            let name = unsafe { std::ffi::CStr::from_ptr(scipix_isa_name(isa as u32)) };
+            assert_eq!(name.to_str().unwrap(), isa.name());
+        }
         assert_eq!(SCIPIX_OPT_PARALLEL, OptLevel::Parallel as u32);
     }
 

@@ -1,4 +1,14 @@
-//! C API: memory-mapped model files, the safetensors reader and writer, f16/bf16 -> f32.
+//! C API: memory-mapped model files, the safetensors reader and writer, f16/bf16 <-> f32.
+//!
+//! ```
+//! use scipix::capi::model::*;
+//! use scipix::capi::ScipixStatus;
+//!
+//! let mut model = std::ptr::null();
+//! let status = scipix_model_open(c"/nonexistent.safetensors".as_ptr(), 0, &mut model);
+//! assert_eq!(status, ScipixStatus::SCIPIX_ERR_NOT_FOUND);
+//! assert!(model.is_null()); // nothing is written on failure
+//! ```
 //!
 //! Ownership model:
 //! - `ScipixModel` is reference counted (Arc). `scipix_model_free` drops the caller's
@@ -847,3 +857,48 @@ pub unsafe extern "C" fn scipix_safetensors_writer_free(writer: *mut ScipixSafet
 
 #[cfg(test)]
 mod tests;
+
+/// The checks and borrows of the f32 -> 16-bit float conversions, then `convert`.
+fn f32_to_half(
+    src: *const f32,
+    dst: *mut u16,
+    n: usize,
+    convert: fn(&[f32], &mut [u16]) -> Result<()>,
+) -> ScipixStatus {
+    guard(|| {
+        disjoint(
+            src.cast(),
+            n.saturating_mul(4),
+            dst.cast_const().cast(),
+            n.saturating_mul(2),
+        )?;
+        let s = try_slice!(src, n);
+        let d = try_slice_mut!(dst, n);
+        convert(s, d)
+    })
+}
+
+/// Converts `n` f32 values in `src` to IEEE half-precision bit patterns in `dst`, exactly as
+/// numpy's `astype(np.float16)`: round to nearest, ties to even; magnitudes >= 65520 and
+/// +/-inf give +/-inf; results below the smallest subnormal (2^-24) round to +/-0 (ties to
+/// even, sign kept); NaN stays NaN with its sign and top 10 mantissa bits (lowest bit set
+/// if those are all zero, so signalling NaNs stay signalling). Identical on every ISA
+/// (F16C, AVX-512, SSE4.1, NEON, scalar). `src` and `dst` must not overlap. `n == 0` does
+/// nothing (pointers may then be NULL). Large inputs are split over scipix's pool.
+/// Errors: NULL pointer with n > 0 -> SCIPIX_ERR_NULL_POINTER; misaligned pointers or
+/// overlapping buffers -> SCIPIX_ERR_INVALID_ARGUMENT. Nothing is written on failure.
+/// Thread-safe.
+#[no_mangle]
+pub extern "C" fn scipix_f32_to_f16(src: *const f32, dst: *mut u16, n: usize) -> ScipixStatus {
+    f32_to_half(src, dst, n, convert::f32_to_f16)
+}
+
+/// Converts `n` f32 values to bfloat16 bit patterns, exactly as `ml_dtypes.bfloat16` (and
+/// torch): the upper 16 bits of the f32 rounded to nearest, ties to even, on the bit
+/// pattern, so f32 subnormals round normally (no flush to zero) and values beyond the
+/// largest bf16 become +/-inf; NaN gives 0x7fc0 with the sign (payload dropped). Same
+/// buffer rules and errors as `scipix_f32_to_f16`. Thread-safe.
+#[no_mangle]
+pub extern "C" fn scipix_f32_to_bf16(src: *const f32, dst: *mut u16, n: usize) -> ScipixStatus {
+    f32_to_half(src, dst, n, convert::f32_to_bf16)
+}

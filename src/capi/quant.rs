@@ -1,5 +1,18 @@
-//! C API: int8/uint8 linear quantization (ONNX QuantizeLinear / DequantizeLinear, bit-exact
+//! C API: int8/uint8, int4/uint4 and float8 linear quantization (ONNX QuantizeLinear / DequantizeLinear, bit-exact
 //! with ONNX Runtime), quantization parameters, quantized tensors, calibrators and metrics.
+//!
+//! ```
+//! use scipix::capi::quant::*;
+//! use scipix::capi::ScipixStatus;
+//!
+//! let x = [0.0f32, 0.5, -1.0, 2.0];
+//! let mut q = [0i8; 4];
+//! let st = scipix_quantize_linear(
+//!     x.as_ptr(), x.len(), 0.5, 0, SCIPIX_QDTYPE_INT8, q.as_mut_ptr().cast(), q.len(),
+//! );
+//! assert_eq!(st, ScipixStatus::SCIPIX_OK);
+//! assert_eq!(q, [0, 1, -2, 4]); // round(x / 0.5), ties to even
+//! ```
 
 use super::guard::{guard, guard_or};
 use super::handle::{
@@ -17,6 +30,21 @@ pub type ScipixQDtype = u32;
 pub const SCIPIX_QDTYPE_INT8: ScipixQDtype = 0;
 /// Unsigned 8-bit, range [0, 255].
 pub const SCIPIX_QDTYPE_UINT8: ScipixQDtype = 1;
+/// Signed 4-bit, range [-8, 7], packed two per byte (`scipix_quantize_int4` and
+/// `scipix_dequantize_int4` only).
+pub const SCIPIX_QDTYPE_INT4: ScipixQDtype = 2;
+/// Unsigned 4-bit, range [0, 15], packed two per byte (`scipix_quantize_int4` and
+/// `scipix_dequantize_int4` only).
+pub const SCIPIX_QDTYPE_UINT4: ScipixQDtype = 3;
+
+/// A float8 format (one of `SCIPIX_FP8_*`).
+pub type ScipixFp8Format = u32;
+/// ONNX FLOAT8E4M3FN: 1 sign, 4 exponent (bias 7), 3 mantissa bits; max +/-448, no
+/// infinities, NaN = S.1111.111.
+pub const SCIPIX_FP8_E4M3FN: ScipixFp8Format = 0;
+/// ONNX FLOAT8E5M2: 1 sign, 5 exponent (bias 15), 2 mantissa bits; max +/-57344, +/-inf,
+/// NaN = S.11111.{01,10,11}.
+pub const SCIPIX_FP8_E5M2: ScipixFp8Format = 1;
 
 /// How a real range maps to integers (one of `SCIPIX_QMODE_*`).
 pub type ScipixQMode = u32;
@@ -36,6 +64,67 @@ pub const SCIPIX_QGRAN_PER_TENSOR: ScipixQGranularity = 0;
 pub const SCIPIX_QGRAN_PER_AXIS: ScipixQGranularity = 1;
 /// One scale and zero point per block of `block_size` elements along the last axis.
 pub const SCIPIX_QGRAN_BLOCKED: ScipixQGranularity = 2;
+
+fn q4dtype(v: ScipixQDtype) -> Result<quant::Q4Dtype> {
+    match v {
+        SCIPIX_QDTYPE_INT4 => Ok(quant::Q4Dtype::I4),
+        SCIPIX_QDTYPE_UINT4 => Ok(quant::Q4Dtype::U4),
+        _ => Err(Error::new(
+            ErrorKind::UnsupportedFormat,
+            format!("quantized dtype {v} is not SCIPIX_QDTYPE_INT4 or SCIPIX_QDTYPE_UINT4"),
+        )),
+    }
+}
+
+fn fp8_format(v: ScipixFp8Format) -> Result<quant::Fp8Format> {
+    match v {
+        SCIPIX_FP8_E4M3FN => Ok(quant::Fp8Format::E4M3FN),
+        SCIPIX_FP8_E5M2 => Ok(quant::Fp8Format::E5M2),
+        _ => Err(Error::new(
+            ErrorKind::UnsupportedFormat,
+            format!("unknown float8 format {v}"),
+        )),
+    }
+}
+
+/// The layout of a 4-bit or float8 call: `granularity` with `axis_or_block` (the axis for
+/// PER_AXIS, the block size for BLOCKED, ignored for PER_TENSOR) over `shape`.
+fn lowbit_layout(
+    granularity: ScipixQGranularity,
+    shape: &[usize],
+    axis_or_block: usize,
+) -> Result<quant::Layout<'_>> {
+    match granularity {
+        SCIPIX_QGRAN_PER_TENSOR => Ok(quant::Layout::PerTensor),
+        SCIPIX_QGRAN_PER_AXIS => Ok(quant::Layout::Axis {
+            shape,
+            axis: axis_or_block,
+        }),
+        SCIPIX_QGRAN_BLOCKED => Ok(quant::Layout::Blocked {
+            shape,
+            block_size: axis_or_block,
+        }),
+        _ => Err(Error::invalid(format!("unknown granularity {granularity}"))),
+    }
+}
+
+/// Shape, element count, layout and parameter count of a 4-bit or float8 call, checked in
+/// this order: the shape array, its product, the layout rule.
+///
+/// # Safety
+/// C callers pass `rank` readable sizes at `shape`.
+unsafe fn lowbit_shape<'a>(
+    shape: *const usize,
+    rank: usize,
+    granularity: ScipixQGranularity,
+    axis_or_block: usize,
+) -> Result<(usize, quant::Layout<'a>, usize)> {
+    let shape: &'a [usize] = try_slice!(shape, rank);
+    let total = shape_total(shape)?;
+    let layout = lowbit_layout(granularity, shape, axis_or_block)?;
+    let (_, params) = layout.counts(total)?;
+    Ok((total, layout, params))
+}
 
 /// Opaque quantized tensor: bytes, shape, dtype, granularity, scales and zero points.
 /// Created by `scipix_qtensor_quantize`, released with `scipix_qtensor_free`. Immutable
@@ -858,5 +947,160 @@ pub extern "C" fn scipix_sqnr_db(
         let o = try_out!(out);
         *o = quant::sqnr_db(a, b)?;
         Ok(())
+    })
+}
+
+/// ONNX QuantizeLinear to int4 / uint4 (opset 21), bit-exact with ONNX Runtime. `x` is a
+/// row-major f32 tensor of shape `shape[0..rank]` (rank 1 `{n}` for a flat array);
+/// `granularity` PER_TENSOR (one scale and zero point), PER_AXIS (`axis_or_block` is the
+/// axis; one pair per index along it) or BLOCKED (`axis_or_block` is the block size along
+/// the last axis; block `b` of row `r` uses pair `r * ceil(k / block_size) + b`, the last
+/// block of a row may be shorter, as ONNX allows); `params_len` pairs at `scales` /
+/// `zero_points`. Per element: `q = saturate(round_half_even(x / scale) + zero_point)` to
+/// [-8, 7] (INT4) or [0, 15] (UINT4), f32 division; NaN gives -8 / 0, +/-inf saturate.
+/// Output: two values per byte, element 2i in the low nibble of byte i, 2i+1 in the high
+/// nibble, an odd count padding the last high nibble with 0: `out_bytes` >= ceil(n / 2).
+/// Errors: NULL pointers; unknown granularity, `axis >= rank`, block size 0, rank 0 for
+/// BLOCKED, `params_len` not what the layout needs, a scale zero, negative, NaN or
+/// infinite, a zero point outside the 4-bit range, overlapping buffers
+/// (`SCIPIX_ERR_INVALID_ARGUMENT`); shape product overflow (`SCIPIX_ERR_SIZE_OVERFLOW`);
+/// `out_bytes` too small (`SCIPIX_ERR_BUFFER_TOO_SMALL`); dtype not INT4/UINT4
+/// (`SCIPIX_ERR_UNSUPPORTED_FORMAT`). Nothing is written on failure. Thread-safe.
+#[no_mangle]
+pub extern "C" fn scipix_quantize_int4(
+    x: *const f32,
+    shape: *const usize,
+    rank: usize,
+    granularity: ScipixQGranularity,
+    axis_or_block: usize,
+    scales: *const f32,
+    zero_points: *const i32,
+    params_len: usize,
+    dtype: ScipixQDtype,
+    out: *mut c_void,
+    out_bytes: usize,
+) -> ScipixStatus {
+    guard(|| {
+        let d = q4dtype(dtype)?;
+        // SAFETY: the C contract of this function.
+        let (total, layout, _) = unsafe { lowbit_shape(shape, rank, granularity, axis_or_block)? };
+        let s = try_slice!(scales, check_elems::<f32>(params_len, "params_len")?);
+        let z = try_slice!(zero_points, params_len);
+        let nb = quant::packed_len(total);
+        too_small(out_bytes, nb)?;
+        disjoint(x.cast(), total.saturating_mul(4), out.cast_const(), nb)?;
+        let x = try_slice!(x, total);
+        let o = try_slice_mut!(out.cast::<u8>(), nb);
+        quant::quantize_int4(x, layout, s, z, d, o)
+    })
+}
+
+/// ONNX DequantizeLinear from packed int4 / uint4, bit-exact with ONNX Runtime: layout,
+/// packing and parameters as `scipix_quantize_int4`; per element
+/// `out = (float)(q - zero_point) * scale`. `q_bytes` >= ceil(n / 2) (the pad nibble of an
+/// odd count is ignored), `out_len` >= n floats.
+/// Errors: as `scipix_quantize_int4` (a short `q_bytes` or `out_len` is
+/// `SCIPIX_ERR_BUFFER_TOO_SMALL`). Nothing is written on failure. Thread-safe.
+#[no_mangle]
+pub extern "C" fn scipix_dequantize_int4(
+    q: *const c_void,
+    q_bytes: usize,
+    shape: *const usize,
+    rank: usize,
+    granularity: ScipixQGranularity,
+    axis_or_block: usize,
+    scales: *const f32,
+    zero_points: *const i32,
+    params_len: usize,
+    dtype: ScipixQDtype,
+    out: *mut f32,
+    out_len: usize,
+) -> ScipixStatus {
+    guard(|| {
+        let d = q4dtype(dtype)?;
+        // SAFETY: the C contract of this function.
+        let (total, layout, _) = unsafe { lowbit_shape(shape, rank, granularity, axis_or_block)? };
+        let s = try_slice!(scales, check_elems::<f32>(params_len, "params_len")?);
+        let z = try_slice!(zero_points, params_len);
+        let nb = quant::packed_len(total);
+        if q_bytes < nb {
+            return Err(Error::new(
+                ErrorKind::BufferTooSmall,
+                format!("input holds {q_bytes} bytes, {nb} are needed"),
+            ));
+        }
+        too_small(out_len, total)?;
+        disjoint(q, nb, out.cast_const().cast(), total.saturating_mul(4))?;
+        let q = try_slice!(q.cast::<u8>(), nb);
+        let o = try_slice_mut!(out, total);
+        quant::dequantize_int4(q, total, layout, s, z, d, o)
+    })
+}
+
+/// ONNX QuantizeLinear to float8 (opset 19+, with its `saturate` attribute), bit-exact with
+/// ONNX Runtime's CPU provider. Shape and layout as `scipix_quantize_int4` (no zero
+/// points: float8 zero points are 0). Per element `y = x / scale` (f32 division), then
+/// ONNX Runtime's float -> float8 conversion: round to nearest, ties to even; NaN -> NaN
+/// (sign kept); f32 subnormals and magnitudes below half the smallest float8 subnormal ->
+/// +/-0. `saturate` true (the ONNX default): beyond the largest finite value, and +/-inf,
+/// give +/-448 (E4M3FN) or +/-57344 (E5M2). `saturate` false: E4M3FN gives NaN for +/-inf
+/// and magnitudes >= 512, and within [448, 512) NaN where rounding goes up ((464, 480),
+/// [496, 512)) else +/-448; E5M2 gives +/-inf from 65536 on and for +/-inf, NaN for
+/// [61440, 65536). One byte per element, `out_len` >= n.
+/// Errors: NULL pointers; unknown granularity, bad axis or block size, wrong `params_len`,
+/// a scale zero, negative, NaN or infinite, overlapping buffers
+/// (`SCIPIX_ERR_INVALID_ARGUMENT`); shape overflow (`SCIPIX_ERR_SIZE_OVERFLOW`); `out_len`
+/// too small (`SCIPIX_ERR_BUFFER_TOO_SMALL`); unknown format
+/// (`SCIPIX_ERR_UNSUPPORTED_FORMAT`). Nothing is written on failure. Thread-safe.
+#[no_mangle]
+pub extern "C" fn scipix_quantize_fp8(
+    x: *const f32,
+    shape: *const usize,
+    rank: usize,
+    granularity: ScipixQGranularity,
+    axis_or_block: usize,
+    scales: *const f32,
+    params_len: usize,
+    format: ScipixFp8Format,
+    saturate: bool,
+    out: *mut c_void,
+    out_len: usize,
+) -> ScipixStatus {
+    guard(|| {
+        let f = fp8_format(format)?;
+        // SAFETY: the C contract of this function.
+        let (total, layout, _) = unsafe { lowbit_shape(shape, rank, granularity, axis_or_block)? };
+        let s = try_slice!(scales, check_elems::<f32>(params_len, "params_len")?);
+        // SAFETY: as above.
+        let (x, o) = unsafe { quant_io(x, out, out_len, total)? };
+        quant::quantize_fp8(x, layout, s, f, saturate, o)
+    })
+}
+
+/// ONNX DequantizeLinear from float8, bit-exact with ONNX Runtime: layout as
+/// `scipix_quantize_fp8`; per element `out = float(q) * scale` (exact decoding, one f32
+/// multiply; NaN codes give NaN, E5M2 infinities give +/-inf).
+/// Errors: as `scipix_quantize_fp8`. Nothing is written on failure. Thread-safe.
+#[no_mangle]
+pub extern "C" fn scipix_dequantize_fp8(
+    q: *const c_void,
+    shape: *const usize,
+    rank: usize,
+    granularity: ScipixQGranularity,
+    axis_or_block: usize,
+    scales: *const f32,
+    params_len: usize,
+    format: ScipixFp8Format,
+    out: *mut f32,
+    out_len: usize,
+) -> ScipixStatus {
+    guard(|| {
+        let f = fp8_format(format)?;
+        // SAFETY: the C contract of this function.
+        let (total, layout, _) = unsafe { lowbit_shape(shape, rank, granularity, axis_or_block)? };
+        let s = try_slice!(scales, check_elems::<f32>(params_len, "params_len")?);
+        // SAFETY: as above.
+        let (q, o) = unsafe { dequant_io(q, out, out_len, total)? };
+        quant::dequantize_fp8(q, layout, s, f, o)
     })
 }

@@ -3,7 +3,7 @@
 //! Both live in atomics, so any thread may change them while others run kernels: a kernel
 //! call reads them once at its start and keeps that choice for the whole call.
 //! `SCIPIX_OPT_LEVEL` (none|simd|parallel|full) and `SCIPIX_MAX_ISA`
-//! (scalar|sse41|avx2|avx512|neon) set the initial values; unknown values are ignored.
+//! (scalar|sse41|avx2|avx512|neon|simd128) set the initial values; unknown values are ignored.
 
 use super::features::{detected, Features};
 use std::sync::atomic::{AtomicU8, Ordering};
@@ -38,6 +38,10 @@ pub enum Isa {
     Avx512 = 3,
     /// aarch64 Advanced SIMD.
     Neon = 4,
+    /// WebAssembly SIMD128. WebAssembly cannot detect it at run time: a module either was
+    /// compiled with `-C target-feature=+simd128` (and then needs a runtime that has it) or
+    /// was not, so this family is available exactly when the build enabled it.
+    Simd128 = 5,
 }
 
 impl OptLevel {
@@ -71,20 +75,22 @@ impl OptLevel {
 }
 
 impl Isa {
-    /// Converts the C value; `None` for values outside 0..=4.
+    /// Every family, in C value order.
+    pub const ALL: [Isa; 6] = [
+        Self::Scalar,
+        Self::Sse41,
+        Self::Avx2,
+        Self::Avx512,
+        Self::Neon,
+        Self::Simd128,
+    ];
+
+    /// Converts the C value; `None` for values outside 0..=5.
     pub fn from_u32(v: u32) -> Option<Self> {
-        [
-            Self::Scalar,
-            Self::Sse41,
-            Self::Avx2,
-            Self::Avx512,
-            Self::Neon,
-        ]
-        .get(v as usize)
-        .copied()
+        Self::ALL.get(v as usize).copied()
     }
 
-    /// Parses `scalar`, `sse41`/`sse4.1`, `avx2`, `avx512`, `neon` (any case).
+    /// Parses `scalar`, `sse41`/`sse4.1`, `avx2`, `avx512`, `neon`, `simd128` (any case).
     pub fn parse(s: &str) -> Option<Self> {
         match s.trim().to_ascii_lowercase().as_str() {
             "scalar" | "none" => Some(Self::Scalar),
@@ -92,6 +98,7 @@ impl Isa {
             "avx2" => Some(Self::Avx2),
             "avx512" => Some(Self::Avx512),
             "neon" => Some(Self::Neon),
+            "simd128" => Some(Self::Simd128),
             _ => None,
         }
     }
@@ -104,6 +111,7 @@ impl Isa {
             Self::Avx2 => "avx2",
             Self::Avx512 => "avx512",
             Self::Neon => "neon",
+            Self::Simd128 => "simd128",
         }
     }
 
@@ -118,6 +126,7 @@ impl Isa {
                     && f.has(Features::AVX512F | Features::AVX512BW | Features::AVX2)
             }
             Self::Neon => cfg!(target_arch = "aarch64") && f.has(Features::NEON),
+            Self::Simd128 => cfg!(target_arch = "wasm32") && f.has(Features::SIMD128),
         }
     }
 
@@ -127,6 +136,8 @@ impl Isa {
             &[Isa::Scalar, Isa::Sse41, Isa::Avx2, Isa::Avx512]
         } else if cfg!(target_arch = "aarch64") {
             &[Isa::Scalar, Isa::Neon]
+        } else if cfg!(target_arch = "wasm32") {
+            &[Isa::Scalar, Isa::Simd128]
         } else {
             &[Isa::Scalar]
         }
@@ -259,18 +270,19 @@ mod tests {
         }
         assert_eq!(OptLevel::parse("fast"), None);
         assert_eq!(OptLevel::from_u32(4), None);
-        for isa in [Isa::Scalar, Isa::Sse41, Isa::Avx2, Isa::Avx512, Isa::Neon] {
+        for isa in Isa::ALL {
             assert_eq!(Isa::parse(isa.name()), Some(isa));
             assert_eq!(Isa::from_u32(isa as u32), Some(isa));
         }
         assert_eq!(Isa::parse("sse41"), Some(Isa::Sse41));
+        assert_eq!(Isa::from_u32(6), None);
         assert_eq!(Isa::from_u32(9), None);
     }
 
     #[test]
     fn clamp_never_exceeds_the_cpu() {
         let f = detected();
-        for &isa in &[Isa::Scalar, Isa::Sse41, Isa::Avx2, Isa::Avx512, Isa::Neon] {
+        for isa in Isa::ALL {
             let c = Isa::clamp(isa);
             assert!(c.supported_by(f), "{isa:?} clamped to unsupported {c:?}");
             if isa.supported_by(f) {
@@ -285,5 +297,18 @@ mod tests {
     #[test]
     fn foreign_isa_clamps_to_best_available() {
         assert_eq!(Isa::clamp(Isa::Neon), Isa::best_available());
+        assert_eq!(Isa::clamp(Isa::Simd128), Isa::best_available());
+    }
+
+    /// SIMD128 is a compile-time property on wasm32: listed exactly when the build enabled it.
+    #[cfg(target_arch = "wasm32")]
+    #[test]
+    fn simd128_follows_the_build() {
+        let on = cfg!(target_feature = "simd128");
+        assert_eq!(Isa::available().contains(&Isa::Simd128), on);
+        let best = if on { Isa::Simd128 } else { Isa::Scalar };
+        assert_eq!(Isa::best_available(), best);
+        assert_eq!(Isa::clamp(Isa::Avx2), best);
+        assert_eq!(Isa::clamp(Isa::Simd128), best);
     }
 }

@@ -7,24 +7,42 @@ use std::sync::OnceLock;
 pub struct Features(pub u64);
 
 impl Features {
+    /// x86 SSE2.
     pub const SSE2: u64 = 1 << 0;
+    /// x86 SSSE3.
     pub const SSSE3: u64 = 1 << 1;
+    /// x86 SSE4.1.
     pub const SSE41: u64 = 1 << 2;
+    /// x86 SSE4.2.
     pub const SSE42: u64 = 1 << 3;
+    /// x86 AVX (with OS support for the YMM state).
     pub const AVX: u64 = 1 << 4;
+    /// x86 AVX2.
     pub const AVX2: u64 = 1 << 5;
+    /// x86 FMA3.
     pub const FMA: u64 = 1 << 6;
+    /// x86 F16C (half-precision conversion).
     pub const F16C: u64 = 1 << 7;
+    /// x86 AVX-512 Foundation (with OS support for the ZMM state).
     pub const AVX512F: u64 = 1 << 8;
+    /// x86 AVX-512 byte and word instructions.
     pub const AVX512BW: u64 = 1 << 9;
+    /// x86 AVX-512 VNNI (int8 dot products).
     pub const AVX512VNNI: u64 = 1 << 10;
+    /// x86 AVX-512 VBMI (byte permutes).
     pub const AVX512VBMI: u64 = 1 << 11;
+    /// AArch64 Advanced SIMD (NEON).
     pub const NEON: u64 = 1 << 16;
+    /// AArch64 int8 dot product (`sdot`/`udot`).
     pub const DOTPROD: u64 = 1 << 17;
+    /// AArch64 half-precision arithmetic.
     pub const FP16: u64 = 1 << 18;
+    /// WebAssembly SIMD128: set when the module was built with it (it cannot be detected
+    /// at run time; a runtime without it refuses to load such a module).
+    pub const SIMD128: u64 = 1 << 24;
 
     /// Flag bits and their names, in the order `names()` prints them.
-    pub const NAMES: [(u64, &'static str); 15] = [
+    pub const NAMES: [(u64, &'static str); 16] = [
         (Self::SSE2, "sse2"),
         (Self::SSSE3, "ssse3"),
         (Self::SSE41, "sse4.1"),
@@ -40,6 +58,7 @@ impl Features {
         (Self::NEON, "neon"),
         (Self::DOTPROD, "dotprod"),
         (Self::FP16, "fp16"),
+        (Self::SIMD128, "simd128"),
     ];
 
     /// True when every bit of `flags` is present.
@@ -104,7 +123,21 @@ fn detect() -> Features {
     )
 }
 
-#[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
+/// WebAssembly has no run-time feature query: SIMD128 is known from the build.
+#[cfg(target_arch = "wasm32")]
+fn detect() -> Features {
+    if cfg!(target_feature = "simd128") {
+        Features(Features::SIMD128)
+    } else {
+        Features(0)
+    }
+}
+
+#[cfg(not(any(
+    target_arch = "x86_64",
+    target_arch = "aarch64",
+    target_arch = "wasm32"
+)))]
 fn detect() -> Features {
     Features(0)
 }

@@ -1,10 +1,20 @@
 //! CPU feature detection and the runtime dispatch controls every kernel obeys.
 //!
+//! ```
+//! use scipix::cpu::{self, Isa};
+//!
+//! println!("{} -> {}", cpu::detected().names(), cpu::kernel_isa().name());
+//! // Run a block with the scalar kernels, as the tests do for every ISA.
+//! cpu::with_isa(Isa::Scalar, |isa| assert_eq!(cpu::kernel_isa(), isa));
+//! ```
+//!
 //! Kernels call [`kernel_isa`] once per operation and `match` on it; tests call
 //! [`set_max_isa`] (or use [`with_isa`]) to force each path.
 
 mod config;
 mod features;
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+pub(crate) mod simd128;
 mod stream;
 
 pub use config::{

@@ -1,4 +1,20 @@
-//! Exact conversion of IEEE half precision (f16) and bfloat16 values to f32.
+//! Conversion between f32 and IEEE half precision (f16) or bfloat16 (bf16).
+//!
+//! f32 -> f16 / bf16 ([`f32_to_f16`], [`f32_to_bf16`]) rounds to nearest, ties to even,
+//! bit-identical to numpy's `astype(np.float16)` and `ml_dtypes.bfloat16` on every ISA.
+//!
+//! f16 / bf16 -> f32:
+//!
+//! ```
+//! use scipix::model::convert::{bf16_to_f32, f16_to_f32};
+//!
+//! let mut out = [0f32; 2];
+//! f16_to_f32(&[0x3c00, 0xc000], &mut out)?; // 1.0 and -2.0 in IEEE half
+//! assert_eq!(out, [1.0, -2.0]);
+//! bf16_to_f32(&[0x3f80, 0x4049], &mut out)?; // bfloat16: the top half of an f32
+//! assert_eq!(out, [1.0, 3.140625]);
+//! # Ok::<(), scipix::Error>(())
+//! ```
 //!
 //! Both conversions are exact (every f16 and bf16 value is representable as f32):
 //! infinities and signed zeros are preserved and NaN stays NaN. bf16 -> f32 is the bit
@@ -6,8 +22,55 @@
 //! come out as quiet NaNs with the payload in the top mantissa bits. The `*_bytes_*` variants read little-endian values from byte
 //! buffers of any alignment, as stored in safetensors files.
 
+use super::narrow::{narrow_with, Half, STREAM_MIN_BYTES};
+use crate::cpu::{self, Store};
 use crate::error::{Error, Result};
+use crate::parallel;
 use half::f16;
+use rayon::prelude::*;
+
+/// Elements per parallel task of the narrowing conversions.
+const CHUNK: usize = 1 << 16;
+/// Narrowing conversions split over scipix's pool from this many elements: they move 6
+/// bytes per element at memory speed, like quantize, whose measured cut-off this is.
+pub const NARROW_PARALLEL_CUTOFF: usize = 1 << 21;
+
+fn narrow(half: Half, src: &[f32], dst: &mut [u16], what: &str) -> Result<()> {
+    check_lengths(src.len(), dst.len(), what)?;
+    let isa = cpu::kernel_isa();
+    let store = Store::for_output(dst.len().saturating_mul(2), STREAM_MIN_BYTES);
+    if parallel::should_split(src.len(), NARROW_PARALLEL_CUTOFF) {
+        parallel::install(|| {
+            dst.par_chunks_mut(CHUNK)
+                .zip(src.par_chunks(CHUNK))
+                .for_each(|(o, i)| narrow_with(isa, half, i, o, store));
+        });
+    } else {
+        narrow_with(isa, half, src, dst, store);
+    }
+    Ok(())
+}
+
+/// Converts f32 values to f16 bit patterns, as numpy's `astype(np.float16)`: round to
+/// nearest, ties to even; magnitudes of 65520 and above (and infinities) give ±inf; results
+/// below the smallest subnormal round to ±0 (the sign is kept); NaN stays NaN, keeping the
+/// sign and the top 10 mantissa bits (the lowest set if those are all zero, so a signalling
+/// NaN stays signalling; the F16C/AVX-512 instructions would quiet it, so the kernels
+/// redo a vector holding a NaN exactly). `src` and `dst` must have the same length;
+/// nothing is written on error.
+pub fn f32_to_f16(src: &[f32], dst: &mut [u16]) -> Result<()> {
+    narrow(Half::F16, src, dst, "f32_to_f16")
+}
+
+/// Converts f32 values to bf16 bit patterns, as `ml_dtypes.bfloat16` (torch's rounding):
+/// the upper 16 bits rounded to nearest, ties to even, on the bit pattern
+/// (`(b + 0x7fff + ((b >> 16) & 1)) >> 16`), so f32 subnormals round like every value (no
+/// flush to zero) and values past the largest bf16 become ±inf; NaN gives `0x7fc0` with
+/// the sign (payload dropped). `src` and `dst` must have the same length; nothing is
+/// written on error.
+pub fn f32_to_bf16(src: &[f32], dst: &mut [u16]) -> Result<()> {
+    narrow(Half::Bf16, src, dst, "f32_to_bf16")
+}
 
 /// bf16 is the upper half of an f32: shifting the bits is the exact conversion.
 #[inline]

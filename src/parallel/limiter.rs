@@ -1,4 +1,14 @@
 //! A concurrency limiter for async tasks (runtime-agnostic) and a minimal `block_on`.
+//!
+//! ```
+//! use scipix::parallel::limiter::{block_on, ConcurrencyLimiter};
+//!
+//! let limiter = ConcurrencyLimiter::new(2);
+//! let permit = block_on(limiter.acquire());
+//! assert_eq!(limiter.available(), 1);
+//! drop(permit);
+//! assert_eq!(limiter.available(), 2);
+//! ```
 
 use std::collections::VecDeque;
 use std::future::Future;
@@ -239,6 +249,7 @@ mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     #[test]
+    #[cfg_attr(threadless, ignore = "needs threads")]
     fn never_more_than_limit_run_at_once() {
         let lim = ConcurrencyLimiter::new(3);
         let running = Arc::new(AtomicUsize::new(0));

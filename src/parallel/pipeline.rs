@@ -1,5 +1,14 @@
 //! Pipeline executors: each stage runs on its own thread, connected by bounded queues,
 //! so a fast stage blocks (instead of buffering without limit) when the next one is slow.
+//!
+//! ```
+//! use scipix::parallel::pipeline::pipeline2;
+//!
+//! // Stage 1 (decode) and stage 2 (process) run on their own threads, 4 items in between.
+//! let out = pipeline2(1..=5, 4, |x: u32| x * 10, |y: u32| y + 1)?;
+//! assert_eq!(out, [11, 21, 31, 41, 51]);
+//! # Ok::<(), scipix::Error>(())
+//! ```
 
 use crate::error::{Error, Result};
 use std::sync::mpsc::sync_channel;
@@ -105,6 +114,7 @@ mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     #[test]
+    #[cfg_attr(threadless, ignore = "needs threads")]
     fn stages_preserve_order_and_queues_are_bounded() {
         let out = pipeline2(0..100u32, 2, |x| x + 1, |x| x * 2).unwrap();
         assert_eq!(out, (0..100).map(|x| (x + 1) * 2).collect::<Vec<_>>());
@@ -141,6 +151,10 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(
+        any(threadless, not(panic = "unwind")),
+        ignore = "needs threads and unwinding"
+    )]
     fn a_panicking_stage_propagates_without_hanging() {
         for last in [false, true] {
             let r = std::panic::catch_unwind(|| {

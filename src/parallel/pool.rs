@@ -1,5 +1,18 @@
 //! scipix's own rayon thread pool, kept apart from the global one so a host program that
 //! also uses rayon keeps its pool to itself.
+//!
+//! On targets without threads (WebAssembly without the `atomics` feature, such as
+//! `wasm32-wasip1`) the pool is the calling thread alone: work runs inline, in the same
+//! order and with the same results as on one thread, and [`set_num_threads`] validates its
+//! argument but keeps that one thread.
+//!
+//! ```
+//! use scipix::parallel::pool;
+//!
+//! let sum: u64 = pool::install(|| (1..=10u64).sum());
+//! assert_eq!(sum, 55);
+//! assert!(pool::num_threads() >= 1);
+//! ```
 
 use crate::cpu;
 use crate::error::{Error, ErrorKind, Result};
@@ -8,7 +21,20 @@ use std::sync::{Arc, RwLock};
 
 static POOL: RwLock<Option<Arc<ThreadPool>>> = RwLock::new(None);
 
+/// True where `std::thread::spawn` cannot work: every thread count means the caller alone.
+pub const THREADLESS: bool = cfg!(threadless);
+
 fn build(threads: usize) -> Result<Arc<ThreadPool>> {
+    if THREADLESS {
+        // The calling thread becomes the pool's only worker (rayon leaks that registry,
+        // which is why the pool is then built once and never replaced).
+        return ThreadPoolBuilder::new()
+            .num_threads(1)
+            .use_current_thread()
+            .build()
+            .map(Arc::new)
+            .map_err(|e| Error::new(ErrorKind::OutOfMemory, format!("thread pool: {e}")));
+    }
     ThreadPoolBuilder::new()
         .num_threads(threads)
         .thread_name(|i| format!("scipix-{i}"))
@@ -41,12 +67,17 @@ pub fn pool() -> Arc<ThreadPool> {
 }
 
 /// Replaces the pool with one of `n` threads (`0` = one per core). Work already running
-/// finishes on the old pool, which is dropped when its last user returns.
+/// finishes on the old pool, which is dropped when its last user returns. Without threads
+/// ([`THREADLESS`]) the pool keeps its one thread, the caller's.
 pub fn set_num_threads(n: usize) -> Result<()> {
     if n > 4096 {
         return Err(Error::invalid(format!(
             "thread count {n} is above the limit of 4096"
         )));
+    }
+    if THREADLESS {
+        pool();
+        return Ok(());
     }
     let threads = if n == 0 { available_cores() } else { n };
     let p = build(threads)?;
@@ -77,6 +108,7 @@ mod tests {
     use rayon::prelude::*;
 
     #[test]
+    #[cfg_attr(threadless, ignore = "needs threads")]
     fn runs_on_own_pool_and_resizes() {
         let names: Vec<String> = install(|| {
             (0..4)
@@ -89,6 +121,24 @@ mod tests {
         assert_eq!(num_threads(), 3);
         set_num_threads(0).unwrap();
         assert_eq!(num_threads(), available_cores());
+        assert!(set_num_threads(100_000).is_err());
+    }
+
+    #[test]
+    #[cfg(threadless)]
+    fn threadless_targets_run_inline_on_one_thread() {
+        set_num_threads(8).unwrap();
+        assert_eq!(num_threads(), 1);
+        let main = std::thread::current().id();
+        let ids: Vec<_> = install(|| {
+            (0..64)
+                .into_par_iter()
+                .map(|_| std::thread::current().id())
+                .collect()
+        });
+        assert!(ids.iter().all(|&id| id == main));
+        let sum: u64 = install(|| (0..1000u64).into_par_iter().sum());
+        assert_eq!(sum, 499_500);
         assert!(set_num_threads(100_000).is_err());
     }
 }

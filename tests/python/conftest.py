@@ -43,6 +43,6 @@ def check(lib, status: int) -> None:
 def available_isas(lib):
     """ISA values (SCIPIX_ISA_*) this CPU runs, from scalar up to the best."""
     best = lib.scipix_best_isa()
-    if best == 4:  # NEON
-        return [0, 4]
+    if best in (4, 5):  # NEON, SIMD128
+        return [0, best]
     return list(range(0, best + 1))

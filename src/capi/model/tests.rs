@@ -2,7 +2,10 @@ use super::*;
 use std::ptr::{null, null_mut};
 
 fn temp(tag: &str) -> (PathBuf, CString) {
-    let p = std::env::temp_dir().join(format!("scipix-capi-model-{tag}-{}", std::process::id()));
+    let p = crate::model::test_temp_dir().join(format!(
+        "scipix-capi-model-{tag}-{}",
+        crate::model::process_tag()
+    ));
     let c = CString::new(p.to_str().unwrap()).unwrap();
     (p, c)
 }
@@ -280,7 +283,7 @@ fn open_errors_and_nulls() {
         scipix_model_open(c.as_ptr(), 1 << 20, &mut model),
         ScipixStatus::SCIPIX_ERR_INVALID_ARGUMENT
     );
-    let dir = CString::new(std::env::temp_dir().to_str().unwrap()).unwrap();
+    let dir = CString::new(crate::model::test_temp_dir().to_str().unwrap()).unwrap();
     assert_eq!(
         scipix_model_open(dir.as_ptr(), 0, &mut model),
         ScipixStatus::SCIPIX_ERR_INVALID_ARGUMENT
@@ -352,6 +355,7 @@ fn dtype_names_and_bits() {
 }
 
 #[test]
+#[cfg_attr(threadless, ignore = "needs threads")]
 fn many_threads_share_one_handle() {
     let (p, c) = temp("threads");
     write_sample(&c);

@@ -1,6 +1,18 @@
 //! Color to grayscale, bit-identical to OpenCV's `cv::cvtColor` with `COLOR_RGB2GRAY`,
 //! `COLOR_BGR2GRAY`, `COLOR_RGBA2GRAY` and `COLOR_BGRA2GRAY` on 8-bit images (OpenCV 5.x).
 //!
+//! ```
+//! use scipix::image::gray::{to_gray_f32, GrayScale};
+//! use scipix::image::{ImageView, PixelFormat};
+//!
+//! let rgba = [255u8, 255, 255, 0, 0, 0, 0, 255];
+//! let src = ImageView::packed(&rgba, 2, 1, PixelFormat::Rgba8)?;
+//! let mut plane = [0f32; 2];
+//! to_gray_f32(&src, &mut plane, 2, GrayScale::Unit)?;
+//! assert_eq!(plane, [1.0, 0.0]);
+//! # Ok::<(), scipix::Error>(())
+//! ```
+//!
 //! For every pixel, with R, G, B its channel bytes (alpha ignored):
 //!
 //! ```text
@@ -24,6 +36,8 @@ mod avx2;
 mod neon;
 #[cfg(target_arch = "x86_64")]
 mod sse41;
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+mod wasm32;
 
 use super::bands::{band_rows, for_each_band};
 use super::{ImageView, ImageViewMut, PixelFormat};
@@ -70,6 +84,8 @@ pub(crate) fn gray_row(isa: Isa, src: &[u8], dst: &mut [u8], bpp: usize, w: [u32
         // SAFETY: as above.
         #[cfg(target_arch = "aarch64")]
         Isa::Neon => unsafe { neon::gray_row(src, dst, bpp, w) },
+        #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+        Isa::Simd128 => wasm32::gray_row(src, dst, bpp, w),
         _ => 0,
     };
     scalar::gray_row(&src[done * bpp..], &mut dst[done..], bpp, w);

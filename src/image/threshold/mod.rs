@@ -1,6 +1,19 @@
 //! Thresholding of GRAY8 images and f32 planes with OpenCV's exact rules
 //! (`cv::threshold`, `THRESH_OTSU`, `cv::adaptiveThreshold` with `ADAPTIVE_THRESH_MEAN_C`).
 //!
+//! ```
+//! use scipix::image::threshold::{threshold, ThresholdType};
+//! use scipix::image::{ImageView, ImageViewMut, PixelFormat};
+//!
+//! let src = [10u8, 100, 200];
+//! let mut dst = [0u8; 3];
+//! let img = ImageView::packed(&src, 3, 1, PixelFormat::Gray8)?;
+//! let mut out = ImageViewMut::packed(&mut dst, 3, 1, PixelFormat::Gray8)?;
+//! threshold(&img, &mut out, 99.5, 255.0, ThresholdType::Binary)?; // cv::threshold
+//! assert_eq!(dst, [0, 255, 255]);
+//! # Ok::<(), scipix::Error>(())
+//! ```
+//!
 //! # Fixed threshold on u8 (`cv::threshold` on `CV_8UC1`)
 //! The `f64` threshold is floored to an integer `t` and the `f64` max value rounded half to
 //! even and saturated to 0..=255 (`m`), exactly like OpenCV's `cvFloor`/`cvRound`, including
@@ -35,6 +48,8 @@ mod avx2;
 mod neon;
 #[cfg(target_arch = "x86_64")]
 mod sse41;
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+mod wasm32;
 
 pub use adaptive::{adaptive_threshold_mean, box_mean_divisor, BoxMeanDivisor, MAX_BLOCK_SIZE};
 pub use otsu::{histogram, otsu_from_histogram, otsu_threshold, threshold_otsu};
@@ -169,6 +184,8 @@ fn apply_u8_row(isa: Isa, plan: U8Plan, src: &[u8], dst: &mut [u8]) {
                 // SAFETY: as above.
                 #[cfg(target_arch = "aarch64")]
                 Isa::Neon => unsafe { neon::apply_u8(src, dst, op) },
+                #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+                Isa::Simd128 => wasm32::apply_u8(src, dst, op),
                 _ => 0,
             };
             scalar::apply_u8(&src[done..], &mut dst[done..], op);
@@ -191,6 +208,8 @@ fn apply_u8_row_inplace(isa: Isa, plan: U8Plan, buf: &mut [u8]) {
                 // SAFETY: as above.
                 #[cfg(target_arch = "aarch64")]
                 Isa::Neon => unsafe { neon::apply_u8_inplace(buf, op) },
+                #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+                Isa::Simd128 => wasm32::apply_u8_inplace(buf, op),
                 _ => 0,
             };
             scalar::apply_u8_inplace(&mut buf[done..], op);
@@ -209,6 +228,8 @@ fn apply_f32_row(isa: Isa, op: F32Op, src: &[f32], dst: &mut [f32]) {
         // SAFETY: as above.
         #[cfg(target_arch = "aarch64")]
         Isa::Neon => unsafe { neon::apply_f32(src, dst, op) },
+        #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+        Isa::Simd128 => wasm32::apply_f32(src, dst, op),
         _ => 0,
     };
     scalar::apply_f32(&src[done..], &mut dst[done..], op);
@@ -225,6 +246,8 @@ fn apply_f32_row_inplace(isa: Isa, op: F32Op, buf: &mut [f32]) {
         // SAFETY: as above.
         #[cfg(target_arch = "aarch64")]
         Isa::Neon => unsafe { neon::apply_f32_inplace(buf, op) },
+        #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+        Isa::Simd128 => wasm32::apply_f32_inplace(buf, op),
         _ => 0,
     };
     scalar::apply_f32_inplace(&mut buf[done..], op);

@@ -119,7 +119,8 @@ fn writer_rejects_bad_tensors() {
 
 #[test]
 fn atomic_write_replaces_file() {
-    let dir = std::env::temp_dir().join(format!("scipix-st-write-{}", std::process::id()));
+    let dir = crate::model::test_temp_dir()
+        .join(format!("scipix-st-write-{}", crate::model::process_tag()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("m.safetensors");
     std::fs::write(&path, b"old").unwrap();

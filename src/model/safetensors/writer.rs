@@ -218,7 +218,7 @@ impl<'a> SafetensorsWriter<'a> {
         let tmp = dir.join(format!(
             ".{}.tmp-{}-{}",
             file_name.to_string_lossy(),
-            std::process::id(),
+            crate::model::process_tag(),
             COUNTER.fetch_add(1, Ordering::Relaxed)
         ));
         let io = |what: &str, e: std::io::Error| {

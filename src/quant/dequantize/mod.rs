@@ -9,6 +9,8 @@ mod neon;
 pub(crate) mod scalar;
 #[cfg(target_arch = "x86_64")]
 mod sse41;
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+mod wasm32;
 
 use crate::cpu::{Isa, Store};
 use crate::quant::params::QDtype;
@@ -35,6 +37,8 @@ pub(crate) fn dequantize_with(
         Isa::Sse41 => unsafe { sse41::dequantize(q, out, scale, zp, dtype) },
         #[cfg(target_arch = "aarch64")]
         Isa::Neon => unsafe { neon::dequantize(q, out, scale, zp, dtype) },
+        #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+        Isa::Simd128 => wasm32::dequantize(q, out, scale, zp, dtype),
         _ => 0,
     };
     scalar::dequantize(&q[done..], &mut out[done..], scale, zp, dtype);
@@ -59,6 +63,8 @@ pub(crate) fn dequantize_per_elem_with(
         Isa::Sse41 => unsafe { sse41::dequantize_per_elem(q, out, scales, zps, dtype) },
         #[cfg(target_arch = "aarch64")]
         Isa::Neon => unsafe { neon::dequantize_per_elem(q, out, scales, zps, dtype) },
+        #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+        Isa::Simd128 => wasm32::dequantize_per_elem(q, out, scales, zps, dtype),
         _ => 0,
     };
     scalar::dequantize_per_elem(

@@ -11,6 +11,8 @@ mod neon;
 pub(crate) mod scalar;
 #[cfg(target_arch = "x86_64")]
 mod sse41;
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+mod wasm32;
 
 use crate::cpu::{Isa, Store};
 use crate::quant::params::QDtype;
@@ -44,6 +46,8 @@ pub(crate) fn quantize_with(
         Isa::Sse41 => unsafe { sse41::quantize(x, out, scale, zp, dtype) },
         #[cfg(target_arch = "aarch64")]
         Isa::Neon => unsafe { neon::quantize(x, out, scale, zp, dtype) },
+        #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+        Isa::Simd128 => wasm32::quantize(x, out, scale, zp, dtype),
         _ => 0,
     };
     scalar::quantize(&x[done..], &mut out[done..], scale, zp, dtype);
@@ -75,6 +79,8 @@ pub(crate) fn quantize_per_elem_with(
         Isa::Sse41 => unsafe { sse41::quantize_per_elem(x, out, scales, zps, dtype) },
         #[cfg(target_arch = "aarch64")]
         Isa::Neon => unsafe { neon::quantize_per_elem(x, out, scales, zps, dtype) },
+        #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+        Isa::Simd128 => wasm32::quantize_per_elem(x, out, scales, zps, dtype),
         _ => 0,
     };
     scalar::quantize_per_elem(

@@ -44,6 +44,10 @@ pub fn fast_path_allowed(scale: f32) -> bool {
 /// `round(clamp(y)) = clamp(round(y))` gives the same result. Values with `|x/s| > 512`
 /// clamp to the same bound from either. NaN and infinities fail the test (NaN compares
 /// false) and take the division path.
+#[cfg_attr(
+    not(any(target_arch = "x86_64", target_arch = "aarch64")),
+    allow(dead_code) // read by the SIMD kernels only
+)]
 pub const FAST_LIMIT: f32 = 0.5 - 1.0 / 4096.0;
 
 /// Bounds `(lo, hi)` for zero point `zp`.

@@ -1,5 +1,23 @@
 //! u8 images (gray, RGB, BGR, RGBA, BGRA; strided views) to f32 tensors in NCHW or NHWC.
 //!
+//! ```
+//! use scipix::image::{ImageView, PixelFormat};
+//! use scipix::tensor::{images_to_tensor, tensor_len, Layout, TensorParams};
+//!
+//! // Two 2x2 BGR images to one NHWC batch, channels swapped to RGB.
+//! let a = [10u8; 12];
+//! let b = [20u8; 12];
+//! let imgs = [
+//!     ImageView::packed(&a, 2, 2, PixelFormat::Bgr8)?,
+//!     ImageView::packed(&b, 2, 2, PixelFormat::Bgr8)?,
+//! ];
+//! let p = TensorParams { swap_rb: true, layout: Layout::Nhwc, ..TensorParams::default() };
+//! let mut out = vec![0f32; 2 * tensor_len(2, 2, PixelFormat::Bgr8)?];
+//! images_to_tensor(&imgs, &p, &mut out)?;
+//! assert_eq!((out[0], out[12]), (10.0, 20.0));
+//! # Ok::<(), scipix::Error>(())
+//! ```
+//!
 //! # Channels
 //! Gray gives one output channel; the colour formats give three, alpha is dropped. Output
 //! channel `c` is, by default, the `c`-th colour byte in memory order (R,G,B for RGB/RGBA,
@@ -69,6 +87,8 @@ mod avx512;
 mod neon;
 #[cfg(target_arch = "x86_64")]
 mod sse41;
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+mod wasm32;
 
 use crate::cpu::{self, Isa};
 use crate::error::{checked_product, Error, ErrorKind, Result};
@@ -702,6 +722,8 @@ pub fn image_to_tensor(img: &ImageView, p: &TensorParams, out: &mut [f32]) -> Re
         Isa::Avx2 | Isa::Avx512 => convert::<Sse41K>(img, &plan, out, true),
         #[cfg(target_arch = "aarch64")]
         Isa::Neon => convert::<NeonK>(img, &plan, out, true),
+        #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+        Isa::Simd128 => convert::<wasm32::Simd128K>(img, &plan, out, true),
         #[allow(unreachable_patterns)]
         _ => convert::<ScalarK>(img, &plan, out, true),
     }
@@ -770,6 +792,8 @@ pub fn images_to_tensor(imgs: &[ImageView], p: &TensorParams, out: &mut [f32]) -
         Isa::Avx2 | Isa::Avx512 => convert_batch::<Sse41K>(imgs, p, out, per),
         #[cfg(target_arch = "aarch64")]
         Isa::Neon => convert_batch::<NeonK>(imgs, p, out, per),
+        #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+        Isa::Simd128 => convert_batch::<wasm32::Simd128K>(imgs, p, out, per),
         #[allow(unreachable_patterns)]
         _ => convert_batch::<ScalarK>(imgs, p, out, per),
     }

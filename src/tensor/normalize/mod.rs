@@ -1,6 +1,17 @@
 //! Mean/variance normalization of f32 buffers, and per-channel normalization with given
 //! mean and std.
 //!
+//! ```
+//! use scipix::tensor::{normalize_channels, Layout};
+//!
+//! // Two channels of two pixels each (CHW planes), ImageNet-style mean and std.
+//! let x = [0.5f32, 0.5, 1.0, 0.0];
+//! let mut y = [0f32; 4];
+//! normalize_channels(&x, &mut y, Layout::Nchw, &[0.5, 0.5], &[0.5, 0.25])?;
+//! assert_eq!(y, [0.0, 0.0, 2.0, -2.0]);
+//! # Ok::<(), scipix::Error>(())
+//! ```
+//!
 //! # Statistics
 //! Computed in f64 with a fixed reduction structure, so every kernel family and every
 //! thread count gives the same bits:
@@ -34,8 +45,15 @@ mod avx512;
 mod neon;
 #[cfg(target_arch = "x86_64")]
 mod sse41;
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+mod wasm32;
 
 use super::image_to_tensor::Layout;
+// Only the SIMD arms of `with_kernel!` name an ISA.
+#[cfg_attr(
+    not(any(target_arch = "x86_64", target_arch = "aarch64")),
+    allow(unused_imports)
+)]
 use crate::cpu::{self, Isa, Store};
 use crate::error::{Error, Result};
 use crate::parallel;
@@ -248,6 +266,11 @@ macro_rules! with_kernel {
             #[cfg(target_arch = "aarch64")]
             Isa::Neon => {
                 type $K = NeonK;
+                $body
+            }
+            #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+            Isa::Simd128 => {
+                type $K = wasm32::Simd128K;
                 $body
             }
             _ => {
