@@ -157,6 +157,14 @@ typedef struct ScipixModel ScipixModel;
 typedef struct ScipixQTensor ScipixQTensor;
 
 /**
+ * Precomputed coefficient tables for one (source size, destination size, format, mode)
+ * (opaque). Build one per video stream and reuse it: `scipix_resizer_run` then pays no
+ * setup. Immutable after `scipix_resizer_new`, so any number of threads may run one
+ * resizer at once (each call uses per-thread scratch memory). Free it exactly once.
+ */
+typedef struct ScipixResizer ScipixResizer;
+
+/**
  * The result bytes of one resolved ticket, owned by the caller; free with
  * `scipix_result_free`.
  */
@@ -392,6 +400,191 @@ typedef struct {
 } ScipixImageMut;
 
 /**
+ * Resize filter (one of `SCIPIX_RESIZE_*`), named for the library whose result it
+ * reproduces bit for bit.
+ */
+typedef uint32_t ScipixResizeMode;
+
+/**
+ * A window of an image with signed offsets: result pixel (x, y) is source pixel
+ * (left + x, top + y), or the fill colour where that lies outside the source.
+ */
+typedef struct {
+  /**
+   * Source column of the first result column (negative: padding on the left).
+   */
+  int64_t left;
+  /**
+   * Source row of the first result row (negative: padding on top).
+   */
+  int64_t top;
+  /**
+   * Width of the result.
+   */
+  size_t width;
+  /**
+   * Height of the result.
+   */
+  size_t height;
+} ScipixCropRect;
+
+/**
+ * Options of Ultralytics' `LetterBox`. Fill with `scipix_letterbox_params_default`
+ * (640x640, colour 114, scaleup, centred, no auto, stride 32), then set fields by name.
+ */
+typedef struct {
+  /**
+   * Target width (Ultralytics `new_shape[1]`), 1..=65536.
+   */
+  size_t width;
+  /**
+   * Target height (`new_shape[0]`), 1..=65536.
+   */
+  size_t height;
+  /**
+   * Pad colour; the first bytes_per_pixel bytes are used, in memory channel order.
+   */
+  uint8_t color[4];
+  /**
+   * Allow enlarging (`scaleup`); false caps the scale at 1.
+   */
+  bool scaleup;
+  /**
+   * Minimum rectangle (`auto`): padding is reduced modulo `stride`, so the output is
+   * smaller than width x height.
+   */
+  bool auto_pad;
+  /**
+   * Stretch to width x height ignoring the aspect ratio (`scaleFill`); ignored with
+   * `auto_pad`.
+   */
+  bool scale_fill;
+  /**
+   * Split the padding between both sides (`center`); false puts it right and bottom.
+   */
+  bool center;
+  /**
+   * Stride for `auto_pad` (> 0).
+   */
+  size_t stride;
+} ScipixLetterboxParams;
+
+/**
+ * Where the source lands in a letterboxed image. A point (x, y) of the letterboxed
+ * image maps back to the source frame as `((x - left) / scale_x, (y - top) / scale_y)`.
+ */
+typedef struct {
+  /**
+   * Horizontal scale, letterbox pixels per source pixel (Ultralytics' `r`).
+   */
+  double scale_x;
+  /**
+   * Vertical scale (equals scale_x unless scale_fill).
+   */
+  double scale_y;
+  /**
+   * Size of the resized source inside the output (`new_unpad`).
+   */
+  size_t resized_width;
+  /**
+   * Height of the resized source.
+   */
+  size_t resized_height;
+  /**
+   * Padding columns on the left.
+   */
+  size_t left;
+  /**
+   * Padding rows on top.
+   */
+  size_t top;
+  /**
+   * Padding columns on the right.
+   */
+  size_t right;
+  /**
+   * Padding rows at the bottom.
+   */
+  size_t bottom;
+  /**
+   * Output width (left + resized_width + right).
+   */
+  size_t out_width;
+  /**
+   * Output height (top + resized_height + bottom).
+   */
+  size_t out_height;
+} ScipixLetterboxInfo;
+
+/**
+ * Memory order of a tensor (one of `SCIPIX_LAYOUT_*`).
+ */
+typedef uint32_t ScipixTensorLayout;
+
+/**
+ * Parameters of the classification pipeline (torchvision `Resize(resize_short)`,
+ * `CenterCrop((crop_height, crop_width))`, `ToTensor()`, `Normalize(mean, std)`).
+ */
+typedef struct {
+  /**
+   * The shorter side is resized to this (e.g. 256); the longer side becomes
+   * `int(resize_short * long / short)` (torchvision's rule for an int size).
+   */
+  size_t resize_short;
+  /**
+   * Centre crop width (e.g. 224).
+   */
+  size_t crop_width;
+  /**
+   * Centre crop height.
+   */
+  size_t crop_height;
+  /**
+   * `SCIPIX_LAYOUT_NCHW` or `SCIPIX_LAYOUT_NHWC`.
+   */
+  ScipixTensorLayout layout;
+} ScipixClassifyParams;
+
+/**
+ * Parameters of the image-to-tensor rule. Every output element equals, bit for bit,
+ * `out = ((x / divisor - mean[c]) * scale) / std[c]` evaluated in float in exactly this
+ * order, each step rounded to nearest, no fused multiply-add (kernels compute it another
+ * way only where that is proven to give the same bits), where `x` is the input byte as float
+ * and `c` the OUTPUT channel. Output channels: 1 for gray, 3 for colour formats (alpha is
+ * dropped), in memory order (R,G,B for RGB/RGBA, B,G,R for BGR/BGRA) unless `swap_rb`
+ * reverses them. Entries of `mean`/`std` beyond the channel count are ignored.
+ * torchvision `ToTensor()+Normalize(m, s)`: divisor 255, mean m, scale 1, std s.
+ * OpenCV `blobFromImage(img, f, size, m, swapRB)`: divisor 1, mean m, scale f, std 1.
+ * Fill with `scipix_tensor_params_default` first, then set fields by name.
+ */
+typedef struct {
+  /**
+   * Multiplier applied after the mean is subtracted (OpenCV's scalefactor); finite.
+   */
+  float scale;
+  /**
+   * Subtracted per output channel after the division; finite.
+   */
+  float mean[4];
+  /**
+   * Final divisor per output channel; finite and non-zero for used channels.
+   */
+  float std[4];
+  /**
+   * Reverse the colour channel order (R<->B), like OpenCV's swapRB; ignored for gray.
+   */
+  bool swap_rb;
+  /**
+   * `SCIPIX_LAYOUT_NCHW` or `SCIPIX_LAYOUT_NHWC`.
+   */
+  ScipixTensorLayout layout;
+  /**
+   * First step divides the byte value by this (255 for torchvision); finite, non-zero.
+   */
+  float divisor;
+} ScipixTensorParams;
+
+/**
  * Value range of `scipix_gray_f32` output (one of `SCIPIX_GRAY_SCALE_*`).
  */
 typedef uint32_t ScipixGrayScale;
@@ -467,50 +660,6 @@ typedef struct {
    */
   uint32_t bits_per_element;
 } ScipixStTensorInfo;
-
-/**
- * Memory order of a tensor (one of `SCIPIX_LAYOUT_*`).
- */
-typedef uint32_t ScipixTensorLayout;
-
-/**
- * Parameters of the image-to-tensor rule. Every output element equals, bit for bit,
- * `out = ((x / divisor - mean[c]) * scale) / std[c]` evaluated in float in exactly this
- * order, each step rounded to nearest, no fused multiply-add (kernels compute it another
- * way only where that is proven to give the same bits), where `x` is the input byte as float
- * and `c` the OUTPUT channel. Output channels: 1 for gray, 3 for colour formats (alpha is
- * dropped), in memory order (R,G,B for RGB/RGBA, B,G,R for BGR/BGRA) unless `swap_rb`
- * reverses them. Entries of `mean`/`std` beyond the channel count are ignored.
- * torchvision `ToTensor()+Normalize(m, s)`: divisor 255, mean m, scale 1, std s.
- * OpenCV `blobFromImage(img, f, size, m, swapRB)`: divisor 1, mean m, scale f, std 1.
- * Fill with `scipix_tensor_params_default` first, then set fields by name.
- */
-typedef struct {
-  /**
-   * Multiplier applied after the mean is subtracted (OpenCV's scalefactor); finite.
-   */
-  float scale;
-  /**
-   * Subtracted per output channel after the division; finite.
-   */
-  float mean[4];
-  /**
-   * Final divisor per output channel; finite and non-zero for used channels.
-   */
-  float std[4];
-  /**
-   * Reverse the colour channel order (R<->B), like OpenCV's swapRB; ignored for gray.
-   */
-  bool swap_rb;
-  /**
-   * `SCIPIX_LAYOUT_NCHW` or `SCIPIX_LAYOUT_NHWC`.
-   */
-  ScipixTensorLayout layout;
-  /**
-   * First step divides the byte value by this (255 for torchvision); finite, non-zero.
-   */
-  float divisor;
-} ScipixTensorParams;
 
 /**
  * Stop accepting; consumers still receive every queued request (released at once,
@@ -745,6 +894,61 @@ typedef struct {
  * "entropy")` with `num_bins=2048`, `num_quantized_bins=128`, on the signed histogram.
  */
 #define SCIPIX_CALIB_ENTROPY 3
+
+/**
+ * `cv2.resize(..., interpolation=cv2.INTER_NEAREST)`.
+ */
+#define SCIPIX_RESIZE_CV_NEAREST 0
+
+/**
+ * `cv2.INTER_NEAREST_EXACT`.
+ */
+#define SCIPIX_RESIZE_CV_NEAREST_EXACT 1
+
+/**
+ * `cv2.INTER_LINEAR` (the letterbox filter).
+ */
+#define SCIPIX_RESIZE_CV_LINEAR 2
+
+/**
+ * `cv2.INTER_LINEAR_EXACT`.
+ */
+#define SCIPIX_RESIZE_CV_LINEAR_EXACT 3
+
+/**
+ * `cv2.INTER_AREA`.
+ */
+#define SCIPIX_RESIZE_CV_AREA 4
+
+/**
+ * `cv2.INTER_CUBIC`.
+ */
+#define SCIPIX_RESIZE_CV_CUBIC 5
+
+/**
+ * `PIL.Image.Resampling.NEAREST`.
+ */
+#define SCIPIX_RESIZE_PIL_NEAREST 6
+
+/**
+ * `PIL.Image.Resampling.BOX`.
+ */
+#define SCIPIX_RESIZE_PIL_BOX 7
+
+/**
+ * `PIL.Image.Resampling.BILINEAR` (torchvision `Resize` on a PIL image).
+ */
+#define SCIPIX_RESIZE_PIL_BILINEAR 8
+
+/**
+ * `PIL.Image.Resampling.BICUBIC`.
+ */
+#define SCIPIX_RESIZE_PIL_BICUBIC 9
+
+/**
+ * `PIL.Image.Resampling.LANCZOS`.
+ */
+#define SCIPIX_RESIZE_PIL_LANCZOS 10
 
 /**
  * One byte per pixel: luma.
@@ -1582,6 +1786,227 @@ ScipixStatus scipix_quantize_fp8(const float *x, const size_t *shape, size_t ran
  * Errors: as `scipix_quantize_fp8`. Nothing is written on failure. Thread-safe.
  */
 ScipixStatus scipix_dequantize_fp8(const void *q, const size_t *shape, size_t rank, ScipixQGranularity granularity, size_t axis_or_block, const float *scales, size_t params_len, ScipixFp8Format format, float *out, size_t out_len);
+
+/**
+ * Resizes `src` into `dst` (same format; sizes from the descriptors) with `mode`, bit for
+ * bit what the named library gives: the `SCIPIX_RESIZE_CV_*` modes equal `cv2.resize` of
+ * opencv-python 5.0 with that interpolation, the `SCIPIX_RESIZE_PIL_*` modes equal
+ * `PIL.Image.resize` of Pillow 13 with that filter (on an image of the same mode: "L",
+ * "RGB", "RGBA"; BGR8/BGRA8 are resized as their bytes, like OpenCV). Alpha is resized
+ * like the other channels. Equal sizes give a copy (as both libraries do). Only the
+ * `width * bytes_per_pixel` bytes of each destination row are written. The tables are
+ * built for this call; use a `ScipixResizer` to reuse them. Large destinations are split
+ * into row bands on scipix's pool, with identical bytes for every thread count.
+ *
+ * Errors: `SCIPIX_ERR_NULL_POINTER` (src, dst or a data pointer NULL);
+ * `SCIPIX_ERR_UNSUPPORTED_FORMAT` (unknown format, formats differ, or a mode that does
+ * not support the format); `SCIPIX_ERR_INVALID_ARGUMENT` (unknown mode, a zero side, a
+ * side above 65536, bad stride, src and dst memory overlap); `SCIPIX_ERR_SIZE_OVERFLOW`.
+ * Nothing is written on failure. Thread-safe.
+ */
+ScipixStatus scipix_resize(const ScipixImage *src, const ScipixImageMut *dst, ScipixResizeMode mode);
+
+/**
+ * Builds a resizer for `src_width` x `src_height` images of `format` (`SCIPIX_FORMAT_*`)
+ * to `dst_width` x `dst_height` with `mode`, and stores it in `*out` (the caller owns it;
+ * release with `scipix_resizer_free`). The tables use memory proportional to the sizes.
+ *
+ * Errors: `SCIPIX_ERR_NULL_POINTER` (out); `SCIPIX_ERR_INVALID_ARGUMENT` (unknown mode,
+ * a zero side or one above 65536); `SCIPIX_ERR_UNSUPPORTED_FORMAT` (unknown format, or a
+ * mode that does not support it). `*out` is untouched on failure. Thread-safe.
+ */
+ScipixStatus scipix_resizer_new(size_t src_width, size_t src_height, size_t dst_width, size_t dst_height, uint32_t format, ScipixResizeMode mode, ScipixResizer **out);
+
+/**
+ * Releases a resizer; NULL is ignored. No other thread may be using it.
+ */
+void scipix_resizer_free(ScipixResizer *resizer);
+
+/**
+ * Resizes `src` (the resizer's source size and format) into `dst` (its destination size
+ * and format), exactly as `scipix_resize` with the resizer's mode would.
+ *
+ * Errors: `SCIPIX_ERR_NULL_POINTER`; `SCIPIX_ERR_INVALID_ARGUMENT` (sizes other than the
+ * resizer's, bad stride, overlap); `SCIPIX_ERR_UNSUPPORTED_FORMAT` (format other than the
+ * resizer's); `SCIPIX_ERR_SIZE_OVERFLOW`. Nothing is written on failure. Thread-safe:
+ * many threads may run one resizer at once on different images.
+ */
+ScipixStatus scipix_resizer_run(const ScipixResizer *resizer, const ScipixImage *src, const ScipixImageMut *dst);
+
+/**
+ * Writes the window of destination columns `x0 .. x0 + dst->width` and rows
+ * `y0 .. y0 + dst->height` of the resizer's full result into `dst`: exactly those pixels
+ * of what `scipix_resizer_run` would write (so a tile or a band of rows can be produced
+ * alone, e.g. only the centre crop). Runs on the calling thread.
+ *
+ * Errors: as `scipix_resizer_run`, plus `SCIPIX_ERR_INVALID_ARGUMENT` when the window
+ * leaves the destination size. Nothing is written on failure. Thread-safe.
+ */
+ScipixStatus scipix_resizer_run_window(const ScipixResizer *resizer, const ScipixImage *src, size_t x0, size_t y0, const ScipixImageMut *dst);
+
+/**
+ * Writes the resizer's source and destination sizes (any pointer may be NULL to skip).
+ * Errors: `SCIPIX_ERR_NULL_POINTER` when `resizer` is NULL. Thread-safe.
+ */
+ScipixStatus scipix_resizer_sizes(const ScipixResizer *resizer, size_t *src_width, size_t *src_height, size_t *dst_width, size_t *dst_height);
+
+/**
+ * Computes the window `torchvision.transforms.CenterCrop((crop_height, crop_width))`
+ * takes of a `width` x `height` image: per axis, when the crop is not larger than the
+ * image, `offset = int(round((size - crop) / 2.0))` with Python's round (ties to even:
+ * 0.5 -> 0, 1.5 -> 2, 2.5 -> 2); when it is larger, torchvision first pads
+ * `(crop - size) // 2` before and `(crop - size + 1) // 2` after with 0, so
+ * `offset = -((crop - size) // 2)`.
+ *
+ * Errors: `SCIPIX_ERR_NULL_POINTER` (out); `SCIPIX_ERR_INVALID_ARGUMENT` (a zero side or
+ * one above 65536). Nothing is written on failure. Thread-safe.
+ */
+ScipixStatus scipix_center_crop_rect(size_t width, size_t height, size_t crop_width, size_t crop_height, ScipixCropRect *out);
+
+/**
+ * Copies the window of `src` at (`left`, `top`) with `dst`'s size into `dst` (same
+ * format); destination pixels whose source lies outside `src` get the colour `fill`
+ * (4 bytes read, the first bytes_per_pixel used in memory channel order; NULL = 0).
+ * With the offsets of `scipix_center_crop_rect` this is torchvision's `CenterCrop`
+ * (fill 0), padding included.
+ *
+ * Errors: `SCIPIX_ERR_NULL_POINTER`; `SCIPIX_ERR_UNSUPPORTED_FORMAT` (formats differ);
+ * `SCIPIX_ERR_INVALID_ARGUMENT` (bad descriptor, offsets beyond +-131072, overlap);
+ * `SCIPIX_ERR_SIZE_OVERFLOW`. Nothing is written on failure. Thread-safe.
+ */
+ScipixStatus scipix_crop_pad(const ScipixImage *src, int64_t left, int64_t top, const ScipixImageMut *dst, const uint8_t *fill);
+
+/**
+ * `cv2.copyMakeBorder(src, top, bottom, left, right, cv2.BORDER_CONSTANT, value=fill)`
+ * into `dst` (same format), whose size sets `bottom = dst->height - src->height - top` and
+ * `right = dst->width - src->width - left`. `fill` as in `scipix_crop_pad` (NULL = 0).
+ *
+ * Errors: `SCIPIX_ERR_NULL_POINTER`; `SCIPIX_ERR_UNSUPPORTED_FORMAT` (formats differ);
+ * `SCIPIX_ERR_INVALID_ARGUMENT` (src at (left, top) does not fit in dst, bad descriptor,
+ * overlap); `SCIPIX_ERR_SIZE_OVERFLOW`. Nothing is written on failure. Thread-safe.
+ */
+ScipixStatus scipix_pad_constant(const ScipixImage *src, const ScipixImageMut *dst, size_t top, size_t left, const uint8_t *fill);
+
+/**
+ * Fills `*params` with Ultralytics' defaults for 640x640: colour 114 (all four bytes),
+ * scaleup, centred, no auto_pad, no scale_fill, stride 32. Thread-safe.
+ * Errors: `SCIPIX_ERR_NULL_POINTER` when `params` is NULL.
+ */
+ScipixStatus scipix_letterbox_params_default(ScipixLetterboxParams *params);
+
+/**
+ * Computes the letterbox of a `src_width` x `src_height` frame, in double precision
+ * exactly as Ultralytics' `LetterBox` does: `r = min(height / src_height, width /
+ * src_width)` (capped at 1 unless scaleup); `resized = (round(src_width * r),
+ * round(src_height * r))` with Python's round (ties to even); `dw = width - resized_width`
+ * (modulo stride with auto_pad; 0 with scale_fill, which also stretches to width x
+ * height); with center `dw /= 2` and `left = round(dw - 0.1)`, `right = round(dw + 0.1)`
+ * (without center: left = 0, right = dw); rows likewise.
+ *
+ * Errors: `SCIPIX_ERR_NULL_POINTER` (params, out); `SCIPIX_ERR_INVALID_ARGUMENT` (a zero
+ * side or one above 65536 — a negative C value converted to size_t is above it —,
+ * stride 0 with auto_pad, or a resized side that rounds to 0). Nothing is written on
+ * failure. Thread-safe.
+ */
+ScipixStatus scipix_letterbox_info(size_t src_width, size_t src_height, const ScipixLetterboxParams *params, ScipixLetterboxInfo *out);
+
+/**
+ * Letterboxes `src` into `dst` (same format; size `out_width` x `out_height` of
+ * `scipix_letterbox_info`, i.e. params->width x params->height unless auto_pad):
+ * `cv2.resize(INTER_LINEAR)` to the resized size (skipped when the size is unchanged, as
+ * in Ultralytics), then `cv2.copyMakeBorder(BORDER_CONSTANT, color)`. Bit-exact with
+ * Ultralytics' `LetterBox` on opencv-python 5.0. `info` (may be NULL) receives the
+ * geometry for mapping boxes back.
+ *
+ * Errors: as `scipix_letterbox_info` and `scipix_resize`, plus
+ * `SCIPIX_ERR_INVALID_ARGUMENT` when dst is not the letterbox size. Nothing is written on
+ * failure. Thread-safe.
+ */
+ScipixStatus scipix_letterbox(const ScipixImage *src, const ScipixImageMut *dst, const ScipixLetterboxParams *params, ScipixLetterboxInfo *info);
+
+/**
+ * Letterboxes `src` (as `scipix_letterbox`) and converts it in the same pass to RGB
+ * floats `/255` in `layout`, writing image `batch_index` of a batch tensor: floats
+ * `[batch_index * C * H * W, (batch_index + 1) * C * H * W)` of `out` (capacity `out_len`
+ * floats; C = 3, or 1 for GRAY8; H x W the letterbox output size). No full-size
+ * intermediate image is made. Every element equals, bit for bit,
+ * `cv2.dnn.blobFromImage(letterboxed, 1/255.0, swapRB=True)` for BGR8/BGRA8 input
+ * (swapRB=False for RGB8/RGBA8 input): `(float)x * (float)(1/255.0)`; padding holds the
+ * converted pad colour. `info` (may be NULL) receives the geometry.
+ *
+ * Errors: as `scipix_letterbox_info`; `SCIPIX_ERR_NULL_POINTER` (src, params, out);
+ * `SCIPIX_ERR_UNSUPPORTED_FORMAT` (format or layout unknown); `SCIPIX_ERR_BUFFER_TOO_SMALL`
+ * (out_len short for batch_index); `SCIPIX_ERR_INVALID_ARGUMENT` (out overlaps src,
+ * misaligned out). Nothing is written on failure. Thread-safe; large tensors are split
+ * into row bands on scipix's pool (identical bits for every thread count).
+ */
+ScipixStatus scipix_letterbox_to_tensor(const ScipixImage *src, const ScipixLetterboxParams *params, ScipixTensorLayout layout, float *out, size_t out_len, size_t batch_index, ScipixLetterboxInfo *info);
+
+/**
+ * The classification input of torchvision on a PIL image, fused: `Resize(resize_short)`
+ * (Pillow BILINEAR, bit-exact with Pillow 13), `CenterCrop` (offsets as
+ * `scipix_center_crop_rect`; zero padding when the crop is larger), `ToTensor()`,
+ * `Normalize(mean, std)`, written as image `batch_index` of a batch tensor (as in
+ * `scipix_letterbox_to_tensor`). Only the crop window is resized. Output channels are
+ * R, G, B for every colour format (BGR input is swapped; alpha dropped), 1 for GRAY8.
+ * Float rule, per element, in float32 with each step rounded to nearest and no FMA:
+ * `(x / 255.0f - mean[c]) / std[c]`, i.e. numpy's
+ * `((img.astype(np.float32) / np.float32(255)) - mean.astype(np.float32)) / std.astype(np.float32)`
+ * and torch's CPU `ToTensor` + `Normalize`, bit for bit. `mean` and `std` have
+ * `mean_len == std_len == C` entries (3, or 1 for GRAY8) in R, G, B order.
+ *
+ * Errors: `SCIPIX_ERR_NULL_POINTER` (src, params, mean, std, out);
+ * `SCIPIX_ERR_INVALID_ARGUMENT` (mean/std of the wrong length, non-finite mean, std zero
+ * or non-finite, resize_short or crop zero or above 65536, the resized long side above
+ * 65536, out overlapping src); `SCIPIX_ERR_UNSUPPORTED_FORMAT`;
+ * `SCIPIX_ERR_BUFFER_TOO_SMALL`. Nothing is written on failure. Thread-safe.
+ */
+ScipixStatus scipix_classify_to_tensor(const ScipixImage *src, const ScipixClassifyParams *params, const float *mean, size_t mean_len, const float *std, size_t std_len, float *out, size_t out_len, size_t batch_index);
+
+/**
+ * Resizes `src` to `width` x `height` with `mode` (as `scipix_resize`) and converts it
+ * with `params` (the rule of `ScipixTensorParams`) in one pass, writing image
+ * `batch_index` of a batch tensor (as in `scipix_letterbox_to_tensor`). Bit for bit the
+ * result of `scipix_resize` followed by `scipix_image_to_tensor`.
+ *
+ * Errors: those of `scipix_resize` and `scipix_image_to_tensor`. Nothing is written on
+ * failure. Thread-safe.
+ */
+ScipixStatus scipix_resize_to_tensor(const ScipixImage *src, ScipixResizeMode mode, size_t width, size_t height, const ScipixTensorParams *params, float *out, size_t out_len, size_t batch_index);
+
+/**
+ * `scipix_letterbox_to_tensor` for `n` images of any sizes at once: image `i` goes to
+ * floats `[i * C * H * W, (i + 1) * C * H * W)` of `out` (capacity `out_len`). Images
+ * run in parallel on scipix's pool, one image per task; the bits do not depend on the
+ * thread count. `infos` (may be NULL) receives `n` geometries. All images must give the
+ * same tensor size (same channel count; with auto_pad, the same output size).
+ *
+ * Errors: those of `scipix_letterbox_to_tensor` (messages name the image index),
+ * `SCIPIX_ERR_NULL_POINTER` (srcs), `SCIPIX_ERR_INVALID_ARGUMENT` (n = 0, images giving
+ * different tensor sizes). Every image is validated before anything is written; nothing
+ * is written on failure. Thread-safe.
+ */
+ScipixStatus scipix_letterbox_batch_to_tensor(const ScipixImage *srcs, size_t n, const ScipixLetterboxParams *params, ScipixTensorLayout layout, float *out, size_t out_len, ScipixLetterboxInfo *infos);
+
+/**
+ * `scipix_classify_to_tensor` for `n` images of any sizes at once (batch layout as in
+ * `scipix_letterbox_batch_to_tensor`; parallel across images, identical bits for every
+ * thread count). All images must have the same channel count (C = 3 colour, 1 gray).
+ *
+ * Errors: those of `scipix_classify_to_tensor`, plus n = 0 or mismatched channel counts
+ * (`SCIPIX_ERR_INVALID_ARGUMENT`). Nothing is written on failure. Thread-safe.
+ */
+ScipixStatus scipix_classify_batch_to_tensor(const ScipixImage *srcs, size_t n, const ScipixClassifyParams *params, const float *mean, size_t mean_len, const float *std, size_t std_len, float *out, size_t out_len);
+
+/**
+ * `scipix_resize_to_tensor` for `n` images of any sizes at once, all resized to
+ * `width` x `height` (batch layout and parallelism as in
+ * `scipix_letterbox_batch_to_tensor`).
+ *
+ * Errors: those of `scipix_resize_to_tensor`, plus n = 0 or mismatched channel counts
+ * (`SCIPIX_ERR_INVALID_ARGUMENT`). Nothing is written on failure. Thread-safe.
+ */
+ScipixStatus scipix_resize_batch_to_tensor(const ScipixImage *srcs, size_t n, ScipixResizeMode mode, size_t width, size_t height, const ScipixTensorParams *params, float *out, size_t out_len);
 
 /**
  * Converts `src` (RGB8, BGR8, RGBA8, BGRA8, or GRAY8 which is copied) into the GRAY8 image

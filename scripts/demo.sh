@@ -23,6 +23,9 @@ banner "features: what scipix sees on this machine"
 banner "preprocess: page -> gray -> Otsu -> binary PGM, normalized NCHW tensor"
 "$bin/preprocess" "$out/page_binary.pgm" ${1:+"$1"}
 
+banner "letterbox: frame -> 640x640 letterbox -> RGB NCHW tensor in one pass, box mapped back"
+"$bin/letterbox" "$out/letterbox.f32"
+
 banner "quantize: a weight matrix per tensor, per channel and per block"
 "$bin/quantize"
 

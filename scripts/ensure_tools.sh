@@ -39,7 +39,7 @@ ensure_base() {
 ensure_python() {
   python3 - <<'PY' 2>/dev/null || pip_install -r "$(dirname "${BASH_SOURCE[0]}")/../tests/python/requirements.txt"
 import importlib.util, sys
-mods = ["pytest", "numpy", "cv2", "onnx", "onnxruntime", "ml_dtypes", "safetensors", "mypy", "build",
+mods = ["pytest", "numpy", "cv2", "PIL", "onnx", "onnxruntime", "ml_dtypes", "safetensors", "mypy", "build",
         "auditwheel"]
 sys.exit(0 if all(importlib.util.find_spec(m) for m in mods) else 1)
 PY

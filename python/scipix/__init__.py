@@ -30,9 +30,13 @@ from ._core import (  # noqa: E402,F401
 
 # Capability modules: each exposes what the loaded library exports and raises
 # NotImplementedError naming the missing C symbol otherwise.
-from . import batch, errors, image, model, quant, tensor  # noqa: E402,F401
+from . import batch, errors, image, model, quant, resize, tensor  # noqa: E402,F401
 from .batch import Batcher  # noqa: E402,F401
 from .model import Model, Safetensors, write_safetensors  # noqa: E402,F401
+from .resize import (  # noqa: E402,F401
+    Resizer, classify_batch_to_tensor, classify_to_tensor, letterbox, letterbox_batch_to_tensor,
+    letterbox_to_tensor, resize_to_tensor,
+)
 from .tensor import (  # noqa: E402,F401
     image_tensor_len, image_to_tensor, images_to_tensor, normalize, normalize_channels,
     tensor_stats,

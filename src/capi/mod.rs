@@ -18,6 +18,7 @@ pub mod batch;
 pub mod cpu;
 mod guard;
 pub mod quant;
+pub mod resize;
 // Helpers for every capi module; not every helper is used by every build of the API.
 #[allow(dead_code, unused_macros, unused_imports)]
 mod handle;

@@ -53,7 +53,7 @@ pub struct ScipixTensorParams {
 }
 
 /// The Rust layout of a `SCIPIX_LAYOUT_*` value.
-fn layout_arg(v: ScipixTensorLayout) -> Result<Layout> {
+pub(crate) fn layout_arg(v: ScipixTensorLayout) -> Result<Layout> {
     match v {
         SCIPIX_LAYOUT_NCHW => Ok(Layout::Nchw),
         SCIPIX_LAYOUT_NHWC => Ok(Layout::Nhwc),
@@ -65,7 +65,7 @@ fn layout_arg(v: ScipixTensorLayout) -> Result<Layout> {
 }
 
 impl ScipixTensorParams {
-    fn to_rust(self) -> Result<TensorParams> {
+    pub(crate) fn to_rust(self) -> Result<TensorParams> {
         let layout = layout_arg(self.layout)?;
         Ok(TensorParams {
             divisor: self.divisor,
@@ -117,7 +117,7 @@ pub extern "C" fn scipix_image_tensor_len(
 }
 
 /// Fails when the float output `[out, out + need)` overlaps the image bytes.
-fn ensure_out_disjoint(desc: &ScipixImage, out: *mut f32, need: usize) -> Result<()> {
+pub(crate) fn ensure_out_disjoint(desc: &ScipixImage, out: *mut f32, need: usize) -> Result<()> {
     let image = desc.byte_span()?;
     let b0 = out as usize;
     let b1 = need
@@ -133,7 +133,7 @@ fn ensure_out_disjoint(desc: &ScipixImage, out: *mut f32, need: usize) -> Result
 }
 
 /// Borrows `need` floats at `out` after checking `out_len >= need`.
-fn out_slice<'a>(out: *mut f32, out_len: usize, need: usize) -> Result<&'a mut [f32]> {
+pub(crate) fn out_slice<'a>(out: *mut f32, out_len: usize, need: usize) -> Result<&'a mut [f32]> {
     if out_len < need {
         return Err(Error::new(
             ErrorKind::BufferTooSmall,

@@ -9,12 +9,21 @@
 //!
 //! The exact rule of each filter family is stated in [`opencv`] and [`pillow`].
 
+pub mod geometry;
 pub mod opencv;
 pub mod pillow;
+
+pub use geometry::{
+    center_crop, center_crop_rect, crop_pad, letterbox, letterbox_geometry, pad_constant, CropRect,
+    LetterboxGeometry, LetterboxOptions,
+};
 
 use super::{ImageView, ImageViewMut, PixelFormat};
 use crate::cpu::{self, Isa};
 use crate::error::{Error, ErrorKind, Result};
+use crate::parallel;
+use rayon::prelude::*;
+use std::cell::RefCell;
 
 /// Interpolation filter, named for the library whose result it reproduces bit for bit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -94,8 +103,34 @@ pub const MAX_SIDE: usize = 1 << 16;
 
 #[derive(Debug)]
 enum Plan {
+    /// Same source and destination size: both libraries return a copy of the source
+    /// (`cv::resize` copies when `dsize == src.size()`, Pillow's `resize` returns `copy()`).
+    Copy,
     Cv(opencv::Plan),
     Pil(pillow::Plan),
+}
+
+/// Destination bytes (`width * height * bytes_per_pixel`) from which [`Resizer::resize`]
+/// splits rows across scipix's pool. Measured single-threaded with
+/// `benches/peers_resize.py`: the cheapest filter (`CvNearest`, a byte gather) writes a
+/// 224x224 RGB8 destination (150 KB) from 1920x1080 in ~0.13 ms, so 64 KB is ~50 us of work
+/// even for it, an order of magnitude above the pool's dispatch cost of a few microseconds
+/// per band; every other filter costs several times more per destination byte.
+pub const SPLIT_BYTES: usize = 1 << 16;
+
+thread_local! {
+    /// One [`Scratch`] per thread, kept between calls so steady-state resizing allocates
+    /// nothing (the families grow their buffers once to the largest size seen).
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+}
+
+/// Runs `f` with this thread's pooled [`Scratch`] (a fresh one if it is already in use
+/// further up the stack, which only happens on re-entry).
+pub(crate) fn with_scratch<R>(f: impl FnOnce(&mut Scratch) -> R) -> R {
+    SCRATCH.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut s) => f(&mut s),
+        Err(_) => f(&mut Scratch::default()),
+    })
 }
 
 /// Per-thread working memory of [`Resizer::resize_window`]; reuse one across calls to avoid
@@ -107,7 +142,8 @@ pub struct Scratch {
 }
 
 /// Precomputed tables for resizing `src_w` x `src_h` `format` images to `dst_w` x `dst_h`
-/// with one filter. Immutable once built, so one resizer may serve many threads at once.
+/// with one filter. Immutable once built (`Send + Sync`), so one resizer may serve many
+/// threads at once; the working memory of each call is per thread ([`Scratch`]).
 #[derive(Debug)]
 pub struct Resizer {
     plan: Plan,
@@ -138,7 +174,9 @@ impl Resizer {
     ) -> Result<Self> {
         check_side("source", src_w, src_h)?;
         check_side("destination", dst_w, dst_h)?;
-        let plan = if filter.is_opencv() {
+        let plan = if (src_w, src_h) == (dst_w, dst_h) {
+            Plan::Copy
+        } else if filter.is_opencv() {
             Plan::Cv(opencv::Plan::new(
                 filter, src_w, src_h, dst_w, dst_h, format,
             )?)
@@ -247,12 +285,25 @@ impl Resizer {
         scratch: &mut Scratch,
     ) {
         match &self.plan {
+            Plan::Copy => {
+                let bpp = self.format.bytes_per_pixel();
+                let n = out.row_bytes();
+                for y in 0..out.height() {
+                    out.row_mut(y)
+                        .copy_from_slice(&src.row(y0 + y)[x0 * bpp..x0 * bpp + n]);
+                }
+            }
             Plan::Cv(p) => p.run(isa, src, x0, y0, out, &mut scratch.cv),
             Plan::Pil(p) => p.run(isa, src, x0, y0, out, &mut scratch.pil),
         }
     }
 
-    /// Resizes the whole of `src` into `dst` (the destination size).
+    /// Resizes the whole of `src` into `dst` (the destination size). Rows of the
+    /// destination are split into bands across scipix's pool when the destination has at
+    /// least [`SPLIT_BYTES`] bytes; every band is the same window of the one full result,
+    /// so the bytes are identical for every thread count. Each thread uses its pooled
+    /// [`Scratch`]. Fails, writing nothing, on a source or destination of another size or
+    /// format than the resizer's.
     pub fn resize(&self, src: &ImageView, dst: &mut ImageViewMut) -> Result<()> {
         if (dst.width(), dst.height()) != self.dst {
             return Err(Error::invalid(format!(
@@ -263,8 +314,31 @@ impl Resizer {
                 self.dst.1
             )));
         }
-        let mut scratch = Scratch::default();
-        self.resize_window(src, 0, 0, dst, &mut scratch)
+        self.check_src(src)?;
+        if dst.format() != self.format {
+            return Err(Error::new(
+                ErrorKind::UnsupportedFormat,
+                format!(
+                    "destination is {}, the resizer was built for {}",
+                    dst.format().name(),
+                    self.format.name()
+                ),
+            ));
+        }
+        let isa = cpu::kernel_isa();
+        let bytes = dst.row_bytes() * dst.height();
+        if dst.height() < 2 || !parallel::should_split(bytes, SPLIT_BYTES) {
+            with_scratch(|s| self.run_window(isa, src, 0, 0, dst, s));
+            return Ok(());
+        }
+        let rows = dst.height().div_ceil(parallel::num_threads() * 4).max(1);
+        let mut bands = dst.bands_mut(rows);
+        parallel::install(|| {
+            bands.par_iter_mut().enumerate().for_each(|(i, band)| {
+                with_scratch(|s| self.run_window(isa, src, 0, i * rows, band, s))
+            })
+        });
+        Ok(())
     }
 }
 
@@ -279,4 +353,71 @@ pub fn resize(src: &ImageView, dst: &mut ImageViewMut, filter: Filter) -> Result
         filter,
     )?
     .resize(src, dst)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bytes(n: usize, seed: u32) -> Vec<u8> {
+        let mut s = seed.wrapping_mul(2654435761).wrapping_add(12345);
+        (0..n)
+            .map(|_| {
+                s ^= s << 13;
+                s ^= s >> 17;
+                s ^= s << 5;
+                (s >> 7) as u8
+            })
+            .collect()
+    }
+
+    #[test]
+    fn row_split_gives_the_same_bytes_for_every_thread_count() {
+        let (sw, sh, dw, dh) = (501, 377, 300, 211);
+        let f = PixelFormat::Rgb8;
+        let src_buf = bytes(sw * sh * 3, 9);
+        let src = ImageView::packed(&src_buf, sw, sh, f).unwrap();
+        for filter in [Filter::CvLinear, Filter::PilBilinear, Filter::CvArea] {
+            let r = Resizer::new(sw, sh, dw, dh, f, filter).unwrap();
+            // Reference: one window covering everything, on this thread.
+            let mut want = vec![0u8; dw * dh * 3];
+            let mut w = ImageViewMut::packed(&mut want, dw, dh, f).unwrap();
+            r.resize_window(&src, 0, 0, &mut w, &mut Scratch::default())
+                .unwrap();
+            for threads in [1, 2, 3] {
+                parallel::set_num_threads(threads).unwrap();
+                let mut got = vec![0u8; dw * dh * 3];
+                let mut g = ImageViewMut::packed(&mut got, dw, dh, f).unwrap();
+                r.resize(&src, &mut g).unwrap();
+                assert!(got == want, "{filter:?} with {threads} threads");
+            }
+            parallel::set_num_threads(0).unwrap();
+        }
+    }
+
+    #[test]
+    fn resize_checks_sizes_and_formats_before_writing() {
+        let src_buf = bytes(20 * 10, 1);
+        let src = ImageView::packed(&src_buf, 20, 10, PixelFormat::Gray8).unwrap();
+        let r = Resizer::new(20, 10, 7, 5, PixelFormat::Gray8, Filter::CvLinear).unwrap();
+        let mut out = vec![42u8; 7 * 5 * 3];
+        let mut wrong = ImageViewMut::packed(&mut out, 7, 5, PixelFormat::Rgb8).unwrap();
+        assert_eq!(
+            r.resize(&src, &mut wrong).unwrap_err().kind(),
+            ErrorKind::UnsupportedFormat
+        );
+        let mut small = ImageViewMut::packed(&mut out, 6, 5, PixelFormat::Gray8).unwrap();
+        assert!(r.resize(&src, &mut small).is_err());
+        assert!(out.iter().all(|&v| v == 42));
+        assert!(Resizer::new(0, 10, 7, 5, PixelFormat::Gray8, Filter::CvLinear).is_err());
+        assert!(Resizer::new(
+            20,
+            10,
+            MAX_SIDE + 1,
+            5,
+            PixelFormat::Gray8,
+            Filter::CvLinear
+        )
+        .is_err());
+    }
 }

@@ -554,6 +554,82 @@ fn sub_row(s: &mut [f32], y: usize, w: usize) -> &mut [f32] {
     }
 }
 
+/// One-row access to the conversion for callers that produce an image band by band (the
+/// fused resize pipelines): the same plan and kernels as [`image_to_tensor`], so a row
+/// converted here has exactly the bits the whole-image conversion gives it.
+pub(crate) struct RowConverter {
+    plan: Plan,
+    isa: Isa,
+}
+
+impl RowConverter {
+    /// A converter for `format` images with the (validated) rule `p`, on kernel family `isa`.
+    pub(crate) fn new(format: PixelFormat, p: &TensorParams, isa: Isa) -> Self {
+        RowConverter {
+            plan: Plan::new(format, p),
+            isa,
+        }
+    }
+
+    /// Output channels (1 or 3).
+    pub(crate) fn channels(&self) -> usize {
+        self.plan.channels
+    }
+
+    /// True when rows go to separate channel planes (NCHW with 3 channels); false when one
+    /// row is one contiguous run of `w * channels` floats (NHWC, or gray).
+    pub(crate) fn planar(&self) -> bool {
+        !self.plan.interleaved && self.plan.channels == 3
+    }
+
+    /// Converts `w` pixels of `src` into planes `planes[c][..w]` (NCHW with 3 channels).
+    pub(crate) fn row_planar(&self, src: &[u8], w: usize, planes: &mut [&mut [f32]; 3]) {
+        let p = &self.plan;
+        match self.isa {
+            #[cfg(target_arch = "x86_64")]
+            Isa::Sse41 => planar_row::<Sse41K>(src, w, p, planes),
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx512 if vbmi_hardware() => planar_row::<Avx512K>(src, w, p, planes),
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx2 | Isa::Avx512 if fma_hardware() => planar_row::<Avx2K>(src, w, p, planes),
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx2 | Isa::Avx512 => planar_row::<Sse41K>(src, w, p, planes),
+            #[cfg(target_arch = "aarch64")]
+            Isa::Neon => planar_row::<NeonK>(src, w, p, planes),
+            _ => planar_row::<ScalarK>(src, w, p, planes),
+        }
+    }
+
+    /// Converts `w` pixels of `src` into `dst[..w * channels]` (one NHWC row, or a gray row).
+    pub(crate) fn row_interleaved(&self, src: &[u8], w: usize, dst: &mut [f32]) {
+        let p = &self.plan;
+        match self.isa {
+            #[cfg(target_arch = "x86_64")]
+            Isa::Sse41 => interleaved_row::<Sse41K>(src, w, p, dst),
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx512 if vbmi_hardware() => interleaved_row::<Avx512K>(src, w, p, dst),
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx2 | Isa::Avx512 if fma_hardware() => interleaved_row::<Avx2K>(src, w, p, dst),
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx2 | Isa::Avx512 => interleaved_row::<Sse41K>(src, w, p, dst),
+            #[cfg(target_arch = "aarch64")]
+            Isa::Neon => interleaved_row::<NeonK>(src, w, p, dst),
+            _ => interleaved_row::<ScalarK>(src, w, p, dst),
+        }
+    }
+
+    /// The output value of each channel for one pixel of bytes `px` (e.g. the pad colour):
+    /// the scalar rule, which every kernel equals bit for bit.
+    pub(crate) fn pixel_values(&self, px: &[u8]) -> [f32; 3] {
+        let p = &self.plan;
+        let mut v = [0f32; 3];
+        for (c, o) in v.iter_mut().enumerate().take(p.channels) {
+            *o = scalar::value(px[p.offs[c]], p.div, p.mean[c], p.scale, p.std[c]);
+        }
+        v
+    }
+}
+
 /// Pixels per image (or per batch) from which work is split across the pool. Measured
 /// single-threaded here: 512^2 = 262144 pixels take ~100 us with the torchvision rule
 /// (~50 us with the blobFromImage rule), an order of magnitude above the pool's dispatch

@@ -1,0 +1,417 @@
+"""Resizing bit-exact with OpenCV and Pillow, crop and pad, letterbox, and the fused
+resize-to-tensor pipelines.
+
+Modes (``mode=``): "cv_nearest", "cv_nearest_exact", "cv_linear", "cv_linear_exact",
+"cv_area", "cv_cubic" (equal to ``cv2.resize`` with that ``INTER_*``) and "pil_nearest",
+"pil_box", "pil_bilinear", "pil_bicubic", "pil_lanczos" (equal to ``PIL.Image.resize``
+with that filter), or the ``SCIPIX_RESIZE_*`` numbers.
+
+Images are HxW (gray) or HxWxC uint8 arrays with ``format`` "rgb", "bgr", "rgba" or
+"bgra", as in ``scipix.image``; row-strided views are passed without copies.
+"""
+from __future__ import annotations
+
+import ctypes
+import math
+import numbers
+from typing import NamedTuple, Optional, Sequence, Tuple
+
+import numpy as np
+
+from ._arrays import format_value, image_desc, ptr
+from ._ffi import _ffi
+from .errors import InvalidArgument
+from .tensor import _layout_value, tensor_params
+
+MODES = ("cv_nearest", "cv_nearest_exact", "cv_linear", "cv_linear_exact", "cv_area",
+         "cv_cubic", "pil_nearest", "pil_box", "pil_bilinear", "pil_bicubic", "pil_lanczos")
+
+
+def _mode_value(mode) -> int:
+    if isinstance(mode, str):
+        key = mode.lower()
+        if key not in MODES:
+            raise InvalidArgument(f"unknown resize mode {mode!r}; one of {', '.join(MODES)}")
+        return _ffi.const(f"SCIPIX_RESIZE_{key.upper()}")
+    return int(mode)
+
+
+def _size(value, what: str) -> int:
+    """A positive integer size; NaN, infinities, negatives, zero and fractions are refused
+    with a message naming ``what``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise InvalidArgument(f"{what} must be a positive integer, got {value!r}")
+    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
+        raise InvalidArgument(f"{what} must be a positive integer, got {value!r}")
+    if value != int(value) or int(value) <= 0:
+        raise InvalidArgument(f"{what} must be a positive integer, got {value!r}")
+    return int(value)
+
+
+def _wh(size, what: str) -> Tuple[int, int]:
+    """(width, height) from an int (square) or a (width, height) pair."""
+    if isinstance(size, numbers.Real) and not isinstance(size, bool):
+        s = _size(size, what)
+        return s, s
+    try:
+        w, h = size
+    except (TypeError, ValueError):
+        raise InvalidArgument(f"{what} must be an int or a (width, height) pair, got {size!r}") from None
+    return _size(w, f"{what} width"), _size(h, f"{what} height")
+
+
+def _fill(color, channels: int) -> ctypes.Array:
+    if color is None:
+        vals = [0] * 4
+    elif isinstance(color, numbers.Real):
+        vals = [int(color)] * 4
+    else:
+        vals = [int(v) for v in color]
+        if len(vals) < channels or len(vals) > 4:
+            raise InvalidArgument(f"color must have {channels} to 4 values, got {len(vals)}")
+        vals = vals + [vals[-1]] * (4 - len(vals))
+    if any(v < 0 or v > 255 for v in vals):
+        raise InvalidArgument(f"color values must be 0..255, got {vals}")
+    return (ctypes.c_uint8 * 4)(*vals)
+
+
+def _out_image(out, shape, name="out"):
+    if out is None:
+        out = np.empty(shape, np.uint8)
+    elif not isinstance(out, np.ndarray) or tuple(out.shape) != tuple(shape):
+        raise InvalidArgument(f"{name} must be a uint8 array of shape {tuple(shape)}")
+    return out
+
+
+def _shape_like(keep: np.ndarray, w: int, h: int):
+    return (h, w) if keep.ndim == 2 else (h, w, keep.shape[2])
+
+
+def resize(image: np.ndarray, size, mode="cv_linear", format=None, *,
+           out: Optional[np.ndarray] = None) -> np.ndarray:
+    """Resizes to ``size`` = (width, height) (or an int for a square), bit for bit
+    ``cv2.resize(image, (w, h), interpolation=...)`` for the "cv_*" modes and
+    ``np.asarray(Image.fromarray(image).resize((w, h), filter))`` for the "pil_*" modes
+    (``scipix_resize``)."""
+    w, h = _wh(size, "size")
+    src, keep = image_desc(image, format, name="image")
+    fmt = format if format is not None else ("gray" if keep.ndim == 2 else None)
+    res = _out_image(out, _shape_like(keep, w, h))
+    dst, res = image_desc(res, fmt, writable=True, name="out")
+    _ffi.scipix_resize(ctypes.byref(src), ctypes.byref(dst), _mode_value(mode))
+    return res
+
+
+class Resizer:
+    """A reusable resizer for one (source size, destination size, format, mode): the
+    coefficient tables are built once (``scipix_resizer_new``). Thread-safe."""
+
+    def __init__(self, src_size, dst_size, mode="cv_linear", format="rgb"):
+        self.src_size = _wh(src_size, "src_size")
+        self.dst_size = _wh(dst_size, "dst_size")
+        self.format = format
+        fval, self._channels = format_value(format)
+        handle = ctypes.POINTER(_ffi.type("ScipixResizer"))()
+        _ffi.scipix_resizer_new(self.src_size[0], self.src_size[1], self.dst_size[0],
+                                self.dst_size[1], fval, _mode_value(mode), ctypes.byref(handle))
+        self._h = handle
+
+    def __call__(self, image: np.ndarray, *, out: Optional[np.ndarray] = None) -> np.ndarray:
+        src, keep = image_desc(image, self.format, name="image")
+        w, h = self.dst_size
+        res = _out_image(out, _shape_like(keep, w, h))
+        dst, res = image_desc(res, self.format, writable=True, name="out")
+        _ffi.scipix_resizer_run(self._h, ctypes.byref(src), ctypes.byref(dst))
+        return res
+
+    def window(self, image: np.ndarray, x0: int, y0: int, width: int, height: int) -> np.ndarray:
+        """Pixels ``[y0:y0+height, x0:x0+width]`` of the full result, computed alone."""
+        src, keep = image_desc(image, self.format, name="image")
+        res = np.empty(_shape_like(keep, width, height), np.uint8)
+        dst, res = image_desc(res, self.format, writable=True, name="out")
+        _ffi.scipix_resizer_run_window(self._h, ctypes.byref(src), x0, y0, ctypes.byref(dst))
+        return res
+
+    def sizes(self):
+        """((src width, src height), (dst width, dst height)) as the library holds them
+        (``scipix_resizer_sizes``)."""
+        v = [ctypes.c_size_t() for _ in range(4)]
+        _ffi.scipix_resizer_sizes(self._h, *[ctypes.byref(x) for x in v])
+        return (v[0].value, v[1].value), (v[2].value, v[3].value)
+
+    def close(self) -> None:
+        if getattr(self, "_h", None) is not None:
+            _ffi.scipix_resizer_free(self._h)
+            self._h = None
+
+    def __del__(self):
+        self.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+class CropRect(NamedTuple):
+    left: int
+    top: int
+    width: int
+    height: int
+
+
+def center_crop_rect(image_size, crop_size) -> CropRect:
+    """The window ``torchvision.transforms.CenterCrop`` takes: ``image_size`` and
+    ``crop_size`` as (width, height) or int (``scipix_center_crop_rect``)."""
+    w, h = _wh(image_size, "image_size")
+    cw, ch = _wh(crop_size, "crop_size")
+    r = _ffi.type("ScipixCropRect")()
+    _ffi.scipix_center_crop_rect(w, h, cw, ch, ctypes.byref(r))
+    return CropRect(r.left, r.top, r.width, r.height)
+
+
+def crop_pad(image: np.ndarray, left: int, top: int, size, format=None, *, fill=0,
+             out: Optional[np.ndarray] = None) -> np.ndarray:
+    """The ``size`` = (width, height) window at (left, top), padded with ``fill`` outside
+    the image (``scipix_crop_pad``)."""
+    w, h = _wh(size, "size")
+    src, keep = image_desc(image, format, name="image")
+    fmt = format if format is not None else "gray"
+    res = _out_image(out, _shape_like(keep, w, h))
+    dst, res = image_desc(res, fmt, writable=True, name="out")
+    _ffi.scipix_crop_pad(ctypes.byref(src), int(left), int(top), ctypes.byref(dst),
+                         _fill(fill, 1 if keep.ndim == 2 else keep.shape[2]))
+    return res
+
+
+def center_crop(image: np.ndarray, size, format=None, *, fill=0) -> np.ndarray:
+    """``torchvision.transforms.CenterCrop((h, w))`` of ``image``; ``size`` = (width,
+    height) or int. Pads with ``fill`` (torchvision: 0) when the crop is larger."""
+    a = np.asarray(image)
+    r = center_crop_rect((a.shape[1], a.shape[0]), size)
+    return crop_pad(image, r.left, r.top, (r.width, r.height), format, fill=fill)
+
+
+def pad_constant(image: np.ndarray, top: int, bottom: int, left: int, right: int,
+                 format=None, *, value=0) -> np.ndarray:
+    """``cv2.copyMakeBorder(image, top, bottom, left, right, cv2.BORDER_CONSTANT,
+    value=value)`` (``scipix_pad_constant``)."""
+    for v, n in ((top, "top"), (bottom, "bottom"), (left, "left"), (right, "right")):
+        if int(v) < 0:
+            raise InvalidArgument(f"{n} must be >= 0, got {v}")
+    src, keep = image_desc(image, format, name="image")
+    fmt = format if format is not None else "gray"
+    h, w = keep.shape[0] + top + bottom, keep.shape[1] + left + right
+    res = np.empty(_shape_like(keep, w, h), np.uint8)
+    dst, res = image_desc(res, fmt, writable=True, name="out")
+    _ffi.scipix_pad_constant(ctypes.byref(src), ctypes.byref(dst), int(top), int(left),
+                             _fill(value, 1 if keep.ndim == 2 else keep.shape[2]))
+    return res
+
+
+class LetterboxInfo(NamedTuple):
+    """Where the frame lands: a letterbox point (x, y) maps back to
+    ``((x - left) / scale_x, (y - top) / scale_y)``."""
+    scale_x: float
+    scale_y: float
+    resized_width: int
+    resized_height: int
+    left: int
+    top: int
+    right: int
+    bottom: int
+    out_width: int
+    out_height: int
+
+    def to_source(self, boxes):
+        """Maps boxes (..., 4) as x1, y1, x2, y2 from the letterbox back to the frame."""
+        b = np.array(boxes, dtype=np.float64, copy=True)
+        b[..., [0, 2]] = (b[..., [0, 2]] - self.left) / self.scale_x
+        b[..., [1, 3]] = (b[..., [1, 3]] - self.top) / self.scale_y
+        return b
+
+
+def _letterbox_params(new_shape, color, scaleup, auto, scale_fill, center, stride, channels):
+    w, h = _wh(new_shape, "new_shape")
+    p = _ffi.type("ScipixLetterboxParams")()
+    _ffi.scipix_letterbox_params_default(ctypes.byref(p))
+    p.width, p.height = w, h
+    p.color[:] = list(_fill(color, channels))
+    p.scaleup, p.auto_pad, p.scale_fill, p.center = bool(scaleup), bool(auto), bool(scale_fill), bool(center)
+    p.stride = _size(stride, "stride")
+    return p
+
+
+def _info(i) -> LetterboxInfo:
+    return LetterboxInfo(i.scale_x, i.scale_y, i.resized_width, i.resized_height, i.left, i.top,
+                         i.right, i.bottom, i.out_width, i.out_height)
+
+
+def letterbox_info(image_size, new_shape=640, *, scaleup=True, auto=False, scale_fill=False,
+                   center=True, stride=32) -> LetterboxInfo:
+    """Ultralytics ``LetterBox`` geometry for a frame of ``image_size`` = (width, height)
+    (``scipix_letterbox_info``). ``new_shape``: int or (width, height)."""
+    w, h = _wh(image_size, "image_size")
+    p = _letterbox_params(new_shape, 114, scaleup, auto, scale_fill, center, stride, 1)
+    i = _ffi.type("ScipixLetterboxInfo")()
+    _ffi.scipix_letterbox_info(w, h, ctypes.byref(p), ctypes.byref(i))
+    return _info(i)
+
+
+def letterbox(image: np.ndarray, new_shape=640, format=None, *, color=114, scaleup=True,
+              auto=False, scale_fill=False, center=True, stride=32):
+    """Ultralytics ``LetterBox`` (cv2 ``INTER_LINEAR`` + ``copyMakeBorder``), bit for bit.
+    ``new_shape``: int or (width, height). Returns (image, LetterboxInfo)."""
+    a = np.asarray(image)
+    ch = 1 if a.ndim == 2 else a.shape[2]
+    p = _letterbox_params(new_shape, color, scaleup, auto, scale_fill, center, stride, ch)
+    info = letterbox_info((a.shape[1], a.shape[0]), new_shape, scaleup=scaleup, auto=auto,
+                          scale_fill=scale_fill, center=center, stride=stride)
+    src, keep = image_desc(image, format, name="image")
+    fmt = format if format is not None else "gray"
+    res = np.empty(_shape_like(keep, info.out_width, info.out_height), np.uint8)
+    dst, res = image_desc(res, fmt, writable=True, name="out")
+    i = _ffi.type("ScipixLetterboxInfo")()
+    _ffi.scipix_letterbox(ctypes.byref(src), ctypes.byref(dst), ctypes.byref(p), ctypes.byref(i))
+    return res, _info(i)
+
+
+def _tensor_shape(n, c, h, w, layout):
+    return (n, c, h, w) if _layout_value(layout) == _ffi.const("SCIPIX_LAYOUT_NCHW") else (n, h, w, c)
+
+
+def _images(images, formats):
+    images = list(images)
+    if not images:
+        raise InvalidArgument("images is empty")
+    if formats is None or isinstance(formats, (str, int)):
+        formats = [formats] * len(images)
+    if len(formats) != len(images):
+        raise InvalidArgument(f"{len(formats)} formats for {len(images)} images")
+    cls = _ffi.type("ScipixImage")
+    descs = (cls * len(images))()
+    keep = []
+    for i, (img, fmt) in enumerate(zip(images, formats)):
+        d, a = image_desc(img, fmt, name=f"images[{i}]")
+        descs[i] = d
+        keep.append(a)
+    return descs, keep
+
+
+def letterbox_to_tensor(image: np.ndarray, new_shape=640, format=None, *, color=114,
+                        scaleup=True, auto=False, scale_fill=False, center=True, stride=32,
+                        layout="nchw"):
+    """Letterbox then RGB float32 ``/255`` in one pass (``scipix_letterbox_to_tensor``):
+    equal to ``cv2.dnn.blobFromImage(letterboxed, 1/255, swapRB=True)`` for BGR input.
+    Returns (tensor of shape (1, C, H, W) or (1, H, W, C), LetterboxInfo)."""
+    a = np.asarray(image)
+    ch = 1 if a.ndim == 2 else a.shape[2]
+    p = _letterbox_params(new_shape, color, scaleup, auto, scale_fill, center, stride, ch)
+    info = letterbox_info((a.shape[1], a.shape[0]), new_shape, scaleup=scaleup, auto=auto,
+                          scale_fill=scale_fill, center=center, stride=stride)
+    src, keep = image_desc(image, format, name="image")
+    c = 1 if keep.ndim == 2 else 3
+    res = np.empty(_tensor_shape(1, c, info.out_height, info.out_width, layout), np.float32)
+    i = _ffi.type("ScipixLetterboxInfo")()
+    _ffi.scipix_letterbox_to_tensor(ctypes.byref(src), ctypes.byref(p), _layout_value(layout),
+                                    ptr(res, ctypes.c_float), res.size, 0, ctypes.byref(i))
+    return res, _info(i)
+
+
+def letterbox_batch_to_tensor(images: Sequence[np.ndarray], new_shape=640, formats=None, *,
+                              color=114, scaleup=True, center=True, layout="nchw"):
+    """``letterbox_to_tensor`` for N frames of any sizes into one (N, C, H, W) tensor, in
+    parallel across frames (``scipix_letterbox_batch_to_tensor``). Returns (tensor, infos)."""
+    descs, keep = _images(images, formats)
+    ch = 1 if keep[0].ndim == 2 else keep[0].shape[2]
+    p = _letterbox_params(new_shape, color, scaleup, False, False, center, 32, ch)
+    w, h = _wh(new_shape, "new_shape")
+    c = 1 if keep[0].ndim == 2 else 3
+    res = np.empty(_tensor_shape(len(keep), c, h, w, layout), np.float32)
+    infos = (_ffi.type("ScipixLetterboxInfo") * len(keep))()
+    _ffi.scipix_letterbox_batch_to_tensor(descs, len(keep), ctypes.byref(p), _layout_value(layout),
+                                          ptr(res, ctypes.c_float), res.size, infos)
+    return res, [_info(i) for i in infos]
+
+
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
+
+
+def _classify_args(resize_short, crop, layout, mean, std, channels):
+    cw, chh = _wh(crop, "crop")
+    p = _ffi.type("ScipixClassifyParams")()
+    p.resize_short = _size(resize_short, "resize_short")
+    p.crop_width, p.crop_height = cw, chh
+    p.layout = _layout_value(layout)
+    m = np.ascontiguousarray(np.atleast_1d(np.asarray(mean, dtype=np.float32)))
+    s = np.ascontiguousarray(np.atleast_1d(np.asarray(std, dtype=np.float32)))
+    if m.size != channels:
+        raise InvalidArgument(f"mean has {m.size} values; the tensor has {channels} channel(s)")
+    if s.size != channels:
+        raise InvalidArgument(f"std has {s.size} values; the tensor has {channels} channel(s)")
+    return p, m, s, cw, chh
+
+
+def classify_to_tensor(image: np.ndarray, resize_short=256, crop=224, format=None, *,
+                       mean=IMAGENET_MEAN, std=IMAGENET_STD, layout="nchw") -> np.ndarray:
+    """torchvision ``Resize(resize_short)`` (Pillow BILINEAR) + ``CenterCrop(crop)`` +
+    ``ToTensor()`` + ``Normalize(mean, std)`` in one pass (``scipix_classify_to_tensor``).
+    Float32 rule per element: ``(x / 255 - mean[c]) / std[c]``. Output channels are RGB for
+    every colour format. Returns (1, C, H, W) (or NHWC)."""
+    src, keep = image_desc(image, format, name="image")
+    c = 1 if keep.ndim == 2 else 3
+    p, m, s, cw, chh = _classify_args(resize_short, crop, layout, mean, std, c)
+    res = np.empty(_tensor_shape(1, c, chh, cw, layout), np.float32)
+    _ffi.scipix_classify_to_tensor(ctypes.byref(src), ctypes.byref(p), ptr(m, ctypes.c_float),
+                                   m.size, ptr(s, ctypes.c_float), s.size,
+                                   ptr(res, ctypes.c_float), res.size, 0)
+    return res
+
+
+def classify_batch_to_tensor(images: Sequence[np.ndarray], resize_short=256, crop=224,
+                             formats=None, *, mean=IMAGENET_MEAN, std=IMAGENET_STD,
+                             layout="nchw") -> np.ndarray:
+    """``classify_to_tensor`` for N images of any sizes into one (N, C, H, W) tensor, in
+    parallel across images (``scipix_classify_batch_to_tensor``)."""
+    descs, keep = _images(images, formats)
+    c = 1 if keep[0].ndim == 2 else 3
+    p, m, s, cw, chh = _classify_args(resize_short, crop, layout, mean, std, c)
+    res = np.empty(_tensor_shape(len(keep), c, chh, cw, layout), np.float32)
+    _ffi.scipix_classify_batch_to_tensor(descs, len(keep), ctypes.byref(p), ptr(m, ctypes.c_float),
+                                         m.size, ptr(s, ctypes.c_float), s.size,
+                                         ptr(res, ctypes.c_float), res.size)
+    return res
+
+
+def resize_to_tensor(image: np.ndarray, size, mode="cv_linear", format=None, *,
+                     divisor: float = 1.0, mean=None, std=None, scale: float = 1.0,
+                     swap_rb: bool = False, layout="nchw") -> np.ndarray:
+    """Any resize mode then the ``scipix.tensor.image_to_tensor`` rule, fused
+    (``scipix_resize_to_tensor``): bit for bit ``image_to_tensor(resize(...), ...)``."""
+    w, h = _wh(size, "size")
+    src, keep = image_desc(image, format, name="image")
+    c = 1 if keep.ndim == 2 else 3
+    params = tensor_params(divisor=divisor, mean=mean, std=std, scale=scale, swap_rb=swap_rb,
+                           layout=layout)
+    res = np.empty(_tensor_shape(1, c, h, w, layout), np.float32)
+    _ffi.scipix_resize_to_tensor(ctypes.byref(src), _mode_value(mode), w, h, ctypes.byref(params),
+                                 ptr(res, ctypes.c_float), res.size, 0)
+    return res
+
+
+def resize_batch_to_tensor(images: Sequence[np.ndarray], size, mode="cv_linear", formats=None, *,
+                           divisor: float = 1.0, mean=None, std=None, scale: float = 1.0,
+                           swap_rb: bool = False, layout="nchw") -> np.ndarray:
+    """``resize_to_tensor`` for N images of any sizes into one (N, C, H, W) tensor, in
+    parallel across images (``scipix_resize_batch_to_tensor``)."""
+    w, h = _wh(size, "size")
+    descs, keep = _images(images, formats)
+    c = 1 if keep[0].ndim == 2 else 3
+    params = tensor_params(divisor=divisor, mean=mean, std=std, scale=scale, swap_rb=swap_rb,
+                           layout=layout)
+    res = np.empty(_tensor_shape(len(keep), c, h, w, layout), np.float32)
+    _ffi.scipix_resize_batch_to_tensor(descs, len(keep), _mode_value(mode), w, h,
+                                       ctypes.byref(params), ptr(res, ctypes.c_float), res.size)
+    return res

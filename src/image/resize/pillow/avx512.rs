@@ -1,0 +1,163 @@
+//! AVX-512 (F + BW) convolution passes: the AVX2 arithmetic ([`super::avx2`]) on 512-bit
+//! vectors: four rows at once in the horizontal pass (one per 128-bit lane, sharing each
+//! coefficient broadcast), 64 bytes per step in the vertical pass.
+
+use super::coeffs::{PRECISION_BITS, ROUND, SPLIT};
+use std::arch::x86_64::*;
+
+#[inline]
+#[target_feature(enable = "avx512f,avx512bw")]
+fn pair_mask(bpp: usize) -> __m512i {
+    let lane: [i8; 16] = if bpp == 4 {
+        [0, -1, 4, -1, 1, -1, 5, -1, 2, -1, 6, -1, 3, -1, 7, -1]
+    } else {
+        [0, -1, 3, -1, 1, -1, 4, -1, 2, -1, 5, -1, -1, -1, -1, -1]
+    };
+    // SAFETY: 16 readable bytes.
+    _mm512_broadcast_i32x4(unsafe { _mm_loadu_si128(lane.as_ptr().cast()) })
+}
+
+#[inline]
+#[target_feature(enable = "avx512f,avx512bw")]
+fn finish(hi: __m512i, lo: __m512i) -> __m512i {
+    let t = _mm512_add_epi32(_mm512_slli_epi32::<{ SPLIT }>(hi), lo);
+    _mm512_srai_epi32::<{ PRECISION_BITS }>(_mm512_add_epi32(t, _mm512_set1_epi32(ROUND)))
+}
+
+/// Horizontal outputs `0..n` of four rows (a missing row repeats row 0; its `dst` is None).
+#[allow(clippy::too_many_arguments)]
+#[target_feature(enable = "avx512f,avx512bw")]
+fn h_four<const BPP: usize>(
+    r: [&[u8]; 4],
+    base: usize,
+    start: &[u32],
+    hp: &[i32],
+    lp: &[i32],
+    npairs: usize,
+    n: usize,
+    d: &mut [Option<&mut [u8]>; 4],
+) {
+    let mask = pair_mask(BPP);
+    let len = r.iter().map(|s| s.len()).min().unwrap_or(0);
+    for x in 0..n {
+        let s = (start[x] as usize - base) * BPP;
+        assert!(s + (2 * npairs - 2) * BPP + 8 <= len);
+        let (hx, lx) = (&hp[x * npairs..][..npairs], &lp[x * npairs..][..npairs]);
+        let (mut ah, mut al) = (_mm512_setzero_si512(), _mm512_setzero_si512());
+        for p in 0..npairs {
+            let off = s + 2 * p * BPP;
+            // SAFETY: off + 8 <= len for every row (asserted above for the largest off).
+            let v = unsafe {
+                let l0 = _mm_loadl_epi64(r[0].as_ptr().add(off).cast());
+                let l1 = _mm_loadl_epi64(r[1].as_ptr().add(off).cast());
+                let l2 = _mm_loadl_epi64(r[2].as_ptr().add(off).cast());
+                let l3 = _mm_loadl_epi64(r[3].as_ptr().add(off).cast());
+                let lo = _mm256_inserti128_si256::<1>(_mm256_castsi128_si256(l0), l1);
+                let hi = _mm256_inserti128_si256::<1>(_mm256_castsi128_si256(l2), l3);
+                _mm512_inserti64x4::<1>(_mm512_castsi256_si512(lo), hi)
+            };
+            let px = _mm512_shuffle_epi8(v, mask);
+            ah = _mm512_add_epi32(ah, _mm512_madd_epi16(px, _mm512_set1_epi32(hx[p])));
+            al = _mm512_add_epi32(al, _mm512_madd_epi16(px, _mm512_set1_epi32(lx[p])));
+        }
+        let t = finish(ah, al);
+        let w = _mm512_packs_epi32(t, t);
+        let q = _mm512_packus_epi16(w, w);
+        let mut lanes = [0i32; 16];
+        // SAFETY: 64 writable bytes.
+        unsafe { _mm512_storeu_si512(lanes.as_mut_ptr().cast(), q) };
+        let o = x * BPP;
+        for (j, dj) in d.iter_mut().enumerate() {
+            if let Some(dj) = dj.as_deref_mut() {
+                dj[o..o + BPP].copy_from_slice(&lanes[4 * j].to_le_bytes()[..BPP]);
+            }
+        }
+    }
+}
+
+/// Horizontal outputs `0..n` of every row (`bpp` 3 or 4), four rows at a time.
+///
+/// # Safety
+/// The CPU must support AVX-512 F and BW.
+#[allow(clippy::too_many_arguments)]
+#[target_feature(enable = "avx512f,avx512bw")]
+pub unsafe fn h_rows(
+    src: &[&[u8]],
+    dst: &mut [&mut [u8]],
+    base: usize,
+    start: &[u32],
+    hp: &[i32],
+    lp: &[i32],
+    npairs: usize,
+    bpp: usize,
+    n: usize,
+) {
+    for (s, d) in src.chunks(4).zip(dst.chunks_mut(4)) {
+        let r: [&[u8]; 4] = std::array::from_fn(|j| s.get(j).copied().unwrap_or(s[0]));
+        let mut it = d.iter_mut();
+        let mut outs: [Option<&mut [u8]>; 4] = std::array::from_fn(|_| it.next().map(|x| &mut **x));
+        if bpp == 4 {
+            h_four::<4>(r, base, start, hp, lp, npairs, n, &mut outs);
+        } else {
+            h_four::<3>(r, base, start, hp, lp, npairs, n, &mut outs);
+        }
+    }
+}
+
+/// Vertical pass of one output row over whole 64-byte steps; returns the bytes written.
+///
+/// # Safety
+/// The CPU must support AVX-512 F and BW.
+#[target_feature(enable = "avx512f,avx512bw")]
+pub unsafe fn v_row(
+    src: &[u8],
+    stride: usize,
+    first: usize,
+    taps: usize,
+    hp: &[i32],
+    lp: &[i32],
+    dst: &mut [u8],
+) -> usize {
+    let len = dst.len();
+    assert!(taps >= 1 && first + (taps - 1) * stride + len <= src.len());
+    assert!(hp.len() == taps.div_ceil(2) && lp.len() == hp.len());
+    let z = _mm512_setzero_si512();
+    let mut i = 0;
+    while i + 64 <= len {
+        let mut h = [z; 4];
+        let mut l = [z; 4];
+        for (p, (&hw, &lw)) in hp.iter().zip(lp).enumerate() {
+            let ta = 2 * p;
+            let tb = (ta + 1).min(taps - 1);
+            // SAFETY: rows ta, tb < taps, bytes i..i + 64 <= len (asserted above).
+            let (a, b) = unsafe {
+                (
+                    _mm512_loadu_si512(src.as_ptr().add(first + ta * stride + i).cast()),
+                    _mm512_loadu_si512(src.as_ptr().add(first + tb * stride + i).cast()),
+                )
+            };
+            let u = _mm512_unpacklo_epi8(a, b);
+            let w = _mm512_unpackhi_epi8(a, b);
+            let px = [
+                _mm512_unpacklo_epi8(u, z),
+                _mm512_unpackhi_epi8(u, z),
+                _mm512_unpacklo_epi8(w, z),
+                _mm512_unpackhi_epi8(w, z),
+            ];
+            let (hv, lv) = (_mm512_set1_epi32(hw), _mm512_set1_epi32(lw));
+            for j in 0..4 {
+                h[j] = _mm512_add_epi32(h[j], _mm512_madd_epi16(px[j], hv));
+                l[j] = _mm512_add_epi32(l[j], _mm512_madd_epi16(px[j], lv));
+            }
+        }
+        let t: [__m512i; 4] = std::array::from_fn(|j| finish(h[j], l[j]));
+        let q = _mm512_packus_epi16(
+            _mm512_packs_epi32(t[0], t[1]),
+            _mm512_packs_epi32(t[2], t[3]),
+        );
+        // SAFETY: i + 64 <= len.
+        unsafe { _mm512_storeu_si512(dst.as_mut_ptr().add(i).cast(), q) };
+        i += 64;
+    }
+    i
+}
