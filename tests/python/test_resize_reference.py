@@ -133,6 +133,21 @@ SIZES = [((64, 48), (32, 24)), ((64, 48), (16, 12)), ((97, 61), (40, 29)), ((40,
          ((200, 150), (64, 64)), ((31, 7), (7, 31))]
 
 
+CV_CUBIC = 5
+
+
+def assert_matches(got, want, mode, src_size, what):
+    """Exact, except the documented bound of CV_CUBIC on sources of 4x4 and more, which
+    opencv-python hands to Intel IPP: at most 1 level, on at most 0.5 % of the values
+    (IPP's float rounding of exact half-way values is not public; see the guide)."""
+    diff = np.abs(got.astype(int) - want.astype(int))
+    detail = f"{what}: max diff {diff.max()}, {np.count_nonzero(diff)} of {diff.size} values differ"
+    if mode == CV_CUBIC and min(src_size) >= 4:
+        assert diff.max() <= 1 and np.count_nonzero(diff) <= 0.005 * diff.size, detail
+    else:
+        assert diff.max() == 0, detail
+
+
 @pytest.mark.parametrize("mode", range(11), ids=MODE_NAMES)
 def test_every_mode_matches_its_library_on_every_isa(lib, mode):
     ran = 0
@@ -149,10 +164,8 @@ def test_every_mode_matches_its_library_on_every_isa(lib, mode):
                 if got is None:
                     pytest.skip(f"{MODE_NAMES[mode]} is not implemented in this build")
                 want = reference(img, fmt, mode, dw, dh)
-                diff = np.abs(got.astype(int) - want.astype(int))
-                assert diff.max() == 0, (
-                    f"{MODE_NAMES[mode]} isa {isa} fmt {fmt} {sw}x{sh}->{dw}x{dh} ({kind}): "
-                    f"max diff {diff.max()}, {np.count_nonzero(diff)} values differ")
+                assert_matches(got, want, mode, (sw, sh),
+                               f"{MODE_NAMES[mode]} isa {isa} fmt {fmt} {sw}x{sh}->{dw}x{dh} ({kind})")
                 ran += 1
     assert ran == len(available_isas(lib)) * len(SIZES) * 5
 
@@ -165,7 +178,7 @@ def test_large_frames_to_model_sizes(lib, mode):
         got = scipix_resize(lib, img, BGR, mode, dw, dh)
         if got is None:
             pytest.skip(f"{MODE_NAMES[mode]} is not implemented in this build")
-        assert np.array_equal(got, reference(img, BGR, mode, dw, dh))
+        assert_matches(got, reference(img, BGR, mode, dw, dh), mode, (sw, sh), f"{sw}x{sh}->{dw}x{dh}")
 
 
 def test_resizer_handle_and_windows(lib):
