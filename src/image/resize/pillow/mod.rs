@@ -370,7 +370,9 @@ fn h_pass<'s, 'd>(
     }
 }
 
-/// The outputs of one horizontal pass and their tables.
+/// The outputs of one horizontal pass and their tables (the pair tables feed the x86
+/// kernels only).
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
 struct Window<'a> {
     base: usize,
     start: &'a [u32],
