@@ -370,7 +370,9 @@ fn h_pass<'s, 'd>(
     }
 }
 
-/// The outputs of one horizontal pass and their tables.
+/// The outputs of one horizontal pass and their tables (the pair tables feed the x86
+/// kernels only).
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
 struct Window<'a> {
     base: usize,
     start: &'a [u32],
@@ -405,7 +407,9 @@ fn h_rows(isa: Isa, src: &[&[u8]], dst: &mut [&mut [u8]], w: &Window, n: usize) 
     let done = if n == 0 {
         0
     } else {
-        let (b, st, hp, lp, np, bpp) = (w.base, w.start, w.hp, w.lp, w.npairs, w.bpp);
+        let (b, st, bpp) = (w.base, w.start, w.bpp);
+        #[cfg(target_arch = "x86_64")]
+        let (hp, lp, np) = (w.hp, w.lp, w.npairs);
         match isa {
             // SAFETY (each arm): `isa` comes from `cpu::kernel_isa`/`with_isa`, capped at
             // what this CPU runs.

@@ -39,7 +39,7 @@ fn h_one<const BPP: usize>(
     let idx = unsafe { vld1_u8(idx.as_ptr()) };
     for x in 0..n {
         let s = (start[x] as usize - base) * BPP;
-        assert!(taps % 2 == 0 && s + (taps - 2) * BPP + 8 <= a.len());
+        assert!(taps.is_multiple_of(2) && s + (taps - 2) * BPP + 8 <= a.len());
         let kx = &k[x * taps..][..taps];
         let mut acc = vdupq_n_s32(ROUND);
         for (p, kk) in kx.chunks_exact(2).enumerate() {
