@@ -19,6 +19,7 @@ class Isa(enum.IntEnum):
     AVX2 = _ffi.const("SCIPIX_ISA_AVX2")
     AVX512 = _ffi.const("SCIPIX_ISA_AVX512")
     NEON = _ffi.const("SCIPIX_ISA_NEON")
+    SIMD128 = _ffi.const("SCIPIX_ISA_SIMD128")
 
 
 class OptLevel(enum.IntEnum):

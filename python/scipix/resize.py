@@ -14,20 +14,30 @@ from __future__ import annotations
 import ctypes
 import math
 import numbers
-from typing import NamedTuple, Optional, Sequence, Tuple
+from typing import Any, List, NamedTuple, Optional, Sequence, SupportsInt, Tuple, Union, cast
 
 import numpy as np
+import numpy.typing as npt
 
 from ._arrays import format_value, image_desc, ptr
 from ._ffi import _ffi
 from .errors import InvalidArgument
 from .tensor import _layout_value, tensor_params
 
+Size = Union[int, Sequence[int]]
+"""A size: an int (square) or a (width, height) pair."""
+Mode = Union[str, int]
+"""A resize mode name (``MODES``) or a ``SCIPIX_RESIZE_*`` number."""
+Format = Optional[Union[str, int]]
+"""A pixel format name ("rgb", "bgr", "rgba", "bgra", "gray") or ``PixelFormat``; None: gray."""
+Color = Union[int, Sequence[int], None]
+"""A fill colour: one value for every channel or one per channel (0..255)."""
+
 MODES = ("cv_nearest", "cv_nearest_exact", "cv_linear", "cv_linear_exact", "cv_area",
          "cv_cubic", "pil_nearest", "pil_box", "pil_bilinear", "pil_bicubic", "pil_lanczos")
 
 
-def _mode_value(mode) -> int:
+def _mode_value(mode: Mode) -> int:
     if isinstance(mode, str):
         key = mode.lower()
         if key not in MODES:
@@ -36,19 +46,20 @@ def _mode_value(mode) -> int:
     return int(mode)
 
 
-def _size(value, what: str) -> int:
+def _size(value: Any, what: str) -> int:
     """A positive integer size; NaN, infinities, negatives, zero and fractions are refused
     with a message naming ``what``."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise InvalidArgument(f"{what} must be a positive integer, got {value!r}")
     if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
         raise InvalidArgument(f"{what} must be a positive integer, got {value!r}")
-    if value != int(value) or int(value) <= 0:
+    n = cast(SupportsInt, value)  # a numbers.Real: int() takes it
+    if value != int(n) or int(n) <= 0:
         raise InvalidArgument(f"{what} must be a positive integer, got {value!r}")
-    return int(value)
+    return int(n)
 
 
-def _wh(size, what: str) -> Tuple[int, int]:
+def _wh(size: Any, what: str) -> Tuple[int, int]:
     """(width, height) from an int (square) or a (width, height) pair."""
     if isinstance(size, numbers.Real) and not isinstance(size, bool):
         s = _size(size, what)
@@ -60,11 +71,11 @@ def _wh(size, what: str) -> Tuple[int, int]:
     return _size(w, f"{what} width"), _size(h, f"{what} height")
 
 
-def _fill(color, channels: int) -> ctypes.Array:
+def _fill(color: Any, channels: int) -> ctypes.Array[ctypes.c_uint8]:
     if color is None:
         vals = [0] * 4
     elif isinstance(color, numbers.Real):
-        vals = [int(color)] * 4
+        vals = [int(cast(SupportsInt, color))] * 4
     else:
         vals = [int(v) for v in color]
         if len(vals) < channels or len(vals) > 4:
@@ -75,7 +86,7 @@ def _fill(color, channels: int) -> ctypes.Array:
     return (ctypes.c_uint8 * 4)(*vals)
 
 
-def _out_image(out, shape, name="out"):
+def _out_image(out: Optional[np.ndarray], shape: Tuple[int, ...], name: str = "out") -> np.ndarray:
     if out is None:
         out = np.empty(shape, np.uint8)
     elif not isinstance(out, np.ndarray) or tuple(out.shape) != tuple(shape):
@@ -83,11 +94,11 @@ def _out_image(out, shape, name="out"):
     return out
 
 
-def _shape_like(keep: np.ndarray, w: int, h: int):
+def _shape_like(keep: np.ndarray, w: int, h: int) -> Tuple[int, ...]:
     return (h, w) if keep.ndim == 2 else (h, w, keep.shape[2])
 
 
-def resize(image: np.ndarray, size, mode="cv_linear", format=None, *,
+def resize(image: np.ndarray, size: Size, mode: Mode = "cv_linear", format: Format = None, *,
            out: Optional[np.ndarray] = None) -> np.ndarray:
     """Resizes to ``size`` = (width, height) (or an int for a square), bit for bit
     ``cv2.resize(image, (w, h), interpolation=...)`` for the "cv_*" modes and
@@ -106,7 +117,8 @@ class Resizer:
     """A reusable resizer for one (source size, destination size, format, mode): the
     coefficient tables are built once (``scipix_resizer_new``). Thread-safe."""
 
-    def __init__(self, src_size, dst_size, mode="cv_linear", format="rgb"):
+    def __init__(self, src_size: Size, dst_size: Size, mode: Mode = "cv_linear",
+                 format: Union[str, int] = "rgb") -> None:
         self.src_size = _wh(src_size, "src_size")
         self.dst_size = _wh(dst_size, "dst_size")
         self.format = format
@@ -114,7 +126,7 @@ class Resizer:
         handle = ctypes.POINTER(_ffi.type("ScipixResizer"))()
         _ffi.scipix_resizer_new(self.src_size[0], self.src_size[1], self.dst_size[0],
                                 self.dst_size[1], fval, _mode_value(mode), ctypes.byref(handle))
-        self._h = handle
+        self._h: Optional[Any] = handle  # POINTER(ScipixResizer); None once closed
 
     def __call__(self, image: np.ndarray, *, out: Optional[np.ndarray] = None) -> np.ndarray:
         src, keep = image_desc(image, self.format, name="image")
@@ -132,7 +144,7 @@ class Resizer:
         _ffi.scipix_resizer_run_window(self._h, ctypes.byref(src), x0, y0, ctypes.byref(dst))
         return res
 
-    def sizes(self):
+    def sizes(self) -> Tuple[Tuple[int, int], Tuple[int, int]]:
         """((src width, src height), (dst width, dst height)) as the library holds them
         (``scipix_resizer_sizes``)."""
         v = [ctypes.c_size_t() for _ in range(4)]
@@ -144,13 +156,13 @@ class Resizer:
             _ffi.scipix_resizer_free(self._h)
             self._h = None
 
-    def __del__(self):
+    def __del__(self) -> None:
         self.close()
 
-    def __enter__(self):
+    def __enter__(self) -> Resizer:
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: Any) -> None:
         self.close()
 
 
@@ -161,7 +173,7 @@ class CropRect(NamedTuple):
     height: int
 
 
-def center_crop_rect(image_size, crop_size) -> CropRect:
+def center_crop_rect(image_size: Size, crop_size: Size) -> CropRect:
     """The window ``torchvision.transforms.CenterCrop`` takes: ``image_size`` and
     ``crop_size`` as (width, height) or int (``scipix_center_crop_rect``)."""
     w, h = _wh(image_size, "image_size")
@@ -171,7 +183,8 @@ def center_crop_rect(image_size, crop_size) -> CropRect:
     return CropRect(r.left, r.top, r.width, r.height)
 
 
-def crop_pad(image: np.ndarray, left: int, top: int, size, format=None, *, fill=0,
+def crop_pad(image: np.ndarray, left: int, top: int, size: Size, format: Format = None, *,
+             fill: Color = 0,
              out: Optional[np.ndarray] = None) -> np.ndarray:
     """The ``size`` = (width, height) window at (left, top), padded with ``fill`` outside
     the image (``scipix_crop_pad``)."""
@@ -185,7 +198,8 @@ def crop_pad(image: np.ndarray, left: int, top: int, size, format=None, *, fill=
     return res
 
 
-def center_crop(image: np.ndarray, size, format=None, *, fill=0) -> np.ndarray:
+def center_crop(image: np.ndarray, size: Size, format: Format = None, *,
+                fill: Color = 0) -> np.ndarray:
     """``torchvision.transforms.CenterCrop((h, w))`` of ``image``; ``size`` = (width,
     height) or int. Pads with ``fill`` (torchvision: 0) when the crop is larger."""
     a = np.asarray(image)
@@ -194,7 +208,7 @@ def center_crop(image: np.ndarray, size, format=None, *, fill=0) -> np.ndarray:
 
 
 def pad_constant(image: np.ndarray, top: int, bottom: int, left: int, right: int,
-                 format=None, *, value=0) -> np.ndarray:
+                 format: Format = None, *, value: Color = 0) -> np.ndarray:
     """``cv2.copyMakeBorder(image, top, bottom, left, right, cv2.BORDER_CONSTANT,
     value=value)`` (``scipix_pad_constant``)."""
     for v, n in ((top, "top"), (bottom, "bottom"), (left, "left"), (right, "right")):
@@ -224,7 +238,7 @@ class LetterboxInfo(NamedTuple):
     out_width: int
     out_height: int
 
-    def to_source(self, boxes):
+    def to_source(self, boxes: npt.ArrayLike) -> npt.NDArray[np.float64]:
         """Maps boxes (..., 4) as x1, y1, x2, y2 from the letterbox back to the frame."""
         b = np.array(boxes, dtype=np.float64, copy=True)
         b[..., [0, 2]] = (b[..., [0, 2]] - self.left) / self.scale_x
@@ -232,7 +246,8 @@ class LetterboxInfo(NamedTuple):
         return b
 
 
-def _letterbox_params(new_shape, color, scaleup, auto, scale_fill, center, stride, channels):
+def _letterbox_params(new_shape: Size, color: Color, scaleup: bool, auto: bool, scale_fill: bool,
+                      center: bool, stride: int, channels: int) -> Any:
     w, h = _wh(new_shape, "new_shape")
     p = _ffi.type("ScipixLetterboxParams")()
     _ffi.scipix_letterbox_params_default(ctypes.byref(p))
@@ -243,13 +258,14 @@ def _letterbox_params(new_shape, color, scaleup, auto, scale_fill, center, strid
     return p
 
 
-def _info(i) -> LetterboxInfo:
+def _info(i: Any) -> LetterboxInfo:
     return LetterboxInfo(i.scale_x, i.scale_y, i.resized_width, i.resized_height, i.left, i.top,
                          i.right, i.bottom, i.out_width, i.out_height)
 
 
-def letterbox_info(image_size, new_shape=640, *, scaleup=True, auto=False, scale_fill=False,
-                   center=True, stride=32) -> LetterboxInfo:
+def letterbox_info(image_size: Size, new_shape: Size = 640, *, scaleup: bool = True,
+                   auto: bool = False, scale_fill: bool = False, center: bool = True,
+                   stride: int = 32) -> LetterboxInfo:
     """Ultralytics ``LetterBox`` geometry for a frame of ``image_size`` = (width, height)
     (``scipix_letterbox_info``). ``new_shape``: int or (width, height)."""
     w, h = _wh(image_size, "image_size")
@@ -259,8 +275,10 @@ def letterbox_info(image_size, new_shape=640, *, scaleup=True, auto=False, scale
     return _info(i)
 
 
-def letterbox(image: np.ndarray, new_shape=640, format=None, *, color=114, scaleup=True,
-              auto=False, scale_fill=False, center=True, stride=32):
+def letterbox(image: np.ndarray, new_shape: Size = 640, format: Format = None, *,
+              color: Color = 114, scaleup: bool = True, auto: bool = False,
+              scale_fill: bool = False, center: bool = True,
+              stride: int = 32) -> Tuple[np.ndarray, LetterboxInfo]:
     """Ultralytics ``LetterBox`` (cv2 ``INTER_LINEAR`` + ``copyMakeBorder``), bit for bit.
     ``new_shape``: int or (width, height). Returns (image, LetterboxInfo)."""
     a = np.asarray(image)
@@ -277,11 +295,12 @@ def letterbox(image: np.ndarray, new_shape=640, format=None, *, color=114, scale
     return res, _info(i)
 
 
-def _tensor_shape(n, c, h, w, layout):
+def _tensor_shape(n: int, c: int, h: int, w: int, layout: Union[str, int]) -> Tuple[int, ...]:
     return (n, c, h, w) if _layout_value(layout) == _ffi.const("SCIPIX_LAYOUT_NCHW") else (n, h, w, c)
 
 
-def _images(images, formats):
+def _images(images: Sequence[np.ndarray], formats: Union[Format, Sequence[Format]]
+            ) -> Tuple[Any, List[np.ndarray]]:
     images = list(images)
     if not images:
         raise InvalidArgument("images is empty")
@@ -299,9 +318,10 @@ def _images(images, formats):
     return descs, keep
 
 
-def letterbox_to_tensor(image: np.ndarray, new_shape=640, format=None, *, color=114,
-                        scaleup=True, auto=False, scale_fill=False, center=True, stride=32,
-                        layout="nchw"):
+def letterbox_to_tensor(image: np.ndarray, new_shape: Size = 640, format: Format = None, *,
+                        color: Color = 114, scaleup: bool = True, auto: bool = False,
+                        scale_fill: bool = False, center: bool = True, stride: int = 32,
+                        layout: Union[str, int] = "nchw") -> Tuple[np.ndarray, LetterboxInfo]:
     """Letterbox then RGB float32 ``/255`` in one pass (``scipix_letterbox_to_tensor``):
     equal to ``cv2.dnn.blobFromImage(letterboxed, 1/255, swapRB=True)`` for BGR input.
     Returns (tensor of shape (1, C, H, W) or (1, H, W, C), LetterboxInfo)."""
@@ -319,8 +339,11 @@ def letterbox_to_tensor(image: np.ndarray, new_shape=640, format=None, *, color=
     return res, _info(i)
 
 
-def letterbox_batch_to_tensor(images: Sequence[np.ndarray], new_shape=640, formats=None, *,
-                              color=114, scaleup=True, center=True, layout="nchw"):
+def letterbox_batch_to_tensor(images: Sequence[np.ndarray], new_shape: Size = 640,
+                              formats: Union[Format, Sequence[Format]] = None, *,
+                              color: Color = 114, scaleup: bool = True, center: bool = True,
+                              layout: Union[str, int] = "nchw"
+                              ) -> Tuple[np.ndarray, List[LetterboxInfo]]:
     """``letterbox_to_tensor`` for N frames of any sizes into one (N, C, H, W) tensor, in
     parallel across frames (``scipix_letterbox_batch_to_tensor``). Returns (tensor, infos)."""
     descs, keep = _images(images, formats)
@@ -339,7 +362,9 @@ IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 
 
-def _classify_args(resize_short, crop, layout, mean, std, channels):
+def _classify_args(resize_short: int, crop: Size, layout: Union[str, int], mean: npt.ArrayLike,
+                   std: npt.ArrayLike, channels: int
+                   ) -> Tuple[Any, npt.NDArray[np.float32], npt.NDArray[np.float32], int, int]:
     cw, chh = _wh(crop, "crop")
     p = _ffi.type("ScipixClassifyParams")()
     p.resize_short = _size(resize_short, "resize_short")
@@ -354,8 +379,10 @@ def _classify_args(resize_short, crop, layout, mean, std, channels):
     return p, m, s, cw, chh
 
 
-def classify_to_tensor(image: np.ndarray, resize_short=256, crop=224, format=None, *,
-                       mean=IMAGENET_MEAN, std=IMAGENET_STD, layout="nchw") -> np.ndarray:
+def classify_to_tensor(image: np.ndarray, resize_short: int = 256, crop: Size = 224,
+                       format: Format = None, *, mean: npt.ArrayLike = IMAGENET_MEAN,
+                       std: npt.ArrayLike = IMAGENET_STD,
+                       layout: Union[str, int] = "nchw") -> np.ndarray:
     """torchvision ``Resize(resize_short)`` (Pillow BILINEAR) + ``CenterCrop(crop)`` +
     ``ToTensor()`` + ``Normalize(mean, std)`` in one pass (``scipix_classify_to_tensor``).
     Float32 rule per element: ``(x / 255 - mean[c]) / std[c]``. Output channels are RGB for
@@ -370,9 +397,11 @@ def classify_to_tensor(image: np.ndarray, resize_short=256, crop=224, format=Non
     return res
 
 
-def classify_batch_to_tensor(images: Sequence[np.ndarray], resize_short=256, crop=224,
-                             formats=None, *, mean=IMAGENET_MEAN, std=IMAGENET_STD,
-                             layout="nchw") -> np.ndarray:
+def classify_batch_to_tensor(images: Sequence[np.ndarray], resize_short: int = 256,
+                             crop: Size = 224, formats: Union[Format, Sequence[Format]] = None, *,
+                             mean: npt.ArrayLike = IMAGENET_MEAN,
+                             std: npt.ArrayLike = IMAGENET_STD,
+                             layout: Union[str, int] = "nchw") -> np.ndarray:
     """``classify_to_tensor`` for N images of any sizes into one (N, C, H, W) tensor, in
     parallel across images (``scipix_classify_batch_to_tensor``)."""
     descs, keep = _images(images, formats)
@@ -385,9 +414,10 @@ def classify_batch_to_tensor(images: Sequence[np.ndarray], resize_short=256, cro
     return res
 
 
-def resize_to_tensor(image: np.ndarray, size, mode="cv_linear", format=None, *,
-                     divisor: float = 1.0, mean=None, std=None, scale: float = 1.0,
-                     swap_rb: bool = False, layout="nchw") -> np.ndarray:
+def resize_to_tensor(image: np.ndarray, size: Size, mode: Mode = "cv_linear",
+                     format: Format = None, *, divisor: float = 1.0, mean: Any = None,
+                     std: Any = None, scale: float = 1.0, swap_rb: bool = False,
+                     layout: Union[str, int] = "nchw") -> np.ndarray:
     """Any resize mode then the ``scipix.tensor.image_to_tensor`` rule, fused
     (``scipix_resize_to_tensor``): bit for bit ``image_to_tensor(resize(...), ...)``."""
     w, h = _wh(size, "size")
@@ -401,9 +431,11 @@ def resize_to_tensor(image: np.ndarray, size, mode="cv_linear", format=None, *,
     return res
 
 
-def resize_batch_to_tensor(images: Sequence[np.ndarray], size, mode="cv_linear", formats=None, *,
-                           divisor: float = 1.0, mean=None, std=None, scale: float = 1.0,
-                           swap_rb: bool = False, layout="nchw") -> np.ndarray:
+def resize_batch_to_tensor(images: Sequence[np.ndarray], size: Size, mode: Mode = "cv_linear",
+                           formats: Union[Format, Sequence[Format]] = None, *,
+                           divisor: float = 1.0, mean: Any = None, std: Any = None,
+                           scale: float = 1.0, swap_rb: bool = False,
+                           layout: Union[str, int] = "nchw") -> np.ndarray:
     """``resize_to_tensor`` for N images of any sizes into one (N, C, H, W) tensor, in
     parallel across images (``scipix_resize_batch_to_tensor``)."""
     w, h = _wh(size, "size")

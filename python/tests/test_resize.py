@@ -1,7 +1,10 @@
 """Resizing, letterbox and the fused pipelines through the Python package, cross-checked
 against cv2 and Pillow, with bad input raising the right exception."""
+from typing import Any, Callable, Dict
+
 import numpy as np
 import pytest
+from numpy.random import Generator
 
 import scipix
 from scipix import resize as rz
@@ -20,7 +23,7 @@ PIL = {"pil_nearest": Image.Resampling.NEAREST, "pil_box": Image.Resampling.BOX,
        "pil_lanczos": Image.Resampling.LANCZOS}
 
 
-def implemented(mode):
+def implemented(mode: str) -> bool:
     try:
         rz.resize(np.zeros((4, 6, 3), np.uint8), (3, 2), mode, "rgb")
         return True
@@ -29,7 +32,8 @@ def implemented(mode):
 
 
 @pytest.mark.parametrize("mode", list(CV) + list(PIL))
-def test_resize_matches_the_library(mode, rng, each_isa):
+def test_resize_matches_the_library(mode: str, rng: Generator,
+                                    each_isa: Callable[[Callable[[], Any]], Dict[Any, Any]]) -> None:
     if not implemented(mode):
         pytest.skip(f"{mode} not in this build")
     img = rng.integers(0, 256, (61, 97, 3), dtype=np.uint8)
@@ -44,7 +48,7 @@ def test_resize_matches_the_library(mode, rng, each_isa):
             assert np.array_equal(g, want), (mode, size, isa)
 
 
-def test_letterbox_and_tensor(rng):
+def test_letterbox_and_tensor(rng: Generator) -> None:
     if not implemented("cv_linear"):
         pytest.skip("cv_linear not in this build")
     frame = rng.integers(0, 256, (480, 640, 3), dtype=np.uint8)
@@ -65,13 +69,14 @@ def test_letterbox_and_tensor(rng):
     assert infos[1].resized_width == 320
 
 
-def test_classification_pipeline_matches_pillow_and_float32_chain(rng):
+def test_classification_pipeline_matches_pillow_and_float32_chain(rng: Generator) -> None:
     if not implemented("pil_bilinear"):
         pytest.skip("pil_bilinear not in this build")
     rgb = rng.integers(0, 256, (375, 500, 3), dtype=np.uint8)
     got = scipix.classify_to_tensor(rgb, 256, 224, "rgb")
     a = np.asarray(Image.fromarray(rgb).resize((341, 256), Image.Resampling.BILINEAR))[16:240, 58:282]
-    mean, std = np.float32(rz.IMAGENET_MEAN), np.float32(rz.IMAGENET_STD)
+    mean = np.asarray(rz.IMAGENET_MEAN, dtype=np.float32)
+    std = np.asarray(rz.IMAGENET_STD, dtype=np.float32)
     want = ((a.astype(np.float32) / np.float32(255) - mean) / std).transpose(2, 0, 1)[None]
     assert np.array_equal(got.view(np.uint32), want.view(np.uint32))
     nhwc = scipix.classify_to_tensor(rgb[..., ::-1], 256, 224, "bgr", layout="nhwc")
@@ -80,7 +85,7 @@ def test_classification_pipeline_matches_pillow_and_float32_chain(rng):
     assert np.array_equal(batch[0], got[0])
 
 
-def test_resizer_handle_and_generic_batch(rng):
+def test_resizer_handle_and_generic_batch(rng: Generator) -> None:
     img = rng.integers(0, 256, (30, 40, 3), dtype=np.uint8)
     with rz.Resizer((40, 30), (40, 30), "pil_bicubic", "rgb") as r:
         assert r.sizes() == ((40, 30), (40, 30))
@@ -91,7 +96,7 @@ def test_resizer_handle_and_generic_batch(rng):
     assert t.shape == (2, 3, 30, 40) and np.array_equal(t[1], want[0])
 
 
-def test_crop_and_pad(rng):
+def test_crop_and_pad(rng: Generator) -> None:
     img = rng.integers(0, 256, (9, 11, 3), dtype=np.uint8)
     got = rz.pad_constant(img, 1, 2, 3, 4, "bgr", value=(5, 6, 7))
     assert np.array_equal(got, cv2.copyMakeBorder(img, 1, 2, 3, 4, cv2.BORDER_CONSTANT, value=(5, 6, 7)))
@@ -101,11 +106,11 @@ def test_crop_and_pad(rng):
     assert (crop[:2] == 0).all() and np.array_equal(crop[2:11], img[:, 3:8])
 
 
-def test_bad_input_raises():
+def test_bad_input_raises() -> None:
     img = np.zeros((10, 10, 3), np.uint8)
     for bad in (float("nan"), -640, 0, 2.5):
         with pytest.raises(scipix.InvalidArgument, match="new_shape"):
-            rz.letterbox_to_tensor(img, bad, "rgb")
+            rz.letterbox_to_tensor(img, bad, "rgb")  # type: ignore[arg-type]  # bad values on purpose
     with pytest.raises(scipix.InvalidArgument, match="unknown resize mode"):
         rz.resize(img, (5, 5), "bogus", "rgb")
     with pytest.raises(scipix.InvalidArgument, match="std"):
