@@ -45,7 +45,14 @@ def test_resize_matches_the_library(mode: str, rng: Generator,
             want = np.asarray(Image.fromarray(np.ascontiguousarray(view)).resize(size, PIL[mode]))
         got = each_isa(lambda: rz.resize(view, size, mode, "rgb"))
         for isa, g in got.items():
-            assert np.array_equal(g, want), (mode, size, isa)
+            diff = np.abs(g.astype(np.int32) - want.astype(np.int32))
+            if mode == "cv_cubic":
+                # opencv-python hands u8 cubic on sources of 4x4 and more to Intel IPP, whose
+                # rounding of exact half-way values scipix bounds but does not reproduce
+                # (guide, "Resizing and model inputs").
+                assert diff.max() <= 1 and np.count_nonzero(diff) <= 0.005 * diff.size, (mode, size, isa)
+            else:
+                assert diff.max() == 0, (mode, size, isa)
 
 
 def test_letterbox_and_tensor(rng: Generator) -> None:

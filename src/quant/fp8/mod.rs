@@ -1,16 +1,14 @@
 //! FP8 (E4M3FN, E5M2) quantize kernels. `scalar.rs` is the specification (a port of ONNX
-//! Runtime's conversion); the SIMD files compile its branch-free twin for their ISA and
+//! Runtime's conversion); `vectorized.rs` compiles its branch-free twin once per ISA and
 //! return how many elements they did, and the scalar kernel finishes the rest.
 
-#[cfg(target_arch = "x86_64")]
-mod avx2;
-#[cfg(target_arch = "x86_64")]
-mod avx512;
-#[cfg(target_arch = "aarch64")]
-mod neon;
 pub(crate) mod scalar;
+mod vectorized;
+
+#[cfg(target_arch = "aarch64")]
+use vectorized::neon;
 #[cfg(target_arch = "x86_64")]
-mod sse41;
+use vectorized::{avx2, avx512, sse41};
 
 use crate::cpu::Isa;
 pub use scalar::Fp8Format;
