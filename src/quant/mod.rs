@@ -5,6 +5,7 @@
 
 pub mod calib;
 mod dequantize;
+pub mod ggml;
 pub mod linear;
 pub mod metrics;
 mod minmax;
