@@ -2,12 +2,11 @@
 
 use super::dtype::Dtype;
 use super::reason::{MAX_HEADER_LEN, METADATA_KEY};
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, Result};
 use std::borrow::Cow;
 use std::collections::HashSet;
 use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::path::Path;
 
 struct Pending<'a> {
     name: String,
@@ -206,50 +205,9 @@ impl<'a> SafetensorsWriter<'a> {
     /// new one under `path` (plus, at worst, a stray `.<name>.tmp-*` file); on error the
     /// temporary file is removed. Readers that still map the old file keep reading it.
     pub fn write(&self, path: impl AsRef<Path>) -> Result<()> {
-        let path = path.as_ref();
-        let file_name = path.file_name().ok_or_else(|| {
-            Error::invalid(format!("output path {} has no file name", path.display()))
-        })?;
-        let dir = match path.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        static COUNTER: AtomicU64 = AtomicU64::new(0);
-        let tmp = dir.join(format!(
-            ".{}.tmp-{}-{}",
-            file_name.to_string_lossy(),
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::Relaxed)
-        ));
-        let io = |what: &str, e: std::io::Error| {
-            Error::new(ErrorKind::Io, format!("{what} {}: {e}", tmp.display()))
-        };
-        let file = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&tmp)
-            .map_err(|e| io("cannot create temporary file", e))?;
-        let result = (|| {
-            let mut w = std::io::BufWriter::with_capacity(1 << 20, &file);
-            self.write_to(&mut w)?;
-            w.flush().map_err(|e| io("cannot write", e))?;
-            drop(w);
-            file.sync_all().map_err(|e| io("cannot sync", e))?;
-            std::fs::rename(&tmp, path).map_err(|e| {
-                Error::new(
-                    ErrorKind::Io,
-                    format!("cannot rename {} to {}: {e}", tmp.display(), path.display()),
-                )
-            })
-        })();
-        if result.is_err() {
-            let _ = std::fs::remove_file(&tmp);
-            return result;
-        }
-        // Make the rename itself durable; not all filesystems support syncing a directory.
-        if let Ok(d) = std::fs::File::open(&dir) {
-            let _ = d.sync_all();
-        }
-        Ok(())
+        crate::model::atomic::write_atomic(path.as_ref(), |w| {
+            let mut w = w;
+            self.write_to(&mut w)
+        })
     }
 }
