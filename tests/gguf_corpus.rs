@@ -285,7 +285,7 @@ fn random_mutations_never_panic() {
             let i = ((x >> (8 * k)) as usize) % b.len();
             b[i] = (x >> (16 + k)) as u8;
         }
-        if x % 7 == 0 {
+        if x.is_multiple_of(7) {
             b.truncate((x >> 20) as usize % b.len());
         }
         let _ = parse_checked(&b);

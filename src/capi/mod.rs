@@ -9,6 +9,7 @@ pub mod cpu;
 pub mod guard;
 pub mod quant;
 // Helpers for every capi module; not every helper is used by every build of the API.
+pub mod gguf;
 #[allow(dead_code, unused_macros, unused_imports)]
 pub mod handle;
 pub mod image_desc;

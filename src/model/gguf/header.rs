@@ -306,7 +306,7 @@ pub fn parse_header(b: &[u8]) -> Result<Header, InvalidReason> {
     // Data layout, as ggml's loader requires: tensors in info order, each at the padded
     // end of the previous one.
     let pad = |x: usize| x.checked_next_multiple_of(alignment);
-    let data_start = pad(c.pos).ok_or_else(|| InvalidReason::CountTooLarge {
+    let data_start = pad(c.pos).ok_or(InvalidReason::CountTooLarge {
         what: "alignment padding",
         count: alignment as u64,
     })?;

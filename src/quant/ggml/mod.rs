@@ -59,7 +59,7 @@ const CHUNK_BLOCKS: usize = 2048;
 /// size, `SizeOverflow` if the size overflows.
 pub fn quantized_size(ty: GgmlType, n: usize) -> Result<usize> {
     let bs = ty.block_size();
-    if n % bs != 0 {
+    if !n.is_multiple_of(bs) {
         return Err(Error::invalid(format!(
             "{n} values are not a multiple of the {ty} block size {bs}"
         )));
@@ -214,12 +214,12 @@ pub fn quantize(ty: GgmlType, x: &[f32], row_len: usize, out: &mut [u8]) -> Resu
 
 fn check_rows(ty: GgmlType, n: usize, row_len: usize) -> Result<()> {
     let bs = ty.block_size();
-    if row_len == 0 || row_len % bs != 0 {
+    if row_len == 0 || !row_len.is_multiple_of(bs) {
         return Err(Error::invalid(format!(
             "row length {row_len} is not a positive multiple of the {ty} block size {bs}"
         )));
     }
-    if n % row_len != 0 {
+    if !n.is_multiple_of(row_len) {
         return Err(Error::invalid(format!(
             "{n} values are not a whole number of {row_len}-value rows"
         )));
@@ -244,7 +244,7 @@ pub fn dequantize(ty: GgmlType, q: &[u8], out: &mut [f32]) -> Result<usize> {
         ));
     }
     let (bs, ts) = ty.block();
-    if q.len() % ts != 0 {
+    if !q.len().is_multiple_of(ts) {
         return Err(Error::invalid(format!(
             "{} bytes are not a whole number of {ts}-byte {ty} blocks",
             q.len()
