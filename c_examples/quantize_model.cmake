@@ -8,3 +8,5 @@ add_test(NAME quantize_model_selftest_static COMMAND quantize_model_static --sel
 set_tests_properties(quantize_model_selftest_static PROPERTIES PASS_REGULAR_EXPRESSION "self-test passed")
 add_test(NAME quantize_model_usage COMMAND quantize_model)
 set_tests_properties(quantize_model_usage PROPERTIES WILL_FAIL TRUE)
+add_test(NAME quantize_model_gguf_bad_format COMMAND quantize_model --gguf q3_0 in.safetensors out.gguf)
+set_tests_properties(quantize_model_gguf_bad_format PROPERTIES WILL_FAIL TRUE)
