@@ -1301,7 +1301,7 @@ ScipixStatus scipix_batcher_stats(const ScipixBatcher *b, ScipixBatcherStats *ou
 
 /**
  * Copies the batch size histogram: `counts[s]` = batches of exactly s requests, for s in
- * 0..=max_batch_size (counts[0] is 0). `*needed` (may be NULL) receives
+ * 0..=max_batch_size (`counts[0]` is 0). `*needed` (may be NULL) receives
  * max_batch_size + 1. Errors: `SCIPIX_ERR_NULL_POINTER` (b, counts with len > 0),
  * `SCIPIX_ERR_BUFFER_TOO_SMALL` if len < max_batch_size + 1 (only *needed is written).
  */

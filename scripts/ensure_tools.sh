@@ -2,7 +2,8 @@
 # Installs what the build, the tests and the demo need, when it is missing. Safe to re-run.
 # Sourced by scripts/test.sh and scripts/demo.sh; needs root (or sudo) for apt-get.
 #   ensure_base      rustfmt, clippy, cmake, pkg-config
-#   ensure_python    the reference packages in tests/python/requirements.txt
+#   ensure_python    the reference packages and the Python packaging tools in
+#                    tests/python/requirements.txt
 #   ensure_aarch64   cross linker, qemu-user and the Rust target for the NEON tests
 #   ensure_valgrind  valgrind for the memcheck run
 
@@ -35,7 +36,8 @@ ensure_base() {
 ensure_python() {
   python3 - <<'PY' 2>/dev/null || pip_install -r "$(dirname "${BASH_SOURCE[0]}")/../tests/python/requirements.txt"
 import importlib.util, sys
-mods = ["pytest", "numpy", "cv2", "onnx", "onnxruntime", "safetensors", "gguf"]
+mods = ["pytest", "numpy", "cv2", "onnx", "onnxruntime", "safetensors", "gguf", "mypy",
+        "build", "auditwheel"]
 sys.exit(0 if all(importlib.util.find_spec(m) for m in mods) else 1)
 PY
   # Only the model file of this package is used; --no-deps keeps torch out.

@@ -3,13 +3,32 @@
 # Installs missing tools, then: format and lint, Rust tests (x86_64 debug and optimized,
 # and aarch64 NEON under qemu-user), header drift, C examples under CTest (shared and
 # static), install test (pkg-config and CMake), and the Python cross-checks against OpenCV,
-# ONNX Runtime and safetensors, and the Python package with the user guide's snippets.
+# ONNX Runtime and safetensors; the Rust example, docs (warnings denied) and doctests; the
+# Python package built by pip (with its tests, mypy --strict and an sdist install); and
+# `cargo package`.
 # Stops at the first failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/ensure_tools.sh
 
-stage() { printf '\n==== %s [%s]\n' "$1" "$(date -u +%H:%M:%S)"; }
+# Each stage's wall time is printed at the end (this machine's load varies: compare stages
+# of one run, not runs).
+stage_names=()
+stage_starts=()
+stage() {
+  stage_names+=("$1")
+  stage_starts+=("$SECONDS")
+  printf '\n==== %s [%s]\n' "$1" "$(date -u +%H:%M:%S)"
+}
+stage_times() {
+  local i end
+  printf '\nstage wall times:\n'
+  for i in "${!stage_names[@]}"; do
+    end=${stage_starts[$((i + 1))]:-$SECONDS}
+    printf '  %5ds  %s\n' "$((end - stage_starts[i]))" "${stage_names[$i]}"
+  done
+  printf '  %5ds  total\n' "$SECONDS"
+}
 
 stage "tools"
 ensure_base
@@ -21,8 +40,14 @@ stage "format and lint"
 cargo fmt --all --check
 cargo clippy --all-targets -- -D warnings
 
-stage "rust tests (x86_64)"
+stage "rust tests (x86_64; lib, integration tests and doctests)"
 cargo test
+
+stage "rust example (safe API end to end)"
+cargo run --quiet --example pipeline
+
+stage "rust docs (warnings denied)"
+RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --quiet
 
 stage "rust lib tests, optimized (what release builds run: no debug assertions, LTO)"
 cargo test --release --lib
@@ -54,7 +79,22 @@ export SCIPIX_LIB="$PWD/target/release/libscipix.so"
 export SCIPIX_EXAMPLES_DIR="$PWD/build/c_examples"
 python3 -m pytest -q tests/python
 
-stage "python package (bindings, guide snippets, ONNX Runtime serving example)"
-scripts/test_python.sh
+stage "python package (pip build, auditwheel, mypy --strict, tests, sdist)"
+unset SCIPIX_LIB SCIPIX_EXAMPLES_DIR
+SCIPIX_TEST_SDIST=1 scripts/test_python.sh
+
+stage "crate package (cargo package: file list and a build from the tarball)"
+# A clean clone packages as is; a working tree with local edits to packaged files needs
+# --allow-dirty (cargo refuses to package uncommitted changes otherwise).
+dirty=()
+[ -z "$(git status --porcelain -- src examples build.rs cbindgen.toml include README.md \
+        Cargo.toml Cargo.lock 2>/dev/null)" ] || dirty=(--allow-dirty)
+files=$(cargo package --list "${dirty[@]}" 2>/dev/null)
+if grep -vE '^(src/.*\.rs|examples/[^/]*\.rs|build\.rs|cbindgen\.toml|include/scipix\.h|README\.md|Cargo\.(toml|toml\.orig|lock)|\.cargo_vcs_info\.json)$' <<<"$files"; then
+  echo "cargo package would ship the files above, which a crate user does not need" >&2
+  exit 1
+fi
+cargo package "${dirty[@]}" --quiet
 
 stage "all tests passed"
+stage_times

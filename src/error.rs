@@ -1,5 +1,14 @@
 //! The library-wide error type: a kind (which maps one-to-one onto a C status code)
 //! plus a human-readable message.
+//!
+//! ```
+//! use scipix::image::{ImageView, PixelFormat};
+//! use scipix::ErrorKind;
+//!
+//! let err = ImageView::packed(&[0u8; 3], 2, 2, PixelFormat::Gray8).unwrap_err();
+//! assert_eq!(err.kind(), ErrorKind::BufferTooSmall);
+//! println!("{err}"); // the message C callers get from scipix_last_error_message()
+//! ```
 
 use std::fmt;
 

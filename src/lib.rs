@@ -1,7 +1,23 @@
 //! scipix: fast, exact preprocessing and model plumbing for C/C++ applications and
 //! inference runtimes, behind a C ABI (see `include/scipix.h`).
 //!
+//! ```
+//! use scipix::image::{ImageView, PixelFormat};
+//! use scipix::tensor::{image_to_tensor, TensorParams};
+//!
+//! // A 2x1 RGB image (one red, one green pixel) to an NCHW tensor scaled to 0..1.
+//! let rgb = [255u8, 0, 0, 0, 255, 0];
+//! let img = ImageView::packed(&rgb, 2, 1, PixelFormat::Rgb8)?;
+//! let params = TensorParams { divisor: 255.0, ..TensorParams::default() };
+//! let mut out = [0f32; 6];
+//! image_to_tensor(&img, &params, &mut out)?;
+//! assert_eq!(out, [1.0, 0.0, 0.0, 1.0, 0.0, 0.0]); // R plane, G plane, B plane
+//! # Ok::<(), scipix::Error>(())
+//! ```
+//!
 //! The safe Rust modules do the work; [`capi`] exports them as `extern "C"` functions.
+
+#![deny(missing_docs)]
 
 pub mod batch;
 // Exported functions take raw pointers by design: C has no `unsafe`, and each function

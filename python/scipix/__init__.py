@@ -1,7 +1,8 @@
 """scipix: fast, exact preprocessing and model plumbing, from Python.
 
-A thin layer over the scipix C library (libscipix) using ctypes. The C declarations are
-generated from the library's header at import time; status codes become exceptions
+A thin layer over the scipix C library (libscipix), which the package bundles, called
+through ctypes with declarations generated from the library's header when the package was
+built (``python -m scipix`` prints what was loaded); status codes become exceptions
 (``scipix.ScipixError`` subclasses carrying the library's message); arrays are numpy arrays
 passed without copies where the memory layout allows.
 
@@ -13,9 +14,10 @@ from . import _ffi as _ffi_module
 from . import errors as _errors
 
 _lib = _ffi_module._ffi  # the loaded library (scipix._ffi stays the module)
-_errors._register(dict(_lib.header.enums["ScipixStatus"].values))
+_errors._register(_lib.enum_values("ScipixStatus"))
 
 from .errors import *  # noqa: E402,F401,F403  (exception classes)
+from .errors import __all__ as _error_names  # noqa: E402
 from .errors import ScipixError  # noqa: E402
 from ._core import (  # noqa: E402,F401
     CpuFeature, Isa, OptLevel, PixelFormat,
@@ -28,7 +30,7 @@ from ._core import (  # noqa: E402,F401
 
 # Capability modules: each exposes what the loaded library exports and raises
 # NotImplementedError naming the missing C symbol otherwise.
-from . import batch, image, model, quant, tensor  # noqa: E402,F401
+from . import batch, errors, image, model, quant, tensor  # noqa: E402,F401
 from .batch import Batcher  # noqa: E402,F401
 from .model import Model, Safetensors, write_safetensors  # noqa: E402,F401
 from .tensor import (  # noqa: E402,F401
@@ -36,17 +38,27 @@ from .tensor import (  # noqa: E402,F401
     tensor_stats,
 )
 
+__all__ = [
+    "CpuFeature", "Isa", "OptLevel", "PixelFormat",
+    "abi_version", "active_isa", "available_isas", "best_isa", "cpu_features",
+    "cpu_features_string", "debug_panic", "get_max_isa", "get_num_threads", "get_opt_level",
+    "isa_name", "last_error_copy", "last_error_message", "max_isa", "memory_opt_enabled",
+    "num_threads", "opt_level", "parallel_enabled", "set_max_isa", "set_num_threads",
+    "set_opt_level", "simd_enabled", "status_str", "version",
+    "batch", "errors", "image", "model", "quant", "tensor",
+    "Batcher", "Model", "Safetensors", "write_safetensors",
+    "image_tensor_len", "image_to_tensor", "images_to_tensor", "normalize",
+    "normalize_channels", "tensor_stats",
+    "lib_path", "header_path", "HEADER_ABI_VERSION", "__version__",
+    *_error_names,
+]
+
 lib_path = _lib.lib_path
+"""The shared library in use: the bundled copy, or ``$SCIPIX_LIB``."""
 header_path = _lib.header_path
-HEADER_ABI_VERSION = _lib.consts.get("SCIPIX_ABI_VERSION")
-
-if HEADER_ABI_VERSION is not None and abi_version() != HEADER_ABI_VERSION:
-    import warnings
-
-    warnings.warn(
-        f"{lib_path} reports ABI {abi_version()} but {header_path} describes ABI "
-        f"{HEADER_ABI_VERSION}; rebuild and reinstall the package",
-        RuntimeWarning,
-    )
+"""The C header shipped with the package (``scipix/include/scipix.h``), for C extensions
+that link against ``lib_path``; None if the package was installed without it."""
+HEADER_ABI_VERSION = _lib.const("SCIPIX_ABI_VERSION")
+"""The ABI the package's declarations describe (the library's matches, or import fails)."""
 
 __version__ = version()

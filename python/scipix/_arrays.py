@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import ctypes
-from typing import Optional, Tuple
+from typing import Any, Dict, Optional, Tuple
 
 import numpy as np
 
@@ -19,10 +19,10 @@ FORMATS = {
 }
 
 
-_POINTERS = {}
+_POINTERS: Dict[Any, Any] = {}
 
 
-def ptr(arr: np.ndarray, ctype):
+def ptr(arr: np.ndarray, ctype: Any) -> Any:
     """A ``POINTER(ctype)`` to the first element of ``arr`` (no copy). The caller keeps
     ``arr`` alive for the duration of the call. (``ctypes.cast`` of the address costs a
     third of ``arr.ctypes.data_as``.)"""
@@ -32,7 +32,7 @@ def ptr(arr: np.ndarray, ctype):
     return ctypes.cast(arr.ctypes.data, p)
 
 
-def format_value(fmt) -> Tuple[int, int]:
+def format_value(fmt: Any) -> Tuple[int, int]:
     """(SCIPIX_FORMAT_* value, channels) for a name such as "rgb" or a PixelFormat."""
     if isinstance(fmt, str):
         key = fmt.lower().removesuffix("8")
@@ -51,7 +51,7 @@ def _channels_of(arr: np.ndarray) -> int:
     if arr.ndim == 2:
         return 1
     if arr.ndim == 3:
-        return arr.shape[2]
+        return int(arr.shape[2])
     raise InvalidArgument(f"an image must be HxW or HxWxC, got shape {arr.shape}")
 
 
@@ -69,7 +69,8 @@ def _maps_to_descriptor(arr: np.ndarray) -> bool:
     return arr.strides[0] >= 0 or arr.shape[0] == 1
 
 
-def image_desc(arr: np.ndarray, fmt=None, *, writable: bool = False, name: str = "image"):
+def image_desc(arr: Any, fmt: Any = None, *, writable: bool = False,
+               name: str = "image") -> Tuple[Any, np.ndarray]:
     """Describes a uint8 HxW or HxWxC numpy array as a ``ScipixImage`` (``writable``:
     ``ScipixImageMut``) without copying. Row stride = ``arr.strides[0]``, so views such as
     ``img[10:50, 20:80]`` map directly onto the parent's memory.
@@ -110,7 +111,7 @@ def image_desc(arr: np.ndarray, fmt=None, *, writable: bool = False, name: str =
     return desc, arr
 
 
-def out_array(out: Optional[np.ndarray], shape, dtype, name: str = "out") -> np.ndarray:
+def out_array(out: Optional[np.ndarray], shape: Any, dtype: Any, name: str = "out") -> np.ndarray:
     """Returns ``out`` after checking its shape and dtype, or a new array."""
     if out is None:
         return np.empty(shape, dtype=dtype)
@@ -125,14 +126,15 @@ def out_array(out: Optional[np.ndarray], shape, dtype, name: str = "out") -> np.
     return out
 
 
-def contiguous_out(out: Optional[np.ndarray], shape, dtype, name: str = "out") -> np.ndarray:
+def contiguous_out(out: Optional[np.ndarray], shape: Any, dtype: Any,
+                   name: str = "out") -> np.ndarray:
     out = out_array(out, shape, dtype, name)
     if not out.flags.c_contiguous:
         raise InvalidArgument(f"{name} must be C-contiguous")
     return out
 
 
-def contiguous_in(arr, dtype, name: str = "input") -> np.ndarray:
+def contiguous_in(arr: Any, dtype: Any, name: str = "input") -> np.ndarray:
     """A C-contiguous, aligned array of ``dtype`` (no copy when ``arr`` already is one; the
     C functions require pointers aligned for their element type)."""
     a = np.asarray(arr)

@@ -4,37 +4,83 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import enum
-from typing import Iterator, List, Union
+from typing import Any, Iterator, List, Union
 
 from ._ffi import _ffi
 
 
-def _enum_from_prefix(name: str, prefix: str, flag: bool = False):
-    """A Python enum of the header's ``#define <prefix><NAME> value`` constants (names
-    lower-cased, ``SCIPIX_ISA_AVX2`` -> ``Isa.AVX2``)."""
-    members = {k[len(prefix):]: v for k, v in _ffi.consts.items()
-               if k.startswith(prefix) and isinstance(v, int)}
-    base = enum.IntFlag if flag else enum.IntEnum
-    return base(name, members, module=__name__)
+# The header's constant groups as enums; tests/test_bindings.py checks that each lists
+# every constant of its prefix, so a new header constant fails the tests until added here.
+class Isa(enum.IntEnum):
+    """Kernel families (``SCIPIX_ISA_*``)."""
+
+    SCALAR = _ffi.const("SCIPIX_ISA_SCALAR")
+    SSE41 = _ffi.const("SCIPIX_ISA_SSE41")
+    AVX2 = _ffi.const("SCIPIX_ISA_AVX2")
+    AVX512 = _ffi.const("SCIPIX_ISA_AVX512")
+    NEON = _ffi.const("SCIPIX_ISA_NEON")
 
 
-Isa = _enum_from_prefix("Isa", "SCIPIX_ISA_")
-OptLevel = _enum_from_prefix("OptLevel", "SCIPIX_OPT_")
-CpuFeature = _enum_from_prefix("CpuFeature", "SCIPIX_CPU_", flag=True)
-PixelFormat = _enum_from_prefix("PixelFormat", "SCIPIX_FORMAT_")
+class OptLevel(enum.IntEnum):
+    """Process-wide optimization levels (``SCIPIX_OPT_*``)."""
+
+    NONE = _ffi.const("SCIPIX_OPT_NONE")
+    SIMD = _ffi.const("SCIPIX_OPT_SIMD")
+    PARALLEL = _ffi.const("SCIPIX_OPT_PARALLEL")
+    FULL = _ffi.const("SCIPIX_OPT_FULL")
+
+
+class CpuFeature(enum.IntFlag):
+    """CPU feature bits (``SCIPIX_CPU_*``)."""
+
+    SSE2 = _ffi.const("SCIPIX_CPU_SSE2")
+    SSSE3 = _ffi.const("SCIPIX_CPU_SSSE3")
+    SSE41 = _ffi.const("SCIPIX_CPU_SSE41")
+    SSE42 = _ffi.const("SCIPIX_CPU_SSE42")
+    AVX = _ffi.const("SCIPIX_CPU_AVX")
+    AVX2 = _ffi.const("SCIPIX_CPU_AVX2")
+    FMA = _ffi.const("SCIPIX_CPU_FMA")
+    F16C = _ffi.const("SCIPIX_CPU_F16C")
+    AVX512F = _ffi.const("SCIPIX_CPU_AVX512F")
+    AVX512BW = _ffi.const("SCIPIX_CPU_AVX512BW")
+    AVX512VNNI = _ffi.const("SCIPIX_CPU_AVX512VNNI")
+    AVX512VBMI = _ffi.const("SCIPIX_CPU_AVX512VBMI")
+    NEON = _ffi.const("SCIPIX_CPU_NEON")
+    DOTPROD = _ffi.const("SCIPIX_CPU_DOTPROD")
+    FP16 = _ffi.const("SCIPIX_CPU_FP16")
+
+
+class PixelFormat(enum.IntEnum):
+    """8-bit pixel formats (``SCIPIX_FORMAT_*``)."""
+
+    GRAY8 = _ffi.const("SCIPIX_FORMAT_GRAY8")
+    RGB8 = _ffi.const("SCIPIX_FORMAT_RGB8")
+    BGR8 = _ffi.const("SCIPIX_FORMAT_BGR8")
+    RGBA8 = _ffi.const("SCIPIX_FORMAT_RGBA8")
+    BGRA8 = _ffi.const("SCIPIX_FORMAT_BGRA8")
+
+
+def _enum_from_prefix(name: str, prefix: str, flag: bool = False) -> Any:
+    """A Python enum of the header's ``#define <prefix><NAME> value`` constants, members in
+    value order (``SCIPIX_ISA_AVX2`` -> ``.AVX2``). For constant groups without a class
+    above; mypy sees the result as ``Any``."""
+    found = sorted((v, k[len(prefix):]) for k, v in _ffi.consts.items() if k.startswith(prefix))
+    base: Any = enum.IntFlag if flag else enum.IntEnum
+    return base(name, [(n, v) for v, n in found], module=__name__)
+
 
 _ISA_ALIASES = {"sse4.1": "SSE41", "sse4_1": "SSE41"}
 
 
-def _to_enum(cls, value, what: str):
+def _to_enum(cls: Any, value: Any, what: str) -> int:
     from .errors import InvalidArgument
 
     if isinstance(value, cls):
-        return value
+        return int(value)
     if isinstance(value, str):
         key = _ISA_ALIASES.get(value.lower(), value).upper()
         try:
-            return cls[key]
+            return int(cls[key])
         except KeyError:
             raise InvalidArgument(f"unknown {what} {value!r}; one of "
                                   f"{', '.join(m.name.lower() for m in cls)}") from None
@@ -47,22 +93,22 @@ def _to_enum(cls, value, what: str):
 
 def version() -> str:
     """The library version "MAJOR.MINOR.PATCH" (``scipix_version``)."""
-    return _ffi.scipix_version().decode()
+    return str(_ffi.scipix_version().decode())
 
 
 def abi_version() -> int:
     """The ABI version of the loaded library (``scipix_abi_version``)."""
-    return _ffi.scipix_abi_version()
+    return int(_ffi.scipix_abi_version())
 
 
 def status_str(status: int) -> str:
     """The library's English description of a status code (``scipix_status_str``)."""
-    return _ffi.scipix_status_str(status).decode()
+    return str(_ffi.scipix_status_str(status).decode())
 
 
 def last_error_message() -> str:
     """This thread's last error message (``scipix_last_error_message``)."""
-    return _ffi.scipix_last_error_message().decode("utf-8", "replace")
+    return str(_ffi.scipix_last_error_message().decode("utf-8", "replace"))
 
 
 def last_error_copy(capacity: int = 1024) -> str:
@@ -88,7 +134,7 @@ def cpu_features() -> "CpuFeature":
 
 def cpu_features_string() -> str:
     """Detected features as space-separated names, e.g. "sse2 ... avx2 fma f16c"."""
-    return _ffi.scipix_cpu_features_string().decode()
+    return str(_ffi.scipix_cpu_features_string().decode())
 
 
 # -- optimization level ----------------------------------------------------------------------
@@ -115,7 +161,7 @@ def memory_opt_enabled() -> bool:
 
 
 @contextlib.contextmanager
-def opt_level(level) -> Iterator["OptLevel"]:
+def opt_level(level: Union[OptLevel, str, int]) -> Iterator[OptLevel]:
     """``with scipix.opt_level("none"): ...`` runs the block at that level and restores the
     previous one (process-wide: other threads see the change too)."""
     old = get_opt_level()
@@ -151,7 +197,7 @@ def best_isa() -> "Isa":
 
 def isa_name(isa: Union["Isa", int]) -> str:
     """The library's name for an ISA value ("scalar", "sse4.1", "avx2", ...)."""
-    return _ffi.scipix_isa_name(int(isa)).decode()
+    return str(_ffi.scipix_isa_name(int(isa)).decode())
 
 
 def available_isas() -> List["Isa"]:
@@ -163,7 +209,7 @@ def available_isas() -> List["Isa"]:
 
 
 @contextlib.contextmanager
-def max_isa(isa) -> Iterator["Isa"]:
+def max_isa(isa: Union[Isa, str, int]) -> Iterator[Isa]:
     """``with scipix.max_isa("scalar") as eff: ...`` forces a kernel family for the block and
     restores the previous cap (process-wide)."""
     old = get_max_isa()
@@ -186,7 +232,7 @@ def set_num_threads(n: int) -> None:
 
 
 def get_num_threads() -> int:
-    return _ffi.scipix_get_num_threads()
+    return int(_ffi.scipix_get_num_threads())
 
 
 @contextlib.contextmanager

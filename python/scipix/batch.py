@@ -18,7 +18,7 @@ import contextlib
 import ctypes
 import threading
 import types
-from typing import Callable, List, Optional, Sequence
+from typing import Any, Callable, List, Optional, Sequence
 
 import numpy as np
 
@@ -42,10 +42,10 @@ def _wait(wait_ms: Optional[float]) -> int:
 
 
 class _Handle:
-    def __init__(self, p, free):
+    def __init__(self, p: Any, free: Any) -> None:
         self.ptr, self._free = p, free
 
-    def __del__(self):
+    def __del__(self) -> None:
         p, self.ptr = self.ptr, None
         if p and self._free is not None:
             try:
@@ -55,13 +55,13 @@ class _Handle:
 
 
 class _View:
-    def __init__(self, owner, addr, n):
+    def __init__(self, owner: Any, addr: Any, n: Any) -> None:
         self._owner = owner
         self.__array_interface__ = {"version": 3, "shape": (n,), "typestr": "|u1",
                                     "data": (addr, True)}
 
 
-def _as_buffer(data):
+def _as_buffer(data: Any) -> Any:
     """(address or None, length, object keeping the memory alive) for bytes-like input,
     without a copy when the memory is contiguous."""
     if data is None:
@@ -82,8 +82,8 @@ class Batch:
     ``tickets``; ``complete(results)`` / ``fail(message)``. Completing or failing is
     required; a batch dropped unresolved is failed by scipix."""
 
-    def __init__(self, p, owned: bool):
-        self._h = _Handle(p, _ffi.fn("scipix_batch_free") if owned else None)
+    def __init__(self, p: Any, owned: bool) -> None:
+        self._h: Optional[_Handle] = _Handle(p, _ffi.fn("scipix_batch_free") if owned else None)
         self._owned = owned
         n = _ffi.scipix_batch_count(p)
         data, ln, tk = ctypes.c_void_p(), ctypes.c_size_t(), ctypes.c_uint64()
@@ -105,7 +105,7 @@ class Batch:
     def __len__(self) -> int:
         return len(self.tickets)
 
-    def complete(self, results: Sequence) -> None:
+    def complete(self, results: Sequence[Any]) -> None:
         """Resolves every request with its result (bytes-like or numpy array, copied)."""
         results = list(results)
         n = len(results)
@@ -128,7 +128,7 @@ class Batch:
         self.resolved = True
 
     @property
-    def _ptr(self):
+    def _ptr(self) -> Any:
         if self._h is None:
             from .errors import InvalidState
 
@@ -141,10 +141,10 @@ class Batch:
         self.inputs = []
         self._h = None
 
-    def __enter__(self):
+    def __enter__(self) -> Any:
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: Any) -> None:
         self.free()
 
 
@@ -155,7 +155,7 @@ class Batcher:
 
     def __init__(self, max_batch_size: Optional[int] = None, max_wait_ms: Optional[int] = None,
                  max_queue_size: Optional[int] = None, preferred_batch_size: Optional[int] = None,
-                 priority_levels: Optional[int] = None, adaptive_target_ms: Optional[int] = None):
+                 priority_levels: Optional[int] = None, adaptive_target_ms: Optional[int] = None) -> None:
         cfg = _ffi.scipix_batcher_config_default()
         for name, v in dict(max_batch_size=max_batch_size, max_wait_ms=max_wait_ms,
                             max_queue_size=max_queue_size,
@@ -172,8 +172,8 @@ class Batcher:
         self.config = cfg
         out = ctypes.POINTER(_ffi.type("ScipixBatcher"))()
         _ffi.scipix_batcher_new(ctypes.byref(cfg), ctypes.byref(out))
-        self._h = _Handle(out, _ffi.fn("scipix_batcher_free"))
-        self._callbacks = []  # C callbacks of worker threads: alive as long as the batcher
+        self._h: Optional[_Handle] = _Handle(out, _ffi.fn("scipix_batcher_free"))
+        self._callbacks: List[Any] = []  # C callbacks of worker threads: alive as long as the batcher
         # Calls in progress: close() waits for them before freeing the C handle, so a thread
         # blocked in next_batch/poll never uses freed memory.
         self._calls = 0
@@ -181,7 +181,7 @@ class Batcher:
         self._drain = False
 
     @contextlib.contextmanager
-    def _use(self):
+    def _use(self) -> Any:
         with self._cv:
             if self._h is None:
                 from .errors import InvalidState
@@ -198,7 +198,7 @@ class Batcher:
 
     # -- producers ---------------------------------------------------------------------------
 
-    def submit(self, data, *, deadline_ms: Optional[int] = None, priority: int = 0) -> int:
+    def submit(self, data: Any, *, deadline_ms: Optional[int] = None, priority: int = 0) -> int:
         """Queues a copy of ``data`` (bytes-like or numpy array) and returns its ticket.
         Never blocks: raises ``QueueFull`` when ``max_queue_size`` requests wait."""
         p, n, keep = _as_buffer(data)
@@ -209,7 +209,7 @@ class Batcher:
         del keep
         return t.value
 
-    def _take(self, ticket: int, wait: int):
+    def _take(self, ticket: int, wait: int) -> Optional[bytes]:
         res = ctypes.POINTER(_ffi.type("ScipixResult"))()
         with self._use() as b:
             st = _ffi.scipix_batcher_poll(b, ticket, wait, ctypes.byref(res))
@@ -275,7 +275,7 @@ class Batcher:
             return None
         return Batch(out, owned=True)
 
-    def serve(self, fn: Callable[[List[np.ndarray]], Sequence], *, wait_ms: float = _SLICE_MS) -> int:
+    def serve(self, fn: Callable[[List[np.ndarray]], Sequence[Any]], *, wait_ms: float = _SLICE_MS) -> int:
         """The consumer loop: takes batches until shutdown, calls ``fn(inputs)`` (a list of
         uint8 arrays, zero copy) which returns one result per input, and completes the
         batch; an exception from ``fn`` fails the batch with its message. Returns the number
@@ -297,7 +297,7 @@ class Batcher:
                     batch.complete(results)
             served += 1
 
-    def start_workers(self, n: int, fn: Callable[[List[np.ndarray]], Sequence]) -> None:
+    def start_workers(self, n: int, fn: Callable[[List[np.ndarray]], Sequence[Any]]) -> None:
         """Callback mode: ``n`` scipix threads call ``fn(inputs) -> results`` for each batch
         (``scipix_batcher_start_workers``); an exception fails the batch. Inputs are copies
         here (the batch ends when the callback returns)."""
@@ -305,7 +305,7 @@ class Batcher:
             raise InvalidArgument(f"n must be >= 1, got {n}")
         cb_type = _ffi.type("ScipixBatchCallback")
 
-        def trampoline(batch_ptr, _user):
+        def trampoline(batch_ptr: Any, _user: Any) -> int:
             try:
                 b = Batch(batch_ptr, owned=False)
                 try:
@@ -377,8 +377,8 @@ class Batcher:
         p, h.ptr = h.ptr, None
         _ffi.scipix_batcher_free(p)
 
-    def __enter__(self):
+    def __enter__(self) -> Any:
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: Any) -> None:
         self.close()

@@ -8,7 +8,7 @@ failed call (``.message``, from ``scipix_last_error_message()`` on the calling t
 """
 from __future__ import annotations
 
-from typing import Dict, Type
+from typing import Dict, Optional, Type
 
 OK = 0
 PENDING = 16
@@ -27,7 +27,7 @@ class ScipixError(Exception):
     status: int = -1
     status_name: str = ""
 
-    def __init__(self, message: str = "", status: int = None):
+    def __init__(self, message: str = "", status: Optional[int] = None) -> None:
         if status is not None:
             self.status = status
         self.message = message

@@ -12,7 +12,7 @@ numbers as OpenCV's ``cv2.THRESH_*`` (0..4).
 from __future__ import annotations
 
 import ctypes
-from typing import Optional, Tuple
+from typing import Any, Optional, Tuple, Union
 
 import numpy as np
 
@@ -23,7 +23,7 @@ from .errors import InvalidArgument, UnsupportedFormat
 THRESHOLD_TYPES = ("binary", "binary_inv", "trunc", "tozero", "tozero_inv")
 
 
-def _thresh_type(t) -> int:
+def _thresh_type(t: Any) -> int:
     if isinstance(t, str):
         if t.lower() not in THRESHOLD_TYPES:
             raise InvalidArgument(f"unknown threshold type {t!r}; one of {', '.join(THRESHOLD_TYPES)}")
@@ -31,7 +31,7 @@ def _thresh_type(t) -> int:
     return int(t)
 
 
-def _gray_out(out, shape, name="out"):
+def _gray_out(out: Any, shape: Any, name: str = "out") -> Tuple[Any, np.ndarray]:
     """A writable HxW uint8 descriptor for the output (new array when ``out`` is None)."""
     if out is None:
         out = np.empty(shape, np.uint8)
@@ -45,7 +45,7 @@ def _gray_out(out, shape, name="out"):
     return desc, out
 
 
-def _plane_f32(a: np.ndarray, name: str, writable: bool):
+def _plane_f32(a: Any, name: str, writable: bool) -> Tuple[np.ndarray, int]:
     """(array, row stride in elements) of a 2-D float32 plane with packed rows."""
     if not isinstance(a, np.ndarray):
         if writable:
@@ -69,7 +69,7 @@ def _plane_f32(a: np.ndarray, name: str, writable: bool):
     return a, max(stride, a.shape[1])
 
 
-def _hw(image) -> Tuple[int, int]:
+def _hw(image: Any) -> Tuple[int, int]:
     a = np.asarray(image) if not isinstance(image, np.ndarray) else image
     if a.ndim not in (2, 3):
         raise InvalidArgument(f"an image must be HxW or HxWxC, got shape {a.shape}")
@@ -78,7 +78,7 @@ def _hw(image) -> Tuple[int, int]:
 
 # -- grayscale ---------------------------------------------------------------------------------
 
-def gray(image: np.ndarray, format=None, *, out: Optional[np.ndarray] = None) -> np.ndarray:
+def gray(image: np.ndarray, format: Any=None, *, out: Optional[np.ndarray] = None) -> np.ndarray:
     """BT.601 luma, bit-identical to ``cv2.cvtColor(img, COLOR_{RGB,BGR,RGBA,BGRA}2GRAY)``:
     ``(9798 R + 19235 G + 3735 B + 16384) >> 15`` (``scipix_gray``). Returns HxW uint8."""
     src, keep = image_desc(image, format, name="image")
@@ -87,7 +87,7 @@ def gray(image: np.ndarray, format=None, *, out: Optional[np.ndarray] = None) ->
     return res
 
 
-def gray_f32(image: np.ndarray, format=None, *, scale: str = "byte",
+def gray_f32(image: np.ndarray, format: Any=None, *, scale: str = "byte",
              out: Optional[np.ndarray] = None) -> np.ndarray:
     """Gray as float32: exactly ``float(gray(...))`` ("byte", 0..255) or that divided by 255
     ("unit", 0..1) (``scipix_gray_f32``)."""
@@ -107,7 +107,7 @@ def gray_f32(image: np.ndarray, format=None, *, scale: str = "byte",
 
 # -- thresholds --------------------------------------------------------------------------------
 
-def threshold(image: np.ndarray, thresh: float, maxval: float = 255, type="binary", *,
+def threshold(image: np.ndarray, thresh: float, maxval: float = 255, type: Union[str, int] = "binary", *,
               out: Optional[np.ndarray] = None, inplace: bool = False) -> np.ndarray:
     """``cv2.threshold(image, thresh, maxval, type)[1]``, bit for bit. uint8 gray images use
     OpenCV's u8 rules (``scipix_threshold``, or ``scipix_threshold_inplace`` with
@@ -150,7 +150,7 @@ def otsu_threshold(image: np.ndarray) -> int:
     return t.value
 
 
-def threshold_otsu(image: np.ndarray, maxval: float = 255, type="binary", *,
+def threshold_otsu(image: np.ndarray, maxval: float = 255, type: Union[str, int] = "binary", *,
                    out: Optional[np.ndarray] = None) -> Tuple[int, np.ndarray]:
     """``cv2.threshold(img, 0, maxval, type | THRESH_OTSU)``: returns (threshold, image)
     (``scipix_threshold_otsu``)."""
@@ -162,7 +162,7 @@ def threshold_otsu(image: np.ndarray, maxval: float = 255, type="binary", *,
     return t.value, res
 
 
-def adaptive_threshold_mean(image: np.ndarray, maxval: float = 255, type="binary",
+def adaptive_threshold_mean(image: np.ndarray, maxval: float = 255, type: Union[str, int] = "binary",
                             block_size: int = 11, c: float = 2.0, *,
                             out: Optional[np.ndarray] = None) -> np.ndarray:
     """``cv2.adaptiveThreshold(img, maxval, ADAPTIVE_THRESH_MEAN_C, type, block_size, c)``

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import ctypes
 import os
-from typing import Dict, Iterator, Mapping, NamedTuple, Optional, Tuple
+from typing import Any, Dict, Iterator, List, Mapping, NamedTuple, Optional, Tuple
 
 import numpy as np
 
@@ -22,7 +22,7 @@ from ._ffi import _ffi
 from .errors import InvalidArgument, InvalidState, UnsupportedFormat
 
 # safetensors dtype name -> numpy dtype of the returned view
-NUMPY = {
+NUMPY: Dict[str, np.dtype[Any]] = {
     "F64": np.dtype("<f8"), "F32": np.dtype("<f4"), "F16": np.dtype("<f2"),
     "BF16": np.dtype("<u2"), "I64": np.dtype("<i8"), "I32": np.dtype("<i4"),
     "I16": np.dtype("<i2"), "I8": np.dtype("i1"), "U64": np.dtype("<u8"),
@@ -30,7 +30,7 @@ NUMPY = {
     "BOOL": np.dtype("?"), "C64": np.dtype("<c8"),
 }
 # numpy dtype -> safetensors dtype name (for the writer)
-FROM_NUMPY = {
+FROM_NUMPY: Dict[Any, str] = {
     np.dtype("float64"): "F64", np.dtype("float32"): "F32", np.dtype("float16"): "F16",
     np.dtype("int64"): "I64", np.dtype("int32"): "I32", np.dtype("int16"): "I16",
     np.dtype("int8"): "I8", np.dtype("uint64"): "U64", np.dtype("uint32"): "U32",
@@ -55,16 +55,16 @@ def dtype_code(name: str) -> int:
 
 def dtype_name(code: int) -> str:
     """The header name of a ``SCIPIX_ST_*`` code ("F32", ...; "unknown")."""
-    return _ffi.scipix_st_dtype_name(code).decode()
+    return str(_ffi.scipix_st_dtype_name(code).decode())
 
 
-def dtype_bits(code_or_name) -> int:
+def dtype_bits(code_or_name: str) -> int:
     """Bits per element of a dtype (0 for an unknown code)."""
     code = dtype_code(code_or_name) if isinstance(code_or_name, str) else int(code_or_name)
-    return _ffi.scipix_st_dtype_bits(code)
+    return int(_ffi.scipix_st_dtype_bits(code))
 
 
-def _flags(flags, kw) -> int:
+def _flags(flags: Any, kw: Any) -> int:
     v = int(flags)
     for name, on in kw.items():
         if name not in _FLAGS:
@@ -74,7 +74,7 @@ def _flags(flags, kw) -> int:
     return v
 
 
-def _path(path) -> bytes:
+def _path(path: Any) -> bytes:
     return os.fsencode(path)
 
 
@@ -82,11 +82,11 @@ class _Handle:
     """Owns one C handle and frees it exactly once, when the last Python reference (the
     wrapper object or a numpy view into its memory) is gone."""
 
-    def __init__(self, ptr_, free):
+    def __init__(self, ptr_: Any, free: Any) -> None:
         self.ptr = ptr_
         self._free = free
 
-    def __del__(self):
+    def __del__(self) -> None:
         p, self.ptr = self.ptr, None
         if p:
             try:
@@ -98,7 +98,7 @@ class _Handle:
 class _View:
     """numpy array interface over memory owned by a handle (keeps the handle alive)."""
 
-    def __init__(self, owner, addr: int, shape, dtype: np.dtype):
+    def __init__(self, owner: Any, addr: int, shape: Any, dtype: np.dtype) -> None:
         self._owner = owner
         self.__array_interface__ = {
             "version": 3, "shape": tuple(shape), "typestr": dtype.str,
@@ -106,7 +106,7 @@ class _View:
         }
 
 
-def _view(owner, addr: int, shape, dtype: np.dtype) -> np.ndarray:
+def _view(owner: Any, addr: int, shape: Any, dtype: np.dtype) -> np.ndarray:
     if int(np.prod(shape, dtype=np.int64)) == 0 or not addr:
         a = np.empty(shape, dtype)  # nothing to point at
         a.flags.writeable = False
@@ -119,9 +119,10 @@ class _Closable:
     _closed = False
 
     @property
-    def _ptr(self):
+    def _ptr(self) -> Any:
         if self._closed:
             raise InvalidState(f"{type(self).__name__} is closed")
+        assert self._h is not None
         return self._h.ptr
 
     def close(self) -> None:
@@ -134,10 +135,10 @@ class _Closable:
     def closed(self) -> bool:
         return self._closed
 
-    def __enter__(self):
+    def __enter__(self) -> Any:
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: Any) -> None:
         self.close()
 
 
@@ -145,14 +146,14 @@ class Model(_Closable):
     """A read-only memory-mapped file (``scipix_model_open``). Options: ``sequential``,
     ``random``, ``willneed``, ``lock``, ``populate`` (see the C documentation)."""
 
-    def __init__(self, path, flags: int = 0, **options):
+    def __init__(self, path: Any, flags: int = 0, **options: Any) -> None:
         out = ctypes.POINTER(_ffi.type("ScipixModel"))()
         _ffi.scipix_model_open(_path(path), _flags(flags, options), ctypes.byref(out))
         self._h = _Handle(out, _ffi.fn("scipix_model_free"))
         self.path = os.fspath(path)
 
     @classmethod
-    def _from_ptr(cls, p, path=None):
+    def _from_ptr(cls, p: Any, path: Any = None) -> "Model":
         m = cls.__new__(cls)
         m._h = _Handle(p, _ffi.fn("scipix_model_free"))
         m.path = path
@@ -192,14 +193,14 @@ class TensorInfo(NamedTuple):
     data: int  # address inside the map
 
 
-class Safetensors(_Closable, Mapping):
+class Safetensors(_Closable, Mapping[str, np.ndarray]):
     """A validated safetensors file, mapped read-only (``scipix_safetensors_open``).
 
     A read-only mapping from tensor name (file order) to numpy views into the map.
     ``info(name)``, ``metadata`` (dict), ``to_f32(name)``, ``model()``. Thread-safe for
     concurrent reads, like the C handle."""
 
-    def __init__(self, path=None, flags: int = 0, *, model: Optional[Model] = None, **options):
+    def __init__(self, path: Any=None, flags: int = 0, *, model: Optional[Model] = None, **options: Any) -> None:
         out = ctypes.POINTER(_ffi.type("ScipixSafetensors"))()
         if model is not None:
             if path is not None:
@@ -212,7 +213,7 @@ class Safetensors(_Closable, Mapping):
             _ffi.scipix_safetensors_open(_path(path), _flags(flags, options), ctypes.byref(out))
             self.path = os.fspath(path)
         self._h = _Handle(out, _ffi.fn("scipix_safetensors_free"))
-        self._names = None
+        self._names: Optional[List[str]] = None
 
     # -- names -------------------------------------------------------------------------------
 
@@ -221,14 +222,14 @@ class Safetensors(_Closable, Mapping):
         _ffi.scipix_safetensors_tensor_count(self._ptr, ctypes.byref(n))
         return n.value
 
-    def names(self):
+    def names(self) -> List[str]:
         """Tensor names in file order (``scipix_safetensors_tensor_name``)."""
         if self._names is None:
-            out = []
+            out: List[str] = []
             name = ctypes.c_char_p()
             for i in range(self._count()):
                 _ffi.scipix_safetensors_tensor_name(self._ptr, i, ctypes.byref(name))
-                out.append(name.value.decode("utf-8"))
+                out.append((name.value or b"").decode("utf-8"))
             self._names = out
         return list(self._names)
 
@@ -238,7 +239,7 @@ class Safetensors(_Closable, Mapping):
     def __iter__(self) -> Iterator[str]:
         return iter(self.names())
 
-    def __contains__(self, name) -> bool:
+    def __contains__(self, name: object) -> bool:
         from .errors import NotFound
 
         try:
@@ -249,7 +250,7 @@ class Safetensors(_Closable, Mapping):
 
     # -- tensors -----------------------------------------------------------------------------
 
-    def _info_struct(self, key):
+    def _info_struct(self, key: Any) -> Any:
         info = _ffi.type("ScipixStTensorInfo")()
         if isinstance(key, int):
             _ffi.scipix_safetensors_tensor_info(self._ptr, key, ctypes.byref(info))
@@ -259,7 +260,7 @@ class Safetensors(_Closable, Mapping):
             _ffi.scipix_safetensors_find(self._ptr, key.encode("utf-8"), ctypes.byref(info))
         return info
 
-    def info(self, key) -> TensorInfo:
+    def info(self, key: Any) -> TensorInfo:
         """Describes a tensor by name (``scipix_safetensors_find``) or index in file order
         (``scipix_safetensors_tensor_info``)."""
         i = self._info_struct(key)
@@ -268,7 +269,7 @@ class Safetensors(_Closable, Mapping):
         return TensorInfo(i.name.decode("utf-8"), dtype_name(i.dtype), shape, i.num_elements,
                           i.nbytes, i.file_offset, i.alignment, i.bits_per_element, addr)
 
-    def __getitem__(self, key) -> np.ndarray:
+    def __getitem__(self, key: Any) -> np.ndarray:
         """A read-only numpy view of the tensor's bytes in the map (no copy)."""
         from .errors import NotFound
 
@@ -281,12 +282,12 @@ class Safetensors(_Closable, Mapping):
             return _view(self._h, info.data, (info.nbytes,), np.dtype("u1"))
         return _view(self._h, info.data, info.shape, dt)
 
-    def raw(self, key) -> np.ndarray:
+    def raw(self, key: Any) -> np.ndarray:
         """The tensor's bytes as a read-only uint8 view."""
         info = self.info(key)
         return _view(self._h, info.data, (info.nbytes,), np.dtype("u1"))
 
-    def to_f32(self, key) -> np.ndarray:
+    def to_f32(self, key: Any) -> np.ndarray:
         """The tensor converted to a new float32 array: F16 and BF16 exactly through
         ``scipix_f16_to_f32`` / ``scipix_bf16_to_f32``, other numeric dtypes by numpy."""
         info = self.info(key)
@@ -309,14 +310,14 @@ class Safetensors(_Closable, Mapping):
         k, v = ctypes.c_char_p(), ctypes.c_char_p()
         for i in range(n.value):
             _ffi.scipix_safetensors_metadata_entry(self._ptr, i, ctypes.byref(k), ctypes.byref(v))
-            out[k.value.decode("utf-8")] = v.value.decode("utf-8")
+            out[(k.value or b"").decode("utf-8")] = (v.value or b"").decode("utf-8")
         return out
 
     def metadata_get(self, key: str) -> str:
         """One metadata value (``scipix_safetensors_metadata_get``); ``NotFound`` if absent."""
         v = ctypes.c_char_p()
         _ffi.scipix_safetensors_metadata_get(self._ptr, key.encode("utf-8"), ctypes.byref(v))
-        return v.value.decode("utf-8")
+        return (v.value or b"").decode("utf-8")
 
     def model(self) -> Model:
         """The mapped file behind this handle (``scipix_safetensors_model``), e.g. to
@@ -328,7 +329,7 @@ class Safetensors(_Closable, Mapping):
 
 # -- conversion --------------------------------------------------------------------------------
 
-def _u16_bits(x, what):
+def _u16_bits(x: Any, what: Any) -> Any:
     a = np.asarray(x)
     if a.dtype == np.float16:
         a = a.view(np.uint16)
@@ -337,7 +338,7 @@ def _u16_bits(x, what):
     return aligned(a)  # views into a map may sit at odd addresses
 
 
-def f16_to_f32(x) -> np.ndarray:
+def f16_to_f32(x: Any) -> np.ndarray:
     """IEEE half (float16 array or uint16 bit patterns) to float32, exactly."""
     a = _u16_bits(x, "f16_to_f32")
     out = np.empty(a.shape, np.float32)
@@ -345,7 +346,7 @@ def f16_to_f32(x) -> np.ndarray:
     return out
 
 
-def bf16_to_f32(x) -> np.ndarray:
+def bf16_to_f32(x: Any) -> np.ndarray:
     """bfloat16 bit patterns (uint16) to float32, exactly."""
     a = _u16_bits(x, "bf16_to_f32")
     out = np.empty(a.shape, np.float32)
@@ -355,7 +356,7 @@ def bf16_to_f32(x) -> np.ndarray:
 
 # -- writer ------------------------------------------------------------------------------------
 
-def write_safetensors(path, tensors: Mapping[str, object],
+def write_safetensors(path: Any, tensors: Mapping[str, object],
                       metadata: Optional[Mapping[str, str]] = None) -> None:
     """Writes ``tensors`` (name -> numpy array, or ``(dtype_name, shape, bytes)`` for dtypes
     numpy lacks, e.g. ``("BF16", (2, 3), raw)``) and ``metadata`` to ``path`` atomically
@@ -394,5 +395,5 @@ def write_safetensors(path, tensors: Mapping[str, object],
     try:
         _ffi.scipix_safetensors_writer_write(h.ptr, _path(path))
     finally:
-        h = None  # frees the writer (CPython: now), before the borrowed arrays go
+        del h  # frees the writer (CPython: now), before the borrowed arrays go
         keep.clear()

@@ -11,7 +11,7 @@ shape ``(*x.shape[:-1], ceil(k / block_size))``, as ONNX opset 21). ``dtype`` is
 from __future__ import annotations
 
 import ctypes
-from typing import Optional, Tuple
+from typing import Any, Optional, Tuple
 
 import numpy as np
 
@@ -25,12 +25,12 @@ _GRANS = {"per_tensor": "SCIPIX_QGRAN_PER_TENSOR", "per_axis": "SCIPIX_QGRAN_PER
           "blocked": "SCIPIX_QGRAN_BLOCKED"}
 
 
-def _methods():
+def _methods() -> Tuple[str, ...]:
     """Calibration method names from the header's SCIPIX_CALIB_* constants."""
     return tuple(k[len("SCIPIX_CALIB_"):].lower() for k in _ffi.consts if k.startswith("SCIPIX_CALIB_"))
 
 
-def _dtype_name(dtype) -> str:
+def _dtype_name(dtype: Any) -> str:
     if isinstance(dtype, str):
         name = dtype.lower()
     else:
@@ -43,21 +43,21 @@ def _dtype_name(dtype) -> str:
     return name
 
 
-def _dtype_code(dtype) -> int:
+def _dtype_code(dtype: Any) -> int:
     return _ffi.const(f"SCIPIX_QDTYPE_{_dtype_name(dtype).upper()}")
 
 
-def _mode_code(mode) -> int:
+def _mode_code(mode: Any) -> int:
     if mode not in _MODES:
         raise InvalidArgument(f"unknown quantization mode {mode!r}; one of {', '.join(_MODES)}")
     return _ffi.const(f"SCIPIX_QMODE_{mode.upper()}")
 
 
-def _shape_arr(shape):
+def _shape_arr(shape: Any) -> Any:
     return (ctypes.c_size_t * max(len(shape), 1))(*shape)
 
 
-def _f32(x, name="x") -> np.ndarray:
+def _f32(x: Any, name: str = "x") -> np.ndarray:
     return contiguous_in(x, np.float32, name)
 
 
@@ -70,7 +70,7 @@ def _axis(axis: int, ndim: int) -> int:
 
 # -- parameters -------------------------------------------------------------------------------
 
-def params_from_range(rmin: float, rmax: float, dtype="int8", mode: str = "asymmetric",
+def params_from_range(rmin: float, rmax: float, dtype: Any = "int8", mode: str = "asymmetric",
                       reduce_range: bool = False) -> Tuple[float, int]:
     """(scale, zero_point) for the real range [rmin, rmax] as ONNX Runtime's
     ``compute_scale_zp`` (range widened to include 0; ``scipix_quantize_params_from_range``)."""
@@ -80,7 +80,7 @@ def params_from_range(rmin: float, rmax: float, dtype="int8", mode: str = "asymm
     return s.value, z.value
 
 
-def params_from_data(x, dtype="int8", mode: str = "asymmetric",
+def params_from_data(x: Any, dtype: Any = "int8", mode: str = "asymmetric",
                      reduce_range: bool = False) -> Tuple[float, int]:
     """(scale, zero_point) from the data's min and max (``scipix_quantize_params_from_data``)."""
     a = _f32(x)
@@ -91,7 +91,7 @@ def params_from_data(x, dtype="int8", mode: str = "asymmetric",
     return s.value, z.value
 
 
-def params_axis(x, axis: int = 0, dtype="int8", mode: str = "asymmetric",
+def params_axis(x: Any, axis: int = 0, dtype: Any = "int8", mode: str = "asymmetric",
                 reduce_range: bool = False) -> Tuple[np.ndarray, np.ndarray]:
     """Per-channel (scales float32[C], zero_points int32[C]) along ``axis``
     (``scipix_quantize_params_axis``); axis 0 of an [out, in] weight = per output channel."""
@@ -107,7 +107,7 @@ def params_axis(x, axis: int = 0, dtype="int8", mode: str = "asymmetric",
 
 # -- quantize / dequantize -------------------------------------------------------------------
 
-def _params_arrays(scale, zero_point):
+def _params_arrays(scale: Any, zero_point: Any) -> Tuple[np.ndarray, np.ndarray]:
     s = np.ascontiguousarray(scale, dtype=np.float32).ravel()
     z = np.ascontiguousarray(zero_point, dtype=np.int64).ravel()
     if z.size == 1 and s.size > 1:
@@ -119,7 +119,7 @@ def _params_arrays(scale, zero_point):
     return s, np.ascontiguousarray(z.astype(np.int32))
 
 
-def _out(out, shape, dtype, name="out"):
+def _out(out: Any, shape: Any, dtype: Any, name: str = "out") -> np.ndarray:
     if out is None:
         return np.empty(shape, dtype)
     if not isinstance(out, np.ndarray) or out.dtype != np.dtype(dtype):
@@ -131,7 +131,7 @@ def _out(out, shape, dtype, name="out"):
     return out
 
 
-def quantize(x, scale, zero_point=0, dtype="int8", *, axis: Optional[int] = None,
+def quantize(x: Any, scale: Any, zero_point: Any = 0, dtype: Any = "int8", *, axis: Optional[int] = None,
              block_size: Optional[int] = None, out: Optional[np.ndarray] = None) -> np.ndarray:
     """ONNX QuantizeLinear, bit-exact with ONNX Runtime: per tensor
     (``scipix_quantize_linear``), per axis (``scipix_quantize_linear_axis``) or blocked
@@ -163,7 +163,7 @@ def quantize(x, scale, zero_point=0, dtype="int8", *, axis: Optional[int] = None
     return res
 
 
-def dequantize(q, scale, zero_point=0, *, axis: Optional[int] = None,
+def dequantize(q: Any, scale: Any, zero_point: Any = 0, *, axis: Optional[int] = None,
                block_size: Optional[int] = None, out: Optional[np.ndarray] = None) -> np.ndarray:
     """ONNX DequantizeLinear, bit-exact with ONNX Runtime; ``q`` is int8 or uint8 (its dtype
     selects the C dtype). Same granularities as ``quantize``."""
@@ -197,10 +197,10 @@ def dequantize(q, scale, zero_point=0, *, axis: Optional[int] = None,
 # -- quantized tensor --------------------------------------------------------------------------
 
 class _Handle:
-    def __init__(self, p, free):
+    def __init__(self, p: Any, free: Any) -> None:
         self.ptr, self._free = p, free
 
-    def __del__(self):
+    def __del__(self) -> None:
         p, self.ptr = self.ptr, None
         if p:
             try:
@@ -210,13 +210,13 @@ class _Handle:
 
 
 class _View:
-    def __init__(self, owner, addr, shape, dtype):
+    def __init__(self, owner: Any, addr: Any, shape: Any, dtype: Any) -> None:
         self._owner = owner
         self.__array_interface__ = {"version": 3, "shape": tuple(shape),
                                     "typestr": np.dtype(dtype).str, "data": (addr, True)}
 
 
-def _view(owner, addr, shape, dtype) -> np.ndarray:
+def _view(owner: Any, addr: Any, shape: Any, dtype: Any) -> np.ndarray:
     if not addr or int(np.prod(shape, dtype=np.int64)) == 0:
         a = np.empty(shape, dtype)
         a.flags.writeable = False
@@ -229,8 +229,8 @@ class QTensor:
     the data's min/max, then quantized. ``data``, ``scales``, ``zero_points`` are read-only
     numpy views into it (they keep it alive)."""
 
-    def __init__(self, x, dtype="int8", mode: str = "asymmetric", *, reduce_range: bool = False,
-                 granularity: str = "per_tensor", axis: int = 0, block_size: int = 0):
+    def __init__(self, x: Any, dtype: Any = "int8", mode: str = "asymmetric", *, reduce_range: bool = False,
+                 granularity: str = "per_tensor", axis: int = 0, block_size: int = 0) -> None:
         a = _f32(x)
         if granularity not in _GRANS:
             raise InvalidArgument(f"unknown granularity {granularity!r}; one of {', '.join(_GRANS)}")
@@ -266,7 +266,7 @@ class QTensor:
 
     @property
     def nbytes(self) -> int:
-        return _ffi.scipix_qtensor_nbytes(self._h.ptr)
+        return int(_ffi.scipix_qtensor_nbytes(self._h.ptr))
 
     @property
     def data(self) -> np.ndarray:
@@ -289,7 +289,7 @@ class QTensor:
 
     @property
     def compression_ratio(self) -> float:
-        return _ffi.scipix_qtensor_compression_ratio(self._h.ptr)
+        return float(_ffi.scipix_qtensor_compression_ratio(self._h.ptr))
 
     def dequantize(self, out: Optional[np.ndarray] = None) -> np.ndarray:
         res = _out(out, self.shape, np.float32)
@@ -307,8 +307,8 @@ class Calibrator:
     calibrator from one thread at a time."""
 
     def __init__(self, method: str = "minmax", *, percentile: Optional[float] = None,
-                 dtype="int8", mode: str = "asymmetric", reduce_range: bool = False,
-                 per_channel: bool = False, axis: int = 0):
+                 dtype: Any = "int8", mode: str = "asymmetric", reduce_range: bool = False,
+                 per_channel: bool = False, axis: int = 0) -> None:
         if method not in _methods():
             raise InvalidArgument(f"unknown calibration method {method!r}; one of {', '.join(_methods())}")
         if axis < 0:
@@ -320,14 +320,14 @@ class Calibrator:
                                    per_channel, axis, ctypes.byref(out))
         self._h = _Handle(out, _ffi.fn("scipix_calibrator_free"))
 
-    def observe(self, x) -> "Calibrator":
+    def observe(self, x: Any) -> "Calibrator":
         a = _f32(x)
         _ffi.scipix_calibrator_observe(self._h.ptr, ptr(a, ctypes.c_float), _shape_arr(a.shape), a.ndim)
         return self
 
     @property
     def channels(self) -> int:
-        return _ffi.scipix_calibrator_channels(self._h.ptr)
+        return int(_ffi.scipix_calibrator_channels(self._h.ptr))
 
     def range(self) -> Tuple[np.ndarray, np.ndarray]:
         """(rmin, rmax) float32 arrays, one entry per channel (1 when per tensor)."""
@@ -346,14 +346,14 @@ class Calibrator:
 
 # -- metrics -----------------------------------------------------------------------------------
 
-def _pair(x, y):
+def _pair(x: Any, y: Any) -> Any:
     a, b = _f32(x, "x"), _f32(y, "y")
     if a.size != b.size:
         raise InvalidArgument(f"x has {a.size} elements but y has {b.size}")
     return a, b
 
 
-def mse(x, y) -> float:
+def mse(x: Any, y: Any) -> float:
     """Mean squared error in double (``scipix_quantization_mse``)."""
     a, b = _pair(x, y)
     out = ctypes.c_double()
@@ -361,7 +361,7 @@ def mse(x, y) -> float:
     return out.value
 
 
-def sqnr_db(x, y) -> float:
+def sqnr_db(x: Any, y: Any) -> float:
     """10*log10(sum(x^2) / sum((x - y)^2)) in dB (``scipix_sqnr_db``); +inf for an exact
     reconstruction, -inf for a zero signal with noise."""
     a, b = _pair(x, y)

@@ -13,7 +13,7 @@ keyword arguments to pass.
 from __future__ import annotations
 
 import ctypes
-from typing import Optional, Sequence, Tuple
+from typing import Any, Dict, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -24,7 +24,7 @@ from .errors import InvalidArgument, UnsupportedFormat
 LAYOUTS = ("nchw", "nhwc")
 
 
-def _layout_value(layout) -> int:
+def _layout_value(layout: Any) -> int:
     if isinstance(layout, str):
         key = layout.lower()
         if key not in LAYOUTS:
@@ -33,11 +33,11 @@ def _layout_value(layout) -> int:
     return int(layout)
 
 
-def _vec4(values, fill: float, what: str):
+def _vec4(values: Any, fill: float, what: str) -> Any:
     if values is None:
         return [fill] * 4
     if np.isscalar(values):
-        return [float(values)] * 4
+        return [float(values)] * 4  # type: ignore[arg-type]  # np.isscalar: a number
     vals = [float(v) for v in values]
     if not 1 <= len(vals) <= 4:
         raise InvalidArgument(f"{what} must have 1 to 4 entries (one per channel), got {len(vals)}")
@@ -46,8 +46,8 @@ def _vec4(values, fill: float, what: str):
     return vals + [fill] * (4 - len(vals))
 
 
-def tensor_params(*, divisor: float = 1.0, mean=None, std=None, scale: float = 1.0,
-                  swap_rb: bool = False, layout="nchw"):
+def tensor_params(*, divisor: float = 1.0, mean: Any=None, std: Any=None, scale: float = 1.0,
+                  swap_rb: bool = False, layout: Union[str, int] = "nchw") -> Any:
     """A filled ``ScipixTensorParams`` (starting from ``scipix_tensor_params_default``).
     ``mean``/``std``: one value for every channel or one per output channel."""
     cls = _ffi.type("ScipixTensorParams")
@@ -62,13 +62,13 @@ def tensor_params(*, divisor: float = 1.0, mean=None, std=None, scale: float = 1
     return p
 
 
-def torchvision(mean: Sequence[float], std: Sequence[float]) -> dict:
+def torchvision(mean: Sequence[float], std: Sequence[float]) -> Dict[str, Any]:
     """Keyword arguments reproducing torchvision ``ToTensor()`` then ``Normalize(mean, std)``
     on an RGB image: divisor 255, the given mean and std, scale 1."""
     return {"divisor": 255.0, "mean": mean, "std": std, "scale": 1.0}
 
 
-def blob_from_image(scalefactor: float = 1.0, mean=(0.0, 0.0, 0.0), swap_rb: bool = False) -> dict:
+def blob_from_image(scalefactor: float = 1.0, mean: Any=(0.0, 0.0, 0.0), swap_rb: bool = False) -> Dict[str, Any]:
     """Keyword arguments reproducing OpenCV ``dnn.blobFromImage(img, scalefactor, size, mean,
     swapRB)`` without resizing: divisor 1, the given mean, scale = scalefactor, std 1.
     OpenCV subtracts ``mean`` in the order of the channels after the swap, as here."""
@@ -79,11 +79,11 @@ def _channels(fmt_channels: int) -> int:
     return 1 if fmt_channels == 1 else 3
 
 
-def _shape(n: int, c: int, h: int, w: int, layout) -> Tuple[int, ...]:
+def _shape(n: int, c: int, h: int, w: int, layout: Any) -> Tuple[int, ...]:
     return (n, c, h, w) if _layout_value(layout) == _ffi.const("SCIPIX_LAYOUT_NCHW") else (n, h, w, c)
 
 
-def _out(out, shape) -> np.ndarray:
+def _out(out: Any, shape: Any) -> np.ndarray:
     n = int(np.prod(shape))
     if out is None:
         return np.empty(shape, dtype=np.float32)
@@ -96,7 +96,7 @@ def _out(out, shape) -> np.ndarray:
     return out
 
 
-def image_tensor_len(image: np.ndarray, format=None) -> int:
+def image_tensor_len(image: np.ndarray, format: Any=None) -> int:
     """Floats the tensor of ``image`` needs (``scipix_image_tensor_len``)."""
     desc, _keep = image_desc(image, format)
     n = ctypes.c_size_t()
@@ -104,8 +104,8 @@ def image_tensor_len(image: np.ndarray, format=None) -> int:
     return n.value
 
 
-def image_to_tensor(image: np.ndarray, format=None, *, divisor: float = 1.0, mean=None,
-                    std=None, scale: float = 1.0, swap_rb: bool = False, layout="nchw",
+def image_to_tensor(image: np.ndarray, format: Any=None, *, divisor: float = 1.0, mean: Any=None,
+                    std: Any=None, scale: float = 1.0, swap_rb: bool = False, layout: Union[str, int] = "nchw",
                     out: Optional[np.ndarray] = None) -> np.ndarray:
     """Converts one uint8 image (HxW gray or HxWxC with ``format`` "rgb", "bgr", "rgba",
     "bgra") into a float32 tensor of shape (1, C, H, W) (``layout="nchw"``) or (1, H, W, C),
@@ -122,9 +122,9 @@ def image_to_tensor(image: np.ndarray, format=None, *, divisor: float = 1.0, mea
     return res
 
 
-def images_to_tensor(images: Sequence[np.ndarray], formats=None, *, divisor: float = 1.0,
-                     mean=None, std=None, scale: float = 1.0, swap_rb: bool = False,
-                     layout="nchw", out: Optional[np.ndarray] = None) -> np.ndarray:
+def images_to_tensor(images: Sequence[np.ndarray], formats: Any=None, *, divisor: float = 1.0,
+                     mean: Any=None, std: Any=None, scale: float = 1.0, swap_rb: bool = False,
+                     layout: Union[str, int] = "nchw", out: Optional[np.ndarray] = None) -> np.ndarray:
     """Packs N same-size images into one (N, C, H, W) (or NHWC) float32 tensor, converting
     them in parallel on scipix's pool (``scipix_images_to_tensor``). ``formats``: one format
     for all images or one per image."""
@@ -154,7 +154,7 @@ def images_to_tensor(images: Sequence[np.ndarray], formats=None, *, divisor: flo
 
 # -- normalization of f32 buffers -------------------------------------------------------------
 
-def _f32_in_out(x, out, inplace: bool):
+def _f32_in_out(x: Any, out: Any, inplace: bool) -> Tuple[np.ndarray, np.ndarray]:
     if inplace:
         if not isinstance(x, np.ndarray) or x.dtype != np.float32 or not x.flags.c_contiguous \
                 or not x.flags.writeable or not x.flags.aligned:
@@ -174,8 +174,8 @@ def _f32_in_out(x, out, inplace: bool):
     return src, dst
 
 
-def normalize(x, *, eps: float = 1e-8, out: Optional[np.ndarray] = None,
-              inplace: bool = False, return_stats: bool = False):
+def normalize(x: Any, *, eps: float = 1e-8, out: Optional[np.ndarray] = None,
+              inplace: bool = False, return_stats: bool = False) -> Any:
     """Zero mean, unit variance: ``(x - mean) * (1 / sqrt(var + eps))`` over all elements,
     statistics in double (``scipix_normalize_f32``). Returns the float32 result, or
     ``(result, mean, std)`` with ``return_stats``."""
@@ -186,7 +186,7 @@ def normalize(x, *, eps: float = 1e-8, out: Optional[np.ndarray] = None,
     return (dst, m.value, s.value) if return_stats else dst
 
 
-def tensor_stats(x) -> Tuple[float, float]:
+def tensor_stats(x: Any) -> Tuple[float, float]:
     """(mean, population variance) of all elements, in double (``scipix_tensor_stats_f32``)."""
     src = contiguous_in(x, np.float32, "x")
     m, v = ctypes.c_double(), ctypes.c_double()
@@ -194,7 +194,7 @@ def tensor_stats(x) -> Tuple[float, float]:
     return m.value, v.value
 
 
-def normalize_channels(x, mean: Sequence[float], std: Sequence[float], *, layout="nchw",
+def normalize_channels(x: Any, mean: Sequence[float], std: Sequence[float], *, layout: Union[str, int] = "nchw",
                        out: Optional[np.ndarray] = None, inplace: bool = False) -> np.ndarray:
     """Per-channel ``(x - mean[c]) / std[c]`` (``scipix_normalize_channels_f32``). For
     ``layout="nchw"`` ``x`` is C planes (shape (C, H, W) or (1, C, H, W)); for ``"nhwc"`` the

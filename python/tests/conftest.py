@@ -4,6 +4,7 @@ The tests import the INSTALLED package (`pip install ./python`), so they check w
 get. Tests of a capability whose C functions the loaded library does not export are skipped
 with the missing symbol named (`requires`); they run as soon as the library has them.
 """
+from typing import Any
 import pathlib
 
 import numpy as np
@@ -15,7 +16,7 @@ from scipix._ffi import _ffi
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
-def requires(*symbols):
+def requires(*symbols: str) -> pytest.MarkDecorator:
     """Skip marker: the test needs these C functions in the loaded library."""
     missing = [s for s in symbols if not _ffi.has(s)]
     return pytest.mark.skipif(
@@ -25,9 +26,9 @@ def requires(*symbols):
 
 
 @pytest.fixture
-def each_isa():
+def each_isa() -> Any:
     """Yields a function running a callable under every ISA this CPU has, restoring state."""
-    def run(fn):
+    def run(fn: Any) -> Any:
         results = {}
         for isa in scipix.available_isas():
             with scipix.max_isa(isa):
@@ -37,12 +38,12 @@ def each_isa():
 
 
 @pytest.fixture
-def rng():
+def rng() -> Any:
     return np.random.default_rng(1234)
 
 
 @pytest.fixture(autouse=True)
-def _restore_global_controls():
+def _restore_global_controls() -> Any:
     level, isa, threads = scipix.get_opt_level(), scipix.get_max_isa(), scipix.get_num_threads()
     yield
     scipix.set_opt_level(level)

@@ -1,5 +1,6 @@
 """The batch queue from Python threads: every ticket resolved exactly once with the right
 result or error, consumer loop and worker-callback modes, shutdown, stats, bad input."""
+from typing import Any, List
 import threading
 import time
 
@@ -9,6 +10,7 @@ import pytest
 import scipix
 from scipix.batch import Batcher
 from conftest import requires
+from numpy.random import Generator
 
 pytestmark = requires("scipix_batcher_new", "scipix_batcher_submit", "scipix_batcher_next_batch",
                       "scipix_batch_complete", "scipix_batcher_poll")
@@ -18,12 +20,12 @@ def transform(b: np.ndarray) -> bytes:
     return bytes(reversed(b.tobytes())) + b"!"
 
 
-def model(inputs):
+def model(inputs: Any) -> Any:
     return [transform(x) for x in inputs]
 
 
-def run_producers(q, n_threads, per_thread, results, errors, **submit_kw):
-    def producer(k):
+def run_producers(q: Any, n_threads: int, per_thread: Any, results: Any, errors: Any, **submit_kw: Any) -> Any:
+    def producer(k: Any) -> None:
         try:
             rng = np.random.default_rng(k)
             for i in range(per_thread):
@@ -39,12 +41,13 @@ def run_producers(q, n_threads, per_thread, results, errors, **submit_kw):
     return threads
 
 
-def test_many_producers_and_consumers(rng):
+def test_many_producers_and_consumers(rng: Generator) -> None:
     q = Batcher(max_batch_size=16, max_wait_ms=2, preferred_batch_size=8)
     consumers = [threading.Thread(target=q.serve, args=(model,)) for _ in range(2)]
     for c in consumers:
         c.start()
-    results, errors = [], []
+    results: List[Any] = []
+    errors: List[Any] = []
     for t in run_producers(q, 6, 150, results, errors):
         t.join()
     q.shutdown("drain")
@@ -62,7 +65,7 @@ def test_many_producers_and_consumers(rng):
     q.close()
 
 
-def test_batch_inputs_are_zero_copy_views(rng):
+def test_batch_inputs_are_zero_copy_views(rng: Generator) -> None:
     with Batcher(max_batch_size=4, max_wait_ms=1000, preferred_batch_size=4) as q:
         arrays = [rng.integers(0, 256, 12, dtype=np.uint8) for _ in range(4)]
         tickets = [q.submit(a, priority=1) for a in arrays]
@@ -79,7 +82,7 @@ def test_batch_inputs_are_zero_copy_views(rng):
             assert q.poll(t, wait_ms=1000) == np.flip(a).tobytes()
 
 
-def test_polling_and_completion_queue():
+def test_polling_and_completion_queue() -> None:
     with Batcher(max_batch_size=2, max_wait_ms=1, preferred_batch_size=2) as q:
         t1, t2 = q.submit(b"a"), q.submit(bytearray(b"b"))
         assert q.try_poll(t1) is None and q.poll(t1, wait_ms=0) is None
@@ -95,9 +98,9 @@ def test_polling_and_completion_queue():
             q.poll(12345)
 
 
-def test_failures_reach_the_producer_with_the_message():
+def test_failures_reach_the_producer_with_the_message() -> None:
     with Batcher(max_batch_size=4, max_wait_ms=1) as q:
-        def broken(inputs):
+        def broken(inputs: Any) -> None:
             raise RuntimeError("model exploded")
 
         c = threading.Thread(target=q.serve, args=(broken,))
@@ -110,7 +113,7 @@ def test_failures_reach_the_producer_with_the_message():
         assert q.stats().failed == 1
 
 
-def test_deadlines_queue_full_and_priorities():
+def test_deadlines_queue_full_and_priorities() -> None:
     with Batcher(max_batch_size=8, max_wait_ms=10_000, max_queue_size=3, preferred_batch_size=0,
                  priority_levels=2) as q:
         late = q.submit(b"late", deadline_ms=1)
@@ -136,7 +139,7 @@ def test_deadlines_queue_full_and_priorities():
         assert (s.rejected, s.timed_out, s.completed) == (1, 1, 2)
 
 
-def test_cancel_shutdown():
+def test_cancel_shutdown() -> None:
     q = Batcher(max_batch_size=4, max_wait_ms=10_000, preferred_batch_size=0)
     tickets = [q.submit(bytes([i])) for i in range(3)]
     q.shutdown("cancel")
@@ -149,7 +152,7 @@ def test_cancel_shutdown():
         q.submit(b"closed")
 
 
-def test_batch_misuse_raises():
+def test_batch_misuse_raises() -> None:
     with Batcher(max_batch_size=2, max_wait_ms=1) as q:
         q.submit(b"1")
         b = q.next_batch(wait_ms=1000)
@@ -171,7 +174,7 @@ def test_batch_misuse_raises():
             b.complete([b"x"])
 
 
-def test_unresolved_batch_is_failed_when_dropped():
+def test_unresolved_batch_is_failed_when_dropped() -> None:
     with Batcher(max_batch_size=1, max_wait_ms=1) as q:
         t = q.submit(b"x")
         b = q.next_batch(wait_ms=1000)
@@ -183,16 +186,16 @@ def test_unresolved_batch_is_failed_when_dropped():
 
 @pytest.mark.parametrize("kw", [dict(max_batch_size=0), dict(max_batch_size=4, preferred_batch_size=5),
                                 dict(max_queue_size=0), dict(priority_levels=0)])
-def test_bad_config(kw):
+def test_bad_config(kw: Any) -> None:
     with pytest.raises(scipix.InvalidArgument):
         Batcher(**kw)
 
 
 @requires("scipix_batcher_start_workers")
-def test_worker_callback_mode():
+def test_worker_callback_mode() -> None:
     q = Batcher(max_batch_size=8, max_wait_ms=1)
 
-    def fn(inputs):
+    def fn(inputs: Any) -> Any:
         if inputs and inputs[0].tobytes() == b"boom":
             raise ValueError("bad request")
         return [x.tobytes().upper() for x in inputs]
@@ -211,7 +214,7 @@ def test_worker_callback_mode():
     q.close()  # joins the workers
 
 
-def test_close_while_threads_are_blocked():
+def test_close_while_threads_are_blocked() -> None:
     q = Batcher(max_batch_size=4, max_wait_ms=10_000, preferred_batch_size=0)
     served = []
     consumers = [threading.Thread(target=lambda: served.append(q.serve(model, wait_ms=60_000)))
@@ -221,7 +224,7 @@ def test_close_while_threads_are_blocked():
     t = q.submit(b"pending")
     errors = []
 
-    def waiter():
+    def waiter() -> None:
         try:
             q.result(t, timeout=60)
         except scipix.ScipixError as e:

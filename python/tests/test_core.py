@@ -1,4 +1,5 @@
 """Library identity, CPU features, optimization level, ISA cap, threads and errors."""
+from typing import Any
 import ctypes
 import pathlib
 import threading
@@ -15,7 +16,7 @@ CPUINFO_NAMES = {
 }
 
 
-def test_version_strings():
+def test_version_strings() -> None:
     assert scipix.version() == "%d.%d.%d" % (
         _ffi.consts["SCIPIX_VERSION_MAJOR"], _ffi.consts["SCIPIX_VERSION_MINOR"],
         _ffi.consts["SCIPIX_VERSION_PATCH"])
@@ -23,7 +24,7 @@ def test_version_strings():
     assert scipix.abi_version() == _ffi.consts["SCIPIX_ABI_VERSION"]
 
 
-def test_cpu_features_match_proc_cpuinfo():
+def test_cpu_features_match_proc_cpuinfo() -> None:
     feats = scipix.cpu_features()
     assert int(feats) == _ffi.raw("scipix_cpu_features")()
     info = pathlib.Path("/proc/cpuinfo")
@@ -38,7 +39,7 @@ def test_cpu_features_match_proc_cpuinfo():
     assert ("avx2" in names) == ("avx2" in flags)
 
 
-def test_opt_levels_switch_simd_and_parallel():
+def test_opt_levels_switch_simd_and_parallel() -> None:
     expect = {"none": (False, False, False), "simd": (True, False, False),
               "parallel": (False, True, False), "full": (True, True, True)}
     for name, (simd, par, mem) in expect.items():
@@ -51,7 +52,7 @@ def test_opt_levels_switch_simd_and_parallel():
     assert scipix.get_opt_level() == scipix.OptLevel.FULL
 
 
-def test_bad_opt_level_raises_with_the_library_message():
+def test_bad_opt_level_raises_with_the_library_message() -> None:
     with pytest.raises(scipix.InvalidArgument) as e:
         scipix.set_opt_level(7)
     assert e.value.status == _ffi.consts["SCIPIX_ERR_INVALID_ARGUMENT"]
@@ -60,11 +61,11 @@ def test_bad_opt_level_raises_with_the_library_message():
     with pytest.raises(scipix.InvalidArgument, match="unknown optimization level"):
         scipix.set_opt_level("fastest")
     with pytest.raises(TypeError):
-        scipix.set_opt_level(1.5)
+        scipix.set_opt_level(1.5)  # type: ignore[arg-type]  # the wrong type on purpose
     assert scipix.get_opt_level() == scipix.OptLevel.FULL  # nothing changed
 
 
-def test_forcing_each_isa():
+def test_forcing_each_isa() -> None:
     best = scipix.best_isa()
     assert scipix.available_isas()[0] == scipix.Isa.SCALAR and scipix.available_isas()[-1] == best
     for isa in scipix.available_isas():
@@ -74,7 +75,7 @@ def test_forcing_each_isa():
     assert scipix.set_max_isa("sse4.1" if best != scipix.Isa.NEON else "scalar") in scipix.available_isas()
 
 
-def test_isa_the_cpu_lacks_is_clamped_with_a_message():
+def test_isa_the_cpu_lacks_is_clamped_with_a_message() -> None:
     other = scipix.Isa.NEON if scipix.best_isa() != scipix.Isa.NEON else scipix.Isa.AVX2
     eff = scipix.set_max_isa(other)
     assert eff == scipix.best_isa()
@@ -85,12 +86,12 @@ def test_isa_the_cpu_lacks_is_clamped_with_a_message():
         scipix.set_max_isa("mmx")
 
 
-def test_isa_names():
+def test_isa_names() -> None:
     assert [scipix.isa_name(i) for i in scipix.Isa] == ["scalar", "sse4.1", "avx2", "avx512", "neon"]
     assert scipix.isa_name(1234) == "unknown"
 
 
-def test_threads():
+def test_threads() -> None:
     with scipix.num_threads(1) as n:
         assert n == 1 == scipix.get_num_threads()
     scipix.set_num_threads(3)
@@ -103,14 +104,14 @@ def test_threads():
         scipix.set_num_threads(-1)
 
 
-def test_panic_becomes_an_exception_and_the_interpreter_survives():
+def test_panic_becomes_an_exception_and_the_interpreter_survives() -> None:
     for _ in range(3):
         with pytest.raises(scipix.Panic, match="scipix_debug_panic called"):
             scipix.debug_panic()
     assert scipix.version()
 
 
-def test_status_descriptions():
+def test_status_descriptions() -> None:
     assert scipix.status_str(0) == "ok"
     assert scipix.status_str(-5) == "unknown status code"
     err = scipix.errors.from_status(_ffi.consts["SCIPIX_ERR_TIMEOUT"], "waited")
@@ -118,10 +119,10 @@ def test_status_descriptions():
     assert str(err) == "SCIPIX_ERR_TIMEOUT: waited"
 
 
-def test_error_message_is_per_thread():
+def test_error_message_is_per_thread() -> None:
     seen = {}
 
-    def worker(level):
+    def worker(level: Any) -> None:
         try:
             scipix.set_opt_level(level)
         except scipix.InvalidArgument as e:
@@ -137,7 +138,7 @@ def test_error_message_is_per_thread():
     assert len(seen) == 4
 
 
-def test_raw_calls_skip_the_status_check():
+def test_raw_calls_skip_the_status_check() -> None:
     assert _ffi.raw("scipix_set_opt_level")(9) == _ffi.consts["SCIPIX_ERR_INVALID_ARGUMENT"]
     assert isinstance(_ffi.scipix_get_num_threads(), int)
     with pytest.raises(NotImplementedError, match="not declared"):

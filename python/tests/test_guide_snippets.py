@@ -9,6 +9,7 @@
 A block that uses a C function the loaded library does not export is skipped, naming it, so
 sections of capabilities that have not landed yet run once they do.
 """
+from typing import Any
 import os
 import pathlib
 import re
@@ -18,6 +19,7 @@ import subprocess
 import pytest
 
 from scipix._ffi import _ffi
+from pathlib import Path
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 GUIDE = ROOT / "docs" / "guide.md"
@@ -25,7 +27,7 @@ GUIDE = ROOT / "docs" / "guide.md"
 FENCE = re.compile(r"^```([^\n`]*)\n(.*?)^```[ \t]*$", re.M | re.S)
 
 
-def _blocks():
+def _blocks() -> Any:
     if not GUIDE.exists():
         return []
     text = GUIDE.read_text()
@@ -43,7 +45,7 @@ def _blocks():
 BLOCKS = _blocks()
 
 
-def test_guide_exists_and_has_snippets():
+def test_guide_exists_and_has_snippets() -> None:
     assert GUIDE.exists(), f"{GUIDE} missing"
     langs = {p.values[0] for p in BLOCKS}
     assert {"c", "python"} <= langs
@@ -51,13 +53,13 @@ def test_guide_exists_and_has_snippets():
     assert len(fences) % 2 == 0, "an unclosed code fence in the guide"
 
 
-def _missing_symbols(code):
+def _missing_symbols(code: Any) -> Any:
     used = set(re.findall(r"\b(scipix_\w+)\s*\(", code))
     return sorted(s for s in used if not _ffi.has(s))
 
 
 @pytest.mark.parametrize("lang,attrs,code,line", BLOCKS)
-def test_snippet(lang, attrs, code, line, tmp_path):
+def test_snippet(lang: Any, attrs: Any, code: Any, line: Any, tmp_path: Path) -> None:
     missing = _missing_symbols(code)
     if missing:
         pytest.skip(f"guide line {line} uses {', '.join(missing)}, not in {_ffi.lib_path}")
@@ -67,7 +69,7 @@ def test_snippet(lang, attrs, code, line, tmp_path):
         _run_python(code, line, tmp_path)
 
 
-def _run_c(attrs, code, line, tmp_path):
+def _run_c(attrs: Any, code: Any, line: Any, tmp_path: Path) -> None:
     cc = shutil.which("cc")
     if cc is None:
         pytest.skip("no C compiler")
@@ -83,7 +85,7 @@ def _run_c(attrs, code, line, tmp_path):
     exe = tmp_path / name[:-2]
     r = subprocess.run(
         [cc, "-std=c11", "-Wall", "-Wextra", "-Werror", "-pedantic",
-         "-I", str(_ffi.header_path.parent), str(src), "-o", str(exe),
+         "-I", str(pathlib.Path(str(_ffi.header_path)).parent), str(src), "-o", str(exe),
          "-L", str(libdir), "-lscipix", "-lpthread", "-lm", f"-Wl,-rpath,{libdir}"],
         capture_output=True, text=True)
     assert r.returncode == 0, f"guide line {line}: {name} does not build:\n{r.stderr}"
@@ -94,7 +96,7 @@ def _run_c(attrs, code, line, tmp_path):
                                f"stdout:\n{r.stdout}\nstderr:\n{r.stderr}")
 
 
-def _run_python(code, line, tmp_path):
+def _run_python(code: Any, line: Any, tmp_path: Path) -> None:
     old = os.getcwd()
     os.chdir(tmp_path)
     try:

@@ -1,11 +1,13 @@
 """Image ops through the Python package, bit for bit against opencv-python on every ISA,
 with strided views in and out, and bad input raising the right exception."""
+from typing import Any, Callable, Dict, List
 import numpy as np
 import pytest
 
 import scipix
 from scipix import image
 from conftest import requires
+from numpy.random import Generator
 
 cv2 = pytest.importorskip("cv2")
 
@@ -16,7 +18,7 @@ CODES = {"rgb": cv2.COLOR_RGB2GRAY, "bgr": cv2.COLOR_BGR2GRAY,
 TYPES = ["binary", "binary_inv", "trunc", "tozero", "tozero_inv"]
 
 
-def page(rng, h=120, w=161):
+def page(rng: Generator, h: int=120, w: int=161) -> Any:
     """A text-like page: light paper, darker strokes, noise (Otsu/adaptive need structure)."""
     img = np.full((h, w), 200, np.uint8)
     for _ in range(40):
@@ -27,7 +29,7 @@ def page(rng, h=120, w=161):
 
 
 @pytest.mark.parametrize("fmt", list(CODES))
-def test_gray_equals_opencv_on_every_isa(fmt, rng, each_isa):
+def test_gray_equals_opencv_on_every_isa(fmt: Any, rng: Generator, each_isa: Callable[[Callable[[], Any]], Dict[Any, Any]]) -> None:
     ch = len(fmt)
     for w in (1, 7, 31, 33, 67):
         img = rng.integers(0, 256, (9, w, ch), dtype=np.uint8)
@@ -36,7 +38,7 @@ def test_gray_equals_opencv_on_every_isa(fmt, rng, each_isa):
             np.testing.assert_array_equal(got, want, err_msg=f"{fmt} w={w} {isa}")
 
 
-def test_gray_strided_views_in_and_out(rng):
+def test_gray_strided_views_in_and_out(rng: Generator) -> None:
     big = rng.integers(0, 256, (50, 90, 3), dtype=np.uint8)
     crop = big[3:40, 5:77]
     canvas = np.zeros((60, 100), np.uint8)
@@ -50,7 +52,7 @@ def test_gray_strided_views_in_and_out(rng):
 
 
 @requires("scipix_gray_f32")
-def test_gray_f32(rng):
+def test_gray_f32(rng: Generator) -> None:
     img = rng.integers(0, 256, (20, 30, 4), dtype=np.uint8)
     g = image.gray(img, "rgba")
     np.testing.assert_array_equal(image.gray_f32(img, "rgba"), g.astype(np.float32))
@@ -63,7 +65,7 @@ def test_gray_f32(rng):
 
 
 @pytest.mark.parametrize("ttype", TYPES)
-def test_threshold_equals_opencv(ttype, rng, each_isa):
+def test_threshold_equals_opencv(ttype: Any, rng: Generator, each_isa: Callable[[Callable[[], Any]], Dict[Any, Any]]) -> None:
     img = rng.integers(0, 256, (33, 67), dtype=np.uint8)
     for thresh, maxval in [(127, 255), (100.7, 200.5), (-3, 255), (255, 99), (0.5, 1)]:
         _, want = cv2.threshold(img, thresh, maxval, getattr(cv2, f"THRESH_{ttype.upper()}"))
@@ -76,7 +78,7 @@ def test_threshold_equals_opencv(ttype, rng, each_isa):
 
 @requires("scipix_threshold_f32")
 @pytest.mark.parametrize("ttype", TYPES)
-def test_threshold_f32_equals_opencv(ttype, rng, each_isa):
+def test_threshold_f32_equals_opencv(ttype: Any, rng: Generator, each_isa: Callable[[Callable[[], Any]], Dict[Any, Any]]) -> None:
     x = rng.standard_normal((17, 29)).astype(np.float32)
     x[0, :2] = [0.25, -0.0]
     code = getattr(cv2, f"THRESH_{ttype.upper()}")
@@ -106,7 +108,7 @@ def test_threshold_f32_equals_opencv(ttype, rng, each_isa):
     np.testing.assert_array_equal(x[:, :2], base[:, :2])
 
 
-def test_otsu_equals_opencv(rng):
+def test_otsu_equals_opencv(rng: Generator) -> None:
     for img in (page(rng), rng.integers(0, 256, (64, 64), dtype=np.uint8),
                 np.full((5, 5), 77, np.uint8)):
         t_cv, want = cv2.threshold(img, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
@@ -121,7 +123,7 @@ def test_otsu_equals_opencv(rng):
 
 @requires("scipix_adaptive_threshold_mean")
 @pytest.mark.parametrize("block,c", [(3, 0), (11, 2), (15, -3.5), (31, 5)])
-def test_adaptive_mean_equals_opencv(block, c, rng):
+def test_adaptive_mean_equals_opencv(block: Any, c: Any, rng: Generator) -> None:
     img = page(rng)
     for ttype in ("binary", "binary_inv"):
         code = getattr(cv2, f"THRESH_{ttype.upper()}")
@@ -129,7 +131,7 @@ def test_adaptive_mean_equals_opencv(block, c, rng):
         np.testing.assert_array_equal(image.adaptive_threshold_mean(img, 255, ttype, block, c), want)
 
 
-def test_same_result_for_any_thread_count(rng):
+def test_same_result_for_any_thread_count(rng: Generator) -> None:
     img = rng.integers(0, 256, (1200, 1300, 3), dtype=np.uint8)
     with scipix.num_threads(1):
         one = image.gray(img, "rgb")
@@ -138,7 +140,7 @@ def test_same_result_for_any_thread_count(rng):
     np.testing.assert_array_equal(one, three)
 
 
-def test_bad_input_raises_and_writes_nothing(rng):
+def test_bad_input_raises_and_writes_nothing(rng: Generator) -> None:
     img = rng.integers(0, 256, (10, 12, 3), dtype=np.uint8)
     out = np.full((10, 12), 9, np.uint8)
     with pytest.raises(scipix.InvalidArgument):
@@ -167,10 +169,12 @@ def test_bad_input_raises_and_writes_nothing(rng):
 
 
 @requires("scipix_adaptive_threshold_mean")
-def test_adaptive_bad_input(rng):
+def test_adaptive_bad_input(rng: Generator) -> None:
     img = page(rng)
     out = np.full(img.shape, 9, np.uint8)
-    for kw in [dict(block_size=4), dict(block_size=1), dict(type="trunc"), dict(c=float("nan"))]:
+    cases: List[Dict[str, Any]] = [dict(block_size=4), dict(block_size=1), dict(type="trunc"),
+                                   dict(c=float("nan"))]
+    for kw in cases:
         with pytest.raises(scipix.InvalidArgument):
             image.adaptive_threshold_mean(img, out=out, **kw)
     assert (out == 9).all()

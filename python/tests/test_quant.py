@@ -9,6 +9,8 @@ import pytest
 import scipix
 from scipix import quant
 from conftest import requires
+from numpy.random import Generator
+from typing import Any, Callable, Dict, Optional
 
 pytestmark = requires("scipix_quantize_linear", "scipix_dequantize_linear",
                       "scipix_quantize_params_from_range")
@@ -16,7 +18,7 @@ pytestmark = requires("scipix_quantize_linear", "scipix_dequantize_linear",
 NP = {"int8": np.int8, "uint8": np.uint8}
 
 
-def _ort_session(node, x_shape, x_type, y_type, inits, opset):
+def _ort_session(node: Any, x_shape: Any, x_type: Any, y_type: Any, inits: Any, opset: Any) -> Any:
     onnx = pytest.importorskip("onnx")
     ort = pytest.importorskip("onnxruntime")
     from onnx import helper
@@ -33,7 +35,7 @@ def _ort_session(node, x_shape, x_type, y_type, inits, opset):
     return ort.InferenceSession(model.SerializeToString(), so, providers=["CPUExecutionProvider"])
 
 
-def ort_q(x, scale, zp, dtype, axis=None, block_size=None, dequant=False):
+def ort_q(x: Any, scale: Any, zp: Any, dtype: Any, axis: Any=None, block_size: Optional[int]=None, dequant: bool=False) -> Any:
     pytest.importorskip("onnx")
     pytest.importorskip("onnxruntime")
     from onnx import TensorProto, helper, numpy_helper
@@ -53,7 +55,7 @@ def ort_q(x, scale, zp, dtype, axis=None, block_size=None, dequant=False):
     return _ort_session(node, x.shape, xt, yt, inits, opset).run(None, {"x": x})[0]
 
 
-def edge_values(rng, n=4099):
+def edge_values(rng: Generator, n: int=4099) -> Any:
     x = (rng.standard_normal(n) * 300).astype(np.float32)
     special = [0.0, -0.0, 0.5, 1.5, 2.5, -0.5, -1.5, -2.5, 126.5, 127.5, 128.5, -128.5,
                -129.5, 1e30, -1e30, np.inf, -np.inf]
@@ -62,7 +64,7 @@ def edge_values(rng, n=4099):
 
 
 @pytest.mark.parametrize("dtype,zp", [("int8", 0), ("int8", -7), ("uint8", 128), ("uint8", 3)])
-def test_per_tensor_equals_onnxruntime_on_every_isa(dtype, zp, rng, each_isa):
+def test_per_tensor_equals_onnxruntime_on_every_isa(dtype: Any, zp: Any, rng: Generator, each_isa: Callable[[Callable[[], Any]], Dict[Any, Any]]) -> None:
     x = edge_values(rng)
     want = ort_q(x, 1.0, zp, dtype)
     for isa, got in each_isa(lambda: quant.quantize(x, 1.0, zp, dtype)).items():
@@ -74,14 +76,14 @@ def test_per_tensor_equals_onnxruntime_on_every_isa(dtype, zp, rng, each_isa):
                                   ort_q(q, 0.37, zp, dtype, dequant=True))
 
 
-def test_nan_gives_the_documented_value():
+def test_nan_gives_the_documented_value() -> None:
     x = np.array([np.nan, 1.0], np.float32)
     assert quant.quantize(x, 1.0, 0, "int8")[0] == -128
     assert quant.quantize(x, 1.0, 5, "uint8")[0] == 0
 
 
 @pytest.mark.parametrize("axis", [0, 1, 2, -1])
-def test_per_axis_equals_onnxruntime(axis, rng):
+def test_per_axis_equals_onnxruntime(axis: Any, rng: Generator) -> None:
     x = (rng.standard_normal((4, 5, 6)) * 10).astype(np.float32)
     c = x.shape[axis]
     scales = rng.uniform(0.01, 0.2, c).astype(np.float32)
@@ -92,7 +94,7 @@ def test_per_axis_equals_onnxruntime(axis, rng):
                                   ort_q(q, scales, zps, "int8", axis=axis % 3, dequant=True))
 
 
-def test_blocked_equals_onnxruntime_opset21(rng):
+def test_blocked_equals_onnxruntime_opset21(rng: Generator) -> None:
     x = (rng.standard_normal((3, 70)) * 5).astype(np.float32)
     nb = math.ceil(70 / 32)
     scales = rng.uniform(0.01, 0.1, (3, nb)).astype(np.float32)
@@ -109,7 +111,7 @@ def test_blocked_equals_onnxruntime_opset21(rng):
         ort_q(q, scales, zps, "uint8", axis=1, block_size=32, dequant=True))
 
 
-def test_params_follow_onnxruntime_formulas(rng):
+def test_params_follow_onnxruntime_formulas(rng: Generator) -> None:
     # compute_scale_zp: range widened to 0, scale in double stored as float
     s, z = quant.params_from_range(-1.0, 3.0, "uint8")
     assert s == np.float32((3.0 + 1.0) / 255) and z == round(0 - (-1.0) / s)
@@ -135,7 +137,7 @@ def test_params_follow_onnxruntime_formulas(rng):
 @requires("scipix_qtensor_quantize")
 @pytest.mark.parametrize("gran,kw", [("per_tensor", {}), ("per_axis", {"axis": 0}),
                                      ("blocked", {"block_size": 16})])
-def test_qtensor(gran, kw, rng):
+def test_qtensor(gran: Any, kw: Any, rng: Generator) -> None:
     w = rng.standard_normal((32, 48)).astype(np.float32)
     t = quant.QTensor(w, "int8", "symmetric", granularity=gran, **kw)
     assert t.shape == (32, 48) and t.dtype == np.int8 and t.nbytes == w.size
@@ -164,7 +166,7 @@ def test_qtensor(gran, kw, rng):
 
 
 @requires("scipix_calibrator_new")
-def test_calibrators(rng):
+def test_calibrators(rng: Generator) -> None:
     batches = [(rng.standard_normal((16, 4)) * [1, 2, 3, 4]).astype(np.float32) for _ in range(5)]
     allx = np.concatenate(batches)
     mm = quant.Calibrator("minmax", dtype="uint8")
@@ -201,7 +203,7 @@ def test_calibrators(rng):
 
 
 @requires("scipix_sqnr_db", "scipix_quantization_mse")
-def test_metrics(rng):
+def test_metrics(rng: Generator) -> None:
     x = rng.uniform(-1, 1, 100_000).astype(np.float32)
     s, z = quant.params_from_range(-1, 1, "int8", "symmetric")
     y = quant.dequantize(quant.quantize(x, s, z, "int8"), s, z)
@@ -217,7 +219,7 @@ def test_metrics(rng):
         quant.mse(x, x[:10])
 
 
-def test_bad_input_raises_and_writes_nothing(rng):
+def test_bad_input_raises_and_writes_nothing(rng: Generator) -> None:
     x = rng.standard_normal(100).astype(np.float32)
     out = np.full(100, 7, np.int8)
     for scale, zp, dtype in [(0.0, 0, "int8"), (-1.0, 0, "int8"), (float("nan"), 0, "int8"),
@@ -237,7 +239,7 @@ def test_bad_input_raises_and_writes_nothing(rng):
         quant.quantize(x.reshape(10, 10), np.ones((10, 1)), np.zeros(10), block_size=0)
 
 
-def _ort_histogram_range(method, xs, symmetric, percentile=99.999):
+def _ort_histogram_range(method: Any, xs: Any, symmetric: Any, percentile: float=99.999) -> Any:
     pytest.importorskip("onnxruntime")
     import contextlib
     import io
@@ -256,7 +258,7 @@ def _ort_histogram_range(method, xs, symmetric, percentile=99.999):
 @requires("scipix_calibrator_new")
 @pytest.mark.parametrize("method,symmetric", [("percentile", True), ("percentile", False),
                                               ("entropy", False)])
-def test_histogram_calibrators_equal_onnxruntime(method, symmetric, rng):
+def test_histogram_calibrators_equal_onnxruntime(method: Any, symmetric: Any, rng: Generator) -> None:
     if method not in quant._methods():
         pytest.skip(f"SCIPIX_CALIB_{method.upper()} not in this library")
     xs = [(rng.standard_normal(2000) * s).astype(np.float32).reshape(-1, 100) for s in (1, 2, 0.5)]

@@ -1,5 +1,6 @@
 """A short run of examples/python/serve_onnx.py: scipix batch queue + image-to-tensor feeding
 an ONNX Runtime session; every client must get the output of its image run alone."""
+from typing import Any
 import importlib.util
 
 import pytest
@@ -16,15 +17,16 @@ EXAMPLE = ROOT / "examples" / "python" / "serve_onnx.py"
 
 
 @pytest.fixture(scope="module")
-def serve_onnx():
+def serve_onnx() -> Any:
     spec = importlib.util.spec_from_file_location("serve_onnx", EXAMPLE)
+    assert spec is not None and spec.loader is not None
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod
 
 
 @pytest.mark.parametrize("mode,consumers", [("loop", 1), ("loop", 2), ("callback", 2)])
-def test_short_run(serve_onnx, mode, consumers, capsys):
+def test_short_run(serve_onnx: Any, mode: Any, consumers: Any, capsys: pytest.CaptureFixture[str]) -> None:
     figures = serve_onnx.run(clients=4, requests=12, inflight=3, max_batch=8, max_wait_ms=3,
                              size=32, consumers=consumers, mode=mode)
     assert figures["requests"] == 48
@@ -36,7 +38,7 @@ def test_short_run(serve_onnx, mode, consumers, capsys):
         assert word in out
 
 
-def test_model_is_a_real_onnx_cnn(serve_onnx):
+def test_model_is_a_real_onnx_cnn(serve_onnx: Any) -> None:
     import onnx
 
     model = onnx.load_from_string(serve_onnx.build_model(0))

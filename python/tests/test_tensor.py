@@ -1,5 +1,6 @@
 """Image-to-tensor and normalization through the Python package, against numpy references
 with the documented float order, OpenCV's blobFromImage and the raw C calls."""
+from typing import Any, Callable, Dict
 import ctypes
 
 import numpy as np
@@ -8,6 +9,7 @@ import pytest
 import scipix
 from scipix._ffi import _ffi
 from conftest import requires
+from numpy.random import Generator
 
 pytestmark = requires("scipix_image_to_tensor", "scipix_images_to_tensor",
                       "scipix_image_tensor_len", "scipix_tensor_params_default")
@@ -15,8 +17,8 @@ pytestmark = requires("scipix_image_to_tensor", "scipix_images_to_tensor",
 ORDER = {"rgb": [0, 1, 2], "bgr": [0, 1, 2], "rgba": [0, 1, 2], "bgra": [0, 1, 2]}
 
 
-def reference(img, fmt, divisor=1.0, mean=(0, 0, 0), std=(1, 1, 1), scale=1.0, swap_rb=False,
-              layout="nchw"):
+def reference(img: Any, fmt: Any, divisor: float=1.0, mean: Any=(0, 0, 0), std: Any=(1, 1, 1), scale: float=1.0, swap_rb: bool=False,
+              layout: str="nchw") -> Any:
     """The documented rule in float32: ((x / divisor - mean[c]) * scale) / std[c]."""
     x = img.astype(np.float32)
     if x.ndim == 2:
@@ -34,7 +36,7 @@ def reference(img, fmt, divisor=1.0, mean=(0, 0, 0), std=(1, 1, 1), scale=1.0, s
 
 @pytest.mark.parametrize("fmt", ["gray", "rgb", "bgr", "rgba", "bgra"])
 @pytest.mark.parametrize("layout", ["nchw", "nhwc"])
-def test_matches_the_documented_rule_on_every_isa(fmt, layout, rng, each_isa):
+def test_matches_the_documented_rule_on_every_isa(fmt: Any, layout: Any, rng: Generator, each_isa: Callable[[Callable[[], Any]], Dict[Any, Any]]) -> None:
     ch = {"gray": 1, "rgb": 3, "bgr": 3, "rgba": 4, "bgra": 4}[fmt]
     img = rng.integers(0, 256, (37, 53, ch) if ch > 1 else (37, 53), dtype=np.uint8)
     kw = dict(divisor=255.0, mean=(0.485, 0.456, 0.406), std=(0.229, 0.224, 0.225),
@@ -46,7 +48,7 @@ def test_matches_the_documented_rule_on_every_isa(fmt, layout, rng, each_isa):
         np.testing.assert_array_equal(got, want, err_msg=str(isa))
 
 
-def test_strided_crop_is_read_in_place(rng):
+def test_strided_crop_is_read_in_place(rng: Generator) -> None:
     big = rng.integers(0, 256, (64, 80, 3), dtype=np.uint8)
     crop = big[5:40, 7:70]  # row stride 240 bytes, first pixel at an offset
     assert not crop.flags.c_contiguous
@@ -58,7 +60,7 @@ def test_strided_crop_is_read_in_place(rng):
                                   reference(np.ascontiguousarray(every_other), "rgb"))
 
 
-def test_output_buffer_is_written_in_place(rng):
+def test_output_buffer_is_written_in_place(rng: Generator) -> None:
     img = rng.integers(0, 256, (16, 24, 3), dtype=np.uint8)
     out = np.full((1, 3, 16, 24), -1, dtype=np.float32)
     res = scipix.image_to_tensor(img, "bgr", out=out)
@@ -68,7 +70,7 @@ def test_output_buffer_is_written_in_place(rng):
     assert scipix.image_tensor_len(img[:, :, 0]) == 16 * 24
 
 
-def test_torchvision_mapping(rng):
+def test_torchvision_mapping(rng: Generator) -> None:
     img = rng.integers(0, 256, (32, 32, 3), dtype=np.uint8)
     mean, std = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
     got = scipix.image_to_tensor(img, "rgb", **scipix.tensor.torchvision(mean, std))
@@ -78,7 +80,7 @@ def test_torchvision_mapping(rng):
     np.testing.assert_array_equal(got[0], t)
 
 
-def test_opencv_blob_from_image_mapping(rng):
+def test_opencv_blob_from_image_mapping(rng: Generator) -> None:
     cv2 = pytest.importorskip("cv2")
     img = rng.integers(0, 256, (30, 41, 3), dtype=np.uint8)
     for swap in (False, True):
@@ -89,11 +91,11 @@ def test_opencv_blob_from_image_mapping(rng):
         np.testing.assert_array_max_ulp(got, blob.astype(np.float32), maxulp=1)
 
 
-def test_batch_equals_single_images(rng):
+def test_batch_equals_single_images(rng: Generator) -> None:
     imgs = [rng.integers(0, 256, (20, 30, 3), dtype=np.uint8) for _ in range(3)]
     imgs.append(rng.integers(0, 256, (20, 30, 4), dtype=np.uint8))
     fmts = ["rgb", "bgr", "rgb", "bgra"]
-    kw = dict(divisor=255.0, mean=0.5, std=0.25)
+    kw: Dict[str, Any] = dict(divisor=255.0, mean=0.5, std=0.25)
     batch = scipix.images_to_tensor(imgs, fmts, **kw)
     assert batch.shape == (4, 3, 20, 30)
     for i, (im, f) in enumerate(zip(imgs, fmts)):
@@ -103,7 +105,7 @@ def test_batch_equals_single_images(rng):
     np.testing.assert_array_equal(nhwc, np.stack(imgs[:3]).astype(np.float32))
 
 
-def test_same_result_for_any_thread_count(rng):
+def test_same_result_for_any_thread_count(rng: Generator) -> None:
     img = rng.integers(0, 256, (700, 900, 3), dtype=np.uint8)
     with scipix.num_threads(1):
         one = scipix.image_to_tensor(img, "rgb", divisor=255.0, mean=0.5, std=0.3)
@@ -112,13 +114,13 @@ def test_same_result_for_any_thread_count(rng):
     np.testing.assert_array_equal(one, four)
 
 
-def test_params_struct_matches_the_c_default():
+def test_params_struct_matches_the_c_default() -> None:
     p = scipix.tensor.tensor_params()
     assert (p.divisor, p.scale, list(p.mean), list(p.std), p.swap_rb, p.layout) == (
         1.0, 1.0, [0.0] * 4, [1.0] * 4, False, _ffi.consts["SCIPIX_LAYOUT_NCHW"])
 
 
-def test_bad_input_raises_and_writes_nothing(rng):
+def test_bad_input_raises_and_writes_nothing(rng: Generator) -> None:
     img = rng.integers(0, 256, (8, 8, 3), dtype=np.uint8)
     out = np.full((1, 3, 8, 8), 7, dtype=np.float32)
     with pytest.raises(scipix.InvalidArgument, match="std"):
@@ -144,7 +146,7 @@ def test_bad_input_raises_and_writes_nothing(rng):
         scipix.images_to_tensor([], "rgb")
 
 
-def test_c_layer_rejects_null_and_short_buffers():
+def test_c_layer_rejects_null_and_short_buffers() -> None:
     img = np.zeros((4, 4), np.uint8)
     desc, _ = scipix._arrays.image_desc(img)
     p = scipix.tensor.tensor_params()
@@ -158,7 +160,7 @@ def test_c_layer_rejects_null_and_short_buffers():
 
 
 @requires("scipix_normalize_f32", "scipix_tensor_stats_f32")
-def test_normalize_matches_double_statistics(rng):
+def test_normalize_matches_double_statistics(rng: Generator) -> None:
     x = (rng.standard_normal(100_003) * 3 + 1e4).astype(np.float32)
     mean, var = scipix.tensor_stats(x)
     xd = x.astype(np.float64)
@@ -174,7 +176,7 @@ def test_normalize_matches_double_statistics(rng):
 
 
 @requires("scipix_normalize_f32")
-def test_normalize_bad_input():
+def test_normalize_bad_input() -> None:
     with pytest.raises(scipix.InvalidArgument):
         scipix.normalize(np.ones(16, np.float32), eps=0.0)  # zero variance, eps 0
     with pytest.raises(scipix.InvalidArgument):
@@ -184,7 +186,7 @@ def test_normalize_bad_input():
 
 
 @requires("scipix_normalize_channels_f32")
-def test_normalize_channels(rng):
+def test_normalize_channels(rng: Generator) -> None:
     x = rng.standard_normal((3, 10, 12)).astype(np.float32)
     mean, std = [0.1, -0.2, 0.3], [0.5, 2.0, 1.5]
     got = scipix.normalize_channels(x, mean, std)

@@ -1,5 +1,18 @@
 //! Adaptive batch sizing toward a target batch latency.
 //!
+//! ```
+//! use scipix::batch::AdaptiveController;
+//! use std::time::Duration;
+//!
+//! // Aim for 10 ms batches, at most 64 requests, starting from 8.
+//! let mut c = AdaptiveController::new(Duration::from_millis(10), 64, 8);
+//! assert_eq!(c.size(), 8);
+//! for _ in 0..200 {
+//!     c.record(c.size(), Duration::from_millis(1)); // far below target: grow
+//! }
+//! assert!(c.size() > 8 && c.size() <= 64);
+//! ```
+//!
 //! # Rule
 //! The controller keeps the last [`WINDOW`] completed batches as (size, processing time)
 //! pairs, where processing time runs from the moment `next_batch` handed the batch out to

@@ -1,4 +1,19 @@
 //! Batcher configuration and per-request options.
+//!
+//! ```
+//! use scipix::batch::BatcherConfig;
+//! use std::time::Duration;
+//!
+//! let cfg = BatcherConfig {
+//!     max_batch_size: 8,
+//!     preferred_batch_size: 8,
+//!     max_wait: Duration::from_millis(2),
+//!     ..BatcherConfig::default()
+//! };
+//! assert!(cfg.validate().is_ok());
+//! let too_small = BatcherConfig { max_batch_size: 4, ..BatcherConfig::default() };
+//! assert!(too_small.validate().is_err()); // the default preferred size (16) exceeds it
+//! ```
 
 use crate::error::{Error, Result};
 use std::time::Duration;

@@ -1,4 +1,14 @@
 //! Batcher statistics.
+//!
+//! ```
+//! use scipix::batch::{BatcherConfig, DynamicBatcher};
+//!
+//! let batcher: DynamicBatcher<u8, u8> = DynamicBatcher::new(BatcherConfig::default())?;
+//! let _ticket = batcher.submit(1)?;
+//! let stats = batcher.stats();
+//! assert_eq!((stats.submitted, stats.queue_depth, stats.batches), (1, 1, 0));
+//! # Ok::<(), scipix::Error>(())
+//! ```
 
 use std::time::Duration;
 

@@ -1,5 +1,16 @@
 //! C API: the dynamic batcher (polling-style queue, see `docs/batch.md`).
 //!
+//! ```
+//! use scipix::capi::batch::*;
+//! use scipix::capi::ScipixStatus;
+//!
+//! let config = scipix_batcher_config_default();
+//! let mut b = std::ptr::null_mut();
+//! assert_eq!(scipix_batcher_new(&config, &mut b), ScipixStatus::SCIPIX_OK);
+//! scipix_batcher_free(b);
+//! scipix_batcher_free(std::ptr::null_mut()); // free accepts NULL
+//! ```
+//!
 //! `ScipixBatcher` is shared (`Arc`): every call takes its own reference for its duration,
 //! so `scipix_batcher_free` on one thread while another is blocked inside a call wakes
 //! that call (it returns `SCIPIX_ERR_SHUT_DOWN` or the ticket's outcome) and the memory is
@@ -537,7 +548,7 @@ pub extern "C" fn scipix_batcher_stats(
 }
 
 /// Copies the batch size histogram: `counts[s]` = batches of exactly s requests, for s in
-/// 0..=max_batch_size (counts[0] is 0). `*needed` (may be NULL) receives
+/// 0..=max_batch_size (`counts[0]` is 0). `*needed` (may be NULL) receives
 /// max_batch_size + 1. Errors: `SCIPIX_ERR_NULL_POINTER` (b, counts with len > 0),
 /// `SCIPIX_ERR_BUFFER_TOO_SMALL` if len < max_batch_size + 1 (only *needed is written).
 #[no_mangle]

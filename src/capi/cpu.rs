@@ -1,4 +1,13 @@
 //! C API: CPU features, optimization level, instruction-set cap and thread count.
+//!
+//! ```
+//! use scipix::capi::cpu::*;
+//! use std::ffi::CStr;
+//!
+//! let names = unsafe { CStr::from_ptr(scipix_cpu_features_string()) }.to_str().unwrap();
+//! assert_eq!(names, scipix::cpu::detected().names());
+//! assert_eq!(scipix_get_opt_level(), SCIPIX_OPT_FULL);
+//! ```
 
 use super::guard::{guard, guard_or, set_last_error};
 use super::handle::try_out;

@@ -1,4 +1,19 @@
 //! C API: the image descriptor every image operation takes.
+//!
+//! ```
+//! use scipix::capi::image_desc::{ScipixImage, SCIPIX_FORMAT_RGB8};
+//!
+//! // A 2x2 RGB image whose rows are 8 bytes apart (2 padding bytes per row).
+//! let pixels = [0u8; 16];
+//! let desc = ScipixImage {
+//!     data: pixels.as_ptr(),
+//!     width: 2,
+//!     height: 2,
+//!     stride: 8,
+//!     format: SCIPIX_FORMAT_RGB8,
+//! };
+//! assert_eq!(desc.stride, 8);
+//! ```
 
 use super::handle::{null_error, spans_overlap};
 use crate::error::{Error, ErrorKind, Result};

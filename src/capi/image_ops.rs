@@ -1,5 +1,18 @@
 //! C API: grayscale conversion and thresholding (OpenCV-exact), over `ScipixImage`
 //! descriptors and plain f32 planes.
+//!
+//! ```
+//! use scipix::capi::image_desc::{ScipixImage, ScipixImageMut, SCIPIX_FORMAT_RGB8, SCIPIX_FORMAT_GRAY8};
+//! use scipix::capi::image_ops::scipix_gray;
+//! use scipix::capi::ScipixStatus;
+//!
+//! let rgb = [255u8, 255, 255, 0, 0, 0];
+//! let mut gray = [7u8; 2];
+//! let src = ScipixImage { data: rgb.as_ptr(), width: 2, height: 1, stride: 6, format: SCIPIX_FORMAT_RGB8 };
+//! let dst = ScipixImageMut { data: gray.as_mut_ptr(), width: 2, height: 1, stride: 2, format: SCIPIX_FORMAT_GRAY8 };
+//! assert_eq!(scipix_gray(&src, &dst), ScipixStatus::SCIPIX_OK);
+//! assert_eq!(gray, [255, 0]);
+//! ```
 
 use super::guard::guard;
 use super::handle::{

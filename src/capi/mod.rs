@@ -1,17 +1,27 @@
 //! The C ABI: thin `extern "C"` wrappers over the safe modules.
 //!
+//! ```
+//! use scipix::capi::{cpu, version, ScipixStatus};
+//! use std::ffi::CStr;
+//!
+//! // The same functions C programs call, from Rust.
+//! let v = unsafe { CStr::from_ptr(version::scipix_version()) };
+//! assert_eq!(v.to_str().unwrap(), scipix::version::VERSION);
+//! assert_eq!(cpu::scipix_set_opt_level(42), ScipixStatus::SCIPIX_ERR_INVALID_ARGUMENT);
+//! ```
+//!
 //! Rules for every file here: run the body through `guard::guard`/`guard_or`, borrow
 //! pointers only through the macros and helpers in `handle`, validate everything before
 //! writing any output, and keep business logic in the safe modules.
 
 pub mod batch;
 pub mod cpu;
-pub mod guard;
+mod guard;
 pub mod quant;
 // Helpers for every capi module; not every helper is used by every build of the API.
 pub mod gguf;
 #[allow(dead_code, unused_macros, unused_imports)]
-pub mod handle;
+mod handle;
 pub mod image_desc;
 pub mod image_ops;
 pub mod model;

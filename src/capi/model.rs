@@ -1,5 +1,15 @@
 //! C API: memory-mapped model files, the safetensors reader and writer, f16/bf16 -> f32.
 //!
+//! ```
+//! use scipix::capi::model::*;
+//! use scipix::capi::ScipixStatus;
+//!
+//! let mut model = std::ptr::null();
+//! let status = scipix_model_open(c"/nonexistent.safetensors".as_ptr(), 0, &mut model);
+//! assert_eq!(status, ScipixStatus::SCIPIX_ERR_NOT_FOUND);
+//! assert!(model.is_null()); // nothing is written on failure
+//! ```
+//!
 //! Ownership model:
 //! - `ScipixModel` is reference counted (Arc). `scipix_model_free` drops the caller's
 //!   reference; a `ScipixSafetensors` made from a model holds its own reference, so the

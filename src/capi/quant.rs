@@ -1,5 +1,18 @@
 //! C API: int8/uint8 linear quantization (ONNX QuantizeLinear / DequantizeLinear, bit-exact
 //! with ONNX Runtime), quantization parameters, quantized tensors, calibrators and metrics.
+//!
+//! ```
+//! use scipix::capi::quant::*;
+//! use scipix::capi::ScipixStatus;
+//!
+//! let x = [0.0f32, 0.5, -1.0, 2.0];
+//! let mut q = [0i8; 4];
+//! let st = scipix_quantize_linear(
+//!     x.as_ptr(), x.len(), 0.5, 0, SCIPIX_QDTYPE_INT8, q.as_mut_ptr().cast(), q.len(),
+//! );
+//! assert_eq!(st, ScipixStatus::SCIPIX_OK);
+//! assert_eq!(q, [0, 1, -2, 4]); // round(x / 0.5), ties to even
+//! ```
 
 use super::guard::{guard, guard_or};
 use super::handle::{

@@ -1,4 +1,12 @@
 //! The status code every fallible C function returns.
+//!
+//! ```
+//! use scipix::capi::status::{scipix_status_str, ScipixStatus};
+//! use std::ffi::CStr;
+//!
+//! let text = unsafe { CStr::from_ptr(scipix_status_str(ScipixStatus::SCIPIX_OK as i32)) };
+//! assert_eq!(text.to_str().unwrap(), "ok");
+//! ```
 
 use crate::error::ErrorKind;
 use std::ffi::c_char;

@@ -1,4 +1,14 @@
 //! C API: image-to-tensor conversion and f32 normalization.
+//!
+//! ```
+//! use scipix::capi::tensor::*;
+//! use scipix::capi::ScipixStatus;
+//!
+//! let mut params = std::mem::MaybeUninit::<ScipixTensorParams>::uninit();
+//! assert_eq!(scipix_tensor_params_default(params.as_mut_ptr()), ScipixStatus::SCIPIX_OK);
+//! let params = unsafe { params.assume_init() };
+//! assert_eq!((params.divisor, params.scale), (1.0, 1.0));
+//! ```
 
 use super::guard::guard;
 use super::handle::{spans_overlap, try_out, try_out_pair, try_ref_from_ptr, try_slice};

@@ -1,4 +1,10 @@
 //! C API: library and ABI versions.
+//!
+//! ```
+//! use scipix::capi::version::{scipix_abi_version, SCIPIX_ABI_VERSION};
+//!
+//! assert_eq!(scipix_abi_version(), SCIPIX_ABI_VERSION);
+//! ```
 
 use super::guard::guard_or;
 use std::ffi::c_char;

@@ -7,20 +7,35 @@ use std::sync::OnceLock;
 pub struct Features(pub u64);
 
 impl Features {
+    /// x86 SSE2.
     pub const SSE2: u64 = 1 << 0;
+    /// x86 SSSE3.
     pub const SSSE3: u64 = 1 << 1;
+    /// x86 SSE4.1.
     pub const SSE41: u64 = 1 << 2;
+    /// x86 SSE4.2.
     pub const SSE42: u64 = 1 << 3;
+    /// x86 AVX (with OS support for the YMM state).
     pub const AVX: u64 = 1 << 4;
+    /// x86 AVX2.
     pub const AVX2: u64 = 1 << 5;
+    /// x86 FMA3.
     pub const FMA: u64 = 1 << 6;
+    /// x86 F16C (half-precision conversion).
     pub const F16C: u64 = 1 << 7;
+    /// x86 AVX-512 Foundation (with OS support for the ZMM state).
     pub const AVX512F: u64 = 1 << 8;
+    /// x86 AVX-512 byte and word instructions.
     pub const AVX512BW: u64 = 1 << 9;
+    /// x86 AVX-512 VNNI (int8 dot products).
     pub const AVX512VNNI: u64 = 1 << 10;
+    /// x86 AVX-512 VBMI (byte permutes).
     pub const AVX512VBMI: u64 = 1 << 11;
+    /// AArch64 Advanced SIMD (NEON).
     pub const NEON: u64 = 1 << 16;
+    /// AArch64 int8 dot product (`sdot`/`udot`).
     pub const DOTPROD: u64 = 1 << 17;
+    /// AArch64 half-precision arithmetic.
     pub const FP16: u64 = 1 << 18;
 
     /// Flag bits and their names, in the order `names()` prints them.

@@ -1,5 +1,13 @@
 //! CPU feature detection and the runtime dispatch controls every kernel obeys.
 //!
+//! ```
+//! use scipix::cpu::{self, Isa};
+//!
+//! println!("{} -> {}", cpu::detected().names(), cpu::kernel_isa().name());
+//! // Run a block with the scalar kernels, as the tests do for every ISA.
+//! cpu::with_isa(Isa::Scalar, |isa| assert_eq!(cpu::kernel_isa(), isa));
+//! ```
+//!
 //! Kernels call [`kernel_isa`] once per operation and `match` on it; tests call
 //! [`set_max_isa`] (or use [`with_isa`]) to force each path.
 

@@ -1,4 +1,12 @@
 //! Pixel formats of 8-bit images.
+//!
+//! ```
+//! use scipix::image::PixelFormat;
+//!
+//! assert_eq!(PixelFormat::Bgra8.bytes_per_pixel(), 4);
+//! assert_eq!(PixelFormat::Rgb8.rgb_offsets(), Some((0, 1, 2)));
+//! assert_eq!(PixelFormat::Bgr8.rgb_offsets(), Some((2, 1, 0)));
+//! ```
 
 /// Layout of one pixel. Channel order is the byte order in memory.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -1,5 +1,16 @@
 //! Borrowed, strided views of 8-bit images: the Rust side of the C image descriptor.
 //!
+//! ```
+//! use scipix::image::{ImageView, PixelFormat};
+//!
+//! // A 4x3 gray image and the 2x2 crop at (1, 1): a view into the same memory.
+//! let data: Vec<u8> = (0..12).collect();
+//! let img = ImageView::packed(&data, 4, 3, PixelFormat::Gray8)?;
+//! let crop = img.subview(1, 1, 2, 2)?;
+//! assert_eq!((crop.stride(), crop.row(0), crop.row(1)), (4, &[5, 6][..], &[9, 10][..]));
+//! # Ok::<(), scipix::Error>(())
+//! ```
+//!
 //! A view covers `height` rows of `width` pixels; row `y` starts at byte `y * stride`.
 //! The last row need not be padded, so the buffer needs `stride * (height - 1) + row_bytes`
 //! bytes. Views of sub-regions share the parent's buffer and stride.

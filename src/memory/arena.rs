@@ -1,5 +1,15 @@
 //! A bump arena: many small allocations served from a few large chunks and freed all at
 //! once by [`Arena::reset`], for per-request scratch data.
+//!
+//! ```
+//! use scipix::memory::Arena;
+//!
+//! let mut arena = Arena::with_capacity(1024);
+//! let a = arena.alloc_copy(&[1u8, 2, 3]);
+//! a[0] = 9;
+//! assert_eq!(a, [9, 2, 3]);
+//! arena.reset(); // everything allocated so far is freed at once
+//! ```
 
 use bumpalo::Bump;
 

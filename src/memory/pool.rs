@@ -1,4 +1,14 @@
 //! Buffer pools: reuse byte buffers instead of allocating (and page-faulting) fresh ones.
+//!
+//! ```
+//! use scipix::memory::BufferPool;
+//!
+//! let pool = BufferPool::new(1024, 2);
+//! drop(pool.get_zeroed(512)); // returns to the pool when dropped
+//! assert_eq!(pool.idle(), 1);
+//! let again = pool.get(256); // reuses it
+//! assert!(again.is_pooled() && pool.idle() == 0);
+//! ```
 
 use std::ops::{Deref, DerefMut};
 use std::sync::{Arc, Mutex, OnceLock};

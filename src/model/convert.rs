@@ -1,5 +1,16 @@
 //! Exact conversion of IEEE half precision (f16) and bfloat16 values to f32.
 //!
+//! ```
+//! use scipix::model::convert::{bf16_to_f32, f16_to_f32};
+//!
+//! let mut out = [0f32; 2];
+//! f16_to_f32(&[0x3c00, 0xc000], &mut out)?; // 1.0 and -2.0 in IEEE half
+//! assert_eq!(out, [1.0, -2.0]);
+//! bf16_to_f32(&[0x3f80, 0x4049], &mut out)?; // bfloat16: the top half of an f32
+//! assert_eq!(out, [1.0, 3.140625]);
+//! # Ok::<(), scipix::Error>(())
+//! ```
+//!
 //! Both conversions are exact (every f16 and bf16 value is representable as f32):
 //! infinities and signed zeros are preserved and NaN stays NaN. bf16 -> f32 is the bit
 //! pattern shifted into the upper half, so even signalling-NaN payloads are kept; f16 NaNs

@@ -1,5 +1,17 @@
 //! Read-only memory-mapped model files.
 //!
+//! ```
+//! use scipix::model::{Access, MappedModel, OpenOptions};
+//!
+//! let path = std::env::temp_dir().join(format!("scipix-mmap-doc-{}", std::process::id()));
+//! std::fs::write(&path, b"weights").unwrap();
+//! let model = MappedModel::open(&path, OpenOptions::default())?;
+//! model.advise(Access::Sequential)?;
+//! assert_eq!(model.bytes(), b"weights");
+//! std::fs::remove_file(&path).unwrap();
+//! # Ok::<(), scipix::Error>(())
+//! ```
+//!
 //! [`MappedModel::open`] maps a whole file read-only (shared mapping). Opening is
 //! O(1) in the file size: no byte is read until it is touched. Access hints go to the
 //! kernel through `madvise`, and pages can be locked in RAM with `mlock`.

@@ -1,5 +1,15 @@
 //! Data-parallel helpers on scipix's own pool: chunked map and a work-stealing map for
 //! items of very different cost.
+//!
+//! ```
+//! use scipix::parallel::helpers::{parallel_map_chunked, parallel_unbalanced};
+//!
+//! let items: Vec<u32> = (0..100).collect();
+//! let doubled = parallel_map_chunked(&items, 16, 32, |x| x * 2);
+//! assert_eq!(doubled[99], 198);
+//! let lens = parallel_unbalanced(&["a", "bbb"], |s| s.len());
+//! assert_eq!(lens, [1, 3]); // results keep the input order
+//! ```
 
 use super::pool::{install, should_split};
 use rayon::prelude::*;

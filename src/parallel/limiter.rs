@@ -1,4 +1,14 @@
 //! A concurrency limiter for async tasks (runtime-agnostic) and a minimal `block_on`.
+//!
+//! ```
+//! use scipix::parallel::limiter::{block_on, ConcurrencyLimiter};
+//!
+//! let limiter = ConcurrencyLimiter::new(2);
+//! let permit = block_on(limiter.acquire());
+//! assert_eq!(limiter.available(), 1);
+//! drop(permit);
+//! assert_eq!(limiter.available(), 2);
+//! ```
 
 use std::collections::VecDeque;
 use std::future::Future;

@@ -1,4 +1,13 @@
 //! Parallel execution on scipix's own thread pool.
+//!
+//! ```
+//! use scipix::parallel;
+//!
+//! parallel::set_num_threads(2)?;
+//! let squares = parallel::install(|| (0..4u64).map(|x| x * x).collect::<Vec<_>>());
+//! assert_eq!(squares, [0, 1, 4, 9]);
+//! # Ok::<(), scipix::Error>(())
+//! ```
 
 pub mod helpers;
 pub mod limiter;

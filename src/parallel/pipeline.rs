@@ -1,5 +1,14 @@
 //! Pipeline executors: each stage runs on its own thread, connected by bounded queues,
 //! so a fast stage blocks (instead of buffering without limit) when the next one is slow.
+//!
+//! ```
+//! use scipix::parallel::pipeline::pipeline2;
+//!
+//! // Stage 1 (decode) and stage 2 (process) run on their own threads, 4 items in between.
+//! let out = pipeline2(1..=5, 4, |x: u32| x * 10, |y: u32| y + 1)?;
+//! assert_eq!(out, [11, 21, 31, 41, 51]);
+//! # Ok::<(), scipix::Error>(())
+//! ```
 
 use crate::error::{Error, Result};
 use std::sync::mpsc::sync_channel;

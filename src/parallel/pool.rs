@@ -1,5 +1,13 @@
 //! scipix's own rayon thread pool, kept apart from the global one so a host program that
 //! also uses rayon keeps its pool to itself.
+//!
+//! ```
+//! use scipix::parallel::pool;
+//!
+//! let sum: u64 = pool::install(|| (1..=10u64).sum());
+//! assert_eq!(sum, 55);
+//! assert!(pool::num_threads() >= 1);
+//! ```
 
 use crate::cpu;
 use crate::error::{Error, ErrorKind, Result};

@@ -1,6 +1,18 @@
 //! Calibration: observe batches of f32 data (streaming; no data is kept), then derive a
 //! clipping range and quantization parameters per tensor or per channel.
 //!
+//! ```
+//! use scipix::quant::{CalibConfig, CalibMethod, Calibrator, QDtype, QMode};
+//!
+//! let mut c = Calibrator::new(CalibConfig::new(CalibMethod::MinMax, QDtype::U8, QMode::Asymmetric))?;
+//! c.observe(&[-1.0, 0.5], &[2])?;
+//! c.observe(&[3.0], &[1])?;
+//! assert_eq!(c.ranges()?, [(-1.0, 3.0)]);
+//! let p = c.compute()?[0];
+//! assert_eq!(p.scale, 4.0 / 255.0);
+//! # Ok::<(), scipix::Error>(())
+//! ```
+//!
 //! - `MinMax`: the running min and max (NaN skipped), as ONNX Runtime's `MinMaxCalibrater`
 //!   without moving average; symmetric mode uses `[-absmax, absmax]`.
 //! - `Percentile`: ONNX Runtime's `HistogramCalibrater(method="percentile")`, replicated

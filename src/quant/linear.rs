@@ -1,6 +1,18 @@
 //! QuantizeLinear / DequantizeLinear over whole tensors: per-tensor, per-axis (any axis)
 //! and block-wise along the last axis, checked, and split over scipix's pool above a
 //! measured size.
+//!
+//! ```
+//! use scipix::quant::linear::quantize_linear_axis;
+//! use scipix::quant::QDtype;
+//!
+//! // A 2x2 weight, one scale per row (axis 0).
+//! let w = [1.0f32, -1.0, 10.0, -10.0];
+//! let mut q = [0u8; 4];
+//! quantize_linear_axis(&w, &[2, 2], 0, &[1.0 / 127.0, 10.0 / 127.0], &[0, 0], QDtype::I8, &mut q)?;
+//! assert_eq!(q.map(|b| b as i8), [127, -127, 127, -127]);
+//! # Ok::<(), scipix::Error>(())
+//! ```
 
 use super::dequantize::{dequantize_per_elem_with, dequantize_with};
 use super::params::{check_scale, QDtype, QParams};

@@ -1,5 +1,15 @@
 //! Quantization quality: mean squared error and signal-to-quantization-noise ratio.
 //! Sums are taken in f64, element by element in order.
+//!
+//! ```
+//! use scipix::quant::{quantization_mse, sqnr_db};
+//!
+//! let x = [1.0f32, 2.0, 3.0, 4.0];
+//! let y = [1.0f32, 2.0, 3.0, 5.0];
+//! assert_eq!(quantization_mse(&x, &y)?, 0.25);
+//! assert!((sqnr_db(&x, &y)? - 10.0 * (7.5f64 / 0.25).log10()).abs() < 1e-12);
+//! # Ok::<(), scipix::Error>(())
+//! ```
 
 use crate::error::{Error, Result};
 

@@ -2,6 +2,21 @@
 //! with ONNX Runtime: parameters from ranges and data, per-tensor / per-axis / block-wise
 //! kernels (scalar reference plus SSE4.1, AVX2 and NEON), quantized tensors, calibrators
 //! and quality metrics.
+//!
+//! ```
+//! use scipix::quant::{dequantize_linear, quantize_linear, QDtype, QParams};
+//!
+//! // ONNX QuantizeLinear / DequantizeLinear with scale 0.1, zero point 0, int8.
+//! let p = QParams::new(0.1, 0, QDtype::I8)?;
+//! let x = [0.0f32, 0.25, -1.0, 100.0];
+//! let mut q = [0u8; 4];
+//! quantize_linear(&x, &mut q, p, QDtype::I8)?;
+//! assert_eq!(q.map(|b| b as i8), [0, 2, -10, 127]); // ties to even, saturated
+//! let mut back = [0f32; 4];
+//! dequantize_linear(&q, &mut back, p, QDtype::I8)?;
+//! assert_eq!(back[2], -1.0);
+//! # Ok::<(), scipix::Error>(())
+//! ```
 
 pub mod calib;
 mod dequantize;

@@ -1,5 +1,14 @@
 //! Quantization parameters (scale, zero point) from a real range, as ONNX Runtime's
 //! `compute_scale_zp` computes them.
+//!
+//! ```
+//! use scipix::quant::{params_from_range, QDtype, QMode};
+//!
+//! // ONNX Runtime's compute_scale_zp: the range is widened to include 0.
+//! let p = params_from_range(0.5, 2.55, QDtype::U8, QMode::Asymmetric, false)?;
+//! assert_eq!((p.scale, p.zero_point), (0.01, 0));
+//! # Ok::<(), scipix::Error>(())
+//! ```
 
 use crate::error::{Error, Result};
 

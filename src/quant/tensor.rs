@@ -1,5 +1,17 @@
 //! Parameters from data, and [`QuantizedTensor`]: quantized bytes with their shape, dtype
 //! and scales / zero points (per tensor, per axis or per block).
+//!
+//! ```
+//! use scipix::quant::{Granularity, QDtype, QMode, QuantizedTensor};
+//!
+//! let x = [0.0f32, 1.0, 2.0, 4.0, -8.0, 8.0];
+//! let q = QuantizedTensor::quantize(&x, &[2, 3], QDtype::I8, QMode::Symmetric, false,
+//!     Granularity::PerAxis { axis: 0 })?;
+//! assert_eq!(q.scales().len(), 2); // one per row
+//! assert_eq!(q.nbytes(), 6);
+//! assert_eq!(q.dequantize()?[5], 8.0);
+//! # Ok::<(), scipix::Error>(())
+//! ```
 
 use super::linear::{
     axis_layout, block_layout, dequantize_linear, dequantize_linear_axis,

@@ -1,5 +1,16 @@
 //! f32 tensors from images and buffers: image-to-tensor conversion (NCHW/NHWC, channel
 //! swap, per-channel affine rule) and mean/variance normalization.
+//!
+//! ```
+//! use scipix::tensor::{normalize, Stats};
+//!
+//! let x = [1.0f32, 2.0, 3.0, 4.0];
+//! let mut y = [0f32; 4];
+//! let Stats { mean, var, .. } = normalize(&x, &mut y, 0.0)?;
+//! assert_eq!((mean, var), (2.5, 1.25));
+//! assert!(y.iter().sum::<f32>().abs() < 1e-6);
+//! # Ok::<(), scipix::Error>(())
+//! ```
 
 pub mod image_to_tensor;
 pub mod normalize;

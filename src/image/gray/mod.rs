@@ -1,6 +1,18 @@
 //! Color to grayscale, bit-identical to OpenCV's `cv::cvtColor` with `COLOR_RGB2GRAY`,
 //! `COLOR_BGR2GRAY`, `COLOR_RGBA2GRAY` and `COLOR_BGRA2GRAY` on 8-bit images (OpenCV 5.x).
 //!
+//! ```
+//! use scipix::image::gray::{to_gray_f32, GrayScale};
+//! use scipix::image::{ImageView, PixelFormat};
+//!
+//! let rgba = [255u8, 255, 255, 0, 0, 0, 0, 255];
+//! let src = ImageView::packed(&rgba, 2, 1, PixelFormat::Rgba8)?;
+//! let mut plane = [0f32; 2];
+//! to_gray_f32(&src, &mut plane, 2, GrayScale::Unit)?;
+//! assert_eq!(plane, [1.0, 0.0]);
+//! # Ok::<(), scipix::Error>(())
+//! ```
+//!
 //! For every pixel, with R, G, B its channel bytes (alpha ignored):
 //!
 //! ```text

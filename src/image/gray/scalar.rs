@@ -1,5 +1,13 @@
 //! The reference grayscale kernel: the exact OpenCV fixed-point formula, one pixel at a time.
 //! Every SIMD kernel must produce the same bytes.
+//!
+//! ```
+//! use scipix::image::gray::scalar::{gray_px, WB, WG, WR};
+//!
+//! // (9798 R + 19235 G + 3735 B + 16384) >> 15
+//! assert_eq!(gray_px(255, 0, 0, [WR, WG, WB]), 76);
+//! assert_eq!(gray_px(255, 255, 255, [WR, WG, WB]), 255);
+//! ```
 
 /// Fractional bits of the fixed-point weights.
 pub const SHIFT: u32 = 15;

@@ -1,6 +1,19 @@
 //! Thresholding of GRAY8 images and f32 planes with OpenCV's exact rules
 //! (`cv::threshold`, `THRESH_OTSU`, `cv::adaptiveThreshold` with `ADAPTIVE_THRESH_MEAN_C`).
 //!
+//! ```
+//! use scipix::image::threshold::{threshold, ThresholdType};
+//! use scipix::image::{ImageView, ImageViewMut, PixelFormat};
+//!
+//! let src = [10u8, 100, 200];
+//! let mut dst = [0u8; 3];
+//! let img = ImageView::packed(&src, 3, 1, PixelFormat::Gray8)?;
+//! let mut out = ImageViewMut::packed(&mut dst, 3, 1, PixelFormat::Gray8)?;
+//! threshold(&img, &mut out, 99.5, 255.0, ThresholdType::Binary)?; // cv::threshold
+//! assert_eq!(dst, [0, 255, 255]);
+//! # Ok::<(), scipix::Error>(())
+//! ```
+//!
 //! # Fixed threshold on u8 (`cv::threshold` on `CV_8UC1`)
 //! The `f64` threshold is floored to an integer `t` and the `f64` max value rounded half to
 //! even and saturated to 0..=255 (`m`), exactly like OpenCV's `cvFloor`/`cvRound`, including

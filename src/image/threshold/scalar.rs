@@ -1,5 +1,15 @@
 //! Reference threshold kernels: one element at a time. The SIMD kernels must match them bit
 //! for bit.
+//!
+//! ```
+//! use scipix::image::threshold::scalar::histogram_add;
+//!
+//! // Four partial histograms, summed by the caller (the layout the SIMD kernels share).
+//! let mut h = [[0u32; 256]; 4];
+//! histogram_add(&[0, 0, 7, 255], &mut h);
+//! let total = |v: usize| h.iter().map(|p| p[v]).sum::<u32>();
+//! assert_eq!((total(0), total(7), total(255)), (2, 1, 1));
+//! ```
 
 use super::{F32Op, ThresholdType, U8Op};
 

@@ -1,5 +1,22 @@
 //! A strict, zero-copy safetensors reader and an atomic writer.
 //!
+//! ```
+//! use scipix::model::safetensors::{InvalidReason, Safetensors};
+//!
+//! // 8-byte little-endian header length, the JSON header, then the data.
+//! let header = br#"{"x":{"dtype":"U8","shape":[2],"data_offsets":[0,2]}}"#;
+//! let mut file = (header.len() as u64).to_le_bytes().to_vec();
+//! file.extend_from_slice(header);
+//! file.extend_from_slice(&[7, 9]);
+//! let st = Safetensors::new(file.as_slice())?;
+//! assert_eq!(st.get("x")?.data, [7, 9]);
+//! // A lying file is rejected with the rule it breaks.
+//! file.pop();
+//! assert!(Safetensors::new(file.as_slice()).is_err());
+//! # let _ = InvalidReason::EmptyHeader;
+//! # Ok::<(), scipix::Error>(())
+//! ```
+//!
 //! A safetensors file is: 8 bytes little-endian header length N, N bytes of UTF-8 JSON
 //! header, then the data region. The header maps tensor names to
 //! `{"dtype", "shape", "data_offsets": [begin, end]}` (offsets relative to the data

@@ -13,19 +13,36 @@ pub const MAX_HEADER_LEN: u64 = 100_000_000;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum InvalidReason {
     /// Fewer than the 8 bytes of the header length.
-    FileTooSmall { len: usize },
+    FileTooSmall {
+        /// Size of the file in bytes.
+        len: usize,
+    },
     /// Header length is 0.
     EmptyHeader,
     /// Header length is above [`MAX_HEADER_LEN`] (checked before anything is allocated).
-    HeaderTooLarge { len: u64 },
+    HeaderTooLarge {
+        /// The header length the file declares.
+        len: u64,
+    },
     /// The header extends past the end of the file.
-    HeaderOutOfBounds { header_len: u64, file_len: usize },
+    HeaderOutOfBounds {
+        /// The header length the file declares.
+        header_len: u64,
+        /// Size of the file in bytes.
+        file_len: usize,
+    },
     /// The header bytes are not UTF-8.
-    HeaderNotUtf8 { valid_up_to: usize },
+    HeaderNotUtf8 {
+        /// Bytes of the header that are valid UTF-8.
+        valid_up_to: usize,
+    },
     /// The header is not well-formed JSON (syntax, trailing garbage, nesting too deep).
     InvalidJson(String),
     /// The header is JSON but not an object.
-    HeaderNotObject { found: &'static str },
+    HeaderNotObject {
+        /// The JSON type found instead.
+        found: &'static str,
+    },
     /// Two tensors have the same name.
     DuplicateTensorName(String),
     /// `__metadata__` appears twice.
@@ -33,59 +50,134 @@ pub enum InvalidReason {
     /// A key appears twice inside `__metadata__`.
     DuplicateMetadataKey(String),
     /// A field appears twice in a tensor entry.
-    DuplicateField { tensor: String, field: String },
+    DuplicateField {
+        /// The tensor name.
+        tensor: String,
+        /// The repeated field.
+        field: String,
+    },
     /// `__metadata__` is neither an object nor null.
-    MetadataNotObject { found: &'static str },
+    MetadataNotObject {
+        /// The JSON type found instead.
+        found: &'static str,
+    },
     /// A `__metadata__` value is not a string.
-    MetadataValueNotString { key: String, found: &'static str },
+    MetadataValueNotString {
+        /// The metadata key.
+        key: String,
+        /// The JSON type found instead.
+        found: &'static str,
+    },
     /// A tensor name, metadata key or value contains U+0000 (not representable in C).
-    NulInString { what: String },
+    NulInString {
+        /// Which string holds the NUL, as the message names it.
+        what: String,
+    },
     /// A tensor entry is not an object.
-    TensorNotObject { tensor: String, found: &'static str },
+    TensorNotObject {
+        /// The tensor name.
+        tensor: String,
+        /// The JSON type found instead.
+        found: &'static str,
+    },
     /// A tensor entry lacks `dtype`, `shape` or `data_offsets`.
-    MissingField { tensor: String, field: &'static str },
+    MissingField {
+        /// The tensor name.
+        tensor: String,
+        /// The missing field.
+        field: &'static str,
+    },
     /// A tensor entry has a field other than `dtype`, `shape`, `data_offsets`.
-    UnknownField { tensor: String, field: String },
+    UnknownField {
+        /// The tensor name.
+        tensor: String,
+        /// The unexpected field.
+        field: String,
+    },
     /// `dtype` is not a string.
-    DtypeNotString { tensor: String },
+    DtypeNotString {
+        /// The tensor name.
+        tensor: String,
+    },
     /// `dtype` is not a dtype of the format.
-    UnknownDtype { tensor: String, dtype: String },
+    UnknownDtype {
+        /// The tensor name.
+        tensor: String,
+        /// The dtype string found.
+        dtype: String,
+    },
     /// `shape` is not an array of non-negative integers.
-    BadShape { tensor: String },
+    BadShape {
+        /// The tensor name.
+        tensor: String,
+    },
     /// `data_offsets` is not an array of exactly two non-negative integers.
-    BadDataOffsets { tensor: String },
+    BadDataOffsets {
+        /// The tensor name.
+        tensor: String,
+    },
     /// The element count (or its size in bits) overflows.
-    ShapeOverflow { tensor: String },
+    ShapeOverflow {
+        /// The tensor name.
+        tensor: String,
+    },
     /// A sub-byte dtype tensor does not fill a whole number of bytes.
-    SubByteMisaligned { tensor: String, bits: usize },
+    SubByteMisaligned {
+        /// The tensor name.
+        tensor: String,
+        /// The tensor size in bits.
+        bits: usize,
+    },
     /// `data_offsets` begin is after end.
     OffsetsReversed {
+        /// The tensor name.
         tensor: String,
+        /// `data_offsets[0]`.
         begin: u64,
+        /// `data_offsets[1]`.
         end: u64,
     },
     /// `end - begin` differs from the shape's element count times the dtype size.
     ByteLengthMismatch {
+        /// The tensor name.
         tensor: String,
+        /// Bytes the shape and dtype need.
         expected: usize,
+        /// Bytes `data_offsets` span.
         actual: u64,
     },
     /// The tensor's data ends past the end of the file.
     OffsetOutOfBounds {
+        /// The tensor name.
         tensor: String,
+        /// Offset in the data section where its data ends.
         end: u64,
+        /// Size of the data section in bytes.
         data_len: usize,
     },
     /// Two tensors' byte ranges overlap.
-    Overlap { first: String, second: String },
+    Overlap {
+        /// The tensor whose range starts first.
+        first: String,
+        /// The tensor overlapping it.
+        second: String,
+    },
     /// Bytes between two tensors (or before the first) belong to no tensor.
     Hole {
+        /// The tensor the hole follows (None: before the first tensor).
         after: Option<String>,
+        /// Offset of the hole in the data section.
         start: usize,
+        /// Size of the hole in bytes.
         len: usize,
     },
     /// Bytes after the last tensor belong to no tensor.
-    TrailingBytes { start: usize, len: usize },
+    TrailingBytes {
+        /// Offset of the first unused byte in the data section.
+        start: usize,
+        /// Number of unused bytes.
+        len: usize,
+    },
 }
 
 impl fmt::Display for InvalidReason {

@@ -1,5 +1,23 @@
 //! u8 images (gray, RGB, BGR, RGBA, BGRA; strided views) to f32 tensors in NCHW or NHWC.
 //!
+//! ```
+//! use scipix::image::{ImageView, PixelFormat};
+//! use scipix::tensor::{images_to_tensor, tensor_len, Layout, TensorParams};
+//!
+//! // Two 2x2 BGR images to one NHWC batch, channels swapped to RGB.
+//! let a = [10u8; 12];
+//! let b = [20u8; 12];
+//! let imgs = [
+//!     ImageView::packed(&a, 2, 2, PixelFormat::Bgr8)?,
+//!     ImageView::packed(&b, 2, 2, PixelFormat::Bgr8)?,
+//! ];
+//! let p = TensorParams { swap_rb: true, layout: Layout::Nhwc, ..TensorParams::default() };
+//! let mut out = vec![0f32; 2 * tensor_len(2, 2, PixelFormat::Bgr8)?];
+//! images_to_tensor(&imgs, &p, &mut out)?;
+//! assert_eq!((out[0], out[12]), (10.0, 20.0));
+//! # Ok::<(), scipix::Error>(())
+//! ```
+//!
 //! # Channels
 //! Gray gives one output channel; the colour formats give three, alpha is dropped. Output
 //! channel `c` is, by default, the `c`-th colour byte in memory order (R,G,B for RGB/RGBA,

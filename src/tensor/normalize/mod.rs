@@ -1,6 +1,17 @@
 //! Mean/variance normalization of f32 buffers, and per-channel normalization with given
 //! mean and std.
 //!
+//! ```
+//! use scipix::tensor::{normalize_channels, Layout};
+//!
+//! // Two channels of two pixels each (CHW planes), ImageNet-style mean and std.
+//! let x = [0.5f32, 0.5, 1.0, 0.0];
+//! let mut y = [0f32; 4];
+//! normalize_channels(&x, &mut y, Layout::Nchw, &[0.5, 0.5], &[0.5, 0.25])?;
+//! assert_eq!(y, [0.0, 0.0, 2.0, -2.0]);
+//! # Ok::<(), scipix::Error>(())
+//! ```
+//!
 //! # Statistics
 //! Computed in f64 with a fixed reduction structure, so every kernel family and every
 //! thread count gives the same bits:

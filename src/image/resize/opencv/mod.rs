@@ -1,44 +1,619 @@
 //! The filters that reproduce OpenCV's `cv::resize` bit for bit.
+//!
+//! Reference: opencv-python(-headless) 5.0.0.93 on x86-64 (`modules/imgproc/src/resize.cpp`).
+//! Positions use `scale = 1 / (dst / src)` in `f64` (not `src / dst`), exactly as OpenCV
+//! computes it; `cvRound` is round half to even. Same source and destination size: a copy.
+//!
+//! * **`INTER_NEAREST`**: `sx = min(floor(dx * scale_x), src_w - 1)` (f64), same for rows
+//!   (top-left corner convention, no half-pixel shift).
+//! * **`INTER_NEAREST_EXACT`**: pixel centres, Pillow's rule, in `f64`: `scale = src_w / dst_w`,
+//!   `f = scale * 0.5`, `sx = min(floor(f), src_w - 1)`, then `f += scale` for the next
+//!   column (a running sum, whose rounding is part of the result); same for rows.
+//! * **`INTER_LINEAR`**: `fx = (float)((dx + 0.5) * scale_x - 0.5)`, `sx = floor(fx)`,
+//!   weights `cvRound((1 - f) * 2048)`, `cvRound(f * 2048)` (11 bits); outside the image the
+//!   edge pixel times 2048. Horizontal sums are exact `i32`; the vertical step is OpenCV's
+//!   `((b0 * (r0 >> 4)) >> 16) + ((b1 * (r1 >> 4)) >> 16) + 2) >> 2` with rows clamped to the
+//!   image. An exact 2x downscale in both directions is routed to `INTER_AREA`'s fast path,
+//!   as OpenCV does.
+//! * **`INTER_LINEAR_EXACT`**: OpenCV's `resize_bitExact`: positions in exact `f64`, weights
+//!   with 8 fractional bits (`c1 = cvRound(f * 256)`, `c0 = 256 - c1`), horizontal sums with 8
+//!   fractional bits, then `(c0 * h0 + c1 * h1 + 2^15) >> 16`; edge pixels/rows are replicated.
+//!   An exact 2x downscale goes to `INTER_AREA`'s fast path.
+//! * **`INTER_AREA`**, both factors >= 1 (downscale):
+//!   - integer factors (`|scale - round(scale)| < DBL_EPSILON` on both axes): the mean of each
+//!     `kx` x `ky` block; 2x2 rounds `(sum + 2) >> 2` (half up), every other block size
+//!     `cvRound(sum * (1.f / (kx * ky)))` in `f32` (half to even);
+//!   - otherwise OpenCV's `resizeArea` in `f32`: per source row `buf[dx] = Σ S[sx] * αx` over
+//!     the source pixels the destination cell covers (partial coverage weighted), in source
+//!     order, then per destination row `sum = Σ βy * buf` in source-row order, then
+//!     `cvRound` and saturation.
+//! * **`INTER_AREA`**, any factor < 1 (upscale on some axis): `INTER_LINEAR`'s arithmetic with
+//!   OpenCV's area coefficients `s = floor(d * scale)`, `f = (float)((d + 1) - (s + 1) / scale)`,
+//!   `f = f <= 0 ? 0 : f - floor(f)`.
+//! * **`INTER_CUBIC`**: opencv-python ships Intel IPP as OpenCV's HAL, and `cv2.resize` hands
+//!   8-bit `INTER_CUBIC` to it whenever the source is at least 4x4 (IPP declines smaller
+//!   sources; `cv2.ipp.setUseIPP(False)` would change the result). IPP's result is the real
+//!   cubic convolution (Keys, a = -0.75, centres `(d + 0.5) * src / dst - 0.5`, taps clamped
+//!   to the image) rounded to nearest; scipix computes it in `f32`, horizontal pass first,
+//!   taps summed in order, then rounds half to even. **Not exact**: where the true value is
+//!   within `f32` error of a half-way point IPP's own float evaluation may round the other
+//!   way. Measured against opencv-python 5.0.0.93: max difference 1 level, on about 1 pixel
+//!   per million on random images and up to 0.5 % of the pixels on smooth synthetic
+//!   gradients (many exact halves). Sources below 4 pixels on a side take OpenCV's own code,
+//!   reproduced exactly: 11-bit weights `cvRound(c * 2048)` from OpenCV's float
+//!   `interpolateCubic`, taps clamped to the image, exact `i32` horizontal sums, and the
+//!   vertical step in `f32` (`r0*b0 + (r1*b1 + (r2*b2 + r3*b3))` with `b = beta / 2^22`,
+//!   rounded half to even) on the first `8 * (n / 8)` elements of each row and
+//!   `(Σ r*beta + 2^21) >> 22` on the rest, as OpenCV's 8-lane kernel and its scalar tail do.
+//!
+//! Every destination pixel depends only on the source and its own position, so any window
+//! of the destination equals the same pixels of the full resize.
+
+pub mod scalar;
+
+#[cfg(target_arch = "x86_64")]
+mod avx2;
 
 use super::Filter;
 use crate::cpu::Isa;
 use crate::error::{Error, ErrorKind, Result};
 use crate::image::{ImageView, ImageViewMut, PixelFormat};
+use scalar::{HTab, VTab};
+
+#[derive(Debug)]
+enum Kind {
+    Copy,
+    Nearest {
+        xofs: Vec<u32>,
+        yofs: Vec<u32>,
+    },
+    Linear {
+        h: HTab<i32>,
+        v: VTab<i32>,
+    },
+    Cubic {
+        h: HTab<i32>,
+        v: VTab<i32>,
+    },
+    CubicIpp {
+        h: HTab<f32>,
+        v: VTab<f32>,
+    },
+    Exact {
+        h: HTab<i32>,
+        v: VTab<i32>,
+    },
+    AreaFast {
+        kx: usize,
+        ky: usize,
+        scale: f32,
+        half_up: bool,
+    },
+    Area {
+        h: HTab<f32>,
+        v: VTab<f32>,
+    },
+}
 
 /// Coefficient tables for one resize.
 #[derive(Debug)]
-pub struct Plan {}
+pub struct Plan {
+    kind: Kind,
+    cn: usize,
+}
 
 /// Working memory reused across calls.
 #[derive(Debug, Default)]
-pub struct Scratch {}
+pub struct Scratch {
+    irows: Vec<i32>,
+    frows: Vec<f32>,
+    fsum: Vec<f32>,
+}
+
+fn int_round_f64(v: f64) -> i64 {
+    v.round_ties_even() as i64
+}
 
 impl Plan {
     /// Builds the tables (sizes are already checked to be 1..=MAX_SIDE).
     pub(crate) fn new(
         filter: Filter,
-        _src_w: usize,
-        _src_h: usize,
-        _dst_w: usize,
-        _dst_h: usize,
-        _format: PixelFormat,
+        src_w: usize,
+        src_h: usize,
+        dst_w: usize,
+        dst_h: usize,
+        format: PixelFormat,
     ) -> Result<Self> {
-        Err(Error::new(
-            ErrorKind::UnsupportedFormat,
-            format!("filter {} is not implemented yet", filter.name()),
-        ))
+        let cn = format.channels();
+        if !filter.is_opencv() {
+            return Err(Error::new(
+                ErrorKind::UnsupportedFormat,
+                format!("filter {} is not an OpenCV filter", filter.name()),
+            ));
+        }
+        let plan = |kind| Ok(Plan { kind, cn });
+        if (src_w, src_h) == (dst_w, dst_h) {
+            return plan(Kind::Copy);
+        }
+        let inv_x = dst_w as f64 / src_w as f64;
+        let inv_y = dst_h as f64 / src_h as f64;
+        let scale_x = 1.0 / inv_x;
+        let scale_y = 1.0 / inv_y;
+        let iscale_x = int_round_f64(scale_x);
+        let iscale_y = int_round_f64(scale_y);
+        let area_fast = (scale_x - iscale_x as f64).abs() < f64::EPSILON
+            && (scale_y - iscale_y as f64).abs() < f64::EPSILON;
+        let fast = |kx: i64, ky: i64| {
+            let (kx, ky) = (kx as usize, ky as usize);
+            Kind::AreaFast {
+                kx,
+                ky,
+                scale: 1.0 / (kx * ky) as f32,
+                half_up: kx == 2 && ky == 2,
+            }
+        };
+        let fixed = |taps, area_mode| {
+            (
+                scalar::fixed_htab(taps, src_w, dst_w, cn, scale_x, inv_x, area_mode),
+                scalar::fixed_vtab(taps, src_h, dst_h, scale_y, inv_y, area_mode),
+            )
+        };
+        let two = area_fast && iscale_x == 2 && iscale_y == 2;
+        let kind = match filter {
+            Filter::CvNearest => Kind::Nearest {
+                xofs: (0..dst_w)
+                    .map(|d| scalar::nearest_index(d, src_w, inv_x) as u32)
+                    .collect(),
+                yofs: (0..dst_h)
+                    .map(|d| scalar::nearest_index(d, src_h, inv_y) as u32)
+                    .collect(),
+            },
+            Filter::CvNearestExact => Kind::Nearest {
+                xofs: scalar::nearest_exact_table(src_w, dst_w),
+                yofs: scalar::nearest_exact_table(src_h, dst_h),
+            },
+            Filter::CvLinear | Filter::CvLinearExact if two => fast(2, 2),
+            Filter::CvLinear => {
+                let (h, v) = fixed(2, false);
+                Kind::Linear { h, v }
+            }
+            Filter::CvLinearExact => Kind::Exact {
+                h: scalar::exact_htab(src_w, dst_w, cn, inv_x),
+                v: scalar::exact_vtab(src_h, dst_h, inv_y),
+            },
+            Filter::CvArea if scale_x >= 1.0 && scale_y >= 1.0 => {
+                if area_fast {
+                    fast(iscale_x, iscale_y)
+                } else {
+                    Kind::Area {
+                        h: scalar::area_htab(src_w, dst_w, cn, scale_x),
+                        v: scalar::area_vtab(src_h, dst_h, scale_y),
+                    }
+                }
+            }
+            Filter::CvArea => {
+                let (h, v) = fixed(2, true);
+                Kind::Linear { h, v }
+            }
+            Filter::CvCubic if src_w >= 4 && src_h >= 4 => Kind::CubicIpp {
+                h: scalar::ipp_cubic_htab(src_w, dst_w, cn),
+                v: scalar::ipp_cubic_vtab(src_h, dst_h),
+            },
+            Filter::CvCubic => {
+                let (h, v) = fixed(4, false);
+                Kind::Cubic { h, v }
+            }
+            _ => unreachable!("checked above"),
+        };
+        plan(kind)
     }
 
     /// Writes destination pixels `x0..x0 + out.width()` by `y0..y0 + out.height()` of the
     /// full resize into `out` (checked by the caller).
     pub(crate) fn run(
         &self,
-        _isa: Isa,
-        _src: &ImageView,
-        _x0: usize,
-        _y0: usize,
-        _out: &mut ImageViewMut,
-        _scratch: &mut Scratch,
+        isa: Isa,
+        src: &ImageView,
+        x0: usize,
+        y0: usize,
+        out: &mut ImageViewMut,
+        scratch: &mut Scratch,
     ) {
+        let cn = self.cn;
+        let (w, h) = (out.width(), out.height());
+        if w == 0 || h == 0 {
+            return;
+        }
+        let e0 = x0 * cn;
+        let len = w * cn;
+        match &self.kind {
+            Kind::Copy => {
+                for oy in 0..h {
+                    out.row_mut(oy)
+                        .copy_from_slice(&src.row(y0 + oy)[e0..e0 + len]);
+                }
+            }
+            Kind::Nearest { xofs, yofs } => {
+                let xs = &xofs[x0..x0 + w];
+                for oy in 0..h {
+                    let s = src.row(yofs[y0 + oy] as usize);
+                    scalar::gather_px(s, xs, cn, out.row_mut(oy));
+                }
+            }
+            Kind::AreaFast {
+                kx,
+                ky,
+                scale,
+                half_up,
+            } => {
+                for oy in 0..h {
+                    let sy = (y0 + oy) * ky;
+                    scalar::area_fast_row(
+                        |k| src.row(sy + k),
+                        *kx,
+                        *ky,
+                        cn,
+                        *scale,
+                        *half_up,
+                        e0,
+                        out.row_mut(oy),
+                    );
+                }
+            }
+            Kind::Linear { h: ht, v } => run_sep(
+                &v.rows,
+                2,
+                &mut scratch.irows,
+                src,
+                y0,
+                out,
+                |s, o| kernels::h_fixed(isa, s, ht, e0, o),
+                |dy, r, o| kernels::v_linear(isa, r[0], r[1], v.w[2 * dy], v.w[2 * dy + 1], o),
+            ),
+            Kind::Exact { h: ht, v } => run_sep(
+                &v.rows,
+                2,
+                &mut scratch.irows,
+                src,
+                y0,
+                out,
+                |s, o| kernels::h_fixed(isa, s, ht, e0, o),
+                |dy, r, o| kernels::v_exact(isa, r[0], r[1], v.w[2 * dy], v.w[2 * dy + 1], o),
+            ),
+            Kind::Cubic { h: ht, v } => {
+                let n = ht.n;
+                run_sep(
+                    &v.rows,
+                    4,
+                    &mut scratch.irows,
+                    src,
+                    y0,
+                    out,
+                    |s, o| kernels::h_fixed(isa, s, ht, e0, o),
+                    |dy, r, o| {
+                        let b = [
+                            v.w[4 * dy],
+                            v.w[4 * dy + 1],
+                            v.w[4 * dy + 2],
+                            v.w[4 * dy + 3],
+                        ];
+                        scalar::v_cubic_own(r, b, e0, n, o)
+                    },
+                )
+            }
+            Kind::CubicIpp { h: ht, v } => run_sep(
+                &v.rows,
+                4,
+                &mut scratch.frows,
+                src,
+                y0,
+                out,
+                |s, o| kernels::h_float(isa, s, ht, e0, o),
+                |dy, r, o| {
+                    let b = [
+                        v.w[4 * dy],
+                        v.w[4 * dy + 1],
+                        v.w[4 * dy + 2],
+                        v.w[4 * dy + 3],
+                    ];
+                    kernels::v_cubic_f32(isa, r, b, o)
+                },
+            ),
+            Kind::Area { h: ht, v } => run_area(isa, ht, v, src, e0, y0, out, scratch),
+        }
+    }
+}
+
+/// Separable path: horizontal pass of the needed source rows (cached across destination
+/// rows in `buf`, one slot per tap), then the vertical step `vfn(dy, rows, out_row)`.
+#[allow(clippy::too_many_arguments)]
+fn run_sep<T: Copy + Default>(
+    rows_tab: &[u32],
+    taps: usize,
+    buf: &mut Vec<T>,
+    src: &ImageView,
+    y0: usize,
+    out: &mut ImageViewMut,
+    hfn: impl Fn(&[u8], &mut [T]),
+    vfn: impl Fn(usize, [&[T]; 4], &mut [u8]),
+) {
+    let len = out.width() * out.format().channels();
+    buf.clear();
+    buf.resize(taps * len, T::default());
+    let mut tags = [u32::MAX; 4];
+    for oy in 0..out.height() {
+        let dy = y0 + oy;
+        let need = &rows_tab[dy * taps..dy * taps + taps];
+        let slot = assign_slots(&mut tags[..taps], need);
+        for (k, &(s, compute)) in slot.iter().take(taps).enumerate() {
+            if compute {
+                hfn(src.row(need[k] as usize), &mut buf[s * len..(s + 1) * len]);
+            }
+        }
+        let r = |k: usize| {
+            let s = slot[k.min(taps - 1)].0;
+            &buf[s * len..(s + 1) * len]
+        };
+        vfn(dy, [r(0), r(1), r(2), r(3)], out.row_mut(oy));
+    }
+}
+
+/// Chooses a cache slot for each needed source row: a slot already holding it, else one
+/// holding no needed row (marked to compute).
+fn assign_slots(tags: &mut [u32], need: &[u32]) -> [(usize, bool); 4] {
+    let mut res = [(0usize, false); 4];
+    let mut used = [false; 4];
+    let mut pending = [false; 4];
+    for (k, &r) in need.iter().enumerate() {
+        if let Some(s) = tags.iter().position(|&t| t == r) {
+            res[k] = (s, false);
+            used[s] = true;
+        } else {
+            pending[k] = true;
+        }
+    }
+    for k in 0..need.len() {
+        if !pending[k] {
+            continue;
+        }
+        // A repeated row needed twice in this call: reuse the slot assigned a moment ago.
+        if let Some(j) = (0..k).find(|&j| need[j] == need[k]) {
+            res[k] = res[j];
+            continue;
+        }
+        let s = (0..tags.len())
+            .find(|&s| !used[s])
+            .expect("one slot per tap");
+        used[s] = true;
+        tags[s] = need[k];
+        res[k] = (s, true);
+    }
+    res
+}
+
+/// Fractional `INTER_AREA`: per destination row, `sum += beta * hbuf(row)` over its source
+/// rows; the last computed row is kept (it usually starts the next destination row).
+#[allow(clippy::too_many_arguments)]
+fn run_area(
+    isa: Isa,
+    ht: &HTab<f32>,
+    v: &VTab<f32>,
+    src: &ImageView,
+    e0: usize,
+    y0: usize,
+    out: &mut ImageViewMut,
+    scratch: &mut Scratch,
+) {
+    let taps = v.taps;
+    let len = out.width() * out.format().channels();
+    scratch.frows.clear();
+    scratch.frows.resize(len, 0.0);
+    scratch.fsum.clear();
+    scratch.fsum.resize(len, 0.0);
+    let mut tag = u32::MAX;
+    for oy in 0..out.height() {
+        let dy = y0 + oy;
+        scratch.fsum.fill(0.0);
+        for k in 0..taps {
+            let r = v.rows[dy * taps + k];
+            if r != tag {
+                kernels::h_float(isa, src.row(r as usize), ht, e0, &mut scratch.frows);
+                tag = r;
+            }
+            kernels::v_area_acc(isa, &mut scratch.fsum, &scratch.frows, v.w[dy * taps + k]);
+        }
+        kernels::v_area_store(isa, &scratch.fsum, out.row_mut(oy));
+    }
+}
+
+/// Row kernels, one `match` on the ISA each: the SIMD kernel does whole vectors, the scalar
+/// kernel the rest. AVX-512 machines run the AVX2 kernels (the work is gathers and 8-lane
+/// arithmetic that 512-bit registers did not speed up enough to justify a second copy).
+/// SSE4.1 and NEON have no gather, so they use the scalar kernels, which LLVM vectorizes
+/// where the data allow (the vertical steps); `INTER_NEAREST` and `INTER_NEAREST_EXACT` are
+/// pixel copies through an index table (`copy_from_slice` of 1, 3 or 4 bytes) on every ISA.
+mod kernels {
+    #[cfg(target_arch = "x86_64")]
+    use super::avx2;
+    use super::scalar::{self, HTab};
+    use crate::cpu::Isa;
+
+    #[cfg(target_arch = "x86_64")]
+    fn has_avx2(isa: Isa) -> bool {
+        matches!(isa, Isa::Avx2 | Isa::Avx512)
+    }
+
+    pub fn h_fixed(isa: Isa, src: &[u8], tab: &HTab<i32>, e0: usize, out: &mut [i32]) {
+        let done = match isa {
+            // SAFETY: `kernel_isa`/`with_isa` only report families this CPU runs.
+            #[cfg(target_arch = "x86_64")]
+            _ if has_avx2(isa) => unsafe { avx2::h_fixed(src, tab, e0, out) },
+            _ => 0,
+        };
+        scalar::h_fixed(src, tab, e0 + done, &mut out[done..])
+    }
+
+    pub fn h_float(isa: Isa, src: &[u8], tab: &HTab<f32>, e0: usize, out: &mut [f32]) {
+        let done = match isa {
+            // SAFETY: as above.
+            #[cfg(target_arch = "x86_64")]
+            _ if has_avx2(isa) => unsafe { avx2::h_float(src, tab, e0, out) },
+            _ => 0,
+        };
+        scalar::h_float(src, tab, e0 + done, &mut out[done..])
+    }
+
+    pub fn v_linear(isa: Isa, r0: &[i32], r1: &[i32], b0: i32, b1: i32, out: &mut [u8]) {
+        let done = match isa {
+            // SAFETY: as above.
+            #[cfg(target_arch = "x86_64")]
+            _ if has_avx2(isa) => unsafe { avx2::v_linear(r0, r1, b0, b1, out) },
+            _ => 0,
+        };
+        scalar::v_linear(&r0[done..], &r1[done..], b0, b1, &mut out[done..])
+    }
+
+    pub fn v_exact(isa: Isa, r0: &[i32], r1: &[i32], b0: i32, b1: i32, out: &mut [u8]) {
+        let done = match isa {
+            // SAFETY: as above.
+            #[cfg(target_arch = "x86_64")]
+            _ if has_avx2(isa) => unsafe { avx2::v_exact(r0, r1, b0, b1, out) },
+            _ => 0,
+        };
+        scalar::v_exact(&r0[done..], &r1[done..], b0, b1, &mut out[done..])
+    }
+
+    pub fn v_cubic_f32(isa: Isa, r: [&[f32]; 4], b: [f32; 4], out: &mut [u8]) {
+        let done = match isa {
+            // SAFETY: as above.
+            #[cfg(target_arch = "x86_64")]
+            _ if has_avx2(isa) => unsafe { avx2::v_cubic_f32(r, b, out) },
+            _ => 0,
+        };
+        scalar::v_cubic_f32(r.map(|x| &x[done..]), b, &mut out[done..])
+    }
+
+    pub fn v_area_acc(isa: Isa, sum: &mut [f32], buf: &[f32], beta: f32) {
+        let done = match isa {
+            // SAFETY: as above.
+            #[cfg(target_arch = "x86_64")]
+            _ if has_avx2(isa) => unsafe { avx2::v_area_acc(sum, buf, beta) },
+            _ => 0,
+        };
+        scalar::v_area_acc(&mut sum[done..], &buf[done..], beta)
+    }
+
+    pub fn v_area_store(isa: Isa, sum: &[f32], out: &mut [u8]) {
+        let done = match isa {
+            // SAFETY: as above.
+            #[cfg(target_arch = "x86_64")]
+            _ if has_avx2(isa) => unsafe { avx2::v_area_store(sum, out) },
+            _ => 0,
+        };
+        scalar::v_area_store(&sum[done..], &mut out[done..])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::image::resize::{Filter, Resizer, Scratch as RScratch};
+
+    fn image(w: usize, h: usize, cn: usize, seed: u64, stride_pad: usize) -> (Vec<u8>, usize) {
+        let stride = w * cn + stride_pad;
+        let mut s = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+        let v = (0..stride * h + 1)
+            .map(|_| {
+                s ^= s << 13;
+                s ^= s >> 7;
+                s ^= s << 17;
+                (s >> 24) as u8
+            })
+            .collect();
+        (v, stride)
+    }
+
+    const FORMATS: [PixelFormat; 3] = [PixelFormat::Gray8, PixelFormat::Rgb8, PixelFormat::Rgba8];
+    const SIZES: [(usize, usize, usize, usize); 12] = [
+        (1, 1, 7, 5),
+        (7, 5, 1, 1),
+        (37, 23, 101, 61),
+        (101, 61, 37, 23),
+        (64, 48, 32, 24),
+        (96, 40, 32, 20),
+        (131, 67, 45, 67),
+        (45, 67, 45, 131),
+        (5, 200, 41, 33),
+        (200, 5, 33, 41),
+        (90, 90, 61, 59),
+        (160, 90, 53, 30),
+    ];
+
+    /// Every ISA the machine runs, on full images and on odd windows at unaligned offsets of
+    /// strided sources, equals the scalar full resize.
+    #[test]
+    fn every_isa_and_window_equals_scalar() {
+        for &(sw, sh, dw, dh) in &SIZES {
+            for fmt in FORMATS {
+                let cn = fmt.channels();
+                // Source one byte into its buffer with padded rows: unaligned, strided.
+                let (buf, stride) = image(sw, sh, cn, (sw * 31 + dh * 7 + cn) as u64, 5);
+                let src = ImageView::new(&buf[1..], sw, sh, stride, fmt).unwrap();
+                for filter in Filter::ALL.into_iter().filter(|f| f.is_opencv()) {
+                    let r = Resizer::new(sw, sh, dw, dh, fmt, filter).unwrap();
+                    let mut full = vec![0u8; dw * dh * cn];
+                    let mut d = ImageViewMut::packed(&mut full, dw, dh, fmt).unwrap();
+                    let mut scratch = RScratch::default();
+                    r.run_window(Isa::Scalar, &src, 0, 0, &mut d, &mut scratch);
+                    for isa in Isa::available() {
+                        let windows = [
+                            (0, 0, dw, dh),
+                            (dw / 3, dh / 4, dw - dw / 3, (dh / 2).max(1)),
+                            (dw - 1, dh - 1, 1, 1),
+                            (dw / 2, 0, dw.div_ceil(3).min(dw - dw / 2), dh),
+                        ];
+                        for (x0, y0, ww, wh) in windows {
+                            let ostride = ww * cn + 3;
+                            let mut o = vec![0xA5u8; ostride * wh + 2];
+                            let mut ov =
+                                ImageViewMut::new(&mut o[2..], ww, wh, ostride, fmt).unwrap();
+                            r.run_window(isa, &src, x0, y0, &mut ov, &mut scratch);
+                            for y in 0..wh {
+                                let got = &o[2 + y * ostride..2 + y * ostride + ww * cn];
+                                let want = &full[((y0 + y) * dw + x0) * cn..][..ww * cn];
+                                assert_eq!(
+                                    got,
+                                    want,
+                                    "{} {isa:?} {sw}x{sh}->{dw}x{dh} {} window ({x0},{y0}) {ww}x{wh} row {y}",
+                                    filter.name(),
+                                    fmt.name()
+                                );
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn known_values() {
+        // 2x2 gray to 1x1: LINEAR is routed to AREA's 2x2 path, (sum + 2) >> 2.
+        let src = [10u8, 20, 30, 41];
+        let v = ImageView::packed(&src, 2, 2, PixelFormat::Gray8).unwrap();
+        let mut out = [0u8; 1];
+        let mut d = ImageViewMut::packed(&mut out, 1, 1, PixelFormat::Gray8).unwrap();
+        crate::image::resize::resize(&v, &mut d, Filter::CvLinear).unwrap();
+        assert_eq!(out[0], 25); // (101 + 2) >> 2
+                                // 4x1 to 2x1 is a 2x1 integer AREA block: cvRound(sum * 0.5f), half to even.
+        let src = [1u8, 2, 5, 6];
+        let v = ImageView::packed(&src, 4, 1, PixelFormat::Gray8).unwrap();
+        let mut out = [0u8; 2];
+        let mut d = ImageViewMut::packed(&mut out, 2, 1, PixelFormat::Gray8).unwrap();
+        crate::image::resize::resize(&v, &mut d, Filter::CvArea).unwrap();
+        assert_eq!(out, [2, 6]); // 1.5 -> 2, 5.5 -> 6
+                                 // NEAREST_EXACT 10 -> 3 picks source pixels 1, 5, 8.
+        assert_eq!(scalar::nearest_exact_table(10, 3), vec![1, 5, 8]);
+        assert_eq!(scalar::nearest_exact_table(64, 200)[12], 3);
     }
 }

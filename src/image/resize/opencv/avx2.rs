@@ -1,0 +1,284 @@
+//! AVX2 row kernels of the OpenCV resize family, 8 elements per step, bit-identical to
+//! [`super::scalar`]. The horizontal passes gather each tap's source byte with
+//! `vpgatherdd` (a 4-byte load at the byte offset, masked to its low byte), which is why
+//! they stop at the table's `gather_end`; the scalar kernel finishes. Integer products are
+//! exact `i32` and float sums keep the scalar operation order, so every lane equals the
+//! scalar result. Each function returns how many elements it did.
+
+use super::scalar::HTab;
+use std::arch::x86_64::*;
+
+/// Gathers the bytes at `idx[e..e + 8]` of `src` as `i32`.
+///
+/// # Safety
+/// AVX2; every offset + 3 is inside `src` (elements below `gather_end`) and `e + 8 <= n`.
+#[inline]
+#[target_feature(enable = "avx2")]
+unsafe fn gather8(src: &[u8], idx: &[i32], e: usize) -> __m256i {
+    debug_assert!(e + 8 <= idx.len());
+    // SAFETY: the caller guarantees 8 offsets at `e` and 4 readable bytes at each.
+    unsafe {
+        let i = _mm256_loadu_si256(idx.as_ptr().add(e).cast());
+        let g = _mm256_i32gather_epi32::<1>(src.as_ptr().cast(), i);
+        _mm256_and_si256(g, _mm256_set1_epi32(0xff))
+    }
+}
+
+/// Gathers the 4 bytes at each of `idx[e..e + 8]` and splits them into the bytes at the
+/// offset and at offset + `shift / 8` (the pair's second tap).
+///
+/// # Safety
+/// As [`gather8`].
+#[inline]
+#[target_feature(enable = "avx2")]
+unsafe fn gather8_pair(src: &[u8], idx: &[i32], e: usize, shift: __m128i) -> (__m256i, __m256i) {
+    debug_assert!(e + 8 <= idx.len());
+    // SAFETY: as in `gather8`.
+    let g = unsafe {
+        let i = _mm256_loadu_si256(idx.as_ptr().add(e).cast());
+        _mm256_i32gather_epi32::<1>(src.as_ptr().cast(), i)
+    };
+    let m = _mm256_set1_epi32(0xff);
+    (
+        _mm256_and_si256(g, m),
+        _mm256_and_si256(_mm256_srl_epi32(g, shift), m),
+    )
+}
+
+/// Whether the 8 elements at `e` may use the paired gathers.
+#[inline]
+fn paired<W>(tab: &HTab<W>, e: usize) -> bool {
+    e >= tab.pair_lo && e + 8 <= tab.pair_hi
+}
+
+/// Stores the low byte of 8 `i32` lanes (already 0..=255 or saturated by the packs) at `dst`.
+#[inline]
+#[target_feature(enable = "avx2")]
+unsafe fn store8(dst: &mut [u8], v: __m256i) {
+    debug_assert!(dst.len() >= 8);
+    let p16 = _mm_packs_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256::<1>(v));
+    let p8 = _mm_packus_epi16(p16, p16);
+    // SAFETY: `dst` has 8 bytes.
+    unsafe { _mm_storel_epi64(dst.as_mut_ptr().cast(), p8) }
+}
+
+/// Elements this call may gather: from `e0`, at most `len`, below `gather_end`, whole vectors.
+fn gather_count(tab_end: usize, e0: usize, len: usize) -> usize {
+    let n = tab_end.saturating_sub(e0).min(len);
+    n / 8 * 8
+}
+
+/// Integer horizontal pass (LINEAR, LINEAR_EXACT, own CUBIC): `Σ S[idx_t] * w_t`.
+///
+/// # Safety
+/// AVX2 must be available.
+#[target_feature(enable = "avx2")]
+pub unsafe fn h_fixed(src: &[u8], tab: &HTab<i32>, e0: usize, out: &mut [i32]) -> usize {
+    let n = tab.n;
+    let shift = _mm_cvtsi32_si128(8 * tab.cn as i32);
+    let count = gather_count(tab.gather_end, e0, out.len());
+    let mut i = 0;
+    while i < count {
+        let e = e0 + i;
+        let mut acc = _mm256_setzero_si256();
+        let mut t = 0;
+        if paired(tab, e) {
+            while t + 1 < tab.taps {
+                // SAFETY: `e + 8 <= gather_end`; the pair property holds on these elements.
+                unsafe {
+                    let (a, b) = gather8_pair(src, &tab.idx[t * n..(t + 1) * n], e, shift);
+                    let wa = _mm256_loadu_si256(tab.w.as_ptr().add(t * n + e).cast());
+                    let wb = _mm256_loadu_si256(tab.w.as_ptr().add((t + 1) * n + e).cast());
+                    acc = _mm256_add_epi32(acc, _mm256_mullo_epi32(a, wa));
+                    acc = _mm256_add_epi32(acc, _mm256_mullo_epi32(b, wb));
+                }
+                t += 2;
+            }
+        }
+        for t in t..tab.taps {
+            // SAFETY: `e + 8 <= gather_end`, so every offset has 4 readable bytes.
+            let (s, w) = unsafe {
+                (
+                    gather8(src, &tab.idx[t * n..(t + 1) * n], e),
+                    _mm256_loadu_si256(tab.w.as_ptr().add(t * n + e).cast()),
+                )
+            };
+            acc = _mm256_add_epi32(acc, _mm256_mullo_epi32(s, w));
+        }
+        // SAFETY: `i + 8 <= out.len()`.
+        unsafe { _mm256_storeu_si256(out.as_mut_ptr().add(i).cast(), acc) };
+        i += 8;
+    }
+    count
+}
+
+/// Float horizontal pass (IPP CUBIC, fractional AREA): `((S0*w0 + S1*w1) + ...)` in `f32`,
+/// starting from `S0*w0` (AREA's `0 + S0*w0` is the same value).
+///
+/// # Safety
+/// AVX2 must be available.
+#[target_feature(enable = "avx2")]
+pub unsafe fn h_float(src: &[u8], tab: &HTab<f32>, e0: usize, out: &mut [f32]) -> usize {
+    let n = tab.n;
+    let shift = _mm_cvtsi32_si128(8 * tab.cn as i32);
+    let count = gather_count(tab.gather_end, e0, out.len());
+    let mut i = 0;
+    while i < count {
+        let e = e0 + i;
+        let w = |t: usize| {
+            // SAFETY: `t < taps` and `e + 8 <= n`.
+            unsafe { _mm256_loadu_ps(tab.w.as_ptr().add(t * n + e)) }
+        };
+        let mut acc;
+        let mut t;
+        if paired(tab, e) {
+            // SAFETY: `e + 8 <= gather_end`; the pair property holds on these elements.
+            let (a, b) = unsafe { gather8_pair(src, &tab.idx[..n], e, shift) };
+            acc = _mm256_mul_ps(_mm256_cvtepi32_ps(a), w(0));
+            if tab.taps > 1 {
+                acc = _mm256_add_ps(acc, _mm256_mul_ps(_mm256_cvtepi32_ps(b), w(1)));
+            }
+            t = 2;
+            while t + 1 < tab.taps {
+                // SAFETY: as above.
+                let (a, b) = unsafe { gather8_pair(src, &tab.idx[t * n..(t + 1) * n], e, shift) };
+                acc = _mm256_add_ps(acc, _mm256_mul_ps(_mm256_cvtepi32_ps(a), w(t)));
+                acc = _mm256_add_ps(acc, _mm256_mul_ps(_mm256_cvtepi32_ps(b), w(t + 1)));
+                t += 2;
+            }
+        } else {
+            // SAFETY: as in `h_fixed`.
+            let s = unsafe { _mm256_cvtepi32_ps(gather8(src, &tab.idx[..n], e)) };
+            acc = _mm256_mul_ps(s, w(0));
+            t = 1;
+        }
+        for t in t..tab.taps {
+            // SAFETY: as above.
+            let p = unsafe {
+                let s = _mm256_cvtepi32_ps(gather8(src, &tab.idx[t * n..(t + 1) * n], e));
+                _mm256_mul_ps(s, _mm256_loadu_ps(tab.w.as_ptr().add(t * n + e)))
+            };
+            acc = _mm256_add_ps(acc, p);
+        }
+        // SAFETY: `i + 8 <= out.len()`.
+        unsafe { _mm256_storeu_ps(out.as_mut_ptr().add(i), acc) };
+        i += 8;
+    }
+    count
+}
+
+/// `INTER_LINEAR` vertical step.
+///
+/// # Safety
+/// AVX2 must be available.
+#[target_feature(enable = "avx2")]
+pub unsafe fn v_linear(r0: &[i32], r1: &[i32], b0: i32, b1: i32, out: &mut [u8]) -> usize {
+    let count = out.len().min(r0.len()).min(r1.len()) / 8 * 8;
+    let (vb0, vb1) = (_mm256_set1_epi32(b0), _mm256_set1_epi32(b1));
+    let two = _mm256_set1_epi32(2);
+    let mut i = 0;
+    while i < count {
+        // SAFETY: `i + 8 <= count` on all three slices.
+        unsafe {
+            let a = _mm256_srai_epi32::<4>(_mm256_loadu_si256(r0.as_ptr().add(i).cast()));
+            let b = _mm256_srai_epi32::<4>(_mm256_loadu_si256(r1.as_ptr().add(i).cast()));
+            let a = _mm256_srai_epi32::<16>(_mm256_mullo_epi32(a, vb0));
+            let b = _mm256_srai_epi32::<16>(_mm256_mullo_epi32(b, vb1));
+            let v = _mm256_srai_epi32::<2>(_mm256_add_epi32(_mm256_add_epi32(a, b), two));
+            store8(&mut out[i..], v);
+        }
+        i += 8;
+    }
+    count
+}
+
+/// `INTER_LINEAR_EXACT` vertical step.
+///
+/// # Safety
+/// AVX2 must be available.
+#[target_feature(enable = "avx2")]
+pub unsafe fn v_exact(h0: &[i32], h1: &[i32], c0: i32, c1: i32, out: &mut [u8]) -> usize {
+    let count = out.len().min(h0.len()).min(h1.len()) / 8 * 8;
+    let (vc0, vc1) = (_mm256_set1_epi32(c0), _mm256_set1_epi32(c1));
+    let round = _mm256_set1_epi32(1 << 15);
+    let mut i = 0;
+    while i < count {
+        // SAFETY: `i + 8 <= count` on all three slices.
+        unsafe {
+            let a = _mm256_mullo_epi32(_mm256_loadu_si256(h0.as_ptr().add(i).cast()), vc0);
+            let b = _mm256_mullo_epi32(_mm256_loadu_si256(h1.as_ptr().add(i).cast()), vc1);
+            let v = _mm256_srai_epi32::<16>(_mm256_add_epi32(_mm256_add_epi32(a, b), round));
+            store8(&mut out[i..], v);
+        }
+        i += 8;
+    }
+    count
+}
+
+/// IPP `INTER_CUBIC` vertical step: `((r0*b0 + r1*b1) + r2*b2) + r3*b3`, round half to even.
+///
+/// # Safety
+/// AVX2 must be available.
+#[target_feature(enable = "avx2")]
+pub unsafe fn v_cubic_f32(r: [&[f32]; 4], b: [f32; 4], out: &mut [u8]) -> usize {
+    let count = r.iter().fold(out.len(), |m, x| m.min(x.len())) / 8 * 8;
+    let vb = b.map(|x| _mm256_set1_ps(x));
+    let mut i = 0;
+    while i < count {
+        // SAFETY: `i + 8 <= count` on all slices.
+        unsafe {
+            let mut s = _mm256_mul_ps(_mm256_loadu_ps(r[0].as_ptr().add(i)), vb[0]);
+            for k in 1..4 {
+                s = _mm256_add_ps(
+                    s,
+                    _mm256_mul_ps(_mm256_loadu_ps(r[k].as_ptr().add(i)), vb[k]),
+                );
+            }
+            store8(&mut out[i..], _mm256_cvtps_epi32(s));
+        }
+        i += 8;
+    }
+    count
+}
+
+/// Fractional `INTER_AREA` vertical accumulation: `sum += beta * buf`.
+///
+/// # Safety
+/// AVX2 must be available.
+#[target_feature(enable = "avx2")]
+pub unsafe fn v_area_acc(sum: &mut [f32], buf: &[f32], beta: f32) -> usize {
+    let count = sum.len().min(buf.len()) / 8 * 8;
+    let vb = _mm256_set1_ps(beta);
+    let mut i = 0;
+    while i < count {
+        // SAFETY: `i + 8 <= count` on both slices.
+        unsafe {
+            let s = _mm256_loadu_ps(sum.as_ptr().add(i));
+            let p = _mm256_mul_ps(vb, _mm256_loadu_ps(buf.as_ptr().add(i)));
+            _mm256_storeu_ps(sum.as_mut_ptr().add(i), _mm256_add_ps(s, p));
+        }
+        i += 8;
+    }
+    count
+}
+
+/// Fractional `INTER_AREA` final rounding (half to even, saturated).
+///
+/// # Safety
+/// AVX2 must be available.
+#[target_feature(enable = "avx2")]
+pub unsafe fn v_area_store(sum: &[f32], out: &mut [u8]) -> usize {
+    let count = sum.len().min(out.len()) / 8 * 8;
+    let mut i = 0;
+    while i < count {
+        // SAFETY: `i + 8 <= count` on both slices.
+        unsafe {
+            store8(
+                &mut out[i..],
+                _mm256_cvtps_epi32(_mm256_loadu_ps(sum.as_ptr().add(i))),
+            )
+        };
+        i += 8;
+    }
+    count
+}

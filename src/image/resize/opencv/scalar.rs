@@ -1,0 +1,687 @@
+//! The reference OpenCV resize: how `cv::resize` (OpenCV 5.0, opencv-python 5.0.0.93) builds
+//! its coefficient tables, and the row kernels that apply them one element at a time. Every
+//! SIMD kernel must produce the same bytes.
+//!
+//! An "element" is one channel of one pixel: destination element `e = dx * cn + c`. Every
+//! horizontal table is tap-major (`idx[t * n + e]`, `w[t * n + e]`, `n` elements), holding
+//! byte offsets into a source row, so that a window of elements is a contiguous slice of each
+//! tap's row and the kernels are plain gathers.
+//!
+//! Float rules: OpenCV computes positions in `f64` and converts them to `f32` where the C++
+//! code does (`(float)((dx + 0.5) * scale - 0.5)`), `cvRound` is round-half-to-even, and no
+//! operation is fused (OpenCV's baseline x86-64 build has no FMA); Rust never contracts
+//! `a * b + c`, so the plain expressions below are the exact operations.
+
+/// Fractional bits of the fixed-point coefficients of `INTER_LINEAR` and `INTER_CUBIC` on
+/// 8-bit images (OpenCV's `INTER_RESIZE_COEF_BITS`).
+pub const COEF_BITS: u32 = 11;
+/// `1 << COEF_BITS`.
+pub const COEF_SCALE: i32 = 1 << COEF_BITS;
+
+/// OpenCV's `cvRound` on a `f32` (round half to even), then `saturate_cast<short>`.
+#[inline]
+pub fn round_i16(v: f32) -> i32 {
+    (v.round_ties_even() as i32).clamp(i16::MIN as i32, i16::MAX as i32)
+}
+
+/// `saturate_cast<uchar>(float)`: round half to even, clamp to 0..=255 (NaN never occurs).
+#[inline(always)]
+pub fn round_u8(v: f32) -> u8 {
+    v.round_ties_even().clamp(0.0, 255.0) as u8
+}
+
+/// A separable horizontal filter: `taps` source byte offsets and weights per destination
+/// element, tap-major.
+#[derive(Debug, Clone, Default)]
+pub struct HTab<W> {
+    /// Taps per element.
+    pub taps: usize,
+    /// Elements (`dst_w * cn`).
+    pub n: usize,
+    /// `idx[t * n + e]`: byte offset of tap `t` of element `e` in a source row.
+    pub idx: Vec<i32>,
+    /// `w[t * n + e]`: its weight.
+    pub w: Vec<W>,
+    /// Elements `0..gather_end` have `idx + 3 < src row bytes` on every tap, so a 4-byte load
+    /// at any of their offsets stays inside the row (the SIMD gathers rely on it).
+    pub gather_end: usize,
+    /// Channels per pixel.
+    pub cn: usize,
+    /// Elements `pair_lo..pair_hi` have, for every tap pair (t, t + 1) with even `t`, tap
+    /// `t + 1` at byte `idx_t + cn` or weight 0, so (with `cn <= 3`) one 4-byte load at
+    /// `idx_t` gives both taps' bytes (a weight-0 tap's product is 0 whichever byte it
+    /// reads). Empty when `cn > 3`.
+    pub pair_lo: usize,
+    /// End of that range.
+    pub pair_hi: usize,
+}
+
+impl<W: Copy + Default + PartialEq> HTab<W> {
+    fn new(taps: usize, n: usize) -> Self {
+        HTab {
+            taps,
+            n,
+            idx: vec![0; taps * n],
+            w: vec![W::default(); taps * n],
+            gather_end: 0,
+            cn: 1,
+            pair_lo: 0,
+            pair_hi: 0,
+        }
+    }
+
+    fn paired(&self, e: usize) -> bool {
+        let n = self.n;
+        (0..self.taps / 2).all(|p| {
+            let t = 2 * p;
+            self.idx[(t + 1) * n + e] == self.idx[t * n + e] + self.cn as i32
+                || self.w[(t + 1) * n + e] == W::default()
+        })
+    }
+
+    fn finish(mut self, row_bytes: usize, cn: usize) -> Self {
+        self.cn = cn;
+        let mut end = self.n;
+        while end > 0 {
+            let e = end - 1;
+            let ok = (0..self.taps).all(|t| (self.idx[t * self.n + e] as usize) + 3 < row_bytes);
+            if ok {
+                break;
+            }
+            end -= 1;
+        }
+        self.gather_end = end;
+        if cn <= 3 {
+            let lo = (0..end).find(|&e| self.paired(e)).unwrap_or(end);
+            let hi = (lo..end).find(|&e| !self.paired(e)).unwrap_or(end);
+            self.pair_lo = lo;
+            self.pair_hi = hi;
+        }
+        self
+    }
+}
+
+/// The vertical filter: `taps` source rows and weights per destination row.
+#[derive(Debug, Clone, Default)]
+pub struct VTab<W> {
+    /// Taps per row.
+    pub taps: usize,
+    /// `rows[dy * taps + k]`: source row of tap `k` (already clamped into the image).
+    pub rows: Vec<u32>,
+    /// Its weight.
+    pub w: Vec<W>,
+}
+
+/// Interpolation position of destination index `d`, OpenCV's `resizeGeneric` rule:
+/// `f = (float)((d + 0.5) * scale - 0.5)`, `s = floor(f)`, `f -= s` (in `f32`); in AREA's
+/// emulation mode (upscaling with `INTER_AREA`): `s = floor(d * scale)`,
+/// `f = (float)((d + 1) - (s + 1) * inv_scale)`, `f = f <= 0 ? 0 : f - floor(f)`.
+pub fn position(d: usize, scale: f64, inv_scale: f64, area_mode: bool) -> (i64, f32) {
+    if !area_mode {
+        let f = ((d as f64 + 0.5) * scale - 0.5) as f32;
+        let s = f.floor();
+        (s as i64, f - s)
+    } else {
+        let s = (d as f64 * scale).floor() as i64;
+        let f = ((d as f64 + 1.0) - (s as f64 + 1.0) * inv_scale) as f32;
+        let f = if f <= 0.0 { 0.0 } else { f - f.floor() };
+        (s, f)
+    }
+}
+
+/// OpenCV's `interpolateCubic` (A = -0.75) in `f32`, operation for operation.
+pub fn cubic_coeffs(x: f32) -> [f32; 4] {
+    const A: f32 = -0.75;
+    let c0 = ((A * (x + 1.0) - 5.0 * A) * (x + 1.0) + 8.0 * A) * (x + 1.0) - 4.0 * A;
+    let c1 = ((A + 2.0) * x - (A + 3.0)) * x * x + 1.0;
+    let c2 = ((A + 2.0) * (1.0 - x) - (A + 3.0)) * (1.0 - x) * (1.0 - x) + 1.0;
+    let c3 = 1.0 - c0 - c1 - c2;
+    [c0, c1, c2, c3]
+}
+
+/// Horizontal table of `INTER_LINEAR` (2 taps) or `INTER_CUBIC` (4 taps) in 11-bit fixed
+/// point (`cvRound(c * 2048)`), with OpenCV's borders: for LINEAR a position left of the
+/// image becomes (0, weight 0) and one at or right of the last pixel becomes (last, weight 0),
+/// both then read one pixel times 2048; for CUBIC the taps outside the image are clamped to
+/// the edge pixel and the weights kept.
+pub fn fixed_htab(
+    taps: usize,
+    src_w: usize,
+    dst_w: usize,
+    cn: usize,
+    scale: f64,
+    inv_scale: f64,
+    area_mode: bool,
+) -> HTab<i32> {
+    let n = dst_w * cn;
+    let mut tab = HTab::new(taps, n);
+    for dx in 0..dst_w {
+        let (mut sx, mut fx) = position(dx, scale, inv_scale, area_mode);
+        let mut w = [0i32; 4];
+        let mut src_px = [0i64; 4];
+        if taps == 2 {
+            let mut single = false;
+            if sx < 0 {
+                sx = 0;
+                fx = 0.0;
+                single = true;
+            }
+            if sx + 1 >= src_w as i64 {
+                if sx >= src_w as i64 - 1 {
+                    sx = src_w as i64 - 1;
+                    fx = 0.0;
+                }
+                single = true;
+            }
+            w[0] = round_i16((1.0 - fx) * COEF_SCALE as f32);
+            w[1] = round_i16(fx * COEF_SCALE as f32);
+            if single {
+                // OpenCV reads S[sx] * 2048 for these (the weights are 2048 and 0 anyway).
+                w = [COEF_SCALE, 0, 0, 0];
+                src_px = [sx, sx, 0, 0];
+            } else {
+                src_px = [sx, sx + 1, 0, 0];
+            }
+        } else {
+            let c = cubic_coeffs(fx);
+            for k in 0..4 {
+                w[k] = round_i16(c[k] * COEF_SCALE as f32);
+                src_px[k] = (sx - 1 + k as i64).clamp(0, src_w as i64 - 1);
+            }
+        }
+        for c in 0..cn {
+            let e = dx * cn + c;
+            for t in 0..taps {
+                tab.idx[t * n + e] = (src_px[t] as usize * cn + c) as i32;
+                tab.w[t * n + e] = w[t];
+            }
+        }
+    }
+    tab.finish(src_w * cn, cn)
+}
+
+/// Vertical table of `INTER_LINEAR` or `INTER_CUBIC`: rows `sy - taps/2 + 1 + k` clamped to
+/// the image, weights `cvRound(c * 2048)` never adjusted at the borders.
+pub fn fixed_vtab(
+    taps: usize,
+    src_h: usize,
+    dst_h: usize,
+    scale: f64,
+    inv_scale: f64,
+    area_mode: bool,
+) -> VTab<i32> {
+    let mut tab = VTab {
+        taps,
+        rows: vec![0; taps * dst_h],
+        w: vec![0; taps * dst_h],
+    };
+    for dy in 0..dst_h {
+        let (sy, fy) = position(dy, scale, inv_scale, area_mode);
+        let c = if taps == 2 {
+            [1.0 - fy, fy, 0.0, 0.0]
+        } else {
+            cubic_coeffs(fy)
+        };
+        for (k, &ck) in c.iter().take(taps).enumerate() {
+            let r = (sy - (taps as i64) / 2 + 1 + k as i64).clamp(0, src_h as i64 - 1);
+            tab.rows[dy * taps + k] = r as u32;
+            tab.w[dy * taps + k] = round_i16(ck * COEF_SCALE as f32);
+        }
+    }
+    tab
+}
+
+/// Horizontal pass of LINEAR/CUBIC for elements `e0..e0 + out.len()`: exact `i32` sums.
+pub fn h_fixed(src: &[u8], tab: &HTab<i32>, e0: usize, out: &mut [i32]) {
+    let n = tab.n;
+    for (i, o) in out.iter_mut().enumerate() {
+        let e = e0 + i;
+        let mut s = 0i32;
+        for t in 0..tab.taps {
+            s += src[tab.idx[t * n + e] as usize] as i32 * tab.w[t * n + e];
+        }
+        *o = s;
+    }
+}
+
+/// Vertical pass of `INTER_LINEAR` on 8-bit images, as OpenCV's `VResizeLinear` for
+/// `uchar` computes it (its SIMD and scalar code agree):
+/// `((b0 * (r0 >> 4)) >> 16) + ((b1 * (r1 >> 4)) >> 16) + 2) >> 2`.
+/// This is not the exactly rounded `(b0 * r0 + b1 * r1 + 2^21) >> 22`: it drops low bits
+/// twice, so it can be one level lower.
+#[inline(always)]
+pub fn v_linear_px(r0: i32, r1: i32, b0: i32, b1: i32) -> u8 {
+    let v = (((b0 * (r0 >> 4)) >> 16) + ((b1 * (r1 >> 4)) >> 16) + 2) >> 2;
+    v.clamp(0, 255) as u8
+}
+
+/// [`v_linear_px`] over a row.
+pub fn v_linear(r0: &[i32], r1: &[i32], b0: i32, b1: i32, out: &mut [u8]) {
+    for ((o, &a), &b) in out.iter_mut().zip(r0).zip(r1) {
+        *o = v_linear_px(a, b, b0, b1);
+    }
+}
+
+/// Vertical pass of OpenCV's own `INTER_CUBIC` on 8-bit images, integer form:
+/// `saturate((sum + 2^21) >> 22)`.
+#[inline(always)]
+pub fn v_cubic_int_px(r: [i32; 4], b: [i32; 4]) -> u8 {
+    let s = r[0] * b[0] + r[1] * b[1] + r[2] * b[2] + r[3] * b[3];
+    ((s + (1 << 21)) >> 22).clamp(0, 255) as u8
+}
+
+/// Vertical pass of OpenCV's own `INTER_CUBIC`, float form used on whole vectors:
+/// `round(r0*b0 + (r1*b1 + (r2*b2 + r3*b3)))` with `b = beta / 2^22` in `f32`.
+#[inline(always)]
+pub fn v_cubic_float_px(r: [i32; 4], b: [f32; 4]) -> u8 {
+    let s = r[0] as f32 * b[0] + (r[1] as f32 * b[1] + (r[2] as f32 * b[2] + r[3] as f32 * b[3]));
+    (s.round_ties_even() as i32).clamp(0, 255) as u8
+}
+
+// ---------------------------------------------------------------------------------------
+// INTER_LINEAR_EXACT
+
+/// Horizontal table of `INTER_LINEAR_EXACT` (OpenCV's `resize_bitExact` with
+/// `interpolationLinear`): `f = 1/inv_scale * (d + 0.5) - 0.5` in exactly rounded `f64`,
+/// `s = floor(f)`, `c1 = cvRound((f - s) * 256)` (half to even), `c0 = 256 - c1`; a position
+/// left of the image or at/after its last pixel (or a 1-pixel source) reads the edge pixel
+/// with weights (256, 0).
+pub fn exact_htab(src_w: usize, dst_w: usize, cn: usize, inv_scale: f64) -> HTab<i32> {
+    let n = dst_w * cn;
+    let mut tab = HTab::new(2, n);
+    for dx in 0..dst_w {
+        let (px, w) = exact_pos(dx, src_w, inv_scale);
+        for c in 0..cn {
+            let e = dx * cn + c;
+            tab.idx[e] = (px[0] * cn + c) as i32;
+            tab.idx[n + e] = (px[1] * cn + c) as i32;
+            tab.w[e] = w[0];
+            tab.w[n + e] = w[1];
+        }
+    }
+    tab.finish(src_w * cn, cn)
+}
+
+fn exact_pos(d: usize, src: usize, inv_scale: f64) -> ([usize; 2], [i32; 2]) {
+    let scale = 1.0 / inv_scale;
+    let f = scale * (d as f64 + 0.5) - 0.5;
+    let i = f.floor();
+    if i >= 0.0 && src > 1 {
+        let i = i as usize;
+        if i < src - 1 {
+            let c1 = ((f - i as f64) * 256.0).round_ties_even() as i32;
+            ([i, i + 1], [256 - c1, c1])
+        } else {
+            ([src - 1, src - 1], [256, 0])
+        }
+    } else {
+        // Left of the image, or a 1-pixel source.
+        ([0, 0], [256, 0])
+    }
+}
+
+/// Vertical table of `INTER_LINEAR_EXACT`: as [`exact_htab`]; the rows above the image
+/// or at/after its last row use the edge row with weights (256, 0), which gives OpenCV's
+/// `vlineSet` result `(h + 128) >> 8`.
+pub fn exact_vtab(src_h: usize, dst_h: usize, inv_scale: f64) -> VTab<i32> {
+    let mut tab = VTab {
+        taps: 2,
+        rows: vec![0; 2 * dst_h],
+        w: vec![0; 2 * dst_h],
+    };
+    for dy in 0..dst_h {
+        let (r, w) = exact_pos(dy, src_h, inv_scale);
+        tab.rows[2 * dy] = r[0] as u32;
+        tab.rows[2 * dy + 1] = r[1] as u32;
+        tab.w[2 * dy] = w[0];
+        tab.w[2 * dy + 1] = w[1];
+    }
+    tab
+}
+
+/// Vertical pass of `INTER_LINEAR_EXACT`: `(c0 * h0 + c1 * h1 + 2^15) >> 16` (the horizontal
+/// sums `h` carry 8 fractional bits, `c0 + c1 = 256`).
+#[inline(always)]
+pub fn v_exact_px(h0: i32, h1: i32, c0: i32, c1: i32) -> u8 {
+    ((c0 * h0 + c1 * h1 + (1 << 15)) >> 16) as u8
+}
+
+/// [`v_exact_px`] over a row.
+pub fn v_exact(h0: &[i32], h1: &[i32], c0: i32, c1: i32, out: &mut [u8]) {
+    for ((o, &a), &b) in out.iter_mut().zip(h0).zip(h1) {
+        *o = v_exact_px(a, b, c0, c1);
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// INTER_NEAREST and INTER_NEAREST_EXACT
+
+/// Source index of destination index `d` for `INTER_NEAREST`:
+/// `min(floor(d * (1 / inv_scale)), src - 1)` in `f64`.
+pub fn nearest_index(d: usize, src: usize, inv_scale: f64) -> usize {
+    let ifx = 1.0 / inv_scale;
+    ((d as f64 * ifx).floor() as usize).min(src - 1)
+}
+
+/// Source indices for `INTER_NEAREST_EXACT` (OpenCV 5's `resizeNN_bitexact_tab`, pixel
+/// centres, Pillow's rule): `scale = src / dst`, `f = scale * 0.5`, then for each destination
+/// index `min(floor(f), src - 1)` followed by `f += scale`, all in `f64` (the running sum's
+/// rounding is part of the result).
+pub fn nearest_exact_table(src: usize, dst: usize) -> Vec<u32> {
+    let scale = src as f64 / dst as f64;
+    let mut f = scale * 0.5;
+    let mut out = Vec::with_capacity(dst);
+    for _ in 0..dst {
+        out.push((f.floor() as usize).min(src - 1) as u32);
+        f += scale;
+    }
+    out
+}
+
+/// Copies the pixels `xofs` (source pixel indices) of `src` into `out`; fixed-size copies
+/// per channel count so each pixel is one small load and store.
+pub fn gather_px(src: &[u8], xofs: &[u32], cn: usize, out: &mut [u8]) {
+    fn go<const CN: usize>(src: &[u8], xofs: &[u32], out: &mut [u8]) {
+        for (o, &x) in out.chunks_exact_mut(CN).zip(xofs) {
+            let s = x as usize * CN;
+            let px: [u8; CN] = src[s..s + CN].try_into().expect("CN bytes");
+            o.copy_from_slice(&px);
+        }
+    }
+    match cn {
+        1 => {
+            for (o, &x) in out.iter_mut().zip(xofs) {
+                *o = src[x as usize];
+            }
+        }
+        3 => go::<3>(src, xofs, out),
+        4 => go::<4>(src, xofs, out),
+        _ => {
+            for (o, &x) in out.chunks_exact_mut(cn).zip(xofs) {
+                let s = x as usize * cn;
+                o.copy_from_slice(&src[s..s + cn]);
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// INTER_AREA
+
+/// One entry of OpenCV's `computeResizeAreaTab`: destination index, source index, weight.
+#[derive(Debug, Clone, Copy)]
+pub struct AreaEntry {
+    /// Destination index.
+    pub d: usize,
+    /// Source index.
+    pub s: usize,
+    /// Weight (`f32`).
+    pub a: f32,
+}
+
+/// OpenCV's `computeResizeAreaTab` (in `f64`, weights converted to `f32`): destination cell
+/// `[d * scale, d * scale + scale)` covers whole source pixels with weight `1 / cell` and the
+/// partial ones at its ends (beyond 1e-3) with their covered fraction over `cell`, where
+/// `cell = min(scale, src - d * scale)`.
+pub fn area_entries(src: usize, dst: usize, scale: f64) -> Vec<AreaEntry> {
+    let mut tab = Vec::with_capacity(src * 2);
+    for d in 0..dst {
+        let fsx1 = d as f64 * scale;
+        let fsx2 = fsx1 + scale;
+        let cell = scale.min(src as f64 - fsx1);
+        let sx2 = (fsx2.floor() as i64).min(src as i64 - 1);
+        let sx1 = (fsx1.ceil() as i64).min(sx2);
+        if sx1 as f64 - fsx1 > 1e-3 {
+            tab.push(AreaEntry {
+                d,
+                s: (sx1 - 1) as usize,
+                a: ((sx1 as f64 - fsx1) / cell) as f32,
+            });
+        }
+        for s in sx1..sx2 {
+            tab.push(AreaEntry {
+                d,
+                s: s as usize,
+                a: (1.0 / cell) as f32,
+            });
+        }
+        if fsx2 - sx2 as f64 > 1e-3 {
+            tab.push(AreaEntry {
+                d,
+                s: sx2 as usize,
+                a: ((fsx2 - sx2 as f64).min(1.0).min(cell) / cell) as f32,
+            });
+        }
+    }
+    tab
+}
+
+/// Entries grouped per destination index and padded with weight-0 taps (reading the last
+/// real source index) to a common count. Adding `0 * v = +0` to OpenCV's non-negative
+/// partial sums changes nothing, so the padded sums are bit-identical.
+pub fn area_grouped(entries: &[AreaEntry], dst: usize) -> (usize, Vec<usize>, Vec<f32>) {
+    let mut count = vec![0usize; dst];
+    for e in entries {
+        count[e.d] += 1;
+    }
+    let taps = count.iter().copied().max().unwrap_or(1).max(1);
+    let mut src = vec![0usize; dst * taps];
+    let mut w = vec![0f32; dst * taps];
+    let mut fill = vec![0usize; dst];
+    for e in entries {
+        let k = fill[e.d];
+        src[e.d * taps + k] = e.s;
+        w[e.d * taps + k] = e.a;
+        fill[e.d] += 1;
+    }
+    for d in 0..dst {
+        let last = if fill[d] > 0 {
+            src[d * taps + fill[d] - 1]
+        } else {
+            0
+        };
+        for k in fill[d]..taps {
+            src[d * taps + k] = last;
+        }
+    }
+    (taps, src, w)
+}
+
+/// Horizontal table of the fractional `INTER_AREA` path (tap-major, `f32` weights).
+pub fn area_htab(src_w: usize, dst_w: usize, cn: usize, scale: f64) -> HTab<f32> {
+    let (taps, srcs, ws) = area_grouped(&area_entries(src_w, dst_w, scale), dst_w);
+    let n = dst_w * cn;
+    let mut tab = HTab::new(taps, n);
+    for dx in 0..dst_w {
+        for c in 0..cn {
+            let e = dx * cn + c;
+            for t in 0..taps {
+                tab.idx[t * n + e] = (srcs[dx * taps + t] * cn + c) as i32;
+                tab.w[t * n + e] = ws[dx * taps + t];
+            }
+        }
+    }
+    tab.finish(src_w * cn, cn)
+}
+
+/// Vertical table of the fractional `INTER_AREA` path.
+pub fn area_vtab(src_h: usize, dst_h: usize, scale: f64) -> VTab<f32> {
+    let (taps, rows, w) = area_grouped(&area_entries(src_h, dst_h, scale), dst_h);
+    VTab {
+        taps,
+        rows: rows.into_iter().map(|r| r as u32).collect(),
+        w,
+    }
+}
+
+/// One vertical step of the fractional `INTER_AREA` path: `sum += beta * buf`.
+pub fn v_area_acc(sum: &mut [f32], buf: &[f32], beta: f32) {
+    for (s, &b) in sum.iter_mut().zip(buf) {
+        *s += beta * b;
+    }
+}
+
+/// Final rounding of the fractional `INTER_AREA` path: `saturate_cast<uchar>(sum)`.
+pub fn v_area_store(sum: &[f32], out: &mut [u8]) {
+    for (o, &s) in out.iter_mut().zip(sum) {
+        *o = round_u8(s);
+    }
+}
+
+/// Integer-factor `INTER_AREA` (OpenCV's `resizeAreaFast`) for elements `e0..e0 + out.len()`
+/// of destination row `dy`: the sum of the `kx` x `ky` block, then `(sum + 2) >> 2` for the
+/// 2x2 case (channels 1, 3, 4) and `cvRound(sum * (1.f / (kx * ky)))` in `f32` otherwise.
+#[allow(clippy::too_many_arguments)]
+pub fn area_fast_row<'a>(
+    row: impl Fn(usize) -> &'a [u8],
+    kx: usize,
+    ky: usize,
+    cn: usize,
+    scale: f32,
+    half_up2x2: bool,
+    e0: usize,
+    out: &mut [u8],
+) {
+    let mut sums = [0u64; 64];
+    for chunk in 0..out.len().div_ceil(64) {
+        let lo = chunk * 64;
+        let hi = (lo + 64).min(out.len());
+        let sums = &mut sums[..hi - lo];
+        sums.fill(0);
+        for r in 0..ky {
+            let s = row(r);
+            for (i, sum) in sums.iter_mut().enumerate() {
+                let e = e0 + lo + i;
+                let (dx, c) = (e / cn, e % cn);
+                let base = dx * kx * cn + c;
+                for k in 0..kx {
+                    *sum += s[base + k * cn] as u64;
+                }
+            }
+        }
+        for (o, &sum) in out[lo..hi].iter_mut().zip(sums.iter()) {
+            *o = if half_up2x2 {
+                ((sum + 2) >> 2) as u8
+            } else {
+                round_u8(sum as f32 * scale)
+            };
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// INTER_CUBIC through Intel IPP
+
+/// The cubic kernel (Keys, a = -0.75, the same curve as OpenCV's) at distance `x`, in `f64`.
+pub fn cubic_kernel(x: f64) -> f64 {
+    const A: f64 = -0.75;
+    let x = x.abs();
+    if x < 1.0 {
+        ((A + 2.0) * x - (A + 3.0)) * x * x + 1.0
+    } else if x < 2.0 {
+        ((A * x - 5.0 * A) * x + 8.0 * A) * x - 4.0 * A
+    } else {
+        0.0
+    }
+}
+
+/// Horizontal table of the IPP cubic path: position `f = (d + 0.5) * (src / dst) - 0.5` in
+/// `f64`, taps `floor(f) - 1 ..= floor(f) + 2` clamped to the image, weights
+/// `(float)kernel(f - tap)`.
+pub fn ipp_cubic_htab(src_w: usize, dst_w: usize, cn: usize) -> HTab<f32> {
+    let n = dst_w * cn;
+    let mut tab = HTab::new(4, n);
+    for dx in 0..dst_w {
+        let (px, w) = ipp_cubic_pos(dx, src_w, dst_w);
+        for c in 0..cn {
+            let e = dx * cn + c;
+            for t in 0..4 {
+                tab.idx[t * n + e] = (px[t] * cn + c) as i32;
+                tab.w[t * n + e] = w[t];
+            }
+        }
+    }
+    tab.finish(src_w * cn, cn)
+}
+
+fn ipp_cubic_pos(d: usize, src: usize, dst: usize) -> ([usize; 4], [f32; 4]) {
+    let f = (d as f64 + 0.5) * (src as f64 / dst as f64) - 0.5;
+    let x0 = f.floor();
+    let t = f - x0;
+    let mut px = [0usize; 4];
+    let mut w = [0f32; 4];
+    for k in 0..4 {
+        px[k] = (x0 as i64 - 1 + k as i64).clamp(0, src as i64 - 1) as usize;
+        w[k] = cubic_kernel(t - (k as f64 - 1.0)) as f32;
+    }
+    (px, w)
+}
+
+/// Vertical table of the IPP cubic path (as [`ipp_cubic_htab`]).
+pub fn ipp_cubic_vtab(src_h: usize, dst_h: usize) -> VTab<f32> {
+    let mut tab = VTab {
+        taps: 4,
+        rows: vec![0; 4 * dst_h],
+        w: vec![0.0; 4 * dst_h],
+    };
+    for dy in 0..dst_h {
+        let (px, w) = ipp_cubic_pos(dy, src_h, dst_h);
+        for k in 0..4 {
+            tab.rows[dy * 4 + k] = px[k] as u32;
+            tab.w[dy * 4 + k] = w[k];
+        }
+    }
+    tab
+}
+
+/// Horizontal pass of the IPP cubic path: `((p0*w0 + p1*w1) + p2*w2) + p3*w3` in `f32`.
+/// The fractional `INTER_AREA` pass (`0 + p0*w0 + ...`) is the same sum, so both use
+/// [`h_float`].
+pub fn h_float(src: &[u8], tab: &HTab<f32>, e0: usize, out: &mut [f32]) {
+    let n = tab.n;
+    for (i, o) in out.iter_mut().enumerate() {
+        let e = e0 + i;
+        let mut s = src[tab.idx[e] as usize] as f32 * tab.w[e];
+        for t in 1..tab.taps {
+            s += src[tab.idx[t * n + e] as usize] as f32 * tab.w[t * n + e];
+        }
+        *o = s;
+    }
+}
+
+/// Vertical pass of the IPP cubic path: the same sum over four rows, then round half to
+/// even and saturate.
+#[inline(always)]
+pub fn v_cubic_f32_px(r: [f32; 4], b: [f32; 4]) -> u8 {
+    round_u8(((r[0] * b[0] + r[1] * b[1]) + r[2] * b[2]) + r[3] * b[3])
+}
+
+/// Vertical pass of OpenCV's own `INTER_CUBIC` (taken when the source has a side below 4
+/// pixels, which IPP declines) over elements `e0..e0 + out.len()` of a row of `n` elements:
+/// OpenCV runs its 8-lane float kernel ([`v_cubic_float_px`]) on elements
+/// `0..8 * (n / 8)` and the integer formula ([`v_cubic_int_px`]) on the rest.
+pub fn v_cubic_own(r: [&[i32]; 4], b: [i32; 4], e0: usize, n: usize, out: &mut [u8]) {
+    const SCALE: f32 = 1.0 / (COEF_SCALE * COEF_SCALE) as f32;
+    let bf = [
+        b[0] as f32 * SCALE,
+        b[1] as f32 * SCALE,
+        b[2] as f32 * SCALE,
+        b[3] as f32 * SCALE,
+    ];
+    let float_end = n / 8 * 8;
+    for (i, o) in out.iter_mut().enumerate() {
+        let v = [r[0][i], r[1][i], r[2][i], r[3][i]];
+        *o = if e0 + i < float_end {
+            v_cubic_float_px(v, bf)
+        } else {
+            v_cubic_int_px(v, b)
+        };
+    }
+}
+
+/// [`v_cubic_f32_px`] over a row.
+pub fn v_cubic_f32(r: [&[f32]; 4], b: [f32; 4], out: &mut [u8]) {
+    for (i, o) in out.iter_mut().enumerate() {
+        *o = v_cubic_f32_px([r[0][i], r[1][i], r[2][i], r[3][i]], b);
+    }
+}
