@@ -24,71 +24,152 @@ pub const MAX_ARRAY_DEPTH: usize = 8;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum InvalidReason {
     /// The file ends before a field that must be there.
-    Truncated { what: String, offset: usize },
+    Truncated {
+        /// What was being read or checked.
+        what: String,
+        /// The offset involved (the file length for a truncation; a data offset for tensors).
+        offset: usize,
+    },
     /// The first four bytes are not `GGUF`.
-    BadMagic { found: u32 },
+    BadMagic {
+        /// The value found.
+        found: u32,
+    },
     /// A version other than 2 or 3 (1, or a big-endian file).
-    UnsupportedVersion { version: u32 },
+    UnsupportedVersion {
+        /// The version field as read (little-endian).
+        version: u32,
+    },
     /// The tensor or metadata count exceeds its cap or what the file can hold.
-    CountTooLarge { what: &'static str, count: u64 },
+    CountTooLarge {
+        /// What was being read or checked.
+        what: &'static str,
+        /// The declared count.
+        count: u64,
+    },
     /// A metadata value type id above 12.
-    UnknownValueType { key: String, type_id: u32 },
+    UnknownValueType {
+        /// The metadata key.
+        key: String,
+        /// The type id found.
+        type_id: u32,
+    },
     /// A string is not UTF-8.
-    NotUtf8 { what: String },
+    NotUtf8 {
+        /// What was being read or checked.
+        what: String,
+    },
     /// A key or tensor name contains U+0000.
-    NulInString { what: String },
+    NulInString {
+        /// What was being read or checked.
+        what: String,
+    },
     /// A bool is neither 0 nor 1.
-    BadBool { key: String, value: u8 },
+    BadBool {
+        /// The metadata key.
+        key: String,
+        /// The byte found.
+        value: u8,
+    },
     /// Arrays nested deeper than [`MAX_ARRAY_DEPTH`].
-    ArrayTooDeep { key: String },
+    ArrayTooDeep {
+        /// The metadata key.
+        key: String,
+    },
     /// A length or count runs past the end of the file.
-    LengthOutOfBounds { what: String, len: u64 },
+    LengthOutOfBounds {
+        /// What was being read or checked.
+        what: String,
+        /// The length involved in bytes (or the declared count).
+        len: u64,
+    },
     /// A metadata key appears twice.
     DuplicateKey(String),
     /// `general.alignment` is not a UINT32 non-zero power of two.
-    BadAlignment { detail: String },
+    BadAlignment {
+        /// What is wrong.
+        detail: String,
+    },
     /// Two tensors have the same name.
     DuplicateTensorName(String),
     /// A tensor name longer than [`MAX_NAME_LEN`].
-    NameTooLong { name: String, len: usize },
+    NameTooLong {
+        /// The tensor name.
+        name: String,
+        /// The length involved in bytes (or the declared count).
+        len: usize,
+    },
     /// More than [`MAX_DIMS`] dimensions.
-    TooManyDims { tensor: String, n_dims: u32 },
+    TooManyDims {
+        /// The tensor's name.
+        tensor: String,
+        /// The declared dimension count.
+        n_dims: u32,
+    },
     /// A dimension above `i64::MAX`, or the element count or byte size overflows.
-    ShapeOverflow { tensor: String },
+    ShapeOverflow {
+        /// The tensor's name.
+        tensor: String,
+    },
     /// A GGML type id that ggml does not define (or has retired).
-    UnknownGgmlType { tensor: String, type_id: u32 },
+    UnknownGgmlType {
+        /// The tensor's name.
+        tensor: String,
+        /// The type id found.
+        type_id: u32,
+    },
     /// The innermost dimension is not a multiple of the type's block size.
     RowNotBlockMultiple {
+        /// The tensor's name.
         tensor: String,
+        /// The innermost dimension.
         row: u64,
+        /// The type's block size.
         block: usize,
     },
     /// A tensor's offset is not a multiple of the alignment.
     MisalignedOffset {
+        /// The tensor's name.
         tensor: String,
+        /// The offset involved (the file length for a truncation; a data offset for tensors).
         offset: u64,
+        /// The file's alignment.
         alignment: usize,
     },
     /// A tensor starts before the (padded) end of the previous one.
     Overlap {
+        /// The tensor's name.
         tensor: String,
+        /// The offset involved (the file length for a truncation; a data offset for tensors).
         offset: u64,
+        /// Where the tensor must start: the padded end of the previous one.
         expected: u64,
     },
     /// A tensor starts after the padded end of the previous one (a hole).
     Hole {
+        /// The tensor's name.
         tensor: String,
+        /// The offset involved (the file length for a truncation; a data offset for tensors).
         offset: u64,
+        /// Where the tensor must start: the padded end of the previous one.
         expected: u64,
     },
     /// A tensor's data ends past the end of the file.
     DataOutOfBounds {
+        /// The tensor's name.
         tensor: String,
+        /// Where the data ends (file offset).
         end: u64,
+        /// File length in bytes.
         file_len: usize,
     },
     /// Bytes after the padded end of the last tensor.
-    TrailingBytes { start: usize, len: usize },
+    TrailingBytes {
+        /// File offset of the first such byte.
+        start: usize,
+        /// The length involved in bytes (or the declared count).
+        len: usize,
+    },
 }
 
 impl fmt::Display for InvalidReason {
