@@ -2,6 +2,7 @@
  *
  * Usage: quantize_model in.safetensors out.safetensors
  *        quantize_model --int4-block B in.safetensors out.safetensors
+ *        quantize_model --gguf q8_0|q4_0|q4_1|q5_0|q5_1 in.safetensors out.gguf
  *        quantize_model --self-test [dir]   (builds a small model, quantizes and checks it)
  *
  * --int4-block B: int4 in blocks of B along each row instead, laid out as ONNX's blocked
@@ -367,6 +368,117 @@ static int quantize_model_int4(const char *in_path, const char *out_path, size_t
   return rc;
 }
 
+/* --gguf: every 2-D float tensor whose rows are whole 32-value blocks becomes GGML blocks
+ * of `type` (scipix_ggml_quantize, bit-exact with gguf.quants); SQNR from
+ * scipix_ggml_dequantize. Other tensors keep their bytes under the matching GGML type
+ * (F32, F16, BF16, F64, I8..I64); metadata strings are kept as "safetensors.<key>". */
+static int quantize_model_gguf(const char *in_path, const char *out_path, const char *fmt) {
+  static const struct { const char *name; ScipixGgmlType type; } fmts[] = {
+      {"q8_0", SCIPIX_GGML_Q8_0}, {"q4_0", SCIPIX_GGML_Q4_0}, {"q4_1", SCIPIX_GGML_Q4_1},
+      {"q5_0", SCIPIX_GGML_Q5_0}, {"q5_1", SCIPIX_GGML_Q5_1}};
+  static const struct { ScipixStDtype st; ScipixGgmlType g; } raw[] = {
+      {SCIPIX_ST_F32, SCIPIX_GGML_F32}, {SCIPIX_ST_F16, SCIPIX_GGML_F16},
+      {SCIPIX_ST_BF16, SCIPIX_GGML_BF16}, {SCIPIX_ST_F64, 28}, {SCIPIX_ST_I8, 24},
+      {SCIPIX_ST_I16, 25}, {SCIPIX_ST_I32, 26}, {SCIPIX_ST_I64, 27}};
+  ScipixGgmlType type = 0;
+  int found = 0;
+  for (size_t i = 0; i < sizeof fmts / sizeof fmts[0]; i++)
+    if (strcmp(fmt, fmts[i].name) == 0) type = fmts[i].type, found = 1;
+  if (!found) {
+    fprintf(stderr, "unknown --gguf format %s (q8_0, q4_0, q4_1, q5_0, q5_1)\n", fmt);
+    return 2;
+  }
+  ScipixSafetensors *st = NULL;
+  ScipixGgufWriter *w = NULL;
+  ScipixStatus s = scipix_safetensors_open(in_path, SCIPIX_MODEL_SEQUENTIAL, &st);
+  if (s != SCIPIX_OK) return fail("opening the input", s);
+  if ((s = scipix_gguf_writer_new(&w)) != SCIPIX_OK) {
+    scipix_safetensors_free(st);
+    return fail("creating the writer", s);
+  }
+  size_t count = 0, before = 0, after = 0, qbefore = 0, qafter = 0, nquant = 0;
+  double min_sqnr = INFINITY;
+  int rc = 0;
+  scipix_safetensors_tensor_count(st, &count);
+  printf("%-48s %-12s %9s %12s %12s\n", "tensor", "shape", "SQNR dB", "bytes before",
+         "bytes after");
+  for (size_t i = 0; i < count && rc == 0; i++) {
+    ScipixStTensorInfo t;
+    scipix_safetensors_tensor_info(st, i, &t);
+    before += t.nbytes;
+    if (!is_quantizable(&t) || t.shape[1] % 32 != 0) {
+      ScipixGgmlType g = 0;
+      int ok = 0;
+      for (size_t k = 0; k < sizeof raw / sizeof raw[0]; k++)
+        if (raw[k].st == t.dtype) g = raw[k].g, ok = 1;
+      if (!ok) continue; /* no GGML type for this dtype */
+      s = scipix_gguf_writer_add_tensor_borrowed(w, t.name, g, t.shape, t.rank, t.data,
+                                                 t.nbytes);
+      if (s != SCIPIX_OK) rc = fail(t.name, s);
+      after += t.nbytes;
+      continue;
+    }
+    size_t n = t.num_elements, qcap = 0, qbytes = 0, back = 0;
+    if ((s = scipix_ggml_row_size(type, n, &qcap)) != SCIPIX_OK) {
+      rc = fail(t.name, s);
+      break;
+    }
+    float *f = malloc(n * sizeof(float)), *deq = malloc(n * sizeof(float));
+    uint8_t *q = malloc(qcap);
+    double sqnr = 0.0;
+    if (!f || !deq || !q || load_f32(&t, f) != 0) {
+      rc = 1;
+    } else if ((s = scipix_ggml_quantize(type, f, n, t.shape[1], q, qcap, &qbytes)) !=
+                   SCIPIX_OK ||
+               (s = scipix_ggml_dequantize(type, q, qbytes, deq, n, &back)) != SCIPIX_OK ||
+               (s = scipix_sqnr_db(f, deq, n, &sqnr)) != SCIPIX_OK ||
+               (s = scipix_gguf_writer_add_tensor(w, t.name, type, t.shape, 2, q, qbytes)) !=
+                   SCIPIX_OK) {
+      rc = fail(t.name, s);
+    }
+    free(f);
+    free(deq);
+    free(q);
+    if (rc) break;
+    if (sqnr < min_sqnr) min_sqnr = sqnr;
+    char shape[40];
+    snprintf(shape, sizeof shape, "[%zu, %zu]", t.shape[0], t.shape[1]);
+    printf("%-48s %-12s %9.2f %12zu %12zu\n", t.name, shape, sqnr, t.nbytes, qbytes);
+    qbefore += t.nbytes;
+    qafter += qbytes;
+    after += qbytes;
+    nquant++;
+  }
+  size_t mcount = 0;
+  scipix_safetensors_metadata_count(st, &mcount);
+  for (size_t i = 0; i < mcount && rc == 0; i++) {
+    const char *k, *v;
+    char key[512];
+    scipix_safetensors_metadata_entry(st, i, &k, &v);
+    snprintf(key, sizeof key, "safetensors.%s", k);
+    if ((s = scipix_gguf_writer_add_string(w, key, v)) != SCIPIX_OK) rc = fail(key, s);
+  }
+  char scheme[64];
+  snprintf(scheme, sizeof scheme, "GGML %s blocks of 32 values along each row", fmt);
+  if (rc == 0 && ((s = scipix_gguf_writer_add_string(w, "general.architecture", "bert")) !=
+                      SCIPIX_OK ||
+                  (s = scipix_gguf_writer_add_u32(w, "general.quantization_version", 2)) !=
+                      SCIPIX_OK ||
+                  (s = scipix_gguf_writer_add_string(w, "scipix.quantization", scheme)) !=
+                      SCIPIX_OK))
+    rc = fail("metadata", s);
+  if (rc == 0 && (s = scipix_gguf_writer_write(w, out_path)) != SCIPIX_OK)
+    rc = fail("writing the output", s);
+  if (rc == 0)
+    printf("%s: quantized %zu of %zu tensors: %zu -> %zu bytes (%.2fx); model data %zu -> %zu "
+           "bytes (%.2fx); min SQNR %.2f dB\n",
+           fmt, nquant, count, qbefore, qafter, qafter ? (double)qbefore / (double)qafter : 1.0,
+           before, after, after ? (double)before / (double)after : 1.0, min_sqnr);
+  scipix_gguf_writer_free(w);
+  scipix_safetensors_free(st);
+  return rc;
+}
+
 /* ---- self test: a small synthetic model, quantized and checked ---- */
 
 static uint32_t rng_state = 12345u;
@@ -477,11 +589,14 @@ int main(int argc, char **argv) {
     double min_sqnr = 0;
     return quantize_model_int4(argv[3], argv[4], (size_t)b, &min_sqnr);
   }
+  if (argc == 5 && strcmp(argv[1], "--gguf") == 0)
+    return quantize_model_gguf(argv[3], argv[4], argv[2]);
   if (argc != 3) {
     fprintf(stderr,
             "usage: %s in.safetensors out.safetensors\n       %s --int4-block B in.safetensors "
-            "out.safetensors\n       %s --self-test [dir]\n",
-            argv[0], argv[0], argv[0]);
+            "out.safetensors\n       %s --gguf q8_0|q4_0|q4_1|q5_0|q5_1 in.safetensors out.gguf\n"
+            "       %s --self-test [dir]\n",
+            argv[0], argv[0], argv[0], argv[0]);
     return 2;
   }
   double min_sqnr = 0;

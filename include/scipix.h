@@ -144,6 +144,17 @@ typedef struct ScipixBatcher ScipixBatcher;
 typedef struct ScipixCalibrator ScipixCalibrator;
 
 /**
+ * A validated GGUF file (opaque). Thread-safe for concurrent reads.
+ */
+typedef struct ScipixGguf ScipixGguf;
+
+/**
+ * Collects metadata and tensors and writes a GGUF file (opaque). Not thread-safe: use
+ * one writer from one thread at a time.
+ */
+typedef struct ScipixGgufWriter ScipixGgufWriter;
+
+/**
  * A read-only memory-mapped file (opaque, reference counted). Thread-safe: any number
  * of threads may use one handle at once; free it exactly once.
  */
@@ -585,6 +596,112 @@ typedef struct {
 } ScipixTensorParams;
 
 /**
+ * A GGML tensor type id, as stored in GGUF files (one of `SCIPIX_GGML_*`).
+ */
+typedef uint32_t ScipixGgmlType;
+
+/**
+ * Flags for `scipix_model_open` / `scipix_safetensors_open` (bitwise OR of
+ * `SCIPIX_MODEL_*`).
+ */
+typedef uint32_t ScipixModelFlags;
+
+/**
+ * One tensor of a GGUF file, filled by `scipix_gguf_tensor_info`. Pointers stay valid
+ * until the `ScipixGguf` is freed.
+ */
+typedef struct {
+  /**
+   * Tensor name, NUL-terminated UTF-8.
+   */
+  const char *name;
+  /**
+   * GGML type id (`SCIPIX_GGML_*` or any other id ggml defines).
+   */
+  ScipixGgmlType type;
+  /**
+   * Number of dimensions (0 to 4).
+   */
+  size_t rank;
+  /**
+   * `rank` dimensions row-major, outermost first (the file stores them reversed).
+   */
+  const size_t *shape;
+  /**
+   * Number of values.
+   */
+  size_t num_elements;
+  /**
+   * Bytes of data (what the type and shape imply).
+   */
+  size_t nbytes;
+  /**
+   * The tensor's bytes inside the mapped file (zero copy, read-only).
+   */
+  const uint8_t *data;
+  /**
+   * Offset of the first data byte in the file (a multiple of the file's alignment).
+   */
+  uint64_t file_offset;
+} ScipixGgufTensorInfo;
+
+/**
+ * A GGUF metadata value type (one of `SCIPIX_GGUF_TYPE_*`), as stored in the file.
+ */
+typedef uint32_t ScipixGgufType;
+
+/**
+ * A metadata value, filled by `scipix_gguf_metadata_value`. Exactly one group of fields
+ * is meaningful, by `type`: integers in `u` (unsigned types, bool as 0/1) or `i` (signed),
+ * floats in `f`, strings as `str`/`str_len` (UTF-8, not NUL-terminated, may contain NUL),
+ * arrays as `elem_type`/`count` plus `data`/`data_len`, the encoded elements as stored
+ * (little-endian; for fixed-size element types `count` packed values, for strings and
+ * nested arrays the file's encoding; use `scipix_gguf_metadata_array_string` for strings).
+ */
+typedef struct {
+  /**
+   * Value type (`SCIPIX_GGUF_TYPE_*`).
+   */
+  ScipixGgufType type;
+  /**
+   * Element type of an array.
+   */
+  ScipixGgufType elem_type;
+  /**
+   * Element count of an array.
+   */
+  uint64_t count;
+  /**
+   * Unsigned integers and bools.
+   */
+  uint64_t u;
+  /**
+   * Signed integers.
+   */
+  int64_t i;
+  /**
+   * float32 and float64.
+   */
+  double f;
+  /**
+   * String bytes.
+   */
+  const char *str;
+  /**
+   * String length in bytes.
+   */
+  size_t str_len;
+  /**
+   * Encoded array elements.
+   */
+  const uint8_t *data;
+  /**
+   * Bytes at `data`.
+   */
+  size_t data_len;
+} ScipixGgufValue;
+
+/**
  * Value range of `scipix_gray_f32` output (one of `SCIPIX_GRAY_SCALE_*`).
  */
 typedef uint32_t ScipixGrayScale;
@@ -593,12 +710,6 @@ typedef uint32_t ScipixGrayScale;
  * Threshold rule (one of `SCIPIX_THRESH_*`, same numbering as OpenCV's `THRESH_*`).
  */
 typedef uint32_t ScipixThresholdType;
-
-/**
- * Flags for `scipix_model_open` / `scipix_safetensors_open` (bitwise OR of
- * `SCIPIX_MODEL_*`).
- */
-typedef uint32_t ScipixModelFlags;
 
 /**
  * Access hint for `scipix_model_advise` / `scipix_model_advise_range` (one of
@@ -949,6 +1060,126 @@ typedef struct {
  * `PIL.Image.Resampling.LANCZOS`.
  */
 #define SCIPIX_RESIZE_PIL_LANCZOS 10
+
+/**
+ * 32-bit float.
+ */
+#define SCIPIX_GGML_F32 0
+
+/**
+ * 16-bit float.
+ */
+#define SCIPIX_GGML_F16 1
+
+/**
+ * Q4_0: 32 values in 18 bytes (f16 scale, 4-bit codes).
+ */
+#define SCIPIX_GGML_Q4_0 2
+
+/**
+ * Q4_1: 32 values in 20 bytes (f16 scale and minimum, 4-bit codes).
+ */
+#define SCIPIX_GGML_Q4_1 3
+
+/**
+ * Q5_0: 32 values in 22 bytes (f16 scale, 5-bit codes).
+ */
+#define SCIPIX_GGML_Q5_0 6
+
+/**
+ * Q5_1: 32 values in 24 bytes (f16 scale and minimum, 5-bit codes).
+ */
+#define SCIPIX_GGML_Q5_1 7
+
+/**
+ * Q8_0: 32 values in 34 bytes (f16 scale, 8-bit codes).
+ */
+#define SCIPIX_GGML_Q8_0 8
+
+/**
+ * Q4_K: 256 values in 144 bytes (dequantize only).
+ */
+#define SCIPIX_GGML_Q4_K 12
+
+/**
+ * Q5_K: 256 values in 176 bytes (dequantize only).
+ */
+#define SCIPIX_GGML_Q5_K 13
+
+/**
+ * Q6_K: 256 values in 210 bytes (dequantize only).
+ */
+#define SCIPIX_GGML_Q6_K 14
+
+/**
+ * bfloat16.
+ */
+#define SCIPIX_GGML_BF16 30
+
+/**
+ * uint8.
+ */
+#define SCIPIX_GGUF_TYPE_UINT8 0
+
+/**
+ * int8.
+ */
+#define SCIPIX_GGUF_TYPE_INT8 1
+
+/**
+ * uint16.
+ */
+#define SCIPIX_GGUF_TYPE_UINT16 2
+
+/**
+ * int16.
+ */
+#define SCIPIX_GGUF_TYPE_INT16 3
+
+/**
+ * uint32.
+ */
+#define SCIPIX_GGUF_TYPE_UINT32 4
+
+/**
+ * int32.
+ */
+#define SCIPIX_GGUF_TYPE_INT32 5
+
+/**
+ * float32.
+ */
+#define SCIPIX_GGUF_TYPE_FLOAT32 6
+
+/**
+ * bool.
+ */
+#define SCIPIX_GGUF_TYPE_BOOL 7
+
+/**
+ * UTF-8 string.
+ */
+#define SCIPIX_GGUF_TYPE_STRING 8
+
+/**
+ * array.
+ */
+#define SCIPIX_GGUF_TYPE_ARRAY 9
+
+/**
+ * uint64.
+ */
+#define SCIPIX_GGUF_TYPE_UINT64 10
+
+/**
+ * int64.
+ */
+#define SCIPIX_GGUF_TYPE_INT64 11
+
+/**
+ * float64.
+ */
+#define SCIPIX_GGUF_TYPE_FLOAT64 12
 
 /**
  * One byte per pixel: luma.
@@ -2007,6 +2238,259 @@ ScipixStatus scipix_classify_batch_to_tensor(const ScipixImage *srcs, size_t n, 
  * (`SCIPIX_ERR_INVALID_ARGUMENT`). Nothing is written on failure. Thread-safe.
  */
 ScipixStatus scipix_resize_batch_to_tensor(const ScipixImage *srcs, size_t n, ScipixResizeMode mode, size_t width, size_t height, const ScipixTensorParams *params, float *out, size_t out_len);
+
+/**
+ * The NUL-terminated name of GGML type `type` ("Q4_0", "F32", ...), or NULL for an
+ * unknown id. Static storage: never free it. Thread-safe.
+ */
+const char *scipix_ggml_type_name(ScipixGgmlType type);
+
+/**
+ * Stores in `*size` the bytes that `n` values of GGML type `type` take
+ * (`n / block_size * type_size`). Errors: NULL `size` -> SCIPIX_ERR_NULL_POINTER;
+ * unknown type -> SCIPIX_ERR_UNSUPPORTED_FORMAT; `n` not a multiple of the block size
+ * (32 for Q4_0..Q8_0, 256 for the K-quants) -> SCIPIX_ERR_INVALID_ARGUMENT; overflow ->
+ * SCIPIX_ERR_SIZE_OVERFLOW. Thread-safe.
+ */
+ScipixStatus scipix_ggml_row_size(ScipixGgmlType type, size_t n, size_t *size);
+
+/**
+ * Quantizes `n` floats at `x` (a row-major tensor with rows of `row_len` values) to GGML
+ * blocks of `type` (SCIPIX_GGML_Q8_0, Q4_0, Q4_1, Q5_0 or Q5_1), bit-exact with
+ * `gguf.quants.quantize` of the `gguf` Python package 0.19.0 (ggml's reference
+ * quantizers). Per 32-value block, in f32 arithmetic with one rounding per operation:
+ * Q8_0 `d = max|x| / 127`, `q = round_half_away(x / d)`; Q4_0 / Q5_0 `d = xmax / -8`
+ * (`/ -16`) with `xmax` the signed value of largest magnitude (first on ties),
+ * `q = min(15, trunc(x * id + 8.5))` (`min(31, trunc(x * id + 16.5))`); Q4_1 / Q5_1
+ * `d = (max - min) / 15` (`/ 31`), `q = min(15 or 31, trunc((x - min) * id + 0.5))`;
+ * `id = d == 0 ? 0 : 1 / d`; `d` and `min` are stored as f16 (round to nearest even).
+ * Writes `row_size(type, n)` bytes to `out` (capacity `out_len` bytes) and stores that
+ * count in `*written` (may be NULL).
+ *
+ * Errors (nothing written): NULL `x`/`out` with `n > 0` -> SCIPIX_ERR_NULL_POINTER;
+ * another type -> SCIPIX_ERR_UNSUPPORTED_FORMAT; `row_len` 0 or not a multiple of 32, `n`
+ * not a multiple of `row_len`, a NaN or infinite value, a block whose f16 scale or
+ * minimum would overflow (magnitudes beyond about 65504 x the code range), overlapping
+ * buffers -> SCIPIX_ERR_INVALID_ARGUMENT; `out_len` too small ->
+ * SCIPIX_ERR_BUFFER_TOO_SMALL. Thread-safe; large inputs use scipix's thread pool with
+ * results independent of the thread count and ISA.
+ */
+ScipixStatus scipix_ggml_quantize(ScipixGgmlType type, const float *x, size_t n, size_t row_len, uint8_t *out, size_t out_len, size_t *written);
+
+/**
+ * Dequantizes `nbytes` bytes of GGML blocks of `type` at `q` (SCIPIX_GGML_Q8_0, Q4_0,
+ * Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K, F32, F16 or BF16) into floats at `out` (capacity
+ * `out_len` floats), bit-exact with `gguf.quants.dequantize` 0.19.0: Q8_0 `q * d`, Q4_0
+ * `d * (q - 8)`, Q5_0 `d * (q - 16)`, Q4_1 / Q5_1 `d * q + m`, the K-quants
+ * `(d * scale) * q - dmin * min` per sub-block, f32 arithmetic from the exact f16 values.
+ * Stores the value count in `*written` (may be NULL). Any bytes are accepted: NaN or
+ * infinite stored scales give NaN or infinite values.
+ * Errors (nothing written): NULL pointers with `nbytes > 0` -> SCIPIX_ERR_NULL_POINTER;
+ * another type -> SCIPIX_ERR_UNSUPPORTED_FORMAT; `nbytes` not a whole number of blocks,
+ * overlapping buffers -> SCIPIX_ERR_INVALID_ARGUMENT; `out_len` too small ->
+ * SCIPIX_ERR_BUFFER_TOO_SMALL. Thread-safe.
+ */
+ScipixStatus scipix_ggml_dequantize(ScipixGgmlType type, const uint8_t *q, size_t nbytes, float *out, size_t out_len, size_t *written);
+
+/**
+ * Maps `path` (as `scipix_model_open` with `flags`) and validates it as a GGUF file,
+ * storing a new handle in `*out`. Opening reads only the header: O(header size).
+ *
+ * Accepted: versions 2 and 3, little-endian. Validation rules (each violation is
+ * SCIPIX_ERR_INVALID_FILE with a message naming the rule, the key or the tensor): magic
+ * "GGUF"; tensor and metadata counts at most 2^20 and within the file; every length
+ * inside the file; keys, names and string values UTF-8, no NUL in keys and names;
+ * known value types, bools 0 or 1, arrays nested at most 8 deep; unique keys and tensor
+ * names; `general.alignment` a uint32 non-zero power of two; names at most 63 bytes; at
+ * most 4 dimensions, each below 2^63, without overflow; known GGML type ids; the
+ * innermost dimension a whole number of blocks; data offsets aligned and contiguous in
+ * info order (ggml's loader rule: no overlap, no hole); data inside the file; nothing
+ * after the last tensor but its padding. Other errors as `scipix_model_open`.
+ *
+ * The handle is owned by the caller: release it with `scipix_gguf_free`. On failure
+ * `*out` is not written. Thread-safe.
+ */
+ScipixStatus scipix_gguf_open(const char *path, ScipixModelFlags flags, ScipixGguf **out);
+
+/**
+ * Validates an already mapped model as a GGUF file (rules as `scipix_gguf_open`) and
+ * stores a new handle in `*out`; the handle takes its own reference to `model`.
+ * Errors: NULL argument -> SCIPIX_ERR_NULL_POINTER; invalid contents ->
+ * SCIPIX_ERR_INVALID_FILE. On failure `*out` is not written. Thread-safe.
+ */
+ScipixStatus scipix_gguf_from_model(const ScipixModel *model, ScipixGguf **out);
+
+/**
+ * Releases a GGUF handle (NULL is ignored) and every pointer obtained from it.
+ *
+ * # Safety
+ * `g` must be NULL or a live handle from `scipix_gguf_open`/`_from_model`, not used
+ * afterwards and not in use by another thread.
+ */
+void scipix_gguf_free(ScipixGguf *g);
+
+/**
+ * Stores the format version (2 or 3) in `*version` and the data alignment in
+ * `*alignment` (either may be NULL). Errors: NULL `g` -> SCIPIX_ERR_NULL_POINTER.
+ * Thread-safe.
+ */
+ScipixStatus scipix_gguf_info(const ScipixGguf *g, uint32_t *version, size_t *alignment);
+
+/**
+ * Stores the number of tensors in `*count`. Errors: NULL argument ->
+ * SCIPIX_ERR_NULL_POINTER. Thread-safe.
+ */
+ScipixStatus scipix_gguf_tensor_count(const ScipixGguf *g, size_t *count);
+
+/**
+ * Describes tensor `index` (file order, 0-based) in `*info` (zero copy). Errors: NULL
+ * argument -> SCIPIX_ERR_NULL_POINTER; `index >= count` -> SCIPIX_ERR_INVALID_ARGUMENT.
+ * Thread-safe.
+ */
+ScipixStatus scipix_gguf_tensor_info(const ScipixGguf *g, size_t index, ScipixGgufTensorInfo *info);
+
+/**
+ * Stores the index of the tensor called `name` (NUL-terminated UTF-8) in `*index`.
+ * Errors: NULL argument -> SCIPIX_ERR_NULL_POINTER; non-UTF-8 name ->
+ * SCIPIX_ERR_INVALID_ARGUMENT; no such tensor -> SCIPIX_ERR_NOT_FOUND (`*index`
+ * unchanged). Thread-safe.
+ */
+ScipixStatus scipix_gguf_find(const ScipixGguf *g, const char *name, size_t *index);
+
+/**
+ * Stores the number of metadata entries in `*count`. Errors: NULL argument ->
+ * SCIPIX_ERR_NULL_POINTER. Thread-safe.
+ */
+ScipixStatus scipix_gguf_metadata_count(const ScipixGguf *g, size_t *count);
+
+/**
+ * Stores the NUL-terminated key of metadata entry `index` (file order) in `*key`
+ * (owned by `g`). Errors: NULL argument -> SCIPIX_ERR_NULL_POINTER; `index >= count`
+ * -> SCIPIX_ERR_INVALID_ARGUMENT. Thread-safe.
+ */
+ScipixStatus scipix_gguf_metadata_key(const ScipixGguf *g, size_t index, const char **key);
+
+/**
+ * Stores the index of metadata `key` in `*index`. Errors: NULL argument ->
+ * SCIPIX_ERR_NULL_POINTER; non-UTF-8 key -> SCIPIX_ERR_INVALID_ARGUMENT; absent ->
+ * SCIPIX_ERR_NOT_FOUND. Thread-safe.
+ */
+ScipixStatus scipix_gguf_metadata_find(const ScipixGguf *g, const char *key, size_t *index);
+
+/**
+ * Stores metadata entry `index`'s value in `*value` (zero copy: strings and array data
+ * point into the mapped file, valid until `g` is freed). Errors: NULL argument ->
+ * SCIPIX_ERR_NULL_POINTER; `index >= count` -> SCIPIX_ERR_INVALID_ARGUMENT. Thread-safe.
+ */
+ScipixStatus scipix_gguf_metadata_value(const ScipixGguf *g, size_t index, ScipixGgufValue *value);
+
+/**
+ * Stores element `elem` of the string array in metadata entry `index` as `*str` (UTF-8,
+ * not NUL-terminated, valid until `g` is freed) and `*len`. O(elem). Errors: NULL
+ * argument -> SCIPIX_ERR_NULL_POINTER; `index` or `elem` out of range, or the entry not
+ * an array of strings -> SCIPIX_ERR_INVALID_ARGUMENT. Thread-safe.
+ */
+ScipixStatus scipix_gguf_metadata_array_string(const ScipixGguf *g, size_t index, size_t elem, const char **str, size_t *len);
+
+/**
+ * Creates an empty GGUF writer in `*out` (version 3, alignment 32 unless
+ * `general.alignment` is added); release it with `scipix_gguf_writer_free`.
+ * Errors: NULL `out` -> SCIPIX_ERR_NULL_POINTER.
+ */
+ScipixStatus scipix_gguf_writer_new(ScipixGgufWriter **out);
+
+/**
+ * Releases a writer and the tensor copies it holds (NULL is ignored).
+ *
+ * # Safety
+ * `w` must be NULL or a live handle from `scipix_gguf_writer_new`, not used afterwards.
+ */
+void scipix_gguf_writer_free(ScipixGgufWriter *w);
+
+/**
+ * Adds a tensor of GGML type `type` with `rank` dimensions `shape` (row-major,
+ * outermost first), COPYING its `nbytes` bytes from `data`. `nbytes` must equal the size
+ * the type and shape imply (the innermost dimension a whole number of blocks).
+ * Errors (writer unchanged): NULL `w`/`name`, or NULL shape/data with a non-zero count
+ * -> SCIPIX_ERR_NULL_POINTER; unknown type -> SCIPIX_ERR_UNSUPPORTED_FORMAT; empty,
+ * duplicate, non-UTF-8 or longer than 63 bytes name, more than 4 dimensions, innermost
+ * dimension not a multiple of the block size, wrong `nbytes` ->
+ * SCIPIX_ERR_INVALID_ARGUMENT; size overflow -> SCIPIX_ERR_SIZE_OVERFLOW.
+ */
+ScipixStatus scipix_gguf_writer_add_tensor(ScipixGgufWriter *w, const char *name, ScipixGgmlType type, const size_t *shape, size_t rank, const uint8_t *data, size_t nbytes);
+
+/**
+ * As `scipix_gguf_writer_add_tensor` but WITHOUT copying: the caller keeps the bytes
+ * valid and unchanged until `scipix_gguf_writer_free`.
+ *
+ * # Safety
+ * `data` must stay valid for reads of `nbytes` bytes until the writer is freed.
+ */
+ScipixStatus scipix_gguf_writer_add_tensor_borrowed(ScipixGgufWriter *w, const char *name, ScipixGgmlType type, const size_t *shape, size_t rank, const uint8_t *data, size_t nbytes);
+
+/**
+ * Quantizes `n` floats at `x` (row-major `shape`, `n` = its product) to `type`
+ * (SCIPIX_GGML_Q8_0, Q4_0, Q4_1, Q5_0, Q5_1 as `scipix_ggml_quantize`, or F32 stored
+ * as is) and adds the result as a tensor (the writer owns it). Errors (writer
+ * unchanged): as `scipix_gguf_writer_add_tensor` and `scipix_ggml_quantize`; `n` not
+ * the shape's product -> SCIPIX_ERR_INVALID_ARGUMENT.
+ */
+ScipixStatus scipix_gguf_writer_add_tensor_f32(ScipixGgufWriter *w, const char *name, ScipixGgmlType type, const size_t *shape, size_t rank, const float *x, size_t n);
+
+/**
+ * Adds a string metadata entry (`key` and `value` NUL-terminated UTF-8, copied).
+ * Errors: NULL argument -> SCIPIX_ERR_NULL_POINTER; non-UTF-8 text, a key added twice
+ * -> SCIPIX_ERR_INVALID_ARGUMENT. The same rules hold for every
+ * `scipix_gguf_writer_add_*` metadata function; `general.alignment` must be added with
+ * `_add_u32` and be a non-zero power of two.
+ */
+ScipixStatus scipix_gguf_writer_add_string(ScipixGgufWriter *w, const char *key, const char *value);
+
+/**
+ * Adds a uint32 metadata entry (rules as `scipix_gguf_writer_add_string`).
+ */
+ScipixStatus scipix_gguf_writer_add_u32(ScipixGgufWriter *w, const char *key, uint32_t value);
+
+/**
+ * Adds an int32 metadata entry (rules as `scipix_gguf_writer_add_string`).
+ */
+ScipixStatus scipix_gguf_writer_add_i32(ScipixGgufWriter *w, const char *key, int32_t value);
+
+/**
+ * Adds a uint64 metadata entry (rules as `scipix_gguf_writer_add_string`).
+ */
+ScipixStatus scipix_gguf_writer_add_u64(ScipixGgufWriter *w, const char *key, uint64_t value);
+
+/**
+ * Adds an int64 metadata entry (rules as `scipix_gguf_writer_add_string`).
+ */
+ScipixStatus scipix_gguf_writer_add_i64(ScipixGgufWriter *w, const char *key, int64_t value);
+
+/**
+ * Adds a float32 metadata entry (rules as `scipix_gguf_writer_add_string`).
+ */
+ScipixStatus scipix_gguf_writer_add_f32(ScipixGgufWriter *w, const char *key, float value);
+
+/**
+ * Adds a float64 metadata entry (rules as `scipix_gguf_writer_add_string`).
+ */
+ScipixStatus scipix_gguf_writer_add_f64(ScipixGgufWriter *w, const char *key, double value);
+
+/**
+ * Adds a bool metadata entry (rules as `scipix_gguf_writer_add_string`).
+ */
+ScipixStatus scipix_gguf_writer_add_bool(ScipixGgufWriter *w, const char *key, bool value);
+
+/**
+ * Writes the file to `path` atomically (temporary file in the same directory, fsync,
+ * rename): `path` holds either its old contents or the complete new file. Layout as
+ * `gguf.GGUFWriter`: header, metadata and tensor infos in insertion order, each
+ * tensor's data padded with zeros to the alignment. The writer stays usable.
+ * Errors: NULL argument -> SCIPIX_ERR_NULL_POINTER; empty path ->
+ * SCIPIX_ERR_INVALID_ARGUMENT; file-system failure -> SCIPIX_ERR_IO (the temporary
+ * file is removed).
+ */
+ScipixStatus scipix_gguf_writer_write(const ScipixGgufWriter *w, const char *path);
 
 /**
  * Converts `src` (RGB8, BGR8, RGBA8, BGRA8, or GRAY8 which is copied) into the GRAY8 image

@@ -40,6 +40,10 @@ PY
 
 banner "quantize_model --int4-block 32: all-MiniLM-L6-v2 -> ONNX blocked int4 (blocks of 32)"
 "$bin/quantize_model" --int4-block 32 "$model" "$out/minilm_int4.safetensors"
+for fmt in q8_0 q4_0 q4_1 q5_0 q5_1; do
+  banner "quantize_model --gguf $fmt: all-MiniLM-L6-v2 -> GGUF (GGML $fmt blocks, bit-exact with gguf.quants)"
+  "$bin/quantize_model" --gguf "$fmt" "$model" "$out/minilm_$fmt.gguf"
+done
 
 banner "batch_server: producers -> dynamic batch queue -> NCHW tensor -> stand-in model"
 "$bin/batch_server" 4 4000 200

@@ -39,8 +39,8 @@ ensure_base() {
 ensure_python() {
   python3 - <<'PY' 2>/dev/null || pip_install -r "$(dirname "${BASH_SOURCE[0]}")/../tests/python/requirements.txt"
 import importlib.util, sys
-mods = ["pytest", "numpy", "cv2", "PIL", "onnx", "onnxruntime", "ml_dtypes", "safetensors", "mypy", "build",
-        "auditwheel"]
+mods = ["pytest", "numpy", "cv2", "PIL", "onnx", "onnxruntime", "ml_dtypes", "safetensors", "gguf",
+        "mypy", "build", "auditwheel"]
 sys.exit(0 if all(importlib.util.find_spec(m) for m in mods) else 1)
 PY
   # Only the model file of this package is used; --no-deps keeps torch out.

@@ -20,6 +20,7 @@ mod guard;
 pub mod quant;
 pub mod resize;
 // Helpers for every capi module; not every helper is used by every build of the API.
+pub mod gguf;
 #[allow(dead_code, unused_macros, unused_imports)]
 mod handle;
 pub mod image_desc;

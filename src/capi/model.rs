@@ -242,7 +242,7 @@ fn path_from_c(p: &CStr, what: &str) -> Result<PathBuf> {
     })
 }
 
-fn path_arg(p: *const c_char, what: &str) -> Result<PathBuf> {
+pub(crate) fn path_arg(p: *const c_char, what: &str) -> Result<PathBuf> {
     if p.is_null() {
         return Err(super::handle::null_error(what));
     }
@@ -256,7 +256,7 @@ fn path_arg(p: *const c_char, what: &str) -> Result<PathBuf> {
     path_from_c(c, what)
 }
 
-fn options_from_flags(flags: ScipixModelFlags) -> Result<OpenOptions> {
+pub(crate) fn options_from_flags(flags: ScipixModelFlags) -> Result<OpenOptions> {
     let known = SCIPIX_MODEL_SEQUENTIAL
         | SCIPIX_MODEL_RANDOM
         | SCIPIX_MODEL_WILLNEED
@@ -545,7 +545,7 @@ pub extern "C" fn scipix_safetensors_tensor_name(
 }
 
 /// `items[index]`, or `SCIPIX_ERR_INVALID_ARGUMENT` naming the `what` index and the count.
-fn indexed<'a, T>(items: &'a [T], index: usize, what: &str) -> Result<&'a T> {
+pub(crate) fn indexed<'a, T>(items: &'a [T], index: usize, what: &str) -> Result<&'a T> {
     items.get(index).ok_or_else(|| {
         Error::invalid(format!(
             "{what} index {index} out of range (count {})",

@@ -1,6 +1,6 @@
 //! Model plumbing: zero-copy memory-mapped model files ([`mmap`]), a strict safetensors
-//! reader and atomic writer ([`safetensors`]), and f16/bf16 <-> f32 conversion
-//! ([`convert`]: exact widening, round-to-nearest-even narrowing).
+//! reader and atomic writer ([`safetensors`]), the same for GGUF ([`gguf`]), and f16/bf16
+//! <-> f32 conversion ([`convert`]: exact widening, round-to-nearest-even narrowing).
 //!
 //! ```
 //! use scipix::model::{Dtype, Safetensors, SafetensorsWriter};
@@ -13,11 +13,14 @@
 //! # Ok::<(), scipix::Error>(())
 //! ```
 
+mod atomic;
 pub mod convert;
+pub mod gguf;
 pub mod mmap;
 mod narrow;
 pub mod safetensors;
 
+pub use gguf::{Gguf, GgufTensor, GgufWriter};
 pub use mmap::{Access, MappedModel, OpenOptions};
 pub use safetensors::{Dtype, Safetensors, SafetensorsWriter, TensorView};
 

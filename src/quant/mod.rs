@@ -22,6 +22,7 @@ pub mod calib;
 mod dequantize;
 pub mod float8;
 mod fp8;
+pub mod ggml;
 pub mod int4;
 pub mod linear;
 pub mod metrics;

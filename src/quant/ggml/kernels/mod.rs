@@ -1,0 +1,74 @@
+//! GGML block kernels. `scalar.rs` is the specification (every format); Q8_0 and Q4_0
+//! have SSE4.1, AVX2 and NEON kernels that equal it bit for bit. They process whole
+//! blocks only (callers pass multiples of 32 values) and never use fused multiply-add,
+//! since the reference rounds after every multiply and add. AVX-512 CPUs run the AVX2
+//! kernels: a 32-value block is exactly four 8-lane vectors, and the per-block
+//! horizontal reduction that dominates is no cheaper with 16 lanes.
+
+#[cfg(target_arch = "x86_64")]
+mod avx2;
+#[cfg(target_arch = "aarch64")]
+mod neon;
+pub(crate) mod scalar;
+#[cfg(target_arch = "x86_64")]
+mod sse41;
+
+use crate::cpu::Isa;
+
+/// The block formats with SIMD kernels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Fmt {
+    Q8_0,
+    Q4_0,
+}
+
+/// Quantizes whole blocks of `x` into `q` with `isa`'s kernel (lengths checked by the
+/// caller: `x.len()` a multiple of 32, `q` exactly the blocks' bytes).
+pub(crate) fn quantize(isa: Isa, fmt: Fmt, x: &[f32], q: &mut [u8]) {
+    debug_assert_eq!(x.len() % 32, 0);
+    match isa {
+        // SAFETY (each arm): `isa` comes from `cpu::kernel_isa`, capped at what the CPU runs.
+        #[cfg(target_arch = "x86_64")]
+        Isa::Avx2 | Isa::Avx512 => unsafe { avx2::quantize(fmt, x, q) },
+        #[cfg(target_arch = "x86_64")]
+        Isa::Sse41 => unsafe { sse41::quantize(fmt, x, q) },
+        #[cfg(target_arch = "aarch64")]
+        Isa::Neon => unsafe { neon::quantize(fmt, x, q) },
+        _ => match fmt {
+            Fmt::Q8_0 => scalar::quantize_q8_0(x, q),
+            Fmt::Q4_0 => scalar::quantize_q4_0(x, q),
+        },
+    }
+}
+
+/// Dequantizes whole blocks of `q` into `x` with `isa`'s kernel.
+pub(crate) fn dequantize(isa: Isa, fmt: Fmt, q: &[u8], x: &mut [f32]) {
+    debug_assert_eq!(x.len() % 32, 0);
+    match isa {
+        // SAFETY (each arm): as in `quantize`.
+        #[cfg(target_arch = "x86_64")]
+        Isa::Avx2 | Isa::Avx512 => unsafe { avx2::dequantize(fmt, q, x) },
+        #[cfg(target_arch = "x86_64")]
+        Isa::Sse41 => unsafe { sse41::dequantize(fmt, q, x) },
+        #[cfg(target_arch = "aarch64")]
+        Isa::Neon => unsafe { neon::dequantize(fmt, q, x) },
+        _ => match fmt {
+            Fmt::Q8_0 => scalar::dequantize_q8_0(q, x),
+            Fmt::Q4_0 => scalar::dequantize_q4_0(q, x),
+        },
+    }
+}
+
+/// Largest `|x|` bit pattern of `x` (see [`scalar::max_abs_bits`]) with `isa`'s kernel.
+pub(crate) fn max_abs_bits(isa: Isa, x: &[f32]) -> u32 {
+    match isa {
+        // SAFETY: as in `quantize`.
+        #[cfg(target_arch = "x86_64")]
+        Isa::Avx2 | Isa::Avx512 => unsafe { avx2::max_abs_bits(x) },
+        #[cfg(target_arch = "x86_64")]
+        Isa::Sse41 => unsafe { sse41::max_abs_bits(x) },
+        #[cfg(target_arch = "aarch64")]
+        Isa::Neon => unsafe { neon::max_abs_bits(x) },
+        _ => scalar::max_abs_bits(x),
+    }
+}
