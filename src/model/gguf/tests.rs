@@ -118,7 +118,8 @@ fn custom_alignment_and_files_on_disk() {
     w.add_tensor("a", GgmlType::I8, &[3], vec![1u8, 2, 3])
         .unwrap();
     w.add_tensor("b", GgmlType::I8, &[2], vec![4u8, 5]).unwrap();
-    let dir = std::env::temp_dir().join(format!("scipix-gguf-{}", std::process::id()));
+    let dir =
+        crate::model::test_temp_dir().join(format!("scipix-gguf-{}", crate::model::process_tag()));
     std::fs::create_dir_all(&dir).unwrap();
     let p = dir.join("m.gguf");
     w.write(&p).unwrap();

@@ -41,7 +41,7 @@
 //!
 //! # Windows
 //!
-//! [`Plan::run`] computes any window of the destination: the first pass covers only the
+//! `Plan::run` computes any window of the destination: the first pass covers only the
 //! source rows and columns the window's taps read (horizontal first: the window's columns of
 //! the source rows its vertical taps read; vertical first: the window's rows over the source
 //! columns its horizontal taps read). Each intermediate byte depends only on its own position,
