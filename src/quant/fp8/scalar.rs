@@ -189,6 +189,11 @@ pub fn decode_table(fmt: Fp8Format) -> [f32; 256] {
 /// subnormal results by adding 2^14 (f32 ulp 2^-9, the E4M3FN subnormal step: the f32
 /// addition rounds to nearest even), normal ones by rounding the bit pattern at bit 20,
 /// then the saturation rules of the module doc.
+// Used by the SIMD kernels (x86_64, aarch64) and the tests.
+#[cfg_attr(
+    not(any(target_arch = "x86_64", target_arch = "aarch64")),
+    allow(dead_code)
+)]
 #[inline(always)]
 pub fn e4m3fn_lane(y: f32, saturate: bool) -> u8 {
     const MAGIC: u32 = 141 << 23; // 2^14
@@ -220,6 +225,11 @@ pub fn e4m3fn_lane(y: f32, saturate: bool) -> u8 {
 
 /// The same function as [`e5m2_ort`] without branches (see [`e4m3fn_lane`]; subnormal
 /// step 2^-16 by adding 2^7, normal rounding at bit 21).
+// Used by the SIMD kernels (x86_64, aarch64) and the tests.
+#[cfg_attr(
+    not(any(target_arch = "x86_64", target_arch = "aarch64")),
+    allow(dead_code)
+)]
 #[inline(always)]
 pub fn e5m2_lane(y: f32, saturate: bool) -> u8 {
     const MAGIC: u32 = 134 << 23; // 2^7

@@ -407,6 +407,7 @@ fn h_rows(isa: Isa, src: &[&[u8]], dst: &mut [&mut [u8]], w: &Window, n: usize) 
     let done = if n == 0 {
         0
     } else {
+        #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
         let (b, st, bpp) = (w.base, w.start, w.bpp);
         #[cfg(target_arch = "x86_64")]
         let (hp, lp, np) = (w.hp, w.lp, w.npairs);
