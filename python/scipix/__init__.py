@@ -30,8 +30,11 @@ from ._core import (  # noqa: E402,F401
 
 # Capability modules: each exposes what the loaded library exports and raises
 # NotImplementedError naming the missing C symbol otherwise.
-from . import batch, errors, image, model, quant, resize, tensor  # noqa: E402,F401
+from . import batch, errors, gguf, image, model, quant, resize, tensor  # noqa: E402,F401
 from .batch import Batcher  # noqa: E402,F401
+from .gguf import (  # noqa: E402,F401
+    GgmlType, Gguf, GgufWriter, ggml_dequantize, ggml_quantize, ggml_row_size, ggml_type_name,
+)
 from .model import Model, Safetensors, write_safetensors  # noqa: E402,F401
 from .resize import (  # noqa: E402,F401
     Resizer, classify_batch_to_tensor, classify_to_tensor, letterbox, letterbox_batch_to_tensor,
@@ -49,8 +52,9 @@ __all__ = [
     "isa_name", "last_error_copy", "last_error_message", "max_isa", "memory_opt_enabled",
     "num_threads", "opt_level", "parallel_enabled", "set_max_isa", "set_num_threads",
     "set_opt_level", "simd_enabled", "status_str", "version",
-    "batch", "errors", "image", "model", "quant", "resize", "tensor",
-    "Batcher", "Model", "Safetensors", "write_safetensors",
+    "batch", "errors", "gguf", "image", "model", "quant", "resize", "tensor",
+    "Batcher", "GgmlType", "Gguf", "GgufWriter", "ggml_dequantize", "ggml_quantize",
+    "ggml_row_size", "ggml_type_name", "Model", "Safetensors", "write_safetensors",
     "Resizer", "classify_batch_to_tensor", "classify_to_tensor", "letterbox",
     "letterbox_batch_to_tensor", "letterbox_to_tensor", "resize_to_tensor",
     "image_tensor_len", "image_to_tensor", "images_to_tensor", "normalize",
