@@ -49,6 +49,7 @@ class CpuFeature(enum.IntFlag):
     NEON = _ffi.const("SCIPIX_CPU_NEON")
     DOTPROD = _ffi.const("SCIPIX_CPU_DOTPROD")
     FP16 = _ffi.const("SCIPIX_CPU_FP16")
+    SIMD128 = _ffi.const("SCIPIX_CPU_SIMD128")
 
 
 class PixelFormat(enum.IntEnum):
