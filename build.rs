@@ -118,14 +118,28 @@ fn write_if_changed(path: &Path, content: &[u8]) {
 }
 
 /// The cargo target directory holding `out_dir` (`<target>/[<triple>/]<profile>/build/
-/// <pkg>-<hash>/out`): the outermost ancestor that carries cargo's `CACHEDIR.TAG`.
+/// <pkg>-<hash>/out`): the outermost ancestor that carries cargo's `CACHEDIR.TAG`, or, where
+/// cargo has not written that tag (a first build into a fresh `CARGO_TARGET_DIR`), the
+/// directory above `<profile>` and the target triple if the layout has one.
 fn cargo_target_dir(out_dir: &Path) -> Option<PathBuf> {
-    out_dir
+    let tagged = out_dir
         .ancestors()
         .skip(3)
         .filter(|d| d.join("CACHEDIR.TAG").is_file())
-        .last()
-        .map(Path::to_path_buf)
+        .last();
+    if let Some(dir) = tagged {
+        return Some(dir.to_path_buf());
+    }
+    let above_profile = out_dir.ancestors().nth(4)?;
+    let triple = env::var("TARGET").unwrap_or_default();
+    if above_profile
+        .file_name()
+        .is_some_and(|n| n == triple.as_str())
+    {
+        above_profile.parent().map(Path::to_path_buf)
+    } else {
+        Some(above_profile.to_path_buf())
+    }
 }
 
 /// Rewrites each `#define` into the form cffi's parser accepts (`#define NAME <integer
