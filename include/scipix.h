@@ -2585,6 +2585,29 @@ ScipixStatus scipix_otsu_threshold(const ScipixImage *src, uint8_t *out_threshol
 ScipixStatus scipix_threshold_otsu(const ScipixImage *src, const ScipixImageMut *dst, double maxval, ScipixThresholdType thresh_type, uint8_t *out_threshold);
 
 /**
+ * Colour image straight to a binary image with Otsu's threshold, bit-identical to
+ * `cv::cvtColor(src, gray, COLOR_{RGB,BGR,RGBA,BGRA}2GRAY)` followed by
+ * `cv::threshold(gray, dst, 0, maxval, type | THRESH_OTSU)`:
+ * `gray = (9798*R + 19235*G + 3735*B + 16384) >> 15` (alpha ignored), `t` = Otsu's
+ * threshold of the gray histogram (as `scipix_otsu_threshold`), `m` = `maxval` rounded half
+ * to even and saturated to 0..255, then `dst = gray > t ? m : 0` (`SCIPIX_THRESH_BINARY`) or
+ * `gray > t ? 0 : m` (`SCIPIX_THRESH_BINARY_INV`). `src` is RGB8, BGR8, RGBA8 or BGRA8;
+ * `dst` is GRAY8 of the same size. `gray_dst` may be NULL; otherwise (GRAY8, same size) it
+ * also receives the gray image. `out_threshold` may be NULL; otherwise it receives `t` on
+ * success. The gray image is computed once, in the same pass as its histogram, and is kept
+ * in `dst` (or `gray_dst`) until thresholded: no temporary image is allocated. Only the
+ * `width` bytes of each destination row are written.
+ *
+ * Errors: `SCIPIX_ERR_NULL_POINTER` (src, dst or a data pointer NULL),
+ * `SCIPIX_ERR_UNSUPPORTED_FORMAT` (unknown format, src not a colour format, a destination
+ * not GRAY8), `SCIPIX_ERR_INVALID_ARGUMENT` (type not BINARY/BINARY_INV, zero size, stride
+ * below a row, sizes differ, any two of src, dst and gray_dst overlap),
+ * `SCIPIX_ERR_SIZE_OVERFLOW`. Nothing is written on failure. Thread-safe; rows may be split
+ * across scipix's pool, with identical results.
+ */
+ScipixStatus scipix_binarize_otsu(const ScipixImage *src, const ScipixImageMut *dst, const ScipixImageMut *gray_dst, double maxval, ScipixThresholdType thresh_type, uint8_t *out_threshold);
+
+/**
  * `cv::adaptiveThreshold(src, dst, maxval, ADAPTIVE_THRESH_MEAN_C, type, block_size, C)`
  * bit for bit, on GRAY8 images of the same size (not overlapping). The local mean is
  * OpenCV's normalized `block_size` x `block_size` box filter with replicated borders,

@@ -18,9 +18,10 @@ use super::guard::guard;
 use super::handle::{
     null_error, spans_overlap, try_out, try_ref_from_ptr, try_slice, try_slice_mut,
 };
-use super::image_desc::{src_dst_views, ScipixImage, ScipixImageMut};
+use super::image_desc::{ensure_disjoint, src_dst_views, ScipixImage, ScipixImageMut};
 use super::status::ScipixStatus;
 use crate::error::{checked_product, Error, Result};
+use crate::image::binarize;
 use crate::image::gray::{self, GrayScale};
 use crate::image::threshold::{self, PlaneF32, ThresholdType};
 
@@ -297,6 +298,64 @@ pub extern "C" fn scipix_threshold_otsu(
         // SAFETY: the caller promises the descriptors describe live memory (C contract).
         let (s, mut d) = unsafe { src_dst_views(src, dst)? };
         let t = threshold::threshold_otsu(&s, &mut d, maxval, ty)?;
+        // SAFETY: NULL or a valid, writable uint8_t (C contract).
+        if let Some(out) = unsafe { out_threshold.as_mut() } {
+            *out = t;
+        }
+        Ok(())
+    })
+}
+
+/// Colour image straight to a binary image with Otsu's threshold, bit-identical to
+/// `cv::cvtColor(src, gray, COLOR_{RGB,BGR,RGBA,BGRA}2GRAY)` followed by
+/// `cv::threshold(gray, dst, 0, maxval, type | THRESH_OTSU)`:
+/// `gray = (9798*R + 19235*G + 3735*B + 16384) >> 15` (alpha ignored), `t` = Otsu's
+/// threshold of the gray histogram (as `scipix_otsu_threshold`), `m` = `maxval` rounded half
+/// to even and saturated to 0..255, then `dst = gray > t ? m : 0` (`SCIPIX_THRESH_BINARY`) or
+/// `gray > t ? 0 : m` (`SCIPIX_THRESH_BINARY_INV`). `src` is RGB8, BGR8, RGBA8 or BGRA8;
+/// `dst` is GRAY8 of the same size. `gray_dst` may be NULL; otherwise (GRAY8, same size) it
+/// also receives the gray image. `out_threshold` may be NULL; otherwise it receives `t` on
+/// success. The gray image is computed once, in the same pass as its histogram, and is kept
+/// in `dst` (or `gray_dst`) until thresholded: no temporary image is allocated. Only the
+/// `width` bytes of each destination row are written.
+///
+/// Errors: `SCIPIX_ERR_NULL_POINTER` (src, dst or a data pointer NULL),
+/// `SCIPIX_ERR_UNSUPPORTED_FORMAT` (unknown format, src not a colour format, a destination
+/// not GRAY8), `SCIPIX_ERR_INVALID_ARGUMENT` (type not BINARY/BINARY_INV, zero size, stride
+/// below a row, sizes differ, any two of src, dst and gray_dst overlap),
+/// `SCIPIX_ERR_SIZE_OVERFLOW`. Nothing is written on failure. Thread-safe; rows may be split
+/// across scipix's pool, with identical results.
+#[no_mangle]
+pub extern "C" fn scipix_binarize_otsu(
+    src: *const ScipixImage,
+    dst: *const ScipixImageMut,
+    gray_dst: *const ScipixImageMut,
+    maxval: f64,
+    thresh_type: ScipixThresholdType,
+    out_threshold: *mut u8,
+) -> ScipixStatus {
+    guard(|| {
+        let src = try_ref_from_ptr!(src);
+        let dst = try_ref_from_ptr!(dst);
+        let ty = threshold_type(thresh_type)?;
+        // SAFETY: NULL or a valid descriptor (C contract).
+        let gray_desc = unsafe { gray_dst.as_ref() };
+        // SAFETY: the caller promises the descriptors describe live memory (C contract).
+        let (s, mut d) = unsafe { src_dst_views(src, dst)? };
+        let mut g = match gray_desc {
+            Some(gd) => {
+                ensure_disjoint(src, gd)?;
+                if spans_overlap(dst.byte_span()?, gd.byte_span()?) {
+                    return Err(Error::invalid(
+                        "destination and gray destination images overlap",
+                    ));
+                }
+                // SAFETY: as above; disjoint from the other two images.
+                Some(unsafe { gd.view_mut()? })
+            }
+            None => None,
+        };
+        let t = binarize::binarize_otsu(&s, &mut d, g.as_mut(), maxval, ty)?;
         // SAFETY: NULL or a valid, writable uint8_t (C contract).
         if let Some(out) = unsafe { out_threshold.as_mut() } {
             *out = t;

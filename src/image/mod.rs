@@ -12,6 +12,7 @@
 //! ```
 
 mod bands;
+pub mod binarize;
 pub mod format;
 pub mod gray;
 pub mod resize;
