@@ -51,6 +51,8 @@ def sp(lib):
                                           ctypes.POINTER(ctypes.c_uint8)]
     lib.scipix_adaptive_threshold_mean.argtypes = [P, P, ctypes.c_double, ctypes.c_uint32,
                                                    ctypes.c_size_t, ctypes.c_double]
+    lib.scipix_binarize_otsu.argtypes = [P, P, P, ctypes.c_double, ctypes.c_uint32,
+                                         ctypes.POINTER(ctypes.c_uint8)]
     yield lib
     lib.scipix_set_max_isa(4 if lib.scipix_best_isa() == 4 else 3, None)
 
@@ -243,3 +245,106 @@ def test_bad_arguments_leave_output_untouched(sp):
         assert sp.scipix_adaptive_threshold_mean(ctypes.byref(o), ctypes.byref(d), 255, 0, k, 0) == 2
     assert sp.scipix_adaptive_threshold_mean(ctypes.byref(o), ctypes.byref(d), 255, 2, 3, 0) == 2
     assert (dst == 9).all()
+
+
+def color_images(ch):
+    """Colour test images with `ch` channels: noise, photo-like gradients, odd sizes, 1x1,
+    constant, two-toned."""
+    r = rng(7 + ch)
+    out = [r.integers(0, 256, (h, w, ch), dtype=np.uint8) for h, w in
+           [(1, 1), (1, 37), (3, 67), (17, 33), (64, 1000), (241, 517)]]
+    y, x = np.mgrid[0:180, 0:333].astype(np.float32)
+    base = 60 + 120 * ((np.sin(x / 17) * np.cos(y / 23)) > 0) + 40 * x / 333
+    photo = np.stack([base + 9 * c for c in range(ch)], axis=-1) + r.normal(0, 1.5, (180, 333, ch))
+    out.append(np.clip(photo, 0, 255).astype(np.uint8))
+    smooth = np.stack([(x * 255 / 332), (y * 255 / 179), (x + y) * 0.5][:3] +
+                      [np.full_like(x, 77)] * (ch - 3), axis=-1)
+    out.append(smooth.astype(np.uint8))
+    out.append(np.full((20, 40, ch), 137, np.uint8))
+    two = np.where(r.random((50, 70, 1)) < 0.3, 12, 240).astype(np.uint8)
+    out.append(np.repeat(two, ch, axis=2))
+    return out
+
+
+def binarize(sp, src, fmt, maxval, ty, with_gray):
+    """Runs scipix_binarize_otsu into padded outputs; checks the padding stayed untouched and
+    returns (threshold, binary, gray or None)."""
+    h, w = src.shape[:2]
+    dst_full = np.full((h, w + 3), 0xA5, np.uint8)
+    gray_full = np.full((h, w + 5), 0x5A, np.uint8)
+    dst, gray = dst_full[:, 1:w + 1], gray_full[:, 2:w + 2]
+    t = ctypes.c_uint8(77)
+    g = ctypes.byref(desc(gray, GRAY8)) if with_gray else None
+    check(sp, sp.scipix_binarize_otsu(ctypes.byref(desc(src, fmt)), ctypes.byref(desc(dst, GRAY8)),
+                                      g, maxval, ty, ctypes.byref(t)))
+    assert (dst_full[:, 0] == 0xA5).all() and (dst_full[:, w + 1:] == 0xA5).all()
+    assert (gray_full[:, :2] == 0x5A).all() and (gray_full[:, w + 2:] == 0x5A).all()
+    if not with_gray:
+        assert (gray_full == 0x5A).all()
+    return t.value, dst.copy(), (gray.copy() if with_gray else None)
+
+
+@pytest.mark.parametrize("fmt", sorted(FORMATS))
+def test_binarize_otsu_matches_opencv(sp, fmt):
+    ch, code = FORMATS[fmt]
+    for img in color_images(ch):
+        for src in (img, img[1:, 2:-1] if img.shape[0] > 1 and img.shape[1] > 3 else img):
+            want_gray = cv2.cvtColor(np.ascontiguousarray(src), code)
+            for ty, maxval in [(0, 255), (1, 255), (0, 200.5), (1, 1)]:
+                t_cv, want = cv2.threshold(want_gray, 0, maxval, ty | cv2.THRESH_OTSU)
+                for isa in each_isa(sp):
+                    for with_gray in (False, True):
+                        t, got, gray = binarize(sp, src, fmt, maxval, ty, with_gray)
+                        ctx = (isa, src.shape, ty, maxval, with_gray)
+                        assert t == int(t_cv), ctx
+                        assert np.array_equal(got, want), ctx
+                        if with_gray:
+                            assert np.array_equal(gray, want_gray), ctx
+
+
+def test_binarize_otsu_large_split_across_pool(sp):
+    r = rng(11)
+    y, x = np.mgrid[0:2100, 0:2050].astype(np.float32)
+    base = 50 + 140 * ((np.sin(x / 90) + np.cos(y / 70)) > 0.3)
+    img = np.clip(np.stack([base, base * 0.8 + 20, base * 0.6 + 30], -1)
+                  + r.normal(0, 4, (2100, 2050, 3)), 0, 255).astype(np.uint8)
+    for fmt, code in [(1, cv2.COLOR_RGB2GRAY), (2, cv2.COLOR_BGR2GRAY)]:
+        t_cv, want = cv2.threshold(cv2.cvtColor(img, code), 0, 255,
+                                   cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+        for threads in (1, 2, 3):
+            sp.scipix_set_num_threads(ctypes.c_size_t(threads))
+            t, got, _ = binarize(sp, img, fmt, 255, 0, False)
+            assert t == int(t_cv) and np.array_equal(got, want), (fmt, threads)
+    sp.scipix_set_num_threads(ctypes.c_size_t(0))
+
+
+def test_binarize_otsu_bad_arguments_write_nothing(sp):
+    src = np.full((4, 6, 3), 50, np.uint8)
+    src[:, 3:] = 200
+    dst = np.full((4, 6), 9, np.uint8)
+    gray = np.full((4, 6), 9, np.uint8)
+    s, d, g = desc(src, 1), desc(dst, GRAY8), desc(gray, GRAY8)
+    t = ctypes.c_uint8(77)
+    B = ctypes.byref
+    call = sp.scipix_binarize_otsu
+    assert call(None, B(d), B(g), 255, 0, B(t)) == 1
+    assert call(B(s), None, B(g), 255, 0, B(t)) == 1
+    assert call(B(Image(src.ctypes.data, 6, 4, 18, GRAY8)), B(d), None, 255, 0, B(t)) == 4
+    assert call(B(s), B(desc(np.zeros((4, 6, 3), np.uint8), 1)), None, 255, 0, B(t)) == 4
+    assert call(B(s), B(d), B(Image(gray.ctypes.data, 6, 4, 6, 1)), 255, 0, B(t)) in (2, 4)
+    for ty in (2, 3, 4, 9):
+        assert call(B(s), B(d), B(g), 255, ty, B(t)) == 2  # only BINARY / BINARY_INV
+    assert call(B(s), B(Image(dst.ctypes.data, 5, 4, 6, GRAY8)), None, 255, 0, B(t)) == 2
+    assert call(B(s), B(d), B(Image(gray.ctypes.data, 6, 3, 6, GRAY8)), 255, 0, B(t)) == 2
+    assert call(B(s), B(Image(dst.ctypes.data, 6, 4, 5, GRAY8)), None, 255, 0, B(t)) == 2
+    # Overlap: dst inside src, gray inside src, gray over dst.
+    assert call(B(s), B(Image(src.ctypes.data + 8, 6, 4, 18, GRAY8)), None, 255, 0, B(t)) == 2
+    assert call(B(s), B(d), B(Image(src.ctypes.data + 8, 6, 4, 18, GRAY8)), 255, 0, B(t)) == 2
+    assert call(B(s), B(d), B(Image(dst.ctypes.data + 3, 6, 3, 6, GRAY8)), 255, 0, B(t)) == 2
+    assert call(B(s), B(d), B(d), 255, 0, B(t)) == 2
+    assert (dst == 9).all() and (gray == 9).all() and t.value == 77
+    assert (src[:, :3] == 50).all() and (src[:, 3:] == 200).all()
+    # Valid call with both outputs and a NULL threshold pointer.
+    assert call(B(s), B(d), B(g), 255, 1, None) == 0
+    assert (dst[:, :3] == 255).all() and (dst[:, 3:] == 0).all()
+    assert np.array_equal(gray, cv2.cvtColor(src, cv2.COLOR_RGB2GRAY))
