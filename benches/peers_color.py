@@ -39,11 +39,82 @@ def best(fn, repeats):
     return min(times)
 
 
+def alternated(fns, repeats):
+    """Times the callables in `fns` call by call in turn (so load drifts hit all sides alike);
+    returns (best, median) seconds for each."""
+    for f in fns:
+        f()
+    times = [[] for _ in fns]
+    for _ in range(repeats):
+        for f, ts in zip(fns, times):
+            t = time.perf_counter()
+            f()
+            ts.append(time.perf_counter() - t)
+    return [(min(ts), sorted(ts)[len(ts) // 2]) for ts in times]
+
+
+def photo_like(side, ch, rng):
+    """Smooth gradients with two tones and a little noise: long runs of equal gray values."""
+    y, x = np.mgrid[0:side, 0:side].astype(np.float32) / side
+    base = 60 + 120 * ((np.sin(6 * x) * np.cos(4 * y)) > 0) + 40 * x
+    img = np.stack([base + 10 * c for c in range(ch)], axis=-1)
+    img += rng.normal(0, 1.5, img.shape).astype(np.float32)
+    return np.clip(img, 0, 255).astype(np.uint8)
+
+
+def binarize_case(lib, repeats, rng):
+    """Colour to Otsu binary: OpenCV's cvtColor + threshold(OTSU) against scipix's fused
+    scipix_binarize_otsu, scipix's own two calls, and a copy moving the same bytes (colour read
+    once, binary written once). Calls alternated; best and median of `repeats`."""
+    lib.scipix_binarize_otsu.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p,
+                                         ctypes.c_double, ctypes.c_uint32, ctypes.c_void_p]
+    print(f"\ncolour -> Otsu binary; best / median of {repeats} alternated calls, ms")
+    print(f"{'case':<30}{'opencv':>15}{'scipix fused':>15}{'scipix 2 calls':>16}{'copy':>15}"
+          f"{'cv/fused':>10}{'copy/fused':>11}")
+    for side in (1024, 4096):
+        for kind in ("noise", "photo"):
+            for fmt, ch, code, name in [(1, 3, cv2.COLOR_RGB2GRAY, "rgb8"),
+                                        (4, 4, cv2.COLOR_BGRA2GRAY, "bgra8")]:
+                if kind == "noise":
+                    src = rng.integers(0, 256, (side, side, ch), dtype=np.uint8)
+                else:
+                    src = photo_like(side, ch, rng)
+                gray = np.empty((side, side), np.uint8)
+                dst = np.empty((side, side), np.uint8)
+                # A memcpy of (ch + 1) / 2 bytes per pixel reads and writes as many bytes
+                # as the fused call (ch read, 1 written).
+                flat = src.reshape(-1)[: (ch + 1) * side * side // 2]
+                cp = np.empty(flat.size, np.uint8)
+                s, d, g = desc(src, fmt), desc(dst, 0), desc(gray, 0)
+                t_ref = cv2.threshold(cv2.cvtColor(src, code), 0, 255,
+                                      cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+                tt = ctypes.c_uint8()
+                assert lib.scipix_binarize_otsu(s, d, None, 255.0, 0, ctypes.byref(tt)) == 0
+                assert tt.value == int(t_ref[0]) and np.array_equal(dst, t_ref[1])
+
+                def cv():
+                    cv2.cvtColor(src, code, dst=gray)
+                    cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU, dst=dst)
+
+                def two():
+                    lib.scipix_gray(s, g)
+                    lib.scipix_threshold_otsu(g, d, 255.0, 0, None)
+
+                reps = repeats if side < 4096 else max(5, repeats // 3)
+                res = alternated([cv, lambda: lib.scipix_binarize_otsu(s, d, None, 255.0, 0, None),
+                                  two, lambda: np.copyto(cp, flat)], reps)
+                (cb, cm), (fb, fm), (tb, tm), (pb, pm) = res
+                ms = lambda b, m: f"{b * 1e3:7.2f}/{m * 1e3:<7.2f}"
+                print(f"{name + ' ' + kind + ' ' + str(side) + '^2':<30}{ms(cb, cm):>15}{ms(fb, fm):>15}"
+                      f"{ms(tb, tm):>16}{ms(pb, pm):>15}{cb / fb:>10.2f}{pb / fb:>11.2f}")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--isa", type=int, default=None)
     ap.add_argument("--repeats", type=int, default=30)
+    ap.add_argument("--only", choices=["binarize"], default=None)
     args = ap.parse_args()
     lib = ctypes.CDLL(os.environ.get("SCIPIX_LIB", str(ROOT / "target/release/libscipix.so")))
     lib.scipix_set_num_threads(ctypes.c_size_t(args.threads))
@@ -59,6 +130,9 @@ def main():
     print(f"opencv {cv2.__version__} (1 thread) vs scipix ({args.threads} thread(s)); best of {args.repeats}")
     print(f"{'op':<28}{'pixels':>10}{'opencv GP/s':>13}{'scipix GP/s':>13}{'ratio':>8}")
     rng = np.random.default_rng(0)
+    if args.only == "binarize":
+        binarize_case(lib, args.repeats, rng)
+        return
 
     def row(name, n, t_cv, t_sp):
         print(f"{name:<28}{n:>10}{n / t_cv / 1e9:>13.2f}{n / t_sp / 1e9:>13.2f}{t_cv / t_sp:>8.2f}")
@@ -98,6 +172,7 @@ def main():
         t_cv = best(lambda: cv2.threshold(page, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU, dst=dst), reps)
         t_sp = best(lambda: lib.scipix_threshold_otsu(s, d, 255.0, 0, None), reps)
         row(f"otsu+apply clean page {side}^2", n, t_cv, t_sp)
+    binarize_case(lib, args.repeats, rng)
 
 
 if __name__ == "__main__":
