@@ -162,6 +162,32 @@ def threshold_otsu(image: np.ndarray, maxval: float = 255, type: Union[str, int]
     return t.value, res
 
 
+def binarize_otsu(image: np.ndarray, format: Any, maxval: float = 255,
+                  type: Union[str, int] = "binary", *, out: Optional[np.ndarray] = None,
+                  gray_out: Optional[np.ndarray] = None,
+                  return_gray: bool = False) -> Tuple[int, np.ndarray, Optional[np.ndarray]]:
+    """Colour image straight to a binary image with Otsu's threshold, bit for bit
+    ``cv2.threshold(cv2.cvtColor(img, COLOR_<FORMAT>2GRAY), 0, maxval, type | THRESH_OTSU)``
+    (``scipix_binarize_otsu``): one pass computes gray and its histogram, a second writes the
+    binary image. ``format`` is "rgb", "bgr", "rgba" or "bgra"; ``type`` "binary" or
+    "binary_inv". Returns (threshold, binary HxW uint8, gray HxW uint8 or None): the gray
+    image is written only when ``gray_out`` is given or ``return_gray`` is true."""
+    src, keep = image_desc(image, format, name="image")
+    if format is None or str(format).lower() == "gray":
+        raise UnsupportedFormat("binarize_otsu needs a colour image: format rgb, bgr, rgba or bgra")
+    shape = keep.shape[:2]
+    dst, res = _gray_out(out, shape)
+    gray_res: Optional[np.ndarray] = None
+    gray_ref: Any = None
+    if gray_out is not None or return_gray:
+        gdesc, gray_res = _gray_out(gray_out, shape, name="gray_out")
+        gray_ref = ctypes.byref(gdesc)
+    t = ctypes.c_uint8()
+    _ffi.scipix_binarize_otsu(ctypes.byref(src), ctypes.byref(dst), gray_ref, maxval,
+                              _thresh_type(type), ctypes.byref(t))
+    return t.value, res, gray_res
+
+
 def adaptive_threshold_mean(image: np.ndarray, maxval: float = 255, type: Union[str, int] = "binary",
                             block_size: int = 11, c: float = 2.0, *,
                             out: Optional[np.ndarray] = None) -> np.ndarray:

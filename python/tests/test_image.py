@@ -121,6 +121,42 @@ def test_otsu_equals_opencv(rng: Generator) -> None:
                                                            cv2.THRESH_OTSU)[0])
 
 
+@requires("scipix_binarize_otsu")
+@pytest.mark.parametrize("fmt", sorted(CODES))
+def test_binarize_otsu_equals_opencv(rng: Generator, fmt: str, each_isa: Any) -> None:
+    ch = len(fmt)
+    gray_page = page(rng)
+    colour = np.stack([gray_page] * ch, axis=-1).astype(int) + rng.integers(-9, 10, gray_page.shape + (ch,))
+    imgs = [np.clip(colour, 0, 255).astype(np.uint8), rng.integers(0, 256, (33, 47, ch), dtype=np.uint8),
+            np.full((1, 1, ch), 99, np.uint8)]
+    for img in imgs + [imgs[0][5:90, 3:131]]:
+        want_gray = cv2.cvtColor(np.ascontiguousarray(img), CODES[fmt])
+        for ttype, code in (("binary", 0), ("binary_inv", 1)):
+            t_cv, want = cv2.threshold(want_gray, 0, 200, code | cv2.THRESH_OTSU)
+
+            def run() -> Any:
+                return image.binarize_otsu(img, fmt, 200, ttype, return_gray=True)
+            for t, got, gray in each_isa(run).values():
+                assert t == int(t_cv)
+                np.testing.assert_array_equal(got, want)
+                np.testing.assert_array_equal(gray, want_gray)
+    t, got, gray = image.binarize_otsu(imgs[0], fmt)
+    assert gray is None
+    out = np.full((130, 170), 7, np.uint8)
+    gout = np.full((130, 170), 7, np.uint8)
+    h, w = imgs[0].shape[:2]
+    t2, got2, g2 = image.binarize_otsu(imgs[0], fmt, out=out[1:h + 1, 2:w + 2], gray_out=gout[:h, :w])
+    assert t2 == t and g2 is not None
+    np.testing.assert_array_equal(got2, got)
+    np.testing.assert_array_equal(out[0], 7)
+    np.testing.assert_array_equal(gout[h:], 7)
+    with pytest.raises(scipix.UnsupportedFormat):
+        image.binarize_otsu(gray_page, None)
+    with pytest.raises(scipix.InvalidArgument):
+        image.binarize_otsu(imgs[0], fmt, 255, "trunc")
+    with pytest.raises(scipix.InvalidArgument):
+        image.binarize_otsu(imgs[0], fmt, out=np.empty((3, 3), np.uint8))
+
 @requires("scipix_adaptive_threshold_mean")
 @pytest.mark.parametrize("block,c", [(3, 0), (11, 2), (15, -3.5), (31, 5)])
 def test_adaptive_mean_equals_opencv(block: Any, c: Any, rng: Generator) -> None:
