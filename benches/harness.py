@@ -123,7 +123,8 @@ class Row:
     copy: Optional[Timing] = None
     scalar: Optional[Timing] = None
     note: str = ""
-    source: str = ""
+    crit_vs_scalar: Optional[float] = None  # from criterion (benches/table.py), if not timed here
+    crit_copy_x: Optional[float] = None
 
     @property
     def vs_peer(self) -> Optional[float]:
@@ -135,11 +136,11 @@ class Row:
 
     @property
     def copy_x(self) -> Optional[float]:
-        return self.scipix.best / self.copy.best if self.copy else None
+        return self.scipix.best / self.copy.best if self.copy else self.crit_copy_x
 
     @property
     def vs_scalar(self) -> Optional[float]:
-        return self.scalar.best / self.scipix.best if self.scalar else None
+        return self.scalar.best / self.scipix.best if self.scalar else self.crit_vs_scalar
 
 
 def measure(op: str, size: str, scipix_fn: Callable[[], object], peer_name: str,
@@ -170,6 +171,11 @@ def measure(op: str, size: str, scipix_fn: Callable[[], object], peer_name: str,
                t[i + 1] if scalar else None, note)
 
 
+def from_criterion(op: str, size: str, simd_s: float, note: str = "") -> Row:
+    """A row with only criterion's figure for scipix (median; no peer measured)."""
+    return Row(op, size, Timing(simd_s, simd_s), note=note)
+
+
 def ms(t: Optional[Timing]) -> str:
     """`best / median` in ms, 3 significant figures."""
     if t is None:
@@ -193,9 +199,12 @@ def markdown(rows: Sequence[Row]) -> str:
     for r in rows:
         vp = "" if r.vs_peer is None else f"{ratio(r.vs_peer)}x ({ratio(r.vs_peer_median)}x)"
         sc = "" if r.vs_scalar is None else f"{ratio(r.vs_scalar)}x"
+        if r.scalar is None and r.crit_vs_scalar is not None:
+            sc += " †"
+        cx = ratio(r.copy_x) + (" †" if r.copy is None and r.crit_copy_x is not None else "")
         op = r.op + (f" ({r.note})" if r.note else "")
         out.append(f"| {op} | {r.size} | {ms(r.scipix)} | {r.peer_name} | {ms(r.peer)} "
-                   f"| {vp} | {ratio(r.copy_x)} | {sc} |")
+                   f"| {vp} | {cx} | {sc} |")
     return "\n".join(out)
 
 
