@@ -125,6 +125,10 @@ def run_criterion(cases: List[Crit], warm: float, measure: float) -> Dict[str, f
     for c in cases:
         ids = by_bench.setdefault(c.bench, [])
         ids += [i for i in (c.simd, c.scalar, c.copy) if i]
+    build = ["cargo", "bench", "--no-run"] + [a for b in by_bench for a in ("--bench", b)]
+    print("# " + " ".join(build), file=sys.stderr, flush=True)
+    if subprocess.run(build, cwd=ROOT).returncode != 0:
+        raise SystemExit("building the criterion benches failed")
     for bench, ids in by_bench.items():
         regex = "^(" + "|".join(re.escape(i) for i in sorted(set(ids))) + ")$"
         cmd = ["cargo", "bench", "--quiet", "--bench", bench, "--", "--warm-up-time", str(warm),

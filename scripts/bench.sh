@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make bench`: builds the release library and the criterion benches, makes sure the peer
+# `make bench`: builds the release library, makes sure the peer
 # packages are installed, then runs benches/table.py, which prints one table of scipix vs
 # its peer vs a copy of the same bytes (see its docstring). Arguments go to table.py, e.g.
 #   scripts/bench.sh --write            regenerate the README and guide tables
@@ -16,7 +16,6 @@ mods = ["pytest", "numpy", "cv2", "PIL", "onnx", "onnxruntime", "ml_dtypes", "gg
 sys.exit(0 if all(importlib.util.find_spec(m) for m in mods) else 1)
 PY
 
-echo "# building the release library and the benches" >&2
-cargo build --release --quiet
-cargo bench --no-run --quiet 2>/dev/null || cargo bench --no-run
+echo "# building the release library (table.py builds the criterion benches it runs)" >&2
+cargo build --release
 exec env -u OPENBLAS_CORETYPE python3 benches/table.py "$@"
