@@ -174,6 +174,7 @@ def ggml_rows(lib, reps, full):
 
 
 def rows(lib, reps=15, full=True):
+    lib = load()  # the same library, with this script's argtypes
     return ort_rows(lib, reps, full) + convert_rows(lib, reps, full) + ggml_rows(lib, reps, full)
 
 
