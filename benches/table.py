@@ -192,6 +192,7 @@ def cpu_model() -> str:
 
 
 def header(lib, load_start, load_end, quick: str) -> str:
+    """The lines above the table; `quick` = criterion's settings ("" if it did not run)."""
     best = lib.scipix_isa_name(lib.scipix_best_isa()).decode()
     active = lib.scipix_isa_name(lib.scipix_active_isa()).decode()
     peers = ", ".join(f"{name} {version(m)}" for name, m in (
@@ -209,7 +210,7 @@ def header(lib, load_start, load_end, quick: str) -> str:
         "vs peer = peer time / scipix time (best, and median in brackets; above 1 scipix is "
         "faster). copy x = scipix time / time of a memcpy of (bytes read + bytes written) / 2, "
         "i.e. the same memory traffic (1.0 = memory speed). vs scalar = scipix scalar time / "
-        f"SIMD time. † = from criterion medians ({quick}) in the same run.",
+        "SIMD time." + (f" † = from criterion medians ({quick}) in the same run." if quick else ""),
     ])
 
 
@@ -256,7 +257,7 @@ def main() -> int:
         merge(rows, cases, run_criterion(cases, 0.5, args.criterion_time))
     load_end = os.getloadavg()[0]
 
-    text = header(lib, load_start, load_end, quick) + "\n\n" + harness.markdown(rows)
+    text = header(lib, load_start, load_end, "" if args.no_criterion else quick) + "\n\n" + harness.markdown(rows)
     print(text)
     out = ROOT / "target" / "bench"
     out.mkdir(parents=True, exist_ok=True)
