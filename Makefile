@@ -18,7 +18,7 @@ install:
 	scripts/install.sh $(PREFIX)
 
 bench:
-	cargo bench
+	scripts/bench.sh
 
 clean:
 	cargo clean

@@ -3,6 +3,8 @@
 //! latency a lone request sees beyond `max_wait` (printed before the criterion groups).
 //!
 //!   cargo bench --bench batch -- --warm-up-time 1 --measurement-time 2
+//!
+//! No copy baseline: the batcher's cost is per request, not per byte moved.
 
 use criterion::{criterion_group, BenchmarkId, Criterion, Throughput};
 use scipix::batch::{BatcherConfig, DynamicBatcher, SubmitOptions};

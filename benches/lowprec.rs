@@ -3,6 +3,10 @@
 //! bytes per element), and int4 / FP8 quantize against the scalar path and a copy of the
 //! same bytes (4 read + 1/2 or 1 written). Ratios only mean something within one run.
 //!
+//! Copy baseline rule (every bench in benches/): a "copy" row moves the same memory traffic
+//! as the operation it sits next to: an operation that reads R bytes and writes W bytes is
+//! compared with a memcpy of (R + W) / 2 bytes (which reads that many and writes that many).
+//!
 //! cargo bench --bench lowprec -- --warm-up-time 1 --measurement-time 2
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
@@ -92,12 +96,15 @@ fn lowbit(c: &mut Criterion) {
                 })
             });
         }
-        let src = vec![1u8; 4 * n + n / 2];
+        let src = vec![1u8; (4 * n + n) / 2];
         let mut dst = vec![0u8; src.len()];
         g.bench_function(BenchmarkId::new("copy_int4_bytes", "memcpy"), |b| {
             b.iter(|| {
                 dst[..(4 * n + n / 2) / 2].copy_from_slice(black_box(&src[..(4 * n + n / 2) / 2]))
             })
+        });
+        g.bench_function(BenchmarkId::new("copy_fp8_bytes", "memcpy"), |b| {
+            b.iter(|| dst.copy_from_slice(black_box(&src)))
         });
         g.finish();
     }

@@ -8,6 +8,9 @@
 //! byte through the kernel, so "read fully" is a lower bound for a real on-disk file.
 //!
 //! `cargo bench --bench model_open -- --warm-up-time 1 --measurement-time 2`
+//!
+//! No copy baseline: the point is that opening does not touch the data; the baseline is
+//! reading the same file.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use scipix::model::{Dtype, OpenOptions, Safetensors};

@@ -2,6 +2,11 @@
 //! parallel path at 16M, and a plain copy of the same bytes as the memory-speed baseline.
 //!
 //! cargo bench --bench normalize -- --warm-up-time 1 --measurement-time 2
+//!
+//! Copy baseline rule (every bench in benches/): a "copy" row moves the same memory traffic
+//! as the operation it sits next to: an operation that reads R bytes and writes W bytes is
+//! compared with a memcpy of (R + W) / 2 bytes (which reads that many and writes that many).
+//! Normalization reads 4 and writes 4 bytes per element, so the copy is of the f32 input.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use scipix::cpu::{self, Isa, OptLevel};

@@ -2,6 +2,8 @@
 //! allocation, arena vs Vec.
 //!
 //!   cargo bench --bench parallel -- --warm-up-time 1 --measurement-time 2
+//!
+//! No copy baseline: these measure scheduling and allocation overhead, not memory traffic.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use scipix::memory::{Arena, BufferPool, GlobalPools};

@@ -1,18 +1,22 @@
 #!/usr/bin/env python3
-"""Runs every peer comparison in one go: scipix (through the C ABI, via ctypes) against
-OpenCV (grayscale, thresholds, Otsu, blobFromImage), numpy (normalization) and ONNX Runtime
-(QuantizeLinear/DequantizeLinear), on the same arrays in the same process per script.
+"""Runs every peer script in one go, each with its own full output: scipix (through the C
+ABI, via ctypes) against OpenCV (grayscale, thresholds, Otsu, blobFromImage, resize), numpy
+(normalization, f16), Pillow (resize), ml_dtypes (bf16), gguf (GGML blocks) and ONNX Runtime
+(int8/int4/FP8 QuantizeLinear, DequantizeLinear), on the same arrays in the same process per
+script, calls alternated (benches/harness.py).
 
     cargo build --release && python3 benches/peers.py
 
-Each peer script also runs alone; see its --help.
+Each peer script also runs alone; see its --help. `make bench` (benches/table.py) collects
+the table's subset of their cases into one table.
 """
 import pathlib
 import subprocess
 import sys
 
 HERE = pathlib.Path(__file__).resolve().parent
-SCRIPTS = ["peers_color.py", "peers_tensor.py", "peers_quant.py"]
+SCRIPTS = ["peers_color.py", "peers_tensor.py", "peers_quant.py", "peers_resize.py",
+           "peers_lowprec.py"]
 
 failed = 0
 for name in SCRIPTS:
