@@ -44,6 +44,8 @@ def load():
                                         ctypes.c_uint32, ctypes.c_bool, VP, SZ]
     lib.scipix_dequantize_fp8.argtypes = [VP, VP, SZ, ctypes.c_uint32, SZ, VP, SZ,
                                           ctypes.c_uint32, VP, SZ]
+    lib.scipix_ggml_quantize.argtypes = [ctypes.c_uint32, VP, SZ, SZ, VP, SZ, VP]
+    lib.scipix_ggml_dequantize.argtypes = [ctypes.c_uint32, VP, SZ, VP, SZ, VP]
     lib.scipix_set_opt_level(1)  # SIMD, one thread: the same footing as ORT below
     return lib
 
@@ -67,11 +69,66 @@ def session(n, qtype, scale, zp, tail):
     return ort.InferenceSession(model.SerializeToString(), so, providers=["CPUExecutionProvider"])
 
 
+def ggml_rows(lib, reps):
+    """GGML Q8_0 / Q4_0 both ways, scipix vs gguf.quants (numpy), alternated call by call."""
+    from gguf import GGMLQuantizationType as T
+    from gguf import quants
+
+    rng = np.random.default_rng(1)
+    rows = []
+    done = SZ()
+    for n, size in ((1 << 20, "1M"), (16 << 20, "16M")):
+        x = rng.normal(0, 1, n).astype(np.float32)
+        for name, code, ty in (("Q8_0", 8, T.Q8_0), ("Q4_0", 2, T.Q4_0)):
+            want = quants.quantize(x.reshape(-1, 1024), ty).reshape(-1)
+            q = np.empty(want.size, np.uint8)
+            back = np.empty(n, np.float32)
+
+            def spx_q():
+                lib.scipix_ggml_quantize(code, x.ctypes.data, n, 1024, q.ctypes.data, q.size,
+                                         ctypes.byref(done))
+
+            def spx_d():
+                lib.scipix_ggml_dequantize(code, q.ctypes.data, q.size, back.ctypes.data, n,
+                                           ctypes.byref(done))
+
+            spx_q()
+            assert np.array_equal(q, want), f"{name} {size} quantize differs"
+            spx_d()
+            peer_back = quants.dequantize(want.reshape(-1, want.size // (n // 1024)), ty)
+            assert np.array_equal(back.view(np.uint32), peer_back.reshape(-1).view(np.uint32))
+            x2 = x.reshape(-1, 1024)
+            w2 = want.reshape(n // 1024, -1)
+            for op, peer, spx in (("quantize", lambda: quants.quantize(x2, ty), spx_q),
+                                  ("dequantize", lambda: quants.dequantize(w2, ty), spx_d)):
+                t_p, t_s = [], []
+                for _ in range(reps):
+                    t0 = time.perf_counter()
+                    peer()
+                    t1 = time.perf_counter()
+                    spx()
+                    t2 = time.perf_counter()
+                    t_p.append(t1 - t0)
+                    t_s.append(t2 - t1)
+                rows.append((size, f"{name} {op}", n / min(t_p), n / min(t_s),
+                             n / statistics.median(t_p), n / statistics.median(t_s)))
+    print(f"{'size':>5} {'GGML':>15} {'gguf best':>9} {'scipix':>8} {'x gguf':>7} "
+          f"{'gguf med':>8} {'scipix':>8} {'x gguf':>7}   (G elements/s, one thread)")
+    for size, name, pb, sb, pm, sm in rows:
+        print(f"{size:>5} {name:>15} {pb / 1e9:9.3f} {sb / 1e9:8.3f} {sb / pb:7.1f} "
+              f"{pm / 1e9:8.3f} {sm / 1e9:8.3f} {sm / pm:7.1f}")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--reps", type=int, default=15)
+    ap.add_argument("--ggml-reps", type=int, default=5)
+    ap.add_argument("--only-ggml", action="store_true")
     a = ap.parse_args()
     lib = load()
+    if a.only_ggml:
+        ggml_rows(lib, a.ggml_reps)
+        return
     rng = np.random.default_rng(0)
     shape1 = (SZ * 1)()
     rows = []
@@ -123,6 +180,7 @@ def main():
     for size, name, ob, sb, om, sm in rows:
         print(f"{size:>5} {name:>11} {ob / 1e9:9.3f} {sb / 1e9:8.3f} {sb / ob:6.2f} "
               f"{om / 1e9:8.3f} {sm / 1e9:8.3f} {sm / om:6.2f}")
+    ggml_rows(lib, a.ggml_reps)
 
 
 if __name__ == "__main__":
