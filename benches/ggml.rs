@@ -1,5 +1,6 @@
-//! GGML blocks and GGUF files: Q8_0 / Q4_0 quantize and dequantize at 1M values, best SIMD
-//! vs scalar on one thread, against a copy of the same bytes read plus written; and
+//! GGML blocks and GGUF files: Q8_0 / Q4_0 quantize and dequantize at 64K values (in
+//! cache) and 1M values, best SIMD and AVX2 vs scalar on one thread, against a copy of the
+//! same bytes read plus written; and
 //! opening a 1.07 GB GGUF file (sparse, generated in a temp dir) plus looking up every
 //! tensor by name.
 //!
@@ -29,16 +30,25 @@ fn data(n: usize) -> Vec<f32> {
 }
 
 fn blocks(c: &mut Criterion) {
-    let n = 1 << 20;
+    for (n, size) in [(1usize << 16, "64K"), (1 << 20, "1M")] {
+        blocks_of(c, n, size);
+    }
+}
+
+fn blocks_of(c: &mut Criterion, n: usize, size: &str) {
     let x = data(n);
     let best = Isa::best_available();
     for ty in [GgmlType::Q8_0, GgmlType::Q4_0] {
         let mut q = vec![0u8; ggml::quantized_size(ty, n).unwrap()];
         let mut y = vec![0f32; n];
         ggml::quantize(ty, &x, n, &mut q).unwrap();
-        let mut g = c.benchmark_group(format!("ggml/{}/1M", ty.name()));
+        let mut g = c.benchmark_group(format!("ggml/{}/{size}", ty.name()));
         g.throughput(Throughput::Elements(n as u64));
-        for (label, isa) in [("simd", best), ("scalar", Isa::Scalar)] {
+        let isas = [("simd", best), ("avx2", Isa::Avx2), ("scalar", Isa::Scalar)];
+        for (label, isa) in isas {
+            if !Isa::available().contains(&isa) {
+                continue;
+            }
             g.bench_function(BenchmarkId::new("quantize", label), |b| {
                 cpu::with_isa(isa, |_| {
                     b.iter(|| ggml::quantize(ty, black_box(&x), 1024, &mut q).unwrap())

@@ -10,7 +10,7 @@
 //! cargo bench --bench lowprec -- --warm-up-time 1 --measurement-time 2
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use scipix::cpu::{self, Isa};
+use scipix::cpu::{self, Isa, Store};
 use scipix::model::convert;
 use scipix::quant::{self, Fp8Format, Layout, Q4Dtype};
 use std::hint::black_box;
@@ -55,6 +55,31 @@ fn narrow(c: &mut Criterion) {
         g.bench_function(BenchmarkId::new("copy_6_bytes_per_elem", "memcpy"), |b| {
             b.iter(|| dst.copy_from_slice(black_box(&src)))
         });
+        g.finish();
+    }
+}
+
+/// Where streaming stores start to win: f32 -> f16 / bf16 (best ISA, one thread) with
+/// cached and streaming stores forced, at outputs of 1 to 32 MiB.
+fn stream_cutoff(c: &mut Criterion) {
+    let best = Isa::best_available();
+    for mib in [1usize, 2, 4, 8, 16, 32] {
+        let n = mib << 19; // 2-byte outputs
+        let x = data(n);
+        let mut h = vec![0u16; n];
+        let mut g = c.benchmark_group(format!("stream_cutoff/{mib}MiB"));
+        g.throughput(Throughput::Elements(n as u64));
+        for (name, bf16) in [("f16", false), ("bf16", true)] {
+            for (label, store) in [("cached", Store::Cached), ("streaming", Store::Streaming)] {
+                g.bench_function(BenchmarkId::new(name, label), |b| {
+                    cpu::with_isa(best, |_| {
+                        b.iter(|| {
+                            convert::f32_to_half_with_store(bf16, black_box(&x), &mut h, store)
+                        })
+                    })
+                });
+            }
+        }
         g.finish();
     }
 }
@@ -110,5 +135,5 @@ fn lowbit(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, narrow, lowbit);
+criterion_group!(benches, narrow, lowbit, stream_cutoff);
 criterion_main!(benches);

@@ -72,6 +72,20 @@ pub fn f32_to_bf16(src: &[f32], dst: &mut [u16]) -> Result<()> {
     narrow(Half::Bf16, src, dst, "f32_to_bf16")
 }
 
+/// [`f32_to_f16`] (`bf16` false) or [`f32_to_bf16`] on one thread with the store kind
+/// forced instead of chosen by size: for the benchmark that sets the streaming cut-off.
+/// Not part of the supported API. Panics if the lengths differ.
+#[doc(hidden)]
+pub fn f32_to_half_with_store(bf16: bool, src: &[f32], dst: &mut [u16], store: Store) {
+    assert_eq!(
+        src.len(),
+        dst.len(),
+        "f32_to_half_with_store: lengths differ"
+    );
+    let half = if bf16 { Half::Bf16 } else { Half::F16 };
+    narrow_with(cpu::kernel_isa(), half, src, dst, store);
+}
+
 /// bf16 is the upper half of an f32: shifting the bits is the exact conversion.
 #[inline]
 fn bf16_bits(b: u16) -> f32 {

@@ -34,7 +34,7 @@
 //! returns depending on positions; scipix returns the first. Only the sign bit of the
 //! stored f16 `m` (or of a zero `d`) can differ; dequantized values compare equal.
 //!
-//! Q8_0 and Q4_0 have SSE4.1, AVX2 and NEON kernels (bit-identical to the scalar
+//! Q8_0 and Q4_0 have SSE4.1, AVX2, AVX-512 and NEON kernels (bit-identical to the scalar
 //! specification); inputs of at least [`PARALLEL_CUTOFF`] values are split over scipix's
 //! thread pool by whole blocks, with results independent of the thread count.
 

@@ -56,7 +56,8 @@ fn nasty_blocks(blocks: usize, seed: u64) -> Vec<f32> {
 
 #[test]
 fn simd_equals_scalar_on_every_isa() {
-    for blocks in [1usize, 2, 3, 7, 33] {
+    // The x86 kernels work on groups of eight blocks: partial, whole and several groups.
+    for blocks in [1usize, 2, 3, 7, 8, 9, 16, 33] {
         let x = nasty_blocks(blocks + 1, blocks as u64);
         for start in [0usize, 1, 3] {
             // Unaligned starts: shift by whole floats inside a larger buffer.
@@ -79,6 +80,44 @@ fn simd_equals_scalar_on_every_isa() {
                     );
                     assert_eq!(a, b, "{isa:?} {fmt:?} dequantize blocks {blocks}");
                 }
+            }
+        }
+    }
+}
+
+/// The f16 scale rounding (F16C `vcvtps2ph` in the x86 kernels, the `half` crate in the
+/// scalar one): block maxima log-uniform from 1e-12 (f16 subnormal and zero scales) to
+/// 1e7 (scales past 65504, which round to inf), plus scales exactly halfway between two
+/// f16 values, which must round to even.
+#[test]
+fn scale_rounding_equals_scalar_on_every_isa() {
+    let mut r = Rng::new(21);
+    let blocks = 4099;
+    let mut x = vec![0f32; blocks * 32];
+    for (b, xb) in x.chunks_exact_mut(32).enumerate() {
+        let amax = if b % 4 == 3 {
+            // d = amax / 127 (or / -8) near an f16 tie: a multiple of half an f16 step.
+            let h = (r.next_u64() % 0x7bfe) as u16;
+            let lo = half::f16::from_bits(h).to_f32();
+            let hi = half::f16::from_bits(h + 1).to_f32();
+            (lo + (hi - lo) * 0.5) * if b % 8 == 3 { 127.0 } else { 8.0 }
+        } else {
+            10f32.powf(r.uniform(-12.0, 7.0))
+        };
+        for v in xb.iter_mut() {
+            *v = r.uniform(-amax, amax);
+        }
+        xb[(b * 7) % 32] = if b % 2 == 0 { amax } else { -amax };
+    }
+    for fmt in [Fmt::Q8_0, Fmt::Q4_0] {
+        let ts = if fmt == Fmt::Q8_0 { 34 } else { 18 };
+        let mut want = vec![0u8; blocks * ts];
+        kernels::quantize(Isa::Scalar, fmt, &x, &mut want);
+        for isa in Isa::available() {
+            let mut got = vec![0u8; blocks * ts];
+            kernels::quantize(isa, fmt, &x, &mut got);
+            for (k, (g, w)) in got.chunks(ts).zip(want.chunks(ts)).enumerate() {
+                assert_eq!(g, w, "{isa:?} {fmt:?} block {k}");
             }
         }
     }

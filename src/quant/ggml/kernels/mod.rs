@@ -1,12 +1,12 @@
 //! GGML block kernels. `scalar.rs` is the specification (every format); Q8_0 and Q4_0
-//! have SSE4.1, AVX2 and NEON kernels that equal it bit for bit. They process whole
-//! blocks only (callers pass multiples of 32 values) and never use fused multiply-add,
-//! since the reference rounds after every multiply and add. AVX-512 CPUs run the AVX2
-//! kernels: a 32-value block is exactly four 8-lane vectors, and the per-block
-//! horizontal reduction that dominates is no cheaper with 16 lanes.
+//! have SSE4.1, AVX2 (with F16C), AVX-512 (with F16C) and NEON kernels that equal it bit
+//! for bit. They process whole blocks only (callers pass multiples of 32 values) and
+//! never use fused multiply-add, since the reference rounds after every multiply and add.
 
 #[cfg(target_arch = "x86_64")]
 mod avx2;
+#[cfg(target_arch = "x86_64")]
+mod avx512;
 #[cfg(target_arch = "aarch64")]
 mod neon;
 pub(crate) mod scalar;
@@ -14,6 +14,13 @@ pub(crate) mod scalar;
 mod sse41;
 
 use crate::cpu::Isa;
+
+/// The AVX2 kernels also need F16C (every AVX2 CPU scipix has met has it; without it the
+/// SSE4.1 kernels run).
+#[cfg(target_arch = "x86_64")]
+fn f16c() -> bool {
+    crate::cpu::detected().has(crate::cpu::Features::F16C)
+}
 
 /// The block formats with SIMD kernels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,11 +34,14 @@ pub(crate) enum Fmt {
 pub(crate) fn quantize(isa: Isa, fmt: Fmt, x: &[f32], q: &mut [u8]) {
     debug_assert_eq!(x.len() % 32, 0);
     match isa {
-        // SAFETY (each arm): `isa` comes from `cpu::kernel_isa`, capped at what the CPU runs.
+        // SAFETY (each arm): `isa` comes from `cpu::kernel_isa`, capped at what the CPU runs;
+        // the AVX2 arm also checks F16C.
         #[cfg(target_arch = "x86_64")]
-        Isa::Avx2 | Isa::Avx512 => unsafe { avx2::quantize(fmt, x, q) },
+        Isa::Avx512 if f16c() => unsafe { avx512::quantize(fmt, x, q) },
         #[cfg(target_arch = "x86_64")]
-        Isa::Sse41 => unsafe { sse41::quantize(fmt, x, q) },
+        Isa::Avx2 if f16c() => unsafe { avx2::quantize(fmt, x, q) },
+        #[cfg(target_arch = "x86_64")]
+        Isa::Sse41 | Isa::Avx2 | Isa::Avx512 => unsafe { sse41::quantize(fmt, x, q) },
         #[cfg(target_arch = "aarch64")]
         Isa::Neon => unsafe { neon::quantize(fmt, x, q) },
         _ => match fmt {
@@ -47,9 +57,14 @@ pub(crate) fn dequantize(isa: Isa, fmt: Fmt, q: &[u8], x: &mut [f32]) {
     match isa {
         // SAFETY (each arm): as in `quantize`.
         #[cfg(target_arch = "x86_64")]
-        Isa::Avx2 | Isa::Avx512 => unsafe { avx2::dequantize(fmt, q, x) },
+        Isa::Avx512 if f16c() && fmt == Fmt::Q8_0 => unsafe {
+            avx512::dequantize_q8_0_blocks(q, x)
+        },
+        // Q4_0 dequantize: the AVX2 kernel is the faster one on AVX-512 CPUs too.
         #[cfg(target_arch = "x86_64")]
-        Isa::Sse41 => unsafe { sse41::dequantize(fmt, q, x) },
+        Isa::Avx2 | Isa::Avx512 if f16c() => unsafe { avx2::dequantize(fmt, q, x) },
+        #[cfg(target_arch = "x86_64")]
+        Isa::Sse41 | Isa::Avx2 | Isa::Avx512 => unsafe { sse41::dequantize(fmt, q, x) },
         #[cfg(target_arch = "aarch64")]
         Isa::Neon => unsafe { neon::dequantize(fmt, q, x) },
         _ => match fmt {
