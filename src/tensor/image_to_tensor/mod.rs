@@ -77,7 +77,7 @@ macro_rules! dispatch_flags {
     };
 }
 
-mod scalar;
+pub(crate) mod scalar;
 
 #[cfg(target_arch = "x86_64")]
 mod avx2;
