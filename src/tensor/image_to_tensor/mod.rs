@@ -90,6 +90,7 @@ mod sse41;
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 mod wasm32;
 
+use super::lut::TensorLut;
 use crate::cpu::{self, Isa};
 use crate::error::{checked_product, Error, ErrorKind, Result};
 use crate::image::{ImageView, PixelFormat};
@@ -227,6 +228,8 @@ pub(crate) struct Plan {
     pub mean16: [[f32; 16]; 3],
     pub std16: [[f32; 16]; 3],
     pub rstd16: [[f32; 16]; 3],
+    /// Lookup tables of the rule, set by [`Plan::with_lut`] when the table kernel is chosen.
+    pub lut: Option<TensorLut>,
 }
 
 /// Division of `t` by `d` through `r = 1 / d` with one FMA correction step:
@@ -259,6 +262,11 @@ fn fused_value(x: u8, p: &Plan, c: usize) -> f32 {
 /// Test hook: forces the plain-division kernels.
 #[cfg(test)]
 pub(crate) static DISABLE_FUSED: std::sync::atomic::AtomicBool =
+    std::sync::atomic::AtomicBool::new(false);
+
+/// Test hook: forces the arithmetic kernels where the table kernel would be chosen.
+#[cfg(test)]
+pub(crate) static DISABLE_LUT: std::sync::atomic::AtomicBool =
     std::sync::atomic::AtomicBool::new(false);
 
 fn fma_hardware() -> bool {
@@ -400,6 +408,7 @@ impl Plan {
             mean16,
             std16,
             rstd16,
+            lut: None,
         };
         plan.fast = fma_hardware() && fast_path_exact(&plan);
         #[cfg(test)]
@@ -407,6 +416,38 @@ impl Plan {
             plan.fast = false;
         }
         plan
+    }
+
+    /// True when the table kernel ([`LutK`]) beats kernel family `isa` for this plan: the
+    /// scalar family (one load per element instead of two divisions), and SSE4.1 when the
+    /// rule divides (its kernels divide with `divps`, never through the FMA reciprocal).
+    /// Measured single-threaded on a 224^2 and a 640^2 BGR image (one process, calls
+    /// alternated, best of 40): scalar 0.31 -> 0.066 ms and 2.5 -> 0.70 ms; SSE4.1 with the
+    /// torchvision rule 0.081 -> 0.048 ms and 0.66 -> 0.61 ms. The AVX2 and AVX-512 kernels
+    /// divide through the FMA reciprocal and stay ahead of lookups (0.031-0.038 ms at 224^2).
+    fn lut_wins(&self, isa: Isa) -> bool {
+        let divides = !self.skip_div || !self.skip_std;
+        match isa {
+            Isa::Scalar => true,
+            #[cfg(target_arch = "x86_64")]
+            Isa::Sse41 => divides,
+            _ => false,
+        }
+    }
+
+    /// [`Plan::lut_wins`], unless a test turned the table kernel off.
+    fn use_lut(&self, isa: Isa) -> bool {
+        #[cfg(test)]
+        if DISABLE_LUT.load(std::sync::atomic::Ordering::Relaxed) {
+            return false;
+        }
+        self.lut_wins(isa)
+    }
+
+    /// Attaches the rule's lookup tables (built for `format` under `p`).
+    fn with_lut(mut self, format: PixelFormat, p: &TensorParams) -> Plan {
+        self.lut = Some(TensorLut::new(format, p));
+        self
     }
 }
 
@@ -416,6 +457,30 @@ impl Plan {
 trait RowKernel {
     fn planar_body(src: &[u8], w: usize, p: &Plan, planes: &mut [&mut [f32]; 3]) -> usize;
     fn interleaved_body(src: &[u8], w: usize, p: &Plan, dst: &mut [f32]) -> usize;
+}
+
+/// Table kernel: every element is one load from `Plan::lut` (built with the scalar rule,
+/// so equal to it bit for bit). Converts whole rows; does nothing without tables.
+struct LutK;
+impl RowKernel for LutK {
+    fn planar_body(src: &[u8], w: usize, p: &Plan, planes: &mut [&mut [f32]; 3]) -> usize {
+        match &p.lut {
+            Some(l) => {
+                l.row_planar(src, w, planes);
+                w
+            }
+            None => 0,
+        }
+    }
+    fn interleaved_body(src: &[u8], w: usize, p: &Plan, dst: &mut [f32]) -> usize {
+        match &p.lut {
+            Some(l) => {
+                l.row_interleaved(src, w, dst);
+                w
+            }
+            None => 0,
+        }
+    }
 }
 
 struct ScalarK;
@@ -709,7 +774,13 @@ pub fn image_to_tensor(img: &ImageView, p: &TensorParams, out: &mut [f32]) -> Re
     check_out(out.len(), need)?;
     let plan = Plan::new(img.format(), p);
     let out = &mut out[..need];
-    match cpu::kernel_isa() {
+    let isa = cpu::kernel_isa();
+    if plan.use_lut(isa) {
+        let plan = plan.with_lut(img.format(), p);
+        convert::<LutK>(img, &plan, out, true);
+        return Ok(());
+    }
+    match isa {
         Isa::Scalar => convert::<ScalarK>(img, &plan, out, true),
         #[cfg(target_arch = "x86_64")]
         Isa::Sse41 => convert::<Sse41K>(img, &plan, out, true),
@@ -731,9 +802,22 @@ pub fn image_to_tensor(img: &ImageView, p: &TensorParams, out: &mut [f32]) -> Re
 }
 
 fn convert_batch<K: RowKernel>(imgs: &[ImageView], p: &TensorParams, out: &mut [f32], per: usize) {
-    let job = |(img, chunk): (&ImageView, &mut [f32])| {
+    let isa = cpu::kernel_isa();
+    let plan_for = |img: &ImageView| {
         let plan = Plan::new(img.format(), p);
-        convert::<K>(img, &plan, chunk, false);
+        if plan.use_lut(isa) {
+            plan.with_lut(img.format(), p)
+        } else {
+            plan
+        }
+    };
+    let job = |(img, chunk): (&ImageView, &mut [f32])| {
+        let plan = plan_for(img);
+        if plan.lut.is_some() {
+            convert::<LutK>(img, &plan, chunk, false);
+        } else {
+            convert::<K>(img, &plan, chunk, false);
+        }
     };
     let pixels = imgs.len() * imgs[0].width() * imgs[0].height();
     if imgs.len() > 1 && parallel::should_split(pixels, SPLIT_PIXELS) {
@@ -744,8 +828,12 @@ fn convert_batch<K: RowKernel>(imgs: &[ImageView], p: &TensorParams, out: &mut [
                 .for_each(job)
         });
     } else if imgs.len() == 1 {
-        let plan = Plan::new(imgs[0].format(), p);
-        convert::<K>(&imgs[0], &plan, out, true);
+        let plan = plan_for(&imgs[0]);
+        if plan.lut.is_some() {
+            convert::<LutK>(&imgs[0], &plan, out, true);
+        } else {
+            convert::<K>(&imgs[0], &plan, out, true);
+        }
     } else {
         imgs.iter().zip(out.chunks_mut(per)).for_each(job);
     }

@@ -95,6 +95,36 @@ fn plain_division_kernels_equal_reference_too() {
     DISABLE_FUSED.store(false, std::sync::atomic::Ordering::Relaxed);
 }
 
+#[test]
+fn arithmetic_kernels_equal_reference_where_tables_are_chosen() {
+    // The scalar family and SSE4.1 (when the rule divides) normally run the table kernel;
+    // force their arithmetic kernels (still used by the row converter). Racing other tests
+    // is harmless: both paths give equal bits.
+    DISABLE_LUT.store(true, std::sync::atomic::Ordering::Relaxed);
+    small_shapes();
+    DISABLE_LUT.store(false, std::sync::atomic::Ordering::Relaxed);
+}
+
+#[test]
+fn table_kernel_is_chosen_where_it_wins() {
+    let p = param_sets()[1]; // divides
+    let plan = Plan::new(PixelFormat::Rgb8, &p);
+    assert!(plan.lut_wins(Isa::Scalar));
+    #[cfg(target_arch = "x86_64")]
+    {
+        assert!(plan.lut_wins(Isa::Sse41));
+        assert!(!plan.lut_wins(Isa::Avx2));
+        let blob = Plan::new(PixelFormat::Rgb8, &param_sets()[2]); // no division
+        assert!(!blob.lut_wins(Isa::Sse41));
+    }
+    let plan = plan.with_lut(PixelFormat::Rgb8, &p);
+    let l = plan.lut.as_ref().unwrap();
+    assert_eq!(
+        l.luts[0].get(255).to_bits(),
+        ((1.0f32 - 0.485) / 0.229).to_bits()
+    );
+}
+
 fn small_shapes() {
     let isas = Isa::available();
     for (fi, &format) in PixelFormat::ALL.iter().enumerate() {
