@@ -455,6 +455,17 @@ impl Plan {
 /// (8, or 16 for AVX-512) and return how many they did; [`planar_row`]/[`interleaved_row`]
 /// finish with the scalar tail.
 trait RowKernel {
+    /// Output alignment, in bytes, that the body's stores want (0: none). The row wrappers
+    /// convert one unaligned group first and continue from the first aligned output, so
+    /// the body's full-width stores never split a cache line (measured on a 224^2 blob
+    /// rule: AVX-512 0.040 ms with the output 16 bytes off a 64-byte line, 0.021 ms
+    /// aligned; AVX2 0.037 vs 0.028 ms off/on a 32-byte boundary; SSE4.1 the same).
+    const ALIGN: usize = 0;
+    /// Pixels per body step when the body may convert a group that overlaps pixels already
+    /// converted (the same bits are written again): the wrappers then cover a ragged start
+    /// and end of a row with one extra group instead of the (dividing) scalar rule. 0: the
+    /// scalar rule does the tail.
+    const GROUP: usize = 0;
     fn planar_body(src: &[u8], w: usize, p: &Plan, planes: &mut [&mut [f32]; 3]) -> usize;
     fn interleaved_body(src: &[u8], w: usize, p: &Plan, dst: &mut [f32]) -> usize;
 }
@@ -497,6 +508,7 @@ impl RowKernel for ScalarK {
 struct Sse41K;
 #[cfg(target_arch = "x86_64")]
 impl RowKernel for Sse41K {
+    const GROUP: usize = 8;
     fn planar_body(src: &[u8], w: usize, p: &Plan, planes: &mut [&mut [f32]; 3]) -> usize {
         // SAFETY: only instantiated after dispatch saw SSE4.1 on this CPU.
         unsafe { sse41::planar_body(src, w, p, planes) }
@@ -511,6 +523,8 @@ impl RowKernel for Sse41K {
 struct Avx2K;
 #[cfg(target_arch = "x86_64")]
 impl RowKernel for Avx2K {
+    const ALIGN: usize = 32;
+    const GROUP: usize = 8;
     fn planar_body(src: &[u8], w: usize, p: &Plan, planes: &mut [&mut [f32]; 3]) -> usize {
         // SAFETY: only instantiated after dispatch saw AVX2 and FMA on this CPU.
         unsafe { avx2::planar_body(src, w, p, planes) }
@@ -525,6 +539,8 @@ impl RowKernel for Avx2K {
 struct Avx512K;
 #[cfg(target_arch = "x86_64")]
 impl RowKernel for Avx512K {
+    const ALIGN: usize = 64;
+    const GROUP: usize = 16;
     fn planar_body(src: &[u8], w: usize, p: &Plan, planes: &mut [&mut [f32]; 3]) -> usize {
         // SAFETY: only instantiated after dispatch saw AVX-512 F/BW and VBMI on this CPU.
         unsafe { avx512::planar_body(src, w, p, planes) }
@@ -564,24 +580,82 @@ fn tail(s: &mut [f32], from: usize) -> &mut [f32] {
 }
 
 /// The generic tail wrapper: SIMD body on whole groups of pixels, scalar on the rest.
+/// Pixels (at most `w`) to convert before `out` reaches an `align`-byte boundary when each
+/// pixel writes `ch` floats; 0 when `align` is 0 or no pixel count below `align / 4`
+/// reaches one.
+fn lead_pixels(out: &[f32], ch: usize, align: usize, w: usize) -> usize {
+    if align == 0 || out.is_empty() {
+        return 0;
+    }
+    let a = out.as_ptr() as usize;
+    (0..align / 4)
+        .find(|&i| (a + i * ch * 4).is_multiple_of(align))
+        .unwrap_or(0)
+        .min(w)
+}
+
+/// Pixels to skip so the body starts at an aligned output: nonzero only when one whole
+/// unaligned group (converted first) covers them and a group is left after them.
+fn lead_for<K: RowKernel>(out: &[f32], ch: usize, w: usize) -> usize {
+    let lead = lead_pixels(out, ch, K::ALIGN, w);
+    if K::GROUP > 0 && lead > 0 && lead <= K::GROUP && lead + K::GROUP <= w {
+        lead
+    } else {
+        0
+    }
+}
+
+/// The generic row wrapper: one unaligned group if the kernel wants aligned output (plane
+/// 0's), the SIMD body on whole groups, then the rest: one last group ending at `w` when
+/// the kernel allows overlap and the row holds a group, else the scalar rule.
 fn planar_row<K: RowKernel>(src: &[u8], w: usize, p: &Plan, planes: &mut [&mut [f32]; 3]) {
-    let done = K::planar_body(src, w, p, planes);
+    let lead = lead_for::<K>(planes[0], 1, w);
+    if lead > 0 {
+        K::planar_body(src, K::GROUP, p, planes);
+    }
+    let [a, b, c] = planes;
+    let done = lead
+        + K::planar_body(
+            &src[lead * p.bpp..],
+            w - lead,
+            p,
+            &mut [tail(a, lead), tail(b, lead), tail(c, lead)],
+        );
     if done < w {
-        let [a, b, c] = planes;
-        let mut rest = [tail(a, done), tail(b, done), tail(c, done)];
-        scalar::row_planar(&src[done * p.bpp..], w - done, p, &mut rest);
+        let from = if K::GROUP > 0 && w >= K::GROUP {
+            w - K::GROUP
+        } else {
+            done
+        };
+        let mut rest = [tail(a, from), tail(b, from), tail(c, from)];
+        let src = &src[from * p.bpp..];
+        if from < done {
+            K::planar_body(src, K::GROUP, p, &mut rest);
+        } else {
+            scalar::row_planar(src, w - from, p, &mut rest);
+        }
     }
 }
 
 fn interleaved_row<K: RowKernel>(src: &[u8], w: usize, p: &Plan, dst: &mut [f32]) {
-    let done = K::interleaved_body(src, w, p, dst);
+    let ch = p.channels;
+    let lead = lead_for::<K>(dst, ch, w);
+    if lead > 0 {
+        K::interleaved_body(src, K::GROUP, p, dst);
+    }
+    let done = lead + K::interleaved_body(&src[lead * p.bpp..], w - lead, p, &mut dst[lead * ch..]);
     if done < w {
-        scalar::row_interleaved(
-            &src[done * p.bpp..],
-            w - done,
-            p,
-            &mut dst[done * p.channels..],
-        );
+        let from = if K::GROUP > 0 && w >= K::GROUP {
+            w - K::GROUP
+        } else {
+            done
+        };
+        let (src, dst) = (&src[from * p.bpp..], &mut dst[from * ch..]);
+        if from < done {
+            K::interleaved_body(src, K::GROUP, p, dst);
+        } else {
+            scalar::row_interleaved(src, w - from, p, dst);
+        }
     }
 }
 

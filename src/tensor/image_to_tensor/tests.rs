@@ -125,6 +125,42 @@ fn table_kernel_is_chosen_where_it_wins() {
     );
 }
 
+#[test]
+fn every_isa_equals_reference_at_every_output_alignment() {
+    // The AVX2/AVX-512 wrappers convert a few leading pixels per row with the scalar
+    // kernel until the output is aligned; try every float offset within a 64-byte line.
+    let isas = Isa::available();
+    for &format in &[PixelFormat::Gray8, PixelFormat::Bgr8, PixelFormat::Rgba8] {
+        let bpp = format.bytes_per_pixel();
+        for &w in &[1usize, 5, 15, 16, 17, 31, 33, 50] {
+            let h = 3;
+            let buf = bytes(1 + w * bpp * h, w as u32);
+            let img = ImageView::new(&buf[1..], w, h, w * bpp, format).unwrap();
+            let n = tensor_len(w, h, format).unwrap();
+            for base in param_sets() {
+                for layout in [Layout::Nchw, Layout::Nhwc] {
+                    let p = TensorParams { layout, ..base };
+                    let want = bits(&reference(&img, &p));
+                    for &isa in &isas {
+                        let mut raw = vec![f32::NAN; n + 32];
+                        for off in 0..16 {
+                            raw.fill(f32::NAN);
+                            let out = &mut raw[off..off + n + 1];
+                            cpu::with_isa(isa, |_| image_to_tensor(&img, &p, out).unwrap());
+                            assert!(out[n].is_nan(), "wrote past the tensor");
+                            assert_eq!(
+                                bits(&out[..n]),
+                                want,
+                                "{format:?} w {w} {layout:?} {isa:?} offset {off}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 fn small_shapes() {
     let isas = Isa::available();
     for (fi, &format) in PixelFormat::ALL.iter().enumerate() {
