@@ -264,6 +264,12 @@ fn fused_value(x: u8, p: &Plan, c: usize) -> f32 {
 pub(crate) static DISABLE_FUSED: std::sync::atomic::AtomicBool =
     std::sync::atomic::AtomicBool::new(false);
 
+/// Pixels per image from which the table kernel replaces the scalar family's arithmetic.
+const LUT_MIN_PIXELS_SCALAR: usize = 16 * 16;
+/// Pixels per image from which the table kernel replaces SSE4.1's dividing kernels.
+#[cfg(target_arch = "x86_64")]
+const LUT_MIN_PIXELS_SSE41: usize = 64 * 64;
+
 /// Test hook: forces the arithmetic kernels where the table kernel would be chosen.
 #[cfg(test)]
 pub(crate) static DISABLE_LUT: std::sync::atomic::AtomicBool =
@@ -425,23 +431,26 @@ impl Plan {
     /// alternated, best of 40): scalar 0.31 -> 0.066 ms and 2.5 -> 0.70 ms; SSE4.1 with the
     /// torchvision rule 0.081 -> 0.048 ms and 0.66 -> 0.61 ms. The AVX2 and AVX-512 kernels
     /// divide through the FMA reciprocal and stay ahead of lookups (0.031-0.038 ms at 224^2).
-    fn lut_wins(&self, isa: Isa) -> bool {
-        let divides = !self.skip_div || !self.skip_std;
+    /// Building the tables costs about 1 us, so small images (`pixels` per table build)
+    /// keep the arithmetic: the crossover measured about 16^2 pixels for the scalar family
+    /// (12^2: 4.1 vs 4.0 us, 20^2: 4.6 vs 5.8 us) and about 64^2 for SSE4.1 (96^2: 12.3 vs
+    /// 18.2 us).
+    fn lut_wins(&self, isa: Isa, pixels: usize) -> bool {
         match isa {
-            Isa::Scalar => true,
+            Isa::Scalar => pixels >= LUT_MIN_PIXELS_SCALAR,
             #[cfg(target_arch = "x86_64")]
-            Isa::Sse41 => divides,
+            Isa::Sse41 => (!self.skip_div || !self.skip_std) && pixels >= LUT_MIN_PIXELS_SSE41,
             _ => false,
         }
     }
 
     /// [`Plan::lut_wins`], unless a test turned the table kernel off.
-    fn use_lut(&self, isa: Isa) -> bool {
+    fn use_lut(&self, isa: Isa, pixels: usize) -> bool {
         #[cfg(test)]
         if DISABLE_LUT.load(std::sync::atomic::Ordering::Relaxed) {
             return false;
         }
-        self.lut_wins(isa)
+        self.lut_wins(isa, pixels)
     }
 
     /// Attaches the rule's lookup tables (built for `format` under `p`).
@@ -849,7 +858,7 @@ pub fn image_to_tensor(img: &ImageView, p: &TensorParams, out: &mut [f32]) -> Re
     let plan = Plan::new(img.format(), p);
     let out = &mut out[..need];
     let isa = cpu::kernel_isa();
-    if plan.use_lut(isa) {
+    if plan.use_lut(isa, img.width() * img.height()) {
         let plan = plan.with_lut(img.format(), p);
         convert::<LutK>(img, &plan, out, true);
         return Ok(());
@@ -879,7 +888,7 @@ fn convert_batch<K: RowKernel>(imgs: &[ImageView], p: &TensorParams, out: &mut [
     let isa = cpu::kernel_isa();
     let plan_for = |img: &ImageView| {
         let plan = Plan::new(img.format(), p);
-        if plan.use_lut(isa) {
+        if plan.use_lut(isa, img.width() * img.height()) {
             plan.with_lut(img.format(), p)
         } else {
             plan

@@ -109,13 +109,15 @@ fn arithmetic_kernels_equal_reference_where_tables_are_chosen() {
 fn table_kernel_is_chosen_where_it_wins() {
     let p = param_sets()[1]; // divides
     let plan = Plan::new(PixelFormat::Rgb8, &p);
-    assert!(plan.lut_wins(Isa::Scalar));
+    assert!(plan.lut_wins(Isa::Scalar, 256));
+    assert!(!plan.lut_wins(Isa::Scalar, 255));
     #[cfg(target_arch = "x86_64")]
     {
-        assert!(plan.lut_wins(Isa::Sse41));
-        assert!(!plan.lut_wins(Isa::Avx2));
+        assert!(plan.lut_wins(Isa::Sse41, 4096));
+        assert!(!plan.lut_wins(Isa::Sse41, 4095));
+        assert!(!plan.lut_wins(Isa::Avx2, 1 << 20));
         let blob = Plan::new(PixelFormat::Rgb8, &param_sets()[2]); // no division
-        assert!(!blob.lut_wins(Isa::Sse41));
+        assert!(!blob.lut_wins(Isa::Sse41, 1 << 20));
     }
     let plan = plan.with_lut(PixelFormat::Rgb8, &p);
     let l = plan.lut.as_ref().unwrap();
@@ -154,6 +156,39 @@ fn every_isa_equals_reference_at_every_output_alignment() {
                                 "{format:?} w {w} {layout:?} {isa:?} offset {off}"
                             );
                         }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn table_kernel_sizes_equal_reference() {
+    // Large enough for the table kernel on the scalar family and SSE4.1; odd width,
+    // padded stride, unaligned start.
+    let isas = Isa::available();
+    let (w, h) = (67usize, 63usize);
+    assert!(w * h >= LUT_MIN_PIXELS_SCALAR);
+    #[cfg(target_arch = "x86_64")]
+    assert!(w * h >= LUT_MIN_PIXELS_SSE41);
+    for (fi, &format) in PixelFormat::ALL.iter().enumerate() {
+        let bpp = format.bytes_per_pixel();
+        let stride = w * bpp + 3;
+        let buf = bytes(2 + stride * h, 99 + fi as u32);
+        let img = ImageView::new(&buf[2..], w, h, stride, format).unwrap();
+        for base in param_sets() {
+            for layout in [Layout::Nchw, Layout::Nhwc] {
+                for swap_rb in [false, true] {
+                    let p = TensorParams {
+                        layout,
+                        swap_rb,
+                        ..base
+                    };
+                    let want = bits(&reference(&img, &p));
+                    for &isa in &isas {
+                        let got = bits(&convert_with(isa, &img, &p));
+                        assert!(got == want, "{format:?} {layout:?} swap {swap_rb} {isa:?}");
                     }
                 }
             }
