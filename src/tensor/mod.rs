@@ -13,6 +13,7 @@
 //! ```
 
 pub mod image_to_tensor;
+pub(crate) mod lut;
 pub mod normalize;
 pub mod pipeline;
 

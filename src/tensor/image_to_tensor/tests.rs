@@ -95,6 +95,107 @@ fn plain_division_kernels_equal_reference_too() {
     DISABLE_FUSED.store(false, std::sync::atomic::Ordering::Relaxed);
 }
 
+#[test]
+fn arithmetic_kernels_equal_reference_where_tables_are_chosen() {
+    // The scalar family and SSE4.1 (when the rule divides) normally run the table kernel;
+    // force their arithmetic kernels (still used by the row converter). Racing other tests
+    // is harmless: both paths give equal bits.
+    DISABLE_LUT.store(true, std::sync::atomic::Ordering::Relaxed);
+    small_shapes();
+    DISABLE_LUT.store(false, std::sync::atomic::Ordering::Relaxed);
+}
+
+#[test]
+fn table_kernel_is_chosen_where_it_wins() {
+    let p = param_sets()[1]; // divides
+    let plan = Plan::new(PixelFormat::Rgb8, &p);
+    assert!(plan.lut_wins(Isa::Scalar, 256));
+    assert!(!plan.lut_wins(Isa::Scalar, 255));
+    #[cfg(target_arch = "x86_64")]
+    {
+        assert!(plan.lut_wins(Isa::Sse41, 4096));
+        assert!(!plan.lut_wins(Isa::Sse41, 4095));
+        assert!(!plan.lut_wins(Isa::Avx2, 1 << 20));
+        let blob = Plan::new(PixelFormat::Rgb8, &param_sets()[2]); // no division
+        assert!(!blob.lut_wins(Isa::Sse41, 1 << 20));
+    }
+    let plan = plan.with_lut(PixelFormat::Rgb8, &p);
+    let l = plan.lut.as_ref().unwrap();
+    assert_eq!(
+        l.luts[0].get(255).to_bits(),
+        ((1.0f32 - 0.485) / 0.229).to_bits()
+    );
+}
+
+#[test]
+fn every_isa_equals_reference_at_every_output_alignment() {
+    // The AVX2/AVX-512 wrappers convert a few leading pixels per row with the scalar
+    // kernel until the output is aligned; try every float offset within a 64-byte line.
+    let isas = Isa::available();
+    for &format in &[PixelFormat::Gray8, PixelFormat::Bgr8, PixelFormat::Rgba8] {
+        let bpp = format.bytes_per_pixel();
+        for &w in &[1usize, 5, 15, 16, 17, 31, 33, 50] {
+            let h = 3;
+            let buf = bytes(1 + w * bpp * h, w as u32);
+            let img = ImageView::new(&buf[1..], w, h, w * bpp, format).unwrap();
+            let n = tensor_len(w, h, format).unwrap();
+            for base in param_sets() {
+                for layout in [Layout::Nchw, Layout::Nhwc] {
+                    let p = TensorParams { layout, ..base };
+                    let want = bits(&reference(&img, &p));
+                    for &isa in &isas {
+                        let mut raw = vec![f32::NAN; n + 32];
+                        for off in 0..16 {
+                            raw.fill(f32::NAN);
+                            let out = &mut raw[off..off + n + 1];
+                            cpu::with_isa(isa, |_| image_to_tensor(&img, &p, out).unwrap());
+                            assert!(out[n].is_nan(), "wrote past the tensor");
+                            assert_eq!(
+                                bits(&out[..n]),
+                                want,
+                                "{format:?} w {w} {layout:?} {isa:?} offset {off}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn table_kernel_sizes_equal_reference() {
+    // Large enough for the table kernel on the scalar family and SSE4.1; odd width,
+    // padded stride, unaligned start.
+    let isas = Isa::available();
+    let (w, h) = (67usize, 63usize);
+    assert!(w * h >= LUT_MIN_PIXELS_SCALAR);
+    #[cfg(target_arch = "x86_64")]
+    assert!(w * h >= LUT_MIN_PIXELS_SSE41);
+    for (fi, &format) in PixelFormat::ALL.iter().enumerate() {
+        let bpp = format.bytes_per_pixel();
+        let stride = w * bpp + 3;
+        let buf = bytes(2 + stride * h, 99 + fi as u32);
+        let img = ImageView::new(&buf[2..], w, h, stride, format).unwrap();
+        for base in param_sets() {
+            for layout in [Layout::Nchw, Layout::Nhwc] {
+                for swap_rb in [false, true] {
+                    let p = TensorParams {
+                        layout,
+                        swap_rb,
+                        ..base
+                    };
+                    let want = bits(&reference(&img, &p));
+                    for &isa in &isas {
+                        let got = bits(&convert_with(isa, &img, &p));
+                        assert!(got == want, "{format:?} {layout:?} swap {swap_rb} {isa:?}");
+                    }
+                }
+            }
+        }
+    }
+}
+
 fn small_shapes() {
     let isas = Isa::available();
     for (fi, &format) in PixelFormat::ALL.iter().enumerate() {
