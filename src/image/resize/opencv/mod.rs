@@ -53,6 +53,8 @@ pub mod scalar;
 
 #[cfg(target_arch = "x86_64")]
 mod avx2;
+#[cfg(target_arch = "x86_64")]
+mod sse41;
 
 use super::Filter;
 use crate::cpu::Isa;
@@ -436,6 +438,8 @@ mod kernels {
     #[cfg(target_arch = "x86_64")]
     use super::avx2;
     use super::scalar::{self, HTab};
+    #[cfg(target_arch = "x86_64")]
+    use super::sse41;
     use crate::cpu::Isa;
 
     #[cfg(target_arch = "x86_64")]
@@ -443,7 +447,41 @@ mod kernels {
         matches!(isa, Isa::Avx2 | Isa::Avx512)
     }
 
+    /// Pixels of the window of elements `e0..e0 + len` that the pixel-major shuffle
+    /// kernels may do: inside the table's `px_lo..px_hi`, and (for 3 channels, whose
+    /// 4-lane stores spill one element) not the window's last pixel.
+    #[cfg(target_arch = "x86_64")]
+    fn px_range<W>(tab: &HTab<W>, e0: usize, len: usize) -> (usize, usize) {
+        let cn = tab.cn;
+        let (p0, p1) = (e0 / cn, (e0 + len) / cn);
+        let lo = p0.max(tab.px_lo);
+        let hi = p1.min(tab.px_hi).min(if cn == 3 { p1.saturating_sub(1) } else { p1 });
+        if lo < hi {
+            (lo, hi)
+        } else {
+            (p1, p1)
+        }
+    }
+
     pub fn h_fixed(isa: Isa, src: &[u8], tab: &HTab<i32>, e0: usize, out: &mut [i32]) {
+        #[cfg(target_arch = "x86_64")]
+        if isa != Isa::Scalar && matches!(tab.cn, 3 | 4) && !tab.pw16.is_empty() {
+            let (lo, hi) = px_range(tab, e0, out.len());
+            if lo < hi {
+                let cn = tab.cn;
+                let (a, b) = (lo * cn - e0, hi * cn - e0);
+                h_fixed_gather(isa, src, tab, e0, &mut out[..a]);
+                // SAFETY: `kernel_isa`/`with_isa` only report families this CPU runs (every
+                // x86-64 family above scalar has SSE4.1); `px_range` checked the rest.
+                unsafe { sse41_family(isa, || sse41::h_fixed_px(src, tab, lo, hi, &mut out[a..])) };
+                h_fixed_gather(isa, src, tab, e0 + b, &mut out[b..]);
+                return;
+            }
+        }
+        h_fixed_gather(isa, src, tab, e0, out)
+    }
+
+    fn h_fixed_gather(isa: Isa, src: &[u8], tab: &HTab<i32>, e0: usize, out: &mut [i32]) {
         let done = match isa {
             // SAFETY: `kernel_isa`/`with_isa` only report families this CPU runs.
             #[cfg(target_arch = "x86_64")]
@@ -454,6 +492,23 @@ mod kernels {
     }
 
     pub fn h_float(isa: Isa, src: &[u8], tab: &HTab<f32>, e0: usize, out: &mut [f32]) {
+        #[cfg(target_arch = "x86_64")]
+        if isa != Isa::Scalar && matches!(tab.cn, 3 | 4) && tab.taps == 4 {
+            let (lo, hi) = px_range(tab, e0, out.len());
+            if lo < hi {
+                let cn = tab.cn;
+                let (a, b) = (lo * cn - e0, hi * cn - e0);
+                h_float_gather(isa, src, tab, e0, &mut out[..a]);
+                // SAFETY: as in `h_fixed`.
+                unsafe { sse41_family(isa, || sse41::h_float4_px(src, tab, lo, hi, &mut out[a..])) };
+                h_float_gather(isa, src, tab, e0 + b, &mut out[b..]);
+                return;
+            }
+        }
+        h_float_gather(isa, src, tab, e0, out)
+    }
+
+    fn h_float_gather(isa: Isa, src: &[u8], tab: &HTab<f32>, e0: usize, out: &mut [f32]) {
         let done = match isa {
             // SAFETY: as above.
             #[cfg(target_arch = "x86_64")]
@@ -463,11 +518,39 @@ mod kernels {
         scalar::h_float(src, tab, e0 + done, &mut out[done..])
     }
 
+    /// Runs an SSE4.1 kernel compiled for the chosen x86-64 family (VEX encoding on AVX2
+    /// and AVX-512).
+    ///
+    /// # Safety
+    /// `isa` is an x86-64 family this CPU runs, and `f` is safe to call given SSE4.1.
+    #[cfg(target_arch = "x86_64")]
+    unsafe fn sse41_family<R>(isa: Isa, f: impl FnOnce() -> R) -> R {
+        #[target_feature(enable = "avx2")]
+        unsafe fn on_avx2<R>(f: impl FnOnce() -> R) -> R {
+            f()
+        }
+        #[target_feature(enable = "sse4.1")]
+        unsafe fn on_sse41<R>(f: impl FnOnce() -> R) -> R {
+            f()
+        }
+        // SAFETY: the caller's contract.
+        unsafe {
+            if has_avx2(isa) {
+                on_avx2(f)
+            } else {
+                on_sse41(f)
+            }
+        }
+    }
+
     pub fn v_linear(isa: Isa, r0: &[i32], r1: &[i32], b0: i32, b1: i32, out: &mut [u8]) {
         let done = match isa {
             // SAFETY: as above.
             #[cfg(target_arch = "x86_64")]
             _ if has_avx2(isa) => unsafe { avx2::v_linear(r0, r1, b0, b1, out) },
+            // SAFETY: as above.
+            #[cfg(target_arch = "x86_64")]
+            Isa::Sse41 => unsafe { sse41::v_linear(r0, r1, b0, b1, out) },
             _ => 0,
         };
         scalar::v_linear(&r0[done..], &r1[done..], b0, b1, &mut out[done..])
@@ -534,7 +617,10 @@ mod tests {
     }
 
     const FORMATS: [PixelFormat; 3] = [PixelFormat::Gray8, PixelFormat::Rgb8, PixelFormat::Rgba8];
-    const SIZES: [(usize, usize, usize, usize); 12] = [
+    const SIZES: [(usize, usize, usize, usize); 15] = [
+        (301, 41, 97, 23),
+        (97, 23, 301, 41),
+        (333, 17, 111, 9),
         (1, 1, 7, 5),
         (7, 5, 1, 1),
         (37, 23, 101, 61),
