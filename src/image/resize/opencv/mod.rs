@@ -239,7 +239,7 @@ impl Plan {
                 let xs = &xofs[x0..x0 + w];
                 for oy in 0..h {
                     let s = src.row(yofs[y0 + oy] as usize);
-                    scalar::gather_px(s, xs, cn, out.row_mut(oy));
+                    kernels::nearest(isa, s, xs, cn, out.row_mut(oy));
                 }
             }
             Kind::AreaFast {
@@ -356,8 +356,35 @@ fn run_sep<T: Copy + Default>(
             let s = slot[k.min(taps - 1)].0;
             &buf[s * len..(s + 1) * len]
         };
+        // The next destination row's new source rows: start loading them now (their
+        // horizontal pass reads scattered pixels, which the hardware prefetcher follows late).
+        if oy + 1 < out.height() {
+            let next = &rows_tab[(dy + 1) * taps..(dy + 2) * taps];
+            for &r in next {
+                if !need.contains(&r) {
+                    prefetch_row(src.row(r as usize));
+                }
+            }
+        }
         vfn(dy, [r(0), r(1), r(2), r(3)], out.row_mut(oy));
     }
+}
+
+/// Asks the cache to start loading every 64-byte line of `row` (a hint; no effect on the
+/// result, nothing on other architectures).
+#[inline]
+fn prefetch_row(row: &[u8]) {
+    #[cfg(target_arch = "x86_64")]
+    for off in (0..row.len()).step_by(64) {
+        // SAFETY: `off < row.len()`; a prefetch never faults and reads nothing into the program.
+        unsafe {
+            std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
+                row.as_ptr().add(off).cast(),
+            )
+        };
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = row;
 }
 
 /// Chooses a cache slot for each needed source row: a slot already holding it, else one
@@ -429,11 +456,15 @@ fn run_area(
 }
 
 /// Row kernels, one `match` on the ISA each: the SIMD kernel does whole vectors, the scalar
-/// kernel the rest. AVX-512 machines run the AVX2 kernels (the work is gathers and 8-lane
-/// arithmetic that 512-bit registers did not speed up enough to justify a second copy).
-/// SSE4.1 and NEON have no gather, so they use the scalar kernels, which LLVM vectorizes
-/// where the data allow (the vertical steps); `INTER_NEAREST` and `INTER_NEAREST_EXACT` are
-/// pixel copies through an index table (`copy_from_slice` of 1, 3 or 4 bytes) on every ISA.
+/// kernel the rest. The horizontal passes of 3- and 4-channel images (two-tap integer
+/// LINEAR/LINEAR_EXACT, four-tap float CUBIC/AREA) run pixel-major shuffle kernels on every
+/// x86-64 family (one unaligned load per destination pixel; the AVX2 gathers they replace
+/// measured slower): [`sse41`]'s, VEX-encoded on AVX2 and AVX-512, except the four-tap
+/// float pass, which AVX2 and AVX-512 run two pixels per register ([`avx2`]). The border
+/// pixels and other tables take the AVX2 gathers (AVX2 and AVX-512) or the scalar kernel. `INTER_NEAREST(_EXACT)` copies 4
+/// pixels per step with SSE4.1. The vertical steps are AVX2 (8- or 32-element) kernels on
+/// AVX2 and AVX-512; `INTER_LINEAR`'s also has an SSE4.1 form. NEON runs the scalar
+/// kernels, which LLVM vectorizes where the data allow (the vertical steps).
 mod kernels {
     #[cfg(target_arch = "x86_64")]
     use super::avx2;
@@ -455,7 +486,9 @@ mod kernels {
         let cn = tab.cn;
         let (p0, p1) = (e0 / cn, (e0 + len) / cn);
         let lo = p0.max(tab.px_lo);
-        let hi = p1.min(tab.px_hi).min(if cn == 3 { p1.saturating_sub(1) } else { p1 });
+        let hi = p1
+            .min(tab.px_hi)
+            .min(if cn == 3 { p1.saturating_sub(1) } else { p1 });
         if lo < hi {
             (lo, hi)
         } else {
@@ -500,7 +533,13 @@ mod kernels {
                 let (a, b) = (lo * cn - e0, hi * cn - e0);
                 h_float_gather(isa, src, tab, e0, &mut out[..a]);
                 // SAFETY: as in `h_fixed`.
-                unsafe { sse41_family(isa, || sse41::h_float4_px(src, tab, lo, hi, &mut out[a..])) };
+                unsafe {
+                    if has_avx2(isa) {
+                        avx2::h_float4_px(src, tab, lo, hi, &mut out[a..])
+                    } else {
+                        sse41::h_float4_px(src, tab, lo, hi, &mut out[a..])
+                    }
+                };
                 h_float_gather(isa, src, tab, e0 + b, &mut out[b..]);
                 return;
             }
@@ -541,6 +580,18 @@ mod kernels {
                 on_sse41(f)
             }
         }
+    }
+
+    pub fn nearest(isa: Isa, src: &[u8], xs: &[u32], cn: usize, out: &mut [u8]) {
+        let done = match isa {
+            // SAFETY: as above (every x86-64 family above scalar has SSE4.1).
+            #[cfg(target_arch = "x86_64")]
+            Isa::Sse41 | Isa::Avx2 | Isa::Avx512 => unsafe {
+                sse41_family(isa, || sse41::nearest_px(src, xs, cn, out))
+            },
+            _ => 0,
+        };
+        scalar::gather_px(src, &xs[done..], cn, &mut out[done * cn..])
     }
 
     pub fn v_linear(isa: Isa, r0: &[i32], r1: &[i32], b0: i32, b1: i32, out: &mut [u8]) {

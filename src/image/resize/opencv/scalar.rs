@@ -139,7 +139,9 @@ impl<W: Copy + Default + PartialEq> HTab<W> {
             .map(|(dx, t)| self.w[t * self.n + dx * cn])
             .collect();
         let lo = (0..px).find(|&dx| self.px_ok(dx, row_bytes)).unwrap_or(px);
-        let hi = (lo..px).find(|&dx| !self.px_ok(dx, row_bytes)).unwrap_or(px);
+        let hi = (lo..px)
+            .find(|&dx| !self.px_ok(dx, row_bytes))
+            .unwrap_or(px);
         self.px_lo = lo;
         self.px_hi = hi;
         self

@@ -119,8 +119,7 @@ pub unsafe fn v_linear(r0: &[i32], r1: &[i32], b0: i32, b1: i32, out: &mut [u8])
         unsafe {
             let ld = |r: &[i32], k: usize| {
                 let a = _mm_srai_epi32::<4>(_mm_loadu_si128(r.as_ptr().add(i + 8 * k).cast()));
-                let b =
-                    _mm_srai_epi32::<4>(_mm_loadu_si128(r.as_ptr().add(i + 8 * k + 4).cast()));
+                let b = _mm_srai_epi32::<4>(_mm_loadu_si128(r.as_ptr().add(i + 8 * k + 4).cast()));
                 _mm_packs_epi32(a, b)
             };
             let f = |k: usize| {
@@ -134,4 +133,43 @@ pub unsafe fn v_linear(r0: &[i32], r1: &[i32], b0: i32, b1: i32, out: &mut [u8])
         i += 16;
     }
     count
+}
+
+/// `INTER_NEAREST`/`INTER_NEAREST_EXACT` pixel copy for 3 and 4 channels, 4 pixels per step:
+/// four 4-byte loads into one register, for 3 channels `pshufb` packs the 12 bytes, then one
+/// 16-byte store (3 channels: 4 bytes past the 4 pixels, which the next step or the caller's
+/// scalar tail overwrites). `xs` must be non-decreasing. Returns the pixels done (a prefix).
+///
+/// # Safety
+/// SSE4.1 must be available.
+#[inline]
+#[target_feature(enable = "sse4.1")]
+pub unsafe fn nearest_px(src: &[u8], xs: &[u32], cn: usize, out: &mut [u8]) -> usize {
+    if cn != 3 && cn != 4 {
+        return 0;
+    }
+    let w = xs.len().min(out.len() / cn);
+    let pack = _mm_setr_epi8(0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, -1, -1, -1, -1);
+    let sp = src.as_ptr();
+    let op = out.as_mut_ptr();
+    let mut i = 0;
+    while i + 4 <= w && i * cn + 16 <= out.len() && xs[i + 3] as usize * cn + 4 <= src.len() {
+        // SAFETY: `xs` is non-decreasing, so all four 4-byte loads end at or before the
+        // last one, checked above; the 16-byte store is inside `out` (checked).
+        unsafe {
+            let ld = |k: usize| {
+                (sp.add(*xs.get_unchecked(i + k) as usize * cn) as *const i32).read_unaligned()
+            };
+            let mut v = _mm_cvtsi32_si128(ld(0));
+            v = _mm_insert_epi32::<1>(v, ld(1));
+            v = _mm_insert_epi32::<2>(v, ld(2));
+            v = _mm_insert_epi32::<3>(v, ld(3));
+            if cn == 3 {
+                v = _mm_shuffle_epi8(v, pack);
+            }
+            _mm_storeu_si128(op.add(i * cn).cast(), v);
+        }
+        i += 4;
+    }
+    i
 }
