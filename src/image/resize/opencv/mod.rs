@@ -100,7 +100,8 @@ enum Kind {
 /// Coefficient tables for one resize.
 #[derive(Debug)]
 pub struct Plan {
-    kind: Kind,
+    /// Boxed: the tables' headers are large, and `Plan` sits in an enum with small variants.
+    kind: Box<Kind>,
     cn: usize,
 }
 
@@ -133,7 +134,12 @@ impl Plan {
                 format!("filter {} is not an OpenCV filter", filter.name()),
             ));
         }
-        let plan = |kind| Ok(Plan { kind, cn });
+        let plan = |kind| {
+            Ok(Plan {
+                kind: Box::new(kind),
+                cn,
+            })
+        };
         if (src_w, src_h) == (dst_w, dst_h) {
             return plan(Kind::Copy);
         }
@@ -228,7 +234,7 @@ impl Plan {
         }
         let e0 = x0 * cn;
         let len = w * cn;
-        match &self.kind {
+        match &*self.kind {
             Kind::Copy => {
                 for oy in 0..h {
                     out.row_mut(oy)
