@@ -362,35 +362,8 @@ fn run_sep<T: Copy + Default>(
             let s = slot[k.min(taps - 1)].0;
             &buf[s * len..(s + 1) * len]
         };
-        // The next destination row's new source rows: start loading them now (their
-        // horizontal pass reads scattered pixels, which the hardware prefetcher follows late).
-        if oy + 1 < out.height() {
-            let next = &rows_tab[(dy + 1) * taps..(dy + 2) * taps];
-            for &r in next {
-                if !need.contains(&r) {
-                    prefetch_row(src.row(r as usize));
-                }
-            }
-        }
         vfn(dy, [r(0), r(1), r(2), r(3)], out.row_mut(oy));
     }
-}
-
-/// Asks the cache to start loading every 64-byte line of `row` (a hint; no effect on the
-/// result, nothing on other architectures).
-#[inline]
-fn prefetch_row(row: &[u8]) {
-    #[cfg(target_arch = "x86_64")]
-    for off in (0..row.len()).step_by(64) {
-        // SAFETY: `off < row.len()`; a prefetch never faults and reads nothing into the program.
-        unsafe {
-            std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
-                row.as_ptr().add(off).cast(),
-            )
-        };
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = row;
 }
 
 /// Chooses a cache slot for each needed source row: a slot already holding it, else one
