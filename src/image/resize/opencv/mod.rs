@@ -440,9 +440,10 @@ fn run_area(
 /// x86-64 family (one unaligned load per destination pixel; the AVX2 gathers they replace
 /// measured slower): [`sse41`]'s, VEX-encoded on AVX2 and AVX-512, except the four-tap
 /// float pass, which AVX2 and AVX-512 run two pixels per register ([`avx2`]). The border
-/// pixels and other tables take the AVX2 gathers (AVX2 and AVX-512) or the scalar kernel. `INTER_NEAREST(_EXACT)` copies 4
-/// pixels per step with SSE4.1. The vertical steps are AVX2 (8- or 32-element) kernels on
-/// AVX2 and AVX-512; `INTER_LINEAR`'s also has an SSE4.1 form. NEON runs the scalar
+/// pixels and other tables take the AVX2 gathers (AVX2 and AVX-512) or the scalar kernel.
+/// `INTER_NEAREST(_EXACT)` copies 4 pixels per step with SSE4.1 on every x86-64 family.
+/// The vertical steps are AVX2 (8- or 32-element) kernels on AVX2 and AVX-512;
+/// `INTER_LINEAR`'s and the IPP cubic one also have SSE4.1 forms. NEON runs the scalar
 /// kernels, which LLVM vectorizes where the data allow (the vertical steps).
 mod kernels {
     #[cfg(target_arch = "x86_64")]
@@ -601,6 +602,9 @@ mod kernels {
             // SAFETY: as above.
             #[cfg(target_arch = "x86_64")]
             _ if has_avx2(isa) => unsafe { avx2::v_cubic_f32(r, b, out) },
+            // SAFETY: as above.
+            #[cfg(target_arch = "x86_64")]
+            Isa::Sse41 => unsafe { sse41::v_cubic_f32(r, b, out) },
             _ => 0,
         };
         scalar::v_cubic_f32(r.map(|x| &x[done..]), b, &mut out[done..])

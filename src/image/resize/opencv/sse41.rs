@@ -173,3 +173,33 @@ pub unsafe fn nearest_px(src: &[u8], xs: &[u32], cn: usize, out: &mut [u8]) -> u
     }
     i
 }
+
+/// IPP `INTER_CUBIC` vertical step, 8 elements per step: `((r0*b0 + r1*b1) + r2*b2) + r3*b3`
+/// in `f32`, rounded half to even (`cvtps2dq` under the default rounding mode) and
+/// saturated by the packs, as [`super::scalar::v_cubic_f32`]. Returns the elements done.
+///
+/// # Safety
+/// SSE4.1 must be available.
+#[inline]
+#[target_feature(enable = "sse4.1")]
+pub unsafe fn v_cubic_f32(r: [&[f32]; 4], b: [f32; 4], out: &mut [u8]) -> usize {
+    let count = r.iter().fold(out.len(), |m, x| m.min(x.len())) / 8 * 8;
+    let vb = b.map(|x| _mm_set1_ps(x));
+    let mut i = 0;
+    while i < count {
+        // SAFETY: `i + 8 <= count` on all slices.
+        unsafe {
+            let f = |j: usize| {
+                let mut s = _mm_mul_ps(_mm_loadu_ps(r[0].as_ptr().add(j)), vb[0]);
+                for k in 1..4 {
+                    s = _mm_add_ps(s, _mm_mul_ps(_mm_loadu_ps(r[k].as_ptr().add(j)), vb[k]));
+                }
+                _mm_cvtps_epi32(s)
+            };
+            let p16 = _mm_packs_epi32(f(i), f(i + 4));
+            _mm_storel_epi64(out.as_mut_ptr().add(i).cast(), _mm_packus_epi16(p16, p16));
+        }
+        i += 8;
+    }
+    count
+}
