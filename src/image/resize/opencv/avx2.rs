@@ -167,27 +167,37 @@ pub unsafe fn h_float(src: &[u8], tab: &HTab<f32>, e0: usize, out: &mut [f32]) -
     count
 }
 
-/// `INTER_LINEAR` vertical step.
+/// `INTER_LINEAR` vertical step, 32 elements per step on `i16` lanes (as
+/// [`super::sse41::v_linear`]: `r >> 4` fits `i16`, `(b * x) >> 16` is `vpmulhw`); the
+/// in-lane packs are put back in order with one `vpermd`.
 ///
 /// # Safety
-/// AVX2 must be available.
+/// AVX2 must be available; the horizontal sums are those of `INTER_LINEAR`.
 #[target_feature(enable = "avx2")]
 pub unsafe fn v_linear(r0: &[i32], r1: &[i32], b0: i32, b1: i32, out: &mut [u8]) -> usize {
-    let count = out.len().min(r0.len()).min(r1.len()) / 8 * 8;
-    let (vb0, vb1) = (_mm256_set1_epi32(b0), _mm256_set1_epi32(b1));
-    let two = _mm256_set1_epi32(2);
+    let count = out.len().min(r0.len()).min(r1.len()) / 32 * 32;
+    let (vb0, vb1) = (_mm256_set1_epi16(b0 as i16), _mm256_set1_epi16(b1 as i16));
+    let two = _mm256_set1_epi16(2);
+    let order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
     let mut i = 0;
     while i < count {
-        // SAFETY: `i + 8 <= count` on all three slices.
+        // SAFETY: `i + 32 <= count` on all three slices.
         unsafe {
-            let a = _mm256_srai_epi32::<4>(_mm256_loadu_si256(r0.as_ptr().add(i).cast()));
-            let b = _mm256_srai_epi32::<4>(_mm256_loadu_si256(r1.as_ptr().add(i).cast()));
-            let a = _mm256_srai_epi32::<16>(_mm256_mullo_epi32(a, vb0));
-            let b = _mm256_srai_epi32::<16>(_mm256_mullo_epi32(b, vb1));
-            let v = _mm256_srai_epi32::<2>(_mm256_add_epi32(_mm256_add_epi32(a, b), two));
-            store8(&mut out[i..], v);
+            let ld = |r: &[i32], k: usize| {
+                let p = r.as_ptr().add(i + 16 * k);
+                let a = _mm256_srai_epi32::<4>(_mm256_loadu_si256(p.cast()));
+                let b = _mm256_srai_epi32::<4>(_mm256_loadu_si256(p.add(8).cast()));
+                _mm256_packs_epi32(a, b)
+            };
+            let f = |k: usize| {
+                let a = _mm256_mulhi_epi16(ld(r0, k), vb0);
+                let b = _mm256_mulhi_epi16(ld(r1, k), vb1);
+                _mm256_srai_epi16::<2>(_mm256_add_epi16(_mm256_add_epi16(a, b), two))
+            };
+            let v = _mm256_permutevar8x32_epi32(_mm256_packus_epi16(f(0), f(1)), order);
+            _mm256_storeu_si256(out.as_mut_ptr().add(i).cast(), v);
         }
-        i += 8;
+        i += 32;
     }
     count
 }
@@ -281,4 +291,63 @@ pub unsafe fn v_area_store(sum: &[f32], out: &mut [u8]) -> usize {
         i += 8;
     }
     count
+}
+
+/// [`super::sse41::h_float4_px`] two pixels at a time, one per 128-bit lane: the pixels'
+/// 16-byte windows side by side, the per-lane `vpshufb`s and the pixels' own weights
+/// (`pw[4 * dx..4 * dx + 8]` is both pixels' four, splatted per lane with `vpermilps`).
+/// Lane 0 is stored before lane 1, so for 3 channels lane 1 overwrites lane 0's spill.
+/// An odd last pixel goes to the SSE4.1 kernel. Same conditions as that kernel.
+///
+/// # Safety
+/// AVX2 must be available, and the conditions of [`super::sse41::h_float4_px`] hold.
+#[target_feature(enable = "avx2")]
+pub unsafe fn h_float4_px(src: &[u8], tab: &HTab<f32>, lo: usize, hi: usize, out: &mut [f32]) {
+    let cn = tab.cn;
+    debug_assert!(tab.px_lo <= lo && hi <= tab.px_hi && (cn == 3 || cn == 4) && tab.taps == 4);
+    debug_assert!(out.len() >= (hi - lo) * cn + (cn == 3) as usize);
+    let mask = |t: usize| {
+        let mut m = [-1i8; 32];
+        for c in 0..cn {
+            m[4 * c] = (t * cn + c) as i8;
+            m[16 + 4 * c] = (t * cn + c) as i8;
+        }
+        // SAFETY: 32 bytes.
+        unsafe { _mm256_loadu_si256(m.as_ptr().cast()) }
+    };
+    let m = [mask(0), mask(1), mask(2), mask(3)];
+    let sp = src.as_ptr();
+    let op = out.as_mut_ptr();
+    let mut dx = lo;
+    while dx + 2 <= hi {
+        let i = dx - lo;
+        // SAFETY: both pixels are below `px_hi` (16 bytes readable from each window); `pw`
+        // holds 4 weights per pixel; the stores stay inside `out` as in the SSE4.1 kernel.
+        unsafe {
+            let o0 = *tab.pofs.get_unchecked(dx) as usize;
+            let o1 = *tab.pofs.get_unchecked(dx + 1) as usize;
+            let px = _mm256_inserti128_si256::<1>(
+                _mm256_castsi128_si256(_mm_loadu_si128(sp.add(o0).cast())),
+                _mm_loadu_si128(sp.add(o1).cast()),
+            );
+            let w = _mm256_loadu_ps(tab.pw.as_ptr().add(4 * dx));
+            let tap = |t: usize| _mm256_cvtepi32_ps(_mm256_shuffle_epi8(px, m[t]));
+            let mut s = _mm256_mul_ps(tap(0), _mm256_permute_ps::<0x00>(w));
+            s = _mm256_add_ps(s, _mm256_mul_ps(tap(1), _mm256_permute_ps::<0x55>(w)));
+            s = _mm256_add_ps(s, _mm256_mul_ps(tap(2), _mm256_permute_ps::<0xAA>(w)));
+            s = _mm256_add_ps(s, _mm256_mul_ps(tap(3), _mm256_permute_ps::<0xFF>(w)));
+            if cn == 4 {
+                _mm256_storeu_ps(op.add(i * 4), s);
+            } else {
+                _mm_storeu_ps(op.add(i * 3), _mm256_castps256_ps128(s));
+                _mm_storeu_ps(op.add(i * 3 + 3), _mm256_extractf128_ps::<1>(s));
+            }
+        }
+        dx += 2;
+    }
+    if dx < hi {
+        let i = dx - lo;
+        // SAFETY: the same conditions on the last pixel.
+        unsafe { super::sse41::h_float4_px(src, tab, dx, hi, &mut out[i * cn..]) };
+    }
 }

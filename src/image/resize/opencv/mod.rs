@@ -53,6 +53,8 @@ pub mod scalar;
 
 #[cfg(target_arch = "x86_64")]
 mod avx2;
+#[cfg(target_arch = "x86_64")]
+mod sse41;
 
 use super::Filter;
 use crate::cpu::Isa;
@@ -98,7 +100,8 @@ enum Kind {
 /// Coefficient tables for one resize.
 #[derive(Debug)]
 pub struct Plan {
-    kind: Kind,
+    /// Boxed: the tables' headers are large, and `Plan` sits in an enum with small variants.
+    kind: Box<Kind>,
     cn: usize,
 }
 
@@ -131,7 +134,12 @@ impl Plan {
                 format!("filter {} is not an OpenCV filter", filter.name()),
             ));
         }
-        let plan = |kind| Ok(Plan { kind, cn });
+        let plan = |kind| {
+            Ok(Plan {
+                kind: Box::new(kind),
+                cn,
+            })
+        };
         if (src_w, src_h) == (dst_w, dst_h) {
             return plan(Kind::Copy);
         }
@@ -226,7 +234,7 @@ impl Plan {
         }
         let e0 = x0 * cn;
         let len = w * cn;
-        match &self.kind {
+        match &*self.kind {
             Kind::Copy => {
                 for oy in 0..h {
                     out.row_mut(oy)
@@ -237,7 +245,7 @@ impl Plan {
                 let xs = &xofs[x0..x0 + w];
                 for oy in 0..h {
                     let s = src.row(yofs[y0 + oy] as usize);
-                    scalar::gather_px(s, xs, cn, out.row_mut(oy));
+                    kernels::nearest(isa, s, xs, cn, out.row_mut(oy));
                 }
             }
             Kind::AreaFast {
@@ -427,15 +435,22 @@ fn run_area(
 }
 
 /// Row kernels, one `match` on the ISA each: the SIMD kernel does whole vectors, the scalar
-/// kernel the rest. AVX-512 machines run the AVX2 kernels (the work is gathers and 8-lane
-/// arithmetic that 512-bit registers did not speed up enough to justify a second copy).
-/// SSE4.1 and NEON have no gather, so they use the scalar kernels, which LLVM vectorizes
-/// where the data allow (the vertical steps); `INTER_NEAREST` and `INTER_NEAREST_EXACT` are
-/// pixel copies through an index table (`copy_from_slice` of 1, 3 or 4 bytes) on every ISA.
+/// kernel the rest. The horizontal passes of 3- and 4-channel images (two-tap integer
+/// LINEAR/LINEAR_EXACT, four-tap float CUBIC/AREA) run pixel-major shuffle kernels on every
+/// x86-64 family (one unaligned load per destination pixel; the AVX2 gathers they replace
+/// measured slower): [`sse41`]'s, VEX-encoded on AVX2 and AVX-512, except the four-tap
+/// float pass, which AVX2 and AVX-512 run two pixels per register ([`avx2`]). The border
+/// pixels and other tables take the AVX2 gathers (AVX2 and AVX-512) or the scalar kernel.
+/// `INTER_NEAREST(_EXACT)` copies 4 pixels per step with SSE4.1 on every x86-64 family.
+/// The vertical steps are AVX2 (8- or 32-element) kernels on AVX2 and AVX-512;
+/// `INTER_LINEAR`'s and the IPP cubic one also have SSE4.1 forms. NEON runs the scalar
+/// kernels, which LLVM vectorizes where the data allow (the vertical steps).
 mod kernels {
     #[cfg(target_arch = "x86_64")]
     use super::avx2;
     use super::scalar::{self, HTab};
+    #[cfg(target_arch = "x86_64")]
+    use super::sse41;
     use crate::cpu::Isa;
 
     #[cfg(target_arch = "x86_64")]
@@ -443,7 +458,43 @@ mod kernels {
         matches!(isa, Isa::Avx2 | Isa::Avx512)
     }
 
+    /// Pixels of the window of elements `e0..e0 + len` that the pixel-major shuffle
+    /// kernels may do: inside the table's `px_lo..px_hi`, and (for 3 channels, whose
+    /// 4-lane stores spill one element) not the window's last pixel.
+    #[cfg(target_arch = "x86_64")]
+    fn px_range<W>(tab: &HTab<W>, e0: usize, len: usize) -> (usize, usize) {
+        let cn = tab.cn;
+        let (p0, p1) = (e0 / cn, (e0 + len) / cn);
+        let lo = p0.max(tab.px_lo);
+        let hi = p1
+            .min(tab.px_hi)
+            .min(if cn == 3 { p1.saturating_sub(1) } else { p1 });
+        if lo < hi {
+            (lo, hi)
+        } else {
+            (p1, p1)
+        }
+    }
+
     pub fn h_fixed(isa: Isa, src: &[u8], tab: &HTab<i32>, e0: usize, out: &mut [i32]) {
+        #[cfg(target_arch = "x86_64")]
+        if isa != Isa::Scalar && matches!(tab.cn, 3 | 4) && !tab.pw16.is_empty() {
+            let (lo, hi) = px_range(tab, e0, out.len());
+            if lo < hi {
+                let cn = tab.cn;
+                let (a, b) = (lo * cn - e0, hi * cn - e0);
+                h_fixed_gather(isa, src, tab, e0, &mut out[..a]);
+                // SAFETY: `kernel_isa`/`with_isa` only report families this CPU runs (every
+                // x86-64 family above scalar has SSE4.1); `px_range` checked the rest.
+                unsafe { sse41_family(isa, || sse41::h_fixed_px(src, tab, lo, hi, &mut out[a..])) };
+                h_fixed_gather(isa, src, tab, e0 + b, &mut out[b..]);
+                return;
+            }
+        }
+        h_fixed_gather(isa, src, tab, e0, out)
+    }
+
+    fn h_fixed_gather(isa: Isa, src: &[u8], tab: &HTab<i32>, e0: usize, out: &mut [i32]) {
         let done = match isa {
             // SAFETY: `kernel_isa`/`with_isa` only report families this CPU runs.
             #[cfg(target_arch = "x86_64")]
@@ -454,6 +505,29 @@ mod kernels {
     }
 
     pub fn h_float(isa: Isa, src: &[u8], tab: &HTab<f32>, e0: usize, out: &mut [f32]) {
+        #[cfg(target_arch = "x86_64")]
+        if isa != Isa::Scalar && matches!(tab.cn, 3 | 4) && tab.taps == 4 {
+            let (lo, hi) = px_range(tab, e0, out.len());
+            if lo < hi {
+                let cn = tab.cn;
+                let (a, b) = (lo * cn - e0, hi * cn - e0);
+                h_float_gather(isa, src, tab, e0, &mut out[..a]);
+                // SAFETY: as in `h_fixed`.
+                unsafe {
+                    if has_avx2(isa) {
+                        avx2::h_float4_px(src, tab, lo, hi, &mut out[a..])
+                    } else {
+                        sse41::h_float4_px(src, tab, lo, hi, &mut out[a..])
+                    }
+                };
+                h_float_gather(isa, src, tab, e0 + b, &mut out[b..]);
+                return;
+            }
+        }
+        h_float_gather(isa, src, tab, e0, out)
+    }
+
+    fn h_float_gather(isa: Isa, src: &[u8], tab: &HTab<f32>, e0: usize, out: &mut [f32]) {
         let done = match isa {
             // SAFETY: as above.
             #[cfg(target_arch = "x86_64")]
@@ -463,11 +537,51 @@ mod kernels {
         scalar::h_float(src, tab, e0 + done, &mut out[done..])
     }
 
+    /// Runs an SSE4.1 kernel compiled for the chosen x86-64 family (VEX encoding on AVX2
+    /// and AVX-512).
+    ///
+    /// # Safety
+    /// `isa` is an x86-64 family this CPU runs, and `f` is safe to call given SSE4.1.
+    #[cfg(target_arch = "x86_64")]
+    unsafe fn sse41_family<R>(isa: Isa, f: impl FnOnce() -> R) -> R {
+        #[target_feature(enable = "avx2")]
+        unsafe fn on_avx2<R>(f: impl FnOnce() -> R) -> R {
+            f()
+        }
+        #[target_feature(enable = "sse4.1")]
+        unsafe fn on_sse41<R>(f: impl FnOnce() -> R) -> R {
+            f()
+        }
+        // SAFETY: the caller's contract.
+        unsafe {
+            if has_avx2(isa) {
+                on_avx2(f)
+            } else {
+                on_sse41(f)
+            }
+        }
+    }
+
+    pub fn nearest(isa: Isa, src: &[u8], xs: &[u32], cn: usize, out: &mut [u8]) {
+        let done = match isa {
+            // SAFETY: as above (every x86-64 family above scalar has SSE4.1).
+            #[cfg(target_arch = "x86_64")]
+            Isa::Sse41 | Isa::Avx2 | Isa::Avx512 => unsafe {
+                sse41_family(isa, || sse41::nearest_px(src, xs, cn, out))
+            },
+            _ => 0,
+        };
+        scalar::gather_px(src, &xs[done..], cn, &mut out[done * cn..])
+    }
+
     pub fn v_linear(isa: Isa, r0: &[i32], r1: &[i32], b0: i32, b1: i32, out: &mut [u8]) {
         let done = match isa {
             // SAFETY: as above.
             #[cfg(target_arch = "x86_64")]
             _ if has_avx2(isa) => unsafe { avx2::v_linear(r0, r1, b0, b1, out) },
+            // SAFETY: as above.
+            #[cfg(target_arch = "x86_64")]
+            Isa::Sse41 => unsafe { sse41::v_linear(r0, r1, b0, b1, out) },
             _ => 0,
         };
         scalar::v_linear(&r0[done..], &r1[done..], b0, b1, &mut out[done..])
@@ -488,6 +602,9 @@ mod kernels {
             // SAFETY: as above.
             #[cfg(target_arch = "x86_64")]
             _ if has_avx2(isa) => unsafe { avx2::v_cubic_f32(r, b, out) },
+            // SAFETY: as above.
+            #[cfg(target_arch = "x86_64")]
+            Isa::Sse41 => unsafe { sse41::v_cubic_f32(r, b, out) },
             _ => 0,
         };
         scalar::v_cubic_f32(r.map(|x| &x[done..]), b, &mut out[done..])
@@ -534,7 +651,10 @@ mod tests {
     }
 
     const FORMATS: [PixelFormat; 3] = [PixelFormat::Gray8, PixelFormat::Rgb8, PixelFormat::Rgba8];
-    const SIZES: [(usize, usize, usize, usize); 12] = [
+    const SIZES: [(usize, usize, usize, usize); 15] = [
+        (301, 41, 97, 23),
+        (97, 23, 301, 41),
+        (333, 17, 111, 9),
         (1, 1, 7, 5),
         (7, 5, 1, 1),
         (37, 23, 101, 61),

@@ -54,6 +54,19 @@ pub struct HTab<W> {
     pub pair_lo: usize,
     /// End of that range.
     pub pair_hi: usize,
+    /// Pixel-major form for the shuffle kernels: pixels `px_lo..px_hi` (destination pixel
+    /// indices) read tap `t` of every channel at `pofs[dx] + t * cn + c` (or have weight 0 on
+    /// that tap), and 16 bytes from `pofs[dx]` stay inside the source row.
+    pub px_lo: usize,
+    /// End of that range.
+    pub px_hi: usize,
+    /// `pofs[dx]`: byte offset of tap 0, channel 0, of destination pixel `dx`.
+    pub pofs: Vec<u32>,
+    /// `pw[dx * taps + t]`: weight of tap `t` of destination pixel `dx`.
+    pub pw: Vec<W>,
+    /// Two-tap integer tables: `pw16[dx] = w0 as u16 | (w1 as u16) << 16` (weights fit `i16`);
+    /// empty otherwise.
+    pub pw16: Vec<u32>,
 }
 
 impl<W: Copy + Default + PartialEq> HTab<W> {
@@ -67,7 +80,29 @@ impl<W: Copy + Default + PartialEq> HTab<W> {
             cn: 1,
             pair_lo: 0,
             pair_hi: 0,
+            px_lo: 0,
+            px_hi: 0,
+            pofs: Vec::new(),
+            pw: Vec::new(),
+            pw16: Vec::new(),
         }
+    }
+
+    /// Whether destination pixel `dx` may use the pixel-major shuffle kernels.
+    fn px_ok(&self, dx: usize, row_bytes: usize) -> bool {
+        let (n, cn) = (self.n, self.cn);
+        let e = dx * cn;
+        let base = self.idx[e];
+        self.taps * cn <= 16
+            && base >= 0
+            && base as usize + 16 <= row_bytes
+            && (0..self.taps).all(|t| {
+                (0..cn).all(|c| {
+                    self.idx[t * n + e + c] == base + (t * cn + c) as i32
+                        || self.w[t * n + e] == W::default()
+                })
+            })
+            && (1..cn).all(|c| (0..self.taps).all(|t| self.w[t * n + e + c] == self.w[t * n + e]))
     }
 
     fn paired(&self, e: usize) -> bool {
@@ -96,6 +131,37 @@ impl<W: Copy + Default + PartialEq> HTab<W> {
             let hi = (lo..end).find(|&e| !self.paired(e)).unwrap_or(end);
             self.pair_lo = lo;
             self.pair_hi = hi;
+        }
+        let px = self.n / cn;
+        self.pofs = (0..px).map(|dx| self.idx[dx * cn].max(0) as u32).collect();
+        self.pw = (0..px)
+            .flat_map(|dx| (0..self.taps).map(move |t| (dx, t)))
+            .map(|(dx, t)| self.w[t * self.n + dx * cn])
+            .collect();
+        let lo = (0..px).find(|&dx| self.px_ok(dx, row_bytes)).unwrap_or(px);
+        let hi = (lo..px)
+            .find(|&dx| !self.px_ok(dx, row_bytes))
+            .unwrap_or(px);
+        self.px_lo = lo;
+        self.px_hi = hi;
+        self
+    }
+}
+
+impl HTab<i32> {
+    /// Fills [`HTab::pw16`] for a two-tap table whose weights fit `i16`.
+    fn with_pairs(mut self) -> Self {
+        if self.taps == 2
+            && self
+                .pw
+                .iter()
+                .all(|&w| (i16::MIN as i32..=i16::MAX as i32).contains(&w))
+        {
+            self.pw16 = self
+                .pw
+                .chunks_exact(2)
+                .map(|p| (p[0] as u16 as u32) | ((p[1] as u16 as u32) << 16))
+                .collect();
         }
         self
     }
@@ -197,7 +263,7 @@ pub fn fixed_htab(
             }
         }
     }
-    tab.finish(src_w * cn, cn)
+    tab.finish(src_w * cn, cn).with_pairs()
 }
 
 /// Vertical table of `INTER_LINEAR` or `INTER_CUBIC`: rows `sy - taps/2 + 1 + k` clamped to
@@ -299,7 +365,7 @@ pub fn exact_htab(src_w: usize, dst_w: usize, cn: usize, inv_scale: f64) -> HTab
             tab.w[n + e] = w[1];
         }
     }
-    tab.finish(src_w * cn, cn)
+    tab.finish(src_w * cn, cn).with_pairs()
 }
 
 fn exact_pos(d: usize, src: usize, inv_scale: f64) -> ([usize; 2], [i32; 2]) {

@@ -1,0 +1,205 @@
+//! SSE4.1 row kernels of the OpenCV resize family, bit-identical to [`super::scalar`].
+//!
+//! The horizontal passes work pixel by pixel on the table's pixel-major form
+//! ([`HTab::pofs`], `px_lo..px_hi`): one unaligned 16-byte (or 8-byte) load holds every tap
+//! of every channel of a destination pixel, `pshufb` spreads the bytes into lanes, and the
+//! pixel's channels are computed side by side (one lane per channel). A 3-channel pixel
+//! stores 4 lanes: the fourth lands on the next pixel's first element, which the next store
+//! (or the caller's scalar tail) overwrites, so the kernels need one element of room past
+//! their last pixel (the caller guarantees it). Integer sums are exact (`pmaddwd` on
+//! zero-extended bytes and `i16` weights); float sums keep the scalar order per element.
+//! The AVX2 and AVX-512 families run these same kernels (compiled with VEX encoding): no
+//! wider form measured faster, the work being one load, a few shuffles and one store per
+//! pixel.
+
+use super::scalar::HTab;
+use std::arch::x86_64::*;
+
+/// Byte shuffle that zero-extends tap 0 and tap 1 (at `+cn`) of channels 0..4 into `i16`
+/// pairs `[t0c, t1c]`, one pair per `i32` lane.
+#[inline(always)]
+fn pair_mask(cn: usize) -> [i8; 16] {
+    let mut m = [-1i8; 16];
+    for c in 0..cn.min(4) {
+        m[4 * c] = c as i8;
+        m[4 * c + 2] = (c + cn) as i8;
+    }
+    m
+}
+
+/// Byte shuffle that zero-extends tap `t` of channels 0..cn into `i32` lanes.
+#[inline(always)]
+fn tap_mask(cn: usize, t: usize) -> [i8; 16] {
+    let mut m = [-1i8; 16];
+    for c in 0..cn.min(4) {
+        m[4 * c] = (t * cn + c) as i8;
+    }
+    m
+}
+
+/// Two-tap integer horizontal pass (LINEAR, LINEAR_EXACT) over destination pixels
+/// `lo..hi`, writing elements from `out[0]` (pixel `lo`, channel 0). Returns nothing: the
+/// caller has checked `tab.px_lo <= lo <= hi <= tab.px_hi`, `tab.cn` is 3 or 4,
+/// `tab.pw16` is filled and `out.len() >= (hi - lo) * cn`, plus one element for 3 channels.
+///
+/// # Safety
+/// SSE4.1 must be available, and the conditions above hold.
+#[inline]
+#[target_feature(enable = "sse4.1")]
+pub unsafe fn h_fixed_px(src: &[u8], tab: &HTab<i32>, lo: usize, hi: usize, out: &mut [i32]) {
+    let cn = tab.cn;
+    debug_assert!(tab.px_lo <= lo && hi <= tab.px_hi && (cn == 3 || cn == 4));
+    debug_assert!(tab.pw16.len() >= hi && out.len() >= (hi - lo) * cn + (cn == 3) as usize);
+    // SAFETY: `pair_mask` is 16 bytes.
+    let m = unsafe { _mm_loadu_si128(pair_mask(cn).as_ptr().cast()) };
+    let sp = src.as_ptr();
+    let op = out.as_mut_ptr();
+    for (i, dx) in (lo..hi).enumerate() {
+        // SAFETY: `dx < px_hi`, so 16 bytes from `pofs[dx]` are inside the row; the store
+        // writes 4 lanes from element `i * cn`, and `out` has room for them (above).
+        unsafe {
+            let o = *tab.pofs.get_unchecked(dx) as usize;
+            let px = _mm_loadl_epi64(sp.add(o).cast());
+            let w = _mm_set1_epi32(*tab.pw16.get_unchecked(dx) as i32);
+            let v = _mm_madd_epi16(_mm_shuffle_epi8(px, m), w);
+            _mm_storeu_si128(op.add(i * cn).cast(), v);
+        }
+    }
+}
+
+/// Four-tap float horizontal pass (IPP CUBIC, fractional AREA with 4 taps) over pixels
+/// `lo..hi`: `((p0*w0 + p1*w1) + p2*w2) + p3*w3` per element, as [`super::scalar::h_float`].
+/// Same conditions as [`h_fixed_px`] (with `tab.taps == 4` and no `pw16`).
+///
+/// # Safety
+/// SSE4.1 must be available, and the conditions hold.
+#[inline]
+#[target_feature(enable = "sse4.1")]
+pub unsafe fn h_float4_px(src: &[u8], tab: &HTab<f32>, lo: usize, hi: usize, out: &mut [f32]) {
+    let cn = tab.cn;
+    debug_assert!(tab.px_lo <= lo && hi <= tab.px_hi && (cn == 3 || cn == 4) && tab.taps == 4);
+    debug_assert!(out.len() >= (hi - lo) * cn + (cn == 3) as usize);
+    // SAFETY: each mask is 16 bytes.
+    let m = unsafe {
+        [0, 1, 2, 3].map(|t| _mm_loadu_si128(tap_mask(cn, t).as_ptr().cast::<__m128i>()))
+    };
+    let sp = src.as_ptr();
+    let op = out.as_mut_ptr();
+    for (i, dx) in (lo..hi).enumerate() {
+        // SAFETY: as in `h_fixed_px`; `pw` holds 4 weights per pixel.
+        unsafe {
+            let o = *tab.pofs.get_unchecked(dx) as usize;
+            let px = _mm_loadu_si128(sp.add(o).cast());
+            let w = _mm_loadu_ps(tab.pw.as_ptr().add(4 * dx));
+            let tap = |t: usize| _mm_cvtepi32_ps(_mm_shuffle_epi8(px, m[t]));
+            let mut s = _mm_mul_ps(tap(0), _mm_shuffle_ps::<0x00>(w, w));
+            s = _mm_add_ps(s, _mm_mul_ps(tap(1), _mm_shuffle_ps::<0x55>(w, w)));
+            s = _mm_add_ps(s, _mm_mul_ps(tap(2), _mm_shuffle_ps::<0xAA>(w, w)));
+            s = _mm_add_ps(s, _mm_mul_ps(tap(3), _mm_shuffle_ps::<0xFF>(w, w)));
+            _mm_storeu_ps(op.add(i * cn), s);
+        }
+    }
+}
+
+/// `INTER_LINEAR` vertical step, 16 elements per step on `i16` lanes as OpenCV's SIMD does
+/// it: `r >> 4` fits `i16` (horizontal sums are at most `255 * 2048`), `(b * x) >> 16` is
+/// `pmulhw`, and the sum of two such terms plus 2 fits `i16`. Returns the elements done.
+///
+/// # Safety
+/// SSE4.1 must be available; the horizontal sums are those of `INTER_LINEAR` (0..=255 * 2048).
+#[inline]
+#[target_feature(enable = "sse4.1")]
+pub unsafe fn v_linear(r0: &[i32], r1: &[i32], b0: i32, b1: i32, out: &mut [u8]) -> usize {
+    let count = out.len().min(r0.len()).min(r1.len()) / 16 * 16;
+    let (vb0, vb1) = (_mm_set1_epi16(b0 as i16), _mm_set1_epi16(b1 as i16));
+    let two = _mm_set1_epi16(2);
+    let mut i = 0;
+    while i < count {
+        // SAFETY: `i + 16 <= count` on all three slices.
+        unsafe {
+            let ld = |r: &[i32], k: usize| {
+                let a = _mm_srai_epi32::<4>(_mm_loadu_si128(r.as_ptr().add(i + 8 * k).cast()));
+                let b = _mm_srai_epi32::<4>(_mm_loadu_si128(r.as_ptr().add(i + 8 * k + 4).cast()));
+                _mm_packs_epi32(a, b)
+            };
+            let f = |k: usize| {
+                let a = _mm_mulhi_epi16(ld(r0, k), vb0);
+                let b = _mm_mulhi_epi16(ld(r1, k), vb1);
+                _mm_srai_epi16::<2>(_mm_add_epi16(_mm_add_epi16(a, b), two))
+            };
+            let v = _mm_packus_epi16(f(0), f(1));
+            _mm_storeu_si128(out.as_mut_ptr().add(i).cast(), v);
+        }
+        i += 16;
+    }
+    count
+}
+
+/// `INTER_NEAREST`/`INTER_NEAREST_EXACT` pixel copy for 3 and 4 channels, 4 pixels per step:
+/// four 4-byte loads into one register, for 3 channels `pshufb` packs the 12 bytes, then one
+/// 16-byte store (3 channels: 4 bytes past the 4 pixels, which the next step or the caller's
+/// scalar tail overwrites). `xs` must be non-decreasing. Returns the pixels done (a prefix).
+///
+/// # Safety
+/// SSE4.1 must be available.
+#[inline]
+#[target_feature(enable = "sse4.1")]
+pub unsafe fn nearest_px(src: &[u8], xs: &[u32], cn: usize, out: &mut [u8]) -> usize {
+    if cn != 3 && cn != 4 {
+        return 0;
+    }
+    let w = xs.len().min(out.len() / cn);
+    let pack = _mm_setr_epi8(0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, -1, -1, -1, -1);
+    let sp = src.as_ptr();
+    let op = out.as_mut_ptr();
+    let mut i = 0;
+    while i + 4 <= w && i * cn + 16 <= out.len() && xs[i + 3] as usize * cn + 4 <= src.len() {
+        // SAFETY: `xs` is non-decreasing, so all four 4-byte loads end at or before the
+        // last one, checked above; the 16-byte store is inside `out` (checked).
+        unsafe {
+            let ld = |k: usize| {
+                (sp.add(*xs.get_unchecked(i + k) as usize * cn) as *const i32).read_unaligned()
+            };
+            let mut v = _mm_cvtsi32_si128(ld(0));
+            v = _mm_insert_epi32::<1>(v, ld(1));
+            v = _mm_insert_epi32::<2>(v, ld(2));
+            v = _mm_insert_epi32::<3>(v, ld(3));
+            if cn == 3 {
+                v = _mm_shuffle_epi8(v, pack);
+            }
+            _mm_storeu_si128(op.add(i * cn).cast(), v);
+        }
+        i += 4;
+    }
+    i
+}
+
+/// IPP `INTER_CUBIC` vertical step, 8 elements per step: `((r0*b0 + r1*b1) + r2*b2) + r3*b3`
+/// in `f32`, rounded half to even (`cvtps2dq` under the default rounding mode) and
+/// saturated by the packs, as [`super::scalar::v_cubic_f32`]. Returns the elements done.
+///
+/// # Safety
+/// SSE4.1 must be available.
+#[inline]
+#[target_feature(enable = "sse4.1")]
+pub unsafe fn v_cubic_f32(r: [&[f32]; 4], b: [f32; 4], out: &mut [u8]) -> usize {
+    let count = r.iter().fold(out.len(), |m, x| m.min(x.len())) / 8 * 8;
+    let vb = b.map(|x| _mm_set1_ps(x));
+    let mut i = 0;
+    while i < count {
+        // SAFETY: `i + 8 <= count` on all slices.
+        unsafe {
+            let f = |j: usize| {
+                let mut s = _mm_mul_ps(_mm_loadu_ps(r[0].as_ptr().add(j)), vb[0]);
+                for k in 1..4 {
+                    s = _mm_add_ps(s, _mm_mul_ps(_mm_loadu_ps(r[k].as_ptr().add(j)), vb[k]));
+                }
+                _mm_cvtps_epi32(s)
+            };
+            let p16 = _mm_packs_epi32(f(i), f(i + 4));
+            _mm_storel_epi64(out.as_mut_ptr().add(i).cast(), _mm_packus_epi16(p16, p16));
+        }
+        i += 8;
+    }
+    count
+}
