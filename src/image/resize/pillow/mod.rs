@@ -63,8 +63,10 @@
 //!   lane, sharing each coefficient broadcast). GRAY8 rows, windows with an odd tap count
 //!   (only when the taps span the whole source) and the last outputs whose 8-byte pair
 //!   loads would pass the row's end use the scalar kernel.
-//! - NEAREST is a table-driven gather of whole pixels, done by the scalar code for every
-//!   ISA (it moves bytes and does no arithmetic).
+//! - NEAREST is a table-driven gather of whole pixels, done by the same portable code for
+//!   every ISA (it moves bytes and does no arithmetic): RGB pixels are moved as 4-byte words
+//!   ([`scalar::nearest_row_fast`]), and destination rows that take the same source row
+//!   as the previous one copy that row.
 //!
 //! # Differences from Pillow
 //!
@@ -211,12 +213,16 @@ impl Plan {
             }
             Op::Nearest { cols, rows } => {
                 let cols = &cols[x0..x0 + ow];
+                // Destination rows that take the same source row (upscaling) copy the
+                // previous destination row instead of gathering again.
+                let mut prev: Option<(u32, &mut [u8])> = None;
                 for (d, &r) in out.rows_mut().zip(&rows[y0..y0 + oh]) {
-                    if r == u32::MAX {
-                        d.fill(0);
-                    } else {
-                        scalar::nearest_row(src.row(r as usize), cols, bpp, d);
+                    match &prev {
+                        Some((pr, p)) if *pr == r => d.copy_from_slice(p),
+                        _ if r == u32::MAX => d.fill(0),
+                        _ => scalar::nearest_row_fast(src.row(r as usize), cols, bpp, d),
                     }
+                    prev = Some((r, d));
                 }
             }
             Op::Conv { h, v } => {
@@ -511,6 +517,42 @@ mod tests {
                 (s >> 24) as u8
             })
             .collect()
+    }
+
+    #[test]
+    fn fast_nearest_row_equals_the_specification() {
+        use super::scalar::{nearest_row, nearest_row_fast};
+        let data = noise(5 * 61 + 8, 77);
+        for bpp in 1..=5 {
+            for src_px in [1usize, 2, 5, 16, 61] {
+                // Unaligned start, row ending exactly at the end of the buffer or not.
+                for (off, slack) in [(0, 0), (1, 0), (3, 2)] {
+                    let src = &data[off..off + src_px * bpp + slack];
+                    let src = &src[..src_px * bpp];
+                    for n in [0usize, 1, 3, 4, 5, 7, 8, 13, 33] {
+                        // Increasing columns ending on the last pixel, some gaps, some
+                        // repeats; then the same with unfilled (u32::MAX) entries.
+                        let inc: Vec<u32> =
+                            (0..n).map(|i| ((i * src_px) / n.max(1)) as u32).collect();
+                        let mut last = inc.clone();
+                        if let Some(l) = last.last_mut() {
+                            *l = src_px as u32 - 1;
+                        }
+                        let mut holes = last.clone();
+                        for c in holes.iter_mut().skip(2).step_by(3) {
+                            *c = u32::MAX;
+                        }
+                        for cols in [inc, last, holes] {
+                            let mut want = vec![0xA5u8; n * bpp];
+                            let mut got = vec![0x5Au8; n * bpp];
+                            nearest_row(src, &cols, bpp, &mut want);
+                            nearest_row_fast(src, &cols, bpp, &mut got);
+                            assert_eq!(got, want, "bpp {bpp} src {src_px} n {n} cols {cols:?}");
+                        }
+                    }
+                }
+            }
+        }
     }
 
     const FORMATS: [PixelFormat; 5] = [
