@@ -328,6 +328,17 @@ impl Plan {
     }
 }
 
+/// Whether the AVX-512 vertical kernel accumulates with `vpdpwssd` (AVX-512 VNNI): when the CPU
+/// has it. Tests can turn it off per thread to cover both AVX-512 paths.
+#[cfg(target_arch = "x86_64")]
+fn vnni() -> bool {
+    #[cfg(test)]
+    if tests::NO_VNNI.with(|c| c.get()) {
+        return false;
+    }
+    crate::cpu::detected().has(crate::cpu::Features::AVX512VNNI)
+}
+
 /// Rows handed to the horizontal kernels at once (the widest kernel filters 4 rows together).
 const GROUP: usize = 4;
 
@@ -485,7 +496,11 @@ fn v_pass<'d>(
             // what this CPU runs.
             #[cfg(target_arch = "x86_64")]
             Isa::Avx512 => unsafe {
-                let n = avx512::v_row(data, stride, first, taps, hp, lp, d);
+                let n = if vnni() {
+                    avx512::v_row_vnni(data, stride, first, taps, hp, lp, d)
+                } else {
+                    avx512::v_row(data, stride, first, taps, hp, lp, d)
+                };
                 n + avx2::v_row(data, stride, first + n, taps, hp, lp, &mut d[n..])
             },
             #[cfg(target_arch = "x86_64")]
@@ -504,6 +519,11 @@ fn v_pass<'d>(
 #[cfg(test)]
 mod tests {
     use super::super::{Filter, Resizer, Scratch as ResizeScratch};
+
+    thread_local! {
+        /// Set to run the AVX-512 kernels without VNNI on a CPU that has it.
+        pub(super) static NO_VNNI: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    }
     use crate::cpu::{self, Isa};
     use crate::image::{ImageView, ImageViewMut, PixelFormat};
 
@@ -599,6 +619,18 @@ mod tests {
         o.rows().flatten().copied().collect()
     }
 
+    /// Every ISA the machine has, plus AVX-512 without VNNI when the CPU has VNNI (then the
+    /// plain AVX-512 entry runs the VNNI kernels), as (isa, VNNI turned off).
+    fn isa_paths() -> Vec<(Isa, bool)> {
+        let mut v: Vec<(Isa, bool)> = Isa::available().into_iter().map(|i| (i, false)).collect();
+        if v.iter().any(|&(i, _)| i == Isa::Avx512)
+            && cpu::detected().has(cpu::Features::AVX512VNNI)
+        {
+            v.push((Isa::Avx512, true));
+        }
+        v
+    }
+
     #[test]
     fn every_isa_equals_scalar_on_odd_sizes_strides_and_windows() {
         let sizes = [
@@ -611,6 +643,9 @@ mod tests {
             ((3, 5), (8, 2)),
             ((1, 40), (1, 13)),
             ((260, 3), (7, 9)),
+            ((40, 1), (13, 1)),
+            ((1, 40), (5, 40)),
+            ((203, 2), (77, 1)),
         ];
         let mut checked = 0;
         for (i, &(s, d)) in sizes.iter().enumerate() {
@@ -625,19 +660,22 @@ mod tests {
                     ];
                     for win in wins {
                         let want = run(Isa::Scalar, f, fmt, s, d, win, &data);
-                        for isa in Isa::available() {
+                        for (isa, no_vnni) in isa_paths() {
+                            NO_VNNI.with(|c| c.set(no_vnni));
                             let got = run(isa, f, fmt, s, d, win, &data);
+                            NO_VNNI.with(|c| c.set(false));
                             assert_eq!(
                                 got,
                                 want,
-                                "{} {} {}x{} -> {}x{} window {win:?} on {}",
+                                "{} {} {}x{} -> {}x{} window {win:?} on {}{}",
                                 fmt.name(),
                                 f.name(),
                                 s.0,
                                 s.1,
                                 d.0,
                                 d.1,
-                                isa.name()
+                                isa.name(),
+                                if no_vnni { " without VNNI" } else { "" }
                             );
                             checked += 1;
                         }
