@@ -563,7 +563,7 @@ fn run_one(
     let desc = try_ref_from_ptr!(src);
     // SAFETY: the caller promises the descriptor describes readable memory.
     let img = unsafe { desc.view() }?;
-    let pipe = Pipeline::new(img.width(), img.height(), img.format(), spec)?;
+    let pipe = Pipeline::cached(img.width(), img.height(), img.format(), spec)?;
     let slot = tensor_slot(desc, &pipe, out, out_len, batch_index)?;
     pipe.run(&img, slot)?;
     Ok(pipe.geometry())

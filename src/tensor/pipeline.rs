@@ -32,6 +32,7 @@ use crate::image::{ImageView, ImageViewMut, PixelFormat};
 use crate::parallel;
 use rayon::prelude::*;
 use std::cell::RefCell;
+use std::rc::Rc;
 
 /// torchvision-style classification input.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -93,6 +94,15 @@ pub fn torchvision_resize_size(w: usize, h: usize, size: usize) -> Result<(usize
     } else {
         (new_long, size)
     })
+}
+
+/// Pipelines kept per thread by [`Pipeline::cached`], most recently used first.
+pub const PIPELINE_CACHE: usize = 4;
+
+type PipelineKey = (usize, usize, PixelFormat, PipelineSpec);
+
+thread_local! {
+    static PIPELINES: RefCell<Vec<(PipelineKey, Rc<Pipeline>)>> = const { RefCell::new(Vec::new()) };
 }
 
 /// A fused pipeline for one source size and format; immutable, so one may serve many
@@ -194,6 +204,39 @@ impl Pipeline {
                 })
             }
         }
+    }
+
+    /// The pipeline for (`src_w`, `src_h`, `format`, `spec`) from this thread's cache of the
+    /// [`PIPELINE_CACHE`] most recently used ones, built (as [`Pipeline::new`], with its
+    /// errors) and cached on a miss. Pipelines are immutable, so a cached one gives the same
+    /// bits as a fresh one; this is what the one-shot C functions use, so a stream of
+    /// same-size frames builds the resize tables once per thread.
+    pub fn cached(
+        src_w: usize,
+        src_h: usize,
+        format: PixelFormat,
+        spec: &PipelineSpec,
+    ) -> Result<Rc<Pipeline>> {
+        let key = (src_w, src_h, format, *spec);
+        let found = PIPELINES.with(|c| {
+            let mut c = c.try_borrow_mut().ok()?;
+            let i = c.iter().position(|(k, _)| *k == key)?;
+            let e = c.remove(i);
+            let p = e.1.clone();
+            c.insert(0, e);
+            Some(p)
+        });
+        if let Some(p) = found {
+            return Ok(p);
+        }
+        let p = Rc::new(Pipeline::new(src_w, src_h, format, spec)?);
+        PIPELINES.with(|c| {
+            if let Ok(mut c) = c.try_borrow_mut() {
+                c.insert(0, (key, p.clone()));
+                c.truncate(PIPELINE_CACHE);
+            }
+        });
+        Ok(p)
     }
 
     /// The letterbox geometry (scale and pads), for [`PipelineSpec::Letterbox`].
@@ -712,5 +755,41 @@ mod tests {
         assert!(p.run(&other, &mut out).is_err());
         assert!(out.iter().all(|&v| v == 7.0));
         assert!(run_batch(&[], &PipelineSpec::Classify(o), &mut out).is_err());
+    }
+
+    #[test]
+    fn cached_pipelines_are_reused_and_give_the_same_bits() {
+        let (w, h) = (97, 61);
+        let buf = bytes(w * h * 3, 5);
+        let src = ImageView::packed(&buf, w, h, PixelFormat::Bgr8).unwrap();
+        let spec = |n| {
+            PipelineSpec::Letterbox(
+                LetterboxOptions {
+                    width: n,
+                    height: n,
+                    ..LetterboxOptions::default()
+                },
+                Layout::Nchw,
+            )
+        };
+        let a = Pipeline::cached(w, h, PixelFormat::Bgr8, &spec(64)).unwrap();
+        let b = Pipeline::cached(w, h, PixelFormat::Bgr8, &spec(64)).unwrap();
+        assert!(Rc::ptr_eq(&a, &b));
+        let fresh = Pipeline::new(w, h, PixelFormat::Bgr8, &spec(64)).unwrap();
+        let mut got = vec![0f32; a.tensor_len().unwrap()];
+        let mut want = vec![1f32; got.len()];
+        a.run(&src, &mut got).unwrap();
+        fresh.run(&src, &mut want).unwrap();
+        assert!(same_bits(&got, &want));
+        // Another format or spec is another entry; PIPELINE_CACHE newer ones evict it.
+        let c = Pipeline::cached(w, h, PixelFormat::Rgb8, &spec(64)).unwrap();
+        assert!(!Rc::ptr_eq(&a, &c));
+        for n in 0..PIPELINE_CACHE {
+            Pipeline::cached(w, h, PixelFormat::Bgr8, &spec(32 + n)).unwrap();
+        }
+        let d = Pipeline::cached(w, h, PixelFormat::Bgr8, &spec(64)).unwrap();
+        assert!(!Rc::ptr_eq(&a, &d));
+        // Errors are not cached.
+        assert!(Pipeline::cached(0, h, PixelFormat::Bgr8, &spec(64)).is_err());
     }
 }

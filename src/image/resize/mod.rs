@@ -24,6 +24,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::parallel;
 use rayon::prelude::*;
 use std::cell::RefCell;
+use std::rc::Rc;
 
 /// Interpolation filter, named for the library whose result it reproduces bit for bit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -342,13 +343,52 @@ impl Resizer {
     }
 }
 
+/// Resizers kept per thread by [`resize`], most recently used first.
+pub const ONE_SHOT_CACHE: usize = 4;
+
+thread_local! {
+    static ONE_SHOT: RefCell<Vec<Rc<Resizer>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The resizer for (source size, destination size, format, filter) from this thread's
+/// cache of the [`ONE_SHOT_CACHE`] most recently used ones, built and cached on a miss.
+/// Resizers are immutable, so a cached one gives the same bytes as a fresh one.
+pub(crate) fn cached_resizer(
+    src: (usize, usize),
+    dst: (usize, usize),
+    format: PixelFormat,
+    filter: Filter,
+) -> Result<Rc<Resizer>> {
+    let hit =
+        |r: &Rc<Resizer>| r.src == src && r.dst == dst && r.format == format && r.filter == filter;
+    let found = ONE_SHOT.with(|c| {
+        let mut c = c.try_borrow_mut().ok()?;
+        let i = c.iter().position(hit)?;
+        let r = c.remove(i);
+        c.insert(0, r.clone());
+        Some(r)
+    });
+    if let Some(r) = found {
+        return Ok(r);
+    }
+    let r = Rc::new(Resizer::new(src.0, src.1, dst.0, dst.1, format, filter)?);
+    ONE_SHOT.with(|c| {
+        if let Ok(mut c) = c.try_borrow_mut() {
+            c.insert(0, r.clone());
+            c.truncate(ONE_SHOT_CACHE);
+        }
+    });
+    Ok(r)
+}
+
 /// One-shot resize of `src` into `dst` (both of one format; sizes taken from the views).
+/// The tables come from a per-thread cache of the [`ONE_SHOT_CACHE`] most recently used
+/// (sizes, format, filter) combinations, so repeated calls of one shape build them once;
+/// the result is the same as with a fresh [`Resizer`].
 pub fn resize(src: &ImageView, dst: &mut ImageViewMut, filter: Filter) -> Result<()> {
-    Resizer::new(
-        src.width(),
-        src.height(),
-        dst.width(),
-        dst.height(),
+    cached_resizer(
+        (src.width(), src.height()),
+        (dst.width(), dst.height()),
         src.format(),
         filter,
     )?
@@ -419,5 +459,38 @@ mod tests {
             Filter::CvLinear
         )
         .is_err());
+    }
+
+    #[test]
+    fn one_shot_reuses_cached_tables_with_the_same_bytes() {
+        let (sw, sh, dw, dh) = (83, 47, 31, 19);
+        let f = PixelFormat::Rgb8;
+        let buf = bytes(sw * sh * 3, 3);
+        let src = ImageView::packed(&buf, sw, sh, f).unwrap();
+        let a = cached_resizer((sw, sh), (dw, dh), f, Filter::PilNearest).unwrap();
+        let b = cached_resizer((sw, sh), (dw, dh), f, Filter::PilNearest).unwrap();
+        assert!(Rc::ptr_eq(&a, &b));
+        let c = cached_resizer((sw, sh), (dw, dh), f, Filter::PilBox).unwrap();
+        assert!(!Rc::ptr_eq(&a, &c));
+        for filter in [Filter::PilNearest, Filter::PilBicubic, Filter::CvLinear] {
+            let mut want = vec![0u8; dw * dh * 3];
+            let mut w = ImageViewMut::packed(&mut want, dw, dh, f).unwrap();
+            Resizer::new(sw, sh, dw, dh, f, filter)
+                .unwrap()
+                .resize(&src, &mut w)
+                .unwrap();
+            for _ in 0..2 {
+                let mut got = vec![1u8; dw * dh * 3];
+                let mut g = ImageViewMut::packed(&mut got, dw, dh, f).unwrap();
+                resize(&src, &mut g, filter).unwrap();
+                assert!(got == want, "{filter:?}");
+            }
+        }
+        for n in 0..ONE_SHOT_CACHE {
+            cached_resizer((sw, sh), (dw + 1 + n, dh), f, Filter::PilNearest).unwrap();
+        }
+        let d = cached_resizer((sw, sh), (dw, dh), f, Filter::PilNearest).unwrap();
+        assert!(!Rc::ptr_eq(&a, &d));
+        assert!(cached_resizer((0, sh), (dw, dh), f, Filter::PilNearest).is_err());
     }
 }

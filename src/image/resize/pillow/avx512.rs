@@ -1,6 +1,8 @@
 //! AVX-512 (F + BW) convolution passes: the AVX2 arithmetic ([`super::avx2`]) on 512-bit
 //! vectors: four rows at once in the horizontal pass (one per 128-bit lane, sharing each
-//! coefficient broadcast), 64 bytes per step in the vertical pass.
+//! coefficient broadcast), 64 bytes per step in the vertical pass. With AVX-512 VNNI the
+//! vertical pass accumulates with `vpdpwssd` ([`v_row_vnni`]); the horizontal pass does not:
+//! its loads and shuffles, not the multiply-adds, bound it, and `vpdpwssd` measured no faster.
 
 use super::coeffs::{PRECISION_BITS, ROUND, SPLIT};
 use std::arch::x86_64::*;
@@ -104,6 +106,71 @@ pub unsafe fn h_rows(
     }
 }
 
+/// `acc + pmaddwd(a, b)`: two instructions on AVX-512 BW.
+#[inline]
+#[target_feature(enable = "avx512f,avx512bw")]
+fn madd_add(acc: __m512i, a: __m512i, b: __m512i) -> __m512i {
+    _mm512_add_epi32(acc, _mm512_madd_epi16(a, b))
+}
+
+/// `acc + pmaddwd(a, b)` in one `vpdpwssd` (the non-saturating form): both give
+/// `acc + a0 b0 + a1 b1` modulo 2^32 in every `i32` lane, so the sums are the same.
+#[inline]
+#[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
+fn madd_add_vnni(acc: __m512i, a: __m512i, b: __m512i) -> __m512i {
+    _mm512_dpwssd_epi32(acc, a, b)
+}
+
+/// The body of [`v_row`] and [`v_row_vnni`], with `$acc` the multiply-accumulate.
+macro_rules! v_row_body {
+    ($acc:ident, $src:ident, $stride:ident, $first:ident, $taps:ident, $hp:ident, $lp:ident, $dst:ident) => {{
+        let (src, stride, first, taps, hp, lp, dst) =
+            ($src, $stride, $first, $taps, $hp, $lp, $dst);
+        let len = dst.len();
+        assert!(taps >= 1 && first + (taps - 1) * stride + len <= src.len());
+        assert!(hp.len() == taps.div_ceil(2) && lp.len() == hp.len());
+        let z = _mm512_setzero_si512();
+        let mut i = 0;
+        while i + 64 <= len {
+            let mut h = [z; 4];
+            let mut l = [z; 4];
+            for (p, (&hw, &lw)) in hp.iter().zip(lp).enumerate() {
+                let ta = 2 * p;
+                let tb = (ta + 1).min(taps - 1);
+                // SAFETY: rows ta, tb < taps, bytes i..i + 64 <= len (asserted above).
+                let (a, b) = unsafe {
+                    (
+                        _mm512_loadu_si512(src.as_ptr().add(first + ta * stride + i).cast()),
+                        _mm512_loadu_si512(src.as_ptr().add(first + tb * stride + i).cast()),
+                    )
+                };
+                let u = _mm512_unpacklo_epi8(a, b);
+                let w = _mm512_unpackhi_epi8(a, b);
+                let px = [
+                    _mm512_unpacklo_epi8(u, z),
+                    _mm512_unpackhi_epi8(u, z),
+                    _mm512_unpacklo_epi8(w, z),
+                    _mm512_unpackhi_epi8(w, z),
+                ];
+                let (hv, lv) = (_mm512_set1_epi32(hw), _mm512_set1_epi32(lw));
+                for j in 0..4 {
+                    h[j] = $acc(h[j], px[j], hv);
+                    l[j] = $acc(l[j], px[j], lv);
+                }
+            }
+            let t: [__m512i; 4] = std::array::from_fn(|j| finish(h[j], l[j]));
+            let q = _mm512_packus_epi16(
+                _mm512_packs_epi32(t[0], t[1]),
+                _mm512_packs_epi32(t[2], t[3]),
+            );
+            // SAFETY: i + 64 <= len.
+            unsafe { _mm512_storeu_si512(dst.as_mut_ptr().add(i).cast(), q) };
+            i += 64;
+        }
+        i
+    }};
+}
+
 /// Vertical pass of one output row over whole 64-byte steps; returns the bytes written.
 ///
 /// # Safety
@@ -118,46 +185,22 @@ pub unsafe fn v_row(
     lp: &[i32],
     dst: &mut [u8],
 ) -> usize {
-    let len = dst.len();
-    assert!(taps >= 1 && first + (taps - 1) * stride + len <= src.len());
-    assert!(hp.len() == taps.div_ceil(2) && lp.len() == hp.len());
-    let z = _mm512_setzero_si512();
-    let mut i = 0;
-    while i + 64 <= len {
-        let mut h = [z; 4];
-        let mut l = [z; 4];
-        for (p, (&hw, &lw)) in hp.iter().zip(lp).enumerate() {
-            let ta = 2 * p;
-            let tb = (ta + 1).min(taps - 1);
-            // SAFETY: rows ta, tb < taps, bytes i..i + 64 <= len (asserted above).
-            let (a, b) = unsafe {
-                (
-                    _mm512_loadu_si512(src.as_ptr().add(first + ta * stride + i).cast()),
-                    _mm512_loadu_si512(src.as_ptr().add(first + tb * stride + i).cast()),
-                )
-            };
-            let u = _mm512_unpacklo_epi8(a, b);
-            let w = _mm512_unpackhi_epi8(a, b);
-            let px = [
-                _mm512_unpacklo_epi8(u, z),
-                _mm512_unpackhi_epi8(u, z),
-                _mm512_unpacklo_epi8(w, z),
-                _mm512_unpackhi_epi8(w, z),
-            ];
-            let (hv, lv) = (_mm512_set1_epi32(hw), _mm512_set1_epi32(lw));
-            for j in 0..4 {
-                h[j] = _mm512_add_epi32(h[j], _mm512_madd_epi16(px[j], hv));
-                l[j] = _mm512_add_epi32(l[j], _mm512_madd_epi16(px[j], lv));
-            }
-        }
-        let t: [__m512i; 4] = std::array::from_fn(|j| finish(h[j], l[j]));
-        let q = _mm512_packus_epi16(
-            _mm512_packs_epi32(t[0], t[1]),
-            _mm512_packs_epi32(t[2], t[3]),
-        );
-        // SAFETY: i + 64 <= len.
-        unsafe { _mm512_storeu_si512(dst.as_mut_ptr().add(i).cast(), q) };
-        i += 64;
-    }
-    i
+    v_row_body!(madd_add, src, stride, first, taps, hp, lp, dst)
+}
+
+/// [`v_row`] accumulating with `vpdpwssd` (same sums, see [`madd_add_vnni`]).
+///
+/// # Safety
+/// The CPU must support AVX-512 F, BW and VNNI.
+#[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
+pub unsafe fn v_row_vnni(
+    src: &[u8],
+    stride: usize,
+    first: usize,
+    taps: usize,
+    hp: &[i32],
+    lp: &[i32],
+    dst: &mut [u8],
+) -> usize {
+    v_row_body!(madd_add_vnni, src, stride, first, taps, hp, lp, dst)
 }

@@ -63,8 +63,10 @@
 //!   lane, sharing each coefficient broadcast). GRAY8 rows, windows with an odd tap count
 //!   (only when the taps span the whole source) and the last outputs whose 8-byte pair
 //!   loads would pass the row's end use the scalar kernel.
-//! - NEAREST is a table-driven gather of whole pixels, done by the scalar code for every
-//!   ISA (it moves bytes and does no arithmetic).
+//! - NEAREST is a table-driven gather of whole pixels, done by the same portable code for
+//!   every ISA (it moves bytes and does no arithmetic): RGB pixels are moved as 4-byte words
+//!   ([`scalar::nearest_row_fast`]), and destination rows that take the same source row
+//!   as the previous one copy that row.
 //!
 //! # Differences from Pillow
 //!
@@ -211,12 +213,16 @@ impl Plan {
             }
             Op::Nearest { cols, rows } => {
                 let cols = &cols[x0..x0 + ow];
+                // Destination rows that take the same source row (upscaling) copy the
+                // previous destination row instead of gathering again.
+                let mut prev: Option<(u32, &mut [u8])> = None;
                 for (d, &r) in out.rows_mut().zip(&rows[y0..y0 + oh]) {
-                    if r == u32::MAX {
-                        d.fill(0);
-                    } else {
-                        scalar::nearest_row(src.row(r as usize), cols, bpp, d);
+                    match &prev {
+                        Some((pr, p)) if *pr == r => d.copy_from_slice(p),
+                        _ if r == u32::MAX => d.fill(0),
+                        _ => scalar::nearest_row_fast(src.row(r as usize), cols, bpp, d),
                     }
+                    prev = Some((r, d));
                 }
             }
             Op::Conv { h, v } => {
@@ -320,6 +326,17 @@ impl Plan {
             (None, None) => unreachable!("a convolution plan changes at least one size"),
         }
     }
+}
+
+/// Whether the AVX-512 vertical kernel accumulates with `vpdpwssd` (AVX-512 VNNI): when the CPU
+/// has it. Tests can turn it off per thread to cover both AVX-512 paths.
+#[cfg(target_arch = "x86_64")]
+fn vnni() -> bool {
+    #[cfg(test)]
+    if tests::NO_VNNI.with(|c| c.get()) {
+        return false;
+    }
+    crate::cpu::detected().has(crate::cpu::Features::AVX512VNNI)
 }
 
 /// Rows handed to the horizontal kernels at once (the widest kernel filters 4 rows together).
@@ -479,7 +496,11 @@ fn v_pass<'d>(
             // what this CPU runs.
             #[cfg(target_arch = "x86_64")]
             Isa::Avx512 => unsafe {
-                let n = avx512::v_row(data, stride, first, taps, hp, lp, d);
+                let n = if vnni() {
+                    avx512::v_row_vnni(data, stride, first, taps, hp, lp, d)
+                } else {
+                    avx512::v_row(data, stride, first, taps, hp, lp, d)
+                };
                 n + avx2::v_row(data, stride, first + n, taps, hp, lp, &mut d[n..])
             },
             #[cfg(target_arch = "x86_64")]
@@ -498,6 +519,11 @@ fn v_pass<'d>(
 #[cfg(test)]
 mod tests {
     use super::super::{Filter, Resizer, Scratch as ResizeScratch};
+
+    thread_local! {
+        /// Set to run the AVX-512 kernels without VNNI on a CPU that has it.
+        pub(super) static NO_VNNI: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    }
     use crate::cpu::{self, Isa};
     use crate::image::{ImageView, ImageViewMut, PixelFormat};
 
@@ -511,6 +537,42 @@ mod tests {
                 (s >> 24) as u8
             })
             .collect()
+    }
+
+    #[test]
+    fn fast_nearest_row_equals_the_specification() {
+        use super::scalar::{nearest_row, nearest_row_fast};
+        let data = noise(5 * 61 + 8, 77);
+        for bpp in 1..=5 {
+            for src_px in [1usize, 2, 5, 16, 61] {
+                // Unaligned start, row ending exactly at the end of the buffer or not.
+                for (off, slack) in [(0, 0), (1, 0), (3, 2)] {
+                    let src = &data[off..off + src_px * bpp + slack];
+                    let src = &src[..src_px * bpp];
+                    for n in [0usize, 1, 3, 4, 5, 7, 8, 13, 33] {
+                        // Increasing columns ending on the last pixel, some gaps, some
+                        // repeats; then the same with unfilled (u32::MAX) entries.
+                        let inc: Vec<u32> =
+                            (0..n).map(|i| ((i * src_px) / n.max(1)) as u32).collect();
+                        let mut last = inc.clone();
+                        if let Some(l) = last.last_mut() {
+                            *l = src_px as u32 - 1;
+                        }
+                        let mut holes = last.clone();
+                        for c in holes.iter_mut().skip(2).step_by(3) {
+                            *c = u32::MAX;
+                        }
+                        for cols in [inc, last, holes] {
+                            let mut want = vec![0xA5u8; n * bpp];
+                            let mut got = vec![0x5Au8; n * bpp];
+                            nearest_row(src, &cols, bpp, &mut want);
+                            nearest_row_fast(src, &cols, bpp, &mut got);
+                            assert_eq!(got, want, "bpp {bpp} src {src_px} n {n} cols {cols:?}");
+                        }
+                    }
+                }
+            }
+        }
     }
 
     const FORMATS: [PixelFormat; 5] = [
@@ -557,6 +619,18 @@ mod tests {
         o.rows().flatten().copied().collect()
     }
 
+    /// Every ISA the machine has, plus AVX-512 without VNNI when the CPU has VNNI (then the
+    /// plain AVX-512 entry runs the VNNI kernels), as (isa, VNNI turned off).
+    fn isa_paths() -> Vec<(Isa, bool)> {
+        let mut v: Vec<(Isa, bool)> = Isa::available().into_iter().map(|i| (i, false)).collect();
+        if v.iter().any(|&(i, _)| i == Isa::Avx512)
+            && cpu::detected().has(cpu::Features::AVX512VNNI)
+        {
+            v.push((Isa::Avx512, true));
+        }
+        v
+    }
+
     #[test]
     fn every_isa_equals_scalar_on_odd_sizes_strides_and_windows() {
         let sizes = [
@@ -569,6 +643,9 @@ mod tests {
             ((3, 5), (8, 2)),
             ((1, 40), (1, 13)),
             ((260, 3), (7, 9)),
+            ((40, 1), (13, 1)),
+            ((1, 40), (5, 40)),
+            ((203, 2), (77, 1)),
         ];
         let mut checked = 0;
         for (i, &(s, d)) in sizes.iter().enumerate() {
@@ -583,19 +660,22 @@ mod tests {
                     ];
                     for win in wins {
                         let want = run(Isa::Scalar, f, fmt, s, d, win, &data);
-                        for isa in Isa::available() {
+                        for (isa, no_vnni) in isa_paths() {
+                            NO_VNNI.with(|c| c.set(no_vnni));
                             let got = run(isa, f, fmt, s, d, win, &data);
+                            NO_VNNI.with(|c| c.set(false));
                             assert_eq!(
                                 got,
                                 want,
-                                "{} {} {}x{} -> {}x{} window {win:?} on {}",
+                                "{} {} {}x{} -> {}x{} window {win:?} on {}{}",
                                 fmt.name(),
                                 f.name(),
                                 s.0,
                                 s.1,
                                 d.0,
                                 d.1,
-                                isa.name()
+                                isa.name(),
+                                if no_vnni { " without VNNI" } else { "" }
                             );
                             checked += 1;
                         }
