@@ -73,7 +73,7 @@ fn bench(c: &mut Criterion) {
             let mut fr_dst = fr::images::Image::new(dw as u32, dh as u32, fr::PixelType::U8x3);
             let mut fr_resizer = fr::Resizer::new();
             let opts = fr::ResizeOptions::new().resize_alg(alg);
-            // Alternate the sides inside one sample so load changes hit both.
+            // Criterion runs the functions one after the other: compare within one run only.
             g.bench_function("scipix", |b| {
                 b.iter(|| {
                     let mut d = ImageViewMut::packed(&mut out, dw, dh, PixelFormat::Rgb8).unwrap();

@@ -80,6 +80,17 @@ class Crit:
     simd: str
     scalar: Optional[str] = None
     copy: Optional[str] = None
+    peer: Optional[str] = None  # a criterion id timing the peer: the case gets a row of its own
+    peer_name: str = ""
+
+
+def _resize_fir(mode: str, w: int) -> Crit:
+    """scipix against the Rust crate fast_image_resize on the same Pillow-type filter."""
+    g = f"resize_fir/{mode}/{w}x{w}"
+    moved = 1920 * 1080 * 3 + w * w * 3
+    return Crit("resize_fir", f"resize {mode}", f"1920x1080 RGB8 → {w}x{w}", f"{g}/scipix",
+                copy=f"{g}/copy_bytes/{moved}", peer=f"{g}/fast_image_resize",
+                peer_name="fast_image_resize")
 
 
 def _resize_opencv(mode: str, w: int) -> Crit:
@@ -108,6 +119,8 @@ def criterion_cases(best: str) -> List[Crit]:
         out += [_resize_opencv(mode, 640), _resize_opencv(mode, 224)]
     out += [_resize_pillow("pil_bilinear", 640, best), _resize_pillow("pil_bilinear", 224, best),
             _resize_pillow("pil_bicubic", 640, best), _resize_pillow("pil_lanczos", 640, best)]
+    for mode in ("pil_nearest", "pil_box", "pil_bilinear", "pil_bicubic", "pil_lanczos"):
+        out += [_resize_fir(mode, 640), _resize_fir(mode, 224)]
     for size in ("1M", "16M"):
         g = f"lowbit/{size}"
         out.append(Crit("lowprec", "quantize int4", size, f"{g}/quantize_int4/simd",
@@ -124,7 +137,7 @@ def run_criterion(cases: List[Crit], warm: float, measure: float) -> Dict[str, f
     by_bench: Dict[str, List[str]] = {}
     for c in cases:
         ids = by_bench.setdefault(c.bench, [])
-        ids += [i for i in (c.simd, c.scalar, c.copy) if i]
+        ids += [i for i in (c.simd, c.scalar, c.copy, c.peer) if i]
     build = ["cargo", "bench", "--no-run"] + [a for b in by_bench for a in ("--bench", b)]
     print("# " + " ".join(build), file=sys.stderr, flush=True)
     if subprocess.run(build, cwd=ROOT).returncode != 0:
@@ -159,8 +172,14 @@ def merge(rows: List[harness.Row], cases: List[Crit], t: Dict[str, float]) -> No
             continue
         scalar = t.get(c.scalar) if c.scalar else None
         copy = t.get(c.copy) if c.copy else None
-        row = index.get((c.op, c.size))
-        if row is None:
+        row = None if c.peer else index.get((c.op, c.size))
+        if c.peer:
+            peer = t.get(c.peer)
+            row = harness.from_criterion(c.op, c.size, simd, note="criterion median")
+            row.peer_name = c.peer_name
+            row.peer = harness.Timing(peer, peer) if peer is not None else None
+            rows.append(row)
+        elif row is None:
             row = harness.from_criterion(c.op, c.size, simd, note="criterion median")
             rows.append(row)
             index[(c.op, c.size)] = row
