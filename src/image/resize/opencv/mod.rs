@@ -53,6 +53,8 @@ pub mod scalar;
 
 #[cfg(target_arch = "x86_64")]
 mod avx2;
+#[cfg(target_arch = "aarch64")]
+mod neon;
 #[cfg(target_arch = "x86_64")]
 mod sse41;
 
@@ -448,6 +450,8 @@ fn run_area(
 mod kernels {
     #[cfg(target_arch = "x86_64")]
     use super::avx2;
+    #[cfg(target_arch = "aarch64")]
+    use super::neon;
     use super::scalar::{self, HTab};
     #[cfg(target_arch = "x86_64")]
     use super::sse41;
@@ -477,6 +481,10 @@ mod kernels {
     }
 
     pub fn h_fixed(isa: Isa, src: &[u8], tab: &HTab<i32>, e0: usize, out: &mut [i32]) {
+        #[cfg(target_arch = "aarch64")]
+        if isa == Isa::Neon {
+            return neon::h_fixed(src, tab, e0, out);
+        }
         #[cfg(target_arch = "x86_64")]
         if isa != Isa::Scalar && matches!(tab.cn, 3 | 4) && !tab.pw16.is_empty() {
             let (lo, hi) = px_range(tab, e0, out.len());
@@ -579,6 +587,9 @@ mod kernels {
             // SAFETY: as above.
             #[cfg(target_arch = "x86_64")]
             _ if has_avx2(isa) => unsafe { avx2::v_linear(r0, r1, b0, b1, out) },
+            // SAFETY: NEON is part of the aarch64 baseline.
+            #[cfg(target_arch = "aarch64")]
+            Isa::Neon => unsafe { neon::v_linear(r0, r1, b0, b1, out) },
             // SAFETY: as above.
             #[cfg(target_arch = "x86_64")]
             Isa::Sse41 => unsafe { sse41::v_linear(r0, r1, b0, b1, out) },
@@ -592,6 +603,9 @@ mod kernels {
             // SAFETY: as above.
             #[cfg(target_arch = "x86_64")]
             _ if has_avx2(isa) => unsafe { avx2::v_exact(r0, r1, b0, b1, out) },
+            // SAFETY: NEON is part of the aarch64 baseline.
+            #[cfg(target_arch = "aarch64")]
+            Isa::Neon => unsafe { neon::v_exact(r0, r1, b0, b1, out) },
             _ => 0,
         };
         scalar::v_exact(&r0[done..], &r1[done..], b0, b1, &mut out[done..])

@@ -1,0 +1,168 @@
+//! NEON row kernels of the OpenCV resize family, bit-identical to [`super::scalar`].
+//!
+//! Tested under qemu-user only (`cargo test --target aarch64-unknown-linux-gnu`): the
+//! equivalence with the scalar kernels is checked there, not measured on hardware.
+//!
+//! * The vertical `INTER_LINEAR` and `INTER_LINEAR_EXACT` steps stay in `i32` lanes, the
+//!   scalar formulas operation for operation (integer arithmetic, so exact), 16 elements per
+//!   step; the results narrow with saturation (`INTER_LINEAR`'s clamp) or truncation
+//!   (`INTER_LINEAR_EXACT`'s `as u8`).
+//! * The two-tap integer horizontal pass (LINEAR, LINEAR_EXACT) of 3- and 4-channel images
+//!   works pixel by pixel on the table's pixel-major form ([`HTab::pofs`], `px_lo..px_hi`):
+//!   one 16-byte load holds both taps of every channel of a destination pixel, `vqtbl1q_u8`
+//!   spreads the bytes into `u16` lanes (an index of 16 or more gives 0) and
+//!   `vmull_n_s16`/`vmlal_n_s16` form the exact `i32` sums. A 3-channel pixel stores 4
+//!   lanes, the fourth on the next pixel's first element, which the next store or the scalar
+//!   tail overwrites; the last pixel of the window is therefore left to the scalar kernel.
+
+use super::scalar::{self, HTab};
+use std::arch::aarch64::*;
+
+/// Pixels of the window of elements `e0..e0 + len` that the pixel-major kernels may do:
+/// inside the table's `px_lo..px_hi`, and (3 channels, whose 4-lane stores spill one
+/// element) not the window's last pixel. Empty range as `(p1, p1)`.
+fn px_range<W>(tab: &HTab<W>, e0: usize, len: usize) -> (usize, usize) {
+    let cn = tab.cn;
+    let (p0, p1) = (e0 / cn, (e0 + len) / cn);
+    let lo = p0.max(tab.px_lo);
+    let hi = p1
+        .min(tab.px_hi)
+        .min(if cn == 3 { p1.saturating_sub(1) } else { p1 });
+    if lo < hi {
+        (lo, hi)
+    } else {
+        (p1, p1)
+    }
+}
+
+/// Byte table for `vqtbl1q_u8`: `u16` lanes 0..4 take tap 0 of channels 0..4, lanes 4..8
+/// tap 1 (at `+cn`), zero-extended (index 0xFF reads as 0).
+fn pair_table(cn: usize) -> [u8; 16] {
+    let mut m = [0xFFu8; 16];
+    for c in 0..4 {
+        m[2 * c] = c as u8;
+        m[8 + 2 * c] = (c + cn) as u8;
+    }
+    m
+}
+
+/// Horizontal pass of LINEAR/LINEAR_EXACT (and any two-tap integer table) for elements
+/// `e0..e0 + out.len()`: the pixel-major NEON kernel where the table allows it, the scalar
+/// kernel elsewhere. Same result as [`scalar::h_fixed`].
+pub fn h_fixed(src: &[u8], tab: &HTab<i32>, e0: usize, out: &mut [i32]) {
+    let cn = tab.cn;
+    if matches!(cn, 3 | 4) && tab.taps == 2 && !tab.pw16.is_empty() {
+        let (lo, hi) = px_range(tab, e0, out.len());
+        if lo < hi {
+            let (a, b) = (lo * cn - e0, hi * cn - e0);
+            scalar::h_fixed(src, tab, e0, &mut out[..a]);
+            // SAFETY: NEON is part of the aarch64 baseline; `px_range` keeps `lo..hi` inside
+            // `px_lo..px_hi` and leaves one element of `out` past pixel `hi` for 3 channels.
+            unsafe { h_fixed_px(src, tab, lo, hi, &mut out[a..]) };
+            scalar::h_fixed(src, tab, e0 + b, &mut out[b..]);
+            return;
+        }
+    }
+    scalar::h_fixed(src, tab, e0, out)
+}
+
+/// Two-tap integer pass over destination pixels `lo..hi`, writing from `out[0]`.
+///
+/// # Safety
+/// NEON; `tab.px_lo <= lo <= hi <= tab.px_hi`, `tab.cn` is 3 or 4, `tab.taps == 2`,
+/// `tab.pw16` is filled and `out.len() >= (hi - lo) * cn` plus one element for 3 channels.
+#[inline]
+#[target_feature(enable = "neon")]
+unsafe fn h_fixed_px(src: &[u8], tab: &HTab<i32>, lo: usize, hi: usize, out: &mut [i32]) {
+    let cn = tab.cn;
+    debug_assert!(tab.px_lo <= lo && hi <= tab.px_hi && (cn == 3 || cn == 4));
+    debug_assert!(tab.pw16.len() >= hi && out.len() >= (hi - lo) * cn + (cn == 3) as usize);
+    // SAFETY: the table is 16 bytes.
+    let m = unsafe { vld1q_u8(pair_table(cn).as_ptr()) };
+    let sp = src.as_ptr();
+    let op = out.as_mut_ptr();
+    for (i, dx) in (lo..hi).enumerate() {
+        // SAFETY: `dx < px_hi`, so 16 bytes from `pofs[dx]` are inside the row; the store
+        // writes 4 lanes from element `i * cn`, inside `out` (above).
+        unsafe {
+            let o = *tab.pofs.get_unchecked(dx) as usize;
+            let w = *tab.pw16.get_unchecked(dx);
+            let px = vreinterpretq_s16_u8(vqtbl1q_u8(vld1q_u8(sp.add(o)), m));
+            let s = vmull_n_s16(vget_low_s16(px), w as u16 as i16);
+            let s = vmlal_n_s16(s, vget_high_s16(px), (w >> 16) as u16 as i16);
+            vst1q_s32(op.add(i * cn), s);
+        }
+    }
+}
+
+/// Four `i32` lanes of the `INTER_LINEAR` vertical step before narrowing:
+/// `((b0 * (r0 >> 4)) >> 16) + ((b1 * (r1 >> 4)) >> 16) + 2) >> 2`.
+#[inline]
+#[target_feature(enable = "neon")]
+fn v_linear4(r0: int32x4_t, r1: int32x4_t, b0: int32x4_t, b1: int32x4_t) -> int32x4_t {
+    let a = vshrq_n_s32::<16>(vmulq_s32(b0, vshrq_n_s32::<4>(r0)));
+    let b = vshrq_n_s32::<16>(vmulq_s32(b1, vshrq_n_s32::<4>(r1)));
+    vshrq_n_s32::<2>(vaddq_s32(vaddq_s32(a, b), vdupq_n_s32(2)))
+}
+
+/// `INTER_LINEAR` vertical step, 16 elements per step, as [`scalar::v_linear`] (`i32`
+/// arithmetic, then the clamp to 0..=255 as saturating narrows). Returns the elements done.
+///
+/// # Safety
+/// NEON (always present on aarch64).
+#[inline]
+#[target_feature(enable = "neon")]
+pub unsafe fn v_linear(r0: &[i32], r1: &[i32], b0: i32, b1: i32, out: &mut [u8]) -> usize {
+    let count = out.len().min(r0.len()).min(r1.len()) / 16 * 16;
+    let (vb0, vb1) = (vdupq_n_s32(b0), vdupq_n_s32(b1));
+    let mut i = 0;
+    while i < count {
+        // SAFETY: `i + 16 <= count` on all three slices.
+        unsafe {
+            let f = |j: usize| {
+                let v = v_linear4(
+                    vld1q_s32(r0.as_ptr().add(j)),
+                    vld1q_s32(r1.as_ptr().add(j)),
+                    vb0,
+                    vb1,
+                );
+                vqmovun_s32(v)
+            };
+            let lo = vqmovn_u16(vcombine_u16(f(i), f(i + 4)));
+            let hi = vqmovn_u16(vcombine_u16(f(i + 8), f(i + 12)));
+            vst1q_u8(out.as_mut_ptr().add(i), vcombine_u8(lo, hi));
+        }
+        i += 16;
+    }
+    count
+}
+
+/// `INTER_LINEAR_EXACT` vertical step, 16 elements per step, as [`scalar::v_exact`]:
+/// `(c0 * h0 + c1 * h1 + 2^15) >> 16` in `i32`, truncated to `u8` (`as u8`) by plain narrows.
+/// Returns the elements done.
+///
+/// # Safety
+/// NEON (always present on aarch64).
+#[inline]
+#[target_feature(enable = "neon")]
+pub unsafe fn v_exact(h0: &[i32], h1: &[i32], c0: i32, c1: i32, out: &mut [u8]) -> usize {
+    let count = out.len().min(h0.len()).min(h1.len()) / 16 * 16;
+    let (vc0, vc1) = (vdupq_n_s32(c0), vdupq_n_s32(c1));
+    let half = vdupq_n_s32(1 << 15);
+    let mut i = 0;
+    while i < count {
+        // SAFETY: `i + 16 <= count` on all three slices.
+        unsafe {
+            let f = |j: usize| {
+                let s = vmulq_s32(vc0, vld1q_s32(h0.as_ptr().add(j)));
+                let s = vaddq_s32(s, vmulq_s32(vc1, vld1q_s32(h1.as_ptr().add(j))));
+                vmovn_u32(vreinterpretq_u32_s32(vshrq_n_s32::<16>(vaddq_s32(s, half))))
+            };
+            let lo = vmovn_u16(vcombine_u16(f(i), f(i + 4)));
+            let hi = vmovn_u16(vcombine_u16(f(i + 8), f(i + 12)));
+            vst1q_u8(out.as_mut_ptr().add(i), vcombine_u8(lo, hi));
+        }
+        i += 16;
+    }
+    count
+}
