@@ -577,6 +577,9 @@ mod kernels {
             Isa::Sse41 | Isa::Avx2 | Isa::Avx512 => unsafe {
                 sse41_family(isa, || sse41::nearest_px(src, xs, cn, out))
             },
+            // SAFETY: NEON is part of the aarch64 baseline.
+            #[cfg(target_arch = "aarch64")]
+            Isa::Neon => unsafe { neon::nearest_px(src, xs, cn, out) },
             _ => 0,
         };
         scalar::gather_px(src, &xs[done..], cn, &mut out[done * cn..])
