@@ -445,8 +445,9 @@ fn run_area(
 /// pixels and other tables take the AVX2 gathers (AVX2 and AVX-512) or the scalar kernel.
 /// `INTER_NEAREST(_EXACT)` copies 4 pixels per step with SSE4.1 on every x86-64 family.
 /// The vertical steps are AVX2 (8- or 32-element) kernels on AVX2 and AVX-512;
-/// `INTER_LINEAR`'s and the IPP cubic one also have SSE4.1 forms. NEON runs the scalar
-/// kernels, which LLVM vectorizes where the data allow (the vertical steps).
+/// `INTER_LINEAR`'s and the IPP cubic one also have SSE4.1 forms. NEON has its own form of
+/// each of these (`neon.rs`; the horizontal passes take the scalar kernel outside the
+/// pixel-major range, for 1 and 2 channels and for OpenCV's own 4-tap integer cubic).
 mod kernels {
     #[cfg(target_arch = "x86_64")]
     use super::avx2;
@@ -513,6 +514,10 @@ mod kernels {
     }
 
     pub fn h_float(isa: Isa, src: &[u8], tab: &HTab<f32>, e0: usize, out: &mut [f32]) {
+        #[cfg(target_arch = "aarch64")]
+        if isa == Isa::Neon {
+            return neon::h_float(src, tab, e0, out);
+        }
         #[cfg(target_arch = "x86_64")]
         if isa != Isa::Scalar && matches!(tab.cn, 3 | 4) && tab.taps == 4 {
             let (lo, hi) = px_range(tab, e0, out.len());
@@ -619,6 +624,9 @@ mod kernels {
             // SAFETY: as above.
             #[cfg(target_arch = "x86_64")]
             _ if has_avx2(isa) => unsafe { avx2::v_cubic_f32(r, b, out) },
+            // SAFETY: NEON is part of the aarch64 baseline.
+            #[cfg(target_arch = "aarch64")]
+            Isa::Neon => unsafe { neon::v_cubic_f32(r, b, out) },
             // SAFETY: as above.
             #[cfg(target_arch = "x86_64")]
             Isa::Sse41 => unsafe { sse41::v_cubic_f32(r, b, out) },
@@ -632,6 +640,9 @@ mod kernels {
             // SAFETY: as above.
             #[cfg(target_arch = "x86_64")]
             _ if has_avx2(isa) => unsafe { avx2::v_area_acc(sum, buf, beta) },
+            // SAFETY: NEON is part of the aarch64 baseline.
+            #[cfg(target_arch = "aarch64")]
+            Isa::Neon => unsafe { neon::v_area_acc(sum, buf, beta) },
             _ => 0,
         };
         scalar::v_area_acc(&mut sum[done..], &buf[done..], beta)
@@ -642,6 +653,9 @@ mod kernels {
             // SAFETY: as above.
             #[cfg(target_arch = "x86_64")]
             _ if has_avx2(isa) => unsafe { avx2::v_area_store(sum, out) },
+            // SAFETY: NEON is part of the aarch64 baseline.
+            #[cfg(target_arch = "aarch64")]
+            Isa::Neon => unsafe { neon::v_area_store(sum, out) },
             _ => 0,
         };
         scalar::v_area_store(&sum[done..], &mut out[done..])

@@ -7,15 +7,19 @@
 //!   scalar formulas operation for operation (integer arithmetic, so exact), 16 elements per
 //!   step; the results narrow with saturation (`INTER_LINEAR`'s clamp) or truncation
 //!   (`INTER_LINEAR_EXACT`'s `as u8`).
-//! * The two-tap integer horizontal pass (LINEAR, LINEAR_EXACT) of 3- and 4-channel images
-//!   works pixel by pixel on the table's pixel-major form ([`HTab::pofs`], `px_lo..px_hi`):
-//!   one 16-byte load holds both taps of every channel of a destination pixel, `vqtbl1q_u8`
-//!   spreads the bytes into `u16` lanes (an index of 16 or more gives 0) and
-//!   `vmull_n_s16`/`vmlal_n_s16` form the exact `i32` sums. A 3-channel pixel stores 4
-//!   lanes, the fourth on the next pixel's first element, which the next store or the scalar
-//!   tail overwrites; the last pixel of the window is therefore left to the scalar kernel.
+//! * The horizontal passes of 3- and 4-channel images work pixel by pixel on the table's
+//!   pixel-major form ([`HTab::pofs`], `px_lo..px_hi`): one 16-byte load holds every tap of
+//!   every channel of a destination pixel, `vqtbl1q_u8` spreads the bytes into lanes (an
+//!   index of 16 or more gives 0), the two-tap integer pass multiplies with
+//!   `vmull_n_s16`/`vmlal_n_s16` (exact `i32`), the four-tap float pass keeps the scalar
+//!   order `((p0*w0 + p1*w1) + p2*w2) + p3*w3` with separate `vmulq_f32`/`vaddq_f32` (no
+//!   fused multiply-add: the scalar kernel does not fuse). A 3-channel pixel stores 4 lanes,
+//!   the fourth on the next pixel's first element, which the next store or the scalar tail
+//!   overwrites; the last pixel of the window is therefore left to the scalar kernel.
 //! * `INTER_NEAREST(_EXACT)` copies 4 pixels of 3 or 4 bytes per step (four 4-byte lane
 //!   loads, `vqtbl1q_u8` packs 3-byte pixels).
+//! * The float vertical steps (IPP cubic, fractional area) use separate multiplies and adds
+//!   in the scalar order and `vcvtnq_s32_f32` (round half to even) with saturating narrows.
 
 use super::scalar::{self, HTab};
 use std::arch::aarch64::*;
@@ -44,6 +48,15 @@ fn pair_table(cn: usize) -> [u8; 16] {
     for c in 0..4 {
         m[2 * c] = c as u8;
         m[8 + 2 * c] = (c + cn) as u8;
+    }
+    m
+}
+
+/// Byte table for `vqtbl1q_u8`: `u32` lanes 0..4 take tap `t` of channels 0..4.
+fn tap_table(cn: usize, t: usize) -> [u8; 16] {
+    let mut m = [0xFFu8; 16];
+    for c in 0..4 {
+        m[4 * c] = (t * cn + c) as u8;
     }
     m
 }
@@ -93,6 +106,56 @@ unsafe fn h_fixed_px(src: &[u8], tab: &HTab<i32>, lo: usize, hi: usize, out: &mu
             let s = vmull_n_s16(vget_low_s16(px), w as u16 as i16);
             let s = vmlal_n_s16(s, vget_high_s16(px), (w >> 16) as u16 as i16);
             vst1q_s32(op.add(i * cn), s);
+        }
+    }
+}
+
+/// Four-tap float horizontal pass (IPP CUBIC, fractional AREA with 4 taps) for elements
+/// `e0..e0 + out.len()`: the pixel-major NEON kernel where the table allows it, the scalar
+/// kernel elsewhere. Same result as [`scalar::h_float`].
+pub fn h_float(src: &[u8], tab: &HTab<f32>, e0: usize, out: &mut [f32]) {
+    let cn = tab.cn;
+    if matches!(cn, 3 | 4) && tab.taps == 4 {
+        let (lo, hi) = px_range(tab, e0, out.len());
+        if lo < hi {
+            let (a, b) = (lo * cn - e0, hi * cn - e0);
+            scalar::h_float(src, tab, e0, &mut out[..a]);
+            // SAFETY: as in `h_fixed`.
+            unsafe { h_float4_px(src, tab, lo, hi, &mut out[a..]) };
+            scalar::h_float(src, tab, e0 + b, &mut out[b..]);
+            return;
+        }
+    }
+    scalar::h_float(src, tab, e0, out)
+}
+
+/// Four-tap float pass over pixels `lo..hi`: `((p0*w0 + p1*w1) + p2*w2) + p3*w3` per
+/// element, unfused, as [`scalar::h_float`].
+///
+/// # Safety
+/// NEON; as [`h_fixed_px`] with `tab.taps == 4` (no `pw16`).
+#[inline]
+#[target_feature(enable = "neon")]
+unsafe fn h_float4_px(src: &[u8], tab: &HTab<f32>, lo: usize, hi: usize, out: &mut [f32]) {
+    let cn = tab.cn;
+    debug_assert!(tab.px_lo <= lo && hi <= tab.px_hi && (cn == 3 || cn == 4) && tab.taps == 4);
+    debug_assert!(out.len() >= (hi - lo) * cn + (cn == 3) as usize);
+    // SAFETY: each table is 16 bytes.
+    let m = unsafe { [0, 1, 2, 3].map(|t| vld1q_u8(tap_table(cn, t).as_ptr())) };
+    let sp = src.as_ptr();
+    let op = out.as_mut_ptr();
+    for (i, dx) in (lo..hi).enumerate() {
+        // SAFETY: as in `h_fixed_px`; `pw` holds 4 weights per pixel.
+        unsafe {
+            let o = *tab.pofs.get_unchecked(dx) as usize;
+            let px = vld1q_u8(sp.add(o));
+            let w = vld1q_f32(tab.pw.as_ptr().add(4 * dx));
+            let tap = |t: usize| vcvtq_f32_u32(vreinterpretq_u32_u8(vqtbl1q_u8(px, m[t])));
+            let mut s = vmulq_f32(tap(0), vdupq_laneq_f32::<0>(w));
+            s = vaddq_f32(s, vmulq_f32(tap(1), vdupq_laneq_f32::<1>(w)));
+            s = vaddq_f32(s, vmulq_f32(tap(2), vdupq_laneq_f32::<2>(w)));
+            s = vaddq_f32(s, vmulq_f32(tap(3), vdupq_laneq_f32::<3>(w)));
+            vst1q_f32(op.add(i * cn), s);
         }
     }
 }
@@ -211,4 +274,88 @@ pub unsafe fn nearest_px(src: &[u8], xs: &[u32], cn: usize, out: &mut [u8]) -> u
         i += 4;
     }
     i
+}
+
+/// Four `f32` lanes rounded half to even and saturated to `u16` (then `u8` by the caller).
+#[inline]
+#[target_feature(enable = "neon")]
+fn round_u16x4(s: float32x4_t) -> uint16x4_t {
+    vqmovun_s32(vcvtnq_s32_f32(s))
+}
+
+/// IPP `INTER_CUBIC` vertical step, 8 elements per step: `((r0*b0 + r1*b1) + r2*b2) + r3*b3`
+/// in `f32` (separate multiplies and adds), rounded half to even and saturated, as
+/// [`scalar::v_cubic_f32`]. Returns the elements done.
+///
+/// # Safety
+/// NEON (always present on aarch64).
+#[inline]
+#[target_feature(enable = "neon")]
+pub unsafe fn v_cubic_f32(r: [&[f32]; 4], b: [f32; 4], out: &mut [u8]) -> usize {
+    let count = r.iter().fold(out.len(), |m, x| m.min(x.len())) / 8 * 8;
+    let vb = b.map(|x| vdupq_n_f32(x));
+    let mut i = 0;
+    while i < count {
+        // SAFETY: `i + 8 <= count` on all slices.
+        unsafe {
+            let f = |j: usize| {
+                let mut s = vmulq_f32(vld1q_f32(r[0].as_ptr().add(j)), vb[0]);
+                for k in 1..4 {
+                    s = vaddq_f32(s, vmulq_f32(vld1q_f32(r[k].as_ptr().add(j)), vb[k]));
+                }
+                round_u16x4(s)
+            };
+            let v = vqmovn_u16(vcombine_u16(f(i), f(i + 4)));
+            vst1_u8(out.as_mut_ptr().add(i), v);
+        }
+        i += 8;
+    }
+    count
+}
+
+/// One vertical step of the fractional `INTER_AREA` path, 4 elements per step:
+/// `sum += beta * buf` (unfused), as [`scalar::v_area_acc`]. Returns the elements done.
+///
+/// # Safety
+/// NEON (always present on aarch64).
+#[inline]
+#[target_feature(enable = "neon")]
+pub unsafe fn v_area_acc(sum: &mut [f32], buf: &[f32], beta: f32) -> usize {
+    let count = sum.len().min(buf.len()) / 4 * 4;
+    let vb = vdupq_n_f32(beta);
+    let mut i = 0;
+    while i < count {
+        // SAFETY: `i + 4 <= count` on both slices.
+        unsafe {
+            let p = sum.as_mut_ptr().add(i);
+            let v = vaddq_f32(vld1q_f32(p), vmulq_f32(vb, vld1q_f32(buf.as_ptr().add(i))));
+            vst1q_f32(p, v);
+        }
+        i += 4;
+    }
+    count
+}
+
+/// Final rounding of the fractional `INTER_AREA` path, 8 elements per step, as
+/// [`scalar::v_area_store`]. Returns the elements done.
+///
+/// # Safety
+/// NEON (always present on aarch64).
+#[inline]
+#[target_feature(enable = "neon")]
+pub unsafe fn v_area_store(sum: &[f32], out: &mut [u8]) -> usize {
+    let count = sum.len().min(out.len()) / 8 * 8;
+    let mut i = 0;
+    while i < count {
+        // SAFETY: `i + 8 <= count` on both slices.
+        unsafe {
+            let f = |j: usize| round_u16x4(vld1q_f32(sum.as_ptr().add(j)));
+            vst1_u8(
+                out.as_mut_ptr().add(i),
+                vqmovn_u16(vcombine_u16(f(i), f(i + 4))),
+            );
+        }
+        i += 8;
+    }
+    count
 }
