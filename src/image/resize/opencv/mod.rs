@@ -53,6 +53,8 @@ pub mod scalar;
 
 #[cfg(target_arch = "x86_64")]
 mod avx2;
+#[cfg(target_arch = "aarch64")]
+mod neon;
 #[cfg(target_arch = "x86_64")]
 mod sse41;
 
@@ -443,11 +445,14 @@ fn run_area(
 /// pixels and other tables take the AVX2 gathers (AVX2 and AVX-512) or the scalar kernel.
 /// `INTER_NEAREST(_EXACT)` copies 4 pixels per step with SSE4.1 on every x86-64 family.
 /// The vertical steps are AVX2 (8- or 32-element) kernels on AVX2 and AVX-512;
-/// `INTER_LINEAR`'s and the IPP cubic one also have SSE4.1 forms. NEON runs the scalar
-/// kernels, which LLVM vectorizes where the data allow (the vertical steps).
+/// `INTER_LINEAR`'s and the IPP cubic one also have SSE4.1 forms. NEON has its own form of
+/// each of these (`neon.rs`; the horizontal passes take the scalar kernel outside the
+/// pixel-major range, for 1 and 2 channels and for OpenCV's own 4-tap integer cubic).
 mod kernels {
     #[cfg(target_arch = "x86_64")]
     use super::avx2;
+    #[cfg(target_arch = "aarch64")]
+    use super::neon;
     use super::scalar::{self, HTab};
     #[cfg(target_arch = "x86_64")]
     use super::sse41;
@@ -477,6 +482,10 @@ mod kernels {
     }
 
     pub fn h_fixed(isa: Isa, src: &[u8], tab: &HTab<i32>, e0: usize, out: &mut [i32]) {
+        #[cfg(target_arch = "aarch64")]
+        if isa == Isa::Neon {
+            return neon::h_fixed(src, tab, e0, out);
+        }
         #[cfg(target_arch = "x86_64")]
         if isa != Isa::Scalar && matches!(tab.cn, 3 | 4) && !tab.pw16.is_empty() {
             let (lo, hi) = px_range(tab, e0, out.len());
@@ -505,6 +514,10 @@ mod kernels {
     }
 
     pub fn h_float(isa: Isa, src: &[u8], tab: &HTab<f32>, e0: usize, out: &mut [f32]) {
+        #[cfg(target_arch = "aarch64")]
+        if isa == Isa::Neon {
+            return neon::h_float(src, tab, e0, out);
+        }
         #[cfg(target_arch = "x86_64")]
         if isa != Isa::Scalar && matches!(tab.cn, 3 | 4) && tab.taps == 4 {
             let (lo, hi) = px_range(tab, e0, out.len());
@@ -569,6 +582,9 @@ mod kernels {
             Isa::Sse41 | Isa::Avx2 | Isa::Avx512 => unsafe {
                 sse41_family(isa, || sse41::nearest_px(src, xs, cn, out))
             },
+            // SAFETY: NEON is part of the aarch64 baseline.
+            #[cfg(target_arch = "aarch64")]
+            Isa::Neon => unsafe { neon::nearest_px(src, xs, cn, out) },
             _ => 0,
         };
         scalar::gather_px(src, &xs[done..], cn, &mut out[done * cn..])
@@ -579,6 +595,9 @@ mod kernels {
             // SAFETY: as above.
             #[cfg(target_arch = "x86_64")]
             _ if has_avx2(isa) => unsafe { avx2::v_linear(r0, r1, b0, b1, out) },
+            // SAFETY: NEON is part of the aarch64 baseline.
+            #[cfg(target_arch = "aarch64")]
+            Isa::Neon => unsafe { neon::v_linear(r0, r1, b0, b1, out) },
             // SAFETY: as above.
             #[cfg(target_arch = "x86_64")]
             Isa::Sse41 => unsafe { sse41::v_linear(r0, r1, b0, b1, out) },
@@ -592,6 +611,9 @@ mod kernels {
             // SAFETY: as above.
             #[cfg(target_arch = "x86_64")]
             _ if has_avx2(isa) => unsafe { avx2::v_exact(r0, r1, b0, b1, out) },
+            // SAFETY: NEON is part of the aarch64 baseline.
+            #[cfg(target_arch = "aarch64")]
+            Isa::Neon => unsafe { neon::v_exact(r0, r1, b0, b1, out) },
             _ => 0,
         };
         scalar::v_exact(&r0[done..], &r1[done..], b0, b1, &mut out[done..])
@@ -602,6 +624,9 @@ mod kernels {
             // SAFETY: as above.
             #[cfg(target_arch = "x86_64")]
             _ if has_avx2(isa) => unsafe { avx2::v_cubic_f32(r, b, out) },
+            // SAFETY: NEON is part of the aarch64 baseline.
+            #[cfg(target_arch = "aarch64")]
+            Isa::Neon => unsafe { neon::v_cubic_f32(r, b, out) },
             // SAFETY: as above.
             #[cfg(target_arch = "x86_64")]
             Isa::Sse41 => unsafe { sse41::v_cubic_f32(r, b, out) },
@@ -615,6 +640,9 @@ mod kernels {
             // SAFETY: as above.
             #[cfg(target_arch = "x86_64")]
             _ if has_avx2(isa) => unsafe { avx2::v_area_acc(sum, buf, beta) },
+            // SAFETY: NEON is part of the aarch64 baseline.
+            #[cfg(target_arch = "aarch64")]
+            Isa::Neon => unsafe { neon::v_area_acc(sum, buf, beta) },
             _ => 0,
         };
         scalar::v_area_acc(&mut sum[done..], &buf[done..], beta)
@@ -625,6 +653,9 @@ mod kernels {
             // SAFETY: as above.
             #[cfg(target_arch = "x86_64")]
             _ if has_avx2(isa) => unsafe { avx2::v_area_store(sum, out) },
+            // SAFETY: NEON is part of the aarch64 baseline.
+            #[cfg(target_arch = "aarch64")]
+            Isa::Neon => unsafe { neon::v_area_store(sum, out) },
             _ => 0,
         };
         scalar::v_area_store(&sum[done..], &mut out[done..])
