@@ -446,8 +446,9 @@ fn run_area(
 /// `INTER_NEAREST(_EXACT)` copies 4 pixels per step with SSE4.1 on every x86-64 family.
 /// The vertical steps are AVX2 (8- or 32-element) kernels on AVX2 and AVX-512;
 /// `INTER_LINEAR`'s and the IPP cubic one also have SSE4.1 forms. NEON has its own form of
-/// each of these (`neon.rs`; the horizontal passes take the scalar kernel outside the
-/// pixel-major range, for 1 and 2 channels and for OpenCV's own 4-tap integer cubic).
+/// each of these but the `INTER_NEAREST` copy, which timed slower than scalar under qemu
+/// (`neon.rs`; the horizontal passes take the scalar kernel outside the pixel-major range,
+/// for 1 and 2 channels and for OpenCV's own 4-tap integer cubic).
 mod kernels {
     #[cfg(target_arch = "x86_64")]
     use super::avx2;
@@ -582,9 +583,6 @@ mod kernels {
             Isa::Sse41 | Isa::Avx2 | Isa::Avx512 => unsafe {
                 sse41_family(isa, || sse41::nearest_px(src, xs, cn, out))
             },
-            // SAFETY: NEON is part of the aarch64 baseline.
-            #[cfg(target_arch = "aarch64")]
-            Isa::Neon => unsafe { neon::nearest_px(src, xs, cn, out) },
             _ => 0,
         };
         scalar::gather_px(src, &xs[done..], cn, &mut out[done * cn..])

@@ -4,9 +4,10 @@
 //! equivalence with the scalar kernels is checked there, not measured on hardware. Timed
 //! under qemu-user only (`benches/resize_opencv.rs`, 1920x1080 RGB to 640x640, a rough guide:
 //! qemu emulates NEON and float operations with helpers), against the scalar kernels:
-//! LINEAR about 1.5x and LINEAR_EXACT about 1.8x faster, CUBIC and AREA level, and
-//! NEAREST(_EXACT) about 0.6x (the lane inserts and table lookups are slow under emulation);
-//! the NEAREST kernel needs a timing on aarch64 hardware before its dispatch is trusted.
+//! LINEAR about 1.5x and LINEAR_EXACT about 1.8x faster, CUBIC and AREA level. A NEON
+//! `INTER_NEAREST` copy (four 4-byte lane loads and a `vqtbl1q_u8` pack per 4 pixels) timed
+//! at 0.6x of the scalar copy there, so NEAREST runs the scalar kernel on aarch64 until a
+//! hardware timing says otherwise.
 //!
 //! * The vertical `INTER_LINEAR` and `INTER_LINEAR_EXACT` steps stay in `i32` lanes, the
 //!   scalar formulas operation for operation (integer arithmetic, so exact), 16 elements per
@@ -21,8 +22,6 @@
 //!   fused multiply-add: the scalar kernel does not fuse). A 3-channel pixel stores 4 lanes,
 //!   the fourth on the next pixel's first element, which the next store or the scalar tail
 //!   overwrites; the last pixel of the window is therefore left to the scalar kernel.
-//! * `INTER_NEAREST(_EXACT)` copies 4 pixels of 3 or 4 bytes per step (four 4-byte lane
-//!   loads, `vqtbl1q_u8` packs 3-byte pixels).
 //! * The float vertical steps (IPP cubic, fractional area) use separate multiplies and adds
 //!   in the scalar order and `vcvtnq_s32_f32` (round half to even) with saturating narrows.
 
@@ -235,50 +234,6 @@ pub unsafe fn v_exact(h0: &[i32], h1: &[i32], c0: i32, c1: i32, out: &mut [u8]) 
         i += 16;
     }
     count
-}
-
-/// `INTER_NEAREST`/`INTER_NEAREST_EXACT` pixel copy for 3 and 4 channels, 4 pixels per step:
-/// four 4-byte lane loads, for 3 channels `vqtbl1q_u8` packs the 12 bytes, then one 16-byte
-/// store (3 channels: 4 bytes past the 4 pixels, which the next step or the caller's scalar
-/// tail overwrites). `xs` must be non-decreasing. Returns the pixels done (a prefix).
-///
-/// # Safety
-/// NEON (always present on aarch64).
-#[inline]
-#[target_feature(enable = "neon")]
-pub unsafe fn nearest_px(src: &[u8], xs: &[u32], cn: usize, out: &mut [u8]) -> usize {
-    if cn != 3 && cn != 4 {
-        return 0;
-    }
-    let w = xs.len().min(out.len() / cn);
-    const PACK: [u8; 16] = [
-        0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, 0xFF, 0xFF, 0xFF, 0xFF,
-    ];
-    // SAFETY: the table is 16 bytes.
-    let pack = unsafe { vld1q_u8(PACK.as_ptr()) };
-    let sp = src.as_ptr();
-    let op = out.as_mut_ptr();
-    let mut i = 0;
-    while i + 4 <= w && i * cn + 16 <= out.len() && xs[i + 3] as usize * cn + 4 <= src.len() {
-        // SAFETY: `xs` is non-decreasing, so all four 4-byte loads end at or before the
-        // last one, checked above; the 16-byte store is inside `out` (checked).
-        unsafe {
-            let ld = |k: usize| {
-                (sp.add(*xs.get_unchecked(i + k) as usize * cn) as *const u32).read_unaligned()
-            };
-            let mut v = vdupq_n_u32(ld(0));
-            v = vsetq_lane_u32::<1>(ld(1), v);
-            v = vsetq_lane_u32::<2>(ld(2), v);
-            v = vsetq_lane_u32::<3>(ld(3), v);
-            let mut b = vreinterpretq_u8_u32(v);
-            if cn == 3 {
-                b = vqtbl1q_u8(b, pack);
-            }
-            vst1q_u8(op.add(i * cn), b);
-        }
-        i += 4;
-    }
-    i
 }
 
 /// Four `f32` lanes rounded half to even and saturated to `u16` (then `u8` by the caller).
