@@ -54,6 +54,8 @@ pub mod scalar;
 #[cfg(target_arch = "x86_64")]
 mod avx2;
 #[cfg(target_arch = "x86_64")]
+mod avx512;
+#[cfg(target_arch = "x86_64")]
 mod sse41;
 
 use super::Filter;
@@ -439,15 +441,20 @@ fn run_area(
 /// LINEAR/LINEAR_EXACT, four-tap float CUBIC/AREA) run pixel-major shuffle kernels on every
 /// x86-64 family (one unaligned load per destination pixel; the AVX2 gathers they replace
 /// measured slower): [`sse41`]'s, VEX-encoded on AVX2 and AVX-512, except the four-tap
-/// float pass, which AVX2 and AVX-512 run two pixels per register ([`avx2`]). The border
-/// pixels and other tables take the AVX2 gathers (AVX2 and AVX-512) or the scalar kernel.
+/// float pass, which AVX2 runs two pixels per register ([`avx2`]) and AVX-512 four
+/// ([`avx512`]; an element-major `vpermt2b` form with no idle lanes measured slower). The
+/// border pixels and other tables take the AVX2 gathers (AVX2 and AVX-512) or the scalar
+/// kernel.
 /// `INTER_NEAREST(_EXACT)` copies 4 pixels per step with SSE4.1 on every x86-64 family.
-/// The vertical steps are AVX2 (8- or 32-element) kernels on AVX2 and AVX-512;
-/// `INTER_LINEAR`'s and the IPP cubic one also have SSE4.1 forms. NEON runs the scalar
+/// The vertical steps are AVX2 (8- or 32-element) kernels on AVX2 and AVX-512, except the
+/// IPP cubic one, which AVX-512 runs 16 elements per step; `INTER_LINEAR`'s and the IPP
+/// cubic one also have SSE4.1 forms. NEON runs the scalar
 /// kernels, which LLVM vectorizes where the data allow (the vertical steps).
 mod kernels {
     #[cfg(target_arch = "x86_64")]
     use super::avx2;
+    #[cfg(target_arch = "x86_64")]
+    use super::avx512;
     use super::scalar::{self, HTab};
     #[cfg(target_arch = "x86_64")]
     use super::sse41;
@@ -514,7 +521,9 @@ mod kernels {
                 h_float_gather(isa, src, tab, e0, &mut out[..a]);
                 // SAFETY: as in `h_fixed`.
                 unsafe {
-                    if has_avx2(isa) {
+                    if isa == Isa::Avx512 {
+                        avx512::h_float4_px(src, tab, lo, hi, &mut out[a..])
+                    } else if has_avx2(isa) {
                         avx2::h_float4_px(src, tab, lo, hi, &mut out[a..])
                     } else {
                         sse41::h_float4_px(src, tab, lo, hi, &mut out[a..])
@@ -601,7 +610,10 @@ mod kernels {
         let done = match isa {
             // SAFETY: as above.
             #[cfg(target_arch = "x86_64")]
-            _ if has_avx2(isa) => unsafe { avx2::v_cubic_f32(r, b, out) },
+            Isa::Avx512 => unsafe { avx512::v_cubic_f32(r, b, out) },
+            // SAFETY: as above.
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx2 => unsafe { avx2::v_cubic_f32(r, b, out) },
             // SAFETY: as above.
             #[cfg(target_arch = "x86_64")]
             Isa::Sse41 => unsafe { sse41::v_cubic_f32(r, b, out) },
