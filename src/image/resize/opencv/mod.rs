@@ -277,7 +277,7 @@ impl Plan {
                 src,
                 y0,
                 out,
-                |s, o| kernels::h_fixed(isa, s, ht, e0, o),
+                |s, nx, o| kernels::h_fixed(isa, s, nx, ht, e0, o),
                 |dy, r, o| kernels::v_linear(isa, r[0], r[1], v.w[2 * dy], v.w[2 * dy + 1], o),
             ),
             Kind::Exact { h: ht, v } => run_sep(
@@ -287,7 +287,7 @@ impl Plan {
                 src,
                 y0,
                 out,
-                |s, o| kernels::h_fixed(isa, s, ht, e0, o),
+                |s, nx, o| kernels::h_fixed(isa, s, nx, ht, e0, o),
                 |dy, r, o| kernels::v_exact(isa, r[0], r[1], v.w[2 * dy], v.w[2 * dy + 1], o),
             ),
             Kind::Cubic { h: ht, v } => {
@@ -299,7 +299,7 @@ impl Plan {
                     src,
                     y0,
                     out,
-                    |s, o| kernels::h_fixed(isa, s, ht, e0, o),
+                    |s, nx, o| kernels::h_fixed(isa, s, nx, ht, e0, o),
                     |dy, r, o| {
                         let b = [
                             v.w[4 * dy],
@@ -318,7 +318,7 @@ impl Plan {
                 src,
                 y0,
                 out,
-                |s, o| kernels::h_float(isa, s, ht, e0, o),
+                |s, _, o| kernels::h_float(isa, s, ht, e0, o),
                 |dy, r, o| {
                     let b = [
                         v.w[4 * dy],
@@ -336,6 +336,8 @@ impl Plan {
 
 /// Separable path: horizontal pass of the needed source rows (cached across destination
 /// rows in `buf`, one slot per tap), then the vertical step `vfn(dy, rows, out_row)`.
+/// `hfn(row, next, out)` also gets the source row the same tap needs one destination row
+/// down (a prefetch hint).
 #[allow(clippy::too_many_arguments)]
 fn run_sep<T: Copy + Default>(
     rows_tab: &[u32],
@@ -344,7 +346,7 @@ fn run_sep<T: Copy + Default>(
     src: &ImageView,
     y0: usize,
     out: &mut ImageViewMut,
-    hfn: impl Fn(&[u8], &mut [T]),
+    hfn: impl Fn(&[u8], &[u8], &mut [T]),
     vfn: impl Fn(usize, [&[T]; 4], &mut [u8]),
 ) {
     let len = out.width() * out.format().channels();
@@ -357,7 +359,18 @@ fn run_sep<T: Copy + Default>(
         let slot = assign_slots(&mut tags[..taps], need);
         for (k, &(s, compute)) in slot.iter().take(taps).enumerate() {
             if compute {
-                hfn(src.row(need[k] as usize), &mut buf[s * len..(s + 1) * len]);
+                // The row this tap will likely need next (the same tap one destination row
+                // down), for the kernels to prefetch while they work on this one.
+                let next = if oy + 1 < out.height() {
+                    rows_tab[(dy + 1) * taps + k]
+                } else {
+                    need[k]
+                };
+                hfn(
+                    src.row(need[k] as usize),
+                    src.row(next as usize),
+                    &mut buf[s * len..(s + 1) * len],
+                );
             }
         }
         let r = |k: usize| {
@@ -483,7 +496,10 @@ mod kernels {
         }
     }
 
-    pub fn h_fixed(isa: Isa, src: &[u8], tab: &HTab<i32>, e0: usize, out: &mut [i32]) {
+    /// `next`: a source row to prefetch (as far as this pass reads) while working on `src`.
+    pub fn h_fixed(isa: Isa, src: &[u8], next: &[u8], tab: &HTab<i32>, e0: usize, out: &mut [i32]) {
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = next;
         #[cfg(target_arch = "x86_64")]
         if isa != Isa::Scalar && matches!(tab.cn, 3 | 4) && !tab.pw16.is_empty() {
             let (lo, hi) = px_range(tab, e0, out.len());
@@ -493,7 +509,11 @@ mod kernels {
                 h_fixed_gather(isa, src, tab, e0, &mut out[..a]);
                 // SAFETY: `kernel_isa`/`with_isa` only report families this CPU runs (every
                 // x86-64 family above scalar has SSE4.1); `px_range` checked the rest.
-                unsafe { sse41_family(isa, || sse41::h_fixed_px(src, tab, lo, hi, &mut out[a..])) };
+                unsafe {
+                    sse41_family(isa, || {
+                        sse41::h_fixed_px(src, next, tab, lo, hi, &mut out[a..])
+                    })
+                };
                 h_fixed_gather(isa, src, tab, e0 + b, &mut out[b..]);
                 return;
             }
