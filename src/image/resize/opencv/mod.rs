@@ -53,6 +53,8 @@ pub mod scalar;
 
 #[cfg(target_arch = "x86_64")]
 mod avx2;
+#[cfg(target_arch = "x86_64")]
+mod avx512;
 #[cfg(target_arch = "aarch64")]
 mod neon;
 #[cfg(target_arch = "x86_64")]
@@ -277,7 +279,7 @@ impl Plan {
                 src,
                 y0,
                 out,
-                |s, o| kernels::h_fixed(isa, s, ht, e0, o),
+                |s, nx, o| kernels::h_fixed(isa, s, nx, ht, e0, o),
                 |dy, r, o| kernels::v_linear(isa, r[0], r[1], v.w[2 * dy], v.w[2 * dy + 1], o),
             ),
             Kind::Exact { h: ht, v } => run_sep(
@@ -287,7 +289,7 @@ impl Plan {
                 src,
                 y0,
                 out,
-                |s, o| kernels::h_fixed(isa, s, ht, e0, o),
+                |s, nx, o| kernels::h_fixed(isa, s, nx, ht, e0, o),
                 |dy, r, o| kernels::v_exact(isa, r[0], r[1], v.w[2 * dy], v.w[2 * dy + 1], o),
             ),
             Kind::Cubic { h: ht, v } => {
@@ -299,7 +301,7 @@ impl Plan {
                     src,
                     y0,
                     out,
-                    |s, o| kernels::h_fixed(isa, s, ht, e0, o),
+                    |s, nx, o| kernels::h_fixed(isa, s, nx, ht, e0, o),
                     |dy, r, o| {
                         let b = [
                             v.w[4 * dy],
@@ -318,7 +320,7 @@ impl Plan {
                 src,
                 y0,
                 out,
-                |s, o| kernels::h_float(isa, s, ht, e0, o),
+                |s, _, o| kernels::h_float(isa, s, ht, e0, o),
                 |dy, r, o| {
                     let b = [
                         v.w[4 * dy],
@@ -336,6 +338,8 @@ impl Plan {
 
 /// Separable path: horizontal pass of the needed source rows (cached across destination
 /// rows in `buf`, one slot per tap), then the vertical step `vfn(dy, rows, out_row)`.
+/// `hfn(row, next, out)` also gets the source row the same tap needs one destination row
+/// down (a prefetch hint).
 #[allow(clippy::too_many_arguments)]
 fn run_sep<T: Copy + Default>(
     rows_tab: &[u32],
@@ -344,7 +348,7 @@ fn run_sep<T: Copy + Default>(
     src: &ImageView,
     y0: usize,
     out: &mut ImageViewMut,
-    hfn: impl Fn(&[u8], &mut [T]),
+    hfn: impl Fn(&[u8], &[u8], &mut [T]),
     vfn: impl Fn(usize, [&[T]; 4], &mut [u8]),
 ) {
     let len = out.width() * out.format().channels();
@@ -357,7 +361,18 @@ fn run_sep<T: Copy + Default>(
         let slot = assign_slots(&mut tags[..taps], need);
         for (k, &(s, compute)) in slot.iter().take(taps).enumerate() {
             if compute {
-                hfn(src.row(need[k] as usize), &mut buf[s * len..(s + 1) * len]);
+                // The row this tap will likely need next (the same tap one destination row
+                // down), for the kernels to prefetch while they work on this one.
+                let next = if oy + 1 < out.height() {
+                    rows_tab[(dy + 1) * taps + k]
+                } else {
+                    need[k]
+                };
+                hfn(
+                    src.row(need[k] as usize),
+                    src.row(next as usize),
+                    &mut buf[s * len..(s + 1) * len],
+                );
             }
         }
         let r = |k: usize| {
@@ -441,17 +456,22 @@ fn run_area(
 /// LINEAR/LINEAR_EXACT, four-tap float CUBIC/AREA) run pixel-major shuffle kernels on every
 /// x86-64 family (one unaligned load per destination pixel; the AVX2 gathers they replace
 /// measured slower): [`sse41`]'s, VEX-encoded on AVX2 and AVX-512, except the four-tap
-/// float pass, which AVX2 and AVX-512 run two pixels per register ([`avx2`]). The border
-/// pixels and other tables take the AVX2 gathers (AVX2 and AVX-512) or the scalar kernel.
+/// float pass, which AVX2 runs two pixels per register ([`avx2`]) and AVX-512 four
+/// ([`avx512`]; an element-major `vpermt2b` form with no idle lanes measured slower). The
+/// border pixels and other tables take the AVX2 gathers (AVX2 and AVX-512) or the scalar
+/// kernel.
 /// `INTER_NEAREST(_EXACT)` copies 4 pixels per step with SSE4.1 on every x86-64 family.
-/// The vertical steps are AVX2 (8- or 32-element) kernels on AVX2 and AVX-512;
-/// `INTER_LINEAR`'s and the IPP cubic one also have SSE4.1 forms. NEON has its own form of
-/// each of these but the `INTER_NEAREST` copy, which timed slower than scalar under qemu
-/// (`neon.rs`; the horizontal passes take the scalar kernel outside the pixel-major range,
-/// for 1 and 2 channels and for OpenCV's own 4-tap integer cubic).
+/// The vertical steps are AVX2 (8- or 32-element) kernels on AVX2 and AVX-512, except the
+/// IPP cubic one, which AVX-512 runs 16 elements per step; `INTER_LINEAR`'s and the IPP
+/// cubic one also have SSE4.1 forms. NEON has its own form of each of these but the
+/// `INTER_NEAREST` copy, which timed slower than scalar under qemu (`neon.rs`; the
+/// horizontal passes take the scalar kernel outside the pixel-major range, for 1 and 2
+/// channels and for OpenCV's own 4-tap integer cubic).
 mod kernels {
     #[cfg(target_arch = "x86_64")]
     use super::avx2;
+    #[cfg(target_arch = "x86_64")]
+    use super::avx512;
     #[cfg(target_arch = "aarch64")]
     use super::neon;
     use super::scalar::{self, HTab};
@@ -482,7 +502,10 @@ mod kernels {
         }
     }
 
-    pub fn h_fixed(isa: Isa, src: &[u8], tab: &HTab<i32>, e0: usize, out: &mut [i32]) {
+    /// `next`: a source row to prefetch (as far as this pass reads) while working on `src`.
+    pub fn h_fixed(isa: Isa, src: &[u8], next: &[u8], tab: &HTab<i32>, e0: usize, out: &mut [i32]) {
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = next;
         #[cfg(target_arch = "aarch64")]
         if isa == Isa::Neon {
             return neon::h_fixed(src, tab, e0, out);
@@ -496,7 +519,11 @@ mod kernels {
                 h_fixed_gather(isa, src, tab, e0, &mut out[..a]);
                 // SAFETY: `kernel_isa`/`with_isa` only report families this CPU runs (every
                 // x86-64 family above scalar has SSE4.1); `px_range` checked the rest.
-                unsafe { sse41_family(isa, || sse41::h_fixed_px(src, tab, lo, hi, &mut out[a..])) };
+                unsafe {
+                    sse41_family(isa, || {
+                        sse41::h_fixed_px(src, next, tab, lo, hi, &mut out[a..])
+                    })
+                };
                 h_fixed_gather(isa, src, tab, e0 + b, &mut out[b..]);
                 return;
             }
@@ -528,7 +555,9 @@ mod kernels {
                 h_float_gather(isa, src, tab, e0, &mut out[..a]);
                 // SAFETY: as in `h_fixed`.
                 unsafe {
-                    if has_avx2(isa) {
+                    if isa == Isa::Avx512 {
+                        avx512::h_float4_px(src, tab, lo, hi, &mut out[a..])
+                    } else if has_avx2(isa) {
                         avx2::h_float4_px(src, tab, lo, hi, &mut out[a..])
                     } else {
                         sse41::h_float4_px(src, tab, lo, hi, &mut out[a..])
@@ -621,7 +650,10 @@ mod kernels {
         let done = match isa {
             // SAFETY: as above.
             #[cfg(target_arch = "x86_64")]
-            _ if has_avx2(isa) => unsafe { avx2::v_cubic_f32(r, b, out) },
+            Isa::Avx512 => unsafe { avx512::v_cubic_f32(r, b, out) },
+            // SAFETY: as above.
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx2 => unsafe { avx2::v_cubic_f32(r, b, out) },
             // SAFETY: NEON is part of the aarch64 baseline.
             #[cfg(target_arch = "aarch64")]
             Isa::Neon => unsafe { neon::v_cubic_f32(r, b, out) },

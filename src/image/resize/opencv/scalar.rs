@@ -64,6 +64,11 @@ pub struct HTab<W> {
     pub pofs: Vec<u32>,
     /// `pw[dx * taps + t]`: weight of tap `t` of destination pixel `dx`.
     pub pw: Vec<W>,
+    /// Four-tap tables: `pws[t * 4 * px + 4 * dx + k]` (`px = n / cn`, `k` in 0..4) is
+    /// `pw[dx * 4 + t]`, each weight splatted over 4 lanes and laid out tap by tap, so the
+    /// weights of tap `t` for consecutive pixels are consecutive (one vector load for 2 or 4
+    /// pixels, no shuffles); empty otherwise.
+    pub pws: Vec<W>,
     /// Two-tap integer tables: `pw16[dx] = w0 as u16 | (w1 as u16) << 16` (weights fit `i16`);
     /// empty otherwise.
     pub pw16: Vec<u32>,
@@ -84,6 +89,7 @@ impl<W: Copy + Default + PartialEq> HTab<W> {
             px_hi: 0,
             pofs: Vec::new(),
             pw: Vec::new(),
+            pws: Vec::new(),
             pw16: Vec::new(),
         }
     }
@@ -138,6 +144,15 @@ impl<W: Copy + Default + PartialEq> HTab<W> {
             .flat_map(|dx| (0..self.taps).map(move |t| (dx, t)))
             .map(|(dx, t)| self.w[t * self.n + dx * cn])
             .collect();
+        if self.taps == 4 {
+            let mut pws = vec![W::default(); 16 * px];
+            for (t, plane) in pws.chunks_exact_mut(4 * px).enumerate() {
+                for (lanes, w) in plane.chunks_exact_mut(4).zip(self.pw.chunks_exact(4)) {
+                    lanes.fill(w[t]);
+                }
+            }
+            self.pws = pws;
+        }
         let lo = (0..px).find(|&dx| self.px_ok(dx, row_bytes)).unwrap_or(px);
         let hi = (lo..px)
             .find(|&dx| !self.px_ok(dx, row_bytes))

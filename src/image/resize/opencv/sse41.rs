@@ -38,7 +38,9 @@ fn tap_mask(cn: usize, t: usize) -> [i8; 16] {
 }
 
 /// Two-tap integer horizontal pass (LINEAR, LINEAR_EXACT) over destination pixels
-/// `lo..hi`, writing elements from `out[0]` (pixel `lo`, channel 0). Returns nothing: the
+/// `lo..hi`, writing elements from `out[0]` (pixel `lo`, channel 0), prefetching the same
+/// bytes of the source row `next` (the row the caller will likely need next: issued one
+/// row ahead, the loads of a large downscale, which skips rows, find their lines in cache). Returns nothing: the
 /// caller has checked `tab.px_lo <= lo <= hi <= tab.px_hi`, `tab.cn` is 3 or 4,
 /// `tab.pw16` is filled and `out.len() >= (hi - lo) * cn`, plus one element for 3 channels.
 ///
@@ -46,19 +48,29 @@ fn tap_mask(cn: usize, t: usize) -> [i8; 16] {
 /// SSE4.1 must be available, and the conditions above hold.
 #[inline]
 #[target_feature(enable = "sse4.1")]
-pub unsafe fn h_fixed_px(src: &[u8], tab: &HTab<i32>, lo: usize, hi: usize, out: &mut [i32]) {
+pub unsafe fn h_fixed_px(
+    src: &[u8],
+    next: &[u8],
+    tab: &HTab<i32>,
+    lo: usize,
+    hi: usize,
+    out: &mut [i32],
+) {
     let cn = tab.cn;
     debug_assert!(tab.px_lo <= lo && hi <= tab.px_hi && (cn == 3 || cn == 4));
     debug_assert!(tab.pw16.len() >= hi && out.len() >= (hi - lo) * cn + (cn == 3) as usize);
     // SAFETY: `pair_mask` is 16 bytes.
     let m = unsafe { _mm_loadu_si128(pair_mask(cn).as_ptr().cast()) };
     let sp = src.as_ptr();
+    let np = next.as_ptr();
     let op = out.as_mut_ptr();
     for (i, dx) in (lo..hi).enumerate() {
         // SAFETY: `dx < px_hi`, so 16 bytes from `pofs[dx]` are inside the row; the store
         // writes 4 lanes from element `i * cn`, and `out` has room for them (above).
         unsafe {
             let o = *tab.pofs.get_unchecked(dx) as usize;
+            // A hint only: any address is allowed, so the offset is not checked.
+            _mm_prefetch::<_MM_HINT_T0>(np.wrapping_add(o).cast());
             let px = _mm_loadl_epi64(sp.add(o).cast());
             let w = _mm_set1_epi32(*tab.pw16.get_unchecked(dx) as i32);
             let v = _mm_madd_epi16(_mm_shuffle_epi8(px, m), w);
