@@ -370,6 +370,46 @@ mod tests {
         }
     }
 
+    /// The histogram itself, not only what Otsu makes of it: a strided sub-view of a page
+    /// with flat runs (whole 32- and 64-pixel steps of one gray value, runs broken by one
+    /// pixel), noise and both extremes, against a plain count of the scalar gray image; and
+    /// the threshold, against the two-step reference.
+    #[test]
+    fn histogram_and_threshold_of_crafted_page_on_every_isa() {
+        let (w, h, bpp) = (301usize, 23usize, 4usize);
+        let mut buf = noise((w + 9) * h * bpp + 2, 5);
+        for y in 0..h {
+            for x in 0..w {
+                let i = 2 + (y * (w + 9) + x) * bpp;
+                let v = match (x / 70 + y) % 4 {
+                    0 => continue,
+                    1 if x % 53 == 0 => 0,
+                    1 => 255,
+                    2 => 231,
+                    _ => (x / 9) as u8,
+                };
+                buf[i..i + 3].fill(v);
+            }
+        }
+        let src = ImageView::new(&buf[2..], w, h, (w + 9) * bpp, PixelFormat::Bgra8).unwrap();
+        let (t0, g0, _) = reference(&src, 255.0, ThresholdType::Binary);
+        let mut want = [0u64; 256];
+        g0.iter().for_each(|&v| want[v as usize] += 1);
+        assert!(want[255] > 0 && want[0] > 0 && want[231] > 64 * 10);
+        for isa in Isa::available() {
+            for split in [false, true] {
+                let mut out = vec![0u8; w * h];
+                let mut d = ImageViewMut::packed(&mut out, w, h, PixelFormat::Gray8).unwrap();
+                let got =
+                    cpu::with_isa(isa, |isa| gray_and_histogram_with(isa, split, &src, &mut d));
+                assert_eq!(got, want, "{isa:?} split {split}");
+                assert_eq!(out, g0, "{isa:?} split {split}");
+                assert_eq!(otsu_from_histogram(&got), t0, "{isa:?} split {split}");
+            }
+        }
+        check(&src, 255.0, ThresholdType::Binary, "crafted page");
+    }
+
     #[test]
     fn constant_image_gives_zero_threshold() {
         let buf = vec![77u8; 40 * 3 * 3];
