@@ -6,7 +6,7 @@
 //! sub-histograms by position). The count is bound by its one store per pixel; placing it in
 //! the same loop lets the out-of-order core run the next step's conversion beside it, where
 //! a chunked loop (convert 2048 pixels, then count them) runs the two one after the other.
-//! A 32-pixel half whose gray bytes are all equal (paper, flat backgrounds) is one `+= 32`.
+//! A step whose 64 gray bytes are all equal (paper, flat backgrounds) is one `+= 64`.
 //!
 //! Because the count keeps the store port busy, any store that waits for a cache line
 //! stalls every store behind it: the colour bytes are prefetched [`PREFETCH_SRC`] bytes and
@@ -26,28 +26,42 @@ const PREFETCH_SRC: usize = 3072;
 /// How far ahead of the step's gray bytes the destination is prefetched (bytes).
 const PREFETCH_DST: usize = 1024;
 
-/// Whether the 32 bytes of `g` are all equal.
+/// Whether the 64 bytes of `g0` and `g1` are all equal.
 #[inline]
 #[target_feature(enable = "avx2")]
-fn uniform(g: __m256i) -> bool {
-    let first = _mm256_broadcastb_epi8(_mm256_castsi256_si128(g));
-    _mm256_movemask_epi8(_mm256_cmpeq_epi8(g, first)) == -1
+fn uniform(g0: __m256i, g1: __m256i) -> bool {
+    let first = _mm256_broadcastb_epi8(_mm256_castsi256_si128(g0));
+    let eq = _mm256_and_si256(_mm256_cmpeq_epi8(g0, first), _mm256_cmpeq_epi8(g1, first));
+    _mm256_movemask_epi8(eq) == -1
 }
 
-/// Adds the 32 gray bytes at `p` to `h` (`run`: they are all equal).
+/// Adds the 32 gray bytes at `p` to `h`.
 ///
 /// # Safety
 /// The 32 bytes at `p` must be readable.
 #[inline(always)]
-unsafe fn count32(p: *const u8, run: bool, h: &mut SubHist) {
+unsafe fn count32(p: *const u8, h: &mut SubHist) {
     // SAFETY: the caller guarantees 32 readable bytes at `p`.
     let b = unsafe { &*p.cast::<[u8; 32]>() };
-    if run {
-        h[0][b[0] as usize] += 32;
-        return;
-    }
     for (i, &v) in b.iter().enumerate() {
         h[i % SUBS][v as usize] += 1;
+    }
+}
+
+/// Adds the 64 gray bytes at `p` to `h` (`run`: they are all equal).
+///
+/// # Safety
+/// The 64 bytes at `p` must be readable.
+#[inline(always)]
+unsafe fn count64(p: *const u8, run: bool, h: &mut SubHist) {
+    // SAFETY: the caller guarantees 64 readable bytes at `p`.
+    unsafe {
+        if run {
+            h[0][*p as usize] += 64;
+        } else {
+            count32(p, h);
+            count32(p.add(32), h);
+        }
     }
 }
 
@@ -64,7 +78,7 @@ unsafe fn run<const BPP: usize>(
     blocks: usize,
     h: &mut SubHist,
 ) {
-    let mut runs = (false, false);
+    let mut run = false;
     for b in 0..blocks {
         let x = b * 64;
         // Prefetches never fault, so the addresses may run past the row (they then fetch the
@@ -82,18 +96,14 @@ unsafe fn run<const BPP: usize>(
             _mm256_storeu_si256(d.add(x).cast(), g0);
             _mm256_storeu_si256(d.add(x + 32).cast(), g1);
             if b > 0 {
-                count32(d.add(x - 64), runs.0, h);
-                count32(d.add(x - 32), runs.1, h);
+                count64(d.add(x - 64), run, h);
             }
-            runs = (uniform(g0), uniform(g1));
+            run = uniform(g0, g1);
         }
     }
     let last = (blocks - 1) * 64;
     // SAFETY: the last step's 64 bytes, written above.
-    unsafe {
-        count32(d.add(last), runs.0, h);
-        count32(d.add(last + 32), runs.1, h);
-    }
+    unsafe { count64(d.add(last), run, h) };
 }
 
 /// Converts and counts the leading whole 64-pixel steps of the row (`dst.len()` pixels of
