@@ -28,8 +28,8 @@
 //! ```
 //!
 //! Two passes over memory instead of three: the first converts the colour image to gray and
-//! counts the gray values' histogram as it goes (on AVX2/AVX-512 in one loop, 64 pixels a
-//! step; elsewhere in L1-sized chunks), writing the gray values into the destination (or
+//! counts the gray values' histogram as it goes (on SSE4.1, AVX2 and AVX-512 in one loop, 64
+//! pixels a step; elsewhere in L1-sized chunks), writing the gray values into the destination (or
 //! into the optional gray destination); the second thresholds them where they are. No
 //! temporary image is allocated.
 
@@ -56,7 +56,7 @@ struct Hist {
 impl Hist {
     const FLUSH: usize = 1 << 30;
     /// Longest run of pixels handed to the kernel at once (only rows longer than this are
-    /// cut), so no counter can pass 2^31 between flushes.
+    /// cut): one call adds far less than `FLUSH`, so no counter passes 2^30 between flushes.
     const PIECE: usize = 1 << 24;
 
     fn new() -> Self {
