@@ -5,6 +5,7 @@ a copy of the same bytes read plus written (benches/harness.py); prints best / m
 and the ratios as a markdown table.
 
     cargo build --release && python3 benches/peers_color.py [--threads N] [--isa N]
+        [--only binarize | --only binarize-bound]
 
 `--threads` sets scipix's pool size (default 1, the like-for-like comparison);
 `--isa` caps scipix's kernels (SCIPIX_ISA_*: 0 scalar, 1 sse4.1, 2 avx2).
@@ -145,12 +146,41 @@ def binarize_rows(lib, reps=30, full=True):
     return out
 
 
+def binarize_bound(lib, reps=30):
+    """What bounds scipix_binarize_otsu, in one alternated race per case (rgb8, one thread):
+    the fused call; its two halves as separate calls (scipix_gray, then
+    scipix_threshold_otsu on the gray image: its histogram count and apply); the count and
+    apply alone, which a single pass that counts every pixel cannot beat; OpenCV's pair."""
+    cv2.setNumThreads(1)
+    rng = np.random.default_rng(1)
+    for side in (1024, 4096):
+        for kind in ("noise", "photo"):
+            if kind == "noise":
+                src = rng.integers(0, 256, (side, side, 3), dtype=np.uint8)
+            else:
+                src = photo_like(side, 3, rng)
+            gray = np.empty((side, side), np.uint8)
+            dst = np.empty((side, side), np.uint8)
+            s, g, d = desc(src, RGB8), desc(gray, GRAY8), desc(dst, GRAY8)
+            lib.scipix_gray(s, g)
+            fns = [lambda: lib.scipix_binarize_otsu(s, d, None, 255.0, 0, None),
+                   lambda: lib.scipix_gray(s, g),
+                   lambda: lib.scipix_threshold_otsu(g, d, 255.0, 0, None),
+                   lambda: (cv2.cvtColor(src, cv2.COLOR_RGB2GRAY, dst=gray),
+                            cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU,
+                                          dst=dst))]
+            t = harness.race(fns, reps if side < 4096 else max(5, reps // 4))
+            ms = [f"{x.best * 1e3:.3g} / {x.median * 1e3:.3g}" for x in t]
+            print(f"| {side}² {kind} | {ms[0]} | {ms[1]} | {ms[2]} | {ms[3]} | "
+                  f"{t[3].best / t[0].best:.2f}x | {t[3].best / t[2].best:.2f}x |", flush=True)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--isa", type=int, default=None)
     ap.add_argument("--repeats", type=int, default=30)
-    ap.add_argument("--only", choices=["binarize"], default=None)
+    ap.add_argument("--only", choices=["binarize", "binarize-bound"], default=None)
     args = ap.parse_args()
     lib = harness.load_lib()
     lib.scipix_set_num_threads(ctypes.c_size_t(args.threads))
@@ -158,6 +188,15 @@ def main():
         lib.scipix_set_opt_level(3)  # FULL: SIMD on the pool
     if args.isa is not None:
         lib.scipix_set_max_isa(ctypes.c_uint32(args.isa), None)
+    if args.only == "binarize-bound":
+        setup(lib)
+        lib.scipix_binarize_otsu.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p,
+                                             ctypes.c_double, ctypes.c_uint32, ctypes.c_void_p]
+        print("| case | binarize_otsu ms best / median | gray | threshold_otsu on gray "
+              "(count + apply) | OpenCV pair | OpenCV / binarize | OpenCV / (count + apply) |")
+        print("|---|---|---|---|---|---|---|")
+        binarize_bound(lib, args.repeats)
+        return
     cases = binarize_rows(lib, args.repeats) if args.only == "binarize" else rows(lib, args.repeats)
     harness.print_rows(cases,
                        f"opencv {cv2.__version__} (1 thread) vs scipix ({args.threads} thread(s)); "

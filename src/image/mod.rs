@@ -15,6 +15,7 @@ mod bands;
 pub mod binarize;
 pub mod format;
 pub mod gray;
+mod gray_histogram;
 pub mod resize;
 pub mod threshold;
 pub mod view;

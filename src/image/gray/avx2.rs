@@ -43,18 +43,26 @@ unsafe fn pack32(r0: __m256i, r1: __m256i, r2: __m256i, r3: __m256i) -> __m256i 
     _mm256_permutevar8x32_epi32(g, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7))
 }
 
-/// Converts as many leading pixels as whole 32-pixel steps allow without reading past
-/// `src`; returns how many were written.
-///
-/// # Safety
-/// The CPU must support AVX2.
-#[target_feature(enable = "avx2")]
-pub unsafe fn gray_row(src: &[u8], dst: &mut [u8], bpp: usize, w: [u32; 3]) -> usize {
-    let n = dst.len().min(src.len() / bpp);
-    let s = src.as_ptr();
-    let d = dst.as_mut_ptr();
-    let mut x = 0;
-    if bpp == 3 {
+/// The constants of one conversion, built once per row: 32 pixels of `BPP` bytes per
+/// [`Gray32::convert`] call, the kernel [`gray_row`] runs (also used by the fused
+/// gray-and-histogram kernel, so the two cannot drift apart).
+pub(crate) struct Gray32 {
+    /// `pshufb` masks of three-byte pixels (unused for four-byte pixels).
+    m01: __m256i,
+    m2: __m256i,
+    /// Word-pair weights: (w0, w1) and (w2, ROUND) for three-byte pixels, (w0, w2) and (w1,
+    /// 0) for four-byte pixels.
+    wa: __m256i,
+    wb: __m256i,
+}
+
+impl Gray32 {
+    /// Constants for pixels of `bpp` (3 or 4) bytes whose bytes 0, 1, 2 carry `w`.
+    ///
+    /// # Safety
+    /// The CPU must support AVX2.
+    #[target_feature(enable = "avx2")]
+    pub(crate) unsafe fn new(bpp: usize, w: [u32; 3]) -> Self {
         let m = |i: i8| [i, -1, i + 1, -1];
         let q = |i: i8| [i + 2, -1, -1, -1];
         let mut m01 = [0i8; 32];
@@ -72,33 +80,69 @@ pub unsafe fn gray_row(src: &[u8], dst: &mut [u8], bpp: usize, w: [u32; 3]) -> u
                 _mm256_loadu_si256(m2.as_ptr().cast()),
             )
         };
-        let w01 = _mm256_set1_epi32((w[0] | (w[1] << 16)) as i32);
-        let w2r = _mm256_set1_epi32((w[2] | (ROUND << 16)) as i32);
+        let (wa, wb) = if bpp == 3 {
+            (w[0] | (w[1] << 16), w[2] | (ROUND << 16))
+        } else {
+            (w[0] | (w[2] << 16), w[1])
+        };
+        Gray32 {
+            m01,
+            m2,
+            wa: _mm256_set1_epi32(wa as i32),
+            wb: _mm256_set1_epi32(wb as i32),
+        }
+    }
+
+    /// Gray values of the 32 pixels of `BPP` bytes at `p`, in order. `self` must have been
+    /// built for `BPP`.
+    ///
+    /// # Safety
+    /// The CPU must support AVX2 and the `32 * BPP` bytes at `p` must be readable.
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    pub(crate) unsafe fn convert<const BPP: usize>(&self, p: *const u8) -> __m256i {
+        // SAFETY: the caller guarantees 32 * BPP readable bytes at `p`.
+        unsafe {
+            if BPP == 3 {
+                let r0 = sums3(p, self.m01, self.m2, self.wa, self.wb);
+                let r1 = sums3(p.add(24), self.m01, self.m2, self.wa, self.wb);
+                let r2 = sums3(p.add(48), self.m01, self.m2, self.wa, self.wb);
+                let r3 = sums3(p.add(72), self.m01, self.m2, self.wa, self.wb);
+                pack32(r0, r1, r2, r3)
+            } else {
+                let r0 = sums4(p, self.wa, self.wb);
+                let r1 = sums4(p.add(32), self.wa, self.wb);
+                let r2 = sums4(p.add(64), self.wa, self.wb);
+                let r3 = sums4(p.add(96), self.wa, self.wb);
+                pack32(r0, r1, r2, r3)
+            }
+        }
+    }
+}
+
+/// Converts as many leading pixels as whole 32-pixel steps allow without reading past
+/// `src`; returns how many were written.
+///
+/// # Safety
+/// The CPU must support AVX2.
+#[target_feature(enable = "avx2")]
+pub unsafe fn gray_row(src: &[u8], dst: &mut [u8], bpp: usize, w: [u32; 3]) -> usize {
+    let n = dst.len().min(src.len() / bpp);
+    let s = src.as_ptr();
+    let d = dst.as_mut_ptr();
+    // SAFETY: AVX2 is the caller's promise.
+    let g = unsafe { Gray32::new(bpp, w) };
+    let mut x = 0;
+    if bpp == 3 {
         while x + 32 <= n {
             // SAFETY: bytes [3x, 3x + 96) are inside `src`, [x, x + 32) inside `dst`.
-            unsafe {
-                let p = s.add(x * 3);
-                let r0 = sums3(p, m01, m2, w01, w2r);
-                let r1 = sums3(p.add(24), m01, m2, w01, w2r);
-                let r2 = sums3(p.add(48), m01, m2, w01, w2r);
-                let r3 = sums3(p.add(72), m01, m2, w01, w2r);
-                _mm256_storeu_si256(d.add(x).cast(), pack32(r0, r1, r2, r3));
-            }
+            unsafe { _mm256_storeu_si256(d.add(x).cast(), g.convert::<3>(s.add(x * 3))) };
             x += 32;
         }
     } else {
-        let w02 = _mm256_set1_epi32((w[0] | (w[2] << 16)) as i32);
-        let w1 = _mm256_set1_epi32(w[1] as i32);
         while x + 32 <= n {
             // SAFETY: bytes [4x, 4x + 128) are inside `src`, [x, x + 32) inside `dst`.
-            unsafe {
-                let p = s.add(x * 4);
-                let r0 = sums4(p, w02, w1);
-                let r1 = sums4(p.add(32), w02, w1);
-                let r2 = sums4(p.add(64), w02, w1);
-                let r3 = sums4(p.add(96), w02, w1);
-                _mm256_storeu_si256(d.add(x).cast(), pack32(r0, r1, r2, r3));
-            }
+            unsafe { _mm256_storeu_si256(d.add(x).cast(), g.convert::<4>(s.add(x * 4))) };
             x += 32;
         }
     }
