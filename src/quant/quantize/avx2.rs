@@ -3,7 +3,7 @@
 //! fix-up so bytes land in input order). Per-tensor steps first try `x * (1 / scale)` and
 //! keep it only when provably equal (`scalar::FAST_LIMIT`); otherwise they divide.
 
-use crate::cpu::{for_each_step, Store};
+use crate::cpu::{for_each_step, prefetch, Store};
 use crate::quant::params::QDtype;
 use std::arch::x86_64::*;
 
@@ -78,6 +78,8 @@ unsafe fn run<const SIGNED: bool, const FAST: bool>(
         // SAFETY: `for_each_step` gives i + 32 <= n <= both lengths; `aligned` steps start
         // on a 32-byte boundary, as the streaming store needs.
         let p = xp.add(i);
+        prefetch::ahead(p);
+        prefetch::ahead(p.wrapping_add(16));
         let v = [
             _mm256_loadu_ps(p),
             _mm256_loadu_ps(p.add(8)),
