@@ -151,6 +151,8 @@ unsafe fn run_pe<const SIGNED: bool, const FAST: bool>(
     let mut i = 0;
     while i < n {
         // SAFETY (all loads): i + 32 <= n <= every length used.
+        prefetch::ahead(xp.add(i));
+        prefetch::ahead(xp.add(i + 16));
         let v: [__m256; 4] = std::array::from_fn(|k| _mm256_loadu_ps(xp.add(i + 8 * k)));
         let mut r = [_mm256_setzero_ps(); 4];
         let mut exact = true;
