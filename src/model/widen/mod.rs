@@ -19,6 +19,7 @@ pub(crate) trait Halves {
     /// Value `i` (`i < count()`).
     fn at(&self, i: usize) -> u16;
     /// The values' little-endian bytes, 2 per value, for the SIMD kernels' loads.
+    #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))] // only x86_64 has kernels
     fn bytes(&self) -> *const u8;
 }
 
