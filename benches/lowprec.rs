@@ -31,7 +31,13 @@ fn sizes() -> [(usize, &'static str); 2] {
     [(1 << 20, "1M"), (16 << 20, "16M")]
 }
 
+/// One thread, as the bench table states: 16M elements is above the pool cut-offs.
+fn one_thread() {
+    scipix::parallel::set_num_threads(1).unwrap();
+}
+
 fn narrow(c: &mut Criterion) {
+    one_thread();
     let best = Isa::best_available();
     for (n, name) in sizes() {
         let x = data(n);
@@ -62,6 +68,7 @@ fn narrow(c: &mut Criterion) {
 /// Where streaming stores start to win: f32 -> f16 / bf16 (best ISA, one thread) with
 /// cached and streaming stores forced, at outputs of 1 to 32 MiB.
 fn stream_cutoff(c: &mut Criterion) {
+    one_thread();
     let best = Isa::best_available();
     for mib in [1usize, 2, 4, 8, 16, 32] {
         let n = mib << 19; // 2-byte outputs
@@ -85,6 +92,7 @@ fn stream_cutoff(c: &mut Criterion) {
 }
 
 fn lowbit(c: &mut Criterion) {
+    one_thread();
     let best = Isa::best_available();
     for (n, name) in sizes() {
         let x = data(n);

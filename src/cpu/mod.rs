@@ -13,6 +13,7 @@
 
 mod config;
 mod features;
+pub(crate) mod prefetch;
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 pub(crate) mod simd128;
 mod stream;

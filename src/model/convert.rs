@@ -23,10 +23,10 @@
 //! buffers of any alignment, as stored in safetensors files.
 
 use super::narrow::{narrow_with, Half, STREAM_MIN_BYTES};
+use super::widen::{widen_with, Halves, LeBytes, STREAM_MIN_BYTES as WIDEN_STREAM_MIN_BYTES};
 use crate::cpu::{self, Store};
 use crate::error::{Error, Result};
 use crate::parallel;
-use half::f16;
 use rayon::prelude::*;
 
 /// Elements per parallel task of the narrowing conversions.
@@ -86,12 +86,6 @@ pub fn f32_to_half_with_store(bf16: bool, src: &[f32], dst: &mut [u16], store: S
     narrow_with(cpu::kernel_isa(), half, src, dst, store);
 }
 
-/// bf16 is the upper half of an f32: shifting the bits is the exact conversion.
-#[inline]
-fn bf16_bits(b: u16) -> f32 {
-    f32::from_bits((b as u32) << 16)
-}
-
 fn check_lengths(src_len: usize, dst_len: usize, what: &str) -> Result<()> {
     if src_len != dst_len {
         return Err(Error::invalid(format!(
@@ -101,21 +95,50 @@ fn check_lengths(src_len: usize, dst_len: usize, what: &str) -> Result<()> {
     Ok(())
 }
 
-/// Converts f16 bit patterns to f32. `src` and `dst` must have the same length.
+/// Widens `src` into `dst` (same count, checked by the caller) on the chosen ISA, split
+/// over scipix's pool like the narrowing conversions.
+fn widen<S: Halves + Sync + ?Sized>(half: Half, src: &S, dst: &mut [f32]) {
+    let isa = cpu::kernel_isa();
+    let store = Store::for_output(dst.len().saturating_mul(4), WIDEN_STREAM_MIN_BYTES);
+    if parallel::should_split(dst.len(), NARROW_PARALLEL_CUTOFF) {
+        parallel::install(|| {
+            dst.par_chunks_mut(CHUNK)
+                .enumerate()
+                .for_each(|(k, o)| widen_with(isa, half, &Part(src, k * CHUNK), o, store));
+        });
+    } else {
+        widen_with(isa, half, src, dst, store);
+    }
+}
+
+/// The values of a [`Halves`] source from an offset on (a parallel task's share).
+struct Part<'a, S: ?Sized>(&'a S, usize);
+
+impl<S: Halves + ?Sized> Halves for Part<'_, S> {
+    fn count(&self) -> usize {
+        self.0.count() - self.1
+    }
+    fn at(&self, i: usize) -> u16 {
+        self.0.at(self.1 + i)
+    }
+    fn bytes(&self) -> *const u8 {
+        self.0.bytes().wrapping_add(2 * self.1)
+    }
+}
+
+/// Converts f16 bit patterns to f32 (exact; NaN stays NaN, quieted). `src` and `dst` must
+/// have the same length.
 pub fn f16_to_f32(src: &[u16], dst: &mut [f32]) -> Result<()> {
     check_lengths(src.len(), dst.len(), "f16_to_f32")?;
-    for (d, &s) in dst.iter_mut().zip(src) {
-        *d = f16::from_bits(s).to_f32();
-    }
+    widen(Half::F16, src, dst);
     Ok(())
 }
 
-/// Converts bf16 bit patterns to f32. `src` and `dst` must have the same length.
+/// Converts bf16 bit patterns to f32 (exact: the pattern shifted into the upper half).
+/// `src` and `dst` must have the same length.
 pub fn bf16_to_f32(src: &[u16], dst: &mut [f32]) -> Result<()> {
     check_lengths(src.len(), dst.len(), "bf16_to_f32")?;
-    for (d, &s) in dst.iter_mut().zip(src) {
-        *d = bf16_bits(s);
-    }
+    widen(Half::Bf16, src, dst);
     Ok(())
 }
 
@@ -131,24 +154,21 @@ fn check_bytes(src_len: usize, dst_len: usize, what: &str) -> Result<()> {
 /// Converts little-endian f16 values stored in `src` (2 bytes each, any alignment) to f32.
 pub fn f16_bytes_to_f32(src: &[u8], dst: &mut [f32]) -> Result<()> {
     check_bytes(src.len(), dst.len(), "f16_bytes_to_f32")?;
-    for (d, s) in dst.iter_mut().zip(src.chunks_exact(2)) {
-        *d = f16::from_le_bytes([s[0], s[1]]).to_f32();
-    }
+    widen(Half::F16, &LeBytes(src), dst);
     Ok(())
 }
 
 /// Converts little-endian bf16 values stored in `src` (2 bytes each, any alignment) to f32.
 pub fn bf16_bytes_to_f32(src: &[u8], dst: &mut [f32]) -> Result<()> {
     check_bytes(src.len(), dst.len(), "bf16_bytes_to_f32")?;
-    for (d, s) in dst.iter_mut().zip(src.chunks_exact(2)) {
-        *d = bf16_bits(u16::from_le_bytes([s[0], s[1]]));
-    }
+    widen(Half::Bf16, &LeBytes(src), dst);
     Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use half::f16;
 
     #[test]
     fn f16_known_values() {

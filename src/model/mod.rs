@@ -19,6 +19,7 @@ pub mod gguf;
 pub mod mmap;
 mod narrow;
 pub mod safetensors;
+mod widen;
 
 pub use gguf::{Gguf, GgufTensor, GgufWriter};
 pub use mmap::{Access, MappedModel, OpenOptions};

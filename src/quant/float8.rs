@@ -3,12 +3,12 @@
 //! tensor, per axis and block-wise along the last axis. The exact conversion rules are in
 //! the kernel specification (`fp8/scalar.rs`) and on [`quantize_fp8`].
 
-use super::fp8::quantize_with;
 use super::fp8::scalar::{decode_table, dequantize as dequant_run};
 pub use super::fp8::Fp8Format;
+use super::fp8::{dequantize_scaled_with, quantize_with};
 use super::linear::{axis_layout, block_layout};
 use super::params::check_scale;
-use crate::cpu;
+use crate::cpu::{self, Store};
 use crate::error::{Error, ErrorKind, Result};
 use crate::parallel;
 use rayon::prelude::*;
@@ -18,6 +18,10 @@ const CHUNK: usize = 1 << 16;
 /// Per-tensor calls split over scipix's pool from this many elements (the int8 quantize
 /// cut-off; FP8 quantize does more arithmetic per byte, so splitting pays at least as soon).
 pub const PARALLEL_CUTOFF: usize = 1 << 21;
+
+/// Dequantized outputs of at least this many bytes are streamed past the caches (the int8
+/// dequantizer's cut-off: four output bytes per input byte, as here).
+const STREAM_MIN_BYTES: usize = 24 << 20;
 
 /// How scales map onto a tensor's elements (row-major).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -182,15 +186,19 @@ pub fn dequantize_fp8(
     let table = decode_table(fmt);
     let out = &mut out[..total];
     if let Layout::PerTensor = layout {
-        let s = scales[0];
+        // Each code's product computed once by the scalar rule, then looked up.
+        let scaled = table.map(|v| v * scales[0]);
+        let store = Store::for_output(total.saturating_mul(4), STREAM_MIN_BYTES);
+        let isa = cpu::kernel_isa();
+        let run = |i: &[u8], o: &mut [f32]| dequantize_scaled_with(isa, i, o, &scaled, store);
         if parallel::should_split(total, PARALLEL_CUTOFF) {
             parallel::install(|| {
                 out.par_chunks_mut(CHUNK)
                     .zip(q.par_chunks(CHUNK))
-                    .for_each(|(o, i)| dequant_run(i, o, s, &table));
+                    .for_each(|(o, i)| run(i, o));
             });
         } else {
-            dequant_run(q, out, s, &table);
+            run(q, out);
         }
         return Ok(());
     }

@@ -10,7 +10,7 @@
 //! clamping to the outer one is clamping to the inner one. So NaN gives -8 / 0 and ±inf
 //! saturate, as in ONNX Runtime.
 
-use super::dequantize::dequantize_with;
+use super::dequantize::{dequantize_nibbles_with, dequantize_with};
 pub use super::float8::Layout;
 use super::linear::{
     dequantize_linear_axis, dequantize_linear_blocked, quantize_linear_axis,
@@ -72,6 +72,9 @@ pub fn packed_len(n: usize) -> usize {
 const CHUNK: usize = 1 << 16;
 /// Elements converted through one stack buffer of 8-bit codes.
 const STRIP: usize = 2048;
+/// Dequantized outputs of at least this many bytes are streamed past the caches: the int8
+/// dequantizer's cut-off (`linear.rs`), as the kernels and the output size are the same.
+const DEQUANT_STREAM_MIN_BYTES: usize = 24 << 20;
 /// Per-tensor calls split over scipix's pool from this many elements (the int8 cut-off).
 pub const PARALLEL_CUTOFF: usize = 1 << 21;
 
@@ -128,12 +131,26 @@ fn quantize_strips(x: &[f32], out: &mut [u8], p: QParams, dtype: Q4Dtype) {
     }
 }
 
-fn dequantize_strips(q: &[u8], n: usize, out: &mut [f32], p: QParams, dtype: Q4Dtype) {
+/// Dequantizes an even-aligned range: the fused nibble kernel where the ISA has one, then
+/// strips unpacked into a stack buffer of 8-bit codes and dequantized from there. Both
+/// compute `(code - zp) * scale`; `store` says whether the output may be streamed.
+fn dequantize_strips(
+    q: &[u8],
+    n: usize,
+    out: &mut [f32],
+    p: QParams,
+    dtype: Q4Dtype,
+    store: Store,
+) {
     let isa = cpu::kernel_isa();
+    let signed = dtype == Q4Dtype::I4;
+    let out = &mut out[..n];
+    let done = dequantize_nibbles_with(isa, q, out, p.scale, p.zero_point, signed, store);
+    let (q, out) = (&q[done / 2..], &mut out[done..]);
     let mut buf = [0u8; STRIP];
-    for (o, i) in out[..n].chunks_mut(STRIP).zip(q.chunks(STRIP / 2)) {
+    for (o, i) in out.chunks_mut(STRIP).zip(q.chunks(STRIP / 2)) {
         let codes = &mut buf[..o.len()];
-        unpack_with(isa, i, codes, dtype == Q4Dtype::I4);
+        unpack_with(isa, i, codes, signed);
         dequantize_with(
             isa,
             codes,
@@ -253,6 +270,7 @@ pub fn dequantize_int4(
                 scale: scales[0],
                 zero_point: zero_points[0],
             };
+            let store = Store::for_output(total.saturating_mul(4), DEQUANT_STREAM_MIN_BYTES);
             if parallel::should_split(total, PARALLEL_CUTOFF) {
                 parallel::install(|| {
                     out[..total]
@@ -260,11 +278,11 @@ pub fn dequantize_int4(
                         .zip(q.par_chunks(CHUNK / 2))
                         .for_each(|(o, i)| {
                             let len = o.len();
-                            dequantize_strips(i, len, o, p, dtype)
+                            dequantize_strips(i, len, o, p, dtype, store)
                         });
                 });
             } else {
-                dequantize_strips(q, total, out, p, dtype);
+                dequantize_strips(q, total, out, p, dtype, store);
             }
         }
         Layout::Axis { shape, axis } => {
@@ -394,6 +412,50 @@ mod tests {
                     assert_eq!((q[i / 2] >> (4 * (i % 2))) & 0x0f, c, "{isa:?} {i}");
                 }
             });
+        }
+    }
+
+    #[test]
+    fn per_tensor_dequantize_equals_the_rule_on_every_isa_store_and_offset() {
+        let packed: Vec<u8> = (0..3000u32)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 11) as u8)
+            .collect();
+        for (dtype, zp) in [(Q4Dtype::I4, -3), (Q4Dtype::U4, 5)] {
+            let p = QParams {
+                scale: 0.37,
+                zero_point: zp,
+            };
+            let code = |i: usize| {
+                let c = (packed[i / 2] >> (4 * (i % 2))) & 0x0f;
+                match dtype {
+                    Q4Dtype::I4 => (((c << 4) as i8) >> 4) as i32,
+                    Q4Dtype::U4 => c as i32,
+                }
+            };
+            for isa in Isa::available() {
+                crate::cpu::with_isa(isa, |_| {
+                    for n in [0usize, 1, 2, 31, 32, 33, 63, 255, 256, 257, 999, 5999] {
+                        // Output starting at every float offset within a 32-byte line, so
+                        // the fused kernel's streamed head, middle and tail all run, and
+                        // odd offsets (which it must not stream) too.
+                        let mut buf = vec![f32::NAN; n + 16];
+                        let line = buf.as_ptr().align_offset(32);
+                        for skew in 0..8 {
+                            for store in [Store::Cached, Store::Streaming] {
+                                let at = line + skew;
+                                let out = &mut buf[at..at + n + 1];
+                                out.fill(-1.0);
+                                dequantize_strips(&packed, n, out, p, dtype, store);
+                                for (i, &y) in out[..n].iter().enumerate() {
+                                    let want = (code(i) - zp) as f32 * 0.37;
+                                    assert_eq!(y, want, "{isa:?} {dtype:?} {n} {skew} {i}");
+                                }
+                                assert_eq!(out[n], -1.0, "past the end");
+                            }
+                        }
+                    }
+                });
+            }
         }
     }
 }

@@ -105,3 +105,88 @@ pub unsafe fn dequantize_per_elem(
         QDtype::U8 => run_pe::<false>(q, out, scales, zps),
     }
 }
+
+/// int4 / uint4 from packed nibbles (element `2i` in the low nibble of byte `i`), fused:
+/// 16 packed bytes per step split into 32 codes, sign-extended for int4 by
+/// `(c ^ 8) - 8`, then `run`'s arithmetic. Does an even number of elements: all of
+/// `min(2 * packed.len(), out.len())` rounded down to even with `Store::Streaming` when the
+/// output's alignment allows whole-byte steps, else whole steps of 32.
+#[target_feature(enable = "avx2")]
+unsafe fn run_nibbles<const SIGNED: bool>(
+    packed: &[u8],
+    out: &mut [f32],
+    scale: f32,
+    zp: i32,
+    store: Store,
+) -> usize {
+    let n = packed.len().saturating_mul(2).min(out.len()) & !1;
+    let (s, z) = (_mm256_set1_ps(scale), _mm256_set1_epi32(zp));
+    let (pp, op) = (packed.as_ptr(), out.as_mut_ptr());
+    // Every step must start on an even element (a whole packed byte); the streamed steps
+    // start at the first 32-byte aligned element, so stream only when that is even.
+    let aligned_from = match op.align_offset(32) {
+        a if store == Store::Streaming && a % 2 == 0 => Some(a),
+        _ => None,
+    };
+    let (low, eight_) = (_mm_set1_epi8(0x0f), _mm_set1_epi8(8));
+    let done = for_each_step(n, 32, aligned_from, |i, aligned| {
+        // SAFETY: `for_each_step` gives an even i with i + 32 <= n, so the 16 bytes from
+        // i / 2 are inside `packed` and the 32 floats from i inside `out`; `aligned` steps
+        // start on a 32-byte boundary.
+        let b = _mm_loadu_si128(pp.add(i / 2).cast());
+        let lo = _mm_and_si128(b, low);
+        let hi = _mm_and_si128(_mm_srli_epi16::<4>(b), low);
+        let codes = [_mm_unpacklo_epi8(lo, hi), _mm_unpackhi_epi8(lo, hi)].map(|c| {
+            if SIGNED {
+                _mm_sub_epi8(_mm_xor_si128(c, eight_), eight_)
+            } else {
+                c
+            }
+        });
+        let o = op.add(i);
+        for k in 0..4 {
+            let c = codes[k / 2];
+            let c = if k % 2 == 0 {
+                c
+            } else {
+                _mm_srli_si128::<8>(c)
+            };
+            let w = if SIGNED {
+                _mm256_cvtepi8_epi32(c)
+            } else {
+                _mm256_cvtepu8_epi32(c)
+            };
+            let v = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(w, z)), s);
+            if aligned {
+                _mm256_stream_ps(o.add(8 * k), v);
+            } else {
+                _mm256_storeu_ps(o.add(8 * k), v);
+            }
+        }
+    });
+    if aligned_from.is_some() {
+        _mm_sfence();
+    }
+    done
+}
+
+/// Dequantizes packed int4 (`signed`) or uint4 codes; returns how many elements were done
+/// (even; see `run_nibbles`).
+///
+/// # Safety
+/// The CPU must support AVX2.
+#[target_feature(enable = "avx2")]
+pub unsafe fn dequantize_nibbles(
+    packed: &[u8],
+    out: &mut [f32],
+    scale: f32,
+    zp: i32,
+    signed: bool,
+    store: Store,
+) -> usize {
+    if signed {
+        run_nibbles::<true>(packed, out, scale, zp, store)
+    } else {
+        run_nibbles::<false>(packed, out, scale, zp, store)
+    }
+}

@@ -44,6 +44,31 @@ pub(crate) fn dequantize_with(
     scalar::dequantize(&q[done..], &mut out[done..], scale, zp, dtype);
 }
 
+/// Dequantizes the first `out.len()` int4 (`signed`) or uint4 codes packed in `packed`
+/// (low nibble first) where `isa` has a fused kernel; returns how many elements were done
+/// (even, possibly 0). The caller finishes the rest by unpacking and [`dequantize_with`],
+/// which gives the same values: `(code - zp) * scale` per element.
+pub(crate) fn dequantize_nibbles_with(
+    isa: Isa,
+    packed: &[u8],
+    out: &mut [f32],
+    scale: f32,
+    zp: i32,
+    signed: bool,
+    store: Store,
+) -> usize {
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = (packed, out, scale, zp, signed, store);
+    match isa {
+        // SAFETY: `isa` comes from `cpu::kernel_isa`, capped at what the CPU runs.
+        #[cfg(target_arch = "x86_64")]
+        Isa::Avx2 | Isa::Avx512 => unsafe {
+            avx2::dequantize_nibbles(packed, out, scale, zp, signed, store)
+        },
+        _ => 0,
+    }
+}
+
 /// Dequantizes `q[i]` with `scales[i]`, `zps[i]` using `isa`'s kernel.
 pub(crate) fn dequantize_per_elem_with(
     isa: Isa,

@@ -2,6 +2,8 @@
 //! Runtime's conversion); `vectorized.rs` compiles its branch-free twin once per ISA and
 //! return how many elements they did, and the scalar kernel finishes the rest.
 
+#[cfg(target_arch = "x86_64")]
+mod gather;
 pub(crate) mod scalar;
 mod vectorized;
 
@@ -10,7 +12,7 @@ use vectorized::neon;
 #[cfg(target_arch = "x86_64")]
 use vectorized::{avx2, avx512, sse41};
 
-use crate::cpu::Isa;
+use crate::cpu::{Isa, Store};
 pub use scalar::Fp8Format;
 
 /// Quantizes `x` into `out[..x.len()]`: `convert(x / scale)` with `isa`'s kernel.
@@ -36,6 +38,32 @@ pub(crate) fn quantize_with(
         _ => 0,
     };
     scalar::quantize(&x[done..], &mut out[done..], scale, fmt, saturate);
+}
+
+/// Dequantizes `q` into `out[..q.len()]` as `table[q[i]]`, where `table[c]` is
+/// `decode(c) * scale` computed by the scalar rule (so the result is `scalar::dequantize`'s
+/// bit for bit); `store` says whether the x86_64 kernels may stream the output.
+pub(crate) fn dequantize_scaled_with(
+    isa: Isa,
+    q: &[u8],
+    out: &mut [f32],
+    table: &[f32; 256],
+    store: Store,
+) {
+    let out = &mut out[..q.len()];
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = (isa, store);
+    let done = match isa {
+        // SAFETY (each arm): `isa` comes from `cpu::kernel_isa`, capped at what the CPU runs.
+        #[cfg(target_arch = "x86_64")]
+        Isa::Avx512 => unsafe { gather::avx512::dequantize(q, out, table, store) },
+        #[cfg(target_arch = "x86_64")]
+        Isa::Avx2 => unsafe { gather::avx2::dequantize(q, out, table, store) },
+        _ => 0,
+    };
+    for (o, &c) in out[done..].iter_mut().zip(&q[done..]) {
+        *o = table[c as usize];
+    }
 }
 
 #[cfg(test)]
@@ -136,6 +164,53 @@ mod tests {
             }
             if !b.is_nan() {
                 assert_eq!(e5m2_ort(b, false), c, "{c:#x}");
+            }
+        }
+    }
+
+    #[test]
+    fn scaled_table_dequantize_equals_scalar_on_every_isa_store_and_offset() {
+        let q: Vec<u8> = (0..6000u32)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 9) as u8)
+            .chain(0..=255)
+            .collect();
+        for fmt in [Fp8Format::E4M3FN, Fp8Format::E5M2] {
+            let table = decode_table(fmt);
+            for scale in [1.0f32, 0.37, 3e-3, 7e30] {
+                let scaled = table.map(|v| v * scale);
+                let mut want = vec![0f32; q.len()];
+                dequantize(&q, &mut want, scale, &table);
+                for isa in Isa::available() {
+                    cpu::with_isa(isa, |isa| {
+                        for n in [0usize, 1, 31, 33, 64, 65, 511, 513, 6256] {
+                            let mut buf = vec![0f32; n + 32];
+                            let line = buf.as_ptr().align_offset(64);
+                            for skew in [0, 1, 3, 8, 15] {
+                                for store in [Store::Cached, Store::Streaming] {
+                                    let start = q.len() - n;
+                                    let out = &mut buf[line + skew..line + skew + n + 1];
+                                    out.fill(-2.0);
+                                    dequantize_scaled_with(
+                                        isa,
+                                        &q[start..],
+                                        &mut out[..n],
+                                        &scaled,
+                                        store,
+                                    );
+                                    let bits = |v: &[f32]| {
+                                        v.iter().map(|x| x.to_bits()).collect::<Vec<_>>()
+                                    };
+                                    assert_eq!(
+                                        bits(&out[..n]),
+                                        bits(&want[start..]),
+                                        "{isa:?} {fmt:?} {scale} {n} {skew} {store:?}"
+                                    );
+                                    assert_eq!(out[n], -2.0);
+                                }
+                            }
+                        }
+                    });
+                }
             }
         }
     }

@@ -3,7 +3,7 @@
 //! fix-up so bytes land in input order). Per-tensor steps first try `x * (1 / scale)` and
 //! keep it only when provably equal (`scalar::FAST_LIMIT`); otherwise they divide.
 
-use crate::cpu::{for_each_step, Store};
+use crate::cpu::{for_each_step, prefetch, Store};
 use crate::quant::params::QDtype;
 use std::arch::x86_64::*;
 
@@ -78,6 +78,8 @@ unsafe fn run<const SIGNED: bool, const FAST: bool>(
         // SAFETY: `for_each_step` gives i + 32 <= n <= both lengths; `aligned` steps start
         // on a 32-byte boundary, as the streaming store needs.
         let p = xp.add(i);
+        prefetch::ahead(p);
+        prefetch::ahead(p.wrapping_add(16));
         let v = [
             _mm256_loadu_ps(p),
             _mm256_loadu_ps(p.add(8)),
@@ -149,6 +151,8 @@ unsafe fn run_pe<const SIGNED: bool, const FAST: bool>(
     let mut i = 0;
     while i < n {
         // SAFETY (all loads): i + 32 <= n <= every length used.
+        prefetch::ahead(xp.add(i));
+        prefetch::ahead(xp.add(i + 16));
         let v: [__m256; 4] = std::array::from_fn(|k| _mm256_loadu_ps(xp.add(i + 8 * k)));
         let mut r = [_mm256_setzero_ps(); 4];
         let mut exact = true;

@@ -3,7 +3,7 @@
 //! (`scalar::FAST_LIMIT`), else `vdivps`; round half to even; add zp; `vminps` with qmax;
 //! `vcvtps2dq`; saturating packs; a dword permute so bytes land in input order.
 
-use crate::cpu::{for_each_step, Store};
+use crate::cpu::{for_each_step, prefetch, Store};
 use crate::quant::params::QDtype;
 use std::arch::x86_64::*;
 
@@ -73,6 +73,9 @@ fn run<const SIGNED: bool, const FAST: bool>(
         // on a 64-byte boundary, as the streaming store needs.
         unsafe {
             let p = xp.add(i);
+            for line in 0..4 {
+                prefetch::ahead(p.wrapping_add(16 * line));
+            }
             let v = [
                 _mm512_loadu_ps(p),
                 _mm512_loadu_ps(p.add(16)),
