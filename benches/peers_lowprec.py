@@ -108,11 +108,25 @@ def ort_rows(lib, reps, full):
             out_rows.append(harness.measure(
                 f"quantize {name}", size, spx, "ORT QuantizeLinear",
                 lambda sess=sess, io=io: sess.run_with_iobinding(io), 4 * n, written, r))
+            if n == 16 << 20:
+                # ONNX Runtime's Python API takes no int4 / float8 input, so dequantize has
+                # no peer here: its row is scipix against the copy of the same bytes.
+                if kind == "int4":
+                    def spx_d(s=s, z=z, code=code, out=out, back=back, n=n):
+                        lib.scipix_dequantize_int4(out.ctypes.data, n, shape1, 1, 0, 0,
+                                                   s.ctypes.data, z.ctypes.data, 1, code,
+                                                   back.ctypes.data, n)
+                else:
+                    def spx_d(s=s, code=code, out=out, back=back, n=n):
+                        lib.scipix_dequantize_fp8(out.ctypes.data, shape1, 1, 0, 0,
+                                                  s.ctypes.data, 1, code, back.ctypes.data, n)
+                out_rows.append(harness.measure(f"dequantize {name}", size, spx_d, "", None,
+                                                written, 4 * n, r))
     return out_rows
 
 
 def convert_rows(lib, reps, full):
-    """f32 -> f16 / bf16 against numpy / ml_dtypes casts into preallocated arrays."""
+    """f32 <-> f16 / bf16 against numpy / ml_dtypes casts into preallocated arrays."""
     rng = np.random.default_rng(0)
     out = []
     for n, size in ((1 << 20, "1M"), (16 << 20, "16M")):
@@ -134,6 +148,23 @@ def convert_rows(lib, reps, full):
             ref()
             assert np.array_equal(ours, theirs.view(np.uint16)), f"{name} {size} differs"
             out.append(harness.measure(name, size, spx, peer, ref, 4 * n, 2 * n, r, scalar=True))
+        for name, fn, dtype, peer in (("f16 → f32", lib.scipix_f16_to_f32, np.float16, "numpy astype"),
+                                      ("bf16 → f32", lib.scipix_bf16_to_f32, ml_dtypes.bfloat16,
+                                       "ml_dtypes astype")):
+            h = x.astype(dtype)
+            ours = np.empty(n, np.float32)
+            theirs = np.empty(n, np.float32)
+            fn.argtypes = [VP, VP, SZ]
+
+            def spx(fn=fn, h=h, ours=ours, n=n):
+                fn(h.ctypes.data, ours.ctypes.data, n)
+
+            def ref(h=h, theirs=theirs):
+                np.copyto(theirs, h, casting="unsafe")
+            spx()
+            ref()
+            assert np.array_equal(ours.view(np.uint32), theirs.view(np.uint32)), f"{name} {size}"
+            out.append(harness.measure(name, size, spx, peer, ref, 2 * n, 4 * n, r, scalar=True))
     return out
 
 

@@ -11,6 +11,7 @@
 //! Dequantize widens each stored f16 scale with `vcvtph2ps` (exact, as the scalar path).
 
 use super::{scalar, Fmt};
+use crate::cpu::prefetch;
 use std::arch::x86_64::*;
 
 /// Blocks whose scales are computed together.
@@ -49,6 +50,9 @@ pub(super) unsafe fn max_abs_bits(x: &[f32]) -> u32 {
 #[inline]
 #[target_feature(enable = "avx2")]
 unsafe fn load_block(p: *const f32) -> [__m256; 4] {
+    // The block's two lines, `prefetch::AHEAD` bytes on (a hint: any address is allowed).
+    prefetch::ahead(p);
+    prefetch::ahead(p.wrapping_add(16));
     [
         _mm256_loadu_ps(p),
         _mm256_loadu_ps(p.add(8)),

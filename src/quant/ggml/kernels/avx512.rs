@@ -7,6 +7,7 @@
 
 use super::avx2::{hmax8, scales, GROUP};
 use super::Fmt;
+use crate::cpu::prefetch;
 use std::arch::x86_64::*;
 
 /// The two vectors of the block at `p`.
@@ -16,6 +17,9 @@ use std::arch::x86_64::*;
 #[inline]
 #[target_feature(enable = "avx512f")]
 unsafe fn load_block(p: *const f32) -> [__m512; 2] {
+    // The block's two lines, `prefetch::AHEAD` bytes on (a hint: any address is allowed).
+    prefetch::ahead(p);
+    prefetch::ahead(p.wrapping_add(16));
     // SAFETY: the caller's contract.
     unsafe { [_mm512_loadu_ps(p), _mm512_loadu_ps(p.add(16))] }
 }
