@@ -2,6 +2,7 @@
 //! lanes (each lane holds 4 whole pixels), then one `vpermd` restores pixel order.
 
 use super::scalar::{ROUND, SHIFT};
+use crate::cpu::prefetch;
 use std::arch::x86_64::*;
 
 /// Weighted sums of 8 three-byte pixels at `p`: pixels 0-3 in lane 0 (bytes 0..12 of a load
@@ -135,12 +136,17 @@ pub unsafe fn gray_row(src: &[u8], dst: &mut [u8], bpp: usize, w: [u32; 3]) -> u
     let mut x = 0;
     if bpp == 3 {
         while x + 32 <= n {
+            // Hints for the 96 bytes `prefetch::AHEAD` on (any address is allowed).
+            prefetch::ahead(s.wrapping_add(x * 3));
+            prefetch::ahead(s.wrapping_add(x * 3 + 64));
             // SAFETY: bytes [3x, 3x + 96) are inside `src`, [x, x + 32) inside `dst`.
             unsafe { _mm256_storeu_si256(d.add(x).cast(), g.convert::<3>(s.add(x * 3))) };
             x += 32;
         }
     } else {
         while x + 32 <= n {
+            prefetch::ahead(s.wrapping_add(x * 4));
+            prefetch::ahead(s.wrapping_add(x * 4 + 64));
             // SAFETY: bytes [4x, 4x + 128) are inside `src`, [x, x + 32) inside `dst`.
             unsafe { _mm256_storeu_si256(d.add(x).cast(), g.convert::<4>(s.add(x * 4))) };
             x += 32;

@@ -3,6 +3,7 @@
 //! pairs with a mask and a shift; `pmaddwd` then forms the exact 32-bit weighted sums.
 
 use super::scalar::{ROUND, SHIFT};
+use crate::cpu::prefetch;
 use std::arch::x86_64::*;
 
 /// Weighted sums of the 4 three-byte pixels selected by the masks from the 16 bytes at `p`.
@@ -113,12 +114,15 @@ pub unsafe fn gray_row(src: &[u8], dst: &mut [u8], bpp: usize, w: [u32; 3]) -> u
     let mut x = 0;
     if bpp == 3 {
         while x + 16 <= n {
+            // A hint for the line `prefetch::AHEAD` on (any address is allowed).
+            prefetch::ahead(s.wrapping_add(x * 3));
             // SAFETY: bytes [3x, 3x + 48) are inside `src`, [x, x + 16) inside `dst`.
             unsafe { _mm_storeu_si128(d.add(x).cast(), g.convert::<3>(s.add(x * 3))) };
             x += 16;
         }
     } else {
         while x + 16 <= n {
+            prefetch::ahead(s.wrapping_add(x * 4));
             // SAFETY: bytes [4x, 4x + 64) are inside `src`, [x, x + 16) inside `dst`.
             unsafe { _mm_storeu_si128(d.add(x).cast(), g.convert::<4>(s.add(x * 4))) };
             x += 16;
