@@ -12,6 +12,8 @@
 //! [`set_max_isa`] (or use [`with_isa`]) to force each path.
 
 mod config;
+#[cfg(target_arch = "x86_64")]
+pub(crate) mod f32_steps;
 mod features;
 pub(crate) mod prefetch;
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]

@@ -2,7 +2,7 @@
 //! IEEE conversion and quiets NaNs exactly as `scalar.rs` does; bf16 is a zero-extension
 //! and a 16-bit shift. Large outputs use streaming stores (`cpu::for_each_step`).
 
-use crate::cpu::{for_each_step, Store};
+use crate::cpu::{f32_steps, Store};
 use std::arch::x86_64::*;
 
 /// Runs `eight` (8 values from 16 source bytes at a pointer) over 32 values per step.
@@ -17,28 +17,13 @@ unsafe fn run(
     store: Store,
     eight: impl Fn(*const u8) -> __m256,
 ) -> usize {
-    let n = out.len();
-    let op = out.as_mut_ptr();
-    let aligned_from = (store == Store::Streaming).then(|| op.align_offset(32));
-    let done = for_each_step(n, 32, aligned_from, |i, aligned| {
-        // SAFETY: i + 32 <= n, so 64 source bytes from 2i and 32 floats from i are inside
-        // the buffers; `aligned` steps start on a 32-byte boundary.
-        unsafe {
-            for k in 0..4 {
-                let v = eight(src.add(2 * (i + 8 * k)));
-                let o = op.add(i + 8 * k);
-                if aligned {
-                    _mm256_stream_ps(o, v);
-                } else {
-                    _mm256_storeu_ps(o, v);
-                }
-            }
-        }
-    });
-    if aligned_from.is_some() {
-        _mm_sfence();
+    // SAFETY: `step(i)` has i + 32 <= out.len(), so its 64 source bytes from 2i are inside
+    // `src` (the caller's contract).
+    unsafe {
+        f32_steps::avx2(out, store, |i| {
+            std::array::from_fn(|k| eight(src.add(2 * (i + 8 * k))))
+        })
     }
-    done
 }
 
 /// f16 -> f32; returns how many were done.

@@ -2,7 +2,7 @@
 //! quieted as in `scalar.rs`); bf16 a zero-extension and a 16-bit shift. Large outputs use
 //! streaming stores (`cpu::for_each_step`).
 
-use crate::cpu::{for_each_step, Store};
+use crate::cpu::{f32_steps, Store};
 use std::arch::x86_64::*;
 
 /// Runs `sixteen` (16 values from 32 source bytes at a pointer) over 64 values per step.
@@ -17,28 +17,13 @@ unsafe fn run(
     store: Store,
     sixteen: impl Fn(*const u8) -> __m512,
 ) -> usize {
-    let n = out.len();
-    let op = out.as_mut_ptr();
-    let aligned_from = (store == Store::Streaming).then(|| op.align_offset(64));
-    let done = for_each_step(n, 64, aligned_from, |i, aligned| {
-        // SAFETY: i + 64 <= n, so 128 source bytes from 2i and 64 floats from i are inside
-        // the buffers; `aligned` steps start on a 64-byte boundary.
-        unsafe {
-            for k in 0..4 {
-                let v = sixteen(src.add(2 * (i + 16 * k)));
-                let o = op.add(i + 16 * k);
-                if aligned {
-                    _mm512_stream_ps(o, v);
-                } else {
-                    _mm512_storeu_ps(o, v);
-                }
-            }
-        }
-    });
-    if aligned_from.is_some() {
-        _mm_sfence();
+    // SAFETY: `step(i)` has i + 64 <= out.len(), so its 128 source bytes from 2i are inside
+    // `src` (the caller's contract).
+    unsafe {
+        f32_steps::avx512(out, store, |i| {
+            std::array::from_fn(|k| sixteen(src.add(2 * (i + 16 * k))))
+        })
     }
-    done
 }
 
 /// f16 -> f32; returns how many were done.

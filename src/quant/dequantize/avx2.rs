@@ -1,7 +1,7 @@
 //! AVX2 dequantize: 32 bytes per step, widened to i32, `(q - zp)` converted exactly to
 //! f32, times scale: the same operations as `scalar.rs`. Large outputs use streaming stores.
 
-use crate::cpu::{for_each_step, Store};
+use crate::cpu::{f32_steps, Store};
 use crate::quant::params::QDtype;
 use std::arch::x86_64::*;
 
@@ -27,25 +27,13 @@ unsafe fn run<const SIGNED: bool>(
 ) -> usize {
     let n = q.len().min(out.len());
     let (s, z) = (_mm256_set1_ps(scale), _mm256_set1_epi32(zp));
-    let (qp, op) = (q.as_ptr(), out.as_mut_ptr());
-    let aligned_from = (store == Store::Streaming).then(|| op.align_offset(32));
-    let done = for_each_step(n, 32, aligned_from, |i, aligned| {
-        // SAFETY: `for_each_step` gives i + 32 <= n <= both lengths; `aligned` steps start
-        // on a 32-byte boundary, so all four streamed stores are aligned.
-        let (p, o) = (qp.add(i), op.add(i));
-        for k in 0..4 {
-            let v = eight::<SIGNED>(p.add(8 * k), s, z);
-            if aligned {
-                _mm256_stream_ps(o.add(8 * k), v);
-            } else {
-                _mm256_storeu_ps(o.add(8 * k), v);
-            }
-        }
-    });
-    if aligned_from.is_some() {
-        _mm_sfence();
+    let qp = q.as_ptr();
+    // SAFETY: `step(i)` has i + 32 <= n <= q.len().
+    unsafe {
+        f32_steps::avx2(&mut out[..n], store, |i| {
+            std::array::from_fn(|k| eight::<SIGNED>(qp.add(i + 8 * k), s, z))
+        })
     }
-    done
 }
 
 /// Dequantizes the largest multiple of 32 elements, or all of them with
@@ -121,53 +109,45 @@ unsafe fn run_nibbles<const SIGNED: bool>(
 ) -> usize {
     let n = packed.len().saturating_mul(2).min(out.len()) & !1;
     let (s, z) = (_mm256_set1_ps(scale), _mm256_set1_epi32(zp));
-    let (pp, op) = (packed.as_ptr(), out.as_mut_ptr());
-    // Every step must start on an even element (a whole packed byte); the streamed steps
-    // start at the first 32-byte aligned element, so stream only when that is even.
-    let aligned_from = match op.align_offset(32) {
-        a if store == Store::Streaming && a % 2 == 0 => Some(a),
-        _ => None,
+    let pp = packed.as_ptr();
+    // Every step must start on an even element (a whole packed byte). Streamed steps start
+    // at the first 32-byte aligned element, so stream only when that is even; the head
+    // step (0), the tail step (n - 32, n even) and cached steps (multiples of 32) are even.
+    let store = match out.as_ptr().align_offset(32) {
+        a if a % 2 == 0 => store,
+        _ => Store::Cached,
     };
     let (low, eight_) = (_mm_set1_epi8(0x0f), _mm_set1_epi8(8));
-    let done = for_each_step(n, 32, aligned_from, |i, aligned| {
-        // SAFETY: `for_each_step` gives an even i with i + 32 <= n, so the 16 bytes from
-        // i / 2 are inside `packed` and the 32 floats from i inside `out`; `aligned` steps
-        // start on a 32-byte boundary.
-        let b = _mm_loadu_si128(pp.add(i / 2).cast());
-        let lo = _mm_and_si128(b, low);
-        let hi = _mm_and_si128(_mm_srli_epi16::<4>(b), low);
-        let codes = [_mm_unpacklo_epi8(lo, hi), _mm_unpackhi_epi8(lo, hi)].map(|c| {
-            if SIGNED {
-                _mm_sub_epi8(_mm_xor_si128(c, eight_), eight_)
-            } else {
-                c
-            }
-        });
-        let o = op.add(i);
-        for k in 0..4 {
-            let c = codes[k / 2];
-            let c = if k % 2 == 0 {
-                c
-            } else {
-                _mm_srli_si128::<8>(c)
-            };
-            let w = if SIGNED {
-                _mm256_cvtepi8_epi32(c)
-            } else {
-                _mm256_cvtepu8_epi32(c)
-            };
-            let v = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(w, z)), s);
-            if aligned {
-                _mm256_stream_ps(o.add(8 * k), v);
-            } else {
-                _mm256_storeu_ps(o.add(8 * k), v);
-            }
-        }
-    });
-    if aligned_from.is_some() {
-        _mm_sfence();
+    // SAFETY: `step(i)` has an even i with i + 32 <= n, so the 16 bytes from i / 2 are
+    // inside `packed`.
+    unsafe {
+        f32_steps::avx2(&mut out[..n], store, |i| {
+            let b = _mm_loadu_si128(pp.add(i / 2).cast());
+            let lo = _mm_and_si128(b, low);
+            let hi = _mm_and_si128(_mm_srli_epi16::<4>(b), low);
+            let codes = [_mm_unpacklo_epi8(lo, hi), _mm_unpackhi_epi8(lo, hi)].map(|c| {
+                if SIGNED {
+                    _mm_sub_epi8(_mm_xor_si128(c, eight_), eight_)
+                } else {
+                    c
+                }
+            });
+            std::array::from_fn(|k| {
+                let c = codes[k / 2];
+                let c = if k % 2 == 0 {
+                    c
+                } else {
+                    _mm_srli_si128::<8>(c)
+                };
+                let w = if SIGNED {
+                    _mm256_cvtepi8_epi32(c)
+                } else {
+                    _mm256_cvtepu8_epi32(c)
+                };
+                _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(w, z)), s)
+            })
+        })
     }
-    done
 }
 
 /// Dequantizes packed int4 (`signed`) or uint4 codes; returns how many elements were done
