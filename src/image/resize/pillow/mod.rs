@@ -227,7 +227,7 @@ impl Plan {
                     match &prev {
                         Some((pr, p)) if *pr == r => d.copy_from_slice(p),
                         _ if r == u32::MAX => d.fill(0),
-                        _ => scalar::nearest_row_fast(src.row(r as usize), cols, bpp, d),
+                        _ => nearest_row(isa, src.row(r as usize), cols, bpp, d),
                     }
                     prev = Some((r, d));
                 }
@@ -333,6 +333,19 @@ impl Plan {
             (None, None) => unreachable!("a convolution plan changes at least one size"),
         }
     }
+}
+
+/// One NEAREST destination row: SSE4.1 (also under AVX2 and AVX-512) moves 4 pixels per
+/// step, [`scalar::nearest_row_fast`] the rest and every other ISA.
+fn nearest_row(isa: Isa, src: &[u8], cols: &[u32], bpp: usize, dst: &mut [u8]) {
+    let done = match isa {
+        // SAFETY: `isa` comes from `cpu::kernel_isa`/`with_isa`, capped at what this CPU
+        // runs, and every x86-64 family above scalar includes SSE4.1.
+        #[cfg(target_arch = "x86_64")]
+        Isa::Sse41 | Isa::Avx2 | Isa::Avx512 => unsafe { sse41::nearest_row(src, cols, bpp, dst) },
+        _ => 0,
+    };
+    scalar::nearest_row_fast(src, &cols[done..], bpp, &mut dst[done * bpp..]);
 }
 
 /// Whether the AVX-512 vertical kernel accumulates with `vpdpwssd` (AVX-512 VNNI): when the CPU
@@ -608,6 +621,16 @@ mod tests {
                             nearest_row(src, &cols, bpp, &mut want);
                             nearest_row_fast(src, &cols, bpp, &mut got);
                             assert_eq!(got, want, "bpp {bpp} src {src_px} n {n} cols {cols:?}");
+                            for isa in Isa::available() {
+                                let mut got = vec![0x5Au8; n * bpp];
+                                super::nearest_row(isa, src, &cols, bpp, &mut got);
+                                assert_eq!(
+                                    got,
+                                    want,
+                                    "{} bpp {bpp} src {src_px} n {n} cols {cols:?}",
+                                    isa.name()
+                                );
+                            }
                         }
                     }
                 }
@@ -709,7 +732,7 @@ mod tests {
             for fmt in FORMATS {
                 let bpp = fmt.bytes_per_pixel();
                 let data = noise(((s.0 + 3) * bpp + 1) * (s.1 + 1), i as u64 * 77 + 5);
-                for f in CONV {
+                for f in [Filter::PilNearest].into_iter().chain(CONV) {
                     let wins = [
                         (0, 0, d.0, d.1),
                         (d.0 / 3, d.1 / 2, d.0 - d.0 / 3, d.1 - d.1 / 2),
