@@ -110,6 +110,13 @@ pub struct Axis {
     /// each, zero past `taps`. Empty when some coefficient does not split so (then the
     /// kernels that need it are not used).
     pub k8: Vec<i8>,
+    /// `taps` rounded up to a multiple of 8.
+    pub n8: usize,
+    /// `k8` regrouped for two outputs per vector: per pair of outputs (0, 1), (2, 3), ...
+    /// (an odd count pads the last pair with zeros), the planes `a`, `b`, `c`, each as
+    /// `n8 / 8` blocks of 16 bytes: 8 taps of the first output, the same 8 of the second.
+    /// Empty when `k8` is.
+    pub k82: Vec<i8>,
     /// Whether every high part fits in `i16` (always, for Pillow's weights, which stay far
     /// below 2^8 in magnitude); the SIMD kernels are used only then.
     pub simd: bool,
@@ -121,6 +128,28 @@ pub const SPLIT: u32 = 15;
 
 /// Bits per low digit of the byte split of [`Axis::k8`].
 pub const K8_SHIFT: u32 = 7;
+
+/// [`Axis::k82`] and `n8` from the byte planes `k8` (`n16` bytes each per output).
+fn pairs8(k8: &[i8], n16: usize, taps: usize) -> (Vec<i8>, usize) {
+    let n8 = taps.div_ceil(8) * 8;
+    if k8.is_empty() {
+        return (Vec::new(), n8);
+    }
+    let outs = k8.len() / (3 * n16);
+    let stride = 3 * 2 * n8;
+    let mut out = vec![0i8; outs.div_ceil(2) * stride];
+    for o in 0..outs {
+        let (pair, half) = (o / 2, o % 2);
+        for j in 0..3 {
+            let plane = &k8[o * 3 * n16 + j * n16..][..n16];
+            for g in 0..n8 / 8 {
+                let d = pair * stride + j * 2 * n8 + 16 * g + 8 * half;
+                out[d..d + 8].copy_from_slice(&plane[8 * g..8 * g + 8]);
+            }
+        }
+    }
+    (out, n8)
+}
 
 /// The byte planes of [`Axis::k8`] and their length `n16`, or an empty table when some
 /// coefficient needs a top digit outside `i8` (weights above about 0.5: upscales, mild
@@ -245,6 +274,7 @@ impl Axis {
         }
         let (hp, lp, simd) = pairs(&k, taps);
         let (k8, n16) = bytes3(&k, taps);
+        let (k82, n8) = pairs8(&k8, n16, taps);
         Axis {
             start,
             taps,
@@ -254,6 +284,8 @@ impl Axis {
             lp,
             n16,
             k8,
+            n8,
+            k82,
             simd,
         }
     }

@@ -67,7 +67,8 @@
 //!   `a`, `b`, `c` (weights below about 0.5: the large shrinks) and the taps fill at least
 //!   3/4 of their 16-tap groups, one row is filtered 16 taps at a time by three `vpdpbusd`
 //!   (pixels times each byte plane, exact in `i32`) and the sums recombined as
-//!   `(a << 14) + (b << 7) + c`.
+//!   `(a << 14) + (b << 7) + c`; with 16 or more taps filling 3/4 of 8-tap groups instead,
+//!   the same arithmetic runs on 8 taps of two outputs per vector.
 //! - NEAREST is a table-driven gather of whole pixels, done by the same portable code for
 //!   every ISA (it moves bytes and does no arithmetic): RGB pixels are moved as 4-byte words
 //!   ([`scalar::nearest_row_fast`]), and destination rows that take the same source row
@@ -395,6 +396,15 @@ fn h_pass<'s, 'd>(
             .get(range.start * 3 * axis.n16..range.end * 3 * axis.n16)
             .unwrap_or(&[]),
         n16: axis.n16,
+        k82: if range.start.is_multiple_of(2) {
+            let stride = 6 * axis.n8;
+            axis.k82
+                .get(range.start / 2 * stride..range.end.div_ceil(2) * stride)
+                .unwrap_or(&[])
+        } else {
+            &[]
+        },
+        n8: axis.n8,
         taps: axis.taps,
         npairs: axis.npairs,
         bpp,
@@ -435,6 +445,9 @@ struct Window<'a> {
     /// Byte planes of the coefficients (empty when they do not split into bytes).
     k8: &'a [i8],
     n16: usize,
+    /// [`coeffs::Axis::k82`] from the window's first output (empty when that is odd).
+    k82: &'a [i8],
+    n8: usize,
     taps: usize,
     npairs: usize,
     bpp: usize,
@@ -442,12 +455,21 @@ struct Window<'a> {
 }
 
 impl Window<'_> {
-    /// Whether the AVX-512 VNNI byte kernel filters this window: the coefficients split into
-    /// bytes and the taps fill at least 3/4 of its 16-tap groups (below that the pair kernel
-    /// measured as fast or faster, 1920 -> 640 and 224 RGB8).
+    /// Which AVX-512 VNNI byte kernel filters this window, by its group size in taps: 16
+    /// when the taps fill at least 3/4 of their 16-tap groups, else 8 (two outputs per
+    /// vector) when there are at least 16 taps filling 3/4 of their 8-tap groups, else none
+    /// (the pair kernel), and none when the coefficients do not split into bytes. Outside
+    /// those cases the pair kernel measured as fast or faster (1920 -> 640 and 224 RGB8,
+    /// `timing` below: 4, 6 and 10 taps).
     #[cfg(target_arch = "x86_64")]
-    fn bytes_fill(&self) -> bool {
-        !self.k8.is_empty() && 4 * self.taps >= 3 * self.n16
+    fn byte_groups(&self) -> Option<usize> {
+        if !self.k8.is_empty() && 4 * self.taps >= 3 * self.n16 {
+            Some(16)
+        } else if !self.k82.is_empty() && self.taps >= 16 && 4 * self.taps >= 3 * self.n8 {
+            Some(8)
+        } else {
+            None
+        }
     }
 
     /// How many leading outputs the SIMD kernels filter: they need an even number of taps,
@@ -480,10 +502,10 @@ fn h_rows(isa: Isa, src: &[&[u8]], dst: &mut [&mut [u8]], w: &Window, n: usize) 
             // what this CPU runs.
             #[cfg(target_arch = "x86_64")]
             Isa::Avx512 => unsafe {
-                if vbmi() && vnni() && w.bytes_fill() {
-                    avx512::h_rows_vnni8(src, dst, b, st, w.k8, w.n16, w.taps, bpp, n);
-                } else {
-                    avx512::h_rows(src, dst, b, st, hp, lp, np, bpp, n);
+                match (vbmi() && vnni()).then(|| w.byte_groups()).flatten() {
+                    Some(16) => avx512::h_rows_vnni8(src, dst, b, st, w.k8, w.n16, w.taps, bpp, n),
+                    Some(_) => avx512::h_rows_vnni8x2(src, dst, b, st, w.k82, w.n8, w.taps, bpp, n),
+                    None => avx512::h_rows(src, dst, b, st, hp, lp, np, bpp, n),
                 }
                 n
             },
@@ -883,6 +905,8 @@ mod timing {
                     lp: &a.lp,
                     k8: &a.k8,
                     n16: a.n16,
+                    k82: &a.k82,
+                    n8: a.n8,
                     taps: a.taps,
                     npairs: a.npairs,
                     bpp: 3,
@@ -891,7 +915,8 @@ mod timing {
                 let n = w.simd_outputs(sw * 3);
                 let mut d1 = vec![0u8; dw * 3 * 4];
                 let mut d2 = vec![0u8; dw * 3 * 4];
-                let (mut t1, mut t2) = (Vec::new(), Vec::new());
+                let mut d3 = vec![0u8; dw * 3 * 4];
+                let (mut t1, mut t2, mut t3) = (Vec::new(), Vec::new(), Vec::new());
                 for _ in 0..300 {
                     let t = Instant::now();
                     for r in src.chunks_exact(sw * 3 * 4) {
@@ -913,17 +938,33 @@ mod timing {
                         };
                     }
                     t2.push(t.elapsed().as_secs_f64());
+                    let t = Instant::now();
+                    for r in src.chunks_exact(sw * 3 * 4) {
+                        let s: Vec<&[u8]> = r.chunks_exact(sw * 3).collect();
+                        let mut d: Vec<&mut [u8]> = d3.chunks_exact_mut(dw * 3).collect();
+                        // SAFETY: AVX-512 F/BW/VBMI/VNNI checked above.
+                        unsafe {
+                            avx512::h_rows_vnni8x2(
+                                &s, &mut d, 0, w.start, w.k82, w.n8, w.taps, 3, n,
+                            )
+                        };
+                    }
+                    t3.push(t.elapsed().as_secs_f64());
                 }
                 assert_eq!(d1, d2);
+                assert_eq!(d1, d3);
+                t3.sort_by(f64::total_cmp);
                 t1.sort_by(f64::total_cmp);
                 t2.sort_by(f64::total_cmp);
                 println!(
-                    "{kernel:?} 1920->{dw} taps {}: per row us old {:.2}/{:.2} vbmi {:.2}/{:.2}",
+                    "{kernel:?} 1920->{dw} taps {}: per row us pair {:.2}/{:.2} bytes16 {:.2}/{:.2} bytes8x2 {:.2}/{:.2}",
                     a.taps,
                     t1[0] * 1e6 / rows as f64,
                     t1[150] * 1e6 / rows as f64,
                     t2[0] * 1e6 / rows as f64,
-                    t2[150] * 1e6 / rows as f64
+                    t2[150] * 1e6 / rows as f64,
+                    t3[0] * 1e6 / rows as f64,
+                    t3[150] * 1e6 / rows as f64
                 );
             }
         }
