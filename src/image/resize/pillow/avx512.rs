@@ -1,10 +1,15 @@
 //! AVX-512 (F + BW) convolution passes: the AVX2 arithmetic ([`super::avx2`]) on 512-bit
 //! vectors: four rows at once in the horizontal pass (one per 128-bit lane, sharing each
 //! coefficient broadcast), 64 bytes per step in the vertical pass. With AVX-512 VNNI the
-//! vertical pass accumulates with `vpdpwssd` ([`v_row_vnni`]); the horizontal pass does not:
-//! its loads and shuffles, not the multiply-adds, bound it, and `vpdpwssd` measured no faster.
+//! vertical pass accumulates with `vpdpwssd` ([`v_row_vnni`]). With VNNI and VBMI, a
+//! horizontal window whose coefficients split into three signed bytes and whose taps fill
+//! at least 3/4 of their 16-tap groups runs [`h_rows_vnni8`] instead (or, for 16 taps or
+//! more filling 3/4 of 8-tap groups, [`h_rows_vnni8x2`]): three `vpdpbusd` per 16 taps
+//! of a row where the pair kernel spends 16 `vpmaddwd` and 16 adds per 16 taps of 4 rows
+//! (hi and lo halves, 2 taps per product), 8 per row; the horizontal pass is bound by
+//! those multiply-adds, not by the loads and shuffles.
 
-use super::coeffs::{PRECISION_BITS, ROUND, SPLIT};
+use super::coeffs::{K8_SHIFT, PRECISION_BITS, ROUND, SPLIT};
 use std::arch::x86_64::*;
 
 #[inline]
@@ -203,4 +208,367 @@ pub unsafe fn v_row_vnni(
     dst: &mut [u8],
 ) -> usize {
     v_row_body!(madd_add_vnni, src, stride, first, taps, hp, lp, dst)
+}
+
+/// `vpermb` indices and zeroing mask that turn 16 source pixels (`BPP` bytes each, from
+/// byte 0 of the register) into the layout of [`h_rows_vnni8`]: 128-bit block `c` holds
+/// channel `c`, its `i32` lane `q` the bytes of that channel at pixels `4q..4q + 4`.
+/// Blocks of channels the format lacks are zero.
+#[inline]
+#[target_feature(enable = "avx512f,avx512bw")]
+fn quad_index(bpp: usize) -> (__m512i, __mmask64) {
+    let mut idx = [0u8; 64];
+    let mut keep = 0u64;
+    for c in 0..bpp.min(4) {
+        for q in 0..4 {
+            for b in 0..4 {
+                let pos = c * 16 + q * 4 + b;
+                idx[pos] = ((4 * q + b) * bpp + c) as u8;
+                keep |= 1 << pos;
+            }
+        }
+    }
+    // SAFETY: 64 readable bytes.
+    (unsafe { _mm512_loadu_si512(idx.as_ptr().cast()) }, keep)
+}
+
+/// `vpermb` indices that gather byte 0 of `i32` lane `o` of block `c` (output `o`, channel
+/// `c`, after [`sum_four`]) into byte `o * bpp + c`: four packed output pixels.
+#[inline]
+#[target_feature(enable = "avx512f,avx512bw")]
+fn out_index(bpp: usize) -> __m512i {
+    let mut idx = [0u8; 64];
+    for (k, v) in idx.iter_mut().enumerate().take(4 * bpp) {
+        *v = (16 * (k % bpp) + 4 * (k / bpp)) as u8;
+    }
+    // SAFETY: 64 readable bytes.
+    unsafe { _mm512_loadu_si512(idx.as_ptr().cast()) }
+}
+
+/// Given four vectors whose block `c` holds four partial sums of channel `c` of outputs
+/// 0..4, returns the vector whose block `c`, lane `o` is the full sum of output `o`
+/// (wrapping `i32` additions, so the order does not change the result).
+#[inline]
+#[target_feature(enable = "avx512f,avx512bw")]
+fn sum_four(t: [__m512i; 4]) -> __m512i {
+    let s1 = _mm512_add_epi32(
+        _mm512_unpacklo_epi32(t[0], t[1]),
+        _mm512_unpackhi_epi32(t[0], t[1]),
+    );
+    let s2 = _mm512_add_epi32(
+        _mm512_unpacklo_epi32(t[2], t[3]),
+        _mm512_unpackhi_epi32(t[2], t[3]),
+    );
+    _mm512_add_epi32(_mm512_unpacklo_epi64(s1, s2), _mm512_unpackhi_epi64(s1, s2))
+}
+
+/// Horizontal outputs `0..n` of one row, `BPP` bytes per pixel, `G` groups of 16 taps
+/// (0: not known at compile time).
+#[allow(clippy::too_many_arguments)]
+#[target_feature(enable = "avx512f,avx512bw,avx512vbmi,avx512vnni")]
+fn h_row_vnni8<const BPP: usize, const G: usize>(
+    row: &[u8],
+    dst: &mut [u8],
+    base: usize,
+    start: &[u32],
+    k8: &[i8],
+    n16: usize,
+    taps: usize,
+    n: usize,
+) {
+    let groups = if G == 0 { n16 / 16 } else { G };
+    assert!(groups >= 1 && groups * 16 == n16 && taps <= n16);
+    assert!(n * 3 * n16 <= k8.len() && start.len() >= n && dst.len() >= n * BPP);
+    let len = row.len();
+    // Bytes a masked load of group g reads: the window's taps in it.
+    let mask_of = |g: usize| -> __mmask64 {
+        let t = (taps - (16 * g).min(taps)).min(16);
+        ((1u128 << (t * BPP)) - 1) as u64
+    };
+    let (gidx, gkeep) = quad_index(BPP);
+    let oidx = out_index(BPP);
+    let z = _mm512_setzero_si512();
+    let mut x0 = 0;
+    while x0 < n {
+        let cnt = (n - x0).min(4);
+        // Four outputs side by side (a missing one repeats the last, not stored).
+        let xs: [usize; 4] = std::array::from_fn(|o| x0 + o.min(cnt - 1));
+        let ss: [usize; 4] = std::array::from_fn(|o| (start[xs[o]] as usize - base) * BPP);
+        // Whole 64-byte loads when every last one stays inside the row; the pixels past a
+        // window meet zero coefficients.
+        let mut whole = true;
+        for &s in &ss {
+            assert!(s + taps * BPP <= len);
+            whole &= s + 16 * (groups - 1) * BPP + 64 <= len;
+        }
+        let mut acc = [[z; 3]; 4];
+        for g in 0..groups {
+            for o in 0..4 {
+                let off = ss[o] + 16 * g * BPP;
+                // SAFETY: a whole load reads off..off + 64 <= len (`whole`); a masked one
+                // only the group's taps, inside s..s + taps * BPP <= len.
+                let v = unsafe {
+                    let p = row.as_ptr().add(off);
+                    if whole {
+                        _mm512_loadu_si512(p.cast())
+                    } else {
+                        _mm512_maskz_loadu_epi8(mask_of(g), p.cast())
+                    }
+                };
+                let px = _mm512_maskz_permutexvar_epi8(gkeep, gidx, v);
+                let kp = xs[o] * 3 * n16 + 16 * g;
+                for (j, a) in acc[o].iter_mut().enumerate() {
+                    // SAFETY: kp + j * n16 + 16 <= (xs[o] + 1) * 3 * n16 <= k8.len().
+                    let kv = unsafe {
+                        _mm512_broadcast_i32x4(_mm_loadu_si128(
+                            k8.as_ptr().add(kp + j * n16).cast(),
+                        ))
+                    };
+                    *a = _mm512_dpbusd_epi32(*a, px, kv);
+                }
+            }
+        }
+        let t: [__m512i; 4] = std::array::from_fn(|o| {
+            let [a, b, c] = acc[o];
+            _mm512_add_epi32(
+                _mm512_add_epi32(
+                    _mm512_slli_epi32::<{ 2 * K8_SHIFT }>(a),
+                    _mm512_slli_epi32::<{ K8_SHIFT }>(b),
+                ),
+                c,
+            )
+        });
+        let v = _mm512_srai_epi32::<{ PRECISION_BITS }>(_mm512_add_epi32(
+            sum_four(t),
+            _mm512_set1_epi32(ROUND),
+        ));
+        let v = _mm512_min_epi32(_mm512_max_epi32(v, z), _mm512_set1_epi32(255));
+        let b = _mm512_permutexvar_epi8(oidx, v);
+        // SAFETY: writes bytes x0 * BPP..(x0 + cnt) * BPP <= n * BPP <= dst.len().
+        unsafe {
+            _mm512_mask_storeu_epi8(
+                dst.as_mut_ptr().add(x0 * BPP).cast(),
+                (1u64 << (cnt * BPP)) - 1,
+                b,
+            )
+        };
+        x0 += 4;
+    }
+}
+
+/// Horizontal outputs `0..n` of every row (`bpp` 3 or 4), 16 taps per step with
+/// `vpdpbusd`: each coefficient is `k = a 2^14 + b 2^7 + c` with `a`, `b`, `c` signed bytes
+/// ([`super::coeffs::Axis::k8`], built only when every coefficient splits so), one load
+/// of 16 source pixels and one `vpermb` put 4 consecutive bytes of one channel in each
+/// `i32` lane (block `c` = channel `c`), and three `vpdpbusd` add the products of the
+/// pixels with the three byte planes, exactly (each lane adds 4 products of at most
+/// 255 * 128 in magnitude). Four outputs' sums `(a << 14) + (b << 7) + c` are then added
+/// across lanes together ([`sum_four`]) and stored as 4 packed pixels. Pixels past a
+/// window meet zero coefficients; where a whole 64-byte load would pass the row's end the
+/// group is loaded masked to the window's taps instead.
+///
+/// # Safety
+/// The CPU must support AVX-512 F, BW, VBMI and VNNI.
+#[allow(clippy::too_many_arguments)]
+#[target_feature(enable = "avx512f,avx512bw,avx512vbmi,avx512vnni")]
+pub unsafe fn h_rows_vnni8(
+    src: &[&[u8]],
+    dst: &mut [&mut [u8]],
+    base: usize,
+    start: &[u32],
+    k8: &[i8],
+    n16: usize,
+    taps: usize,
+    bpp: usize,
+    n: usize,
+) {
+    for (s, d) in src.iter().zip(dst.iter_mut()) {
+        macro_rules! go {
+            ($b:literal, $g:literal) => {
+                h_row_vnni8::<$b, $g>(s, d, base, start, k8, n16, taps, n)
+            };
+        }
+        match (bpp, n16 / 16) {
+            (4, 1) => go!(4, 1),
+            (4, 2) => go!(4, 2),
+            (4, 3) => go!(4, 3),
+            (4, 4) => go!(4, 4),
+            (4, _) => go!(4, 0),
+            (_, 1) => go!(3, 1),
+            (_, 2) => go!(3, 2),
+            (_, 3) => go!(3, 3),
+            (_, 4) => go!(3, 4),
+            _ => go!(3, 0),
+        }
+    }
+}
+
+/// `vpermt2b` indices and zeroing mask that turn 8 pixels of output A (first table) and 8
+/// of output B (second table) into the layout of [`h_rows_vnni8x2`]: 128-bit block `c`
+/// holds channel `c`, its `i32` lanes the bytes of that channel at pixels 0..4 and 4..8 of
+/// A, then of B.
+#[inline]
+#[target_feature(enable = "avx512f,avx512bw")]
+fn pair_quad_index(bpp: usize) -> (__m512i, __mmask64) {
+    let mut idx = [0u8; 64];
+    let mut keep = 0u64;
+    for c in 0..bpp.min(4) {
+        for l in 0..4 {
+            for b in 0..4 {
+                let pos = c * 16 + l * 4 + b;
+                let table = if l >= 2 { 64 } else { 0 };
+                idx[pos] = (table + ((l % 2) * 4 + b) * bpp + c) as u8;
+                keep |= 1 << pos;
+            }
+        }
+    }
+    // SAFETY: 64 readable bytes.
+    (unsafe { _mm512_loadu_si512(idx.as_ptr().cast()) }, keep)
+}
+
+/// Horizontal outputs `0..n` of one row with 8-tap groups, two outputs per vector: `BPP`
+/// bytes per pixel, `G` groups (0: not known at compile time).
+#[allow(clippy::too_many_arguments)]
+#[target_feature(enable = "avx512f,avx512bw,avx512vbmi,avx512vnni")]
+fn h_row_vnni8x2<const BPP: usize, const G: usize>(
+    row: &[u8],
+    dst: &mut [u8],
+    base: usize,
+    start: &[u32],
+    k82: &[i8],
+    n8: usize,
+    taps: usize,
+    n: usize,
+) {
+    let groups = if G == 0 { n8 / 8 } else { G };
+    assert!(groups >= 1 && groups * 8 == n8 && taps <= n8);
+    // Per pair of outputs: 3 planes of `groups` 16-byte (A, B) blocks.
+    let stride = 3 * 2 * n8;
+    assert!(n.div_ceil(2) * stride <= k82.len() && start.len() >= n && dst.len() >= n * BPP);
+    let len = row.len();
+    let mask_of = |g: usize| -> __mmask64 {
+        let t = (taps - (8 * g).min(taps)).min(8);
+        ((1u128 << (t * BPP)) - 1) as u64
+    };
+    let (gidx, gkeep) = pair_quad_index(BPP);
+    let oidx = out_index(BPP);
+    let z = _mm512_setzero_si512();
+    let mut x0 = 0;
+    while x0 < n {
+        let cnt = (n - x0).min(4);
+        // A missing output loads the last one's pixels (its coefficients are the table's,
+        // or zero padding; its result is not stored).
+        let xs: [usize; 4] = std::array::from_fn(|o| x0 + o.min(cnt - 1));
+        let ss: [usize; 4] = std::array::from_fn(|o| (start[xs[o]] as usize - base) * BPP);
+        let mut whole = true;
+        for &s in &ss {
+            assert!(s + taps * BPP <= len);
+            whole &= s + 8 * (groups - 1) * BPP + 32 <= len;
+        }
+        let mut acc = [[z; 3]; 2];
+        for g in 0..groups {
+            for (q, aq) in acc.iter_mut().enumerate() {
+                let ld = |o: usize| {
+                    let off = ss[o] + 8 * g * BPP;
+                    // SAFETY: a whole load reads off..off + 32 <= len (`whole`); a masked one
+                    // only the group's taps, inside s..s + taps * BPP <= len.
+                    unsafe {
+                        let p = row.as_ptr().add(off);
+                        if whole {
+                            _mm512_castsi256_si512(_mm256_loadu_si256(p.cast()))
+                        } else {
+                            _mm512_maskz_loadu_epi8(mask_of(g), p.cast())
+                        }
+                    }
+                };
+                let (a, b) = (ld(2 * q), ld(2 * q + 1));
+                let px = _mm512_maskz_permutex2var_epi8(gkeep, a, gidx, b);
+                // A pair past the last one (q = 1, cnt <= 2) reuses the last (not stored).
+                let kp = (x0 / 2 + q).min(n.div_ceil(2) - 1) * stride + 16 * g;
+                for (j, acc) in aq.iter_mut().enumerate() {
+                    // SAFETY: kp + j * 2 * n8 + 16 <= n.div_ceil(2) * stride <= k82.len().
+                    let kv = unsafe {
+                        _mm512_broadcast_i32x4(_mm_loadu_si128(
+                            k82.as_ptr().add(kp + j * 2 * n8).cast(),
+                        ))
+                    };
+                    *acc = _mm512_dpbusd_epi32(*acc, px, kv);
+                }
+            }
+        }
+        let t: [__m512i; 2] = std::array::from_fn(|q| {
+            let [a, b, c] = acc[q];
+            let t = _mm512_add_epi32(
+                _mm512_add_epi32(
+                    _mm512_slli_epi32::<{ 2 * K8_SHIFT }>(a),
+                    _mm512_slli_epi32::<{ K8_SHIFT }>(b),
+                ),
+                c,
+            );
+            // Lanes (A lo, A hi, B lo, B hi) -> (A, A, B, B).
+            _mm512_add_epi32(t, _mm512_shuffle_epi32::<0xB1>(t))
+        });
+        // (A, A, B, B), (C, C, D, D) -> (A, B, C, D) in every block.
+        let sum = _mm512_castps_si512(_mm512_shuffle_ps::<0x88>(
+            _mm512_castsi512_ps(t[0]),
+            _mm512_castsi512_ps(t[1]),
+        ));
+        let v = _mm512_srai_epi32::<{ PRECISION_BITS }>(_mm512_add_epi32(
+            sum,
+            _mm512_set1_epi32(ROUND),
+        ));
+        let v = _mm512_min_epi32(_mm512_max_epi32(v, z), _mm512_set1_epi32(255));
+        let b = _mm512_permutexvar_epi8(oidx, v);
+        // SAFETY: writes bytes x0 * BPP..(x0 + cnt) * BPP <= n * BPP <= dst.len().
+        unsafe {
+            _mm512_mask_storeu_epi8(
+                dst.as_mut_ptr().add(x0 * BPP).cast(),
+                (1u64 << (cnt * BPP)) - 1,
+                b,
+            )
+        };
+        x0 += 4;
+    }
+}
+
+/// [`h_rows_vnni8`] with 8-tap groups and two outputs per vector (`vpermt2b` of the two
+/// outputs' 8 pixels: lanes A taps 0..4, A 4..8, B 0..4, B 4..8 of each channel block), for
+/// windows whose taps fill 16-tap groups poorly. `k82` holds, per pair of outputs (0, 1),
+/// (2, 3), ... from output 0 of the window, the 3 byte planes of
+/// [`super::coeffs::Axis::k82`]; `n8` is `taps` rounded up to a multiple of 8.
+///
+/// # Safety
+/// The CPU must support AVX-512 F, BW, VBMI and VNNI.
+#[allow(clippy::too_many_arguments)]
+#[target_feature(enable = "avx512f,avx512bw,avx512vbmi,avx512vnni")]
+pub unsafe fn h_rows_vnni8x2(
+    src: &[&[u8]],
+    dst: &mut [&mut [u8]],
+    base: usize,
+    start: &[u32],
+    k82: &[i8],
+    n8: usize,
+    taps: usize,
+    bpp: usize,
+    n: usize,
+) {
+    for (s, d) in src.iter().zip(dst.iter_mut()) {
+        macro_rules! go {
+            ($b:literal, $g:literal) => {
+                h_row_vnni8x2::<$b, $g>(s, d, base, start, k82, n8, taps, n)
+            };
+        }
+        match (bpp, n8 / 8) {
+            (4, 1) => go!(4, 1),
+            (4, 2) => go!(4, 2),
+            (4, 3) => go!(4, 3),
+            (4, 4) => go!(4, 4),
+            (4, _) => go!(4, 0),
+            (_, 1) => go!(3, 1),
+            (_, 2) => go!(3, 2),
+            (_, 3) => go!(3, 3),
+            (_, 4) => go!(3, 4),
+            _ => go!(3, 0),
+        }
+    }
 }

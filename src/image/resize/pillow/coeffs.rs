@@ -103,6 +103,20 @@ pub struct Axis {
     pub hp: Vec<i32>,
     /// Low parts `k & (2^SPLIT - 1)`, same layout.
     pub lp: Vec<i32>,
+    /// `taps` rounded up to a multiple of 16: the length of each byte plane in `k8`.
+    pub n16: usize,
+    /// Each coefficient as `k = a 2^(2 K8_SHIFT) + b 2^K8_SHIFT + c` with `a`, `b`, `c`
+    /// signed bytes, `b`, `c` in -64..64: per output the planes `a`, `b`, `c`, `n16` bytes
+    /// each, zero past `taps`. Empty when some coefficient does not split so (then the
+    /// kernels that need it are not used).
+    pub k8: Vec<i8>,
+    /// `taps` rounded up to a multiple of 8.
+    pub n8: usize,
+    /// `k8` regrouped for two outputs per vector: per pair of outputs (0, 1), (2, 3), ...
+    /// (an odd count pads the last pair with zeros), the planes `a`, `b`, `c`, each as
+    /// `n8 / 8` blocks of 16 bytes: 8 taps of the first output, the same 8 of the second.
+    /// Empty when `k8` is.
+    pub k82: Vec<i8>,
     /// Whether every high part fits in `i16` (always, for Pillow's weights, which stay far
     /// below 2^8 in magnitude); the SIMD kernels are used only then.
     pub simd: bool,
@@ -111,6 +125,57 @@ pub struct Axis {
 /// Bits of the low part of a split coefficient: `k = (k >> SPLIT) * 2^SPLIT + (k & mask)`,
 /// both parts fit in `i16`, so `pmaddwd` forms `p * k` exactly as two products.
 pub const SPLIT: u32 = 15;
+
+/// Bits per low digit of the byte split of [`Axis::k8`].
+pub const K8_SHIFT: u32 = 7;
+
+/// [`Axis::k82`] and `n8` from the byte planes `k8` (`n16` bytes each per output).
+fn pairs8(k8: &[i8], n16: usize, taps: usize) -> (Vec<i8>, usize) {
+    let n8 = taps.div_ceil(8) * 8;
+    if k8.is_empty() {
+        return (Vec::new(), n8);
+    }
+    let outs = k8.len() / (3 * n16);
+    let stride = 3 * 2 * n8;
+    let mut out = vec![0i8; outs.div_ceil(2) * stride];
+    for o in 0..outs {
+        let (pair, half) = (o / 2, o % 2);
+        for j in 0..3 {
+            let plane = &k8[o * 3 * n16 + j * n16..][..n16];
+            for g in 0..n8 / 8 {
+                let d = pair * stride + j * 2 * n8 + 16 * g + 8 * half;
+                out[d..d + 8].copy_from_slice(&plane[8 * g..8 * g + 8]);
+            }
+        }
+    }
+    (out, n8)
+}
+
+/// The byte planes of [`Axis::k8`] and their length `n16`, or an empty table when some
+/// coefficient needs a top digit outside `i8` (weights above about 0.5: upscales, mild
+/// shrinks). The split is checked to give back every `k` exactly.
+fn bytes3(k: &[i32], taps: usize) -> (Vec<i8>, usize) {
+    let n16 = taps.div_ceil(16) * 16;
+    let mut out = vec![0i8; k.len() / taps * 3 * n16];
+    let half = 1 << (K8_SHIFT - 1);
+    let low = (1 << K8_SHIFT) - 1;
+    for (o, kk) in out.chunks_exact_mut(3 * n16).zip(k.chunks_exact(taps)) {
+        for (t, &v) in kk.iter().enumerate() {
+            let c = ((v + half) & low) - half;
+            let r = (v - c) >> K8_SHIFT;
+            let b = ((r + half) & low) - half;
+            let a = (r - b) >> K8_SHIFT;
+            let Ok(a8) = i8::try_from(a) else {
+                return (Vec::new(), n16);
+            };
+            debug_assert_eq!((a << (2 * K8_SHIFT)) + (b << K8_SHIFT) + c, v);
+            o[t] = a8;
+            o[n16 + t] = b as i8;
+            o[2 * n16 + t] = c as i8;
+        }
+    }
+    (out, n16)
+}
 
 /// Pairs table of `k` (`taps` per output); see [`Axis::hp`].
 fn pairs(k: &[i32], taps: usize) -> (Vec<i32>, Vec<i32>, bool) {
@@ -208,6 +273,8 @@ impl Axis {
             start.push(st as u32);
         }
         let (hp, lp, simd) = pairs(&k, taps);
+        let (k8, n16) = bytes3(&k, taps);
+        let (k82, n8) = pairs8(&k8, n16, taps);
         Axis {
             start,
             taps,
@@ -215,6 +282,10 @@ impl Axis {
             k,
             hp,
             lp,
+            n16,
+            k8,
+            n8,
+            k82,
             simd,
         }
     }
@@ -232,6 +303,50 @@ impl Axis {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn byte_planes_give_back_every_coefficient() {
+        let mut split = 0;
+        for kernel in [
+            Kernel::Box,
+            Kernel::Bilinear,
+            Kernel::Bicubic,
+            Kernel::Lanczos,
+        ] {
+            for (i, o) in [
+                (1920, 224),
+                (1920, 640),
+                (1080, 224),
+                (37, 5),
+                (300, 97),
+                (5, 17),
+                (64, 63),
+            ] {
+                let a = Axis::new(kernel, i, o);
+                if a.k8.is_empty() {
+                    // Only when some coefficient is too large for a byte top digit.
+                    assert!(a.k.iter().any(|&k| k.abs() >= 127 << (2 * K8_SHIFT)));
+                    continue;
+                }
+                split += 1;
+                assert_eq!(a.n16 % 16, 0);
+                for (x, kk) in a.k.chunks_exact(a.taps).enumerate() {
+                    let p = &a.k8[x * 3 * a.n16..(x + 1) * 3 * a.n16];
+                    for t in 0..a.n16 {
+                        let (h, m, l) = (p[t] as i32, p[a.n16 + t] as i32, p[2 * a.n16 + t] as i32);
+                        assert!((-64..64).contains(&m) && (-64..64).contains(&l));
+                        let want = kk.get(t).copied().unwrap_or(0);
+                        assert_eq!(
+                            (h << 14) + (m << 7) + l,
+                            want,
+                            "{kernel:?} {i}->{o} x {x} t {t}"
+                        );
+                    }
+                }
+            }
+        }
+        assert!(split >= 12);
+    }
 
     #[test]
     fn kernels_match_their_definitions() {

@@ -62,7 +62,13 @@
 //!   its channels in one 128-bit lane; AVX2 filters 2 rows at once and AVX-512 4 (one per
 //!   lane, sharing each coefficient broadcast). GRAY8 rows, windows with an odd tap count
 //!   (only when the taps span the whole source) and the last outputs whose 8-byte pair
-//!   loads would pass the row's end use the scalar kernel.
+//!   loads would pass the row's end use the scalar kernel. With AVX-512 VNNI and VBMI,
+//!   when every coefficient of the axis is exactly `a 2^14 + b 2^7 + c` with signed bytes
+//!   `a`, `b`, `c` (weights below about 0.5: the large shrinks) and the taps fill at least
+//!   3/4 of their 16-tap groups, one row is filtered 16 taps at a time by three `vpdpbusd`
+//!   (pixels times each byte plane, exact in `i32`) and the sums recombined as
+//!   `(a << 14) + (b << 7) + c`; with 16 or more taps filling 3/4 of 8-tap groups instead,
+//!   the same arithmetic runs on 8 taps of two outputs per vector.
 //! - NEAREST is a table-driven gather of whole pixels, done by the same portable code for
 //!   every ISA (it moves bytes and does no arithmetic): RGB pixels are moved as 4-byte words
 //!   ([`scalar::nearest_row_fast`]), and destination rows that take the same source row
@@ -94,6 +100,8 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::image::{ImageView, ImageViewMut, PixelFormat};
 use coeffs::{Axis, Kernel};
 
+// `Plan` keeps its `Op` boxed, so the variants' sizes do not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 enum Op {
     Copy,
@@ -220,7 +228,7 @@ impl Plan {
                     match &prev {
                         Some((pr, p)) if *pr == r => d.copy_from_slice(p),
                         _ if r == u32::MAX => d.fill(0),
-                        _ => scalar::nearest_row_fast(src.row(r as usize), cols, bpp, d),
+                        _ => nearest_row(isa, src.row(r as usize), cols, bpp, d),
                     }
                     prev = Some((r, d));
                 }
@@ -328,6 +336,19 @@ impl Plan {
     }
 }
 
+/// One NEAREST destination row: SSE4.1 (also under AVX2 and AVX-512) moves 4 pixels per
+/// step, [`scalar::nearest_row_fast`] the rest and every other ISA.
+fn nearest_row(isa: Isa, src: &[u8], cols: &[u32], bpp: usize, dst: &mut [u8]) {
+    let done = match isa {
+        // SAFETY: `isa` comes from `cpu::kernel_isa`/`with_isa`, capped at what this CPU
+        // runs, and every x86-64 family above scalar includes SSE4.1.
+        #[cfg(target_arch = "x86_64")]
+        Isa::Sse41 | Isa::Avx2 | Isa::Avx512 => unsafe { sse41::nearest_row(src, cols, bpp, dst) },
+        _ => 0,
+    };
+    scalar::nearest_row_fast(src, &cols[done..], bpp, &mut dst[done * bpp..]);
+}
+
 /// Whether the AVX-512 vertical kernel accumulates with `vpdpwssd` (AVX-512 VNNI): when the CPU
 /// has it. Tests can turn it off per thread to cover both AVX-512 paths.
 #[cfg(target_arch = "x86_64")]
@@ -337,6 +358,17 @@ fn vnni() -> bool {
         return false;
     }
     crate::cpu::detected().has(crate::cpu::Features::AVX512VNNI)
+}
+
+/// Whether the AVX-512 horizontal kernel gathers 8 taps per `vpermb` (AVX-512 VBMI): when the
+/// CPU has it. Tests can turn it off per thread to cover the kernel without it.
+#[cfg(target_arch = "x86_64")]
+fn vbmi() -> bool {
+    #[cfg(test)]
+    if tests::NO_VBMI.with(|c| c.get()) {
+        return false;
+    }
+    crate::cpu::detected().has(crate::cpu::Features::AVX512VBMI)
 }
 
 /// Rows handed to the horizontal kernels at once (the widest kernel filters 4 rows together).
@@ -359,6 +391,20 @@ fn h_pass<'s, 'd>(
         k: &axis.k[range.start * axis.taps..range.end * axis.taps],
         hp: &axis.hp[range.start * axis.npairs..range.end * axis.npairs],
         lp: &axis.lp[range.start * axis.npairs..range.end * axis.npairs],
+        k8: axis
+            .k8
+            .get(range.start * 3 * axis.n16..range.end * 3 * axis.n16)
+            .unwrap_or(&[]),
+        n16: axis.n16,
+        k82: if range.start.is_multiple_of(2) {
+            let stride = 6 * axis.n8;
+            axis.k82
+                .get(range.start / 2 * stride..range.end.div_ceil(2) * stride)
+                .unwrap_or(&[])
+        } else {
+            &[]
+        },
+        n8: axis.n8,
         taps: axis.taps,
         npairs: axis.npairs,
         bpp,
@@ -396,6 +442,12 @@ struct Window<'a> {
     k: &'a [i32],
     hp: &'a [i32],
     lp: &'a [i32],
+    /// Byte planes of the coefficients (empty when they do not split into bytes).
+    k8: &'a [i8],
+    n16: usize,
+    /// [`coeffs::Axis::k82`] from the window's first output (empty when that is odd).
+    k82: &'a [i8],
+    n8: usize,
     taps: usize,
     npairs: usize,
     bpp: usize,
@@ -403,6 +455,23 @@ struct Window<'a> {
 }
 
 impl Window<'_> {
+    /// Which AVX-512 VNNI byte kernel filters this window, by its group size in taps: 16
+    /// when the taps fill at least 3/4 of their 16-tap groups, else 8 (two outputs per
+    /// vector) when there are at least 16 taps filling 3/4 of their 8-tap groups, else none
+    /// (the pair kernel), and none when the coefficients do not split into bytes. Outside
+    /// those cases the pair kernel measured as fast or faster (1920 -> 640 and 224 RGB8,
+    /// `timing` below: 4, 6 and 10 taps).
+    #[cfg(target_arch = "x86_64")]
+    fn byte_groups(&self) -> Option<usize> {
+        if !self.k8.is_empty() && 4 * self.taps >= 3 * self.n16 {
+            Some(16)
+        } else if !self.k82.is_empty() && self.taps >= 16 && 4 * self.taps >= 3 * self.n8 {
+            Some(8)
+        } else {
+            None
+        }
+    }
+
     /// How many leading outputs the SIMD kernels filter: they need an even number of taps,
     /// 3 or 4 bytes per pixel, and read each tap pair as 8 bytes, which must stay inside a
     /// source row of `row_len` bytes. The rest goes to the scalar kernel.
@@ -433,7 +502,11 @@ fn h_rows(isa: Isa, src: &[&[u8]], dst: &mut [&mut [u8]], w: &Window, n: usize) 
             // what this CPU runs.
             #[cfg(target_arch = "x86_64")]
             Isa::Avx512 => unsafe {
-                avx512::h_rows(src, dst, b, st, hp, lp, np, bpp, n);
+                match (vbmi() && vnni()).then(|| w.byte_groups()).flatten() {
+                    Some(16) => avx512::h_rows_vnni8(src, dst, b, st, w.k8, w.n16, w.taps, bpp, n),
+                    Some(_) => avx512::h_rows_vnni8x2(src, dst, b, st, w.k82, w.n8, w.taps, bpp, n),
+                    None => avx512::h_rows(src, dst, b, st, hp, lp, np, bpp, n),
+                }
                 n
             },
             #[cfg(target_arch = "x86_64")]
@@ -523,6 +596,8 @@ mod tests {
     thread_local! {
         /// Set to run the AVX-512 kernels without VNNI on a CPU that has it.
         pub(super) static NO_VNNI: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+        /// Set to run the AVX-512 kernels without VBMI on a CPU that has it.
+        pub(super) static NO_VBMI: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
     }
     use crate::cpu::{self, Isa};
     use crate::image::{ImageView, ImageViewMut, PixelFormat};
@@ -568,6 +643,16 @@ mod tests {
                             nearest_row(src, &cols, bpp, &mut want);
                             nearest_row_fast(src, &cols, bpp, &mut got);
                             assert_eq!(got, want, "bpp {bpp} src {src_px} n {n} cols {cols:?}");
+                            for isa in Isa::available() {
+                                let mut got = vec![0x5Au8; n * bpp];
+                                super::nearest_row(isa, src, &cols, bpp, &mut got);
+                                assert_eq!(
+                                    got,
+                                    want,
+                                    "{} bpp {bpp} src {src_px} n {n} cols {cols:?}",
+                                    isa.name()
+                                );
+                            }
                         }
                     }
                 }
@@ -619,14 +704,29 @@ mod tests {
         o.rows().flatten().copied().collect()
     }
 
-    /// Every ISA the machine has, plus AVX-512 without VNNI when the CPU has VNNI (then the
-    /// plain AVX-512 entry runs the VNNI kernels), as (isa, VNNI turned off).
-    fn isa_paths() -> Vec<(Isa, bool)> {
-        let mut v: Vec<(Isa, bool)> = Isa::available().into_iter().map(|i| (i, false)).collect();
-        if v.iter().any(|&(i, _)| i == Isa::Avx512)
-            && cpu::detected().has(cpu::Features::AVX512VNNI)
-        {
-            v.push((Isa::Avx512, true));
+    /// Every ISA the machine has, plus the AVX-512 paths without VNNI and/or without VBMI
+    /// when the CPU has them (the plain AVX-512 entry runs the widest kernels), as
+    /// (isa, VNNI turned off, VBMI turned off).
+    fn isa_paths() -> Vec<(Isa, bool, bool)> {
+        let mut v: Vec<(Isa, bool, bool)> = Isa::available()
+            .into_iter()
+            .map(|i| (i, false, false))
+            .collect();
+        if v.iter().any(|&(i, _, _)| i == Isa::Avx512) {
+            let has = |f| cpu::detected().has(f);
+            let (vnni, vbmi) = (
+                has(cpu::Features::AVX512VNNI),
+                has(cpu::Features::AVX512VBMI),
+            );
+            if vnni {
+                v.push((Isa::Avx512, true, false));
+            }
+            if vbmi {
+                v.push((Isa::Avx512, false, true));
+            }
+            if vnni && vbmi {
+                v.push((Isa::Avx512, true, true));
+            }
         }
         v
     }
@@ -646,13 +746,15 @@ mod tests {
             ((40, 1), (13, 1)),
             ((1, 40), (5, 40)),
             ((203, 2), (77, 1)),
+            ((97, 4), (11, 3)),
+            ((517, 2), (60, 3)),
         ];
         let mut checked = 0;
         for (i, &(s, d)) in sizes.iter().enumerate() {
             for fmt in FORMATS {
                 let bpp = fmt.bytes_per_pixel();
                 let data = noise(((s.0 + 3) * bpp + 1) * (s.1 + 1), i as u64 * 77 + 5);
-                for f in CONV {
+                for f in [Filter::PilNearest].into_iter().chain(CONV) {
                     let wins = [
                         (0, 0, d.0, d.1),
                         (d.0 / 3, d.1 / 2, d.0 - d.0 / 3, d.1 - d.1 / 2),
@@ -660,14 +762,16 @@ mod tests {
                     ];
                     for win in wins {
                         let want = run(Isa::Scalar, f, fmt, s, d, win, &data);
-                        for (isa, no_vnni) in isa_paths() {
+                        for (isa, no_vnni, no_vbmi) in isa_paths() {
                             NO_VNNI.with(|c| c.set(no_vnni));
+                            NO_VBMI.with(|c| c.set(no_vbmi));
                             let got = run(isa, f, fmt, s, d, win, &data);
                             NO_VNNI.with(|c| c.set(false));
+                            NO_VBMI.with(|c| c.set(false));
                             assert_eq!(
                                 got,
                                 want,
-                                "{} {} {}x{} -> {}x{} window {win:?} on {}{}",
+                                "{} {} {}x{} -> {}x{} window {win:?} on {}{}{}",
                                 fmt.name(),
                                 f.name(),
                                 s.0,
@@ -675,7 +779,8 @@ mod tests {
                                 d.0,
                                 d.1,
                                 isa.name(),
-                                if no_vnni { " without VNNI" } else { "" }
+                                if no_vnni { " without VNNI" } else { "" },
+                                if no_vbmi { " without VBMI" } else { "" }
                             );
                             checked += 1;
                         }
@@ -762,5 +867,106 @@ mod tests {
             one(Filter::PilLanczos, PixelFormat::Rgba8, &px, (1, 1), (1, 1)),
             px
         );
+    }
+}
+
+/// Measurements behind the AVX-512 horizontal dispatch (run by hand, prints only):
+/// `cargo test --release --lib pillow::timing -- --ignored --nocapture`.
+#[cfg(all(test, target_arch = "x86_64"))]
+mod timing {
+    use super::coeffs::{Axis, Kernel};
+    use super::{avx512, tests::NO_VBMI, Window};
+    use crate::cpu::{self, Features, Isa};
+    use std::time::Instant;
+
+    #[test]
+    #[ignore]
+    fn horizontal_kernels_alternated() {
+        let f = cpu::detected();
+        if !Isa::Avx512.supported_by(f) || !f.has(Features::AVX512VBMI | Features::AVX512VNNI) {
+            return;
+        }
+        let _ = NO_VBMI;
+        let (sw, rows) = (1920usize, 64usize);
+        let src: Vec<u8> = (0..sw * 3 * rows).map(|i| (i * 7 % 251) as u8).collect();
+        for kernel in [
+            Kernel::Box,
+            Kernel::Bilinear,
+            Kernel::Bicubic,
+            Kernel::Lanczos,
+        ] {
+            for dw in [640usize, 224] {
+                let a = Axis::new(kernel, sw, dw);
+                let w = Window {
+                    base: 0,
+                    start: &a.start,
+                    k: &a.k,
+                    hp: &a.hp,
+                    lp: &a.lp,
+                    k8: &a.k8,
+                    n16: a.n16,
+                    k82: &a.k82,
+                    n8: a.n8,
+                    taps: a.taps,
+                    npairs: a.npairs,
+                    bpp: 3,
+                    simd: a.simd,
+                };
+                let n = w.simd_outputs(sw * 3);
+                let mut d1 = vec![0u8; dw * 3 * 4];
+                let mut d2 = vec![0u8; dw * 3 * 4];
+                let mut d3 = vec![0u8; dw * 3 * 4];
+                let (mut t1, mut t2, mut t3) = (Vec::new(), Vec::new(), Vec::new());
+                for _ in 0..300 {
+                    let t = Instant::now();
+                    for r in src.chunks_exact(sw * 3 * 4) {
+                        let s: Vec<&[u8]> = r.chunks_exact(sw * 3).collect();
+                        let mut d: Vec<&mut [u8]> = d1.chunks_exact_mut(dw * 3).collect();
+                        // SAFETY: AVX-512 F/BW checked above.
+                        unsafe {
+                            avx512::h_rows(&s, &mut d, 0, w.start, w.hp, w.lp, w.npairs, 3, n)
+                        };
+                    }
+                    t1.push(t.elapsed().as_secs_f64());
+                    let t = Instant::now();
+                    for r in src.chunks_exact(sw * 3 * 4) {
+                        let s: Vec<&[u8]> = r.chunks_exact(sw * 3).collect();
+                        let mut d: Vec<&mut [u8]> = d2.chunks_exact_mut(dw * 3).collect();
+                        // SAFETY: AVX-512 F/BW/VBMI/VNNI checked above.
+                        unsafe {
+                            avx512::h_rows_vnni8(&s, &mut d, 0, w.start, w.k8, w.n16, w.taps, 3, n)
+                        };
+                    }
+                    t2.push(t.elapsed().as_secs_f64());
+                    let t = Instant::now();
+                    for r in src.chunks_exact(sw * 3 * 4) {
+                        let s: Vec<&[u8]> = r.chunks_exact(sw * 3).collect();
+                        let mut d: Vec<&mut [u8]> = d3.chunks_exact_mut(dw * 3).collect();
+                        // SAFETY: AVX-512 F/BW/VBMI/VNNI checked above.
+                        unsafe {
+                            avx512::h_rows_vnni8x2(
+                                &s, &mut d, 0, w.start, w.k82, w.n8, w.taps, 3, n,
+                            )
+                        };
+                    }
+                    t3.push(t.elapsed().as_secs_f64());
+                }
+                assert_eq!(d1, d2);
+                assert_eq!(d1, d3);
+                t3.sort_by(f64::total_cmp);
+                t1.sort_by(f64::total_cmp);
+                t2.sort_by(f64::total_cmp);
+                println!(
+                    "{kernel:?} 1920->{dw} taps {}: per row us pair {:.2}/{:.2} bytes16 {:.2}/{:.2} bytes8x2 {:.2}/{:.2}",
+                    a.taps,
+                    t1[0] * 1e6 / rows as f64,
+                    t1[150] * 1e6 / rows as f64,
+                    t2[0] * 1e6 / rows as f64,
+                    t2[150] * 1e6 / rows as f64,
+                    t3[0] * 1e6 / rows as f64,
+                    t3[150] * 1e6 / rows as f64
+                );
+            }
+        }
     }
 }
