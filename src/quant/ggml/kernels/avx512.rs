@@ -1,4 +1,4 @@
-//! AVX-512 (F + BW) + F16C Q8_0 / Q4_0 kernels: one 32-value block is two 16-lane
+//! AVX-512 (F + BW) + F16C Q8_0 / Q4_0 quantize kernels: one 32-value block is two 16-lane
 //! vectors. The same rules as `avx2.rs` (whose scale computation over groups of eight
 //! blocks they share): integer maximum of the sign-cleared bits, separate multiply and
 //! add (never FMA), truncating conversion, and saturating (`vpmovsdb`) or plain
@@ -138,30 +138,6 @@ unsafe fn quantize_q4_0(x: &[f32], q: &mut [u8]) {
     }
 }
 
-/// The f16 at `b[0..2]` (little-endian) as f32, broadcast to 16 lanes.
-#[inline]
-#[target_feature(enable = "avx512f,f16c")]
-fn scale_of(b: &[u8]) -> __m512 {
-    let h = u16::from_le_bytes([b[0], b[1]]);
-    _mm512_broadcastss_ps(_mm_cvtph_ps(_mm_cvtsi32_si128(h as i32)))
-}
-
-#[target_feature(enable = "avx512f,avx512bw,f16c")]
-unsafe fn dequantize_q8_0(q: &[u8], x: &mut [f32]) {
-    for (qb, ob) in q.chunks_exact(34).zip(x.chunks_exact_mut(32)) {
-        let d = scale_of(qb);
-        // SAFETY: bytes 2..34 of the 34-byte block; floats 0..32 of the block.
-        unsafe {
-            let (qp, op) = (qb.as_ptr().add(2), ob.as_mut_ptr());
-            for k in 0..2 {
-                let b = _mm_loadu_si128(qp.add(16 * k).cast());
-                let f = _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(b));
-                _mm512_storeu_ps(op.add(16 * k), _mm512_mul_ps(f, d));
-            }
-        }
-    }
-}
-
 /// Quantizes whole blocks (see `super::quantize`).
 ///
 /// # Safety
@@ -175,16 +151,4 @@ pub(super) unsafe fn quantize(fmt: Fmt, x: &[f32], q: &mut [u8]) {
             Fmt::Q4_0 => quantize_q4_0(x, q),
         }
     }
-}
-
-/// Dequantizes whole Q8_0 blocks (see `super::dequantize`). Q4_0 has no AVX-512
-/// dequantize: with its nibble unpacking the 16-lane version measured slower than the AVX2
-/// one (about 1.2x the time at 64K values), so AVX-512 CPUs run the AVX2 kernel for it.
-///
-/// # Safety
-/// The CPU must support AVX-512 F and BW, and F16C.
-#[target_feature(enable = "avx512f,avx512bw,f16c")]
-pub(super) unsafe fn dequantize_q8_0_blocks(q: &[u8], x: &mut [f32]) {
-    // SAFETY: the caller's contract.
-    unsafe { dequantize_q8_0(q, x) }
 }
