@@ -28,6 +28,7 @@ pub use features::{detected, Features};
 #[cfg(target_arch = "x86_64")]
 pub(crate) use stream::for_each_step;
 pub use stream::Store;
+pub(crate) use stream::WIDENING_STREAM_MIN_BYTES;
 
 use std::sync::Mutex;
 

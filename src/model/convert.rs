@@ -23,7 +23,7 @@
 //! buffers of any alignment, as stored in safetensors files.
 
 use super::narrow::{narrow_with, Half, STREAM_MIN_BYTES};
-use super::widen::{widen_with, Halves, LeBytes, STREAM_MIN_BYTES as WIDEN_STREAM_MIN_BYTES};
+use super::widen::{widen_with, Halves, LeBytes};
 use crate::cpu::{self, Store};
 use crate::error::{Error, Result};
 use crate::parallel;
@@ -99,7 +99,7 @@ fn check_lengths(src_len: usize, dst_len: usize, what: &str) -> Result<()> {
 /// over scipix's pool like the narrowing conversions.
 fn widen<S: Halves + Sync + ?Sized>(half: Half, src: &S, dst: &mut [f32]) {
     let isa = cpu::kernel_isa();
-    let store = Store::for_output(dst.len().saturating_mul(4), WIDEN_STREAM_MIN_BYTES);
+    let store = Store::for_output(dst.len().saturating_mul(4), cpu::WIDENING_STREAM_MIN_BYTES);
     if parallel::should_split(dst.len(), NARROW_PARALLEL_CUTOFF) {
         parallel::install(|| {
             dst.par_chunks_mut(CHUNK)

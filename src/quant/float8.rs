@@ -19,10 +19,6 @@ const CHUNK: usize = 1 << 16;
 /// cut-off; FP8 quantize does more arithmetic per byte, so splitting pays at least as soon).
 pub const PARALLEL_CUTOFF: usize = 1 << 21;
 
-/// Dequantized outputs of at least this many bytes are streamed past the caches (the int8
-/// dequantizer's cut-off: four output bytes per input byte, as here).
-const STREAM_MIN_BYTES: usize = 24 << 20;
-
 /// How scales map onto a tensor's elements (row-major).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Layout<'a> {
@@ -188,7 +184,7 @@ pub fn dequantize_fp8(
     if let Layout::PerTensor = layout {
         // Each code's product computed once by the scalar rule, then looked up.
         let scaled = table.map(|v| v * scales[0]);
-        let store = Store::for_output(total.saturating_mul(4), STREAM_MIN_BYTES);
+        let store = Store::for_output(total.saturating_mul(4), cpu::WIDENING_STREAM_MIN_BYTES);
         let isa = cpu::kernel_isa();
         let run = |i: &[u8], o: &mut [f32]| dequantize_scaled_with(isa, i, o, &scaled, store);
         if parallel::should_split(total, PARALLEL_CUTOFF) {

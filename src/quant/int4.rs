@@ -72,9 +72,6 @@ pub fn packed_len(n: usize) -> usize {
 const CHUNK: usize = 1 << 16;
 /// Elements converted through one stack buffer of 8-bit codes.
 const STRIP: usize = 2048;
-/// Dequantized outputs of at least this many bytes are streamed past the caches: the int8
-/// dequantizer's cut-off (`linear.rs`), as the kernels and the output size are the same.
-const DEQUANT_STREAM_MIN_BYTES: usize = 24 << 20;
 /// Per-tensor calls split over scipix's pool from this many elements (the int8 cut-off).
 pub const PARALLEL_CUTOFF: usize = 1 << 21;
 
@@ -270,7 +267,7 @@ pub fn dequantize_int4(
                 scale: scales[0],
                 zero_point: zero_points[0],
             };
-            let store = Store::for_output(total.saturating_mul(4), DEQUANT_STREAM_MIN_BYTES);
+            let store = Store::for_output(total.saturating_mul(4), cpu::WIDENING_STREAM_MIN_BYTES);
             if parallel::should_split(total, PARALLEL_CUTOFF) {
                 parallel::install(|| {
                     out[..total]

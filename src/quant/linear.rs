@@ -86,11 +86,8 @@ impl Direction for Dequant {
     type In = u8;
     type Out = f32;
     const USES_INV: bool = false;
-    /// Four output bytes per input byte: streamed stores (~11 G elements/s to memory on the
-    /// development machine) are slower than cached ones (~20) while the output fits in the
-    /// 32 MiB L3, and faster beyond it (8M elements: 11.1 against 10.5; 16M: 10.9 against
-    /// 8.8). The cut-off sits between those points.
-    const STREAM_MIN_BYTES: usize = 24 << 20;
+    /// Four output bytes per input byte; this kernel is where the shared cut-off was measured.
+    const STREAM_MIN_BYTES: usize = cpu::WIDENING_STREAM_MIN_BYTES;
     fn run(isa: Isa, x: &[u8], out: &mut [f32], s: f32, z: i32, d: QDtype, st: Store) {
         dequantize_with(isa, x, out, s, z, d, st)
     }

@@ -57,11 +57,6 @@ fn f16c() -> bool {
     crate::cpu::detected().has(crate::cpu::Features::F16C)
 }
 
-/// Outputs of at least this many bytes are written with streaming stores where the kernel
-/// has them: four output bytes per two read, like dequantize (four per one), whose
-/// measured cut-off this is (streamed stores lose while the output fits in L3).
-pub(crate) const STREAM_MIN_BYTES: usize = 24 << 20;
-
 /// Converts `src` into `out[..src.count()]` with `isa`'s kernel, writing with `store`.
 pub(crate) fn widen_with<S: Halves + ?Sized>(
     isa: Isa,
