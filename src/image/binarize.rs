@@ -226,20 +226,9 @@ pub fn binarize_otsu(
 mod tests {
     use super::*;
     use crate::image::gray::to_gray;
+    use crate::image::test_noise::noise;
     use crate::image::threshold::threshold_otsu;
     use crate::image::PixelFormat;
-
-    fn noise(n: usize, seed: u64) -> Vec<u8> {
-        let mut s = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-        (0..n)
-            .map(|_| {
-                s ^= s << 13;
-                s ^= s >> 7;
-                s ^= s << 17;
-                (s >> 24) as u8
-            })
-            .collect()
-    }
 
     /// A smooth two-tone picture: long runs of equal gray values, two modes.
     fn photo(w: usize, h: usize, bpp: usize) -> Vec<u8> {

@@ -17,6 +17,8 @@ pub mod format;
 pub mod gray;
 mod gray_histogram;
 pub mod resize;
+#[cfg(test)]
+pub(crate) mod test_noise;
 pub mod threshold;
 pub mod view;
 

@@ -238,19 +238,7 @@ pub fn to_gray_f32(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// Deterministic bytes (xorshift), so failures reproduce.
-    pub(crate) fn noise(n: usize, seed: u64) -> Vec<u8> {
-        let mut s = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-        (0..n)
-            .map(|_| {
-                s ^= s << 13;
-                s ^= s >> 7;
-                s ^= s << 17;
-                (s >> 24) as u8
-            })
-            .collect()
-    }
+    use crate::image::test_noise::noise;
 
     fn reference(src: &ImageView) -> Vec<u8> {
         let mut out = Vec::new();

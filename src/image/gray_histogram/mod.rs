@@ -89,18 +89,7 @@ pub(crate) fn gray_count_row(
 mod tests {
     use super::*;
     use crate::cpu;
-
-    fn noise(n: usize, seed: u64) -> Vec<u8> {
-        let mut s = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-        (0..n)
-            .map(|_| {
-                s ^= s << 13;
-                s ^= s >> 7;
-                s ^= s << 17;
-                (s >> 24) as u8
-            })
-            .collect()
-    }
+    use crate::image::test_noise::noise;
 
     /// Pixels that are noise, long runs of one colour (whole uniform 32-pixel halves), runs
     /// broken by one pixel, black and white.

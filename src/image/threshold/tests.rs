@@ -2,18 +2,7 @@ use super::adaptive::run_for_test;
 use super::otsu::histogram_with;
 use super::*;
 use crate::error::ErrorKind;
-
-fn noise(n: usize, seed: u64) -> Vec<u8> {
-    let mut s = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-    (0..n)
-        .map(|_| {
-            s ^= s << 13;
-            s ^= s >> 7;
-            s ^= s << 17;
-            (s >> 24) as u8
-        })
-        .collect()
-}
+use crate::image::test_noise::noise;
 
 /// Independent statement of cv::threshold on one u8 with integer threshold `t` (any i32).
 fn cv_ref(v: u8, t: i32, m: u8, ty: ThresholdType) -> u8 {

@@ -1,0 +1,16 @@
+//! Deterministic test pixels shared by the image modules' tests.
+
+/// `n` bytes of xorshift64 noise (shifts 13, 7, 17; bits 24..32 of each state) from a
+/// state seeded with `seed * 0x9E37_79B9_7F4A_7C15 | 1`, so every seed, 0 included, gives
+/// its own nonzero stream and failures reproduce.
+pub(crate) fn noise(n: usize, seed: u64) -> Vec<u8> {
+    let mut s = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    (0..n)
+        .map(|_| {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            (s >> 24) as u8
+        })
+        .collect()
+}
