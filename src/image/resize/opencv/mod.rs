@@ -712,7 +712,7 @@ mod tests {
     }
 
     const FORMATS: [PixelFormat; 3] = [PixelFormat::Gray8, PixelFormat::Rgb8, PixelFormat::Rgba8];
-    const SIZES: [(usize, usize, usize, usize); 15] = [
+    const SIZES: [(usize, usize, usize, usize); 16] = [
         (301, 41, 97, 23),
         (97, 23, 301, 41),
         (333, 17, 111, 9),
@@ -728,6 +728,8 @@ mod tests {
         (200, 5, 33, 41),
         (90, 90, 61, 59),
         (160, 90, 53, 30),
+        // Four-tap tables wider than `scalar::SPLAT_MAX_PX` (301 above is one too).
+        (1000, 7, 300, 5),
     ];
 
     /// Every ISA the machine runs, on full images and on odd windows at unaligned offsets of

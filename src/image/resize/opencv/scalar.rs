@@ -30,6 +30,13 @@ pub fn round_u8(v: f32) -> u8 {
     v.round_ties_even().clamp(0.0, 255.0) as u8
 }
 
+/// Widest four-tap table (destination pixels) that also gets the splatted weights
+/// [`HTab::pws`]: 16 KiB of them, which stay in L1 beside the rows. Wider tables make the
+/// AVX-512 horizontal pass splat [`HTab::pw`] in registers instead (1920x1080 to 640x640
+/// RGB8 cubic: 1.26-1.31 ms with the 40 KiB splatted table, 1.11-1.12 ms without), while at
+/// 224 wide the splatted loads stay faster (0.340-0.347 against 0.360-0.371 ms).
+pub const SPLAT_MAX_PX: usize = 256;
+
 /// A separable horizontal filter: `taps` source byte offsets and weights per destination
 /// element, tap-major.
 #[derive(Debug, Clone, Default)]
@@ -64,10 +71,10 @@ pub struct HTab<W> {
     pub pofs: Vec<u32>,
     /// `pw[dx * taps + t]`: weight of tap `t` of destination pixel `dx`.
     pub pw: Vec<W>,
-    /// Four-tap tables: `pws[t * 4 * px + 4 * dx + k]` (`px = n / cn`, `k` in 0..4) is
-    /// `pw[dx * 4 + t]`, each weight splatted over 4 lanes and laid out tap by tap, so the
-    /// weights of tap `t` for consecutive pixels are consecutive (one vector load for 2 or 4
-    /// pixels, no shuffles); empty otherwise.
+    /// Four-tap tables of at most [`SPLAT_MAX_PX`] pixels: `pws[t * 4 * px + 4 * dx + k]`
+    /// (`px = n / cn`, `k` in 0..4) is `pw[dx * 4 + t]`, each weight splatted over 4 lanes
+    /// and laid out tap by tap, so the weights of tap `t` for consecutive pixels are
+    /// consecutive (one vector load for 4 pixels, no shuffles); empty otherwise.
     pub pws: Vec<W>,
     /// Two-tap integer tables: `pw16[dx] = w0 as u16 | (w1 as u16) << 16` (weights fit `i16`);
     /// empty otherwise.
@@ -144,7 +151,7 @@ impl<W: Copy + Default + PartialEq> HTab<W> {
             .flat_map(|dx| (0..self.taps).map(move |t| (dx, t)))
             .map(|(dx, t)| self.w[t * self.n + dx * cn])
             .collect();
-        if self.taps == 4 {
+        if self.taps == 4 && px <= SPLAT_MAX_PX {
             let mut pws = vec![W::default(); 16 * px];
             for (t, plane) in pws.chunks_exact_mut(4 * px).enumerate() {
                 for (lanes, w) in plane.chunks_exact_mut(4).zip(self.pw.chunks_exact(4)) {
