@@ -1,7 +1,7 @@
 """Peer comparison on the same arrays, single-threaded: numpy normalization and
 cv2.dnn.blobFromImage (cv2.setNumThreads(1)) vs scipix through ctypes.
 
-    cargo build --release && python3 benches/peers_tensor.py [--reps 50]
+    cargo build --release && python3 benches/peers_tensor.py [--reps 50] [--only normalize-bound]
 
 Calls alternate scipix, the peer, a copy of the same bytes read plus written and scipix's
 scalar path (benches/harness.py); prints best / median (ms) and the ratios. The machine may
@@ -67,11 +67,42 @@ def rows(lib, reps=50, full=True):
     return out
 
 
+def normalize_bound(lib, reps=200):
+    """What bounds scipix_normalize_f32 at 1M floats (4 MB, more than this machine's L2),
+    in one alternated race: the statistics must see every element before the first output,
+    so the buffer is read twice and the output written once. The floor is one read of x
+    (numpy's max, a plain read) plus one copy of x (what the apply pass moves); scipix's
+    statistics call alone and numpy's chain are raced beside them."""
+    lib.scipix_set_num_threads(ctypes.c_size_t(1))
+    n = 1 << 20
+    x = (1.0e4 + np.random.default_rng(0).standard_normal(n)).astype(np.float32)
+    y = np.empty_like(x)
+    mean, var = ctypes.c_double(), ctypes.c_double()
+    fns = [lambda: lib.scipix_normalize_f32(ptr(x), ptr(y), n, ctypes.c_float(1e-8), None, None),
+           lambda: lib.scipix_tensor_stats_f32(ptr(x), ctypes.c_size_t(n), ctypes.byref(mean),
+                                               ctypes.byref(var)),
+           lambda: x.max(),
+           lambda: np.copyto(y, x),
+           lambda: (x - x.mean()) / np.sqrt(x.var() + np.float32(1e-8))]
+    t = harness.race(fns, reps)
+    ms = [f"{v.best * 1e3:.3g} / {v.median * 1e3:.3g}" for v in t]
+    floor = t[2].best + t[3].best
+    print("| normalize 1M | statistics alone | read (x.max) | copy | numpy | floor = read + copy "
+          "| normalize / floor | numpy / floor |")
+    print("|---|---|---|---|---|---|---|---|")
+    print(f"| {ms[0]} | {ms[1]} | {ms[2]} | {ms[3]} | {ms[4]} | {floor * 1e3:.3g} | "
+          f"{t[0].best / floor:.2f} | {t[4].best / floor:.2f}x |")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--reps", type=int, default=50)
+    ap.add_argument("--only", choices=["normalize-bound"], default=None)
     args = ap.parse_args()
     lib = harness.load_lib()
+    if args.only == "normalize-bound":
+        normalize_bound(lib)
+        return
     harness.print_rows(rows(lib, args.reps),
                        f"normalization vs numpy {np.__version__}, image to tensor vs OpenCV "
                        f"{cv2.__version__}; one thread, calls alternated, best / median")

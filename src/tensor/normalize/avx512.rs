@@ -186,3 +186,67 @@ pub(crate) fn sqdev_pair_body(
         },
     )
 }
+
+/// One loop doing both halves of two neighbouring pairs' statistics: the sums of the fresh
+/// blocks `a` and `b` (exactly [`sum_pair_body`]'s adds, without its prefetch) and the
+/// squared deviations of the previous pair `c` and `d` about `mc` and `md` (exactly
+/// [`sqdev_pair_body`]'s), 16 floats of each block per step. The fresh blocks' loads, which
+/// come from memory, then overlap the previous pair's arithmetic, which reads L1; run one
+/// after the other the two passes left the core idle while the loads waited. All four blocks
+/// have the same length; returns the elements done per block.
+#[allow(clippy::too_many_arguments)]
+#[target_feature(enable = "avx512f")]
+pub(crate) fn sum_sqdev_pairs_body(
+    a: &[f32],
+    b: &[f32],
+    la: &mut [f64; LANES],
+    lb: &mut [f64; LANES],
+    c: &[f32],
+    d: &[f32],
+    mc: f64,
+    md: f64,
+    lc: &mut [f64; LANES],
+    ld: &mut [f64; LANES],
+) -> usize {
+    let n = a.len().min(b.len()).min(c.len()).min(d.len()) / 16 * 16;
+    let m = [_mm512_set1_pd(mc), _mm512_set1_pd(md)];
+    let (la0, la1) = la.split_at_mut(8);
+    let (lb0, lb1) = lb.split_at_mut(8);
+    let (lc0, lc1) = lc.split_at_mut(8);
+    let (ld0, ld1) = ld.split_at_mut(8);
+    let mut sums = [la0, la1, lb0, lb1];
+    let mut sqs = [lc0, lc1, ld0, ld1];
+    let (pa, pb, pc, pd) = (a.as_ptr(), b.as_ptr(), c.as_ptr(), d.as_ptr());
+    // SAFETY: each lane half holds 8 f64; `i + 16 <= n` on all four blocks.
+    unsafe {
+        let mut s: [__m512d; 4] = std::array::from_fn(|k| _mm512_loadu_pd(sums[k].as_ptr()));
+        let mut q: [__m512d; 4] = std::array::from_fn(|k| _mm512_loadu_pd(sqs[k].as_ptr()));
+        let mut i = 0;
+        while i < n {
+            let (a0, a1) = widen(_mm512_loadu_ps(pa.add(i)));
+            let (b0, b1) = widen(_mm512_loadu_ps(pb.add(i)));
+            s[0] = _mm512_add_pd(s[0], a0);
+            s[1] = _mm512_add_pd(s[1], a1);
+            s[2] = _mm512_add_pd(s[2], b0);
+            s[3] = _mm512_add_pd(s[3], b1);
+            let (c0, c1) = widen(_mm512_loadu_ps(pc.add(i)));
+            let (d0, d1) = widen(_mm512_loadu_ps(pd.add(i)));
+            let sq = |acc: __m512d, v: __m512d, blk: usize| {
+                let e = _mm512_sub_pd(v, m[blk]);
+                _mm512_add_pd(acc, _mm512_mul_pd(e, e))
+            };
+            q[0] = sq(q[0], c0, 0);
+            q[1] = sq(q[1], c1, 0);
+            q[2] = sq(q[2], d0, 1);
+            q[3] = sq(q[3], d1, 1);
+            i += 16;
+        }
+        for (l, v) in sums.iter_mut().zip(s) {
+            _mm512_storeu_pd(l.as_mut_ptr(), v);
+        }
+        for (l, v) in sqs.iter_mut().zip(q) {
+            _mm512_storeu_pd(l.as_mut_ptr(), v);
+        }
+    }
+    n
+}

@@ -139,6 +139,27 @@ trait Kern {
         debug_assert_eq!(da, db, "equal-length blocks");
         da
     }
+    /// `sum_pair_body` of the blocks `a` and `b` (no prefetch) and `sqdev_pair_body` of the
+    /// blocks `c` and `d`, all four of one length; families that can run both in one loop
+    /// overlap the fresh blocks' loads with the previous pair's arithmetic.
+    #[allow(clippy::too_many_arguments)]
+    fn sum_sqdev_pairs_body(
+        a: &[f32],
+        b: &[f32],
+        la: &mut [f64; LANES],
+        lb: &mut [f64; LANES],
+        c: &[f32],
+        d: &[f32],
+        mc: f64,
+        md: f64,
+        lc: &mut [f64; LANES],
+        ld: &mut [f64; LANES],
+    ) -> usize {
+        let q = Self::sqdev_pair_body(c, d, mc, md, lc, ld);
+        let s = Self::sum_pair_body(a, b, &[], la, lb);
+        debug_assert_eq!(q, s, "equal-length blocks");
+        q
+    }
     /// `sqdev_body` of two equal-length blocks about their own means.
     fn sqdev_pair_body(
         a: &[f32],
@@ -215,6 +236,25 @@ macro_rules! simd_kern {
             $(simd_kern!(@$pairs $module);)?
         }
     };
+    (@fused $module:ident) => {
+        simd_kern!(@pairs $module);
+        #[allow(clippy::too_many_arguments)]
+        fn sum_sqdev_pairs_body(
+            a: &[f32],
+            b: &[f32],
+            la: &mut [f64; LANES],
+            lb: &mut [f64; LANES],
+            c: &[f32],
+            d: &[f32],
+            mc: f64,
+            md: f64,
+            lc: &mut [f64; LANES],
+            ld: &mut [f64; LANES],
+        ) -> usize {
+            // SAFETY: as above.
+            unsafe { $module::sum_sqdev_pairs_body(a, b, la, lb, c, d, mc, md, lc, ld) }
+        }
+    };
     (@pairs $module:ident) => {
         fn sum_pair_body(
             a: &[f32],
@@ -241,7 +281,7 @@ macro_rules! simd_kern {
 }
 simd_kern!(Sse41K, sse41, "x86_64");
 simd_kern!(Avx2K, avx2, "x86_64", pairs);
-simd_kern!(Avx512K, avx512, "x86_64", pairs);
+simd_kern!(Avx512K, avx512, "x86_64", fused);
 simd_kern!(NeonK, neon, "aarch64");
 
 /// Runs `$body` with `$K` bound to the kernel family chosen by one read of the ISA.
@@ -297,48 +337,100 @@ fn block_stats<K: Kern>(x: &[f32]) -> Acc {
     }
 }
 
-/// [`block_stats`] of two equal-length blocks, through the kernels' pair bodies; `next`
-/// (the data that follows) is only prefetched.
-fn pair_stats<K: Kern>(a: &[f32], b: &[f32], next: &[f32]) -> [Acc; 2] {
-    let (mut la, mut lb) = ([0f64; LANES], [0f64; LANES]);
-    let d = K::sum_pair_body(a, b, next, &mut la, &mut lb);
-    scalar::sum_lanes(&a[d..], &mut la);
-    scalar::sum_lanes(&b[d..], &mut lb);
+/// A pair of equal-length blocks whose sums are done and whose squared deviations are not.
+struct Pending<'a> {
+    a: &'a [f32],
+    b: &'a [f32],
+    ma: f64,
+    mb: f64,
+}
+
+/// The means of blocks `a` and `b` from the lanes their pair body filled for the first
+/// `done` elements (the scalar path adds the rest).
+fn pair_means(
+    a: &[f32],
+    b: &[f32],
+    done: usize,
+    la: &mut [f64; LANES],
+    lb: &mut [f64; LANES],
+) -> (f64, f64) {
+    scalar::sum_lanes(&a[done..], la);
+    scalar::sum_lanes(&b[done..], lb);
     let n = a.len() as f64;
-    let (ma, mb) = (reduce_lanes(&la) / n, reduce_lanes(&lb) / n);
-    let (mut la, mut lb) = ([0f64; LANES], [0f64; LANES]);
-    let d = K::sqdev_pair_body(a, b, ma, mb, &mut la, &mut lb);
-    scalar::sqdev_lanes(&a[d..], ma, &mut la);
-    scalar::sqdev_lanes(&b[d..], mb, &mut lb);
-    [(ma, la), (mb, lb)].map(|(mean, l)| Acc {
+    (reduce_lanes(la) / n, reduce_lanes(lb) / n)
+}
+
+/// The statistics of a pending pair from the lanes its squared-deviation body filled for the
+/// first `done` elements.
+fn pair_accs(p: &Pending, done: usize, la: &mut [f64; LANES], lb: &mut [f64; LANES]) -> [Acc; 2] {
+    scalar::sqdev_lanes(&p.a[done..], p.ma, la);
+    scalar::sqdev_lanes(&p.b[done..], p.mb, lb);
+    let n = p.a.len() as f64;
+    [(p.ma, la), (p.mb, lb)].map(|(mean, l)| Acc {
         n,
         mean,
-        m2: reduce_lanes(&l),
+        m2: reduce_lanes(l),
     })
 }
 
+/// The squared-deviation half of a pending pair, on its own.
+fn finish_pair<K: Kern>(p: &Pending) -> [Acc; 2] {
+    let (mut la, mut lb) = ([0f64; LANES], [0f64; LANES]);
+    let d = K::sqdev_pair_body(p.a, p.b, p.ma, p.mb, &mut la, &mut lb);
+    pair_accs(p, d, &mut la, &mut lb)
+}
+
 /// The blocks of group `g` of `x` (elements `g * BLOCK * GROUP..`, up to `BLOCK * GROUP` of
-/// them) merged in order. Equal-length neighbours go through [`pair_stats`], which
-/// prefetches the pair after them (possibly in the next group).
+/// them) merged in order. Equal-length neighbours go through the kernels' pair bodies: the
+/// sums of one pair run in the same loop as the squared deviations of the pair before it
+/// ([`Kern::sum_sqdev_pairs_body`]); the first pair's sums prefetch the pair after them.
 fn group_stats<K: Kern>(x: &[f32], g: usize) -> Acc {
     let start = g * BLOCK * GROUP;
     let end = (start + BLOCK * GROUP).min(x.len());
     let mut acc = Acc::default();
+    let mut pending: Option<Pending> = None;
     let mut at = start;
     while at < end {
         let a = &x[at..(at + BLOCK).min(end)];
         let b = &x[at + a.len()..(at + a.len() + BLOCK).min(end)];
         at += a.len() + b.len();
         if b.len() == a.len() {
-            let next = &x[at..(at + 2 * BLOCK).min(x.len())];
-            let [p, q] = pair_stats::<K>(a, b, next);
-            acc = acc.merge(p).merge(q);
+            let (mut la, mut lb) = ([0f64; LANES], [0f64; LANES]);
+            let done = match pending.take() {
+                Some(p) if p.a.len() == a.len() => {
+                    let (mut lc, mut ld) = ([0f64; LANES], [0f64; LANES]);
+                    let done = K::sum_sqdev_pairs_body(
+                        a, b, &mut la, &mut lb, p.a, p.b, p.ma, p.mb, &mut lc, &mut ld,
+                    );
+                    let [pa, pb] = pair_accs(&p, done, &mut lc, &mut ld);
+                    acc = acc.merge(pa).merge(pb);
+                    done
+                }
+                other => {
+                    if let Some(p) = other {
+                        let [pa, pb] = finish_pair::<K>(&p);
+                        acc = acc.merge(pa).merge(pb);
+                    }
+                    let next = &x[at..(at + 2 * BLOCK).min(x.len())];
+                    K::sum_pair_body(a, b, next, &mut la, &mut lb)
+                }
+            };
+            let (ma, mb) = pair_means(a, b, done, &mut la, &mut lb);
+            pending = Some(Pending { a, b, ma, mb });
         } else {
+            if let Some(p) = pending.take() {
+                let [pa, pb] = finish_pair::<K>(&p);
+                acc = acc.merge(pa).merge(pb);
+            }
             acc = acc.merge(block_stats::<K>(a));
             if !b.is_empty() {
                 acc = acc.merge(block_stats::<K>(b));
             }
         }
+    }
+    if let Some(p) = pending {
+        let [pa, pb] = finish_pair::<K>(&p);
+        acc = acc.merge(pa).merge(pb);
     }
     acc
 }
@@ -420,9 +512,18 @@ fn apply_with<K: Kern>(src: &[f32], dst: &mut [f32], m: f32, inv: f32) {
                 .for_each(run)
         });
     } else {
-        run((src, dst));
+        for (s, d) in src.chunks(TAIL_FIRST).zip(dst.chunks_mut(TAIL_FIRST)).rev() {
+            run((s, d));
+        }
     }
 }
+
+/// On one thread the apply pass walks the buffer from its end, in chunks of this many
+/// elements (32 KiB): the statistics pass has just read that end, so the first chunks
+/// still come from L2. Measured at 1M floats (4 MB, twice this machine's L2), alternated
+/// A/B: 0.559 -> 0.534 ms for the whole normalize. Element-wise, so the order never changes
+/// a value.
+const TAIL_FIRST: usize = 1 << 13;
 
 fn apply_inplace_with<K: Kern>(buf: &mut [f32], m: f32, inv: f32) {
     let run = |b: &mut [f32]| {
@@ -432,7 +533,7 @@ fn apply_inplace_with<K: Kern>(buf: &mut [f32], m: f32, inv: f32) {
     if parallel::should_split(buf.len(), SPLIT) {
         parallel::install(|| buf.par_chunks_mut(SPLIT / 4).for_each(run));
     } else {
-        run(buf);
+        buf.chunks_mut(TAIL_FIRST).rev().for_each(run);
     }
 }
 
