@@ -352,6 +352,8 @@ impl Plan {
 /// step when the columns never decrease (`sorted`), [`scalar::nearest_row_fast`] the rest
 /// and every other case.
 fn nearest_row(isa: Isa, src: &[u8], cols: &[u32], sorted: bool, bpp: usize, dst: &mut [u8]) {
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = sorted;
     let done = match isa {
         // SAFETY: `isa` comes from `cpu::kernel_isa`/`with_isa`, capped at what this CPU
         // runs, and every x86-64 family above scalar includes SSE4.1; `sorted` says the
