@@ -2,8 +2,8 @@
 //!
 //! Each step converts 64 pixels with the AVX2 gray kernel
 //! ([`Gray32`](crate::image::gray::avx2::Gray32)), stores them, and then counts the 64 gray
-//! bytes stored by the step before (one byte load and one counter increment per pixel, [`SUBS`](super::SUBS)
-//! sub-histograms by position). The count is bound by its one store per pixel; placing it in
+//! bytes stored by the step before (read back as 8-byte words, one counter increment per
+//! pixel, [`SUBS`](super::SUBS) sub-histograms by position). The count is bound by its one store per pixel; placing it in
 //! the same loop lets the out-of-order core run the next step's conversion beside it, where
 //! a chunked loop (convert 2048 pixels, then count them) runs the two one after the other.
 //! A step whose 64 gray bytes are all equal (paper, flat backgrounds) is one `+= 64`.

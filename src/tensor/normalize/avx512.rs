@@ -37,6 +37,15 @@ fn widen(v: __m512) -> (__m512d, __m512d) {
     (_mm512_cvtps_pd(lo), _mm512_cvtps_pd(hi))
 }
 
+/// `acc + (v - m) * (v - m)`: subtract, multiply, then add (never fused), the step every
+/// squared-deviation body shares.
+#[inline]
+#[target_feature(enable = "avx512f")]
+fn add_sqdev(acc: __m512d, v: __m512d, m: __m512d) -> __m512d {
+    let d = _mm512_sub_pd(v, m);
+    _mm512_add_pd(acc, _mm512_mul_pd(d, d))
+}
+
 /// Adds `(x - m)^2` (f64, multiply then add) of the first `16 * (len / 16)` elements.
 #[target_feature(enable = "avx512f")]
 pub(crate) fn sqdev_body(x: &[f32], m: f64, lanes: &mut [f64; LANES]) -> usize {
@@ -48,9 +57,8 @@ pub(crate) fn sqdev_body(x: &[f32], m: f64, lanes: &mut [f64; LANES]) -> usize {
         let mut acc = [_mm512_loadu_pd(lo.as_ptr()), _mm512_loadu_pd(hi.as_ptr())];
         for c in x[..n].chunks_exact(16) {
             let (a, b) = widen(_mm512_loadu_ps(c.as_ptr()));
-            let (da, db) = (_mm512_sub_pd(a, mv), _mm512_sub_pd(b, mv));
-            acc[0] = _mm512_add_pd(acc[0], _mm512_mul_pd(da, da));
-            acc[1] = _mm512_add_pd(acc[1], _mm512_mul_pd(db, db));
+            acc[0] = add_sqdev(acc[0], a, mv);
+            acc[1] = add_sqdev(acc[1], b, mv);
         }
         _mm512_storeu_pd(lo.as_mut_ptr(), acc[0]);
         _mm512_storeu_pd(hi.as_mut_ptr(), acc[1]);
@@ -180,10 +188,7 @@ pub(crate) fn sqdev_pair_body(
         la,
         lb,
         |_| {},
-        |acc, v, blk| {
-            let d = _mm512_sub_pd(v, m[blk]);
-            _mm512_add_pd(acc, _mm512_mul_pd(d, d))
-        },
+        |acc, v, blk| add_sqdev(acc, v, m[blk]),
     )
 }
 
@@ -231,14 +236,10 @@ pub(crate) fn sum_sqdev_pairs_body(
             s[3] = _mm512_add_pd(s[3], b1);
             let (c0, c1) = widen(_mm512_loadu_ps(pc.add(i)));
             let (d0, d1) = widen(_mm512_loadu_ps(pd.add(i)));
-            let sq = |acc: __m512d, v: __m512d, blk: usize| {
-                let e = _mm512_sub_pd(v, m[blk]);
-                _mm512_add_pd(acc, _mm512_mul_pd(e, e))
-            };
-            q[0] = sq(q[0], c0, 0);
-            q[1] = sq(q[1], c1, 0);
-            q[2] = sq(q[2], d0, 1);
-            q[3] = sq(q[3], d1, 1);
+            q[0] = add_sqdev(q[0], c0, m[0]);
+            q[1] = add_sqdev(q[1], c1, m[0]);
+            q[2] = add_sqdev(q[2], d0, m[1]);
+            q[3] = add_sqdev(q[3], d1, m[1]);
             i += 16;
         }
         for (l, v) in sums.iter_mut().zip(s) {

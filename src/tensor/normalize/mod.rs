@@ -373,11 +373,14 @@ fn pair_accs(p: &Pending, done: usize, la: &mut [f64; LANES], lb: &mut [f64; LAN
     })
 }
 
-/// The squared-deviation half of a pending pair, on its own.
-fn finish_pair<K: Kern>(p: &Pending) -> [Acc; 2] {
+/// `acc` merged with the statistics of the pending pair, if any, whose squared deviations
+/// run here on their own.
+fn flush<K: Kern>(acc: Acc, pending: Option<Pending>) -> Acc {
+    let Some(p) = pending else { return acc };
     let (mut la, mut lb) = ([0f64; LANES], [0f64; LANES]);
     let d = K::sqdev_pair_body(p.a, p.b, p.ma, p.mb, &mut la, &mut lb);
-    pair_accs(p, d, &mut la, &mut lb)
+    let [pa, pb] = pair_accs(&p, d, &mut la, &mut lb);
+    acc.merge(pa).merge(pb)
 }
 
 /// The blocks of group `g` of `x` (elements `g * BLOCK * GROUP..`, up to `BLOCK * GROUP` of
@@ -407,10 +410,7 @@ fn group_stats<K: Kern>(x: &[f32], g: usize) -> Acc {
                     done
                 }
                 other => {
-                    if let Some(p) = other {
-                        let [pa, pb] = finish_pair::<K>(&p);
-                        acc = acc.merge(pa).merge(pb);
-                    }
+                    acc = flush::<K>(acc, other);
                     let next = &x[at..(at + 2 * BLOCK).min(x.len())];
                     K::sum_pair_body(a, b, next, &mut la, &mut lb)
                 }
@@ -418,21 +418,13 @@ fn group_stats<K: Kern>(x: &[f32], g: usize) -> Acc {
             let (ma, mb) = pair_means(a, b, done, &mut la, &mut lb);
             pending = Some(Pending { a, b, ma, mb });
         } else {
-            if let Some(p) = pending.take() {
-                let [pa, pb] = finish_pair::<K>(&p);
-                acc = acc.merge(pa).merge(pb);
-            }
-            acc = acc.merge(block_stats::<K>(a));
+            acc = flush::<K>(acc, pending.take()).merge(block_stats::<K>(a));
             if !b.is_empty() {
                 acc = acc.merge(block_stats::<K>(b));
             }
         }
     }
-    if let Some(p) = pending {
-        let [pa, pb] = finish_pair::<K>(&p);
-        acc = acc.merge(pa).merge(pb);
-    }
-    acc
+    flush::<K>(acc, pending)
 }
 
 fn stats_with<K: Kern>(x: &[f32]) -> Acc {
