@@ -551,19 +551,8 @@ pub fn run_batch(
 mod tests {
     use super::*;
     use crate::image::resize::{crop_pad, letterbox};
+    use crate::image::test_noise::bytes;
     use crate::tensor::image_to_tensor;
-
-    fn bytes(n: usize, seed: u32) -> Vec<u8> {
-        let mut s = seed.wrapping_mul(2654435761).wrapping_add(12345);
-        (0..n)
-            .map(|_| {
-                s ^= s << 13;
-                s ^= s >> 17;
-                s ^= s << 5;
-                (s >> 7) as u8
-            })
-            .collect()
-    }
 
     #[test]
     fn torchvision_size_rule() {

@@ -398,18 +398,7 @@ pub fn resize(src: &ImageView, dst: &mut ImageViewMut, filter: Filter) -> Result
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn bytes(n: usize, seed: u32) -> Vec<u8> {
-        let mut s = seed.wrapping_mul(2654435761).wrapping_add(12345);
-        (0..n)
-            .map(|_| {
-                s ^= s << 13;
-                s ^= s >> 17;
-                s ^= s << 5;
-                (s >> 7) as u8
-            })
-            .collect()
-    }
+    use crate::image::test_noise::bytes;
 
     #[test]
     fn row_split_gives_the_same_bytes_for_every_thread_count() {

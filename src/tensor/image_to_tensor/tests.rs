@@ -1,18 +1,6 @@
 use super::*;
 use crate::cpu;
-
-/// Deterministic pseudo-random bytes.
-fn bytes(n: usize, seed: u32) -> Vec<u8> {
-    let mut s = seed.wrapping_mul(2654435761).wrapping_add(12345);
-    (0..n)
-        .map(|_| {
-            s ^= s << 13;
-            s ^= s >> 17;
-            s ^= s << 5;
-            (s >> 7) as u8
-        })
-        .collect()
-}
+use crate::image::test_noise::bytes;
 
 /// Independent reference straight from the documented index formulas and float rule.
 #[allow(clippy::needless_range_loop)]
