@@ -395,6 +395,23 @@ pub fn resize(src: &ImageView, dst: &mut ImageViewMut, filter: Filter) -> Result
     .resize(src, dst)
 }
 
+/// Whether the AVX-512 kernels may use byte permutes (AVX-512 VBMI): when the CPU has it.
+/// Tests can turn it off per thread ([`NO_VBMI`]) to cover the AVX-512 paths without it.
+#[cfg(target_arch = "x86_64")]
+pub(crate) fn vbmi() -> bool {
+    #[cfg(test)]
+    if NO_VBMI.with(|c| c.get()) {
+        return false;
+    }
+    cpu::detected().has(cpu::Features::AVX512VBMI)
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Set to run the AVX-512 kernels without VBMI on a CPU that has it.
+    pub(crate) static NO_VBMI: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,9 +1,12 @@
 //! AVX-512 (F + BW) row kernels of the OpenCV resize family, bit-identical to
 //! [`super::scalar`]: the four-tap float horizontal pass four destination pixels per `zmm`
-//! and the IPP cubic vertical step 16 elements per step. Float sums keep the scalar
-//! operation order (products, then sums tap by tap, no fused multiply-add).
+//! and the IPP cubic vertical step 16 elements per step; with VBMI, the horizontal passes
+//! over the table's element blocks ([`HTab::blk_lo`]), one element per 32-bit lane, each
+//! tap one 64-byte load and one zero-masked `vpermb` that drops the element's byte into its
+//! lane. Float sums keep the scalar operation order (products, then sums tap by tap, no
+//! fused multiply-add).
 
-use super::scalar::HTab;
+use super::scalar::{HTab, BLOCK};
 use std::arch::x86_64::*;
 
 /// Pixels ahead whose source window the horizontal pass prefetches.
@@ -150,4 +153,152 @@ pub unsafe fn v_cubic_f32(r: [&[f32]; 4], b: [f32; 4], out: &mut [u8]) -> usize 
         i += 16;
     }
     count
+}
+
+/// The bytes of one tap of a block's 16 elements, each in the low byte of its 32-bit lane
+/// (or, with `m` selecting two bytes per lane, two taps as an `i16` pair), the other bytes
+/// zero: one zero-masking `vpermb` of the 64 bytes at `p`.
+///
+/// # Safety
+/// AVX-512 F, BW and VBMI must be available, and 64 bytes are readable at `p`.
+#[inline(always)]
+unsafe fn tap_bytes(p: *const u8, ix: __m512i, m: __mmask64) -> __m512i {
+    // SAFETY: the caller's promise.
+    unsafe { _mm512_maskz_permutexvar_epi8(m, ix, _mm512_loadu_si512(p.cast())) }
+}
+
+/// The lane mask `m` for [`tap_bytes`], hidden from the optimizer: LLVM turns a constant
+/// one into an unmasked `vpermb` and a separate `vpandq`.
+#[inline(always)]
+fn lane_mask(m: u64) -> __mmask64 {
+    std::hint::black_box(m)
+}
+
+/// Two-tap integer horizontal pass (LINEAR, LINEAR_EXACT) over element blocks `b0..b1`,
+/// writing elements from `out[0]` (element `BLOCK * b0`): per block one 64-byte load, one
+/// `vpermb` that zero-extends both taps of every element into an `i16` pair and one
+/// `vpmaddwd` with the elements' weight pairs ([`HTab::bw16`]), the exact `i32` sums of
+/// [`super::scalar::h_fixed`]. Prefetches the same window of `next` (as
+/// [`super::sse41::h_fixed_px`]).
+///
+/// # Safety
+/// AVX-512 F, BW and VBMI must be available; `tab.blk_lo <= b0 <= b1 <= tab.blk_hi`,
+/// `tab.bw16` is filled, `src` is a row of the table's source width and
+/// `out.len() >= BLOCK * (b1 - b0)`.
+#[target_feature(enable = "avx512f,avx512bw,avx512vbmi")]
+pub unsafe fn h_fixed_blocks(
+    src: &[u8],
+    next: &[u8],
+    tab: &HTab<i32>,
+    b0: usize,
+    b1: usize,
+    out: &mut [i32],
+) {
+    debug_assert!(tab.blk_lo <= b0 && b1 <= tab.blk_hi && tab.bw16.len() >= BLOCK * b1);
+    debug_assert!(out.len() >= BLOCK * (b1 - b0));
+    let (sp, np, op) = (src.as_ptr(), next.as_ptr(), out.as_mut_ptr());
+    let m = lane_mask(0x5555_5555_5555_5555);
+    for b in b0..b1 {
+        let e = BLOCK * b;
+        // SAFETY: the block's 64-byte window is inside the row (table invariant); `bidx`
+        // and `bw16` hold the block's 16 elements; the store writes `out[e - BLOCK * b0..]`
+        // 16 lanes, inside `out`.
+        unsafe {
+            let base = *tab.bbase.get_unchecked(b) as usize;
+            // A hint only: any address is allowed.
+            _mm_prefetch::<_MM_HINT_T0>(np.wrapping_add(base).cast());
+            let ix = _mm512_loadu_si512(tab.bidx.as_ptr().add(e).cast());
+            let px = tap_bytes(sp.add(base), ix, m);
+            let w = _mm512_loadu_si512(tab.bw16.as_ptr().add(e).cast());
+            _mm512_storeu_si512(op.add(e - BLOCK * b0).cast(), _mm512_madd_epi16(px, w));
+        }
+    }
+}
+
+/// Float horizontal pass (IPP cubic, fractional AREA) over element blocks `b0..b1`,
+/// writing elements from `out[0]` (element `BLOCK * b0`): tap `t` of a block is one
+/// 64-byte load at `bbase + t * cn`, one `vpermb` and a conversion; the sum is
+/// [`super::scalar::h_float`]'s `((p0*w0 + p1*w1) + ...)` in `f32`, with the weights loaded
+/// from the tap-major [`HTab::w`].
+///
+/// # Safety
+/// AVX-512 F, BW and VBMI must be available; `tab.blk_lo <= b0 <= b1 <= tab.blk_hi`, `src`
+/// is a row of the table's source width and `out.len() >= BLOCK * (b1 - b0)`.
+#[target_feature(enable = "avx512f,avx512bw,avx512vbmi")]
+pub unsafe fn h_float_blocks(src: &[u8], tab: &HTab<f32>, b0: usize, b1: usize, out: &mut [f32]) {
+    // SAFETY: the caller's promise.
+    unsafe {
+        match tab.taps {
+            4 => float_blocks::<4>(src, tab, b0, b1, out),
+            _ => float_blocks::<0>(src, tab, b0, b1, out),
+        }
+    }
+}
+
+/// [`h_float_blocks`] with `T` taps (`T = 0`: the table's count, read at run time).
+///
+/// # Safety
+/// As [`h_float_blocks`].
+#[inline(always)]
+unsafe fn float_blocks<const T: usize>(
+    src: &[u8],
+    tab: &HTab<f32>,
+    b0: usize,
+    b1: usize,
+    out: &mut [f32],
+) {
+    let taps = if T == 0 { tab.taps } else { T };
+    debug_assert!(tab.taps == taps && taps >= 1);
+    debug_assert!(tab.blk_lo <= b0 && b1 <= tab.blk_hi && out.len() >= BLOCK * (b1 - b0));
+    let (n, cn) = (tab.n, tab.cn);
+    let (sp, op, wp, pw) = (
+        src.as_ptr(),
+        out.as_mut_ptr(),
+        tab.w.as_ptr(),
+        tab.pw.as_ptr(),
+    );
+    let compact = !tab.bwix.is_empty();
+    debug_assert!(!compact || (T == 4 && tab.bwix.len() == cn * 4 * BLOCK));
+    // A mask LLVM cannot see: a constant one turns each zero-masking `vpermb` into a
+    // `vpermb` and a `vpandq`.
+    let m = lane_mask(0x1111_1111_1111_1111);
+    // Block `b`'s first pixel and channel: `BLOCK * b = cn * p0 + r`.
+    let (mut p0, mut r) = (BLOCK * b0 / cn, BLOCK * b0 % cn);
+    for b in b0..b1 {
+        let e = BLOCK * b;
+        // SAFETY: 64 bytes from `bbase + t * cn` are inside the row for every tap (table
+        // invariant); `bidx` and each tap's weights hold the block's 16 elements (for
+        // compact tables: block `b`'s 32 weights from pixel `p0` are inside `pw`, and
+        // `bwix` holds `cn` residues of 4 taps); the store writes 16 lanes from
+        // `out[e - BLOCK * b0]`, inside `out`.
+        unsafe {
+            let p = sp.add(*tab.bbase.get_unchecked(b) as usize);
+            let ix = _mm512_loadu_si512(tab.bidx.as_ptr().add(e).cast());
+            let (wa, wb) = if compact {
+                (
+                    _mm512_loadu_ps(pw.add(4 * p0)),
+                    _mm512_loadu_ps(pw.add(4 * p0 + 16)),
+                )
+            } else {
+                (_mm512_setzero_ps(), _mm512_setzero_ps())
+            };
+            let mut s = _mm512_setzero_ps();
+            for t in 0..taps {
+                let w = if compact {
+                    let wix = tab.bwix.as_ptr().add((r * 4 + t) * BLOCK);
+                    _mm512_permutex2var_ps(wa, _mm512_loadu_si512(wix.cast()), wb)
+                } else {
+                    _mm512_loadu_ps(wp.add(t * n + e))
+                };
+                let px = tap_bytes(p.add(t * cn), ix, m);
+                let prod = _mm512_mul_ps(_mm512_cvtepi32_ps(px), w);
+                s = if t == 0 { prod } else { _mm512_add_ps(s, prod) };
+            }
+            _mm512_storeu_ps(op.add(e - BLOCK * b0), s);
+        }
+        (p0, r) = (p0 + BLOCK / cn, r + BLOCK % cn);
+        if r >= cn {
+            (p0, r) = (p0 + 1, r - cn);
+        }
+    }
 }

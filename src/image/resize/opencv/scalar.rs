@@ -79,7 +79,41 @@ pub struct HTab<W> {
     /// Two-tap integer tables: `pw16[dx] = w0 as u16 | (w1 as u16) << 16` (weights fit `i16`);
     /// empty otherwise.
     pub pw16: Vec<u32>,
+    /// Element-block form for the byte-permute kernels: blocks `blk_lo..blk_hi` of
+    /// [`BLOCK`] elements (block `b` is elements `BLOCK * b..BLOCK * (b + 1)`) read tap `t`
+    /// of every element `e` at `bbase[b] + boff(e) + t * cn` (or have weight 0 on that
+    /// tap), where `boff(e) = bidx[e] & 0xff` and `boff(e) + cn < 64`; 64 bytes from
+    /// `bbase[b] + (taps - 1) * cn` stay inside the source row. So each tap of a block is
+    /// one 64-byte load and one byte permute. Downscales of more than about 4 (3 channels)
+    /// spread a block over more than 64 bytes and have none: two-source byte permutes
+    /// (`vpermt2b`, several micro-operations on the shuffle port) measured slower there
+    /// than the pixel-major kernels. Empty range when no block qualifies.
+    pub blk_lo: usize,
+    /// End of that range.
+    pub blk_hi: usize,
+    /// `bbase[b]`: byte offset of block `b`'s 64-byte window (tap 0), for blocks
+    /// `0..blk_hi`.
+    pub bbase: Vec<u32>,
+    /// `bidx[e]`: `boff(e) | (boff(e) + cn) << 16`, the permute index of tap 0 in byte 0
+    /// and of tap 1 in byte 2 of each 32-bit lane (the two-tap integer kernel zero-extends
+    /// both into an `i16` pair), for elements of blocks `blk_lo..blk_hi` (0 elsewhere).
+    pub bidx: Vec<u32>,
+    /// Four-tap tables of 3 or 4 channels wider than [`SPLAT_MAX_PX`]: `bwix[(r * 4 + t) * BLOCK + l]` (`r` =
+    /// `BLOCK * b % cn`) is the position of lane `l`'s tap-`t` weight among the 32 weights
+    /// [`HTab::pw`] holds from pixel `BLOCK * b / cn` on, so a block's weights for tap `t`
+    /// are one two-source permute of two loads from the compact table (a quarter of the
+    /// per-element [`HTab::w`], which with the rows does not stay in L1); every block
+    /// `blk_lo..blk_hi` has those 32 weights inside `pw`. Empty otherwise.
+    pub bwix: Vec<u32>,
+    /// Two-tap integer tables whose weights fit `i16`: `bw16[e] = w0 as u16 | (w1 as u16)
+    /// << 16` (element `e`'s two weights), for elements of blocks `0..blk_hi`; empty
+    /// otherwise.
+    pub bw16: Vec<u32>,
 }
+
+/// Elements per block of the byte-permute kernels ([`HTab::blk_lo`]): one 512-bit vector
+/// of 32-bit lanes.
+pub const BLOCK: usize = 16;
 
 impl<W: Copy + Default + PartialEq> HTab<W> {
     fn new(taps: usize, n: usize) -> Self {
@@ -98,7 +132,74 @@ impl<W: Copy + Default + PartialEq> HTab<W> {
             pw: Vec::new(),
             pws: Vec::new(),
             pw16: Vec::new(),
+            blk_lo: 0,
+            blk_hi: 0,
+            bbase: Vec::new(),
+            bidx: Vec::new(),
+            bwix: Vec::new(),
+            bw16: Vec::new(),
         }
+    }
+
+    /// Byte offset of the 64-byte window from which elements `es` can read every tap, if
+    /// there is one (see [`HTab::blk_lo`]).
+    fn window(&self, es: std::ops::Range<usize>, row_bytes: usize) -> Option<u32> {
+        let (n, cn) = (self.n, self.cn);
+        let base = es.clone().map(|e| self.idx[e]).min()?;
+        let ok = base >= 0
+            && base as usize + (self.taps - 1) * cn + 64 <= row_bytes
+            && es.clone().all(|e| (self.idx[e] - base) as usize + cn < 64)
+            && es.clone().all(|e| {
+                (1..self.taps).all(|t| {
+                    self.idx[t * n + e] == self.idx[e] + (t * cn) as i32
+                        || self.w[t * n + e] == W::default()
+                })
+            });
+        ok.then_some(base as u32)
+    }
+
+    /// Byte offset of block `b`'s window if the block may use the byte-permute kernels.
+    fn blk_base(&self, b: usize, row_bytes: usize) -> Option<u32> {
+        let e = BLOCK * b;
+        if e + BLOCK > self.n {
+            return None;
+        }
+        self.window(e..e + BLOCK, row_bytes)
+    }
+
+    /// Fills the element-block form ([`HTab::blk_lo`]).
+    fn with_blocks(mut self, row_bytes: usize) -> Self {
+        let (cn, px) = (self.cn, self.n / self.cn);
+        let compact = self.taps == 4 && cn >= 3 && px > SPLAT_MAX_PX;
+        let mut nb = self.n / BLOCK;
+        if compact {
+            // Blocks whose 32 weights from their first pixel are inside `pw`.
+            nb = nb.min((0..nb).find(|&b| BLOCK * b / cn + 8 > px).unwrap_or(nb));
+        }
+        let ok = |b: usize| self.blk_base(b, row_bytes).is_some();
+        let lo = (0..nb).find(|&b| ok(b)).unwrap_or(nb);
+        let hi = (lo..nb).find(|&b| !ok(b)).unwrap_or(nb);
+        if lo == hi {
+            return self;
+        }
+        self.bbase = (0..hi)
+            .map(|b| self.blk_base(b, row_bytes).unwrap_or(0))
+            .collect();
+        self.bidx = vec![0; BLOCK * hi];
+        for e in BLOCK * lo..BLOCK * hi {
+            let off = self.idx[e] as u32 - self.bbase[e / BLOCK];
+            self.bidx[e] = off | (off + cn as u32) << 16;
+        }
+        if compact {
+            self.bwix = (0..cn * 4 * BLOCK)
+                .map(|i| {
+                    let (r, t, l) = (i / (4 * BLOCK), i / BLOCK % 4, i % BLOCK);
+                    (4 * ((r + l) / cn) + t) as u32
+                })
+                .collect();
+        }
+        (self.blk_lo, self.blk_hi) = (lo, hi);
+        self
     }
 
     /// Whether destination pixel `dx` may use the pixel-major shuffle kernels.
@@ -166,7 +267,7 @@ impl<W: Copy + Default + PartialEq> HTab<W> {
             .unwrap_or(px);
         self.px_lo = lo;
         self.px_hi = hi;
-        self
+        self.with_blocks(row_bytes)
     }
 }
 
@@ -183,6 +284,13 @@ impl HTab<i32> {
                 .pw
                 .chunks_exact(2)
                 .map(|p| (p[0] as u16 as u32) | ((p[1] as u16 as u32) << 16))
+                .collect();
+        }
+        let fits = |w: &i32| (i16::MIN as i32..=i16::MAX as i32).contains(w);
+        if self.taps == 2 && self.blk_hi > 0 && self.w.iter().all(fits) {
+            let n = self.n;
+            self.bw16 = (0..BLOCK * self.blk_hi)
+                .map(|e| (self.w[e] as u16 as u32) | ((self.w[n + e] as u16 as u32) << 16))
                 .collect();
         }
         self

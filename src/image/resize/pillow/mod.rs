@@ -378,16 +378,8 @@ fn vnni() -> bool {
     crate::cpu::detected().has(crate::cpu::Features::AVX512VNNI)
 }
 
-/// Whether the AVX-512 horizontal kernel gathers 8 taps per `vpermb` (AVX-512 VBMI): when the
-/// CPU has it. Tests can turn it off per thread to cover the kernel without it.
 #[cfg(target_arch = "x86_64")]
-fn vbmi() -> bool {
-    #[cfg(test)]
-    if tests::NO_VBMI.with(|c| c.get()) {
-        return false;
-    }
-    crate::cpu::detected().has(crate::cpu::Features::AVX512VBMI)
-}
+use super::vbmi;
 
 /// Rows handed to the horizontal kernels at once (the widest kernel filters 4 rows together).
 const GROUP: usize = 4;
@@ -609,13 +601,11 @@ fn v_pass<'d>(
 
 #[cfg(test)]
 mod tests {
-    use super::super::{Filter, Resizer, Scratch as ResizeScratch};
+    use super::super::{Filter, Resizer, Scratch as ResizeScratch, NO_VBMI};
 
     thread_local! {
         /// Set to run the AVX-512 kernels without VNNI on a CPU that has it.
         pub(super) static NO_VNNI: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-        /// Set to run the AVX-512 kernels without VBMI on a CPU that has it.
-        pub(super) static NO_VBMI: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
     }
     use crate::cpu::{self, Isa};
     use crate::image::{ImageView, ImageViewMut, PixelFormat};
@@ -894,8 +884,9 @@ mod tests {
 #[cfg(all(test, target_arch = "x86_64"))]
 mod timing {
     use super::coeffs::{Axis, Kernel};
-    use super::{avx512, tests::NO_VBMI, Window};
+    use super::{avx512, Window};
     use crate::cpu::{self, Features, Isa};
+    use crate::image::resize::NO_VBMI;
     use std::time::Instant;
 
     #[test]
