@@ -9,6 +9,7 @@
 //! (hi and lo halves, 2 taps per product), 8 per row; the horizontal pass is bound by
 //! those multiply-adds, not by the loads and shuffles.
 
+use super::blocks::{HBlocks, BLOCK};
 use super::coeffs::{K8_SHIFT, PRECISION_BITS, ROUND, SPLIT};
 use std::arch::x86_64::*;
 
@@ -569,6 +570,103 @@ pub unsafe fn h_rows_vnni8x2(
             (_, 3) => go!(3, 3),
             (_, 4) => go!(3, 4),
             _ => go!(3, 0),
+        }
+    }
+}
+
+/// Horizontal pass over the element blocks `b0..b1` ([`HBlocks`]) of the rows `src` (up to
+/// four, each starting at byte `base` of a full source row), writing elements
+/// `BLOCK * b0 - e0..BLOCK * b1 - e0` of each `dst` row (whose element 0 is element `e0`
+/// of the full destination row): per block and group of 4 taps, one 64-byte load and one
+/// `vpermb` per row put each element's 4 tap bytes in its lane, and three `vpdpbusd` add
+/// their products with the coefficient byte planes (shared by the rows); then
+/// `((a << 14) + (b << 7) + c + ROUND) >> 22`, clamped to 0..=255, 16 bytes per row.
+///
+/// # Safety
+/// The CPU must support AVX-512 F, BW, VBMI and VNNI; `1 <= src.len() == dst.len() <= 4`,
+/// `(b0, b1)` comes from [`HBlocks::range`] for elements inside `e0..e0 + dst[r].len()`,
+/// `base` and every row's length (at least the `row_len` given there).
+#[target_feature(enable = "avx512f,avx512bw,avx512vbmi,avx512vnni")]
+pub unsafe fn h_rows_blocks(
+    src: &[&[u8]],
+    dst: &mut [&mut [u8]],
+    base: usize,
+    hb: &HBlocks,
+    b0: usize,
+    b1: usize,
+    e0: usize,
+) {
+    // SAFETY: the caller's promise.
+    unsafe {
+        match src.len() {
+            4 => blocks_rows::<4>(src, dst, base, hb, b0, b1, e0),
+            3 => blocks_rows::<3>(src, dst, base, hb, b0, b1, e0),
+            2 => blocks_rows::<2>(src, dst, base, hb, b0, b1, e0),
+            _ => blocks_rows::<1>(src, dst, base, hb, b0, b1, e0),
+        }
+    }
+}
+
+/// [`h_rows_blocks`] for `R` rows.
+///
+/// # Safety
+/// As [`h_rows_blocks`], with `src.len() == dst.len() == R`.
+#[inline(always)]
+unsafe fn blocks_rows<const R: usize>(
+    src: &[&[u8]],
+    dst: &mut [&mut [u8]],
+    base: usize,
+    hb: &HBlocks,
+    b0: usize,
+    b1: usize,
+    e0: usize,
+) {
+    assert!(src.len() == R && dst.len() == R && hb.lo <= b0 && b0 < b1 && b1 <= hb.hi);
+    assert!(BLOCK * b0 >= e0 && dst.iter().all(|d| d.len() >= BLOCK * b1 - e0));
+    let (groups, bpp) = (hb.groups, hb.bpp);
+    let sp: [*const u8; R] = std::array::from_fn(|r| src[r].as_ptr());
+    let z = _mm512_setzero_si512();
+    for b in b0..b1 {
+        let k = b - hb.lo;
+        // SAFETY: `range` checked that every group's 64-byte window of block `b` lies
+        // inside rows of `row_len` bytes from `base`; `ix` and `kc` hold the block's
+        // index vector and `groups` x 3 planes; the stores write 16 bytes from element
+        // `BLOCK * b - e0` of each row, inside `dst` (asserted).
+        unsafe {
+            let w = *hb.wb.get_unchecked(k) as usize - base;
+            let ix = _mm512_loadu_si512(hb.ix.as_ptr().add(64 * k).cast());
+            let kp = hb.kc.as_ptr().add(64 * 3 * groups * k);
+            let mut acc = [[z; 3]; R];
+            for g in 0..groups {
+                let kq = kp.add(64 * 3 * g);
+                let kv = [
+                    _mm512_loadu_si512(kq.cast()),
+                    _mm512_loadu_si512(kq.add(64).cast()),
+                    _mm512_loadu_si512(kq.add(128).cast()),
+                ];
+                for r in 0..R {
+                    let v = _mm512_loadu_si512(sp[r].add(w + 4 * g * bpp).cast());
+                    let px = _mm512_permutexvar_epi8(ix, v);
+                    for j in 0..3 {
+                        acc[r][j] = _mm512_dpbusd_epi32(acc[r][j], px, kv[j]);
+                    }
+                }
+            }
+            for r in 0..R {
+                let [a, bb, c] = acc[r];
+                let t = _mm512_add_epi32(
+                    _mm512_add_epi32(
+                        _mm512_slli_epi32::<{ 2 * K8_SHIFT }>(a),
+                        _mm512_slli_epi32::<{ K8_SHIFT }>(bb),
+                    ),
+                    _mm512_add_epi32(c, _mm512_set1_epi32(ROUND)),
+                );
+                let v = _mm512_max_epi32(_mm512_srai_epi32::<{ PRECISION_BITS }>(t), z);
+                _mm_storeu_si128(
+                    dst[r].as_mut_ptr().add(BLOCK * b - e0).cast(),
+                    _mm512_cvtusepi32_epi8(v),
+                );
+            }
         }
     }
 }
