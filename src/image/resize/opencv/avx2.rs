@@ -309,16 +309,16 @@ pub unsafe fn h_float4_px(src: &[u8], tab: &HTab<f32>, lo: usize, hi: usize, out
     let cn = tab.cn;
     debug_assert!(tab.px_lo <= lo && hi <= tab.px_hi && (cn == 3 || cn == 4) && tab.taps == 4);
     debug_assert!(out.len() >= (hi - lo) * cn + (cn == 3) as usize);
-    let mask = |t: usize| {
-        let mut m = [-1i8; 32];
-        for c in 0..cn {
-            m[4 * c] = (t * cn + c) as i8;
-            m[16 + 4 * c] = (t * cn + c) as i8;
-        }
-        // SAFETY: 32 bytes.
-        unsafe { _mm256_loadu_si256(m.as_ptr().cast()) }
+    let mt = &super::sse41::TAP_MASKS[cn - 3];
+    // SAFETY: each mask is 64 bytes.
+    let m = unsafe {
+        [
+            _mm256_loadu_si256(mt[0].as_ptr().cast()),
+            _mm256_loadu_si256(mt[1].as_ptr().cast()),
+            _mm256_loadu_si256(mt[2].as_ptr().cast()),
+            _mm256_loadu_si256(mt[3].as_ptr().cast()),
+        ]
     };
-    let m = [mask(0), mask(1), mask(2), mask(3)];
     let pw = tab.pw.as_ptr();
     let sp = src.as_ptr();
     let op = out.as_mut_ptr();

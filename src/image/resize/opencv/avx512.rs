@@ -47,8 +47,16 @@ pub unsafe fn h_float4_px(src: &[u8], tab: &HTab<f32>, lo: usize, hi: usize, out
         let plane = 4 * (tab.n / tab.cn);
         let ws = tab.pws.as_ptr();
         // SAFETY: as above; `pws` holds 4 splatted weights per pixel and tap.
+        // (No array `map` here: its closure would not inherit the target features, and
+        // the loads would become calls.)
         let w = |dx: usize| unsafe {
-            [0, 1, 2, 3].map(|t| _mm512_loadu_ps(ws.add(t * plane + 4 * dx)))
+            let p = ws.add(4 * dx);
+            [
+                _mm512_loadu_ps(p),
+                _mm512_loadu_ps(p.add(plane)),
+                _mm512_loadu_ps(p.add(2 * plane)),
+                _mm512_loadu_ps(p.add(3 * plane)),
+            ]
         };
         // SAFETY: the caller's promise.
         unsafe { px4(src, tab, lo, hi, out, w) }
@@ -77,17 +85,17 @@ unsafe fn px4(
     let cn = tab.cn;
     debug_assert!(tab.px_lo <= lo && hi <= tab.px_hi && (cn == 3 || cn == 4) && tab.taps == 4);
     debug_assert!(out.len() >= (hi - lo) * cn + (cn == 3) as usize);
-    let mask = |t: usize| {
-        let mut m = [-1i8; 64];
-        for l in 0..4 {
-            for c in 0..cn {
-                m[16 * l + 4 * c] = (t * cn + c) as i8;
-            }
-        }
-        // SAFETY: 64 bytes.
-        unsafe { _mm512_loadu_si512(m.as_ptr().cast()) }
+    let mt = &super::sse41::TAP_MASKS[cn - 3];
+    // SAFETY: 64 bytes each. (Loaded here, not in a closure, which would not inherit the
+    // target features and would call the load once per row.)
+    let m = unsafe {
+        [
+            _mm512_loadu_si512(mt[0].as_ptr().cast()),
+            _mm512_loadu_si512(mt[1].as_ptr().cast()),
+            _mm512_loadu_si512(mt[2].as_ptr().cast()),
+            _mm512_loadu_si512(mt[3].as_ptr().cast()),
+        ]
     };
-    let m = [mask(0), mask(1), mask(2), mask(3)];
     // 3 channels: lanes 0, 1, 2 of each 128-bit lane, in order.
     let pack = _mm512_setr_epi32(0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, 0, 0, 0, 0);
     let sp = src.as_ptr();

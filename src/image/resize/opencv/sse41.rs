@@ -27,12 +27,26 @@ fn pair_mask(cn: usize) -> [i8; 16] {
     m
 }
 
-/// Byte shuffle that zero-extends tap `t` of channels 0..cn into `i32` lanes.
-#[inline(always)]
-fn tap_mask(cn: usize, t: usize) -> [i8; 16] {
-    let mut m = [-1i8; 16];
-    for c in 0..cn.min(4) {
-        m[4 * c] = (t * cn + c) as i8;
+/// `TAP_MASKS[cn - 3][t]`: the byte shuffle that zero-extends tap `t` of channels 0..cn
+/// (3 or 4) of a pixel's 16-byte window into `i32` lanes, repeated in each 128-bit lane of
+/// 64 bytes (the AVX2 and AVX-512 forms load 32 or 64 of them). A static table: built in a
+/// closure at each call, the masks cost a visible share of a 224-pixel row.
+pub(super) static TAP_MASKS: [[[i8; 64]; 4]; 2] = [tap_masks(3), tap_masks(4)];
+
+const fn tap_masks(cn: usize) -> [[i8; 64]; 4] {
+    let mut m = [[-1i8; 64]; 4];
+    let mut t = 0;
+    while t < 4 {
+        let mut l = 0;
+        while l < 4 {
+            let mut c = 0;
+            while c < cn {
+                m[t][16 * l + 4 * c] = (t * cn + c) as i8;
+                c += 1;
+            }
+            l += 1;
+        }
+        t += 1;
     }
     m
 }
@@ -91,9 +105,15 @@ pub unsafe fn h_float4_px(src: &[u8], tab: &HTab<f32>, lo: usize, hi: usize, out
     let cn = tab.cn;
     debug_assert!(tab.px_lo <= lo && hi <= tab.px_hi && (cn == 3 || cn == 4) && tab.taps == 4);
     debug_assert!(out.len() >= (hi - lo) * cn + (cn == 3) as usize);
-    // SAFETY: each mask is 16 bytes.
+    let mt = &TAP_MASKS[cn - 3];
+    // SAFETY: each mask is 64 bytes.
     let m = unsafe {
-        [0, 1, 2, 3].map(|t| _mm_loadu_si128(tap_mask(cn, t).as_ptr().cast::<__m128i>()))
+        [
+            _mm_loadu_si128(mt[0].as_ptr().cast()),
+            _mm_loadu_si128(mt[1].as_ptr().cast()),
+            _mm_loadu_si128(mt[2].as_ptr().cast()),
+            _mm_loadu_si128(mt[3].as_ptr().cast()),
+        ]
     };
     let sp = src.as_ptr();
     let op = out.as_mut_ptr();
