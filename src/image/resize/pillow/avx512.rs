@@ -9,7 +9,7 @@
 //! (hi and lo halves, 2 taps per product), 8 per row; the horizontal pass is bound by
 //! those multiply-adds, not by the loads and shuffles.
 
-use super::blocks::{HBlocks, BLOCK};
+use super::blocks::{HBlocks, BLOCK, QUARTERS};
 use super::coeffs::{K8_SHIFT, PRECISION_BITS, ROUND, SPLIT};
 use std::arch::x86_64::*;
 
@@ -598,21 +598,25 @@ pub unsafe fn h_rows_blocks(
 ) {
     // SAFETY: the caller's promise.
     unsafe {
-        match src.len() {
-            4 => blocks_rows::<4>(src, dst, base, hb, b0, b1, e0),
-            3 => blocks_rows::<3>(src, dst, base, hb, b0, b1, e0),
-            2 => blocks_rows::<2>(src, dst, base, hb, b0, b1, e0),
-            _ => blocks_rows::<1>(src, dst, base, hb, b0, b1, e0),
+        match (src.len(), hb.quarters) {
+            (4, false) => blocks_rows::<4, false>(src, dst, base, hb, b0, b1, e0),
+            (3, false) => blocks_rows::<3, false>(src, dst, base, hb, b0, b1, e0),
+            (2, false) => blocks_rows::<2, false>(src, dst, base, hb, b0, b1, e0),
+            (_, false) => blocks_rows::<1, false>(src, dst, base, hb, b0, b1, e0),
+            (4, true) => blocks_rows::<4, true>(src, dst, base, hb, b0, b1, e0),
+            (3, true) => blocks_rows::<3, true>(src, dst, base, hb, b0, b1, e0),
+            (2, true) => blocks_rows::<2, true>(src, dst, base, hb, b0, b1, e0),
+            (_, true) => blocks_rows::<1, true>(src, dst, base, hb, b0, b1, e0),
         }
     }
 }
 
-/// [`h_rows_blocks`] for `R` rows.
+/// [`h_rows_blocks`] for `R` rows, with one window per block or (`Q`) per quarter.
 ///
 /// # Safety
-/// As [`h_rows_blocks`], with `src.len() == dst.len() == R`.
+/// As [`h_rows_blocks`], with `src.len() == dst.len() == R` and `Q == hb.quarters`.
 #[inline(always)]
-unsafe fn blocks_rows<const R: usize>(
+unsafe fn blocks_rows<const R: usize, const Q: bool>(
     src: &[&[u8]],
     dst: &mut [&mut [u8]],
     base: usize,
@@ -626,6 +630,11 @@ unsafe fn blocks_rows<const R: usize>(
     let (groups, bpp) = (hb.groups, hb.bpp);
     let sp: [*const u8; R] = std::array::from_fn(|r| src[r].as_ptr());
     let z = _mm512_setzero_si512();
+    // Bytes of each quarter's lanes, hidden from the optimizer (constant masks become
+    // blends).
+    let qm: [__mmask64; 4] =
+        std::hint::black_box([0xffff, 0xffff << 16, 0xffff << 32, 0xffff << 48]);
+    debug_assert!(Q == hb.quarters);
     for b in b0..b1 {
         let k = b - hb.lo;
         // SAFETY: `range` checked that every group's 64-byte window of block `b` lies
@@ -633,7 +642,8 @@ unsafe fn blocks_rows<const R: usize>(
         // index vector and `groups` x 3 planes; the stores write 16 bytes from element
         // `BLOCK * b - e0` of each row, inside `dst` (asserted).
         unsafe {
-            let w = *hb.wb.get_unchecked(k) as usize - base;
+            let wq = hb.wb.as_ptr().add(QUARTERS * k);
+            let w = [0, 1, 2, 3].map(|q| *wq.add(q) as usize - base);
             let ix = _mm512_loadu_si512(hb.ix.as_ptr().add(64 * k).cast());
             let kp = hb.kc.as_ptr().add(64 * 3 * groups * k);
             let mut acc = [[z; 3]; R];
@@ -645,8 +655,16 @@ unsafe fn blocks_rows<const R: usize>(
                     _mm512_loadu_si512(kq.add(128).cast()),
                 ];
                 for r in 0..R {
-                    let v = _mm512_loadu_si512(sp[r].add(w + 4 * g * bpp).cast());
-                    let px = _mm512_permutexvar_epi8(ix, v);
+                    let p = sp[r].add(4 * g * bpp);
+                    let px = if Q {
+                        let ld = |q: usize| _mm512_loadu_si512(p.add(w[q]).cast());
+                        let mut px = _mm512_maskz_permutexvar_epi8(qm[0], ix, ld(0));
+                        px = _mm512_mask_permutexvar_epi8(px, qm[1], ix, ld(1));
+                        px = _mm512_mask_permutexvar_epi8(px, qm[2], ix, ld(2));
+                        _mm512_mask_permutexvar_epi8(px, qm[3], ix, ld(3))
+                    } else {
+                        _mm512_permutexvar_epi8(ix, _mm512_loadu_si512(p.add(w[0]).cast()))
+                    };
                     for j in 0..3 {
                         acc[r][j] = _mm512_dpbusd_epi32(acc[r][j], px, kv[j]);
                     }

@@ -69,12 +69,14 @@
 //!   (pixels times each byte plane, exact in `i32`) and the sums recombined as
 //!   `(a << 14) + (b << 7) + c`; with 16 or more taps filling 3/4 of 8-tap groups instead,
 //!   the same arithmetic runs on 8 taps of two outputs per vector. Before either, the same
-//!   byte split runs element-major where the axis allows (`blocks.rs`: downscales between
-//!   about 2 and 4 for 3 channels, any channel count, GRAY8 included): 16 destination
-//!   elements per vector, each tap group one `vpermb` per row and three `vpdpbusd` shared
-//!   coefficient loads across 4 rows, 16 finished bytes per store. 1920x1080 -> 640x640
-//!   RGB8, alternated against the kernels above: BOX 1.59 -> 0.64 ms, BILINEAR 1.85 ->
-//!   0.88, BICUBIC 2.66 -> 1.14, LANCZOS 3.20 -> 1.60.
+//!   byte split runs element-major where the axis allows (`blocks.rs`: downscales of about
+//!   2 and more, any channel count, GRAY8 included): 16 destination elements per vector,
+//!   each 4-tap group one `vpermb` per row (four past a downscale of about 4, one per
+//!   quarter of the vector) and three `vpdpbusd`, coefficient loads shared by 4 rows, 16
+//!   finished bytes per store. 1920x1080 RGB8, alternated against the kernels above: to
+//!   640x640 BOX 1.59 -> 0.64 ms, BILINEAR 1.85 -> 0.88, BICUBIC 2.66 -> 1.14, LANCZOS
+//!   3.20 -> 1.60; to 224x224 BOX 0.83 -> 0.62, BILINEAR 1.18 -> 0.99, BICUBIC 1.77 ->
+//!   1.64, LANCZOS 2.35 -> 2.19.
 //! - NEAREST is a table-driven gather of whole pixels (it moves bytes and does no
 //!   arithmetic): on x86-64 an SSE4.1 gather of 4 pixels per step (`sse41::nearest_row`),
 //!   elsewhere and for the row's tail the portable code, which moves RGB pixels as 4-byte
@@ -827,6 +829,9 @@ mod tests {
             ((3, 5), (8, 2)),
             ((1, 40), (1, 13)),
             ((260, 3), (7, 9)),
+            // Element blocks with a window per quarter (downscales past about 4).
+            ((1000, 9), (120, 5)),
+            ((1920, 6), (224, 3)),
             ((40, 1), (13, 1)),
             ((1, 40), (5, 40)),
             ((203, 2), (77, 1)),
