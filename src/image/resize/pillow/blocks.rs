@@ -82,13 +82,17 @@ impl HBlocks {
                 .unwrap_or(nb);
             (lo, hi)
         };
-        // One window per block where at least half the blocks have one, else a window per
-        // quarter (larger downscales).
-        let mut parts = 1;
+        // One window per block, unless a window per quarter covers more than twice the
+        // blocks (downscales past about 4 for 3 channels, where single windows cover none).
         let (mut lo, mut hi) = run(1);
-        if 2 * (hi - lo) < nb {
-            parts = QUARTERS;
-            (lo, hi) = run(QUARTERS);
+        let (qlo, qhi) = run(QUARTERS);
+        let parts = if qhi - qlo > 2 * (hi - lo) {
+            QUARTERS
+        } else {
+            1
+        };
+        if parts == QUARTERS {
+            (lo, hi) = (qlo, qhi);
         }
         if lo == hi {
             return None;
