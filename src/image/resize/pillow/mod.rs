@@ -420,7 +420,7 @@ fn h_pass<'s, 'd>(
     #[cfg(not(target_arch = "x86_64"))]
     let _ = hb;
     // (blocks, outputs before them, outputs after them), decided at the first rows.
-    let mut plan: Option<((usize, usize), Window, Window)> = None;
+    let mut plan: Option<((usize, usize), Window, Window, usize)> = None;
     let mut n_simd = (0, 0);
     loop {
         let mut srcs: [&[u8]; GROUP] = [&[]; GROUP];
@@ -439,7 +439,7 @@ fn h_pass<'s, 'd>(
         if n == 0 {
             return;
         }
-        let (blk, head, tail) = plan.get_or_insert_with(|| {
+        let (blk, head, tail, row_len) = plan.get_or_insert_with(|| {
             let row_len = srcs[0].len();
             #[allow(unused_mut)]
             let mut blk = (0, 0);
@@ -456,12 +456,14 @@ fn h_pass<'s, 'd>(
             let head = window(axis, range.start..mid.start, base, bpp);
             let tail = window(axis, mid.end..range.end, base, bpp);
             n_simd = (head.simd_outputs(row_len), tail.simd_outputs(row_len));
-            (blk, head, tail)
+            (blk, head, tail, row_len)
         });
         #[cfg(not(target_arch = "x86_64"))]
-        let _ = blk;
+        let _ = (blk, row_len);
         #[cfg(target_arch = "x86_64")]
         if blk.0 < blk.1 {
+            // The blocks' windows were checked against the first rows' length.
+            assert!(srcs[..n].iter().all(|s| s.len() == *row_len));
             if let Some(hb) = hb {
                 // SAFETY: `blk` is non-empty only where AVX-512 VBMI and VNNI run, and comes
                 // from `HBlocks::range` for this window, `base` and these rows' length.
