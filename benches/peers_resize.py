@@ -4,6 +4,7 @@ this process, calls alternated one by one with a copy of the same bytes read plu
 (benches/harness.py), best of 15 and median (ms).
 
     cargo build --release && python3 benches/peers_resize.py [--reps 15]
+    python3 benches/peers_resize.py --letterbox-bound --reps 60
 
 Rows: every mode at 1920x1080 RGB8 -> 640x640 and -> 224x224; letterbox -> tensor vs the
 Ultralytics letterbox + cv2.dnn.blobFromImage chain; classification input vs Pillow
@@ -104,12 +105,44 @@ def rows(lib, reps=15, full=True, modes=None):
     return out
 
 
+def letterbox_bound(lib, reps):
+    """Races the letterbox -> tensor call against its two parts alone (the CV_LINEAR resize
+    to 640x360 and a numpy fill of the same 4.9 MB f32 output) and the cv2 chain, call by
+    call; prints best / median of each and the ratios to the cv2 chain."""
+    lib.scipix_set_num_threads(ctypes.c_size_t(1))
+    cv2.setNumThreads(1)
+    frame = np.ascontiguousarray(photo(1080, 1920, 3, 1)[..., ::-1])
+    lb = LbParams()
+    lib.scipix_letterbox_params_default(ctypes.byref(lb))
+    t = np.empty((1, 3, 640, 640), np.float32)
+    fill = np.empty_like(t)
+    small = np.empty((360, 640, 3), np.uint8)
+    s, d = desc(frame, BGR), desc(small, BGR)
+    fns = [
+        lambda: lib.scipix_letterbox_to_tensor(ctypes.byref(s), ctypes.byref(lb), NCHW, f32p(t),
+                                               ctypes.c_size_t(t.size), ctypes.c_size_t(0), None),
+        lambda: lib.scipix_resize(ctypes.byref(s), ctypes.byref(d), 2),
+        lambda: fill.fill(0.5),
+        lambda: cv2.dnn.blobFromImage(ultralytics_letterbox(frame)[0], 1 / 255, swapRB=True),
+    ]
+    r = harness.race(fns, reps)
+    for name, x in zip(("letterbox -> tensor", "resize to 640x360", "fill 4.9 MB", "cv2 chain"), r):
+        print(f"{name:<20} {x.best * 1e3:.3f} / {x.median * 1e3:.3f} ms")
+    print(f"letterbox vs cv2 {r[3].best / r[0].best:.2f}x; "
+          f"resize + fill vs cv2 {r[3].best / (r[1].best + r[2].best):.2f}x")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--reps", type=int, default=15)
     ap.add_argument("--modes", default="all", help="comma-separated mode names, or all")
+    ap.add_argument("--letterbox-bound", action="store_true",
+                    help="race letterbox -> tensor against its resize and tensor fill alone")
     args = ap.parse_args()
     lib = harness.load_lib()
+    if args.letterbox_bound:
+        letterbox_bound(lib, args.reps)
+        return
     modes = None if args.modes == "all" else [MODE_NAMES.index(m) for m in args.modes.split(",")]
     harness.print_rows(rows(lib, args.reps, modes=modes),
                        f"1920x1080 RGB8, one thread, best / median of {args.reps} (ms); calls alternated")
