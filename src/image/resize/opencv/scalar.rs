@@ -143,10 +143,14 @@ impl<W: Copy + Default + PartialEq> HTab<W> {
         }
     }
 
-    /// Byte offset of the 64-byte window from which elements `es` can read every tap, if
-    /// there is one (see [`HTab::blk_lo`]).
-    fn window(&self, es: std::ops::Range<usize>, row_bytes: usize) -> Option<u32> {
+    /// Byte offset of block `b`'s 64-byte window if the block may use the byte-permute
+    /// kernels (see [`HTab::blk_lo`]).
+    fn blk_base(&self, b: usize, row_bytes: usize) -> Option<u32> {
         let (n, cn) = (self.n, self.cn);
+        let es = BLOCK * b..BLOCK * (b + 1);
+        if es.end > n {
+            return None;
+        }
         let base = es.clone().map(|e| self.idx[e]).min()?;
         let ok = base >= 0
             && base as usize + (self.taps - 1) * cn + 64 <= row_bytes
@@ -158,15 +162,6 @@ impl<W: Copy + Default + PartialEq> HTab<W> {
                 })
             });
         ok.then_some(base as u32)
-    }
-
-    /// Byte offset of block `b`'s window if the block may use the byte-permute kernels.
-    fn blk_base(&self, b: usize, row_bytes: usize) -> Option<u32> {
-        let e = BLOCK * b;
-        if e + BLOCK > self.n {
-            return None;
-        }
-        self.window(e..e + BLOCK, row_bytes)
     }
 
     /// Fills the element-block form ([`HTab::blk_lo`]).
@@ -274,25 +269,20 @@ impl<W: Copy + Default + PartialEq> HTab<W> {
 }
 
 impl HTab<i32> {
-    /// Fills [`HTab::pw16`] for a two-tap table whose weights fit `i16`.
+    /// Fills [`HTab::pw16`] and [`HTab::bw16`] for a two-tap table whose weights fit `i16`.
     fn with_pairs(mut self) -> Self {
-        if self.taps == 2
-            && self
-                .pw
-                .iter()
-                .all(|&w| (i16::MIN as i32..=i16::MAX as i32).contains(&w))
-        {
-            self.pw16 = self
-                .pw
-                .chunks_exact(2)
-                .map(|p| (p[0] as u16 as u32) | ((p[1] as u16 as u32) << 16))
-                .collect();
-        }
         let fits = |w: &i32| (i16::MIN as i32..=i16::MAX as i32).contains(w);
-        if self.taps == 2 && self.blk_hi > 0 && self.w.iter().all(fits) {
+        let pack = |w0: i32, w1: i32| (w0 as u16 as u32) | ((w1 as u16 as u32) << 16);
+        if self.taps != 2 {
+            return self;
+        }
+        if self.pw.iter().all(fits) {
+            self.pw16 = self.pw.chunks_exact(2).map(|p| pack(p[0], p[1])).collect();
+        }
+        if self.blk_hi > 0 && self.w.iter().all(fits) {
             let n = self.n;
             self.bw16 = (0..BLOCK * self.blk_hi)
-                .map(|e| (self.w[e] as u16 as u32) | ((self.w[n + e] as u16 as u32) << 16))
+                .map(|e| pack(self.w[e], self.w[n + e]))
                 .collect();
         }
         self

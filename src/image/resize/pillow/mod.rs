@@ -419,9 +419,10 @@ fn h_pass<'s, 'd>(
 ) {
     #[cfg(not(target_arch = "x86_64"))]
     let _ = hb;
-    // (blocks, outputs before them, outputs after them), decided at the first rows.
-    let mut plan: Option<((usize, usize), Window, Window, usize)> = None;
-    let mut n_simd = (0, 0);
+    // Decided at the first rows: (blocks, outputs before them and their SIMD prefix,
+    // outputs after them and theirs, the rows' length).
+    type Part<'a> = (Window<'a>, usize);
+    let mut plan: Option<((usize, usize), Part, Part, usize)> = None;
     loop {
         let mut srcs: [&[u8]; GROUP] = [&[]; GROUP];
         let mut dsts: [&mut [u8]; GROUP] = Default::default();
@@ -439,7 +440,7 @@ fn h_pass<'s, 'd>(
         if n == 0 {
             return;
         }
-        let (blk, head, tail, row_len) = plan.get_or_insert_with(|| {
+        let (blk, (head, head_simd), (tail, tail_simd), row_len) = plan.get_or_insert_with(|| {
             let row_len = srcs[0].len();
             #[allow(unused_mut)]
             let mut blk = (0, 0);
@@ -453,10 +454,17 @@ fn h_pass<'s, 'd>(
             } else {
                 range.end..range.end
             };
-            let head = window(axis, range.start..mid.start, base, bpp);
-            let tail = window(axis, mid.end..range.end, base, bpp);
-            n_simd = (head.simd_outputs(row_len), tail.simd_outputs(row_len));
-            (blk, head, tail, row_len)
+            let part = |r: std::ops::Range<usize>| {
+                let w = window(axis, r, base, bpp);
+                let simd = w.simd_outputs(row_len);
+                (w, simd)
+            };
+            (
+                blk,
+                part(range.start..mid.start),
+                part(mid.end..range.end),
+                row_len,
+            )
         });
         #[cfg(not(target_arch = "x86_64"))]
         let _ = (blk, row_len);
@@ -480,14 +488,14 @@ fn h_pass<'s, 'd>(
                 };
             }
         }
-        h_rows(isa, &srcs[..n], &mut dsts[..n], head, n_simd.0);
+        h_rows(isa, &srcs[..n], &mut dsts[..n], head, *head_simd);
         if !tail.start.is_empty() {
             let at = (range.end - range.start - tail.start.len()) * bpp;
             let mut rest: [&mut [u8]; GROUP] = Default::default();
             for (r, d) in rest.iter_mut().zip(dsts[..n].iter_mut()) {
                 *r = &mut d[at..];
             }
-            h_rows(isa, &srcs[..n], &mut rest[..n], tail, n_simd.1);
+            h_rows(isa, &srcs[..n], &mut rest[..n], tail, *tail_simd);
         }
     }
 }
