@@ -130,7 +130,9 @@ def scipix_resize(lib, img, fmt, mode, w, h, pad=0):
 # (src w, h) -> (dst w, h): integer and fractional factors, up and down, odd, down to 1x1.
 SIZES = [((64, 48), (32, 24)), ((64, 48), (16, 12)), ((97, 61), (40, 29)), ((40, 29), (97, 61)),
          ((33, 17), (1, 1)), ((13, 9), (26, 27)), ((120, 80), (45, 80)), ((75, 50), (75, 23)),
-         ((200, 150), (64, 64)), ((31, 7), (7, 31))]
+         ((200, 150), (64, 64)), ((31, 7), (7, 31)),
+         # Odd integer downscales (cubic: one tap of weight 1) on both axes and on one.
+         ((96, 45), (32, 15)), ((75, 50), (15, 30))]
 
 
 CV_CUBIC = 5
@@ -173,7 +175,8 @@ def test_every_mode_matches_its_library_on_every_isa(lib, mode):
 @pytest.mark.parametrize("mode", [2, 4, 5, 8, 9], ids=lambda m: MODE_NAMES[m])
 def test_large_frames_to_model_sizes(lib, mode):
     """1920x1080-like frames to the sizes models use (the parallel row split runs here)."""
-    for (sw, sh), (dw, dh) in [((1280, 720), (640, 360)), ((1001, 767), (224, 224))]:
+    for (sw, sh), (dw, dh) in [((1280, 720), (640, 360)), ((1001, 767), (224, 224)),
+                               ((1920, 1080), (640, 360))]:
         img = make(sh, sw, BGR, sw, "photo")
         got = scipix_resize(lib, img, BGR, mode, dw, dh)
         if got is None:

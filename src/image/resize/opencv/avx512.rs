@@ -238,6 +238,7 @@ pub unsafe fn h_float_blocks(src: &[u8], tab: &HTab<f32>, b0: usize, b1: usize, 
     unsafe {
         match tab.taps {
             4 => float_blocks::<4>(src, tab, b0, b1, out),
+            1 => float_blocks::<1>(src, tab, b0, b1, out),
             _ => float_blocks::<0>(src, tab, b0, b1, out),
         }
     }

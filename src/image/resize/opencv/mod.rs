@@ -590,6 +590,9 @@ mod kernels {
 
     /// [`h_float`] without the element blocks.
     fn h_float_px(isa: Isa, src: &[u8], tab: &HTab<f32>, e0: usize, out: &mut [f32]) {
+        if !tab.upx.is_empty() {
+            return h_float_unit(isa, src, tab, e0, out);
+        }
         #[cfg(target_arch = "aarch64")]
         if isa == Isa::Neon {
             return neon::h_float(src, tab, e0, out);
@@ -616,6 +619,27 @@ mod kernels {
             }
         }
         h_float_gather(isa, src, tab, e0, out)
+    }
+
+    /// [`h_float`] of a unit table ([`HTab::upx`]): each element is its source byte times
+    /// weight 1, exactly the byte, so whole pixels are gathered and widened to `f32`.
+    fn h_float_unit(isa: Isa, src: &[u8], tab: &HTab<f32>, e0: usize, out: &mut [f32]) {
+        let cn = tab.cn;
+        let head = ((cn - e0 % cn) % cn).min(out.len());
+        scalar::h_float(src, tab, e0, &mut out[..head]);
+        let dx = (e0 + head) / cn;
+        let done = match isa {
+            // SAFETY: as in `nearest`.
+            #[cfg(target_arch = "x86_64")]
+            Isa::Sse41 | Isa::Avx2 | Isa::Avx512 => unsafe {
+                sse41_family(isa, || {
+                    sse41::unit_px(src, &tab.upx[dx..], cn, &mut out[head..])
+                })
+            },
+            _ => 0,
+        };
+        let e = (dx + done) * cn;
+        scalar::h_float(src, tab, e, &mut out[e - e0..]);
     }
 
     fn h_float_gather(isa: Isa, src: &[u8], tab: &HTab<f32>, e0: usize, out: &mut [f32]) {
@@ -760,7 +784,7 @@ mod tests {
     }
 
     const FORMATS: [PixelFormat; 3] = [PixelFormat::Gray8, PixelFormat::Rgb8, PixelFormat::Rgba8];
-    const SIZES: [(usize, usize, usize, usize); 18] = [
+    const SIZES: [(usize, usize, usize, usize); 21] = [
         (301, 41, 97, 23),
         (97, 23, 301, 41),
         (333, 17, 111, 9),
@@ -781,6 +805,11 @@ mod tests {
         // Downscales whose element blocks span more than 64 bytes.
         (1000, 9, 150, 5),
         (1920, 12, 224, 7),
+        // Odd integer downscales: unit cubic tables (one tap of weight 1), both axes, one
+        // axis, and wide enough for element blocks.
+        (96, 45, 32, 15),
+        (75, 50, 15, 30),
+        (1920, 12, 640, 4),
     ];
 
     /// Every ISA the machine runs, plus the AVX-512 family without VBMI when the CPU has
@@ -862,5 +891,24 @@ mod tests {
                                  // NEAREST_EXACT 10 -> 3 picks source pixels 1, 5, 8.
         assert_eq!(scalar::nearest_exact_table(10, 3), vec![1, 5, 8]);
         assert_eq!(scalar::nearest_exact_table(64, 200)[12], 3);
+    }
+
+    #[test]
+    fn odd_integer_cubic_downscales_get_unit_tables() {
+        // 1920 -> 640: every position lands on a pixel centre (3 dx + 1), weights 0, 1, 0, 0.
+        let h = scalar::ipp_cubic_htab(1920, 640, 3);
+        assert_eq!((h.taps, h.upx.len()), (1, 640));
+        assert_eq!((h.upx[0], h.upx[5], h.idx[5 * 3 + 2]), (1, 16, 16 * 3 + 2));
+        assert_eq!(h.w[7], 1.0);
+        // 1280 -> 640 (t = 0.5) keeps four taps and no gather.
+        let h = scalar::ipp_cubic_htab(1280, 640, 3);
+        assert_eq!((h.taps, h.upx.len()), (4, 0));
+        // 1080 -> 360: the zero-weight taps read the unit tap's row, one row per output row.
+        let v = scalar::ipp_cubic_vtab(1080, 360);
+        assert_eq!(&v.rows[4 * 10..4 * 11], &[31; 4]);
+        assert_eq!(&v.w[4 * 10..4 * 11], &[0.0, 1.0, 0.0, 0.0]);
+        // 1080 -> 640 keeps its four distinct rows.
+        let v = scalar::ipp_cubic_vtab(1080, 640);
+        assert_eq!(&v.rows[4 * 10..4 * 11], &[16, 17, 18, 19]);
     }
 }

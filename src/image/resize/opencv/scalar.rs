@@ -111,6 +111,10 @@ pub struct HTab<W> {
     /// << 16` (element `e`'s two weights), for elements of blocks `0..blk_hi`; empty
     /// otherwise.
     pub bw16: Vec<u32>,
+    /// Unit tables (one tap of weight 1 per element, whole pixels: see [`ipp_cubic_htab`]):
+    /// `upx[dx]`, the source pixel of destination pixel `dx`, so the pass is a pixel gather;
+    /// empty otherwise.
+    pub upx: Vec<u32>,
 }
 
 /// Elements per block of the byte-permute kernels ([`HTab::blk_lo`]): one 512-bit vector
@@ -140,6 +144,7 @@ impl<W: Copy + Default + PartialEq> HTab<W> {
             bidx: Vec::new(),
             bwix: Vec::new(),
             bw16: Vec::new(),
+            upx: Vec::new(),
         }
     }
 
@@ -776,18 +781,32 @@ pub fn cubic_kernel(x: f64) -> f64 {
 /// Horizontal table of the IPP cubic path: position `f = (d + 0.5) * (src / dst) - 0.5` in
 /// `f64`, taps `floor(f) - 1 ..= floor(f) + 2` clamped to the image, weights
 /// `(float)kernel(f - tap)`.
+///
+/// A tap of weight exactly 0 adds exactly 0 (the source values are finite; only the sign
+/// of a zero sum can change, and the rounding to `u8` erases it). Where every destination
+/// pixel lands on a source pixel centre (`t = 0`, so the weights are `0, 1, 0, 0`: odd
+/// integer downscales such as 1920 -> 640), the sum is that pixel's value and the table
+/// keeps the one tap of weight 1.
 pub fn ipp_cubic_htab(src_w: usize, dst_w: usize, cn: usize) -> HTab<f32> {
     let n = dst_w * cn;
-    let mut tab = HTab::new(4, n);
-    for dx in 0..dst_w {
-        let (px, w) = ipp_cubic_pos(dx, src_w, dst_w);
+    let pos: Vec<_> = (0..dst_w)
+        .map(|dx| ipp_cubic_pos(dx, src_w, dst_w))
+        .collect();
+    let unit = pos.iter().all(|(_, w)| *w == [0.0, 1.0, 0.0, 0.0]);
+    let taps = if unit { 1 } else { 4 };
+    let mut tab = HTab::new(taps, n);
+    for (dx, (px, w)) in pos.iter().enumerate() {
+        let skip = if unit { 1 } else { 0 };
         for c in 0..cn {
             let e = dx * cn + c;
-            for t in 0..4 {
-                tab.idx[t * n + e] = (px[t] * cn + c) as i32;
-                tab.w[t * n + e] = w[t];
+            for t in 0..taps {
+                tab.idx[t * n + e] = (px[t + skip] * cn + c) as i32;
+                tab.w[t * n + e] = w[t + skip];
             }
         }
+    }
+    if unit {
+        tab.upx = pos.iter().map(|(px, _)| px[1] as u32).collect();
     }
     tab.finish(src_w * cn, cn)
 }
@@ -805,7 +824,9 @@ fn ipp_cubic_pos(d: usize, src: usize, dst: usize) -> ([usize; 4], [f32; 4]) {
     (px, w)
 }
 
-/// Vertical table of the IPP cubic path (as [`ipp_cubic_htab`]).
+/// Vertical table of the IPP cubic path (as [`ipp_cubic_htab`]). A tap of weight 0 names
+/// the row of the tap of weight 1 when there is one (its product is 0 whichever row it
+/// reads), so a destination row on a source row centre needs one horizontal pass, not four.
 pub fn ipp_cubic_vtab(src_h: usize, dst_h: usize) -> VTab<f32> {
     let mut tab = VTab {
         taps: 4,
@@ -814,8 +835,9 @@ pub fn ipp_cubic_vtab(src_h: usize, dst_h: usize) -> VTab<f32> {
     };
     for dy in 0..dst_h {
         let (px, w) = ipp_cubic_pos(dy, src_h, dst_h);
+        let unit = w == [0.0, 1.0, 0.0, 0.0];
         for k in 0..4 {
-            tab.rows[dy * 4 + k] = px[k] as u32;
+            tab.rows[dy * 4 + k] = if unit { px[1] } else { px[k] } as u32;
             tab.w[dy * 4 + k] = w[k];
         }
     }

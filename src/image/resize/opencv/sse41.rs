@@ -167,6 +167,53 @@ pub unsafe fn v_linear(r0: &[i32], r1: &[i32], b0: i32, b1: i32, out: &mut [u8])
     count
 }
 
+/// Float pass of a unit table ([`HTab::upx`]) for 3 and 4 channels, 4 pixels per step: the
+/// pixels are gathered as in [`nearest_px`] and every 4 bytes widened to 4 `f32`s (`x * 1`
+/// is `x`). `xs` must be non-decreasing. Returns the pixels done (a prefix).
+///
+/// # Safety
+/// SSE4.1 must be available.
+#[inline]
+#[target_feature(enable = "sse4.1")]
+pub unsafe fn unit_px(src: &[u8], xs: &[u32], cn: usize, out: &mut [f32]) -> usize {
+    if cn != 3 && cn != 4 {
+        return 0;
+    }
+    let w = xs.len().min(out.len() / cn);
+    let pack = _mm_setr_epi8(0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, -1, -1, -1, -1);
+    let sp = src.as_ptr();
+    let op = out.as_mut_ptr();
+    let mut i = 0;
+    while i + 4 <= w && xs[i + 3] as usize * cn + 4 <= src.len() {
+        // SAFETY: as in `nearest_px`; the stores write `4 * cn` floats from `out[i * cn]`,
+        // inside `out` since `i + 4 <= w`.
+        unsafe {
+            let ld = |k: usize| {
+                (sp.add(*xs.get_unchecked(i + k) as usize * cn) as *const i32).read_unaligned()
+            };
+            let mut v = _mm_cvtsi32_si128(ld(0));
+            v = _mm_insert_epi32::<1>(v, ld(1));
+            v = _mm_insert_epi32::<2>(v, ld(2));
+            v = _mm_insert_epi32::<3>(v, ld(3));
+            if cn == 3 {
+                v = _mm_shuffle_epi8(v, pack);
+            }
+            let o = op.add(i * cn);
+            _mm_storeu_ps(o, _mm_cvtepi32_ps(_mm_cvtepu8_epi32(v)));
+            let v1 = _mm_srli_si128::<4>(v);
+            _mm_storeu_ps(o.add(4), _mm_cvtepi32_ps(_mm_cvtepu8_epi32(v1)));
+            let v2 = _mm_srli_si128::<8>(v);
+            _mm_storeu_ps(o.add(8), _mm_cvtepi32_ps(_mm_cvtepu8_epi32(v2)));
+            if cn == 4 {
+                let v3 = _mm_srli_si128::<12>(v);
+                _mm_storeu_ps(o.add(12), _mm_cvtepi32_ps(_mm_cvtepu8_epi32(v3)));
+            }
+        }
+        i += 4;
+    }
+    i
+}
+
 /// `INTER_NEAREST`/`INTER_NEAREST_EXACT` pixel copy for 3 and 4 channels, 4 pixels per step:
 /// four 4-byte loads into one register, for 3 channels `pshufb` packs the 12 bytes, then one
 /// 16-byte store (3 channels: 4 bytes past the 4 pixels, which the next step or the caller's
