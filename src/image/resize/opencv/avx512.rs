@@ -259,55 +259,118 @@ unsafe fn float_blocks<const T: usize>(
     let taps = if T == 0 { tab.taps } else { T };
     debug_assert!(tab.taps == taps && taps >= 1);
     debug_assert!(tab.blk_lo <= b0 && b1 <= tab.blk_hi && out.len() >= BLOCK * (b1 - b0));
+    if !tab.bwix.is_empty() {
+        debug_assert!(T == 4);
+        // SAFETY: the caller's promise.
+        return unsafe { compact_blocks(src, tab, b0, b1, out) };
+    }
     let (n, cn) = (tab.n, tab.cn);
-    let (sp, op, wp, pw) = (
-        src.as_ptr(),
-        out.as_mut_ptr(),
-        tab.w.as_ptr(),
-        tab.pw.as_ptr(),
-    );
-    let compact = !tab.bwix.is_empty();
-    debug_assert!(!compact || (T == 4 && tab.bwix.len() == cn * 4 * BLOCK));
+    let (sp, op, wp) = (src.as_ptr(), out.as_mut_ptr(), tab.w.as_ptr());
     // A mask LLVM cannot see: a constant one turns each zero-masking `vpermb` into a
     // `vpermb` and a `vpandq`.
     let m = lane_mask(0x1111_1111_1111_1111);
-    // Block `b`'s first pixel and channel: `BLOCK * b = cn * p0 + r`.
-    let (mut p0, mut r) = (BLOCK * b0 / cn, BLOCK * b0 % cn);
     for b in b0..b1 {
         let e = BLOCK * b;
         // SAFETY: 64 bytes from `bbase + t * cn` are inside the row for every tap (table
-        // invariant); `bidx` and each tap's weights hold the block's 16 elements (for
-        // compact tables: block `b`'s 32 weights from pixel `p0` are inside `pw`, and
-        // `bwix` holds `cn` residues of 4 taps); the store writes 16 lanes from
-        // `out[e - BLOCK * b0]`, inside `out`.
+        // invariant); `bidx` and each tap's weights hold the block's 16 elements; the store
+        // writes 16 lanes from `out[e - BLOCK * b0]`, inside `out`.
         unsafe {
             let p = sp.add(*tab.bbase.get_unchecked(b) as usize);
             let ix = _mm512_loadu_si512(tab.bidx.as_ptr().add(e).cast());
-            let (wa, wb) = if compact {
-                (
-                    _mm512_loadu_ps(pw.add(4 * p0)),
-                    _mm512_loadu_ps(pw.add(4 * p0 + 16)),
-                )
-            } else {
-                (_mm512_setzero_ps(), _mm512_setzero_ps())
-            };
             let mut s = _mm512_setzero_ps();
             for t in 0..taps {
-                let w = if compact {
-                    let wix = tab.bwix.as_ptr().add((r * 4 + t) * BLOCK);
-                    _mm512_permutex2var_ps(wa, _mm512_loadu_si512(wix.cast()), wb)
-                } else {
-                    _mm512_loadu_ps(wp.add(t * n + e))
-                };
+                let w = _mm512_loadu_ps(wp.add(t * n + e));
                 let px = tap_bytes(p.add(t * cn), ix, m);
                 let prod = _mm512_mul_ps(_mm512_cvtepi32_ps(px), w);
                 s = if t == 0 { prod } else { _mm512_add_ps(s, prod) };
             }
             _mm512_storeu_ps(op.add(e - BLOCK * b0), s);
         }
+    }
+}
+
+/// [`float_blocks`] of a four-tap table with compact weights ([`HTab::bwix`], 3 or 4
+/// channels): each block's weights are spread from the 32 of its first 8 pixels by one
+/// `vpermi2ps` per tap, whose indices depend only on the block's first channel `r`
+/// (`BLOCK * b = cn * p0 + r`). They stay in registers: 3 channels run 3 blocks at a time
+/// (48 elements, 16 pixels; `r` = 0, 1, 2), 4 channels always have `r` = 0.
+///
+/// # Safety
+/// As [`h_float_blocks`], with `tab.bwix` filled.
+#[inline(always)]
+unsafe fn compact_blocks(src: &[u8], tab: &HTab<f32>, b0: usize, b1: usize, out: &mut [f32]) {
+    let cn = tab.cn;
+    debug_assert!(tab.taps == 4 && (cn == 3 || cn == 4) && tab.bwix.len() == cn * 4 * BLOCK);
+    let (sp, op, pw) = (src.as_ptr(), out.as_mut_ptr(), tab.pw.as_ptr());
+    let m = lane_mask(0x1111_1111_1111_1111);
+    // SAFETY: `bwix` holds `cn * 4` vectors of 16 indices.
+    let wix = |r: usize| unsafe {
+        let p = tab.bwix.as_ptr().add(r * 4 * BLOCK);
+        [
+            _mm512_loadu_si512(p.cast()),
+            _mm512_loadu_si512(p.add(BLOCK).cast()),
+            _mm512_loadu_si512(p.add(2 * BLOCK).cast()),
+            _mm512_loadu_si512(p.add(3 * BLOCK).cast()),
+        ]
+    };
+    let (w0, w1, w2) = (wix(0), wix(1), wix(2 % cn));
+    // One block: `wp` the weights of its first pixel, `wi` the indices of its residue.
+    // SAFETY (of each call): 64 bytes from `bbase + t * cn` are inside the row for every
+    // tap (table invariant); `bidx` holds the block's 16 elements and `pw` its 32 weights
+    // from `p0`; the store writes 16 lanes from `out[e - BLOCK * b0]`, inside `out`.
+    #[inline(always)]
+    unsafe fn block(
+        tab: &HTab<f32>,
+        sp: *const u8,
+        wp: *const f32,
+        op: *mut f32,
+        m: __mmask64,
+        b: usize,
+        wi: &[__m512i; 4],
+    ) {
+        let cn = tab.cn;
+        // SAFETY: the caller's promise.
+        unsafe {
+            let e = BLOCK * b;
+            let p = sp.add(*tab.bbase.get_unchecked(b) as usize);
+            let ix = _mm512_loadu_si512(tab.bidx.as_ptr().add(e).cast());
+            let wa = _mm512_loadu_ps(wp);
+            let wb = _mm512_loadu_ps(wp.add(16));
+            let mut s = _mm512_setzero_ps();
+            for (t, &wt) in wi.iter().enumerate() {
+                let w = _mm512_permutex2var_ps(wa, wt, wb);
+                let px = tap_bytes(p.add(t * cn), ix, m);
+                let prod = _mm512_mul_ps(_mm512_cvtepi32_ps(px), w);
+                s = if t == 0 { prod } else { _mm512_add_ps(s, prod) };
+            }
+            _mm512_storeu_ps(op, s);
+        }
+    }
+    let (mut p0, mut r) = (BLOCK * b0 / cn, BLOCK * b0 % cn);
+    let mut b = b0;
+    while b < b1 {
+        let o = BLOCK * (b - b0);
+        // SAFETY: see `block`.
+        unsafe {
+            if cn == 3 && r == 0 && b + 3 <= b1 {
+                let wp = pw.add(4 * p0);
+                block(tab, sp, wp, op.add(o), m, b, &w0);
+                block(tab, sp, wp.add(20), op.add(o + BLOCK), m, b + 1, &w1);
+                block(tab, sp, wp.add(40), op.add(o + 2 * BLOCK), m, b + 2, &w2);
+                (b, p0) = (b + 3, p0 + 16);
+                continue;
+            }
+            let wi = match r {
+                0 => &w0,
+                1 => &w1,
+                _ => &w2,
+            };
+            block(tab, sp, pw.add(4 * p0), op.add(o), m, b, wi);
+        }
         (p0, r) = (p0 + BLOCK / cn, r + BLOCK % cn);
         if r >= cn {
             (p0, r) = (p0 + 1, r - cn);
         }
+        b += 1;
     }
 }
