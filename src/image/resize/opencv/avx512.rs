@@ -6,7 +6,7 @@
 //! lane. Float sums keep the scalar operation order (products, then sums tap by tap, no
 //! fused multiply-add).
 
-use super::scalar::{HTab, BLOCK};
+use super::scalar::{HTab, WinBlock, BLOCK};
 use std::arch::x86_64::*;
 
 /// Pixels ahead whose source window the horizontal pass prefetches.
@@ -241,6 +241,34 @@ pub unsafe fn h_float_blocks(src: &[u8], tab: &HTab<f32>, b0: usize, b1: usize, 
             1 => float_blocks::<1>(src, tab, b0, b1, out),
             _ => float_blocks::<0>(src, tab, b0, b1, out),
         }
+    }
+}
+
+/// Float horizontal pass of window block `w` ([`HTab::win`]) into `out[..16]`: one 64-byte
+/// load, then per tap one `vpermb` with the block's own indices, a conversion and the
+/// product with the element weights, summed as [`super::scalar::h_float`].
+///
+/// # Safety
+/// AVX-512 F, BW and VBMI must be available; `w` is one of `tab.win`, `src` is a row of the
+/// table's source width and `out.len() >= BLOCK`.
+#[target_feature(enable = "avx512f,avx512bw,avx512vbmi")]
+pub unsafe fn h_float_window(src: &[u8], tab: &HTab<f32>, w: &WinBlock, out: &mut [f32]) {
+    debug_assert!(out.len() >= BLOCK && w.idx.len() == tab.taps * BLOCK);
+    let (n, e) = (tab.n, BLOCK * w.b);
+    let m = lane_mask(0x1111_1111_1111_1111);
+    // SAFETY: the window is inside the row and every index below 64 (table invariant); the
+    // element weights of the block are inside `w` (`e + BLOCK <= n`); 16 lanes fit `out`.
+    unsafe {
+        let win = _mm512_loadu_si512(src.as_ptr().add(w.base as usize).cast());
+        let mut s = _mm512_setzero_ps();
+        for t in 0..tab.taps {
+            let ix = _mm512_loadu_si512(w.idx.as_ptr().add(t * BLOCK).cast());
+            let px = _mm512_maskz_permutexvar_epi8(m, ix, win);
+            let wt = _mm512_loadu_ps(tab.w.as_ptr().add(t * n + e));
+            let prod = _mm512_mul_ps(_mm512_cvtepi32_ps(px), wt);
+            s = if t == 0 { prod } else { _mm512_add_ps(s, prod) };
+        }
+        _mm512_storeu_ps(out.as_mut_ptr(), s);
     }
 }
 

@@ -577,12 +577,27 @@ mod kernels {
     pub fn h_float(isa: Isa, src: &[u8], tab: &HTab<f32>, e0: usize, out: &mut [f32]) {
         #[cfg(target_arch = "x86_64")]
         if let Some((b0, b1)) = blk_range(isa, tab, e0, out.len()) {
-            let (a, b) = (BLOCK * b0 - e0, BLOCK * b1 - e0);
-            h_float_px(isa, src, tab, e0, &mut out[..a]);
+            // The window blocks next to the range, as far as they lie inside this window.
+            let end = e0 + out.len();
+            let mut lo = b0;
+            while lo > 0 && BLOCK * (lo - 1) >= e0 && tab.window(lo - 1).is_some() {
+                lo -= 1;
+            }
+            let mut hi = b1;
+            while BLOCK * (hi + 1) <= end && tab.window(hi).is_some() {
+                hi += 1;
+            }
+            let at = |b: usize| BLOCK * b - e0;
+            h_float_px(isa, src, tab, e0, &mut out[..at(lo)]);
+            for b in (lo..b0).chain(b1..hi) {
+                let w = tab.window(b).expect("found above");
+                // SAFETY: `blk_range` saw AVX-512 with VBMI; `w` is the table's.
+                unsafe { avx512::h_float_window(src, tab, w, &mut out[at(b)..at(b + 1)]) };
+            }
             // SAFETY: `blk_range` saw AVX-512 with VBMI and blocks of the table inside the
             // window.
-            unsafe { avx512::h_float_blocks(src, tab, b0, b1, &mut out[a..b]) };
-            h_float_px(isa, src, tab, e0 + b, &mut out[b..]);
+            unsafe { avx512::h_float_blocks(src, tab, b0, b1, &mut out[at(b0)..at(b1)]) };
+            h_float_px(isa, src, tab, BLOCK * hi, &mut out[at(hi)..]);
             return;
         }
         h_float_px(isa, src, tab, e0, out)

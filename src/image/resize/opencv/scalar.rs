@@ -115,6 +115,21 @@ pub struct HTab<W> {
     /// `upx[dx]`, the source pixel of destination pixel `dx`, so the pass is a pixel gather;
     /// empty otherwise.
     pub upx: Vec<u32>,
+    /// Window blocks of float tables: blocks next to `blk_lo..blk_hi` (taps clamped at the
+    /// image border, or past the compact weights) whose taps all lie in one 64-byte window
+    /// of the row, each run as one load and one byte permute per tap; see [`WinBlock`].
+    pub win: Vec<WinBlock>,
+}
+
+/// One window block ([`HTab::win`]).
+#[derive(Debug, Clone)]
+pub struct WinBlock {
+    /// The block (elements `BLOCK * b..BLOCK * (b + 1)`).
+    pub b: usize,
+    /// Byte offset of its 64-byte window, inside the row.
+    pub base: u32,
+    /// `idx[t * BLOCK + l]`: byte of tap `t` of lane `l` in the window (below 64).
+    pub idx: Vec<u32>,
 }
 
 /// Elements per block of the byte-permute kernels ([`HTab::blk_lo`]): one 512-bit vector
@@ -145,6 +160,7 @@ impl<W: Copy + Default + PartialEq> HTab<W> {
             bwix: Vec::new(),
             bw16: Vec::new(),
             upx: Vec::new(),
+            win: Vec::new(),
         }
     }
 
@@ -202,6 +218,53 @@ impl<W: Copy + Default + PartialEq> HTab<W> {
         }
         (self.blk_lo, self.blk_hi) = (lo, hi);
         self
+    }
+
+    /// Block `b` as a window block, if every tap of its elements lies in one 64-byte window
+    /// inside the row (see [`HTab::win`]).
+    fn win_block(&self, b: usize, row_bytes: usize) -> Option<WinBlock> {
+        let (n, taps) = (self.n, self.taps);
+        let es = BLOCK * b..BLOCK * (b + 1);
+        if es.end > n || row_bytes < 64 {
+            return None;
+        }
+        let offs = || {
+            es.clone()
+                .flat_map(|e| (0..taps).map(move |t| self.idx[t * n + e]))
+        };
+        let (lo, hi) = (offs().min()?, offs().max()?);
+        let base = lo.min(row_bytes as i32 - 64);
+        if lo < 0 || hi - base >= 64 {
+            return None;
+        }
+        let idx = (0..taps * BLOCK)
+            .map(|i| (self.idx[i / BLOCK * n + es.start + i % BLOCK] - base) as u32)
+            .collect();
+        Some(WinBlock {
+            b,
+            base: base as u32,
+            idx,
+        })
+    }
+
+    /// Fills [`HTab::win`]: the runs of window blocks on both sides of the block range.
+    fn with_windows(mut self, row_bytes: usize) -> Self {
+        if self.blk_lo == self.blk_hi {
+            return self;
+        }
+        let left = (0..self.blk_lo)
+            .rev()
+            .map_while(|b| self.win_block(b, row_bytes));
+        let mut win: Vec<WinBlock> = left.collect();
+        win.reverse();
+        win.extend((self.blk_hi..self.n / BLOCK).map_while(|b| self.win_block(b, row_bytes)));
+        self.win = win;
+        self
+    }
+
+    /// The window block `b`, if the table has it.
+    pub fn window(&self, b: usize) -> Option<&WinBlock> {
+        self.win.iter().find(|w| w.b == b)
     }
 
     /// Whether destination pixel `dx` may use the pixel-major shuffle kernels.
@@ -808,7 +871,7 @@ pub fn ipp_cubic_htab(src_w: usize, dst_w: usize, cn: usize) -> HTab<f32> {
     if unit {
         tab.upx = pos.iter().map(|(px, _)| px[1] as u32).collect();
     }
-    tab.finish(src_w * cn, cn)
+    tab.finish(src_w * cn, cn).with_windows(src_w * cn)
 }
 
 fn ipp_cubic_pos(d: usize, src: usize, dst: usize) -> ([usize; 4], [f32; 4]) {
