@@ -244,6 +244,33 @@ pub unsafe fn h_float_blocks(src: &[u8], tab: &HTab<f32>, b0: usize, b1: usize, 
     }
 }
 
+/// Two-tap integer horizontal pass of window block `w` ([`HTab::win`]) into `out[..16]`:
+/// one 64-byte load, one `vpermb` that zero-extends both taps into an `i16` pair (indices
+/// `idx0 | idx1 << 16`) and one `vpmaddwd` with [`HTab::bw16`], as [`h_fixed_blocks`].
+///
+/// # Safety
+/// AVX-512 F, BW and VBMI must be available; `w` is one of `tab.win`, `tab.taps == 2`,
+/// `tab.bw16` covers block `w.b`, `src` is a row of the table's source width and
+/// `out.len() >= BLOCK`.
+#[target_feature(enable = "avx512f,avx512bw,avx512vbmi")]
+pub unsafe fn h_fixed_window(src: &[u8], tab: &HTab<i32>, w: &WinBlock, out: &mut [i32]) {
+    debug_assert!(out.len() >= BLOCK && tab.taps == 2 && w.idx.len() == 2 * BLOCK);
+    debug_assert!(tab.bw16.len() >= BLOCK * (w.b + 1));
+    let e = BLOCK * w.b;
+    let m = lane_mask(0x5555_5555_5555_5555);
+    // SAFETY: the window is inside the row and every index below 64 (table invariant);
+    // `bw16` holds the block's 16 elements (the caller's promise); 16 lanes fit `out`.
+    unsafe {
+        let win = _mm512_loadu_si512(src.as_ptr().add(w.base as usize).cast());
+        let i0 = _mm512_loadu_si512(w.idx.as_ptr().cast());
+        let i1 = _mm512_loadu_si512(w.idx.as_ptr().add(BLOCK).cast());
+        let ix = _mm512_or_si512(i0, _mm512_slli_epi32::<16>(i1));
+        let px = _mm512_maskz_permutexvar_epi8(m, ix, win);
+        let wt = _mm512_loadu_si512(tab.bw16.as_ptr().add(e).cast());
+        _mm512_storeu_si512(out.as_mut_ptr().cast(), _mm512_madd_epi16(px, wt));
+    }
+}
+
 /// Float horizontal pass of window block `w` ([`HTab::win`]) into `out[..16]`: one 64-byte
 /// load, then per tap one `vpermb` with the block's own indices, a conversion and the
 /// product with the element weights, summed as [`super::scalar::h_float`].

@@ -517,17 +517,46 @@ mod kernels {
         (isa == Isa::Avx512 && b0 < b1 && crate::image::resize::vbmi()).then_some((b0, b1))
     }
 
+    /// [`blk_range`] widened by the table's window blocks next to it ([`HTab::win`]) that
+    /// lie wholly inside the window of elements `e0..e0 + len`: `(lo, b0, b1, hi)`, window
+    /// blocks `lo..b0` and `b1..hi` around the element blocks `b0..b1`.
+    #[cfg(target_arch = "x86_64")]
+    fn win_range<W>(
+        isa: Isa,
+        tab: &HTab<W>,
+        e0: usize,
+        len: usize,
+    ) -> Option<(usize, usize, usize, usize)> {
+        let (b0, b1) = blk_range(isa, tab, e0, len)?;
+        let mut lo = b0;
+        while lo > 0 && BLOCK * (lo - 1) >= e0 && tab.window(lo - 1).is_some() {
+            lo -= 1;
+        }
+        let mut hi = b1;
+        while BLOCK * (hi + 1) <= e0 + len && tab.window(hi).is_some() {
+            hi += 1;
+        }
+        Some((lo, b0, b1, hi))
+    }
+
     /// `next`: a source row to prefetch (as far as this pass reads) while working on `src`.
     pub fn h_fixed(isa: Isa, src: &[u8], next: &[u8], tab: &HTab<i32>, e0: usize, out: &mut [i32]) {
         #[cfg(target_arch = "x86_64")]
         if !tab.bw16.is_empty() {
-            if let Some((b0, b1)) = blk_range(isa, tab, e0, out.len()) {
-                let (a, b) = (BLOCK * b0 - e0, BLOCK * b1 - e0);
-                h_fixed_px(isa, src, next, tab, e0, &mut out[..a]);
-                // SAFETY: `blk_range` saw AVX-512 with VBMI and blocks of the table inside
+            if let Some((lo, b0, b1, hi)) = win_range(isa, tab, e0, out.len()) {
+                let at = |b: usize| BLOCK * b - e0;
+                h_fixed_px(isa, src, next, tab, e0, &mut out[..at(lo)]);
+                for b in (lo..b0).chain(b1..hi) {
+                    let w = tab.window(b).expect("found above");
+                    // SAFETY: `win_range` saw AVX-512 with VBMI; `w` is the table's and
+                    // `bw16` covers its elements.
+                    unsafe { avx512::h_fixed_window(src, tab, w, &mut out[at(b)..at(b + 1)]) };
+                }
+                // SAFETY: `win_range` saw AVX-512 with VBMI and blocks of the table inside
                 // the window; `bw16` is filled.
-                unsafe { avx512::h_fixed_blocks(src, next, tab, b0, b1, &mut out[a..b]) };
-                h_fixed_px(isa, src, next, tab, e0 + b, &mut out[b..]);
+                let o = &mut out[at(b0)..at(b1)];
+                unsafe { avx512::h_fixed_blocks(src, next, tab, b0, b1, o) };
+                h_fixed_px(isa, src, next, tab, BLOCK * hi, &mut out[at(hi)..]);
                 return;
             }
         }
@@ -576,17 +605,7 @@ mod kernels {
 
     pub fn h_float(isa: Isa, src: &[u8], tab: &HTab<f32>, e0: usize, out: &mut [f32]) {
         #[cfg(target_arch = "x86_64")]
-        if let Some((b0, b1)) = blk_range(isa, tab, e0, out.len()) {
-            // The window blocks next to the range, as far as they lie inside this window.
-            let end = e0 + out.len();
-            let mut lo = b0;
-            while lo > 0 && BLOCK * (lo - 1) >= e0 && tab.window(lo - 1).is_some() {
-                lo -= 1;
-            }
-            let mut hi = b1;
-            while BLOCK * (hi + 1) <= end && tab.window(hi).is_some() {
-                hi += 1;
-            }
+        if let Some((lo, b0, b1, hi)) = win_range(isa, tab, e0, out.len()) {
             let at = |b: usize| BLOCK * b - e0;
             h_float_px(isa, src, tab, e0, &mut out[..at(lo)]);
             for b in (lo..b0).chain(b1..hi) {

@@ -108,16 +108,17 @@ pub struct HTab<W> {
     /// `blk_lo..blk_hi` has those 32 weights inside `pw`. Empty otherwise.
     pub bwix: Vec<u32>,
     /// Two-tap integer tables whose weights fit `i16`: `bw16[e] = w0 as u16 | (w1 as u16)
-    /// << 16` (element `e`'s two weights), for elements of blocks `0..blk_hi`; empty
-    /// otherwise.
+    /// << 16` (element `e`'s two weights), for elements of blocks `0..blk_hi` and of the
+    /// window blocks after them; empty otherwise.
     pub bw16: Vec<u32>,
     /// Unit tables (one tap of weight 1 per element, whole pixels: see [`ipp_cubic_htab`]):
     /// `upx[dx]`, the source pixel of destination pixel `dx`, so the pass is a pixel gather;
     /// empty otherwise.
     pub upx: Vec<u32>,
-    /// Window blocks of float tables: blocks next to `blk_lo..blk_hi` (taps clamped at the
-    /// image border, or past the compact weights) whose taps all lie in one 64-byte window
-    /// of the row, each run as one load and one byte permute per tap; see [`WinBlock`].
+    /// Window blocks: blocks next to `blk_lo..blk_hi` (taps clamped at the image border, a
+    /// window that would end past the row, or past the compact weights) whose taps all lie
+    /// in one 64-byte window of the row, each run as one load and one byte permute per tap
+    /// (float tables) or per tap pair (two-tap integer tables); see [`WinBlock`].
     pub win: Vec<WinBlock>,
 }
 
@@ -135,6 +136,13 @@ pub struct WinBlock {
 /// Elements per block of the byte-permute kernels ([`HTab::blk_lo`]): one 512-bit vector
 /// of 32-bit lanes.
 pub const BLOCK: usize = 16;
+
+impl<W> HTab<W> {
+    /// The window block `b`, if the table has it.
+    pub fn window(&self, b: usize) -> Option<&WinBlock> {
+        self.win.iter().find(|w| w.b == b)
+    }
+}
 
 impl<W: Copy + Default + PartialEq> HTab<W> {
     fn new(taps: usize, n: usize) -> Self {
@@ -262,11 +270,6 @@ impl<W: Copy + Default + PartialEq> HTab<W> {
         self
     }
 
-    /// The window block `b`, if the table has it.
-    pub fn window(&self, b: usize) -> Option<&WinBlock> {
-        self.win.iter().find(|w| w.b == b)
-    }
-
     /// Whether destination pixel `dx` may use the pixel-major shuffle kernels.
     fn px_ok(&self, dx: usize, row_bytes: usize) -> bool {
         let (n, cn) = (self.n, self.cn);
@@ -349,7 +352,12 @@ impl HTab<i32> {
         }
         if self.blk_hi > 0 && self.w.iter().all(fits) {
             let n = self.n;
-            self.bw16 = (0..BLOCK * self.blk_hi)
+            let end = self
+                .win
+                .iter()
+                .map(|w| w.b + 1)
+                .fold(self.blk_hi, usize::max);
+            self.bw16 = (0..BLOCK * end)
                 .map(|e| pack(self.w[e], self.w[n + e]))
                 .collect();
         }
@@ -453,7 +461,9 @@ pub fn fixed_htab(
             }
         }
     }
-    tab.finish(src_w * cn, cn).with_pairs()
+    tab.finish(src_w * cn, cn)
+        .with_windows(src_w * cn)
+        .with_pairs()
 }
 
 /// Vertical table of `INTER_LINEAR` or `INTER_CUBIC`: rows `sy - taps/2 + 1 + k` clamped to
@@ -555,7 +565,9 @@ pub fn exact_htab(src_w: usize, dst_w: usize, cn: usize, inv_scale: f64) -> HTab
             tab.w[n + e] = w[1];
         }
     }
-    tab.finish(src_w * cn, cn).with_pairs()
+    tab.finish(src_w * cn, cn)
+        .with_windows(src_w * cn)
+        .with_pairs()
 }
 
 fn exact_pos(d: usize, src: usize, inv_scale: f64) -> ([usize; 2], [i32; 2]) {
