@@ -6,7 +6,9 @@ this process, calls alternated one by one with a copy of the same bytes read plu
     cargo build --release && python3 benches/peers_resize.py [--reps 15]
     python3 benches/peers_resize.py --letterbox-bound --reps 60
 
-Rows: every mode at 1920x1080 RGB8 -> 640x640 and -> 224x224; letterbox -> tensor vs the
+Rows: every mode at 1920x1080 RGB8 -> 640x640 and -> 224x224, and CV_CUBIC also -> 800x800
+(1920 -> 640 is an odd integer downscale, where cubic weights are 0, 1, 0, 0 and the
+horizontal pass is a gather; 800 is a fractional factor on both axes); letterbox -> tensor vs the
 Ultralytics letterbox + cv2.dnn.blobFromImage chain; classification input vs Pillow
 resize + centre crop + numpy float32 ToTensor/Normalize. "copy x" is scipix's time over
 the time of a copy that moves the same bytes (read plus written) with numpy. The machine
@@ -38,7 +40,8 @@ def rows(lib, reps=15, full=True, modes=None):
     frame_bgr = np.ascontiguousarray(frame_rgb[..., ::-1])
     pil_frame = Image.fromarray(frame_rgb)
     for mode in range(11) if modes is None else modes:
-        for (w, h) in ((640, 640), (224, 224)):
+        sizes = ((640, 640), (224, 224)) + (((800, 800),) if MODE_NAMES[mode] == "cv_cubic" else ())
+        for (w, h) in sizes:
             dst = np.empty((h, w, 3), np.uint8)
             s, d = desc(frame_rgb, RGB), desc(dst, RGB)
             st = lib.scipix_resize(ctypes.byref(s), ctypes.byref(d), mode)
