@@ -171,6 +171,25 @@ impl Plan {
             )
         };
         let two = area_fast && iscale_x == 2 && iscale_y == 2;
+        // An odd integer downscale on both axes puts every destination pixel on a source
+        // pixel centre: LINEAR's weights are then (1, 0), the exact linear's too, IPP
+        // cubic's (0, 1, 0, 0), and each returns that pixel exactly (checked against cv2),
+        // so the plan is a pixel gather.
+        let centred = |s: usize, d: usize| s.is_multiple_of(d) && !(s / d).is_multiple_of(2);
+        let sampled = centred(src_w, dst_w)
+            && centred(src_h, dst_h)
+            && match filter {
+                Filter::CvLinear | Filter::CvLinearExact => true,
+                Filter::CvCubic => src_w >= 4 && src_h >= 4,
+                _ => false,
+            };
+        if sampled {
+            let (kx, ky) = (src_w / dst_w, src_h / dst_h);
+            return plan(Kind::Nearest {
+                xofs: (0..dst_w).map(|d| (kx * d + kx / 2) as u32).collect(),
+                yofs: (0..dst_h).map(|d| (ky * d + ky / 2) as u32).collect(),
+            });
+        }
         let kind = match filter {
             Filter::CvNearest => Kind::Nearest {
                 xofs: (0..dst_w)
@@ -928,7 +947,7 @@ mod tests {
     }
 
     #[test]
-    fn odd_integer_cubic_downscales_get_unit_tables() {
+    fn odd_integer_downscales_get_unit_tables_and_gathers() {
         // 1920 -> 640: every position lands on a pixel centre (3 dx + 1), weights 0, 1, 0, 0.
         let h = scalar::ipp_cubic_htab(1920, 640, 3);
         assert_eq!((h.taps, h.upx.len()), (1, 640));
@@ -944,5 +963,20 @@ mod tests {
         // 1080 -> 640 keeps its four distinct rows.
         let v = scalar::ipp_cubic_vtab(1080, 640);
         assert_eq!(&v.rows[4 * 10..4 * 11], &[16, 17, 18, 19]);
+        // Odd integer downscales on both axes are a pixel gather for the interpolating
+        // filters (source pixel 3 d + 1), and stay area averages for CV_AREA.
+        let fmt = PixelFormat::Rgb8;
+        for filter in [Filter::CvLinear, Filter::CvLinearExact, Filter::CvCubic] {
+            let p = Plan::new(filter, 1920, 1080, 640, 360, fmt).unwrap();
+            let Kind::Nearest { xofs, yofs } = &*p.kind else {
+                panic!("{} 1920x1080 -> 640x360 is not a gather", filter.name())
+            };
+            assert_eq!((xofs[0], xofs[639], yofs[0], yofs[359]), (1, 1918, 1, 1078));
+        }
+        let p = Plan::new(Filter::CvArea, 1920, 1080, 640, 360, fmt).unwrap();
+        assert!(!matches!(&*p.kind, Kind::Nearest { .. }));
+        // One axis only keeps the separable passes.
+        let p = Plan::new(Filter::CvLinear, 1920, 1080, 640, 640, fmt).unwrap();
+        assert!(matches!(&*p.kind, Kind::Linear { .. }));
     }
 }
