@@ -629,10 +629,10 @@ mod kernels {
             h_float_px(isa, src, tab, e0, &mut out[..at(lo)]);
             for b in (lo..b0).chain(b1..hi) {
                 let w = tab.window(b).expect("found above");
-                // SAFETY: `blk_range` saw AVX-512 with VBMI; `w` is the table's.
+                // SAFETY: `win_range` saw AVX-512 with VBMI; `w` is the table's.
                 unsafe { avx512::h_float_window(src, tab, w, &mut out[at(b)..at(b + 1)]) };
             }
-            // SAFETY: `blk_range` saw AVX-512 with VBMI and blocks of the table inside the
+            // SAFETY: `win_range` saw AVX-512 with VBMI and blocks of the table inside the
             // window.
             unsafe { avx512::h_float_blocks(src, tab, b0, b1, &mut out[at(b0)..at(b1)]) };
             h_float_px(isa, src, tab, BLOCK * hi, &mut out[at(hi)..]);

@@ -868,10 +868,10 @@ pub fn ipp_cubic_htab(src_w: usize, dst_w: usize, cn: usize) -> HTab<f32> {
         .map(|dx| ipp_cubic_pos(dx, src_w, dst_w))
         .collect();
     let unit = pos.iter().all(|(_, w)| *w == [0.0, 1.0, 0.0, 0.0]);
-    let taps = if unit { 1 } else { 4 };
+    // A unit table keeps tap 1 only.
+    let (taps, skip) = if unit { (1, 1) } else { (4, 0) };
     let mut tab = HTab::new(taps, n);
     for (dx, (px, w)) in pos.iter().enumerate() {
-        let skip = if unit { 1 } else { 0 };
         for c in 0..cn {
             let e = dx * cn + c;
             for t in 0..taps {

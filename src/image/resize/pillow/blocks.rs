@@ -84,16 +84,12 @@ impl HBlocks {
         };
         // One window per block, unless a window per quarter covers more than twice the
         // blocks (downscales past about 4 for 3 channels, where single windows cover none).
-        let (mut lo, mut hi) = run(1);
-        let (qlo, qhi) = run(QUARTERS);
-        let parts = if qhi - qlo > 2 * (hi - lo) {
-            QUARTERS
+        let ((lo, hi), (qlo, qhi)) = (run(1), run(QUARTERS));
+        let (lo, hi, parts) = if qhi - qlo > 2 * (hi - lo) {
+            (qlo, qhi, QUARTERS)
         } else {
-            1
+            (lo, hi, 1)
         };
-        if parts == QUARTERS {
-            (lo, hi) = (qlo, qhi);
-        }
         if lo == hi {
             return None;
         }
