@@ -147,8 +147,10 @@ pub extern "C" fn scipix_gray_f32(
 
 /// `cv::threshold(src, dst, thresh, maxval, type)` on GRAY8 images of the same size.
 /// Exactly OpenCV's u8 rules: `t = floor(thresh)`, `m = maxval` rounded half to even and
-/// saturated to 0..255 (NaN or values beyond the int32 range act as INT32_MIN, as in
-/// OpenCV on x86); per pixel BINARY `v > t ? m : 0`, BINARY_INV `v > t ? 0 : m`, TRUNC
+/// saturated to 0..255, with OpenCV 5.1's x86-64 conversions (opencv-python-headless
+/// 5.1.0.95): values beyond the int32 range saturate, so +inf and thresh >= 2^31 act as
+/// INT32_MAX, -inf as INT32_MIN, and NaN as INT32_MAX (a NaN, +inf or huge `maxval` gives
+/// 255); per pixel BINARY `v > t ? m : 0`, BINARY_INV `v > t ? 0 : m`, TRUNC
 /// `v > t ? t : v`, TOZERO `v > t ? v : 0`, TOZERO_INV `v > t ? 0 : v` (so e.g. t < 0 with
 /// BINARY gives all `m`, t >= 255 gives all 0).
 ///

@@ -126,9 +126,11 @@ def test_gray_every_color(sp):
         assert np.array_equal(dst, want), isa
 
 
+INF, NAN = float("inf"), float("nan")
+# Past the int32 range OpenCV 5.1 saturates (NaN acting as INT32_MAX); 5.0 wrapped to INT32_MIN.
 THRESHOLDS = [0, 0.5, 1, 99.99, 127, 127.5, 200, 254, 254.5, 255, 255.5, 300, -0.5, -1, -300,
-              1e20, float("nan")]
-MAXVALS = [255, 200, 0, 1.5, 254.5, 255.5, 300, -5]
+              2147483647.5, 2147483648, 3e9, 1e10, 1e20, INF, NAN, -2147483649, -3e9, -INF]
+MAXVALS = [255, 200, 0, 1.5, 254.5, 255.5, 300, -5, 2147483647.5, 3e9, INF, NAN, -3e9, -INF]
 
 
 def test_threshold_u8_matches_opencv(sp):
@@ -196,13 +198,23 @@ def test_otsu_matches_opencv(sp):
                                                    ctypes.byref(t2)))
                 assert t2.value == int(t_cv)
                 assert np.array_equal(dst, want), (isa, src.shape, ty)
+    # Max values past the int32 range saturate (OpenCV 5.1): NaN and +inf give 255.
+    for m in [NAN, INF, 3e9, -INF, 200.5]:
+        t_cv, want = cv2.threshold(mix, 0, m, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+        for isa in each_isa(sp):
+            dst = np.empty_like(mix)
+            t2 = ctypes.c_uint8(0)
+            check(sp, sp.scipix_threshold_otsu(ctypes.byref(desc(mix, GRAY8)),
+                                               ctypes.byref(desc(dst, GRAY8)), m, 0,
+                                               ctypes.byref(t2)))
+            assert t2.value == int(t_cv) and np.array_equal(dst, want), (isa, m)
 
 
 @pytest.mark.parametrize("block", [3, 5, 7, 11, 15, 17, 21, 31, 51, 99, 163])
 def test_adaptive_mean_matches_opencv(sp, block):
     for src in gray_images():
         for ty, c, m in [(0, 2, 255), (0, 7.5, 255), (1, -3.25, 200), (0, -10, 254.5), (1, 0, 255),
-                         (0, 0.5, -1)]:
+                         (0, 0.5, -1), (0, 2, NAN), (1, 0, INF), (0, 3, 3e9), (1, 1, -INF)]:
             want = cv2.adaptiveThreshold(src, m, cv2.ADAPTIVE_THRESH_MEAN_C, ty, block, c)
             for isa in each_isa(sp):
                 dst = np.full_like(src, 0x33)

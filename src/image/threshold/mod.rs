@@ -16,10 +16,13 @@
 //!
 //! # Fixed threshold on u8 (`cv::threshold` on `CV_8UC1`)
 //! The `f64` threshold is floored to an integer `t` and the `f64` max value rounded half to
-//! even and saturated to 0..=255 (`m`), exactly like OpenCV's `cvFloor`/`cvRound`, including
-//! their x86 behavior for NaN and values outside the i32 range (both become `i32::MIN`,
-//! so a huge or NaN threshold acts like a negative one, and such a max value gives 0). Then,
-//! per pixel `v`:
+//! even and saturated to 0..=255 (`m`), exactly like OpenCV 5.1's `cvFloor`/`cvRound` on
+//! x86-64 (opencv-python-headless 5.1.0.95): results outside the i32 range saturate, so
+//! `+inf` and any threshold at or above 2^31 give `i32::MAX` (no pixel is above it), `-inf`
+//! and anything below -2^31 give `i32::MIN`, and NaN gives `i32::MAX` (OpenCV clamps with
+//! `min(v, INT_MAX)` before converting, which returns its second operand for NaN). A NaN,
+//! `+inf` or huge max value is therefore 255, and a `-inf` one 0. (OpenCV 5.0 and earlier
+//! turned every out-of-range value and NaN into `i32::MIN` instead.) Then, per pixel `v`:
 //!
 //! | type | `v > t` | otherwise |
 //! |---|---|---|
@@ -125,28 +128,30 @@ pub enum U8Plan {
     Apply(U8Op),
 }
 
-/// Converts a double the way x86 `cvttsd2si` does: NaN and values outside i32 give i32::MIN.
-fn to_i32_x86(v: f64) -> i32 {
-    if v >= i32::MIN as f64 && v <= i32::MAX as f64 {
-        v as i32
+/// Converts an integral double the way OpenCV 5.1 does on x86-64: out-of-range values
+/// saturate to `i32::MIN` / `i32::MAX`, and NaN gives `i32::MAX` (OpenCV computes
+/// `min(v, INT_MAX)` with SSE `minsd`, which returns `INT_MAX` for a NaN `v`).
+fn to_i32_saturating(v: f64) -> i32 {
+    if v.is_nan() {
+        i32::MAX
     } else {
-        i32::MIN
+        v as i32 // Rust's float-to-int `as` saturates
     }
 }
 
-/// OpenCV's `cvFloor` on x86-64.
+/// OpenCV 5.1's `cvFloor` on x86-64 (saturating; NaN gives `i32::MAX`).
 pub fn cv_floor(v: f64) -> i32 {
-    to_i32_x86(v.floor())
+    to_i32_saturating(v.floor())
 }
 
-/// OpenCV's `cvCeil` on x86-64.
+/// OpenCV 5.1's `cvCeil` on x86-64 (saturating; NaN gives `i32::MAX`).
 pub fn cv_ceil(v: f64) -> i32 {
-    to_i32_x86(v.ceil())
+    to_i32_saturating(v.ceil())
 }
 
-/// OpenCV's `cvRound` (round half to even; NaN and out-of-range give i32::MIN).
+/// OpenCV 5.1's `cvRound` on x86-64: round half to even, saturating; NaN gives `i32::MAX`.
 pub fn cv_round(v: f64) -> i32 {
-    to_i32_x86(v.round_ties_even())
+    to_i32_saturating(v.round_ties_even())
 }
 
 /// Resolves `cv::threshold`'s u8 arguments (see the module docs).

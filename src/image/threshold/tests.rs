@@ -51,22 +51,33 @@ fn cv_ref(v: u8, t: i32, m: u8, ty: ThresholdType) -> u8 {
 fn opencv_argument_conversions() {
     assert_eq!(cv_floor(254.9), 254);
     assert_eq!(cv_floor(-0.5), -1);
-    assert_eq!(cv_floor(f64::NAN), i32::MIN);
-    assert_eq!(cv_floor(1e20), i32::MIN);
+    // OpenCV 5.1 on x86-64 saturates, and NaN becomes INT_MAX.
+    assert_eq!(cv_floor(f64::NAN), i32::MAX);
+    assert_eq!(cv_floor(-f64::NAN), i32::MAX);
+    assert_eq!(cv_floor(1e20), i32::MAX);
+    assert_eq!(cv_floor(2147483648.0), i32::MAX);
     assert_eq!(cv_floor(2147483647.5), i32::MAX);
+    assert_eq!(cv_floor(f64::INFINITY), i32::MAX);
+    assert_eq!(cv_floor(f64::NEG_INFINITY), i32::MIN);
     assert_eq!(cv_floor(-2147483648.5), i32::MIN);
+    assert_eq!(cv_floor(-3e9), i32::MIN);
     assert_eq!(cv_round(254.5), 254);
     assert_eq!(cv_round(255.5), 256);
     assert_eq!(cv_round(0.5), 0);
     assert_eq!(cv_round(1.5), 2);
-    assert_eq!(cv_round(3e9), i32::MIN);
+    assert_eq!(cv_round(3e9), i32::MAX);
+    assert_eq!(cv_round(2147483647.5), i32::MAX);
+    assert_eq!(cv_round(f64::NAN), i32::MAX);
+    assert_eq!(cv_round(-3e9), i32::MIN);
+    assert_eq!(cv_ceil(f64::NAN), i32::MAX);
+    assert_eq!(cv_ceil(-2147483648.5), i32::MIN);
     assert_eq!(cv_ceil(-0.5), 0);
     assert_eq!(cv_ceil(2.1), 3);
 }
 
 #[test]
 fn plan_matches_opencv_for_every_threshold() {
-    // Observed with opencv-python 5.0 (tests/python has the full cross-check).
+    // Observed with opencv-python-headless 5.1.0.95 (tests/python has the full cross-check).
     let cases: &[(f64, [U8Plan; 5])] = &[
         (
             -1.0,
@@ -81,6 +92,46 @@ fn plan_matches_opencv_for_every_threshold() {
         (
             1e20,
             [
+                U8Plan::Fill(0),
+                U8Plan::Fill(200),
+                U8Plan::Copy,
+                U8Plan::Fill(0),
+                U8Plan::Copy,
+            ],
+        ),
+        (
+            2147483648.0,
+            [
+                U8Plan::Fill(0),
+                U8Plan::Fill(200),
+                U8Plan::Copy,
+                U8Plan::Fill(0),
+                U8Plan::Copy,
+            ],
+        ),
+        (
+            f64::INFINITY,
+            [
+                U8Plan::Fill(0),
+                U8Plan::Fill(200),
+                U8Plan::Copy,
+                U8Plan::Fill(0),
+                U8Plan::Copy,
+            ],
+        ),
+        (
+            f64::NAN,
+            [
+                U8Plan::Fill(0),
+                U8Plan::Fill(200),
+                U8Plan::Copy,
+                U8Plan::Fill(0),
+                U8Plan::Copy,
+            ],
+        ),
+        (
+            f64::NEG_INFINITY,
+            [
                 U8Plan::Fill(200),
                 U8Plan::Fill(0),
                 U8Plan::Fill(0),
@@ -89,7 +140,7 @@ fn plan_matches_opencv_for_every_threshold() {
             ],
         ),
         (
-            f64::NAN,
+            -3e9,
             [
                 U8Plan::Fill(200),
                 U8Plan::Fill(0),
@@ -113,6 +164,19 @@ fn plan_matches_opencv_for_every_threshold() {
         for (ty, w) in ThresholdType::ALL.iter().zip(want) {
             assert_eq!(plan_u8(*t, 200.0, *ty), *w, "thresh {t} {ty:?}");
         }
+    }
+    // Max values saturate too: NaN, +inf and 2^31 give 255, -inf gives 0.
+    for (m, want) in [
+        (f64::NAN, 255),
+        (f64::INFINITY, 255),
+        (2147483648.0, 255),
+        (f64::NEG_INFINITY, 0),
+    ] {
+        assert_eq!(
+            plan_u8(-1.0, m, ThresholdType::Binary),
+            U8Plan::Fill(want),
+            "maxval {m}"
+        );
     }
     // Every reachable integer threshold agrees with the reference rule on every value.
     for t in -3..=258 {
