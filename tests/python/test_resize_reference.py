@@ -1,5 +1,5 @@
 """Cross-checks of resizing, letterbox and the fused model-input pipelines against the real
-libraries: every SCIPIX_RESIZE_* mode against cv2.resize (opencv-python 5.0) or
+libraries: every SCIPIX_RESIZE_* mode against cv2.resize (opencv-python-headless 5.1.0.95) or
 PIL.Image.resize (Pillow 13) on random and photo-like images of many sizes and all five
 formats, with the library capped at every ISA this CPU has; letterbox against Ultralytics'
 LetterBox (re-implemented here with cv2, line for line) and blobFromImage; the
@@ -13,8 +13,8 @@ import pytest
 
 from conftest import available_isas, check
 
-cv2 = pytest.importorskip("cv2")
-Image = pytest.importorskip("PIL.Image")
+import cv2
+from PIL import Image
 
 GRAY, RGB, BGR, RGBA, BGRA = range(5)
 CHANNELS = {GRAY: 1, RGB: 3, BGR: 3, RGBA: 4, BGRA: 4}

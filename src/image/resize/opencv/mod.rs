@@ -1,6 +1,6 @@
 //! The filters that reproduce OpenCV's `cv::resize` bit for bit.
 //!
-//! Reference: opencv-python(-headless) 5.0.0.93 on x86-64 (`modules/imgproc/src/resize.cpp`).
+//! Reference: opencv-python-headless 5.1.0.95 on x86-64 (`modules/imgproc/src/resize.cpp`).
 //! Positions use `scale = 1 / (dst / src)` in `f64` (not `src / dst`), exactly as OpenCV
 //! computes it; `cvRound` is round half to even. Same source and destination size: a copy.
 //!
@@ -37,7 +37,7 @@
 //!   to the image) rounded to nearest; scipix computes it in `f32`, horizontal pass first,
 //!   taps summed in order, then rounds half to even. **Not exact**: where the true value is
 //!   within `f32` error of a half-way point IPP's own float evaluation may round the other
-//!   way. Measured against opencv-python 5.0.0.93: max difference 1 level, on about 1 pixel
+//!   way. Measured against opencv-python-headless 5.1.0.95: max difference 1 level, on about 1 pixel
 //!   per million on random images and up to 0.5 % of the pixels on smooth synthetic
 //!   gradients (many exact halves). Sources below 4 pixels on a side take OpenCV's own code,
 //!   reproduced exactly: 11-bit weights `cvRound(c * 2048)` from OpenCV's float

@@ -1,4 +1,4 @@
-//! The reference OpenCV resize: how `cv::resize` (OpenCV 5.0, opencv-python 5.0.0.93) builds
+//! The reference OpenCV resize: how `cv::resize` (OpenCV 5.1, opencv-python-headless 5.1.0.95) builds
 //! its coefficient tables, and the row kernels that apply them one element at a time. Every
 //! SIMD kernel must produce the same bytes.
 //!
