@@ -1,7 +1,7 @@
 # Entry points; each target is a thin wrapper over a script in scripts/.
 PREFIX ?= /usr/local
 
-.PHONY: all build demo test install bench clean
+.PHONY: all build demo test check-latest install bench clean
 
 all: build
 
@@ -13,6 +13,10 @@ demo:
 
 test:
 	scripts/test.sh
+
+# Not part of `test`: the cross-checks against the newest reference releases (see the script).
+check-latest:
+	scripts/check_latest.sh
 
 install:
 	scripts/install.sh $(PREFIX)
