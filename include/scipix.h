@@ -2021,7 +2021,7 @@ ScipixStatus scipix_dequantize_fp8(const void *q, const size_t *shape, size_t ra
 /**
  * Resizes `src` into `dst` (same format; sizes from the descriptors) with `mode`, bit for
  * bit what the named library gives: the `SCIPIX_RESIZE_CV_*` modes equal `cv2.resize` of
- * opencv-python 5.0 with that interpolation, the `SCIPIX_RESIZE_PIL_*` modes equal
+ * opencv-python-headless 5.1.0.95 with that interpolation, the `SCIPIX_RESIZE_PIL_*` modes equal
  * `PIL.Image.resize` of Pillow 13 with that filter (on an image of the same mode: "L",
  * "RGB", "RGBA"; BGR8/BGRA8 are resized as their bytes, like OpenCV). Alpha is resized
  * like the other channels. Equal sizes give a copy (as both libraries do). Only the
@@ -2146,7 +2146,7 @@ ScipixStatus scipix_letterbox_info(size_t src_width, size_t src_height, const Sc
  * `scipix_letterbox_info`, i.e. params->width x params->height unless auto_pad):
  * `cv2.resize(INTER_LINEAR)` to the resized size (skipped when the size is unchanged, as
  * in Ultralytics), then `cv2.copyMakeBorder(BORDER_CONSTANT, color)`. Bit-exact with
- * Ultralytics' `LetterBox` on opencv-python 5.0. `info` (may be NULL) receives the
+ * Ultralytics' `LetterBox` on opencv-python-headless 5.1.0.95. `info` (may be NULL) receives the
  * geometry for mapping boxes back.
  *
  * Errors: as `scipix_letterbox_info` and `scipix_resize`, plus
