@@ -24,6 +24,8 @@ echo "== building the release library and the C examples the cross-checks call"
 cargo build --release --quiet
 cmake -S c_examples -B build/c_examples -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build/c_examples --parallel 2 >/dev/null
+# Both sides load this copy, so a rebuild while the script runs cannot make them differ.
+cp target/release/libscipix.so "$work/libscipix.so"
 
 # The other side: the newest release of every reference package, or CHECK_VERSIONS.
 mapfile -t refs < <(python3 scripts/pinned_versions.py --references "$req")
@@ -57,7 +59,7 @@ run_side() {  # name, then pip requirement specs
   "$env/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps -r "$nodeps"
   "$env/bin/python" -m pip list --format=freeze --disable-pip-version-check >"$work/$side.freeze"
   echo "== $side: running the cross-checks"
-  SCIPIX_LIB="$PWD/target/release/libscipix.so" SCIPIX_EXAMPLES_DIR="$PWD/build/c_examples" \
+  SCIPIX_LIB="$PWD/$work/libscipix.so" SCIPIX_EXAMPLES_DIR="$PWD/build/c_examples" \
     "$env/bin/python" -m pytest -q -p no:cacheprovider tests/python \
       --junitxml="$work/$side.xml" -o junit_family=xunit1 >"$work/$side.log" 2>&1 || true
   tail -n 1 "$work/$side.log"
