@@ -773,6 +773,42 @@ typedef struct {
 } ScipixStTensorInfo;
 
 /**
+ * Layout of a YUV frame (one of `SCIPIX_YUV_*`; the names are OpenCV's `COLOR_YUV2*_<name>`).
+ */
+typedef uint32_t ScipixYuvLayout;
+
+/**
+ * A read-only YUV frame in the caller's memory, as a video decoder or camera hands it
+ * over. Plane `i` row `r` starts at `planes[i] + r * strides[i]`; the last row need not be
+ * padded, so plane `i` must hold `strides[i] * (rows - 1) + row_bytes` bytes (rows and row
+ * bytes per layout on `SCIPIX_YUV_*`). Planes a layout does not use are ignored (NULL is
+ * fine). `width` must be even, and `height` too for the 4:2:0 layouts (NV12, NV21, I420,
+ * YV12). scipix only reads the planes, during the call.
+ */
+typedef struct {
+  /**
+   * One of `SCIPIX_YUV_*`.
+   */
+  ScipixYuvLayout layout;
+  /**
+   * Pixels per row, even, > 0.
+   */
+  size_t width;
+  /**
+   * Rows, > 0 (even for 4:2:0).
+   */
+  size_t height;
+  /**
+   * First byte of each plane, in the order of the layout's doc; any alignment.
+   */
+  const uint8_t *planes[3];
+  /**
+   * Bytes from one row of each plane to the next.
+   */
+  size_t strides[3];
+} ScipixYuvFrame;
+
+/**
  * Stop accepting; consumers still receive every queued request (released at once,
  * without waiting for the size or time rules); then `next_batch` returns SHUT_DOWN.
  */
@@ -1404,6 +1440,41 @@ typedef struct {
  * Batch, row, column, channel: element (n,c,y,x) at `((n*H + y)*W + x)*C + c`.
  */
 #define SCIPIX_LAYOUT_NHWC 1
+
+/**
+ * Y plane, then one plane of interleaved U,V pairs (`width` bytes x `height / 2` rows).
+ */
+#define SCIPIX_YUV_NV12 0
+
+/**
+ * Y plane, then one plane of interleaved V,U pairs (`width` bytes x `height / 2` rows).
+ */
+#define SCIPIX_YUV_NV21 1
+
+/**
+ * Y, U, V planes; U and V are `width / 2` x `height / 2`.
+ */
+#define SCIPIX_YUV_I420 2
+
+/**
+ * Y, V, U planes (planes[1] is V); V and U are `width / 2` x `height / 2`.
+ */
+#define SCIPIX_YUV_YV12 3
+
+/**
+ * One plane of `2 * width` bytes per row: Y0 U Y1 V.
+ */
+#define SCIPIX_YUV_YUYV 4
+
+/**
+ * One plane of `2 * width` bytes per row: U Y0 V Y1.
+ */
+#define SCIPIX_YUV_UYVY 5
+
+/**
+ * One plane of `2 * width` bytes per row: Y0 V Y1 U.
+ */
+#define SCIPIX_YUV_YVYU 6
 
 #ifdef __cplusplus
 extern "C" {
@@ -3012,6 +3083,24 @@ const char *scipix_version(void);
  * header and library match. Thread-safe.
  */
 uint32_t scipix_abi_version(void);
+
+/**
+ * Converts `frame` into `dst` (RGB8, BGR8, RGBA8, BGRA8 or GRAY8, the frame's size), bit for
+ * bit `cv2.cvtColor(frame, COLOR_YUV2{RGB,BGR,RGBA,BGRA,GRAY}_<layout>)` of
+ * opencv-python-headless 5.1.0.95: BT.601 video range in OpenCV's 20-bit fixed point,
+ * `y' = max(Y - 16, 0) * 1220542 + 2^19`, `R = sat((y' + 1673527 (V-128)) >> 20)`,
+ * `G = sat((y' - 852492 (V-128) - 409993 (U-128)) >> 20)`, `B = sat((y' + 2116026 (U-128)) >> 20)`;
+ * chroma is taken from sample `(x / 2, y / 2)` (4:2:0) or `(x / 2, y)` (4:2:2), not
+ * interpolated; alpha is 255; GRAY8 copies the luma plane. Large frames run on scipix's
+ * pool, with the same result for every thread count.
+ *
+ * Errors: `SCIPIX_ERR_NULL_POINTER` (frame, dst, a used plane or dst.data NULL),
+ * `SCIPIX_ERR_UNSUPPORTED_FORMAT` (unknown dst format), `SCIPIX_ERR_INVALID_ARGUMENT`
+ * (unknown layout, zero or odd size, a stride below its row bytes, dst of another size,
+ * dst overlapping a plane), `SCIPIX_ERR_SIZE_OVERFLOW`. Nothing is written on failure.
+ * Thread-safe.
+ */
+ScipixStatus scipix_yuv_to_image(const ScipixYuvFrame *frame, const ScipixImageMut *dst);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -16,7 +16,7 @@ from typing import Any, Optional, Tuple, Union
 
 import numpy as np
 
-from ._arrays import image_desc, ptr
+from ._arrays import format_value, image_desc, out_array, ptr
 from ._ffi import _ffi
 from .errors import InvalidArgument, UnsupportedFormat
 
@@ -199,4 +199,49 @@ def adaptive_threshold_mean(image: np.ndarray, maxval: float = 255, type: Union[
     dst, res = _gray_out(out, keep.shape[:2])
     _ffi.scipix_adaptive_threshold_mean(ctypes.byref(src), ctypes.byref(dst), maxval,
                                         _thresh_type(type), block_size, c)
+    return res
+
+
+# -- YUV frames --------------------------------------------------------------------------------
+
+_YUV_LAYOUTS = ("nv12", "nv21", "i420", "yv12", "yuyv", "uyvy", "yvyu")
+
+
+def yuv_to_image(planes: Any, layout: str, width: int, height: int, format: Any = "rgb", *,
+                 out: Optional[np.ndarray] = None) -> np.ndarray:
+    """A YUV frame to an image, bit for bit ``cv2.cvtColor(frame, COLOR_YUV2<FORMAT>_<LAYOUT>)``
+    (``scipix_yuv_to_image``). ``planes`` is one 2-D uint8 array per plane, each read in
+    place with its own row stride (a decoder's padded surfaces work as they are): NV12/NV21
+    ``(y, uv)``; I420 ``(y, u, v)``; YV12 ``(y, v, u)``; YUYV/UYVY/YVYU ``(packed,)`` with
+    ``2 * width`` bytes per row. A single array is taken as one plane. ``format``: "rgb",
+    "bgr", "rgba", "bgra" or "gray". Returns HxWxC (HxW for gray) uint8."""
+    key = str(layout).lower()
+    if key not in _YUV_LAYOUTS:
+        raise InvalidArgument(f"unknown YUV layout {layout!r}; one of {', '.join(_YUV_LAYOUTS)}")
+    if isinstance(planes, np.ndarray):
+        planes = (planes,)
+    arrs = []
+    for i, p in enumerate(planes):
+        a = p if isinstance(p, np.ndarray) else np.asarray(p)
+        if a.dtype != np.uint8 or a.ndim != 2:
+            a = a.reshape(a.shape[0], -1) if a.ndim == 3 and a.dtype == np.uint8 else a
+        if a.dtype != np.uint8 or a.ndim != 2:
+            raise InvalidArgument(f"plane {i} must be a 2-D uint8 array, got {a.dtype} {a.shape}")
+        if a.shape[1] > 1 and a.strides[1] != 1 or a.strides[0] < 0:
+            a = np.ascontiguousarray(a)
+        arrs.append(a)
+    if len(arrs) > 3:
+        raise InvalidArgument(f"a YUV frame has at most 3 planes, got {len(arrs)}")
+    fval, ch = format_value(format)
+    shape = (height, width) if ch == 1 else (height, width, ch)
+    res = out_array(out, shape, np.uint8)
+    dst, _ = image_desc(res, format, writable=True, name="out")
+    frame = _ffi.type("ScipixYuvFrame")()
+    frame.layout = _YUV_LAYOUTS.index(key)
+    frame.width, frame.height = width, height
+    plane_t = type(frame.planes[0])
+    for i, a in enumerate(arrs):
+        frame.planes[i] = ctypes.cast(a.ctypes.data, plane_t)
+        frame.strides[i] = a.strides[0] if a.shape[0] > 1 else a.shape[1]
+    _ffi.scipix_yuv_to_image(ctypes.byref(frame), ctypes.byref(dst))
     return res

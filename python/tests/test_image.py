@@ -214,3 +214,27 @@ def test_adaptive_bad_input(rng: Generator) -> None:
         with pytest.raises(scipix.InvalidArgument):
             image.adaptive_threshold_mean(img, out=out, **kw)
     assert (out == 9).all()
+
+
+@pytest.mark.parametrize("layout", ["nv12", "nv21", "i420", "yv12", "yuyv", "uyvy", "yvyu"])
+def test_yuv_to_image_equals_cvtcolor(layout: str, rng: Generator) -> None:
+    w, h = 34, 18
+    big = rng.integers(0, 256, (h * 3, 2 * w + 10), dtype=np.uint8)
+    if layout in ("nv12", "nv21"):
+        planes = [big[:h, 3:3 + w], big[h:h + h // 2, 1:1 + w]]  # padded, unaligned views
+        cv_in = np.concatenate(planes)
+    elif layout in ("i420", "yv12"):
+        planes = [big[:h, :w], big[h:h + h // 2, :w // 2], big[2 * h:2 * h + h // 2, 5:5 + w // 2]]
+        cv_in = np.concatenate([p.reshape(-1) for p in planes]).reshape(h * 3 // 2, w)
+    else:
+        planes = [big[:h, 1:1 + 2 * w]]
+        cv_in = planes[0].reshape(h, w, 2)
+    for fmt in ("rgb", "bgr", "rgba", "bgra", "gray"):
+        want = cv2.cvtColor(np.ascontiguousarray(cv_in),
+                            getattr(cv2, f"COLOR_YUV2{fmt.upper()}_{layout.upper()}"))
+        got = image.yuv_to_image(planes, layout, w, h, fmt)
+        np.testing.assert_array_equal(got, want, err_msg=f"{layout} {fmt}")
+    with pytest.raises(scipix.InvalidArgument):
+        image.yuv_to_image(planes, layout, w + 1, h)
+    with pytest.raises(scipix.InvalidArgument):
+        image.yuv_to_image(planes, "nv16", w, h)

@@ -29,5 +29,6 @@ pub mod model;
 pub mod status;
 pub mod tensor;
 pub mod version;
+pub mod yuv;
 
 pub use status::ScipixStatus;

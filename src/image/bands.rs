@@ -36,3 +36,24 @@ pub(crate) fn for_each_band(
             })
     });
 }
+
+/// Runs `run(first_row, band)` over `dst`: once on the whole image (`first_row` 0), or, when
+/// `split`, on bands of rows across scipix's pool. For work that depends only on the row
+/// index, both give the same result whatever the thread count.
+pub(crate) fn for_each_band_rows(
+    split: bool,
+    dst: &mut ImageViewMut,
+    run: impl Fn(usize, &mut ImageViewMut) + Sync,
+) {
+    if !split {
+        run(0, dst);
+        return;
+    }
+    let rows = band_rows(dst.height());
+    parallel::install(|| {
+        dst.bands_mut(rows)
+            .into_par_iter()
+            .enumerate()
+            .for_each(|(i, mut band)| run(i * rows, &mut band))
+    });
+}

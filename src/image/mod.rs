@@ -21,6 +21,7 @@ pub mod resize;
 pub(crate) mod test_noise;
 pub mod threshold;
 pub mod view;
+pub mod yuv;
 
 pub use format::PixelFormat;
 pub use view::{required_len, ImageView, ImageViewMut};

@@ -1,0 +1,312 @@
+//! YUV frames as video decoders and cameras hand them over (NV12, NV21, I420, YV12, YUYV,
+//! UYVY, YVYU) to RGB8, BGR8, RGBA8, BGRA8 or GRAY8, bit for bit OpenCV's
+//! `cv2.cvtColor(frame, COLOR_YUV2{RGB,BGR,RGBA,BGRA,GRAY}_{NV12,NV21,I420,YV12,YUYV,UYVY,YVYU})`
+//! (opencv-python-headless 5.1.0.95).
+//!
+//! ```
+//! use scipix::image::yuv::{yuv_to_image, YuvFrame, YuvLayout};
+//! use scipix::image::{ImageViewMut, PixelFormat};
+//!
+//! // A 2x2 NV12 frame: four luma bytes, then one interleaved U, V pair.
+//! let (y, uv) = ([16u8, 235, 126, 81], [128u8, 128]);
+//! let frame = YuvFrame::semi_planar(YuvLayout::Nv12, 2, 2, (&y, 2), (&uv, 2))?;
+//! let mut rgb = [0u8; 12];
+//! yuv_to_image(&frame, &mut ImageViewMut::packed(&mut rgb, 2, 2, PixelFormat::Rgb8)?)?;
+//! assert_eq!(&rgb[..6], &[0, 0, 0, 255, 255, 255]); // video-range black and white
+//! # Ok::<(), scipix::Error>(())
+//! ```
+//!
+//! # The rule
+//! BT.601 video range in OpenCV's 20-bit fixed point ([`scalar::px`]):
+//! `y' = max(Y - 16, 0) * 1220542 + 2^19`, `R = sat((y' + 1673527 (V-128)) >> 20)`,
+//! `G = sat((y' - 852492 (V-128) - 409993 (U-128)) >> 20)`,
+//! `B = sat((y' + 2116026 (U-128)) >> 20)`. Chroma is not interpolated: pixel `(x, y)` of a
+//! 4:2:0 frame takes the chroma sample `(x / 2, y / 2)`, of a 4:2:2 frame `(x / 2, y)`.
+//! Alpha is 255; GRAY8 is the luma plane, copied.
+//!
+//! # Layouts and planes
+//! Each plane is `(bytes, stride)`: row `r` starts at `r * stride`, and the last row need
+//! not be padded, so a decoder's padded surfaces are read in place.
+//!
+//! | layout | planes | chroma |
+//! |---|---|---|
+//! | NV12 / NV21 | Y (`width` x `height`), UV (`width` bytes x `height / 2`: U,V / V,U pairs) | 4:2:0 |
+//! | I420 / YV12 | Y, then U and V (I420) or V and U (YV12), each `width / 2` x `height / 2` | 4:2:0 |
+//! | YUYV / UYVY / YVYU | one plane of `2 * width` bytes x `height` (Y0 U Y1 V / U Y0 V Y1 / Y0 V Y1 U) | 4:2:2 |
+//!
+//! Width must be even, and for 4:2:0 the height too, as OpenCV requires.
+
+pub mod scalar;
+
+use super::bands::for_each_band_rows;
+use super::{ImageViewMut, PixelFormat};
+use crate::error::{checked_product, Error, Result};
+use crate::parallel;
+
+/// Pixels at or above which a conversion is split across scipix's pool by rows.
+pub const PARALLEL_CUTOFF_PIXELS: usize = 1 << 20;
+
+/// How a frame's luma and chroma bytes are laid out (`cv2.COLOR_YUV2*_<layout>`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum YuvLayout {
+    /// Y plane, then interleaved U,V pairs at half resolution in both axes.
+    Nv12,
+    /// Y plane, then interleaved V,U pairs at half resolution in both axes.
+    Nv21,
+    /// Y, U and V planes; U and V at half resolution in both axes.
+    I420,
+    /// Y, V and U planes; V and U at half resolution in both axes.
+    Yv12,
+    /// Packed 4:2:2: Y0 U Y1 V per two pixels.
+    Yuyv,
+    /// Packed 4:2:2: U Y0 V Y1 per two pixels.
+    Uyvy,
+    /// Packed 4:2:2: Y0 V Y1 U per two pixels.
+    Yvyu,
+}
+
+impl YuvLayout {
+    /// Every layout, in the C API's numbering.
+    pub const ALL: [YuvLayout; 7] = [
+        YuvLayout::Nv12,
+        YuvLayout::Nv21,
+        YuvLayout::I420,
+        YuvLayout::Yv12,
+        YuvLayout::Yuyv,
+        YuvLayout::Uyvy,
+        YuvLayout::Yvyu,
+    ];
+
+    /// From the C API's numbering (`SCIPIX_YUV_*`).
+    pub fn from_u32(v: u32) -> Option<Self> {
+        Self::ALL.get(v as usize).copied()
+    }
+
+    /// Planes the layout uses: 2 (semi-planar), 3 (planar) or 1 (packed).
+    pub fn planes(self) -> usize {
+        match self {
+            YuvLayout::Nv12 | YuvLayout::Nv21 => 2,
+            YuvLayout::I420 | YuvLayout::Yv12 => 3,
+            YuvLayout::Yuyv | YuvLayout::Uyvy | YuvLayout::Yvyu => 1,
+        }
+    }
+
+    /// True for the 4:2:0 layouts (chroma rows shared by two luma rows).
+    pub fn is_420(self) -> bool {
+        self.planes() > 1
+    }
+
+    /// Bytes plane `i` of a `width` x `height` frame spans at `stride`:
+    /// `stride * (rows - 1) + row bytes`. Fails when `stride` is below the row bytes or the
+    /// size overflows.
+    pub fn plane_len(self, i: usize, width: usize, height: usize, stride: usize) -> Result<usize> {
+        let (rows, row_bytes) = self.plane_shape(i, width, height);
+        if stride < row_bytes {
+            return Err(Error::invalid(format!(
+                "{self:?} plane {i}: stride {stride} is below its {row_bytes} row bytes"
+            )));
+        }
+        checked_product(&[stride, rows.saturating_sub(1)], "YUV plane")?
+            .checked_add(row_bytes)
+            .ok_or_else(|| Error::overflow("YUV plane size overflows usize"))
+    }
+
+    /// `(rows, row bytes)` of plane `i` of a `width` x `height` frame.
+    fn plane_shape(self, i: usize, width: usize, height: usize) -> (usize, usize) {
+        match (self.planes(), i) {
+            (1, _) => (height, 2 * width),
+            (_, 0) => (height, width),
+            (2, _) => (height / 2, width),
+            _ => (height / 2, width / 2),
+        }
+    }
+}
+
+/// A borrowed YUV frame: its layout, size and up to three `(bytes, stride)` planes.
+#[derive(Debug, Clone, Copy)]
+pub struct YuvFrame<'a> {
+    layout: YuvLayout,
+    width: usize,
+    height: usize,
+    planes: [(&'a [u8], usize); 3],
+}
+
+impl<'a> YuvFrame<'a> {
+    /// A frame of `layout` from its planes in the order of the module table (unused
+    /// trailing planes are ignored). Fails on a zero or odd size (odd width always, odd
+    /// height for 4:2:0), a stride below a plane's row bytes, a plane shorter than
+    /// `stride * (rows - 1) + row bytes`, or fewer planes than the layout needs.
+    pub fn new(
+        layout: YuvLayout,
+        width: usize,
+        height: usize,
+        planes: &[(&'a [u8], usize)],
+    ) -> Result<Self> {
+        if width == 0 || height == 0 {
+            return Err(Error::invalid(format!(
+                "YUV frame size {width}x{height} is empty"
+            )));
+        }
+        if !width.is_multiple_of(2) || (layout.is_420() && !height.is_multiple_of(2)) {
+            return Err(Error::invalid(format!(
+                "{layout:?} needs an even width{}, got {width}x{height}",
+                if layout.is_420() { " and height" } else { "" }
+            )));
+        }
+        if planes.len() < layout.planes() {
+            return Err(Error::invalid(format!(
+                "{layout:?} has {} planes, {} given",
+                layout.planes(),
+                planes.len()
+            )));
+        }
+        let mut out = [(&[][..], 0usize); 3];
+        for (i, &(bytes, stride)) in planes.iter().take(layout.planes()).enumerate() {
+            let need = layout.plane_len(i, width, height, stride)?;
+            if bytes.len() < need {
+                let (rows, row_bytes) = layout.plane_shape(i, width, height);
+                return Err(Error::invalid(format!(
+                    "{layout:?} plane {i} has {} bytes, {need} needed ({rows} rows of {row_bytes} at stride {stride})",
+                    bytes.len()
+                )));
+            }
+            out[i] = (bytes, stride);
+        }
+        Ok(YuvFrame {
+            layout,
+            width,
+            height,
+            planes: out,
+        })
+    }
+
+    /// A packed 4:2:2 frame (`Yuyv`, `Uyvy`, `Yvyu`): one `(bytes, stride)` plane.
+    pub fn packed(
+        layout: YuvLayout,
+        width: usize,
+        height: usize,
+        plane: (&'a [u8], usize),
+    ) -> Result<Self> {
+        Self::expect_planes(layout, 1)?;
+        Self::new(layout, width, height, &[plane])
+    }
+
+    /// A semi-planar 4:2:0 frame (`Nv12`, `Nv21`): the luma and the interleaved chroma plane.
+    pub fn semi_planar(
+        layout: YuvLayout,
+        width: usize,
+        height: usize,
+        y: (&'a [u8], usize),
+        uv: (&'a [u8], usize),
+    ) -> Result<Self> {
+        Self::expect_planes(layout, 2)?;
+        Self::new(layout, width, height, &[y, uv])
+    }
+
+    /// A planar 4:2:0 frame (`I420`: Y, U, V; `Yv12`: Y, V, U, in that order).
+    pub fn planar(
+        layout: YuvLayout,
+        width: usize,
+        height: usize,
+        planes: [(&'a [u8], usize); 3],
+    ) -> Result<Self> {
+        Self::expect_planes(layout, 3)?;
+        Self::new(layout, width, height, &planes)
+    }
+
+    fn expect_planes(layout: YuvLayout, n: usize) -> Result<()> {
+        if layout.planes() != n {
+            return Err(Error::invalid(format!(
+                "{layout:?} has {} planes, not {n}",
+                layout.planes()
+            )));
+        }
+        Ok(())
+    }
+
+    /// The layout.
+    pub fn layout(&self) -> YuvLayout {
+        self.layout
+    }
+
+    /// Pixels per row.
+    pub fn width(&self) -> usize {
+        self.width
+    }
+
+    /// Rows.
+    pub fn height(&self) -> usize {
+        self.height
+    }
+
+    /// The row arguments of [`scalar::row`] for frame row `r`:
+    /// `(y, ystep, u, v, cstep)`.
+    fn row_parts(&self, r: usize) -> (&'a [u8], usize, &'a [u8], &'a [u8], usize) {
+        let plane_row = |i: usize, row: usize| {
+            let (bytes, stride) = self.planes[i];
+            &bytes[row * stride..]
+        };
+        match self.layout {
+            YuvLayout::Nv12 | YuvLayout::Nv21 => {
+                let (y, uv) = (plane_row(0, r), plane_row(1, r / 2));
+                let (u, v) = if self.layout == YuvLayout::Nv12 {
+                    (uv, &uv[1..])
+                } else {
+                    (&uv[1..], uv)
+                };
+                (y, 1, u, v, 2)
+            }
+            YuvLayout::I420 | YuvLayout::Yv12 => {
+                let (a, b) = (plane_row(1, r / 2), plane_row(2, r / 2));
+                let (u, v) = if self.layout == YuvLayout::I420 {
+                    (a, b)
+                } else {
+                    (b, a)
+                };
+                (plane_row(0, r), 1, u, v, 1)
+            }
+            YuvLayout::Yuyv | YuvLayout::Uyvy | YuvLayout::Yvyu => {
+                let p = plane_row(0, r);
+                let (yo, uo, vo) = match self.layout {
+                    YuvLayout::Yuyv => (0, 1, 3),
+                    YuvLayout::Uyvy => (1, 0, 2),
+                    _ => (0, 3, 1),
+                };
+                (&p[yo..], 2, &p[uo..], &p[vo..], 4)
+            }
+        }
+    }
+}
+
+/// Converts `frame` into `dst` (RGB8, BGR8, RGBA8, BGRA8 or GRAY8, the frame's size) by the
+/// rule in the module docs. Fails, writing nothing, when the sizes differ. Frames of at least
+/// [`PARALLEL_CUTOFF_PIXELS`] are split by rows across scipix's pool; the result is the same
+/// for every thread count.
+pub fn yuv_to_image(frame: &YuvFrame, dst: &mut ImageViewMut) -> Result<()> {
+    if (dst.width(), dst.height()) != (frame.width, frame.height) {
+        return Err(Error::invalid(format!(
+            "destination is {}x{}, the frame {}x{}",
+            dst.width(),
+            dst.height(),
+            frame.width,
+            frame.height
+        )));
+    }
+    let split = parallel::should_split(frame.width * frame.height, PARALLEL_CUTOFF_PIXELS);
+    convert_rows(frame, dst, split);
+    Ok(())
+}
+
+/// Converts every row of a frame of `dst`'s size, in bands across the pool when `split`.
+fn convert_rows(frame: &YuvFrame, dst: &mut ImageViewMut, split: bool) {
+    let fmt: PixelFormat = dst.format();
+    for_each_band_rows(split, dst, |first, band| {
+        for i in 0..band.height() {
+            let (y, ystep, u, v, cstep) = frame.row_parts(first + i);
+            scalar::row(y, ystep, u, v, cstep, band.row_mut(i), fmt);
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests;
