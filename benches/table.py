@@ -67,6 +67,7 @@ PEERS = [
     ("peers_quant", 15),
     ("peers_resize", 11),
     ("peers_lowprec", 11),
+    ("peers_yuv", 15),
 ]
 
 

@@ -1,5 +1,5 @@
 //! The reference YUV to RGB rows: OpenCV's `cvtColor(COLOR_YUV2*)` fixed-point rule, one
-//! pixel at a time. Every SIMD kernel must produce the same bytes.
+//! pixel pair at a time. Every SIMD kernel must produce the same bytes.
 
 use crate::image::PixelFormat;
 
@@ -16,25 +16,40 @@ pub const CVG: i32 = -852_492;
 pub const CVR: i32 = 1_673_527;
 /// Fixed-point shift.
 pub const SHIFT: u32 = 20;
+/// Rounding term, `2^(SHIFT - 1)`.
+pub const HALF: i32 = 1 << (SHIFT - 1);
 
-/// `(R, G, B)` of one pixel: `y' = max(Y - 16, 0) * CY`, then
-/// `R = sat((y' + 2^19 + CVR (V-128)) >> 20)`, `G = sat((y' + 2^19 + CVG (V-128) + CUG (U-128)) >> 20)`,
-/// `B = sat((y' + 2^19 + CUB (U-128)) >> 20)` with an arithmetic shift and saturation to 0..=255.
+/// `(R, G, B)` of one pixel: `y' = max(Y - 16, 0) * CY + 2^19`, then
+/// `R = sat((y' + CVR (V-128)) >> 20)`, `G = sat((y' + CVG (V-128) + CUG (U-128)) >> 20)`,
+/// `B = sat((y' + CUB (U-128)) >> 20)` with an arithmetic shift and saturation to 0..=255.
 #[inline(always)]
 pub fn px(y: u8, u: u8, v: u8) -> [u8; 3] {
-    let yy = (y as i32 - 16).max(0) * CY + (1 << (SHIFT - 1));
-    let (u, v) = (u as i32 - 128, v as i32 - 128);
-    let sat = |x: i32| (x >> SHIFT).clamp(0, 255) as u8;
-    [
-        sat(yy + CVR * v),
-        sat(yy + CVG * v + CUG * u),
-        sat(yy + CUB * u),
-    ]
+    let (r, g, b) = chroma(u, v);
+    rgb(luma(y), r, g, b)
 }
 
-/// One chroma-subsampled row: pixel `x` takes luma `y[x * ystep]` and chroma
-/// `u[(x / 2) * cstep]`, `v[(x / 2) * cstep]`, and is written in `fmt`'s order (alpha 255;
-/// GRAY8 is the luma byte). `out` holds exactly `width` pixels.
+/// `max(Y - 16, 0) * CY + 2^19`.
+#[inline(always)]
+fn luma(y: u8) -> i32 {
+    (y as i32 - 16).max(0) * CY + HALF
+}
+
+/// The chroma terms of R, G and B.
+#[inline(always)]
+fn chroma(u: u8, v: u8) -> (i32, i32, i32) {
+    let (u, v) = (u as i32 - 128, v as i32 - 128);
+    (CVR * v, CVG * v + CUG * u, CUB * u)
+}
+
+#[inline(always)]
+fn rgb(yy: i32, r: i32, g: i32, b: i32) -> [u8; 3] {
+    let sat = |x: i32| (x >> SHIFT).clamp(0, 255) as u8;
+    [sat(yy + r), sat(yy + g), sat(yy + b)]
+}
+
+/// One chroma-subsampled row from pixel `x0` on (even): pixel `x` takes luma `y[x * ystep]`
+/// and chroma `u[(x / 2) * cstep]`, `v[(x / 2) * cstep]`, and is written in `fmt`'s order
+/// (alpha 255; GRAY8 is the luma byte). `out` holds exactly `width` pixels.
 pub fn row(
     y: &[u8],
     ystep: usize,
@@ -43,22 +58,47 @@ pub fn row(
     cstep: usize,
     out: &mut [u8],
     fmt: PixelFormat,
+    x0: usize,
 ) {
-    let bpp = fmt.bytes_per_pixel();
-    for (x, o) in out.chunks_exact_mut(bpp).enumerate() {
-        let yv = y[x * ystep];
-        if fmt == PixelFormat::Gray8 {
-            o[0] = yv;
-            continue;
+    match fmt {
+        PixelFormat::Gray8 if ystep == 1 => {
+            let n = out.len();
+            out[x0..].copy_from_slice(&y[x0..n]);
         }
-        let c = (x / 2) * cstep;
-        let [r, g, b] = px(yv, u[c], v[c]);
-        match fmt {
-            PixelFormat::Rgb8 => o.copy_from_slice(&[r, g, b]),
-            PixelFormat::Bgr8 => o.copy_from_slice(&[b, g, r]),
-            PixelFormat::Rgba8 => o.copy_from_slice(&[r, g, b, 255]),
-            PixelFormat::Bgra8 => o.copy_from_slice(&[b, g, r, 255]),
-            PixelFormat::Gray8 => unreachable!(),
+        PixelFormat::Gray8 => {
+            for (x, o) in out.iter_mut().enumerate().skip(x0) {
+                *o = y[x * ystep];
+            }
+        }
+        PixelFormat::Rgb8 => color::<0, 2, 3>(y, ystep, u, v, cstep, out, x0),
+        PixelFormat::Bgr8 => color::<2, 0, 3>(y, ystep, u, v, cstep, out, x0),
+        PixelFormat::Rgba8 => color::<0, 2, 4>(y, ystep, u, v, cstep, out, x0),
+        PixelFormat::Bgra8 => color::<2, 0, 4>(y, ystep, u, v, cstep, out, x0),
+    }
+}
+
+/// Colour rows: red at byte `R`, green at 1, blue at `B` of each `BPP`-byte pixel, alpha 255
+/// at byte 3 when `BPP` is 4. The width is even, so pixels come in pairs sharing chroma.
+#[inline(always)]
+fn color<const R: usize, const B: usize, const BPP: usize>(
+    y: &[u8],
+    ystep: usize,
+    u: &[u8],
+    v: &[u8],
+    cstep: usize,
+    out: &mut [u8],
+    x0: usize,
+) {
+    for (i, o) in out.chunks_exact_mut(2 * BPP).enumerate().skip(x0 / 2) {
+        let (cr, cg, cb) = chroma(u[i * cstep], v[i * cstep]);
+        for (k, p) in o.chunks_exact_mut(BPP).enumerate() {
+            let c = rgb(luma(y[(2 * i + k) * ystep]), cr, cg, cb);
+            p[R] = c[0];
+            p[1] = c[1];
+            p[B] = c[2];
+            if BPP == 4 {
+                p[3] = 255;
+            }
         }
     }
 }

@@ -1,4 +1,5 @@
 use super::*;
+use crate::cpu::{self, Isa};
 use crate::image::test_noise::bytes;
 
 const FORMATS: [PixelFormat; 5] = [
@@ -181,9 +182,44 @@ fn split_equals_single_band() {
     let run = |split| {
         let mut out = vec![0u8; w * h * 3];
         let mut d = ImageViewMut::packed(&mut out, w, h, PixelFormat::Bgr8).unwrap();
-        convert_rows(&f, &mut d, split);
+        convert_rows(Isa::Scalar, &f, &mut d, split);
         out
     };
     assert_eq!(run(false), run(true));
     assert_eq!(run(false), convert(&f, PixelFormat::Bgr8));
+}
+
+/// Every ISA's rows equal the scalar rows: every layout and format, widths 2..=70 (tails of
+/// every length after the 16-pixel blocks), padded strides and unaligned plane starts.
+#[test]
+fn every_isa_matches_scalar() {
+    for layout in YuvLayout::ALL {
+        for w in (2..=70usize).step_by(2) {
+            let h = 4;
+            let off = w % 5;
+            let planes: Vec<(Vec<u8>, usize)> = (0..layout.planes())
+                .map(|i| {
+                    let (rows, row_bytes) = layout.plane_shape(i, w, h);
+                    let stride = row_bytes + (w % 3);
+                    (bytes(off + stride * rows, (w * 7 + i) as u32), stride)
+                })
+                .collect();
+            let views: Vec<(&[u8], usize)> = planes.iter().map(|(b, s)| (&b[off..], *s)).collect();
+            let f = YuvFrame::new(layout, w, h, &views).unwrap();
+            for fmt in FORMATS {
+                let run = |isa| {
+                    let mut out = vec![0u8; w * h * fmt.bytes_per_pixel()];
+                    let mut d = ImageViewMut::packed(&mut out, w, h, fmt).unwrap();
+                    convert_rows(isa, &f, &mut d, false);
+                    out
+                };
+                let want = run(Isa::Scalar);
+                for isa in Isa::available() {
+                    cpu::with_isa(isa, |isa| {
+                        assert_eq!(run(isa), want, "{layout:?} {fmt:?} w {w} {isa:?}");
+                    });
+                }
+            }
+        }
+    }
 }
