@@ -3,7 +3,7 @@
 //! is duplicated per pixel before widening. Luma and chroma with a step of 2 or 4 bytes
 //! (NV12, NV21, the packed 4:2:2 layouts) are gathered with `pshufb`.
 
-use super::scalar::{CUB, CUG, CVG, CVR, CY, HALF, SHIFT};
+use super::scalar::{Row, CUB, CUG, CVG, CVR, CY, HALF, SHIFT};
 use crate::image::PixelFormat;
 use std::arch::x86_64::*;
 
@@ -71,8 +71,8 @@ fn pairs(x: __m256i) -> (__m256i, __m256i) {
     (_mm256_unpacklo_epi16(x7, x), _mm256_unpackhi_epi16(x7, x))
 }
 
-/// Converts pixels `0..n * 16` of a row (arguments as [`super::scalar::row`]; `fmt` is a
-/// colour format) and returns how many it converted: the blocks whose loads stay inside
+/// Converts pixels `0..n * 16` of `row` (as [`super::scalar::row`]; `fmt` is a colour
+/// format) and returns how many it converted: the blocks whose loads stay inside
 /// `y`, `u` and `v`. Every product of the scalar rule is formed exactly by `vpmaddwd` on
 /// `(x << 7, x)` pairs with split weights, so the sums, shifts and saturation are the
 /// scalar ones.
@@ -80,15 +80,14 @@ fn pairs(x: __m256i) -> (__m256i, __m256i) {
 /// # Safety
 /// The CPU must support AVX2.
 #[target_feature(enable = "avx2")]
-pub unsafe fn row(
-    y: &[u8],
-    ystep: usize,
-    u: &[u8],
-    v: &[u8],
-    cstep: usize,
-    out: &mut [u8],
-    fmt: PixelFormat,
-) -> usize {
+pub unsafe fn row(row: Row, out: &mut [u8], fmt: PixelFormat) -> usize {
+    let Row {
+        y,
+        ystep,
+        u,
+        v,
+        cstep,
+    } = row;
     let bpp = fmt.bytes_per_pixel();
     let width = out.len() / bpp;
     let (rb_swap, alpha) = match fmt {

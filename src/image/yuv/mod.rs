@@ -247,9 +247,8 @@ impl<'a> YuvFrame<'a> {
         self.height
     }
 
-    /// The row arguments of [`scalar::row`] for frame row `r`:
-    /// `(y, ystep, u, v, cstep)`.
-    fn row_parts(&self, r: usize) -> (&'a [u8], usize, &'a [u8], &'a [u8], usize) {
+    /// The source bytes of frame row `r`.
+    fn row(&self, r: usize) -> scalar::Row<'a> {
         let plane_row = |i: usize, row: usize| {
             let (bytes, stride) = self.planes[i];
             &bytes[row * stride..]
@@ -262,7 +261,13 @@ impl<'a> YuvFrame<'a> {
                 } else {
                     (&uv[1..], uv)
                 };
-                (y, 1, u, v, 2)
+                scalar::Row {
+                    y,
+                    ystep: 1,
+                    u,
+                    v,
+                    cstep: 2,
+                }
             }
             YuvLayout::I420 | YuvLayout::Yv12 => {
                 let (a, b) = (plane_row(1, r / 2), plane_row(2, r / 2));
@@ -271,7 +276,13 @@ impl<'a> YuvFrame<'a> {
                 } else {
                     (b, a)
                 };
-                (plane_row(0, r), 1, u, v, 1)
+                scalar::Row {
+                    y: plane_row(0, r),
+                    ystep: 1,
+                    u,
+                    v,
+                    cstep: 1,
+                }
             }
             YuvLayout::Yuyv | YuvLayout::Uyvy | YuvLayout::Yvyu => {
                 let p = plane_row(0, r);
@@ -280,7 +291,13 @@ impl<'a> YuvFrame<'a> {
                     YuvLayout::Uyvy => (1, 0, 2),
                     _ => (0, 3, 1),
                 };
-                (&p[yo..], 2, &p[uo..], &p[vo..], 4)
+                scalar::Row {
+                    y: &p[yo..],
+                    ystep: 2,
+                    u: &p[uo..],
+                    v: &p[vo..],
+                    cstep: 4,
+                }
             }
         }
     }
@@ -311,15 +328,15 @@ fn convert_rows(isa: Isa, frame: &YuvFrame, dst: &mut ImageViewMut, split: bool)
     let fmt: PixelFormat = dst.format();
     for_each_band_rows(split, dst, |first, band| {
         for i in 0..band.height() {
-            let (y, ystep, u, v, cstep) = frame.row_parts(first + i);
+            let row = frame.row(first + i);
             let out = band.row_mut(i);
             let done = match isa {
                 // SAFETY: dispatch chose an ISA this CPU runs.
                 #[cfg(target_arch = "x86_64")]
-                Isa::Avx2 | Isa::Avx512 => unsafe { avx2::row(y, ystep, u, v, cstep, out, fmt) },
+                Isa::Avx2 | Isa::Avx512 => unsafe { avx2::row(row, out, fmt) },
                 _ => 0,
             };
-            scalar::row(y, ystep, u, v, cstep, out, fmt, done);
+            scalar::row(row, out, fmt, done);
         }
     });
 }

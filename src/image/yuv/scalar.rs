@@ -47,19 +47,32 @@ fn rgb(yy: i32, r: i32, g: i32, b: i32) -> [u8; 3] {
     [sat(yy + r), sat(yy + g), sat(yy + b)]
 }
 
-/// One chroma-subsampled row from pixel `x0` on (even): pixel `x` takes luma `y[x * ystep]`
-/// and chroma `u[(x / 2) * cstep]`, `v[(x / 2) * cstep]`, and is written in `fmt`'s order
-/// (alpha 255; GRAY8 is the luma byte). `out` holds exactly `width` pixels.
-pub fn row(
-    y: &[u8],
-    ystep: usize,
-    u: &[u8],
-    v: &[u8],
-    cstep: usize,
-    out: &mut [u8],
-    fmt: PixelFormat,
-    x0: usize,
-) {
+/// The source bytes of one frame row: pixel `x` takes luma `y[x * ystep]` and chroma
+/// `u[(x / 2) * cstep]`, `v[(x / 2) * cstep]`. The slices run to the end of their planes.
+#[derive(Debug, Clone, Copy)]
+pub struct Row<'a> {
+    /// Luma, from the row's first sample.
+    pub y: &'a [u8],
+    /// Bytes between luma samples (1, or 2 in packed 4:2:2).
+    pub ystep: usize,
+    /// U, from the row's first sample.
+    pub u: &'a [u8],
+    /// V, from the row's first sample.
+    pub v: &'a [u8],
+    /// Bytes between chroma samples (1 planar, 2 semi-planar, 4 packed 4:2:2).
+    pub cstep: usize,
+}
+
+/// Converts pixels `x0..` (`x0` even) of `row` into `out`, which holds exactly the row's
+/// pixels, in `fmt`'s order (alpha 255; GRAY8 is the luma byte).
+pub fn row(row: Row, out: &mut [u8], fmt: PixelFormat, x0: usize) {
+    let Row {
+        y,
+        ystep,
+        u,
+        v,
+        cstep,
+    } = row;
     match fmt {
         PixelFormat::Gray8 if ystep == 1 => {
             let n = out.len();
