@@ -55,8 +55,11 @@
 //!
 //! Like OpenCV (libpng), and stricter than Pillow: a bad CRC on a critical chunk, a bad
 //! zlib Adler-32, truncated data, a missing IEND, lying chunk lengths and invalid headers
-//! are all errors ([`ErrorKind::InvalidFile`]). Pillow accepts a bad IDAT CRC and a missing
-//! IEND. Ancillary chunks with a bad CRC are skipped, as libpng does. Sizes above
+//! are all errors ([`ErrorKind::InvalidFile`]). Ancillary chunks with a bad CRC (a tRNS,
+//! say) are skipped, as libpng does. Pillow differs both ways: it refuses a bad CRC on any
+//! chunk before IDAT, ancillary ones included, but accepts a bad IDAT CRC and a missing IEND.
+//! A zlib stream longer than the image (a "bomb") is inflated to its end in bounded memory
+//! and the image returned, as libpng does (with its "Too much image data" warning). Sizes above
 //! [`PngOptions::max_pixels`] or a side above [`MAX_SIDE`] are refused from the header,
 //! before anything is allocated ([`ErrorKind::SizeOverflow`]).
 //!
@@ -530,6 +533,61 @@ impl Plan {
         }
     }
 
+    /// Converts a whole raw row of an 8-bit gray / RGB / RGBA image without a tRNS key
+    /// straight into `out` (the common case, without unpacking to u16 first); false when
+    /// the row needs the general path.
+    fn convert_fast(&self, raw: &[u8], out: &mut [u8]) -> bool {
+        if self.depth != 8 || (self.key.is_some() && self.conv == PngConvention::Pillow) {
+            return false;
+        }
+        let rgb_key = self.key.is_some() && self.ct == PngColorType::Rgb;
+        if rgb_key {
+            return false;
+        }
+        let fmt = self.format;
+        let ch = self.ct.channels();
+        match (self.ct, fmt) {
+            (PngColorType::Gray, PixelFormat::Gray8) => out.copy_from_slice(raw),
+            (PngColorType::Gray, _) => {
+                let bpp = fmt.bytes_per_pixel();
+                for (o, &g) in out.chunks_exact_mut(bpp).zip(raw) {
+                    o[..3].fill(g);
+                    if bpp == 4 {
+                        o[3] = 255;
+                    }
+                }
+            }
+            (PngColorType::Rgb | PngColorType::Rgba, PixelFormat::Gray8) => {
+                for (o, p) in out.iter_mut().zip(raw.chunks_exact(ch)) {
+                    let (r, g, b) = (p[0] as u32, p[1] as u32, p[2] as u32);
+                    *o = match self.conv {
+                        PngConvention::OpenCv => ((9797 * r + 19234 * g + 3737 * b) >> 15) as u8,
+                        PngConvention::Pillow => {
+                            ((r * 19595 + g * 38470 + b * 7471 + 0x8000) >> 16) as u8
+                        }
+                    };
+                }
+            }
+            (PngColorType::Rgb, PixelFormat::Rgb8) | (PngColorType::Rgba, PixelFormat::Rgba8) => {
+                out.copy_from_slice(raw)
+            }
+            (PngColorType::Rgb | PngColorType::Rgba, _) => {
+                let bpp = fmt.bytes_per_pixel();
+                let (ro, go, bo) = fmt.rgb_offsets().unwrap_or((0, 1, 2));
+                for (o, p) in out.chunks_exact_mut(bpp).zip(raw.chunks_exact(ch)) {
+                    o[ro] = p[0];
+                    o[go] = p[1];
+                    o[bo] = p[2];
+                    if bpp == 4 {
+                        o[3] = if ch == 4 { p[3] } else { 255 };
+                    }
+                }
+            }
+            _ => return false,
+        }
+        true
+    }
+
     /// Converts `n` pixels of unpacked samples into `out`, pixel `i` going to destination
     /// column `x0 + i * dx`.
     fn convert(&self, samples: &[u16], n: usize, out: &mut [u8], x0: usize, dx: usize) {
@@ -680,8 +738,12 @@ pub fn decode_png_into(bytes: &[u8], dst: &mut ImageViewMut<'_>, opts: &PngOptio
                     raw.len()
                 )));
             }
+            let out = dst.row_mut(y);
+            if dx == 1 && plan.convert_fast(raw, out) {
+                continue;
+            }
             unpack(raw, info.bit_depth, &mut samples[..n * ch]);
-            plan.convert(&samples, n, dst.row_mut(y), x0, dx);
+            plan.convert(&samples, n, out, x0, dx);
         }
     }
     reader.finish().map_err(map_err)
