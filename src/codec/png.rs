@@ -37,7 +37,8 @@
 //! | palette -> GRAY8 | the 8-bit rule above on the palette colour | `L24` on the palette colour |
 //! | alpha -> GRAY8, RGB8, BGR8 | dropped (never composited) | dropped (never composited) |
 //! | gray -> RGB | R = G = B = gray | same |
-//! | palette + tRNS -> RGBA | alpha from tRNS, 255 past its end | same |
+//! | palette + tRNS -> RGBA | alpha from tRNS, 255 past its end; a tRNS longer than PLTE is ignored (libpng: "tRNS: invalid") | alpha from tRNS, 255 past its end, whatever its length |
+//! | index past PLTE | opaque black | opaque black |
 //! | gray + tRNS -> RGBA | ignored: alpha 255 (`IMREAD_UNCHANGED` gives 1 channel) | alpha 0 where the 8-bit output value equals `key & 0xff` (1-bit: `key * 255 & 0xff`), else 255 |
 //! | RGB + tRNS -> RGBA | alpha 0 where all three raw samples equal the key, else 255 | alpha 0 where all three 8-bit output values equal `key & 0xff`, else 255 |
 //! | no alpha -> RGBA | alpha 255 | alpha 255 |
@@ -48,8 +49,7 @@
 //! ones it is the 16-bit result `>> 8`) / `convert('RGBA')`. Pillow's gray+tRNS and 16-bit
 //! RGB+tRNS rules compare the converted pixel with the low byte of the key (its
 //! `ImagingConvertTransparent`), so for 2/4/16-bit sources it rarely matches: that is
-//! Pillow's behaviour, reproduced on purpose. Palette indices past the PLTE entries decode
-//! as opaque black in both conventions.
+//! Pillow's behaviour, reproduced on purpose.
 //!
 //! # Errors and strictness
 //!
@@ -404,6 +404,9 @@ impl Plan {
         let trns = header.trns;
         let mut key = None;
         match info.color_type {
+            // libpng drops a palette tRNS longer than PLTE as invalid; Pillow uses it.
+            PngColorType::Palette
+                if conv == PngConvention::OpenCv && trns.len() > info.palette_len as usize => {}
             PngColorType::Palette => {
                 for (entry, &a) in palette.iter_mut().zip(trns) {
                     entry[3] = a;

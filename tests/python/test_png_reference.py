@@ -170,7 +170,6 @@ def crafted_cases():
                         cases.append((name, make_png(s, 3, d, palette=pal, interlace=interlace)))
                         trns = bytes(rng.integers(0, 256, max(1, top // 2)).astype(np.uint8))
                         cases.append((name + "-trns", make_png(s, 3, d, palette=pal, trns=trns, interlace=interlace)))
-                        # Indices past the palette decode as opaque black in both peers' terms.
                         continue
                     cases.append((name, make_png(s, ct, d, interlace=interlace)))
                     if ct in (0, 2):
@@ -179,6 +178,10 @@ def crafted_cases():
                         s2[::2, ::3] = key
                         trns = b"".join(int(v).to_bytes(2, "big") for v in key)
                         cases.append((name + "-trns", make_png(s2, ct, d, trns=trns, interlace=interlace)))
+    # Palette edge cases: indices past PLTE; a tRNS longer than PLTE (libpng drops it).
+    pal = rng.integers(0, 256, (5, 3))
+    cases.append(("palette-index-past-plte", make_png(rng.integers(0, 9, (4, 6)), 3, 8, palette=pal, trns=b"\x10\x20")))
+    cases.append(("palette-trns-longer-than-plte", make_png(rng.integers(0, 5, (4, 6)), 3, 8, palette=pal, trns=bytes(range(8)))))
     # 16-bit keys whose low byte equals converted 8-bit values (Pillow's ImagingConvertTransparent).
     s = rng.integers(0, 65536, (9, 11, 3))
     s[::2, ::2] = [0x34 << 8 | 7, 0x78 << 8 | 9, 0xBC << 8 | 1]
