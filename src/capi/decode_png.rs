@@ -22,8 +22,10 @@ pub type ScipixPngConvention = u32;
 /// `cv2.imdecode` (OpenCV 5, libpng): GRAY8 = `IMREAD_GRAYSCALE`, BGR8/RGB8 =
 /// `IMREAD_COLOR`, BGRA8/RGBA8 = `IMREAD_UNCHANGED` (alpha 255 when the file has none).
 /// 16-bit samples `>> 8`; color to gray is libpng's `(9797 R + 19234 G + 3737 B) >> 15`
-/// (16-bit: `((... + 16384) >> 15) >> 8`); alpha is dropped, never composited; tRNS gives
-/// alpha for palette and RGB images, not for gray ones.
+/// (16-bit: `((... + 16384) >> 15) >> 8`), through libpng's gamma tables when the file
+/// declares a gamma (gAMA, sRGB; rules in the Rust docs of `scipix::codec::png`); alpha
+/// is dropped, never composited; tRNS gives alpha for palette and RGB images, not for gray
+/// ones.
 pub const SCIPIX_PNG_CONVENTION_OPENCV: ScipixPngConvention = 0;
 /// Pillow 13: `Image.open(f).convert('L' | 'RGB' | 'RGBA')`. 16-bit gray is clipped to
 /// 255 (`min(v, 255)`), other 16-bit samples `>> 8`; color to gray is
@@ -143,7 +145,9 @@ pub unsafe extern "C" fn scipix_png_info(
 /// inflate state, never a whole-image buffer.
 ///
 /// Errors: `SCIPIX_ERR_NULL_POINTER` (dst or dst->data NULL, data NULL with len > 0),
-/// `SCIPIX_ERR_UNSUPPORTED_FORMAT` (unknown dst format), `SCIPIX_ERR_INVALID_ARGUMENT` (dst
+/// `SCIPIX_ERR_UNSUPPORTED_FORMAT` (unknown dst format; or a 16-bit color file with a file
+/// gamma decoded to GRAY8 under the OpenCV convention, whose libpng gamma path is not
+/// reproduced yet), `SCIPIX_ERR_INVALID_ARGUMENT` (dst
 /// size differs from the image, bad stride, unknown convention, data overlaps dst),
 /// `SCIPIX_ERR_SIZE_OVERFLOW` (image above max_pixels or a side above 65500),
 /// `SCIPIX_ERR_INVALID_FILE` (malformed or corrupt file), `SCIPIX_ERR_OUT_OF_MEMORY`.

@@ -33,7 +33,7 @@
 //! | 1/2/4-bit gray | `v * 255 / (2^depth - 1)` (x255, x85, x17) | same |
 //! | 16-bit gray | `v >> 8` | `min(v, 255)` (mode `I;16` clips, it does not shift) |
 //! | 16-bit GA, RGB, RGBA | `v >> 8` per channel | `v >> 8` per channel |
-//! | color -> GRAY8 | libpng `png_set_rgb_to_gray(1, 0.299, 0.587)`: 8-bit `(9797 R + 19234 G + 3737 B) >> 15` (truncating); 16-bit `((9797 R + 19234 G + 3737 B + 16384) >> 15) >> 8` on the 16-bit samples | `(19595 R + 38470 G + 7471 B + 0x8000) >> 16` on the 8-bit samples (`L24`) |
+//! | color -> GRAY8 | libpng `png_set_rgb_to_gray(1, 0.299, 0.587)`: 8-bit `(9797 R + 19234 G + 3737 B) >> 15` (truncating); 16-bit `((9797 R + 19234 G + 3737 B + 16384) >> 15) >> 8` on the 16-bit samples. With a file gamma (gAMA further than 0.05 from 1, or sRGB = 0.45455), libpng goes through linear light: see below | `(19595 R + 38470 G + 7471 B + 0x8000) >> 16` on the 8-bit samples (`L24`); gamma ignored |
 //! | palette -> GRAY8 | the 8-bit rule above on the palette colour | `L24` on the palette colour |
 //! | alpha -> GRAY8, RGB8, BGR8 | dropped (never composited) | dropped (never composited) |
 //! | gray -> RGB | R = G = B = gray | same |
@@ -50,6 +50,16 @@
 //! RGB+tRNS rules compare the converted pixel with the low byte of the key (its
 //! `ImagingConvertTransparent`), so for 2/4/16-bit sources it rarely matches: that is
 //! Pillow's behaviour, reproduced on purpose.
+//!
+//! Gamma: neither peer gamma-corrects colours, but libpng's color-to-gray does when the
+//! file declares a gamma `g` (x 100000; an sRGB chunk means 45455) and OpenCV sets no screen
+//! gamma. For 8-bit sources (palette included), with `T(e)[v] = floor(255 (v / 255)^(e /
+//! 100000) + 0.5)` (0 and 255 kept) and `s = floor(1e10 / g + 0.5)`: a pixel with R = G = B
+//! gives `T(floor(1e15 / g / s + 0.5))[R]` (the identity in practice), others
+//! `T(floor(1e10 / s + 0.5))[(9797 T(s)[R] + 19234 T(s)[G] + 3737 T(s)[B] + 16384) >> 15]`.
+//! The 16-bit gamma path is not reproduced: such a file decoded to GRAY8 under the OpenCV
+//! convention fails with [`ErrorKind::UnsupportedFormat`]. libpng also infers sRGB from
+//! an iCCP chunk holding one of the well-known sRGB profiles; scipix does not (a gap).
 //!
 //! # Errors and strictness
 //!
@@ -233,10 +243,14 @@ struct Header<'a> {
     info: PngInfo,
     plte: &'a [u8],
     trns: &'a [u8],
+    /// The file gamma libpng would use (x 100000): 45455 with an sRGB chunk, else gAMA's
+    /// value, 0 when neither is present.
+    gamma: u32,
 }
 
 fn scan(bytes: &[u8]) -> Result<Header<'_>> {
     let (mut plte, mut trns): (&[u8], &[u8]) = (&[], &[]);
+    let (mut gama, mut srgb) = (0u32, false);
     if bytes.len() < 8 || bytes[..8] != SIGNATURE {
         return Err(bad("not a PNG file (signature missing)"));
     }
@@ -293,6 +307,8 @@ fn scan(bytes: &[u8]) -> Result<Header<'_>> {
                 i.palette_len = (len / 3) as u16;
                 plte = data;
             }
+            (b"gAMA", Some(_)) if crc_ok && len == 4 && gama == 0 => gama = be32(data),
+            (b"sRGB", Some(_)) if crc_ok && len == 1 => srgb = true,
             (b"tRNS", Some(i)) if crc_ok => {
                 i.has_trns = true;
                 trns = data;
@@ -305,6 +321,7 @@ fn scan(bytes: &[u8]) -> Result<Header<'_>> {
                     info: *i,
                     plte,
                     trns,
+                    gamma: if srgb { SRGB_GAMMA } else { gama },
                 });
             }
             (b"IEND", Some(_)) => return Err(bad("PNG has no IDAT chunk")),
@@ -372,6 +389,78 @@ fn check_limits(info: &PngInfo, opts: &PngOptions) -> Result<()> {
     Ok(())
 }
 
+/// libpng's `PNG_GAMMA_sRGB_INVERSE`: the file gamma an sRGB chunk implies (x 100000).
+const SRGB_GAMMA: u32 = 45_455;
+
+/// libpng's `png_gamma_significant`: further than 0.05 from 1.
+fn gamma_significant(g: u32) -> bool {
+    !(95_000..=105_000).contains(&g)
+}
+
+/// libpng's floating-point `png_reciprocal`: `floor(1e10 / g + 0.5)`.
+fn reciprocal(g: u32) -> u32 {
+    (1e10 / g as f64 + 0.5).floor() as u32
+}
+
+/// libpng's `png_build_8bit_table` with `png_gamma_8bit_correct` (floating point):
+/// `floor(255 * (v / 255) ^ (g / 100000) + 0.5)`, 0 and 255 kept, identity when `g` is
+/// not significant.
+fn gamma_table(g: u32) -> [u8; 256] {
+    let mut t = [0u8; 256];
+    for (v, e) in t.iter_mut().enumerate() {
+        *e = if gamma_significant(g) && v > 0 && v < 255 {
+            (255.0 * (v as f64 / 255.0).powf(g as f64 * 0.00001) + 0.5).floor() as u8
+        } else {
+            v as u8
+        };
+    }
+    t
+}
+
+/// The tables libpng's 8-bit `png_do_rgb_to_gray` uses when the file declares a gamma
+/// (gAMA or sRGB) and OpenCV sets no screen gamma: screen = 1 / file gamma,
+/// `to_1` = table(1 / file), `from_1` = table(1 / screen), `same` = table(1 / (file x
+/// screen)) for pixels with R = G = B. The gray of other pixels is
+/// `from_1[(9797 to_1[R] + 19234 to_1[G] + 3737 to_1[B] + 16384) >> 15]`.
+struct GrayGamma {
+    to_1: [u8; 256],
+    from_1: [u8; 256],
+    same: [u8; 256],
+}
+
+impl GrayGamma {
+    /// `None` when libpng builds no tables (no gamma, or both gammas near 1).
+    fn new(file_gamma: u32) -> Option<Box<Self>> {
+        if file_gamma == 0 {
+            return None;
+        }
+        let screen = reciprocal(file_gamma);
+        if !gamma_significant(file_gamma) && !gamma_significant(screen) {
+            return None;
+        }
+        // png_reciprocal2(file, screen) = floor(1e15 / file / screen + 0.5).
+        let both = (1e15 / file_gamma as f64 / screen as f64 + 0.5).floor() as u32;
+        Some(Box::new(GrayGamma {
+            to_1: gamma_table(reciprocal(file_gamma)),
+            from_1: gamma_table(reciprocal(screen)),
+            same: gamma_table(both),
+        }))
+    }
+
+    #[inline(always)]
+    fn gray(&self, r: u8, g: u8, b: u8) -> u8 {
+        if r == g && r == b {
+            return self.same[r as usize];
+        }
+        let (r, g, b) = (
+            self.to_1[r as usize] as u32,
+            self.to_1[g as usize] as u32,
+            self.to_1[b as usize] as u32,
+        );
+        self.from_1[((9797 * r + 19234 * g + 3737 * b + 16384) >> 15) as usize]
+    }
+}
+
 /// The conversion of one file's samples to one destination format under one convention.
 struct Plan {
     ct: PngColorType,
@@ -382,6 +471,9 @@ struct Plan {
     palette: [[u8; 4]; 256],
     /// tRNS key of gray (one sample) or RGB (three) images, as written in the file.
     key: Option<[u16; 3]>,
+    /// libpng's gamma-aware color-to-gray tables (OpenCV convention, 8-bit color sources
+    /// with a significant file gamma).
+    gray_gamma: Option<Box<GrayGamma>>,
 }
 
 /// Low-bit gray scaled to 8 bits (the rule both peers use).
@@ -422,6 +514,13 @@ impl Plan {
             }
             _ => {}
         }
+        let color = matches!(
+            info.color_type,
+            PngColorType::Rgb | PngColorType::Rgba | PngColorType::Palette
+        );
+        let gray_gamma = (conv == PngConvention::OpenCv && format == PixelFormat::Gray8 && color)
+            .then(|| GrayGamma::new(header.gamma))
+            .flatten();
         Plan {
             ct: info.color_type,
             depth: info.bit_depth,
@@ -429,6 +528,7 @@ impl Plan {
             format,
             palette,
             key,
+            gray_gamma,
         }
     }
 
@@ -454,7 +554,10 @@ impl Plan {
             (PngConvention::OpenCv, 16) => {
                 (((9797 * r + 19234 * g + 3737 * b + 16384) >> 15) >> 8) as u8
             }
-            (PngConvention::OpenCv, _) => ((9797 * r + 19234 * g + 3737 * b) >> 15) as u8,
+            (PngConvention::OpenCv, _) => match &self.gray_gamma {
+                Some(t) => t.gray(r as u8, g as u8, b as u8),
+                None => ((9797 * r + 19234 * g + 3737 * b) >> 15) as u8,
+            },
             (PngConvention::Pillow, d) => {
                 let s = if d == 16 { 8 } else { 0 };
                 (((r >> s) * 19595 + (g >> s) * 38470 + (b >> s) * 7471 + 0x8000) >> 16) as u8
@@ -467,7 +570,10 @@ impl Plan {
         let [r, g, b, _] = self.palette[idx as usize & 0xff];
         let (r, g, b) = (r as u32, g as u32, b as u32);
         match self.conv {
-            PngConvention::OpenCv => ((9797 * r + 19234 * g + 3737 * b) >> 15) as u8,
+            PngConvention::OpenCv => match &self.gray_gamma {
+                Some(t) => t.gray(r as u8, g as u8, b as u8),
+                None => ((9797 * r + 19234 * g + 3737 * b) >> 15) as u8,
+            },
             PngConvention::Pillow => ((r * 19595 + g * 38470 + b * 7471 + 0x8000) >> 16) as u8,
         }
     }
@@ -562,13 +668,7 @@ impl Plan {
             }
             (PngColorType::Rgb | PngColorType::Rgba, PixelFormat::Gray8) => {
                 for (o, p) in out.iter_mut().zip(raw.chunks_exact(ch)) {
-                    let (r, g, b) = (p[0] as u32, p[1] as u32, p[2] as u32);
-                    *o = match self.conv {
-                        PngConvention::OpenCv => ((9797 * r + 19234 * g + 3737 * b) >> 15) as u8,
-                        PngConvention::Pillow => {
-                            ((r * 19595 + g * 38470 + b * 7471 + 0x8000) >> 16) as u8
-                        }
-                    };
+                    *o = self.luma(p[0] as u16, p[1] as u16, p[2] as u16);
                 }
             }
             (PngColorType::Rgb, PixelFormat::Rgb8) | (PngColorType::Rgba, PixelFormat::Rgba8) => {
@@ -715,6 +815,17 @@ pub fn decode_png_into(bytes: &[u8], dst: &mut ImageViewMut<'_>, opts: &PngOptio
         return Err(bad("PNG header read twice gave different answers"));
     }
     let plan = Plan::new(&header, dst.format(), opts.convention);
+    if plan.gray_gamma.is_some() && info.bit_depth == 16 {
+        return Err(Error::new(
+            ErrorKind::UnsupportedFormat,
+            format!(
+                "16-bit color PNG with a file gamma ({}) to GRAY8 under the OpenCV convention: \
+                 libpng's gamma-corrected 16-bit rgb_to_gray is not reproduced yet \
+                 (decode to a color format, or use the Pillow convention)",
+                header.gamma
+            ),
+        ));
+    }
 
     let ch = info.color_type.channels();
     let mut samples = crate::error::try_filled_vec(0u16, w * ch, "PNG row samples")?;

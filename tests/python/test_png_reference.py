@@ -29,7 +29,7 @@ Image = pytest.importorskip("PIL.Image")
 GRAY8, RGB8, BGR8, RGBA8, BGRA8 = range(5)
 BPP = {GRAY8: 1, RGB8: 3, BGR8: 3, RGBA8: 4, BGRA8: 4}
 OPENCV, PILLOW = 0, 1
-ERR_NULL, ERR_INVALID_ARGUMENT, ERR_SIZE_OVERFLOW, ERR_INVALID_FILE = 1, 2, 3, 8
+ERR_NULL, ERR_INVALID_ARGUMENT, ERR_SIZE_OVERFLOW, ERR_UNSUPPORTED, ERR_INVALID_FILE = 1, 2, 3, 4, 8
 
 
 class ImageMut(ctypes.Structure):
@@ -182,6 +182,17 @@ def crafted_cases():
     pal = rng.integers(0, 256, (5, 3))
     cases.append(("palette-index-past-plte", make_png(rng.integers(0, 9, (4, 6)), 3, 8, palette=pal, trns=b"\x10\x20")))
     cases.append(("palette-trns-longer-than-plte", make_png(rng.integers(0, 5, (4, 6)), 3, 8, palette=pal, trns=bytes(range(8)))))
+    # A file gamma (gAMA or sRGB) sends libpng's color-to-gray through linear light.
+    for tag, payload in [(b"gAMA", struct.pack(">I", 45455)), (b"gAMA", struct.pack(">I", 80000)),
+                         (b"gAMA", struct.pack(">I", 100000)), (b"sRGB", b"\0")]:
+        name = f"{tag.decode()}-{int.from_bytes(payload, 'big')}"
+        s = rng.integers(0, 256, (13, 11, 4))
+        s[::3, ::2, 1:3] = s[::3, ::2, :1]
+        for ct, samples, extra in [(2, s[..., :3], {}), (6, s, {}),
+                                   (3, s[..., :1] % 7, {"palette": rng.integers(0, 256, (7, 3))})]:
+            base = make_png(samples, ct, 8, interlace=ct == 6, **extra)
+            i = base.index(b"PLTE" if ct == 3 else b"IDAT") - 4
+            cases.append((f"ct{ct}-{name}", base[:i] + chunk(tag, payload) + base[i:]))
     # 16-bit keys whose low byte equals converted 8-bit values (Pillow's ImagingConvertTransparent).
     s = rng.integers(0, 65536, (9, 11, 3))
     s[::2, ::2] = [0x34 << 8 | 7, 0x78 << 8 | 9, 0xBC << 8 | 1]
@@ -351,4 +362,13 @@ def test_malformed_files_fail_with_a_status(png_lib):
     # Wrong destination size, unknown convention.
     assert run(data, w=32) == ERR_INVALID_ARGUMENT
     assert run(data, options(png_lib, convention=9)) == ERR_INVALID_ARGUMENT
+    # libpng's 16-bit gamma-corrected rgb_to_gray is not reproduced: refused, not approximated.
+    rgb16 = make_png(rng.integers(0, 65536, (17, 33, 3)), 2, 16)
+    i = rgb16.index(b"IDAT") - 4
+    rgb16 = rgb16[:i] + chunk(b"gAMA", struct.pack(">I", 45455)) + rgb16[i:]
+    gray = np.zeros((17, 33), np.uint8)
+    assert decode_status(png_lib, rgb16, gray, 33, 17, 33, GRAY8, options(png_lib)) == ERR_UNSUPPORTED
+    assert np.all(gray == 0)
+    assert decode_status(png_lib, rgb16, gray, 33, 17, 33, GRAY8, options(png_lib, PILLOW)) == 0
+    assert run(rgb16) == 0
     assert "convention" in png_lib.scipix_last_error_message().decode()
