@@ -145,9 +145,7 @@ pub unsafe extern "C" fn scipix_png_info(
 /// inflate state, never a whole-image buffer.
 ///
 /// Errors: `SCIPIX_ERR_NULL_POINTER` (dst or dst->data NULL, data NULL with len > 0),
-/// `SCIPIX_ERR_UNSUPPORTED_FORMAT` (unknown dst format; or a 16-bit color file with a file
-/// gamma decoded to GRAY8 under the OpenCV convention, whose libpng gamma path is not
-/// reproduced yet), `SCIPIX_ERR_INVALID_ARGUMENT` (dst
+/// `SCIPIX_ERR_UNSUPPORTED_FORMAT` (unknown dst format), `SCIPIX_ERR_INVALID_ARGUMENT` (dst
 /// size differs from the image, bad stride, unknown convention, data overlaps dst),
 /// `SCIPIX_ERR_SIZE_OVERFLOW` (image above max_pixels or a side above 65500),
 /// `SCIPIX_ERR_INVALID_FILE` (malformed or corrupt file), `SCIPIX_ERR_OUT_OF_MEMORY`.

@@ -57,8 +57,11 @@
 //! 100000) + 0.5)` (0 and 255 kept) and `s = floor(1e10 / g + 0.5)`: a pixel with R = G = B
 //! gives `T(floor(1e15 / g / s + 0.5))[R]` (the identity in practice), others
 //! `T(floor(1e10 / s + 0.5))[(9797 T(s)[R] + 19234 T(s)[G] + 3737 T(s)[B] + 16384) >> 15]`.
-//! The 16-bit gamma path is not reproduced: such a file decoded to GRAY8 under the OpenCV
-//! convention fails with [`ErrorKind::UnsupportedFormat`]. libpng also infers sRGB from
+//! 16-bit sources use libpng's 11-bit-indexed tables (its `gamma_shift` is 5 once OpenCV
+//! asks for 8-bit output): with `U(e)[i] = floor(65535 (i / 2047)^(e / 100000) + 0.5)`,
+//! a pixel with R = G = B gives the 8-bit `i` of libpng's 16-to-8 table at `R >> 5`
+//! ([`gamma_table16to8`]), others `U(1/s)[((9797 U(s)[R >> 5] + 19234 U(s)[G >> 5] +
+//! 3737 U(s)[B >> 5] + 16384) >> 15) >> 5] >> 8`. libpng also infers sRGB from
 //! an iCCP chunk holding one of the well-known sRGB profiles; scipix does not (a gap).
 //!
 //! # Errors and strictness
@@ -461,6 +464,87 @@ impl GrayGamma {
     }
 }
 
+/// libpng's `gamma_shift` for 16-bit files that OpenCV strips to 8 bits (no sBIT):
+/// `16 - PNG_MAX_GAMMA_8` = 5, so its 16-bit tables are indexed by the top 11 bits.
+const SHIFT16: u32 = 5;
+const N16: usize = 1 << (16 - SHIFT16);
+
+/// libpng's `png_build_16bit_table` (floating point) indexed by `v >> 5`:
+/// `floor(65535 ((v >> 5) / 2047)^(g / 100000) + 0.5)`, or when `g` is not significant
+/// `((v >> 5) * 65535 + 1024) / 2047`.
+fn gamma_table16(g: u32) -> Vec<u16> {
+    let max = (N16 - 1) as f64;
+    (0..N16 as u32)
+        .map(|ig| {
+            if gamma_significant(g) {
+                (65535.0 * (ig as f64 / max).powf(g as f64 * 0.00001) + 0.5).floor() as u16
+            } else {
+                ((ig * 65535 + (1 << (15 - SHIFT16))) / (N16 as u32 - 1)) as u16
+            }
+        })
+        .collect()
+}
+
+/// libpng's `png_build_16to8_table` indexed by `v >> 5`: the 16-bit value `i * 257` of the
+/// first 8-bit output `i` whose bound `(gamma16(i * 257 + 128) * 2047 + 32768) / 65535 + 1`
+/// exceeds the index, 65535 past the last bound.
+fn gamma_table16to8(g: u32) -> Vec<u16> {
+    let correct = |v: u32| -> u32 {
+        if v > 0 && v < 65535 {
+            (65535.0 * (v as f64 / 65535.0).powf(g as f64 * 0.00001) + 0.5).floor() as u32
+        } else {
+            v
+        }
+    };
+    let mut t = vec![65535u16; N16];
+    let mut last = 0usize;
+    for i in 0..255u32 {
+        let out = i * 257;
+        let bound = ((correct(out + 128) * (N16 as u32 - 1) + 32768) / 65535 + 1) as usize;
+        while last < bound.min(N16) {
+            t[last] = out as u16;
+            last += 1;
+        }
+    }
+    t
+}
+
+/// The 16-bit counterpart of [`GrayGamma`]: libpng's `png_do_rgb_to_gray` on 16-bit
+/// samples with `gamma_16_to_1`, `gamma_16_from_1` (both [`gamma_table16`]) and
+/// `gamma_16_table` ([`gamma_table16to8`], for R = G = B), then OpenCV's strip to 8 bits.
+struct GrayGamma16 {
+    to_1: Vec<u16>,
+    from_1: Vec<u16>,
+    same: Vec<u16>,
+}
+
+impl GrayGamma16 {
+    fn new(file_gamma: u32) -> Option<Box<Self>> {
+        let screen = reciprocal(file_gamma.max(1));
+        if file_gamma == 0 || (!gamma_significant(file_gamma) && !gamma_significant(screen)) {
+            return None;
+        }
+        let both = (1e15 / file_gamma as f64 / screen as f64 + 0.5).floor() as u32;
+        Some(Box::new(GrayGamma16 {
+            to_1: gamma_table16(reciprocal(file_gamma)),
+            from_1: gamma_table16(reciprocal(screen)),
+            same: gamma_table16to8(both),
+        }))
+    }
+
+    #[inline(always)]
+    fn gray(&self, r: u16, g: u16, b: u16) -> u8 {
+        let w = if r == g && r == b {
+            self.same[(r >> SHIFT16) as usize]
+        } else {
+            let at = |v: u16| self.to_1[(v >> SHIFT16) as usize] as u32;
+            let y = (9797 * at(r) + 19234 * at(g) + 3737 * at(b) + 16384) >> 15;
+            self.from_1[(y >> SHIFT16) as usize]
+        };
+        (w >> 8) as u8
+    }
+}
+
 /// The conversion of one file's samples to one destination format under one convention.
 struct Plan {
     ct: PngColorType,
@@ -474,6 +558,8 @@ struct Plan {
     /// libpng's gamma-aware color-to-gray tables (OpenCV convention, 8-bit color sources
     /// with a significant file gamma).
     gray_gamma: Option<Box<GrayGamma>>,
+    /// The same for 16-bit color sources.
+    gray_gamma16: Option<Box<GrayGamma16>>,
 }
 
 /// Low-bit gray scaled to 8 bits (the rule both peers use).
@@ -518,8 +604,12 @@ impl Plan {
             info.color_type,
             PngColorType::Rgb | PngColorType::Rgba | PngColorType::Palette
         );
-        let gray_gamma = (conv == PngConvention::OpenCv && format == PixelFormat::Gray8 && color)
+        let tables = conv == PngConvention::OpenCv && format == PixelFormat::Gray8 && color;
+        let gray_gamma = (tables && info.bit_depth <= 8)
             .then(|| GrayGamma::new(header.gamma))
+            .flatten();
+        let gray_gamma16 = (tables && info.bit_depth == 16)
+            .then(|| GrayGamma16::new(header.gamma))
             .flatten();
         Plan {
             ct: info.color_type,
@@ -529,6 +619,7 @@ impl Plan {
             palette,
             key,
             gray_gamma,
+            gray_gamma16,
         }
     }
 
@@ -551,9 +642,10 @@ impl Plan {
     fn luma(&self, r: u16, g: u16, b: u16) -> u8 {
         let (r, g, b) = (r as u32, g as u32, b as u32);
         match (self.conv, self.depth) {
-            (PngConvention::OpenCv, 16) => {
-                (((9797 * r + 19234 * g + 3737 * b + 16384) >> 15) >> 8) as u8
-            }
+            (PngConvention::OpenCv, 16) => match &self.gray_gamma16 {
+                Some(t) => t.gray(r as u16, g as u16, b as u16),
+                None => (((9797 * r + 19234 * g + 3737 * b + 16384) >> 15) >> 8) as u8,
+            },
             (PngConvention::OpenCv, _) => match &self.gray_gamma {
                 Some(t) => t.gray(r as u8, g as u8, b as u8),
                 None => ((9797 * r + 19234 * g + 3737 * b) >> 15) as u8,
@@ -815,17 +907,6 @@ pub fn decode_png_into(bytes: &[u8], dst: &mut ImageViewMut<'_>, opts: &PngOptio
         return Err(bad("PNG header read twice gave different answers"));
     }
     let plan = Plan::new(&header, dst.format(), opts.convention);
-    if plan.gray_gamma.is_some() && info.bit_depth == 16 {
-        return Err(Error::new(
-            ErrorKind::UnsupportedFormat,
-            format!(
-                "16-bit color PNG with a file gamma ({}) to GRAY8 under the OpenCV convention: \
-                 libpng's gamma-corrected 16-bit rgb_to_gray is not reproduced yet \
-                 (decode to a color format, or use the Pillow convention)",
-                header.gamma
-            ),
-        ));
-    }
 
     let ch = info.color_type.channels();
     let mut samples = crate::error::try_filled_vec(0u16, w * ch, "PNG row samples")?;
