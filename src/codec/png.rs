@@ -58,10 +58,13 @@
 //! gives `T(floor(1e15 / g / s + 0.5))[R]` (the identity in practice), others
 //! `T(floor(1e10 / s + 0.5))[(9797 T(s)[R] + 19234 T(s)[G] + 3737 T(s)[B] + 16384) >> 15]`.
 //! 16-bit sources use libpng's 11-bit-indexed tables (its `gamma_shift` is 5 once OpenCV
-//! asks for 8-bit output): with `U(e)[i] = floor(65535 (i / 2047)^(e / 100000) + 0.5)`,
-//! a pixel with R = G = B gives the 8-bit `i` of libpng's 16-to-8 table at `R >> 5`
-//! ([`gamma_table16to8`]), others `U(1/s)[((9797 U(s)[R >> 5] + 19234 U(s)[G >> 5] +
-//! 3737 U(s)[B >> 5] + 16384) >> 15) >> 5] >> 8`. libpng also infers sRGB from
+//! asks for 8-bit output). With `U(e)[i] = floor(65535 (i / 2047)^(e / 100000) + 0.5)`
+//! and `c(v) = floor(65535 (v / 65535)^(q / 100000) + 0.5)`, `q = floor(1e15 / g / s +
+//! 0.5)`: a pixel with R = G = B gives the smallest `i` (0..=254, else 255) with
+//! `R >> 5 < (c(257 i + 128) * 2047 + 32768) / 65535 + 1` (libpng's
+//! `png_build_16to8_table`), others `U(1/s)[((9797 U(s)[R >> 5] + 19234 U(s)[G >> 5] +
+//! 3737 U(s)[B >> 5] + 16384) >> 15) >> 5] >> 8`, where `U(1/s)` means
+//! `U(floor(1e10 / s + 0.5))`. libpng also infers sRGB from
 //! an iCCP chunk holding one of the well-known sRGB profiles; scipix does not (a gap).
 //!
 //! # Errors and strictness
