@@ -324,6 +324,93 @@ typedef uint32_t ScipixOptLevel;
 typedef uint32_t ScipixIsa;
 
 /**
+ * Whose rules `scipix_decode_png` reproduces (one of `SCIPIX_PNG_CONVENTION_*`).
+ */
+typedef uint32_t ScipixPngConvention;
+
+/**
+ * Options of `scipix_decode_png`. Fill with `scipix_png_options_default`, then set fields.
+ */
+typedef struct {
+  /**
+   * Largest `width * height` accepted (default 178956970, twice Pillow's
+   * `MAX_IMAGE_PIXELS`); larger images fail from their header, before any allocation.
+   * Independently, a side above 65500 always fails.
+   */
+  uint64_t max_pixels;
+  /**
+   * One of `SCIPIX_PNG_CONVENTION_*` (default OpenCV).
+   */
+  ScipixPngConvention convention;
+} ScipixPngOptions;
+
+/**
+ * What a PNG's header chunks say (IHDR, PLTE, tRNS), read without decoding pixels.
+ */
+typedef struct {
+  /**
+   * Pixels per row.
+   */
+  uint32_t width;
+  /**
+   * Rows.
+   */
+  uint32_t height;
+  /**
+   * Bits per sample: 1, 2, 4, 8 or 16.
+   */
+  uint8_t bit_depth;
+  /**
+   * PNG colour type: 0 gray, 2 RGB, 3 palette, 4 gray + alpha, 6 RGBA.
+   */
+  uint8_t color_type;
+  /**
+   * 1 when Adam7 interlaced, else 0.
+   */
+  uint8_t interlaced;
+  /**
+   * 1 when a tRNS chunk precedes the image data, else 0.
+   */
+  uint8_t has_trns;
+  /**
+   * Entries of the PLTE chunk, 0 when there is none.
+   */
+  uint16_t palette_len;
+} ScipixPngInfo;
+
+/**
+ * Pixel format of an 8-bit image (one of `SCIPIX_FORMAT_*`).
+ */
+typedef uint32_t ScipixPixelFormat;
+
+/**
+ * A writable image in the caller's memory; same layout rules as `ScipixImage`. scipix
+ * writes only the `width * bytes_per_pixel` bytes of each row, never the padding.
+ */
+typedef struct {
+  /**
+   * First byte of the first pixel. Any alignment.
+   */
+  uint8_t *data;
+  /**
+   * Pixels per row, > 0.
+   */
+  size_t width;
+  /**
+   * Rows, > 0.
+   */
+  size_t height;
+  /**
+   * Bytes from the start of one row to the start of the next.
+   */
+  size_t stride;
+  /**
+   * One of `SCIPIX_FORMAT_*`.
+   */
+  ScipixPixelFormat format;
+} ScipixImageMut;
+
+/**
  * Integer type of quantized data (one of `SCIPIX_QDTYPE_*`).
  */
 typedef uint32_t ScipixQDtype;
@@ -347,11 +434,6 @@ typedef uint32_t ScipixCalibMethod;
  * A float8 format (one of `SCIPIX_FP8_*`).
  */
 typedef uint32_t ScipixFp8Format;
-
-/**
- * Pixel format of an 8-bit image (one of `SCIPIX_FORMAT_*`).
- */
-typedef uint32_t ScipixPixelFormat;
 
 /**
  * A read-only image in the caller's memory. Row `y` starts at `data + y * stride`;
@@ -382,33 +464,6 @@ typedef struct {
    */
   ScipixPixelFormat format;
 } ScipixImage;
-
-/**
- * A writable image in the caller's memory; same layout rules as `ScipixImage`. scipix
- * writes only the `width * bytes_per_pixel` bytes of each row, never the padding.
- */
-typedef struct {
-  /**
-   * First byte of the first pixel. Any alignment.
-   */
-  uint8_t *data;
-  /**
-   * Pixels per row, > 0.
-   */
-  size_t width;
-  /**
-   * Rows, > 0.
-   */
-  size_t height;
-  /**
-   * Bytes from the start of one row to the start of the next.
-   */
-  size_t stride;
-  /**
-   * One of `SCIPIX_FORMAT_*`.
-   */
-  ScipixPixelFormat format;
-} ScipixImageMut;
 
 /**
  * Resize filter (one of `SCIPIX_RESIZE_*`), named for the library whose result it
@@ -955,6 +1010,25 @@ typedef struct {
  * has no run-time detection); a build without it clamps this cap to `SCIPIX_ISA_SCALAR`.
  */
 #define SCIPIX_ISA_SIMD128 5
+
+/**
+ * `cv2.imdecode` (OpenCV 5, libpng): GRAY8 = `IMREAD_GRAYSCALE`, BGR8/RGB8 =
+ * `IMREAD_COLOR`, BGRA8/RGBA8 = `IMREAD_UNCHANGED` (alpha 255 when the file has none).
+ * 16-bit samples `>> 8`; color to gray is libpng's `(9797 R + 19234 G + 3737 B) >> 15`
+ * (16-bit: `((... + 16384) >> 15) >> 8`), through libpng's gamma tables when the file
+ * declares a gamma (gAMA, sRGB; rules in the Rust docs of `scipix::codec::png`); alpha
+ * is dropped, never composited; tRNS gives alpha for palette and RGB images, not for gray
+ * ones.
+ */
+#define SCIPIX_PNG_CONVENTION_OPENCV 0
+
+/**
+ * Pillow 13: `Image.open(f).convert('L' | 'RGB' | 'RGBA')`. 16-bit gray is clipped to
+ * 255 (`min(v, 255)`), other 16-bit samples `>> 8`; color to gray is
+ * `(19595 R + 38470 G + 7471 B + 0x8000) >> 16` on 8-bit samples; alpha dropped; a tRNS key
+ * makes alpha 0 where the converted 8-bit pixel equals the key's low byte.
+ */
+#define SCIPIX_PNG_CONVENTION_PILLOW 1
 
 /**
  * Signed 8-bit, range [-128, 127]; stored as two's-complement bytes.
@@ -1744,6 +1818,53 @@ ScipixStatus scipix_set_num_threads(size_t n);
  * Returns the number of threads in scipix's pool. Thread-safe.
  */
 size_t scipix_get_num_threads(void);
+
+/**
+ * Fills `*opts` with the defaults: max_pixels 178956970, OpenCV convention.
+ * Errors: `SCIPIX_ERR_NULL_POINTER` when `opts` is NULL. Thread-safe.
+ */
+ScipixStatus scipix_png_options_default(ScipixPngOptions *opts);
+
+/**
+ * Reads the header of the PNG file `data[0..len)` into `*out` without decoding pixels:
+ * only the chunks before the first IDAT are read, never past `len`, and nothing is
+ * allocated. Use it to size the destination of `scipix_decode_png`.
+ *
+ * Errors: `SCIPIX_ERR_NULL_POINTER` (out NULL, or data NULL with len > 0),
+ * `SCIPIX_ERR_INVALID_FILE` (not a PNG, truncated, lying chunk length, bad CRC on a critical
+ * chunk, invalid IHDR, palette image without PLTE, no IDAT). `*out` is written only on
+ * success. Thread-safe; `data` is only read, during the call.
+ *
+ * # Safety
+ * `data` must point to `len` readable bytes (or be anything with `len == 0`).
+ */
+ScipixStatus scipix_png_info(const uint8_t *data, size_t len, ScipixPngInfo *out);
+
+/**
+ * Decodes the PNG file `data[0..len)` into `dst`, whose width and height must equal the
+ * image's (see `scipix_png_info`) and whose format is any `SCIPIX_FORMAT_*`; the stride is
+ * honoured and only the `width * bytes_per_pixel` bytes of each row are written.
+ * Every colour type, bit depth 1/2/4/8/16 and Adam7 are supported; the conversion follows
+ * `opts->convention` (NULL `opts` = `scipix_png_options_default`), bit-exact with that
+ * peer (rules at `SCIPIX_PNG_CONVENTION_*`).
+ *
+ * Strict like libpng: bad CRCs on critical chunks, a bad zlib checksum, truncated data,
+ * a missing IEND and lying chunk lengths fail. Memory: one row of samples plus a bounded
+ * inflate state, never a whole-image buffer.
+ *
+ * Errors: `SCIPIX_ERR_NULL_POINTER` (dst or dst->data NULL, data NULL with len > 0),
+ * `SCIPIX_ERR_UNSUPPORTED_FORMAT` (unknown dst format), `SCIPIX_ERR_INVALID_ARGUMENT` (dst
+ * size differs from the image, bad stride, unknown convention, data overlaps dst),
+ * `SCIPIX_ERR_SIZE_OVERFLOW` (image above max_pixels or a side above 65500),
+ * `SCIPIX_ERR_INVALID_FILE` (malformed or corrupt file), `SCIPIX_ERR_OUT_OF_MEMORY`.
+ * Nothing is written when the arguments or the header are rejected; when the compressed
+ * data is found corrupt part-way, rows decoded before the damage have been written.
+ * Thread-safe (the caller must not touch `dst` during the call).
+ *
+ * # Safety
+ * `data` must point to `len` readable bytes; `dst` must describe writable memory.
+ */
+ScipixStatus scipix_decode_png(const uint8_t *data, size_t len, const ScipixPngOptions *opts, const ScipixImageMut *dst);
 
 /**
  * Returns this thread's last error message: the detail of the most recent failed scipix

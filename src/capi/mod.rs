@@ -16,6 +16,8 @@
 
 pub mod batch;
 pub mod cpu;
+#[cfg(feature = "codec")]
+pub mod decode_png;
 mod guard;
 pub mod quant;
 pub mod resize;
