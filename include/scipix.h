@@ -123,6 +123,12 @@ typedef enum {
    * A panic inside scipix was caught at the boundary; the object involved may be unusable.
    */
   SCIPIX_ERR_PANIC = 17,
+  /**
+   * The operation is not available in this build of scipix: it was compiled without the
+   * cargo feature that provides it, or for a target that cannot host it (e.g. JPEG
+   * decoding on WebAssembly). Retrying cannot succeed; use another build.
+   */
+  SCIPIX_ERR_UNSUPPORTED = 18,
 } ScipixStatus;
 
 /**
