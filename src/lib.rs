@@ -24,6 +24,7 @@ pub mod batch;
 // validates its pointers through `capi::handle` before use.
 #[allow(clippy::not_unsafe_ptr_arg_deref)]
 pub mod capi;
+pub mod codec;
 pub mod cpu;
 pub mod error;
 pub mod image;
