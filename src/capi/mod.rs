@@ -16,6 +16,7 @@
 
 pub mod batch;
 pub mod cpu;
+pub mod decode;
 mod guard;
 pub mod quant;
 pub mod resize;

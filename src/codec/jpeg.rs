@@ -17,10 +17,10 @@
 //! # }
 //! ```
 
-use super::probe::probe;
 use super::turbo::{Handle, Limits, TurboFormat};
-use super::{output_size, ContainerFormat, DecodeOptions, DecodeOutcome, ImageInfo, MAX_SCANS};
-use crate::error::{try_filled_vec, Error, ErrorKind, Result};
+pub use super::{jpeg_output_size, probe_decodable};
+use super::{output_size, DecodeOptions, DecodeOutcome, MAX_SCANS};
+use crate::error::{try_filled_vec, Error, Result};
 use crate::image::{ImageViewMut, PixelFormat};
 
 /// A decoded image in an owned, tightly packed buffer.
@@ -46,43 +46,6 @@ fn turbo_format(f: PixelFormat) -> TurboFormat {
         PixelFormat::Rgba8 => TurboFormat::Rgba,
         PixelFormat::Bgra8 => TurboFormat::Bgra,
     }
-}
-
-/// Probes `bytes` and checks that this decoder handles it: a JPEG with 8-bit samples,
-/// 1 or 3 components, a baseline, extended, progressive or arithmetic-coded frame.
-pub fn probe_decodable(bytes: &[u8]) -> Result<ImageInfo> {
-    let info = probe(bytes)?;
-    if info.format != ContainerFormat::Jpeg {
-        return Err(Error::new(
-            ErrorKind::UnsupportedFormat,
-            "not a JPEG (this decoder reads JPEG only)",
-        ));
-    }
-    let unsupported = |what: String| Err(Error::new(ErrorKind::UnsupportedFormat, what));
-    if !matches!(info.sof_type, 0 | 1 | 2 | 9 | 10) {
-        return unsupported(format!(
-            "JPEG SOF{} (lossless or hierarchical) is not supported",
-            info.sof_type
-        ));
-    }
-    if info.bit_depth != 8 {
-        return unsupported(format!(
-            "JPEG with {}-bit samples is not supported (8-bit only)",
-            info.bit_depth
-        ));
-    }
-    match info.channels {
-        1 | 3 => Ok(info),
-        4 => unsupported("CMYK/YCCK JPEG is not supported yet".into()),
-        n => unsupported(format!("JPEG with {n} components is not supported")),
-    }
-}
-
-/// The (width, height) [`decode_jpeg_into`] needs for `bytes` with `opts`: the header's
-/// size scaled by `opts.scale`, swapped for Exif orientations 5..=8 when
-/// `opts.apply_exif_orientation`. Refuses what the decode would refuse from the header.
-pub fn jpeg_output_size(bytes: &[u8], opts: &DecodeOptions) -> Result<(usize, usize)> {
-    output_size(&probe_decodable(bytes)?, opts)
 }
 
 /// Decodes the JPEG `bytes` into `dst`, whose size must be exactly
@@ -192,6 +155,7 @@ pub(crate) mod tests {
     use super::super::turbo::encode_for_tests;
     use super::*;
     use crate::codec::JpegScale;
+    use crate::error::ErrorKind;
 
     /// A smooth gradient with edges: the kind of content whose chroma upsampling matters.
     pub(crate) fn test_rgb(w: usize, h: usize) -> Vec<u8> {

@@ -244,3 +244,40 @@ pub fn output_size(info: &ImageInfo, opts: &DecodeOptions) -> Result<(usize, usi
         Ok((w, h))
     }
 }
+
+/// Probes `bytes` and checks that this decoder handles it: a JPEG with 8-bit samples,
+/// 1 or 3 components, a baseline, extended, progressive or arithmetic-coded frame.
+pub fn probe_decodable(bytes: &[u8]) -> Result<ImageInfo> {
+    let info = probe::probe(bytes)?;
+    if info.format != ContainerFormat::Jpeg {
+        return Err(Error::new(
+            ErrorKind::UnsupportedFormat,
+            "not a JPEG (this decoder reads JPEG only)",
+        ));
+    }
+    let unsupported = |what: String| Err(Error::new(ErrorKind::UnsupportedFormat, what));
+    if !matches!(info.sof_type, 0 | 1 | 2 | 9 | 10) {
+        return unsupported(format!(
+            "JPEG SOF{} (lossless or hierarchical) is not supported",
+            info.sof_type
+        ));
+    }
+    if info.bit_depth != 8 {
+        return unsupported(format!(
+            "JPEG with {}-bit samples is not supported (8-bit only)",
+            info.bit_depth
+        ));
+    }
+    match info.channels {
+        1 | 3 => Ok(info),
+        4 => unsupported("CMYK/YCCK JPEG is not supported yet".into()),
+        n => unsupported(format!("JPEG with {n} components is not supported")),
+    }
+}
+
+/// The (width, height) [`decode_jpeg_into`] needs for `bytes` with `opts`: the header's
+/// size scaled by `opts.scale`, swapped for Exif orientations 5..=8 when
+/// `opts.apply_exif_orientation`. Refuses what the decode would refuse from the header.
+pub fn jpeg_output_size(bytes: &[u8], opts: &DecodeOptions) -> Result<(usize, usize)> {
+    output_size(&probe_decodable(bytes)?, opts)
+}
