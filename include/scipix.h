@@ -1858,7 +1858,7 @@ ScipixStatus scipix_decode_options_default(ScipixDecodeOptions *opts);
  * Errors: `SCIPIX_ERR_NULL_POINTER` (`out_width`, `out_height` NULL, or `data` NULL with
  * `len > 0`), `SCIPIX_ERR_INVALID_ARGUMENT` (scale_num outside 1..=16, image over
  * max_pixels or 65500 per side), `SCIPIX_ERR_UNSUPPORTED_FORMAT` (not a JPEG, or one this
- * decoder refuses: CMYK/YCCK, 12-bit, lossless, hierarchical), `SCIPIX_ERR_INVALID_FILE`
+ * decoder refuses: 12-bit, lossless, hierarchical), `SCIPIX_ERR_INVALID_FILE`
  * (malformed header). Outputs are written only on success. Thread-safe.
  */
 ScipixStatus scipix_jpeg_output_size(const uint8_t *data, size_t len, const ScipixDecodeOptions *opts, size_t *out_width, size_t *out_height);
@@ -1872,13 +1872,14 @@ ScipixStatus scipix_jpeg_output_size(const uint8_t *data, size_t len, const Scip
  * (`IMREAD_COLOR` = BGR8, `IMREAD_GRAYSCALE` = GRAY8, `IMREAD_REDUCED_*` = scale_num 4/2/1
  * with `apply_exif_orientation`) and Pillow (`convert("RGB")`, `convert("RGBA")`,
  * `draft()`); GRAY8 is libjpeg's luma output, which Pillow gives after `draft("L", ...)`,
- * not `convert("L")` of a colour JPEG. `out` (may be NULL) receives the size and whether
+ * not `convert("L")` of a colour JPEG. CMYK/YCCK JPEGs match cv2 (Pillow's CMYK conversion
+ * differs by up to 2 levels). `out` (may be NULL) receives the size and whether
  * truncated data was accepted.
  *
  * Errors: `SCIPIX_ERR_NULL_POINTER`, `SCIPIX_ERR_INVALID_ARGUMENT` (bad options, image
  * over the limits, destination of another size, destination overlapping `data`),
- * `SCIPIX_ERR_UNSUPPORTED_FORMAT` (unknown destination format, not a JPEG, CMYK/YCCK,
- * 12-bit, lossless), `SCIPIX_ERR_INVALID_FILE` (malformed or, unless accepted, truncated
+ * `SCIPIX_ERR_UNSUPPORTED_FORMAT` (unknown destination format, not a JPEG, 12-bit,
+ * lossless), `SCIPIX_ERR_INVALID_FILE` (malformed or, unless accepted, truncated
  * data), `SCIPIX_ERR_OUT_OF_MEMORY`, `SCIPIX_ERR_UNSUPPORTED` (this build has no JPEG
  * decoder: WebAssembly, or built without the `codec` feature). Nothing is written when the
  * arguments or the header are rejected; when the entropy data turns out to be corrupt

@@ -80,7 +80,8 @@ pub fn decode_jpeg_into(
     } else {
         1
     };
-    let truncated = if orientation == 1 {
+    let cmyk = info.channels == 4;
+    let truncated = if orientation == 1 && !cmyk {
         let stride = dst.stride();
         handle.decompress(
             bytes,
@@ -91,13 +92,18 @@ pub fn decode_jpeg_into(
             limits,
         )?
     } else {
-        // Decode upright at the scaled size, then flip/rotate into place.
+        // Decode upright at the scaled size (CMYK as libjpeg's raw CMYK, converted the way
+        // OpenCV does), then flip/rotate into place.
         let sw = opts.scale.apply(info.width) as usize;
         let sh = opts.scale.apply(info.height) as usize;
-        let bpp = format.bytes_per_pixel();
-        let mut tmp = try_filled_vec(0u8, sw * sh * bpp, "JPEG decode buffer")?;
-        let t = handle.decompress(bytes, opts.scale.num(), format, &mut tmp, sw * bpp, limits)?;
-        orient(&tmp, sw, sh, bpp, orientation, dst);
+        let decoded = if cmyk { TurboFormat::Cmyk } else { format };
+        let n = decoded.bytes_per_pixel();
+        let mut tmp = try_filled_vec(0u8, sw * sh * n, "JPEG decode buffer")?;
+        let t = handle.decompress(bytes, opts.scale.num(), decoded, &mut tmp, sw * n, limits)?;
+        if cmyk {
+            tmp = cmyk_to(&tmp, dst.format())?;
+        }
+        orient(&tmp, sw, sh, format.bytes_per_pixel(), orientation, dst);
         t
     };
     Ok(DecodeOutcome { truncated })
@@ -124,6 +130,35 @@ pub fn decode_jpeg(
         format,
         outcome,
     })
+}
+
+/// Converts libjpeg's raw CMYK pixels (as Adobe writes them: inverted) to `format` exactly
+/// as OpenCV's `icvCvt_CMYK2BGR_8u_C4C3R` / `icvCvt_CMYK2Gray_8u_C4C1R`:
+/// `R = K - ((255 - C) * K >> 8)` (likewise G from M, B from Y), gray
+/// `(4899 R + 9617 G + 1868 B + 8192) >> 14`, alpha 255. (Pillow's CMYK to RGB differs by up
+/// to 2 levels; scipix follows cv2 here.)
+fn cmyk_to(cmyk: &[u8], format: PixelFormat) -> Result<Vec<u8>> {
+    let bpp = format.bytes_per_pixel();
+    let mut out = try_filled_vec(0u8, cmyk.len() / 4 * bpp, "CMYK conversion buffer")?;
+    for (px, o) in cmyk.chunks_exact(4).zip(out.chunks_exact_mut(bpp)) {
+        let k = px[3] as u32;
+        let f = |c: u8| (k - (((255 - c as u32) * k) >> 8)) as u8;
+        let (r, g, b) = (f(px[0]), f(px[1]), f(px[2]));
+        match format.rgb_offsets() {
+            None => {
+                o[0] = ((4899 * r as u32 + 9617 * g as u32 + 1868 * b as u32 + 8192) >> 14) as u8
+            }
+            Some((ri, gi, bi)) => {
+                o[ri] = r;
+                o[gi] = g;
+                o[bi] = b;
+                if bpp == 4 {
+                    o[3] = 255;
+                }
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Writes the packed `sw`x`sh` image `src` into `dst` transformed by Exif `orientation`
@@ -329,6 +364,33 @@ pub(crate) mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn cmyk_follows_opencv() {
+        let raw: Vec<u8> = (0..12 * 10 * 4).map(|i| (i * 97 % 256) as u8).collect();
+        let jpg = encode_for_tests(&raw, 12, 10, TurboFormat::Cmyk, 95, 0, false, 0);
+        assert_eq!(probe_decodable(&jpg).unwrap().channels, 4);
+        let opts = DecodeOptions::default();
+        let rgb = decode_jpeg(&jpg, PixelFormat::Rgb8, &opts).unwrap();
+        let gray = decode_jpeg(&jpg, PixelFormat::Gray8, &opts).unwrap();
+        let bgra = decode_jpeg(&jpg, PixelFormat::Bgra8, &opts).unwrap();
+        for i in 0..120 {
+            let p = &rgb.pixels[i * 3..i * 3 + 3];
+            let (r, g, b) = (p[0] as u32, p[1] as u32, p[2] as u32);
+            assert_eq!(
+                gray.pixels[i] as u32,
+                (4899 * r + 9617 * g + 1868 * b + 8192) >> 14
+            );
+            assert_eq!(&bgra.pixels[i * 4..i * 4 + 4], &[p[2], p[1], p[0], 255]);
+        }
+        // Oriented and scaled CMYK decodes take the same path.
+        let o = DecodeOptions {
+            scale: JpegScale::HALF,
+            apply_exif_orientation: true,
+            ..opts
+        };
+        assert_eq!(decode_jpeg(&jpg, PixelFormat::Rgb8, &o).unwrap().width, 6);
     }
 
     #[test]

@@ -51,6 +51,16 @@ fn bases() -> Vec<Vec<u8>> {
         sample_jpeg(16, 16, 1, true),
         encode_for_tests(&gray, 23, 9, TurboFormat::Gray, 75, 3, false, 1),
         encode_for_tests(
+            &[gray.clone(), gray.clone(), gray.clone(), gray.clone()].concat()[..11 * 13 * 4],
+            11,
+            13,
+            TurboFormat::Cmyk,
+            90,
+            2,
+            false,
+            0,
+        ),
+        encode_for_tests(
             &super::jpeg::tests::test_rgb(9, 20),
             9,
             20,

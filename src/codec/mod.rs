@@ -45,7 +45,8 @@
 //!   data) is an [`crate::ErrorKind::InvalidFile`] error unless
 //!   [`DecodeOptions::accept_truncated`] is set; then the decode completes the way cv2 does
 //!   (missing blocks are filled by libjpeg) and the outcome says `truncated`.
-//! - CMYK and YCCK JPEGs (Adobe) are refused with `UnsupportedFormat` in this version.
+//! - CMYK and YCCK JPEGs (Adobe): cv2 and Pillow disagree (by up to 2 levels); scipix
+//!   matches cv2: libjpeg's raw CMYK converted with OpenCV's integer formulas.
 //! - 12-bit, lossless and hierarchical JPEGs are refused with `UnsupportedFormat`;
 //!   arithmetic-coded 8-bit JPEGs decode.
 
@@ -246,7 +247,7 @@ pub fn output_size(info: &ImageInfo, opts: &DecodeOptions) -> Result<(usize, usi
 }
 
 /// Probes `bytes` and checks that this decoder handles it: a JPEG with 8-bit samples,
-/// 1 or 3 components, a baseline, extended, progressive or arithmetic-coded frame.
+/// 1, 3 or 4 (CMYK/YCCK) components, a baseline, extended, progressive or arithmetic-coded frame.
 pub fn probe_decodable(bytes: &[u8]) -> Result<ImageInfo> {
     let info = probe::probe(bytes)?;
     if info.format != ContainerFormat::Jpeg {
@@ -269,8 +270,7 @@ pub fn probe_decodable(bytes: &[u8]) -> Result<ImageInfo> {
         ));
     }
     match info.channels {
-        1 | 3 => Ok(info),
-        4 => unsupported("CMYK/YCCK JPEG is not supported yet".into()),
+        1 | 3 | 4 => Ok(info),
         n => unsupported(format!("JPEG with {n} components is not supported")),
     }
 }

@@ -27,6 +27,8 @@ pub(crate) enum TurboFormat {
     Bgr,
     Rgba,
     Bgra,
+    /// libjpeg's raw CMYK (Adobe JPEGs store it inverted); only for CMYK/YCCK JPEGs.
+    Cmyk,
 }
 
 impl TurboFormat {
@@ -37,6 +39,7 @@ impl TurboFormat {
             TurboFormat::Bgr => tj::TJPF_TJPF_BGR,
             TurboFormat::Rgba => tj::TJPF_TJPF_RGBA,
             TurboFormat::Bgra => tj::TJPF_TJPF_BGRA,
+            TurboFormat::Cmyk => tj::TJPF_TJPF_CMYK,
         }) as c_int
     }
 
@@ -44,7 +47,7 @@ impl TurboFormat {
         match self {
             TurboFormat::Gray => 1,
             TurboFormat::Rgb | TurboFormat::Bgr => 3,
-            TurboFormat::Rgba | TurboFormat::Bgra => 4,
+            TurboFormat::Rgba | TurboFormat::Bgra | TurboFormat::Cmyk => 4,
         }
     }
 }
@@ -185,19 +188,25 @@ impl Handle {
         limits: Limits,
     ) -> Result<bool> {
         let header = self.read_header(jpeg)?;
-        if header.precision != 8 || header.lossless || header.colorspace == JpegColorspace::Cmyk {
+        if header.precision != 8 || header.lossless {
             return Err(Error::new(
                 ErrorKind::UnsupportedFormat,
                 format!(
-                    "JPEG: {}-bit{}{} images are not supported",
+                    "JPEG: {}-bit{} images are not supported",
                     header.precision,
                     if header.lossless { " lossless" } else { "" },
-                    if header.colorspace == JpegColorspace::Cmyk {
-                        " CMYK/YCCK"
-                    } else {
-                        ""
-                    },
                 ),
+            ));
+        }
+        let cmyk = header.colorspace == JpegColorspace::Cmyk;
+        if cmyk != (format == TurboFormat::Cmyk) {
+            return Err(Error::new(
+                ErrorKind::UnsupportedFormat,
+                if cmyk {
+                    "JPEG: a CMYK/YCCK image decodes only to CMYK"
+                } else {
+                    "JPEG: only CMYK/YCCK images decode to CMYK"
+                },
             ));
         }
         let g = gcd(scale_num, 8);
