@@ -408,9 +408,10 @@ typedef struct {
    */
   bool apply_exif_orientation;
   /**
-   * Accept truncated or corrupt entropy data as `cv2.imdecode` does (libjpeg fills the
-   * missing blocks; `ScipixDecodeInfo.truncated` is set). Default false: such data is
-   * `SCIPIX_ERR_INVALID_FILE`.
+   * Accept truncated or corrupt entropy data as Pillow with
+   * `ImageFile.LOAD_TRUNCATED_IMAGES = True` does (libjpeg fills the missing blocks gray;
+   * `ScipixDecodeInfo.truncated` is set). Default false: such data is
+   * `SCIPIX_ERR_INVALID_FILE`, as cv2 5.1 (`imdecode` returns None) and Pillow refuse it.
    */
   bool accept_truncated;
 } ScipixDecodeOptions;

@@ -118,9 +118,10 @@ pub struct ScipixDecodeOptions {
     /// Rotate/flip by the Exif orientation after scaling, as `cv2.imdecode` does; default
     /// false (Pillow without `exif_transpose`). Orientations 5..=8 swap width and height.
     pub apply_exif_orientation: bool,
-    /// Accept truncated or corrupt entropy data as `cv2.imdecode` does (libjpeg fills the
-    /// missing blocks; `ScipixDecodeInfo.truncated` is set). Default false: such data is
-    /// `SCIPIX_ERR_INVALID_FILE`.
+    /// Accept truncated or corrupt entropy data as Pillow with
+    /// `ImageFile.LOAD_TRUNCATED_IMAGES = True` does (libjpeg fills the missing blocks gray;
+    /// `ScipixDecodeInfo.truncated` is set). Default false: such data is
+    /// `SCIPIX_ERR_INVALID_FILE`, as cv2 5.1 (`imdecode` returns None) and Pillow refuse it.
     pub accept_truncated: bool,
 }
 

@@ -42,9 +42,11 @@
 //!   JPEGs at most [`MAX_SCANS`] scans (a "progressive bomb" with thousands of tiny scans is
 //!   refused instead of taking minutes).
 //! - Corrupt or truncated data: any libjpeg warning (premature end of data, corrupt entropy
-//!   data) is an [`crate::ErrorKind::InvalidFile`] error unless
-//!   [`DecodeOptions::accept_truncated`] is set; then the decode completes the way cv2 does
-//!   (missing blocks are filled by libjpeg) and the outcome says `truncated`.
+//!   data) is an [`crate::ErrorKind::InvalidFile`] error, as cv2 5.1 (`imdecode` returns
+//!   None) and Pillow (`OSError`) refuse truncated files, unless
+//!   [`DecodeOptions::accept_truncated`] is set; then libjpeg fills the missing blocks
+//!   (gray), exactly as Pillow with `ImageFile.LOAD_TRUNCATED_IMAGES = True`, and the
+//!   outcome says `truncated`.
 //! - CMYK and YCCK JPEGs (Adobe): cv2 and Pillow disagree (by up to 2 levels); scipix
 //!   matches cv2: libjpeg's raw CMYK converted with OpenCV's integer formulas.
 //! - 12-bit, lossless and hierarchical JPEGs are refused with `UnsupportedFormat`;
@@ -182,8 +184,9 @@ pub struct DecodeOptions {
     pub scale: JpegScale,
     /// Rotate/flip per the Exif orientation (cv2's default); default false (Pillow's).
     pub apply_exif_orientation: bool,
-    /// Accept truncated or corrupt entropy data as cv2 does (the outcome reports it);
-    /// default false: such data is an `InvalidFile` error.
+    /// Accept truncated or corrupt entropy data as Pillow with `LOAD_TRUNCATED_IMAGES` does
+    /// (the outcome reports it); default false: such data is an `InvalidFile` error, as in
+    /// cv2 5.1 and Pillow's default.
     pub accept_truncated: bool,
 }
 
