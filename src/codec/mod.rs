@@ -278,7 +278,7 @@ pub fn probe_decodable(bytes: &[u8]) -> Result<ImageInfo> {
     }
 }
 
-/// The (width, height) [`decode_jpeg_into`] needs for `bytes` with `opts`: the header's
+/// The (width, height) `jpeg::decode_jpeg_into` needs for `bytes` with `opts`: the header's
 /// size scaled by `opts.scale`, swapped for Exif orientations 5..=8 when
 /// `opts.apply_exif_orientation`. Refuses what the decode would refuse from the header.
 pub fn jpeg_output_size(bytes: &[u8], opts: &DecodeOptions) -> Result<(usize, usize)> {
