@@ -19,6 +19,35 @@ use std::ffi::{c_int, CStr};
 use std::ptr::NonNull;
 use turbojpeg_sys as tj;
 
+// The three entry points that take a `size_t`, declared here with `usize`. turbojpeg-sys
+// 1.2's pregenerated bindings spell `size_t` as `c_ulong`, which is 32 bits on 64-bit
+// Windows: through them the JPEG size would reach C with garbage upper bits and
+// `tj3Compress8` would write 8 bytes into a 4-byte out-parameter (found by the lib tests
+// under wine). `size_t` is `usize` on every target Rust supports. The symbols come from the
+// same static libturbojpeg that turbojpeg-sys links.
+extern "C" {
+    fn tj3DecompressHeader(handle: tj::tjhandle, jpeg_buf: *const u8, jpeg_size: usize) -> c_int;
+    fn tj3Decompress8(
+        handle: tj::tjhandle,
+        jpeg_buf: *const u8,
+        jpeg_size: usize,
+        dst_buf: *mut u8,
+        pitch: c_int,
+        pixel_format: c_int,
+    ) -> c_int;
+    #[cfg(test)]
+    fn tj3Compress8(
+        handle: tj::tjhandle,
+        src_buf: *const u8,
+        width: c_int,
+        pitch: c_int,
+        height: c_int,
+        pixel_format: c_int,
+        jpeg_buf: *mut *mut u8,
+        jpeg_size: *mut usize,
+    ) -> c_int;
+}
+
 /// Output pixel layouts TurboJPEG writes (8 bits per sample).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum TurboFormat {
@@ -151,8 +180,7 @@ impl Handle {
             return Err(Error::new(ErrorKind::InvalidFile, "JPEG: empty input"));
         }
         // SAFETY: live handle; `jpeg` is a valid slice of `jpeg.len()` bytes, only read.
-        let rc =
-            unsafe { tj::tj3DecompressHeader(self.0.as_ptr(), jpeg.as_ptr(), jpeg.len() as _) };
+        let rc = unsafe { tj3DecompressHeader(self.0.as_ptr(), jpeg.as_ptr(), jpeg.len()) };
         if rc != 0 {
             return Err(Error::new(
                 ErrorKind::InvalidFile,
@@ -255,10 +283,10 @@ impl Handle {
         // `pitch * (h - 1) + w * bpp` bytes TurboJPEG writes for this input at this scale
         // (checked above from the header of the same bytes, which TurboJPEG reuses).
         let rc = unsafe {
-            tj::tj3Decompress8(
+            tj3Decompress8(
                 self.0.as_ptr(),
                 jpeg.as_ptr(),
-                jpeg.len() as _,
+                jpeg.len(),
                 out.as_mut_ptr(),
                 pitch,
                 format.code(),
@@ -309,11 +337,11 @@ pub(crate) fn encode_for_tests(
     h.set(tj::TJPARAM_TJPARAM_RESTARTBLOCKS, restart_blocks)
         .unwrap();
     let mut buf: *mut u8 = std::ptr::null_mut();
-    let mut size: tj::size_t = 0;
+    let mut size: usize = 0;
     // SAFETY: live compressor; `pixels` holds width*height packed pixels (asserted);
     // TurboJPEG allocates `buf` with tj3Alloc, freed below after copying `size` bytes.
     unsafe {
-        let rc = tj::tj3Compress8(
+        let rc = tj3Compress8(
             h.0.as_ptr(),
             pixels.as_ptr(),
             width as c_int,
@@ -324,7 +352,7 @@ pub(crate) fn encode_for_tests(
             &mut size,
         );
         assert_eq!(rc, 0, "tj3Compress8: {}", h.message());
-        let out = std::slice::from_raw_parts(buf, size as usize).to_vec();
+        let out = std::slice::from_raw_parts(buf, size).to_vec();
         tj::tj3Free(buf.cast());
         out
     }
