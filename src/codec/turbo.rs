@@ -266,7 +266,14 @@ impl Handle {
         }
         let pitch = c_int::try_from(pitch)
             .map_err(|_| Error::overflow(format!("row pitch {pitch} exceeds libjpeg's int")))?;
-        self.set(tj::TJPARAM_TJPARAM_MAXPIXELS, clamp_int(limits.max_pixels))?;
+        // TurboJPEG's limit is an int; above that (possible: 65500^2 > 2^31) "no limit" (0)
+        // leaves the caller's larger limit, already checked from the header, in charge.
+        let max_pixels = if limits.max_pixels > c_int::MAX as u64 {
+            0
+        } else {
+            limits.max_pixels as c_int
+        };
+        self.set(tj::TJPARAM_TJPARAM_MAXPIXELS, max_pixels)?;
         self.set(
             tj::TJPARAM_TJPARAM_SCANLIMIT,
             clamp_int(limits.max_scans as u64),
