@@ -123,6 +123,12 @@ typedef enum {
    * A panic inside scipix was caught at the boundary; the object involved may be unusable.
    */
   SCIPIX_ERR_PANIC = 17,
+  /**
+   * The operation is not available in this build of scipix: it was compiled without the
+   * cargo feature that provides it, or for a target that cannot host it (e.g. JPEG
+   * decoding on WebAssembly). Retrying cannot succeed; use another build.
+   */
+  SCIPIX_ERR_UNSUPPORTED = 18,
 } ScipixStatus;
 
 /**
@@ -324,6 +330,143 @@ typedef uint32_t ScipixOptLevel;
 typedef uint32_t ScipixIsa;
 
 /**
+ * Container format of an encoded image (one of `SCIPIX_CONTAINER_*`).
+ */
+typedef uint32_t ScipixContainerFormat;
+
+/**
+ * Chroma subsampling of a JPEG (one of `SCIPIX_CHROMA_*`).
+ */
+typedef uint32_t ScipixChromaSubsampling;
+
+/**
+ * What `scipix_probe` read from the header of an encoded image.
+ */
+typedef struct {
+  /**
+   * `SCIPIX_CONTAINER_JPEG` or `SCIPIX_CONTAINER_PNG`.
+   */
+  ScipixContainerFormat format;
+  /**
+   * Stored width in pixels (before any Exif orientation), > 0.
+   */
+  uint32_t width;
+  /**
+   * Stored height in pixels, > 0.
+   */
+  uint32_t height;
+  /**
+   * JPEG: components (1 gray, 3 colour, 4 CMYK/YCCK). PNG: channels after palette
+   * expansion (gray 1, gray+alpha 2, RGB and palette 3, RGBA 4).
+   */
+  uint32_t channels;
+  /**
+   * Bits per sample: JPEG precision (8 or 12), PNG bit depth (1, 2, 4, 8 or 16).
+   */
+  uint32_t bit_depth;
+  /**
+   * JPEG: progressive frame. PNG: Adam7 interlaced.
+   */
+  bool progressive_or_interlaced;
+  /**
+   * One of `SCIPIX_CHROMA_*`.
+   */
+  ScipixChromaSubsampling chroma_subsampling;
+  /**
+   * Exif orientation 1..=8 of a JPEG's APP1 Exif segment; 1 when absent or invalid, and
+   * for PNG.
+   */
+  uint32_t exif_orientation;
+  /**
+   * JPEG start-of-frame type n of SOFn (0 baseline, 1 extended, 2 progressive, ...);
+   * 0 for PNG.
+   */
+  uint32_t sof_type;
+} ScipixImageInfo;
+
+/**
+ * How to decode. Fill with `scipix_decode_options_default`, then set fields by name;
+ * passing NULL where a function takes options means the defaults.
+ */
+typedef struct {
+  /**
+   * Largest `width * height` of the stored image (before scaling) accepted; larger
+   * images are refused from the header with `SCIPIX_ERR_INVALID_ARGUMENT` before
+   * anything is allocated. Default 178956970 (Pillow's decompression-bomb threshold);
+   * raise it for trusted huge images. Widths and heights above 65500 are always refused.
+   */
+  uint64_t max_pixels;
+  /**
+   * DCT scale numerator over 8, 1..=16: 8 full size, 4 half (`cv2.IMREAD_REDUCED_*_2`),
+   * 2 quarter (`_4`), 1 eighth (`_8`). Output size `ceil(width * scale_num / 8)` by
+   * `ceil(height * scale_num / 8)`. Default 8.
+   */
+  uint32_t scale_num;
+  /**
+   * Rotate/flip by the Exif orientation after scaling, as `cv2.imdecode` does; default
+   * false (Pillow without `exif_transpose`). Orientations 5..=8 swap width and height.
+   */
+  bool apply_exif_orientation;
+  /**
+   * Accept truncated or corrupt entropy data as Pillow with
+   * `ImageFile.LOAD_TRUNCATED_IMAGES = True` does (libjpeg fills the missing blocks gray;
+   * `ScipixDecodeInfo.truncated` is set). Default false: such data is
+   * `SCIPIX_ERR_INVALID_FILE`, as cv2 5.1 (`imdecode` returns None) and Pillow refuse it.
+   */
+  bool accept_truncated;
+} ScipixDecodeOptions;
+
+/**
+ * Pixel format of an 8-bit image (one of `SCIPIX_FORMAT_*`).
+ */
+typedef uint32_t ScipixPixelFormat;
+
+/**
+ * A writable image in the caller's memory; same layout rules as `ScipixImage`. scipix
+ * writes only the `width * bytes_per_pixel` bytes of each row, never the padding.
+ */
+typedef struct {
+  /**
+   * First byte of the first pixel. Any alignment.
+   */
+  uint8_t *data;
+  /**
+   * Pixels per row, > 0.
+   */
+  size_t width;
+  /**
+   * Rows, > 0.
+   */
+  size_t height;
+  /**
+   * Bytes from the start of one row to the start of the next.
+   */
+  size_t stride;
+  /**
+   * One of `SCIPIX_FORMAT_*`.
+   */
+  ScipixPixelFormat format;
+} ScipixImageMut;
+
+/**
+ * What a successful `scipix_decode_jpeg` reports.
+ */
+typedef struct {
+  /**
+   * Width written (equals the destination's).
+   */
+  size_t width;
+  /**
+   * Height written.
+   */
+  size_t height;
+  /**
+   * libjpeg recovered from truncated or corrupt data (only with `accept_truncated`).
+   */
+  bool truncated;
+} ScipixDecodeInfo;
+
+/**
  * Whose rules `scipix_decode_png` reproduces (one of `SCIPIX_PNG_CONVENTION_*`).
  */
 typedef uint32_t ScipixPngConvention;
@@ -377,38 +520,6 @@ typedef struct {
    */
   uint16_t palette_len;
 } ScipixPngInfo;
-
-/**
- * Pixel format of an 8-bit image (one of `SCIPIX_FORMAT_*`).
- */
-typedef uint32_t ScipixPixelFormat;
-
-/**
- * A writable image in the caller's memory; same layout rules as `ScipixImage`. scipix
- * writes only the `width * bytes_per_pixel` bytes of each row, never the padding.
- */
-typedef struct {
-  /**
-   * First byte of the first pixel. Any alignment.
-   */
-  uint8_t *data;
-  /**
-   * Pixels per row, > 0.
-   */
-  size_t width;
-  /**
-   * Rows, > 0.
-   */
-  size_t height;
-  /**
-   * Bytes from the start of one row to the start of the next.
-   */
-  size_t stride;
-  /**
-   * One of `SCIPIX_FORMAT_*`.
-   */
-  ScipixPixelFormat format;
-} ScipixImageMut;
 
 /**
  * Integer type of quantized data (one of `SCIPIX_QDTYPE_*`).
@@ -1010,6 +1121,51 @@ typedef struct {
  * has no run-time detection); a build without it clamps this cap to `SCIPIX_ISA_SCALAR`.
  */
 #define SCIPIX_ISA_SIMD128 5
+
+/**
+ * JPEG (JFIF / Exif).
+ */
+#define SCIPIX_CONTAINER_JPEG 1
+
+/**
+ * PNG.
+ */
+#define SCIPIX_CONTAINER_PNG 2
+
+/**
+ * No subsampling (4:4:4); also every non-gray PNG.
+ */
+#define SCIPIX_CHROMA_444 0
+
+/**
+ * Chroma halved horizontally (4:2:2).
+ */
+#define SCIPIX_CHROMA_422 1
+
+/**
+ * Chroma halved both ways (4:2:0).
+ */
+#define SCIPIX_CHROMA_420 2
+
+/**
+ * Chroma halved vertically (4:4:0).
+ */
+#define SCIPIX_CHROMA_440 3
+
+/**
+ * Chroma quartered horizontally (4:1:1).
+ */
+#define SCIPIX_CHROMA_411 4
+
+/**
+ * One component (grayscale JPEG, gray PNG).
+ */
+#define SCIPIX_CHROMA_GRAY 5
+
+/**
+ * Any other layout (CMYK, unusual sampling factors).
+ */
+#define SCIPIX_CHROMA_OTHER 6
 
 /**
  * `cv2.imdecode` (OpenCV 5, libpng): GRAY8 = `IMREAD_GRAYSCALE`, BGR8/RGB8 =
@@ -1818,6 +1974,65 @@ ScipixStatus scipix_set_num_threads(size_t n);
  * Returns the number of threads in scipix's pool. Thread-safe.
  */
 size_t scipix_get_num_threads(void);
+
+/**
+ * Reads the header of the encoded image `data` (`len` bytes: JPEG or PNG) into `*out`,
+ * without decoding pixels. Bounded: never reads past `len` bytes, allocates nothing.
+ * Available in every build, including WebAssembly.
+ *
+ * Errors: `SCIPIX_ERR_NULL_POINTER` (`out` NULL, or `data` NULL with `len > 0`),
+ * `SCIPIX_ERR_UNSUPPORTED_FORMAT` (neither signature), `SCIPIX_ERR_INVALID_FILE` (a
+ * header that is truncated or inconsistent: segment past the end, zero size, bad sampling
+ * factors, SOS before the frame header, PNG IHDR missing or with a wrong CRC). `*out` is
+ * written only on success. Thread-safe.
+ */
+ScipixStatus scipix_probe(const uint8_t *data, size_t len, ScipixImageInfo *out);
+
+/**
+ * Fills `*opts` with the defaults: max_pixels 178956970, scale_num 8, no Exif orientation,
+ * truncated data refused. Errors: `SCIPIX_ERR_NULL_POINTER` when `opts` is NULL.
+ * Thread-safe.
+ */
+ScipixStatus scipix_decode_options_default(ScipixDecodeOptions *opts);
+
+/**
+ * Computes the size `scipix_decode_jpeg` needs for the JPEG `data` (`len` bytes) with
+ * `opts` (NULL = defaults): the stored size scaled by `scale_num / 8` (rounded up), with
+ * width and height swapped for Exif orientations 5..=8 when `apply_exif_orientation`.
+ * Reads only the header. Available in every build.
+ *
+ * Errors: `SCIPIX_ERR_NULL_POINTER` (`out_width`, `out_height` NULL, or `data` NULL with
+ * `len > 0`), `SCIPIX_ERR_INVALID_ARGUMENT` (scale_num outside 1..=16, image over
+ * max_pixels or 65500 per side), `SCIPIX_ERR_UNSUPPORTED_FORMAT` (not a JPEG, or one this
+ * decoder refuses: 12-bit, lossless, hierarchical), `SCIPIX_ERR_INVALID_FILE`
+ * (malformed header). Outputs are written only on success. Thread-safe.
+ */
+ScipixStatus scipix_jpeg_output_size(const uint8_t *data, size_t len, const ScipixDecodeOptions *opts, size_t *out_width, size_t *out_height);
+
+/**
+ * Decodes the JPEG `data` (`len` bytes) into `*dst` with `opts` (NULL = defaults).
+ * `dst` (GRAY8, RGB8, BGR8, RGBA8 or BGRA8; alpha is 255) must have exactly the size of
+ * `scipix_jpeg_output_size`; its stride is honoured and only the `width * bpp` bytes of
+ * each row are written, so it may be a sub-region of a larger image. Pixels are
+ * bit-identical to libjpeg-turbo with its defaults as used by `cv2.imdecode`
+ * (`IMREAD_COLOR` = BGR8, `IMREAD_GRAYSCALE` = GRAY8, `IMREAD_REDUCED_*` = scale_num 4/2/1
+ * with `apply_exif_orientation`) and Pillow (`convert("RGB")`, `convert("RGBA")`,
+ * `draft()`); GRAY8 is libjpeg's luma output, which Pillow gives after `draft("L", ...)`,
+ * not `convert("L")` of a colour JPEG. CMYK/YCCK JPEGs match cv2 (Pillow's CMYK conversion
+ * differs by up to 2 levels). `out` (may be NULL) receives the size and whether
+ * truncated data was accepted.
+ *
+ * Errors: `SCIPIX_ERR_NULL_POINTER`, `SCIPIX_ERR_INVALID_ARGUMENT` (bad options, image
+ * over the limits, destination of another size, destination overlapping `data`),
+ * `SCIPIX_ERR_UNSUPPORTED_FORMAT` (unknown destination format, not a JPEG, 12-bit,
+ * lossless), `SCIPIX_ERR_INVALID_FILE` (malformed or, unless accepted, truncated
+ * data), `SCIPIX_ERR_OUT_OF_MEMORY`, `SCIPIX_ERR_UNSUPPORTED` (this build has no JPEG
+ * decoder: WebAssembly, or built without the `codec` feature). Nothing is written when the
+ * arguments or the header are rejected; when the entropy data turns out to be corrupt
+ * mid-image (`SCIPIX_ERR_INVALID_FILE`), `dst` may be partly written. Thread-safe
+ * (each call uses its own decoder).
+ */
+ScipixStatus scipix_decode_jpeg(const uint8_t *data, size_t len, const ScipixDecodeOptions *opts, const ScipixImageMut *dst, ScipixDecodeInfo *out);
 
 /**
  * Fills `*opts` with the defaults: max_pixels 178956970, OpenCV convention.

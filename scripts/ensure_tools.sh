@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the build, the tests and the demo need, when it is missing. Safe to re-run.
 # Sourced by scripts/test.sh and scripts/demo.sh; needs root (or sudo) for apt-get.
-#   ensure_base      rustfmt, clippy, cmake, pkg-config
+#   ensure_base      rustfmt, clippy, cmake, pkg-config, nasm (libjpeg-turbo's x86 SIMD)
 #   ensure_python    the reference packages and the Python packaging tools, at the exact
 #                    versions pinned in tests/python/requirements*.txt
 #   ensure_aarch64   cross linker, qemu-user and the Rust target for the NEON tests
@@ -33,6 +33,9 @@ ensure_base() {
     hash -r
   fi
   command -v pkg-config >/dev/null || apt_install pkg-config
+  # The vendored libjpeg-turbo (feature `codec`) is built with REQUIRE_SIMD: on x86 its SIMD
+  # kernels are assembled by nasm, and the build fails without it.
+  command -v nasm >/dev/null || apt_install nasm
   command -v cc >/dev/null || apt_install build-essential
 }
 

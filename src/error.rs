@@ -47,6 +47,9 @@ pub enum ErrorKind {
     InvalidState,
     /// A Rust panic was caught at the C boundary.
     Panic,
+    /// The operation is not available in this build (a cargo feature is off, or the target,
+    /// e.g. WebAssembly, cannot host the native library it needs).
+    Unsupported,
 }
 
 /// An error with its kind and a message that says what was wrong with which input.

@@ -24,7 +24,6 @@ pub mod batch;
 // validates its pointers through `capi::handle` before use.
 #[allow(clippy::not_unsafe_ptr_arg_deref)]
 pub mod capi;
-#[cfg(feature = "codec")]
 pub mod codec;
 pub mod cpu;
 pub mod error;

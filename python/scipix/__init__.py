@@ -30,8 +30,9 @@ from ._core import (  # noqa: E402,F401
 
 # Capability modules: each exposes what the loaded library exports and raises
 # NotImplementedError naming the missing C symbol otherwise.
-from . import batch, errors, gguf, image, model, quant, resize, tensor  # noqa: E402,F401
+from . import batch, codec, errors, gguf, image, model, quant, resize, tensor  # noqa: E402,F401
 from .batch import Batcher  # noqa: E402,F401
+from .codec import decode, probe  # noqa: E402,F401
 from .gguf import (  # noqa: E402,F401
     GgmlType, Gguf, GgufWriter, ggml_dequantize, ggml_quantize, ggml_row_size, ggml_type_name,
 )
@@ -52,7 +53,8 @@ __all__ = [
     "isa_name", "last_error_copy", "last_error_message", "max_isa", "memory_opt_enabled",
     "num_threads", "opt_level", "parallel_enabled", "set_max_isa", "set_num_threads",
     "set_opt_level", "simd_enabled", "status_str", "version",
-    "batch", "errors", "gguf", "image", "model", "quant", "resize", "tensor",
+    "batch", "codec", "errors", "gguf", "image", "model", "quant", "resize", "tensor",
+    "decode", "probe",
     "Batcher", "GgmlType", "Gguf", "GgufWriter", "ggml_dequantize", "ggml_quantize",
     "ggml_row_size", "ggml_type_name", "Model", "Safetensors", "write_safetensors",
     "Resizer", "classify_batch_to_tensor", "classify_to_tensor", "letterbox",

@@ -17,6 +17,7 @@ __all__ = [
     "ScipixError", "NullPointer", "InvalidArgument", "SizeOverflow", "UnsupportedFormat",
     "BufferTooSmall", "OutOfMemory", "IoError", "InvalidFile", "NotFound", "QueueFull",
     "Timeout", "ProcessingFailed", "Cancelled", "ShutDown", "InvalidState", "Panic",
+    "Unsupported",
 ]
 
 
@@ -103,6 +104,11 @@ class Panic(ScipixError):
     involved may be unusable, the process is fine."""
 
 
+class Unsupported(ScipixError):
+    """The operation is not available in this build of scipix, e.g. JPEG decoding in a build
+    without the ``codec`` feature or on WebAssembly (``SCIPIX_ERR_UNSUPPORTED``)."""
+
+
 # Status name in the header -> class. A test checks this covers every SCIPIX_ERR_* of the
 # header; a status added to the header later still gets a generated class (see _register).
 _BY_NAME: Dict[str, Type[ScipixError]] = {
@@ -122,6 +128,7 @@ _BY_NAME: Dict[str, Type[ScipixError]] = {
     "SCIPIX_ERR_SHUT_DOWN": ShutDown,
     "SCIPIX_ERR_INVALID_STATE": InvalidState,
     "SCIPIX_ERR_PANIC": Panic,
+    "SCIPIX_ERR_UNSUPPORTED": Unsupported,
 }
 
 BY_STATUS: Dict[int, Type[ScipixError]] = {}

@@ -16,6 +16,7 @@
 
 pub mod batch;
 pub mod cpu;
+pub mod decode;
 #[cfg(feature = "codec")]
 pub mod decode_png;
 mod guard;

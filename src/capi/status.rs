@@ -53,6 +53,10 @@ pub enum ScipixStatus {
     SCIPIX_PENDING = 16,
     /// A panic inside scipix was caught at the boundary; the object involved may be unusable.
     SCIPIX_ERR_PANIC = 17,
+    /// The operation is not available in this build of scipix: it was compiled without the
+    /// cargo feature that provides it, or for a target that cannot host it (e.g. JPEG
+    /// decoding on WebAssembly). Retrying cannot succeed; use another build.
+    SCIPIX_ERR_UNSUPPORTED = 18,
 }
 
 impl From<ErrorKind> for ScipixStatus {
@@ -75,6 +79,7 @@ impl From<ErrorKind> for ScipixStatus {
             ErrorKind::ShutDown => SCIPIX_ERR_SHUT_DOWN,
             ErrorKind::InvalidState => SCIPIX_ERR_INVALID_STATE,
             ErrorKind::Panic => SCIPIX_ERR_PANIC,
+            ErrorKind::Unsupported => SCIPIX_ERR_UNSUPPORTED,
         }
     }
 }
@@ -101,6 +106,7 @@ impl ScipixStatus {
             15 => b"invalid state\0",
             16 => b"pending\0",
             17 => b"internal panic\0",
+            18 => b"not supported by this build\0",
             _ => b"unknown status code\0",
         }
     }

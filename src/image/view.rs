@@ -232,6 +232,12 @@ impl<'a> ImageViewMut<'a> {
         self.width * self.format.bytes_per_pixel()
     }
 
+    /// The underlying bytes, from the first pixel to the last (padding included), writable:
+    /// for decoders that fill whole strided images (only row pixels may be written).
+    pub fn as_bytes_mut(&mut self) -> &mut [u8] {
+        self.data
+    }
+
     /// A read-only view of the same pixels.
     pub fn as_view(&self) -> ImageView<'_> {
         ImageView {
