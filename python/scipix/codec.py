@@ -1,4 +1,5 @@
-"""Decoding encoded images bit-exact with ``cv2.imdecode`` and Pillow, and a header probe.
+"""Decoding encoded images (JPEG, PNG) bit-exact with ``cv2.imdecode`` and Pillow, and a
+header probe.
 
     >>> import scipix, cv2, numpy as np
     >>> ok, buf = cv2.imencode(".jpg", np.full((5, 7, 3), 90, np.uint8))
@@ -108,28 +109,57 @@ def jpeg_output_size(data: Data, *, scale_num: int = 8, apply_exif_orientation: 
 
 def decode(data: Data, format: str = "rgb", *, scale_num: int = 8,
            apply_exif_orientation: bool = False, accept_truncated: bool = False,
-           max_pixels: Optional[int] = None, out: Optional[np.ndarray] = None) -> np.ndarray:
-    """Decodes a JPEG into an HxWxC (HxW for "gray") uint8 array (``scipix_decode_jpeg``).
+           max_pixels: Optional[int] = None, peer: str = "opencv",
+           out: Optional[np.ndarray] = None) -> np.ndarray:
+    """Decodes a JPEG or PNG into an HxWxC (HxW for "gray") uint8 array
+    (``scipix_decode_jpeg`` / ``scipix_decode_png``, chosen from the header).
 
-    ``format``: "rgb", "bgr", "rgba", "bgra" or "gray". ``scale_num``: DCT scale over 8
-    (8 full size, 4 half, 2 quarter, 1 eighth; 1..16). ``apply_exif_orientation``: rotate as
-    cv2 does (default False, as Pillow). ``accept_truncated``: decode truncated data as
-    Pillow's ``LOAD_TRUNCATED_IMAGES`` does instead of raising ``InvalidFile``.
-    ``max_pixels``: the decompression-bomb limit (default 178956970, Pillow's). ``out``: an
-    array of the right shape to decode into (a strided view such as ``big[10:20, 5:9]`` is
-    written in place).
+    ``format``: "rgb", "bgr", "rgba", "bgra" or "gray". ``max_pixels``: the
+    decompression-bomb limit (default 178956970, twice Pillow's ``MAX_IMAGE_PIXELS``).
+    ``out``: an array of the right shape to decode into (a strided view such as
+    ``big[10:20, 5:9]`` is written in place).
+
+    JPEG only: ``scale_num``: DCT scale over 8 (8 full size, 4 half, 2 quarter, 1 eighth;
+    1..16). ``apply_exif_orientation``: rotate as cv2 does (default False, as Pillow).
+    ``accept_truncated``: decode truncated data as Pillow's ``LOAD_TRUNCATED_IMAGES`` does
+    instead of raising ``InvalidFile``. Both peers decode JPEG alike.
+
+    PNG only: ``peer``: "opencv" (``cv2.imdecode``: ``IMREAD_COLOR`` for "bgr",
+    ``IMREAD_GRAYSCALE`` for "gray", ``IMREAD_UNCHANGED`` for "bgra") or "pillow"
+    (``Image.open().convert("RGB" / "L" / "RGBA")``); they differ on 16-bit gray, colour to
+    gray and transparency keys (``scipix.codec`` docs in the C header).
     """
     buf = _bytes(data)
-    o = _options(scale_num, apply_exif_orientation, accept_truncated, max_pixels)
-    w, h = ctypes.c_size_t(), ctypes.c_size_t()
-    _ffi.scipix_jpeg_output_size(ptr(buf, ctypes.c_uint8), buf.size, ctypes.byref(o),
-                                 ctypes.byref(w), ctypes.byref(h))
     key = format.lower()
-    shape = (h.value, w.value) if key == "gray" else (h.value, w.value, 3 + key.endswith("a"))
+    if probe(buf).format == "png":
+        if peer not in ("opencv", "pillow"):
+            raise InvalidArgument(f"peer must be 'opencv' or 'pillow', not {peer!r}")
+        if scale_num != 8 or apply_exif_orientation or accept_truncated:
+            raise InvalidArgument("scale_num, apply_exif_orientation and accept_truncated "
+                                  "apply to JPEG only")
+        po = _ffi.type("ScipixPngOptions")()
+        _ffi.scipix_png_options_default(ctypes.byref(po))
+        po.convention = _ffi.const(f"SCIPIX_PNG_CONVENTION_{peer.upper()}")
+        if max_pixels is not None:
+            po.max_pixels = int(max_pixels)
+        pi = _ffi.type("ScipixPngInfo")()
+        _ffi.scipix_png_info(ptr(buf, ctypes.c_uint8), buf.size, ctypes.byref(pi))
+        w, h = int(pi.width), int(pi.height)
+    else:
+        o = _options(scale_num, apply_exif_orientation, accept_truncated, max_pixels)
+        cw, ch = ctypes.c_size_t(), ctypes.c_size_t()
+        _ffi.scipix_jpeg_output_size(ptr(buf, ctypes.c_uint8), buf.size, ctypes.byref(o),
+                                     ctypes.byref(cw), ctypes.byref(ch))
+        w, h = cw.value, ch.value
+    shape = (h, w) if key == "gray" else (h, w, 3 + key.endswith("a"))
     arr = np.empty(shape, np.uint8) if out is None else out
     desc, _ = image_desc(arr, key, writable=True, name="out")
     if arr.shape != shape:
         raise InvalidArgument(f"out must have shape {shape}, got {arr.shape}")
-    _ffi.scipix_decode_jpeg(ptr(buf, ctypes.c_uint8), buf.size, ctypes.byref(o),
-                            ctypes.byref(desc), None)
+    if probe(buf).format == "png":
+        _ffi.scipix_decode_png(ptr(buf, ctypes.c_uint8), buf.size, ctypes.byref(po),
+                               ctypes.byref(desc))
+    else:
+        _ffi.scipix_decode_jpeg(ptr(buf, ctypes.c_uint8), buf.size, ctypes.byref(o),
+                                ctypes.byref(desc), None)
     return arr

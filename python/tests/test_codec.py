@@ -77,3 +77,25 @@ def test_errors() -> None:
         scipix.decode(data, scale_num=0)
     with pytest.raises(scipix.InvalidArgument):
         scipix.decode(data, out=np.zeros((5, 5, 3), np.uint8))
+
+
+def test_decode_png_matches_each_peer() -> None:
+    rng = np.random.default_rng(5)
+    rgba = rng.integers(0, 256, (13, 17, 4), dtype=np.uint8)
+    gray16 = rng.integers(0, 65536, (9, 11), dtype=np.uint16)
+    for arr in (rgba, gray16, rgba[..., :3]):
+        buf = cv2.imencode(".png", arr)[1]
+        data = bytes(buf.tobytes())
+        assert np.array_equal(scipix.decode(data, "bgr"), cv2.imdecode(buf, cv2.IMREAD_COLOR))
+        assert np.array_equal(scipix.decode(data, "gray"),
+                              cv2.imdecode(buf, cv2.IMREAD_GRAYSCALE))
+        pil = Image.open(io.BytesIO(data))
+        for fmt, mode in (("rgb", "RGB"), ("gray", "L"), ("rgba", "RGBA")):
+            assert np.array_equal(scipix.decode(data, fmt, peer="pillow"),
+                                  np.asarray(pil.convert(mode))), (arr.dtype, fmt)
+    with pytest.raises(scipix.InvalidArgument):
+        scipix.decode(data, peer="numpy")
+    with pytest.raises(scipix.InvalidArgument):
+        scipix.decode(data, scale_num=4)
+    with pytest.raises(scipix.InvalidFile):
+        scipix.decode(data[:-20])
