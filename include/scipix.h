@@ -391,7 +391,7 @@ typedef struct {
 typedef struct {
   /**
    * Largest `width * height` of the stored image (before scaling) accepted; larger
-   * images are refused from the header with `SCIPIX_ERR_INVALID_ARGUMENT` before
+   * images are refused from the header with `SCIPIX_ERR_SIZE_OVERFLOW` before
    * anything is allocated. Default 178956970 (Pillow's decompression-bomb threshold);
    * raise it for trusted huge images. Widths and heights above 65500 are always refused.
    */
@@ -2002,8 +2002,9 @@ ScipixStatus scipix_decode_options_default(ScipixDecodeOptions *opts);
  * Reads only the header. Available in every build.
  *
  * Errors: `SCIPIX_ERR_NULL_POINTER` (`out_width`, `out_height` NULL, or `data` NULL with
- * `len > 0`), `SCIPIX_ERR_INVALID_ARGUMENT` (scale_num outside 1..=16, image over
- * max_pixels or 65500 per side), `SCIPIX_ERR_UNSUPPORTED_FORMAT` (not a JPEG, or one this
+ * `len > 0`), `SCIPIX_ERR_INVALID_ARGUMENT` (scale_num outside 1..=16),
+ * `SCIPIX_ERR_SIZE_OVERFLOW` (image over max_pixels or 65500 per side),
+ * `SCIPIX_ERR_UNSUPPORTED_FORMAT` (not a JPEG, or one this
  * decoder refuses: 12-bit, lossless, hierarchical), `SCIPIX_ERR_INVALID_FILE`
  * (malformed header). Outputs are written only on success. Thread-safe.
  */
@@ -2022,8 +2023,9 @@ ScipixStatus scipix_jpeg_output_size(const uint8_t *data, size_t len, const Scip
  * differs by up to 2 levels). `out` (may be NULL) receives the size and whether
  * truncated data was accepted.
  *
- * Errors: `SCIPIX_ERR_NULL_POINTER`, `SCIPIX_ERR_INVALID_ARGUMENT` (bad options, image
- * over the limits, destination of another size, destination overlapping `data`),
+ * Errors: `SCIPIX_ERR_NULL_POINTER`, `SCIPIX_ERR_INVALID_ARGUMENT` (bad options,
+ * destination of another size, destination overlapping `data`),
+ * `SCIPIX_ERR_SIZE_OVERFLOW` (image over max_pixels or 65500 per side),
  * `SCIPIX_ERR_UNSUPPORTED_FORMAT` (unknown destination format, not a JPEG, 12-bit,
  * lossless), `SCIPIX_ERR_INVALID_FILE` (malformed or, unless accepted, truncated
  * data), `SCIPIX_ERR_OUT_OF_MEMORY`, `SCIPIX_ERR_UNSUPPORTED` (this build has no JPEG

@@ -71,7 +71,7 @@ def test_errors() -> None:
         scipix.decode(data[: len(data) // 2])
     half = scipix.decode(data[: len(data) // 2], accept_truncated=True)
     assert half.shape == (48, 64, 3)
-    with pytest.raises(scipix.InvalidArgument):
+    with pytest.raises(scipix.SizeOverflow):
         scipix.decode(data, max_pixels=64 * 48 - 1)
     with pytest.raises(scipix.InvalidArgument):
         scipix.decode(data, scale_num=0)

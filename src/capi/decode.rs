@@ -107,7 +107,7 @@ impl From<ImageInfo> for ScipixImageInfo {
 #[derive(Debug, Clone, Copy)]
 pub struct ScipixDecodeOptions {
     /// Largest `width * height` of the stored image (before scaling) accepted; larger
-    /// images are refused from the header with `SCIPIX_ERR_INVALID_ARGUMENT` before
+    /// images are refused from the header with `SCIPIX_ERR_SIZE_OVERFLOW` before
     /// anything is allocated. Default 178956970 (Pillow's decompression-bomb threshold);
     /// raise it for trusted huge images. Widths and heights above 65500 are always refused.
     pub max_pixels: u64,
@@ -202,8 +202,9 @@ pub extern "C" fn scipix_decode_options_default(opts: *mut ScipixDecodeOptions) 
 /// Reads only the header. Available in every build.
 ///
 /// Errors: `SCIPIX_ERR_NULL_POINTER` (`out_width`, `out_height` NULL, or `data` NULL with
-/// `len > 0`), `SCIPIX_ERR_INVALID_ARGUMENT` (scale_num outside 1..=16, image over
-/// max_pixels or 65500 per side), `SCIPIX_ERR_UNSUPPORTED_FORMAT` (not a JPEG, or one this
+/// `len > 0`), `SCIPIX_ERR_INVALID_ARGUMENT` (scale_num outside 1..=16),
+/// `SCIPIX_ERR_SIZE_OVERFLOW` (image over max_pixels or 65500 per side),
+/// `SCIPIX_ERR_UNSUPPORTED_FORMAT` (not a JPEG, or one this
 /// decoder refuses: 12-bit, lossless, hierarchical), `SCIPIX_ERR_INVALID_FILE`
 /// (malformed header). Outputs are written only on success. Thread-safe.
 #[no_mangle]
@@ -237,8 +238,9 @@ pub extern "C" fn scipix_jpeg_output_size(
 /// differs by up to 2 levels). `out` (may be NULL) receives the size and whether
 /// truncated data was accepted.
 ///
-/// Errors: `SCIPIX_ERR_NULL_POINTER`, `SCIPIX_ERR_INVALID_ARGUMENT` (bad options, image
-/// over the limits, destination of another size, destination overlapping `data`),
+/// Errors: `SCIPIX_ERR_NULL_POINTER`, `SCIPIX_ERR_INVALID_ARGUMENT` (bad options,
+/// destination of another size, destination overlapping `data`),
+/// `SCIPIX_ERR_SIZE_OVERFLOW` (image over max_pixels or 65500 per side),
 /// `SCIPIX_ERR_UNSUPPORTED_FORMAT` (unknown destination format, not a JPEG, 12-bit,
 /// lossless), `SCIPIX_ERR_INVALID_FILE` (malformed or, unless accepted, truncated
 /// data), `SCIPIX_ERR_OUT_OF_MEMORY`, `SCIPIX_ERR_UNSUPPORTED` (this build has no JPEG

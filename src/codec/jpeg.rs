@@ -313,7 +313,7 @@ pub(crate) mod tests {
         };
         assert_eq!(
             jpeg_output_size(&jpg, &tight).unwrap_err().kind(),
-            ErrorKind::InvalidArgument
+            ErrorKind::SizeOverflow
         );
         let exact = DecodeOptions {
             max_pixels: 40 * 30,

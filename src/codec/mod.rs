@@ -216,17 +216,24 @@ pub struct DecodeOutcome {
 
 /// Checks `info` against the limits of `opts` (dimension limit, pixel count).
 pub fn check_limits(info: &ImageInfo, opts: &DecodeOptions) -> Result<()> {
-    if info.width > MAX_DIMENSION || info.height > MAX_DIMENSION {
-        return Err(Error::invalid(format!(
-            "image is {}x{}: width and height must be at most {MAX_DIMENSION}",
-            info.width, info.height
+    check_size("JPEG", info.width, info.height, opts.max_pixels)
+}
+
+/// The decompression-bomb limits every decoder applies from the header, before allocating
+/// or writing anything: a side above [`MAX_DIMENSION`], or more than `max_pixels` pixels,
+/// is [`ErrorKind::SizeOverflow`] (`SCIPIX_ERR_SIZE_OVERFLOW`). `what` names the format in
+/// the message.
+pub fn check_size(what: &str, width: u32, height: u32, max_pixels: u64) -> Result<()> {
+    if width > MAX_DIMENSION || height > MAX_DIMENSION {
+        return Err(Error::overflow(format!(
+            "{what} is {width}x{height}: width and height must be at most {MAX_DIMENSION}"
         )));
     }
-    let pixels = info.width as u64 * info.height as u64;
-    if pixels > opts.max_pixels {
-        return Err(Error::invalid(format!(
-            "image is {}x{} = {pixels} pixels, more than max_pixels {} (raise it for trusted input)",
-            info.width, info.height, opts.max_pixels
+    let pixels = width as u64 * height as u64;
+    if pixels > max_pixels {
+        return Err(Error::overflow(format!(
+            "{what} is {width}x{height} = {pixels} pixels, more than max_pixels {max_pixels} \
+             (raise it for trusted input)"
         )));
     }
     Ok(())

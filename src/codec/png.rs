@@ -92,7 +92,7 @@ use std::io::Cursor;
 
 /// Largest width or height accepted (65 500, as in libjpeg; OpenCV and Pillow accept more
 /// but no sane input needs it).
-pub const MAX_SIDE: u32 = 65_500;
+pub const MAX_SIDE: u32 = super::MAX_DIMENSION;
 
 /// Default [`PngOptions::max_pixels`]: 178 956 970, twice Pillow's `MAX_IMAGE_PIXELS`
 /// (the size at which Pillow raises `DecompressionBombError`).
@@ -379,20 +379,7 @@ pub fn decoder_limit_bytes(info: &PngInfo) -> usize {
 }
 
 fn check_limits(info: &PngInfo, opts: &PngOptions) -> Result<()> {
-    if info.width > MAX_SIDE || info.height > MAX_SIDE {
-        return Err(Error::overflow(format!(
-            "PNG is {}x{}: a side above {MAX_SIDE} is refused",
-            info.width, info.height
-        )));
-    }
-    let pixels = info.width as u64 * info.height as u64;
-    if pixels > opts.max_pixels {
-        return Err(Error::overflow(format!(
-            "PNG is {}x{} = {pixels} pixels, above max_pixels {}",
-            info.width, info.height, opts.max_pixels
-        )));
-    }
-    Ok(())
+    super::check_size("PNG", info.width, info.height, opts.max_pixels)
 }
 
 /// libpng's `PNG_GAMMA_sRGB_INVERSE`: the file gamma an sRGB chunk implies (x 100000).

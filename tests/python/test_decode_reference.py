@@ -264,7 +264,7 @@ def test_refusals(sp):
     o = options(sp)
     o.max_pixels = 64 * 48 - 1
     assert sp.scipix_jpeg_output_size(data, len(data), ctypes.byref(o), ctypes.byref(w),
-                                      ctypes.byref(h)) == 2  # INVALID_ARGUMENT
+                                      ctypes.byref(h)) == 3  # SIZE_OVERFLOW
     o = options(sp, scale_num=17)
     assert sp.scipix_jpeg_output_size(data, len(data), ctypes.byref(o), ctypes.byref(w),
                                       ctypes.byref(h)) == 2
