@@ -31,6 +31,17 @@ def lib():
     return cdll
 
 
+class Image(ctypes.Structure):
+    """The layout of ScipixImage and ScipixImageMut (pointer, width, height, stride, format)."""
+    _fields_ = [
+        ("data", ctypes.c_void_p),
+        ("width", ctypes.c_size_t),
+        ("height", ctypes.c_size_t),
+        ("stride", ctypes.c_size_t),
+        ("format", ctypes.c_uint32),
+    ]
+
+
 def check(lib, status: int) -> None:
     """Raises AssertionError with the library's message unless status is SCIPIX_OK."""
     if status != 0:

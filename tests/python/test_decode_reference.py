@@ -13,21 +13,11 @@ import numpy as np
 import pytest
 from PIL import Image, ImageFile, ImageOps
 
-from conftest import check
+from conftest import check, Image as ImageMut
 
 GRAY8, RGB8, BGR8, RGBA8, BGRA8 = range(5)
 CHANNELS = {GRAY8: 1, RGB8: 3, BGR8: 3, RGBA8: 4, BGRA8: 4}
 OK, INVALID_FILE = 0, 8
-
-
-class ImageMut(ctypes.Structure):
-    _fields_ = [
-        ("data", ctypes.c_void_p),
-        ("width", ctypes.c_size_t),
-        ("height", ctypes.c_size_t),
-        ("stride", ctypes.c_size_t),
-        ("format", ctypes.c_uint32),
-    ]
 
 
 class ImageInfo(ctypes.Structure):

@@ -21,7 +21,7 @@ import zlib
 import numpy as np
 import pytest
 
-from conftest import check
+from conftest import check, Image as ImageMut
 
 cv2 = pytest.importorskip("cv2")
 Image = pytest.importorskip("PIL.Image")
@@ -30,16 +30,6 @@ GRAY8, RGB8, BGR8, RGBA8, BGRA8 = range(5)
 BPP = {GRAY8: 1, RGB8: 3, BGR8: 3, RGBA8: 4, BGRA8: 4}
 OPENCV, PILLOW = 0, 1
 ERR_NULL, ERR_INVALID_ARGUMENT, ERR_SIZE_OVERFLOW, ERR_UNSUPPORTED, ERR_INVALID_FILE = 1, 2, 3, 4, 8
-
-
-class ImageMut(ctypes.Structure):
-    _fields_ = [
-        ("data", ctypes.c_void_p),
-        ("width", ctypes.c_size_t),
-        ("height", ctypes.c_size_t),
-        ("stride", ctypes.c_size_t),
-        ("format", ctypes.c_uint32),
-    ]
 
 
 class PngOptions(ctypes.Structure):

@@ -10,7 +10,7 @@ import cv2
 import numpy as np
 import pytest
 
-from conftest import available_isas, check
+from conftest import available_isas, check, Image as ImageMut
 
 LAYOUTS = ["NV12", "NV21", "I420", "YV12", "YUYV", "UYVY", "YVYU"]  # SCIPIX_YUV_* order
 FORMATS = {0: "GRAY", 1: "RGB", 2: "BGR", 3: "RGBA", 4: "BGRA"}  # SCIPIX_FORMAT_* -> cv2 name
@@ -24,16 +24,6 @@ class Frame(ctypes.Structure):
         ("height", ctypes.c_size_t),
         ("planes", ctypes.c_void_p * 3),
         ("strides", ctypes.c_size_t * 3),
-    ]
-
-
-class ImageMut(ctypes.Structure):
-    _fields_ = [
-        ("data", ctypes.c_void_p),
-        ("width", ctypes.c_size_t),
-        ("height", ctypes.c_size_t),
-        ("stride", ctypes.c_size_t),
-        ("format", ctypes.c_uint32),
     ]
 
 
