@@ -1687,7 +1687,7 @@ typedef struct {
 #define SCIPIX_YUV_I420 2
 
 /**
- * Y, V, U planes (planes[1] is V); V and U are `width / 2` x `height / 2`.
+ * Y, V, U planes (`planes[1]` is V); V and U are `width / 2` x `height / 2`.
  */
 #define SCIPIX_YUV_YV12 3
 

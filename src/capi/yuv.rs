@@ -32,7 +32,7 @@ pub const SCIPIX_YUV_NV12: ScipixYuvLayout = 0;
 pub const SCIPIX_YUV_NV21: ScipixYuvLayout = 1;
 /// Y, U, V planes; U and V are `width / 2` x `height / 2`.
 pub const SCIPIX_YUV_I420: ScipixYuvLayout = 2;
-/// Y, V, U planes (planes[1] is V); V and U are `width / 2` x `height / 2`.
+/// Y, V, U planes (`planes[1]` is V); V and U are `width / 2` x `height / 2`.
 pub const SCIPIX_YUV_YV12: ScipixYuvLayout = 3;
 /// One plane of `2 * width` bytes per row: Y0 U Y1 V.
 pub const SCIPIX_YUV_YUYV: ScipixYuvLayout = 4;
