@@ -190,7 +190,7 @@ mod tests {
             ),
             (
                 ScipixYuvFrame {
-                    strides: [1 << 63, 4, 0],
+                    strides: [isize::MAX as usize + 1, 4, 0],
                     ..ok
                 },
                 ScipixStatus::SCIPIX_ERR_SIZE_OVERFLOW,
