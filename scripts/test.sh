@@ -94,8 +94,15 @@ cargo clippy --target x86_64-pc-windows-gnu --all-targets -- -D warnings
 scripts/test_windows.sh
 
 stage "macOS targets (clippy only: nothing here can run them)"
-cargo clippy --target aarch64-apple-darwin --all-targets -- -D warnings
-cargo clippy --target x86_64-apple-darwin --all-targets -- -D warnings
+(
+  # libjpeg-turbo's C build needs a macOS SDK, which this machine lacks. Clippy links
+  # nothing, so turbojpeg-sys is pointed at an empty library folder instead of building it
+  # (an environment variable overrides the vendor choice in .cargo/config.toml).
+  mkdir -p target/no-turbojpeg
+  export TURBOJPEG_SOURCE=explicit TURBOJPEG_LIB_DIR="$PWD/target/no-turbojpeg"
+  cargo clippy --target aarch64-apple-darwin --all-targets -- -D warnings
+  cargo clippy --target x86_64-apple-darwin --all-targets -- -D warnings
+)
 
 stage "release build and C examples (CTest)"
 cargo build --release
