@@ -50,11 +50,15 @@ out=$("$run" "$work/features.exe")
 echo "$out"
 grep -Eq 'scipix [0-9]+\.[0-9]+\.[0-9]+' <<<"$out"
 "$run" "$work/header_cxx.exe"
-"$run" "$work/quantize.exe" | tail -n 3 | tee /dev/stderr | grep -q 'all checks passed'
+# Print then check (not `tee /dev/stderr`, which reopens a redirected log and truncates it).
+out=$("$run" "$work/quantize.exe" | tail -n 3)
+echo "$out"
+grep -q 'all checks passed' <<<"$out"
 "$run" "$work/quantize_static.exe" | grep -q 'all checks passed'
 mkdir -p "$work/models"
-"$run" "$work/quantize_model.exe" --self-test "$work/models" \
-  | tail -n 3 | tee /dev/stderr | grep -q 'self-test passed'
+out=$("$run" "$work/quantize_model.exe" --self-test "$work/models" | tail -n 3)
+echo "$out"
+grep -q 'self-test passed' <<<"$out"
 
 echo "== CMake find_package with the MinGW toolchain"
 cmake -S tests/install -B "$work/cmake" -DCMAKE_SYSTEM_NAME=Windows \
