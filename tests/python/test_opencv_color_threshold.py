@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 import pytest
 
-from conftest import available_isas, check
+from conftest import Image, available_isas, check
 
 FORMATS = {  # SCIPIX_FORMAT_* -> (channels, cv2 code)
     1: (3, cv2.COLOR_RGB2GRAY),
@@ -17,16 +17,6 @@ FORMATS = {  # SCIPIX_FORMAT_* -> (channels, cv2 code)
     4: (4, cv2.COLOR_BGRA2GRAY),
 }
 GRAY8 = 0
-
-
-class Image(ctypes.Structure):
-    _fields_ = [
-        ("data", ctypes.c_void_p),
-        ("width", ctypes.c_size_t),
-        ("height", ctypes.c_size_t),
-        ("stride", ctypes.c_size_t),
-        ("format", ctypes.c_uint32),
-    ]
 
 
 def desc(a: np.ndarray, fmt: int) -> Image:

@@ -7,22 +7,12 @@ import ctypes
 import numpy as np
 import pytest
 
-from conftest import available_isas, check
+from conftest import Image, available_isas, check
 
 import cv2
 
 GRAY, RGB, BGR, RGBA, BGRA = range(5)
 NCHW, NHWC = 0, 1
-
-
-class Image(ctypes.Structure):
-    _fields_ = [
-        ("data", ctypes.c_void_p),
-        ("width", ctypes.c_size_t),
-        ("height", ctypes.c_size_t),
-        ("stride", ctypes.c_size_t),
-        ("format", ctypes.c_uint32),
-    ]
 
 
 class Params(ctypes.Structure):
