@@ -282,28 +282,25 @@ def pillow_expected(data, fmt):
     return a
 
 
+def assert_same(name, fmt, got, want):
+    """Fails naming the first differing bytes when `got` is not `want`."""
+    assert got.shape == want.shape, (name, fmt)
+    if not np.array_equal(got, want):
+        bad = np.argwhere(got != want)[:3]
+        pytest.fail(f"{name} format {fmt}: {len(np.argwhere(got != want))} bytes differ, e.g. at "
+                    f"{bad.tolist()}: got {[got[tuple(b)] for b in bad]} want {[want[tuple(b)] for b in bad]}")
+
+
 @pytest.mark.parametrize("name,data", CASES, ids=[c[0] for c in CASES])
 def test_opencv_convention_matches_cv2_imdecode(png_lib, name, data):
     for fmt in (GRAY8, RGB8, BGR8, RGBA8, BGRA8):
-        got = decode(png_lib, data, fmt, OPENCV)
-        want = cv2_expected(data, fmt)
-        assert got.shape == want.shape, (name, fmt)
-        if not np.array_equal(got, want):
-            bad = np.argwhere(got != want)[:3]
-            pytest.fail(f"{name} format {fmt}: {len(np.argwhere(got != want))} bytes differ, e.g. at "
-                        f"{bad.tolist()}: got {[got[tuple(b)] for b in bad]} want {[want[tuple(b)] for b in bad]}")
+        assert_same(name, fmt, decode(png_lib, data, fmt, OPENCV), cv2_expected(data, fmt))
 
 
 @pytest.mark.parametrize("name,data", CASES, ids=[c[0] for c in CASES])
 def test_pillow_convention_matches_pillow_convert(png_lib, name, data):
     for fmt in (GRAY8, RGB8, BGR8, RGBA8, BGRA8):
-        got = decode(png_lib, data, fmt, PILLOW)
-        want = pillow_expected(data, fmt)
-        assert got.shape == want.shape, (name, fmt)
-        if not np.array_equal(got, want):
-            bad = np.argwhere(got != want)[:3]
-            pytest.fail(f"{name} format {fmt}: {len(np.argwhere(got != want))} bytes differ, e.g. at "
-                        f"{bad.tolist()}: got {[got[tuple(b)] for b in bad]} want {[want[tuple(b)] for b in bad]}")
+        assert_same(name, fmt, decode(png_lib, data, fmt, PILLOW), pillow_expected(data, fmt))
 
 
 def test_png_info_reports_the_header(png_lib):
