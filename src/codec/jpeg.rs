@@ -17,6 +17,7 @@
 //! # }
 //! ```
 
+pub(crate) use super::turbo::Region;
 use super::turbo::{Handle, Limits, TurboFormat};
 pub use super::{jpeg_output_size, probe_decodable};
 use super::{output_size, DecodeOptions, DecodeOutcome, MAX_SCANS};
@@ -59,6 +60,19 @@ pub fn decode_jpeg_into(
     dst: &mut ImageViewMut,
     opts: &DecodeOptions,
 ) -> Result<DecodeOutcome> {
+    decode_jpeg_window_into(bytes, dst, opts, None)
+}
+
+/// [`decode_jpeg_into`] that, given `want` (a rectangle of the output), may decode only
+/// the part of the image those pixels need: the pixels of `want` are exactly those of the
+/// full decode, pixels far from `want` are not written (see `turbo::Handle::
+/// decompress_region` for the margin). Exif-rotated and CMYK images are decoded whole.
+pub(crate) fn decode_jpeg_window_into(
+    bytes: &[u8],
+    dst: &mut ImageViewMut,
+    opts: &DecodeOptions,
+    want: Option<Region>,
+) -> Result<DecodeOutcome> {
     let info = probe_decodable(bytes)?;
     let (w, h) = output_size(&info, opts)?;
     if (dst.width(), dst.height()) != (w, h) {
@@ -83,14 +97,17 @@ pub fn decode_jpeg_into(
     let cmyk = info.channels == 4;
     let truncated = if orientation == 1 && !cmyk {
         let stride = dst.stride();
-        handle.decompress(
-            bytes,
-            opts.scale.num(),
-            format,
-            dst.as_bytes_mut(),
-            stride,
-            limits,
-        )?
+        handle
+            .decompress_region(
+                bytes,
+                opts.scale.num(),
+                format,
+                dst.as_bytes_mut(),
+                stride,
+                limits,
+                want,
+            )?
+            .0
     } else {
         // Decode upright at the scaled size (CMYK as libjpeg's raw CMYK, converted the way
         // OpenCV does), then flip/rotate into place.

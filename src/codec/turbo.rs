@@ -215,6 +215,32 @@ impl Handle {
         pitch: usize,
         limits: Limits,
     ) -> Result<bool> {
+        self.decompress_region(jpeg, scale_num, format, out, pitch, limits, None)
+            .map(|(t, _)| t)
+    }
+
+    /// [`Handle::decompress`] that decodes only the part of the scaled image needed for the
+    /// pixels of `want` (all of it when `None`), writing them in their places of the
+    /// full-size image `out` (pitch `pitch`); pixels outside the returned region are not
+    /// written. The region decoded is `want` grown by a margin of at least one scaled iMCU
+    /// (and 8 pixels) on every side, the left edge aligned down to the scaled iMCU width as
+    /// libjpeg's `jpeg_crop_scanline` requires, rows above it skipped with
+    /// `jpeg_skip_scanlines`. The margin keeps the chroma upsampling of every pixel of
+    /// `want` identical to the full decode's (the tests compare the two); only the margin
+    /// pixels next to a cut edge differ from the full decode. JPEGs whose subsampling
+    /// TurboJPEG cannot name are decoded whole. Returns the truncation flag and the region
+    /// written.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn decompress_region(
+        &mut self,
+        jpeg: &[u8],
+        scale_num: u32,
+        format: TurboFormat,
+        out: &mut [u8],
+        pitch: usize,
+        limits: Limits,
+        want: Option<Region>,
+    ) -> Result<(bool, Region)> {
         let header = self.read_header(jpeg)?;
         if header.precision != 8 || header.lossless {
             return Err(Error::new(
@@ -264,6 +290,11 @@ impl Handle {
                 ),
             ));
         }
+        let region = match want {
+            Some(r) => self.crop_region(r, scale_num, w, h)?,
+            None => Region::whole(w, h),
+        };
+        let offset = region.y * pitch + region.x * format.bytes_per_pixel();
         let pitch = c_int::try_from(pitch)
             .map_err(|_| Error::overflow(format!("row pitch {pitch} exceeds libjpeg's int")))?;
         // TurboJPEG's limit is an int; above that (possible: 65500^2 > 2^31) "no limit" (0)
@@ -289,26 +320,101 @@ impl Handle {
         // SAFETY: live handle; `jpeg` is readable for its length; `out` holds the
         // `pitch * (h - 1) + w * bpp` bytes TurboJPEG writes for this input at this scale
         // (checked above from the header of the same bytes, which TurboJPEG reuses).
+        // With a region, the first pixel written is at `offset` (inside `out`: the region
+        // lies inside the w x h image checked above), and rows stay `pitch` apart.
         let rc = unsafe {
             tj3Decompress8(
                 self.0.as_ptr(),
                 jpeg.as_ptr(),
                 jpeg.len(),
-                out.as_mut_ptr(),
+                out.as_mut_ptr().add(offset),
                 pitch,
                 format.code(),
             )
         };
         if rc == 0 {
-            return Ok(false);
+            return Ok((false, region));
         }
         if !limits.stop_on_warning && self.last_was_warning() {
-            return Ok(true);
+            return Ok((true, region));
         }
         Err(Error::new(
             ErrorKind::InvalidFile,
             format!("JPEG decode: {}", self.message()),
         ))
+    }
+}
+
+impl Handle {
+    /// Grows `want` (inside the scaled `w` x `h` image) by the margin described at
+    /// [`Handle::decompress_region`] and sets it as TurboJPEG's cropping region (after the
+    /// header and the scaling factor). Returns the region that will be decoded.
+    fn crop_region(&mut self, want: Region, scale_num: u32, w: usize, h: usize) -> Result<Region> {
+        if want.w == 0
+            || want.h == 0
+            || want.x.checked_add(want.w).is_none_or(|e| e > w)
+            || want.y.checked_add(want.h).is_none_or(|e| e > h)
+        {
+            return Err(Error::invalid(format!(
+                "JPEG region {}x{} at ({},{}) is outside the {w}x{h} image",
+                want.w, want.h, want.x, want.y
+            )));
+        }
+        // tjMCUWidth / tjMCUHeight per TJSAMP_* (444, 422, 420, gray, 440, 411, 441).
+        const MCU: [(usize, usize); 7] =
+            [(8, 8), (16, 8), (16, 16), (8, 8), (8, 16), (32, 8), (8, 32)];
+        let sub = self.get(tj::TJPARAM_TJPARAM_SUBSAMP);
+        let Some(&(mw, mh)) = usize::try_from(sub).ok().and_then(|i| MCU.get(i)) else {
+            return Ok(Region::whole(w, h));
+        };
+        let scaled = |d: usize| (d * scale_num as usize).div_ceil(8);
+        let (mw, mh) = (scaled(mw), scaled(mh));
+        let (mx, my) = (mw.max(8).next_multiple_of(mw), mh.max(8));
+        let x0 = want.x.saturating_sub(mx) / mw * mw;
+        let x1 = (want.x + want.w + mx).min(w);
+        let y0 = want.y.saturating_sub(my);
+        let y1 = (want.y + want.h + my).min(h);
+        let r = Region {
+            x: x0,
+            y: y0,
+            w: x1 - x0,
+            h: y1 - y0,
+        };
+        if r == Region::whole(w, h) {
+            return Ok(r);
+        }
+        let c = tj::tjregion {
+            x: x0 as c_int,
+            y: y0 as c_int,
+            w: r.w as c_int,
+            h: r.h as c_int,
+        };
+        // SAFETY: live handle whose header was read; the region is passed by value and
+        // checked by TurboJPEG against the scaled size.
+        if unsafe { tj::tj3SetCroppingRegion(self.0.as_ptr(), c) } != 0 {
+            return Err(Error::invalid(format!(
+                "JPEG region {}x{} at ({x0},{y0}): {}",
+                r.w,
+                r.h,
+                self.message()
+            )));
+        }
+        Ok(r)
+    }
+}
+
+/// A rectangle of a (scaled) JPEG image, in pixels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Region {
+    pub x: usize,
+    pub y: usize,
+    pub w: usize,
+    pub h: usize,
+}
+
+impl Region {
+    pub(crate) fn whole(w: usize, h: usize) -> Self {
+        Region { x: 0, y: 0, w, h }
     }
 }
 

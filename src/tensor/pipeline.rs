@@ -244,6 +244,12 @@ impl Pipeline {
         self.geometry
     }
 
+    /// The window of the resized image the tensor covers (negative offsets and sizes past
+    /// the resized image are padding).
+    pub fn window(&self) -> CropRect {
+        self.rect
+    }
+
     /// The resizer inside (its destination is the intermediate size).
     pub fn resizer(&self) -> &Resizer {
         &self.resizer
@@ -309,7 +315,10 @@ impl Pipeline {
         Ok(())
     }
 
-    fn run_unchecked(&self, src: &ImageView, out: &mut [f32], allow_split: bool) {
+    /// [`Pipeline::run`] without its checks (the caller's: `src` has the pipeline's size
+    /// and format, `out` is exactly [`Pipeline::tensor_len`] long); `allow_split` lets it
+    /// split rows across the pool.
+    pub(crate) fn run_unchecked(&self, src: &ImageView, out: &mut [f32], allow_split: bool) {
         let isa = cpu::kernel_isa();
         let conv = RowConverter::new(src.format(), &self.params, isa);
         let bpp = src.format().bytes_per_pixel();

@@ -215,6 +215,35 @@ impl Resizer {
         self.dst
     }
 
+    /// A source rectangle `(x0, y0, x1, y1)` (end exclusive, inside the source) holding
+    /// every source pixel that destination pixels `x..x + w` by `y..y + h` read: what a
+    /// caller must provide (decode, copy) to get that window right when the rest of the
+    /// source is unknown. Conservative, from the filter's radius `r` in destination pixels
+    /// (nearest, box, linear, area 1; cubic 2; Lanczos 3) and the scale `s` (source per
+    /// destination pixel) of each axis: destination span `d0..d1` needs at most
+    /// `floor(d0 * s - m) .. ceil(d1 * s + m)` with `m = r * max(s, 1) + 2`, clamped to the
+    /// source. Empty windows give an empty rectangle.
+    pub fn src_rect(&self, x: usize, y: usize, w: usize, h: usize) -> (usize, usize, usize, usize) {
+        let r = match self.filter {
+            Filter::CvCubic | Filter::PilBicubic => 2.0,
+            Filter::PilLanczos => 3.0,
+            _ => 1.0,
+        };
+        let span = |d0: usize, n: usize, src: usize, dst: usize| {
+            if n == 0 {
+                return (0, 0);
+            }
+            let s = src as f64 / dst as f64;
+            let m = r * s.max(1.0) + 2.0;
+            let lo = (d0 as f64 * s - m).floor().max(0.0) as usize;
+            let hi = ((d0 + n) as f64 * s + m).ceil().min(src as f64) as usize;
+            (lo.min(src), hi.max(lo.min(src)))
+        };
+        let (x0, x1) = span(x, w, self.src.0, self.dst.0);
+        let (y0, y1) = span(y, h, self.src.1, self.dst.1);
+        (x0, y0, x1, y1)
+    }
+
     fn check_src(&self, src: &ImageView) -> Result<()> {
         if src.format() != self.format {
             return Err(Error::new(
