@@ -57,6 +57,8 @@
 #[cfg(feature = "codec")]
 pub mod png;
 pub mod probe;
+#[cfg(feature = "codec")]
+pub mod to_tensor;
 
 #[cfg(all(feature = "codec", not(target_arch = "wasm32")))]
 pub mod jpeg;
