@@ -315,6 +315,225 @@ typedef uint32_t ScipixShutdownMode;
 typedef int32_t (*ScipixBatchCallback)(ScipixBatch *batch, void *user_data);
 
 /**
+ * How a from-bytes pipeline decodes (one of `SCIPIX_DECODE_*`).
+ */
+typedef uint32_t ScipixDecodeMode;
+
+/**
+ * Pixel format of an 8-bit image (one of `SCIPIX_FORMAT_*`).
+ */
+typedef uint32_t ScipixPixelFormat;
+
+/**
+ * Whose rules `scipix_decode_png` reproduces (one of `SCIPIX_PNG_CONVENTION_*`).
+ */
+typedef uint32_t ScipixPngConvention;
+
+/**
+ * Options of the `scipix_bytes_*_to_tensor` functions. Fill with
+ * `scipix_bytes_options_default`, then set fields by name; NULL options mean the
+ * defaults.
+ */
+typedef struct {
+  /**
+   * `SCIPIX_DECODE_EXACT` (default) or `SCIPIX_DECODE_REDUCED`.
+   */
+  ScipixDecodeMode mode;
+  /**
+   * Decoded format the pipeline starts from: `SCIPIX_FORMAT_RGB8` (default),
+   * `SCIPIX_FORMAT_BGR8` (same tensor: the letterbox rule swaps to RGB) or
+   * `SCIPIX_FORMAT_GRAY8` (a one-channel tensor).
+   */
+  ScipixPixelFormat format;
+  /**
+   * Largest `width * height` accepted, before any reduction (default 178956970);
+   * sides above 65500 are always refused. Checked from the header before anything is
+   * allocated.
+   */
+  uint64_t max_pixels;
+  /**
+   * Apply the JPEG's Exif orientation (cv2's default); default false (Pillow's).
+   */
+  bool apply_exif_orientation;
+  /**
+   * Accept truncated JPEG data (libjpeg fills the missing blocks; the info's
+   * `truncated` is set); default false: `SCIPIX_ERR_INVALID_FILE`.
+   */
+  bool accept_truncated;
+  /**
+   * `SCIPIX_PNG_CONVENTION_OPENCV` (default) or `SCIPIX_PNG_CONVENTION_PILLOW`.
+   */
+  ScipixPngConvention png_convention;
+  /**
+   * Decode only the JPEG iMCU columns and rows the tensor reads (the centre crop of
+   * classification): the same bits, less work. Default true.
+   */
+  bool region_decode;
+} ScipixBytesOptions;
+
+/**
+ * Options of Ultralytics' `LetterBox`. Fill with `scipix_letterbox_params_default`
+ * (640x640, colour 114, scaleup, centred, no auto, stride 32), then set fields by name.
+ */
+typedef struct {
+  /**
+   * Target width (Ultralytics `new_shape[1]`), 1..=65536.
+   */
+  size_t width;
+  /**
+   * Target height (`new_shape[0]`), 1..=65536.
+   */
+  size_t height;
+  /**
+   * Pad colour; the first bytes_per_pixel bytes are used, in memory channel order.
+   */
+  uint8_t color[4];
+  /**
+   * Allow enlarging (`scaleup`); false caps the scale at 1.
+   */
+  bool scaleup;
+  /**
+   * Minimum rectangle (`auto`): padding is reduced modulo `stride`, so the output is
+   * smaller than width x height.
+   */
+  bool auto_pad;
+  /**
+   * Stretch to width x height ignoring the aspect ratio (`scaleFill`); ignored with
+   * `auto_pad`.
+   */
+  bool scale_fill;
+  /**
+   * Split the padding between both sides (`center`); false puts it right and bottom.
+   */
+  bool center;
+  /**
+   * Stride for `auto_pad` (> 0).
+   */
+  size_t stride;
+} ScipixLetterboxParams;
+
+/**
+ * Memory order of a tensor (one of `SCIPIX_LAYOUT_*`).
+ */
+typedef uint32_t ScipixTensorLayout;
+
+/**
+ * Container format of an encoded image (one of `SCIPIX_CONTAINER_*`).
+ */
+typedef uint32_t ScipixContainerFormat;
+
+/**
+ * Where the source lands in a letterboxed image. A point (x, y) of the letterboxed
+ * image maps back to the source frame as `((x - left) / scale_x, (y - top) / scale_y)`.
+ */
+typedef struct {
+  /**
+   * Horizontal scale, letterbox pixels per source pixel (Ultralytics' `r`).
+   */
+  double scale_x;
+  /**
+   * Vertical scale (equals scale_x unless scale_fill).
+   */
+  double scale_y;
+  /**
+   * Size of the resized source inside the output (`new_unpad`).
+   */
+  size_t resized_width;
+  /**
+   * Height of the resized source.
+   */
+  size_t resized_height;
+  /**
+   * Padding columns on the left.
+   */
+  size_t left;
+  /**
+   * Padding rows on top.
+   */
+  size_t top;
+  /**
+   * Padding columns on the right.
+   */
+  size_t right;
+  /**
+   * Padding rows at the bottom.
+   */
+  size_t bottom;
+  /**
+   * Output width (left + resized_width + right).
+   */
+  size_t out_width;
+  /**
+   * Output height (top + resized_height + bottom).
+   */
+  size_t out_height;
+} ScipixLetterboxInfo;
+
+/**
+ * What a from-bytes pipeline did with one image. A point (x, y) of a letterbox tensor
+ * maps to the full-size image as `((x - letterbox.left) / letterbox.scale_x * 8 /
+ * scale_num, (y - letterbox.top) / letterbox.scale_y * 8 / scale_num)`.
+ */
+typedef struct {
+  /**
+   * `SCIPIX_CONTAINER_JPEG` or `SCIPIX_CONTAINER_PNG`.
+   */
+  ScipixContainerFormat container;
+  /**
+   * Full-size width (after the Exif orientation when applied).
+   */
+  size_t source_width;
+  /**
+   * Full-size height.
+   */
+  size_t source_height;
+  /**
+   * Width of the decoded image the pipeline ran on (smaller with reduction).
+   */
+  size_t decoded_width;
+  /**
+   * Height of the decoded image.
+   */
+  size_t decoded_height;
+  /**
+   * DCT scale numerator over 8 used (8: full size).
+   */
+  uint32_t scale_num;
+  /**
+   * libjpeg recovered from truncated data (only with `accept_truncated`).
+   */
+  bool truncated;
+  /**
+   * Letterbox geometry relative to the decoded image; zeros for classification.
+   */
+  ScipixLetterboxInfo letterbox;
+} ScipixBytesInfo;
+
+/**
+ * Parameters of the classification pipeline (torchvision `Resize(resize_short)`,
+ * `CenterCrop((crop_height, crop_width))`, `ToTensor()`, `Normalize(mean, std)`).
+ */
+typedef struct {
+  /**
+   * The shorter side is resized to this (e.g. 256); the longer side becomes
+   * `int(resize_short * long / short)` (torchvision's rule for an int size).
+   */
+  size_t resize_short;
+  /**
+   * Centre crop width (e.g. 224).
+   */
+  size_t crop_width;
+  /**
+   * Centre crop height.
+   */
+  size_t crop_height;
+  /**
+   * `SCIPIX_LAYOUT_NCHW` or `SCIPIX_LAYOUT_NHWC`.
+   */
+  ScipixTensorLayout layout;
+} ScipixClassifyParams;
+
+/**
  * Bit set of CPU features, as returned by `scipix_cpu_features()`.
  */
 typedef uint64_t ScipixCpuFeatures;
@@ -328,11 +547,6 @@ typedef uint32_t ScipixOptLevel;
  * Kernel family / instruction-set cap (one of `SCIPIX_ISA_*`).
  */
 typedef uint32_t ScipixIsa;
-
-/**
- * Container format of an encoded image (one of `SCIPIX_CONTAINER_*`).
- */
-typedef uint32_t ScipixContainerFormat;
 
 /**
  * Chroma subsampling of a JPEG (one of `SCIPIX_CHROMA_*`).
@@ -417,11 +631,6 @@ typedef struct {
 } ScipixDecodeOptions;
 
 /**
- * Pixel format of an 8-bit image (one of `SCIPIX_FORMAT_*`).
- */
-typedef uint32_t ScipixPixelFormat;
-
-/**
  * A writable image in the caller's memory; same layout rules as `ScipixImage`. scipix
  * writes only the `width * bytes_per_pixel` bytes of each row, never the padding.
  */
@@ -465,11 +674,6 @@ typedef struct {
    */
   bool truncated;
 } ScipixDecodeInfo;
-
-/**
- * Whose rules `scipix_decode_png` reproduces (one of `SCIPIX_PNG_CONVENTION_*`).
- */
-typedef uint32_t ScipixPngConvention;
 
 /**
  * Options of `scipix_decode_png`. Fill with `scipix_png_options_default`, then set fields.
@@ -604,123 +808,6 @@ typedef struct {
    */
   size_t height;
 } ScipixCropRect;
-
-/**
- * Options of Ultralytics' `LetterBox`. Fill with `scipix_letterbox_params_default`
- * (640x640, colour 114, scaleup, centred, no auto, stride 32), then set fields by name.
- */
-typedef struct {
-  /**
-   * Target width (Ultralytics `new_shape[1]`), 1..=65536.
-   */
-  size_t width;
-  /**
-   * Target height (`new_shape[0]`), 1..=65536.
-   */
-  size_t height;
-  /**
-   * Pad colour; the first bytes_per_pixel bytes are used, in memory channel order.
-   */
-  uint8_t color[4];
-  /**
-   * Allow enlarging (`scaleup`); false caps the scale at 1.
-   */
-  bool scaleup;
-  /**
-   * Minimum rectangle (`auto`): padding is reduced modulo `stride`, so the output is
-   * smaller than width x height.
-   */
-  bool auto_pad;
-  /**
-   * Stretch to width x height ignoring the aspect ratio (`scaleFill`); ignored with
-   * `auto_pad`.
-   */
-  bool scale_fill;
-  /**
-   * Split the padding between both sides (`center`); false puts it right and bottom.
-   */
-  bool center;
-  /**
-   * Stride for `auto_pad` (> 0).
-   */
-  size_t stride;
-} ScipixLetterboxParams;
-
-/**
- * Where the source lands in a letterboxed image. A point (x, y) of the letterboxed
- * image maps back to the source frame as `((x - left) / scale_x, (y - top) / scale_y)`.
- */
-typedef struct {
-  /**
-   * Horizontal scale, letterbox pixels per source pixel (Ultralytics' `r`).
-   */
-  double scale_x;
-  /**
-   * Vertical scale (equals scale_x unless scale_fill).
-   */
-  double scale_y;
-  /**
-   * Size of the resized source inside the output (`new_unpad`).
-   */
-  size_t resized_width;
-  /**
-   * Height of the resized source.
-   */
-  size_t resized_height;
-  /**
-   * Padding columns on the left.
-   */
-  size_t left;
-  /**
-   * Padding rows on top.
-   */
-  size_t top;
-  /**
-   * Padding columns on the right.
-   */
-  size_t right;
-  /**
-   * Padding rows at the bottom.
-   */
-  size_t bottom;
-  /**
-   * Output width (left + resized_width + right).
-   */
-  size_t out_width;
-  /**
-   * Output height (top + resized_height + bottom).
-   */
-  size_t out_height;
-} ScipixLetterboxInfo;
-
-/**
- * Memory order of a tensor (one of `SCIPIX_LAYOUT_*`).
- */
-typedef uint32_t ScipixTensorLayout;
-
-/**
- * Parameters of the classification pipeline (torchvision `Resize(resize_short)`,
- * `CenterCrop((crop_height, crop_width))`, `ToTensor()`, `Normalize(mean, std)`).
- */
-typedef struct {
-  /**
-   * The shorter side is resized to this (e.g. 256); the longer side becomes
-   * `int(resize_short * long / short)` (torchvision's rule for an int size).
-   */
-  size_t resize_short;
-  /**
-   * Centre crop width (e.g. 224).
-   */
-  size_t crop_width;
-  /**
-   * Centre crop height.
-   */
-  size_t crop_height;
-  /**
-   * `SCIPIX_LAYOUT_NCHW` or `SCIPIX_LAYOUT_NHWC`.
-   */
-  ScipixTensorLayout layout;
-} ScipixClassifyParams;
 
 /**
  * Parameters of the image-to-tensor rule. Every output element equals, bit for bit,
@@ -985,6 +1072,20 @@ typedef struct {
  * already handed out can still be completed.
  */
 #define SCIPIX_SHUTDOWN_CANCEL 1
+
+/**
+ * Full-size decode: the tensor equals the peer chain (`cv2.imdecode` + letterbox +
+ * `blobFromImage`; Pillow + torchvision) bit for bit.
+ */
+#define SCIPIX_DECODE_EXACT 0
+
+/**
+ * JPEG DCT-domain reduction by the largest of 1/8, 1/4, 1/2 that keeps the decoded image
+ * at least `k` times the pipeline's resize size on both sides (Pillow's `draft()` rule),
+ * then the same pipeline on the reduced image: equal to the peer chain started from
+ * `cv2.IMREAD_REDUCED_COLOR_k` / `draft()`. PNG decodes at full size.
+ */
+#define SCIPIX_DECODE_REDUCED 1
 
 /**
  * x86_64 SSE2.
@@ -1884,6 +1985,75 @@ ScipixStatus scipix_batcher_shutdown(const ScipixBatcher *b, ScipixShutdownMode 
  * start.
  */
 ScipixStatus scipix_batcher_start_workers(const ScipixBatcher *b, size_t n, ScipixBatchCallback callback, void *user_data);
+
+/**
+ * Fills `*opts` with the defaults: exact mode, RGB8, max_pixels 178956970, no Exif
+ * orientation, truncated data refused, OpenCV's PNG convention, region decoding on.
+ * Errors: `SCIPIX_ERR_NULL_POINTER` when `opts` is NULL. Thread-safe.
+ */
+ScipixStatus scipix_bytes_options_default(ScipixBytesOptions *opts);
+
+/**
+ * Decodes the JPEG or PNG `data[0..len)` and letterboxes it into an RGB tensor `/255` in
+ * `layout`, as `scipix_letterbox_to_tensor` on the decoded image, writing image
+ * `batch_index` of a batch tensor: the `C * H * W` floats from
+ * `out + batch_index * C * H * W` (capacity `out_len` floats; C = 3, or 1 with GRAY8
+ * decoding; H x W the letterbox size). Exact mode equals `cv2.imdecode(buf, IMREAD_COLOR)` + Ultralytics
+ * `LetterBox` + `cv2.dnn.blobFromImage(img, 1/255.0, swapRB=True)` bit for bit; reduced
+ * mode equals the same chain from `cv2.imdecode(buf, IMREAD_REDUCED_COLOR_k)` (see
+ * `SCIPIX_DECODE_REDUCED`). `opts` may be NULL (defaults); `info` (may be NULL) receives
+ * the sizes, the scale and the geometry for mapping boxes back.
+ *
+ * Errors: `SCIPIX_ERR_NULL_POINTER` (data with len > 0, params, out);
+ * `SCIPIX_ERR_UNSUPPORTED_FORMAT` (neither JPEG nor PNG, 12-bit or lossless JPEG, decode
+ * format other than RGB8/BGR8/GRAY8, unknown layout); `SCIPIX_ERR_INVALID_FILE`
+ * (malformed or, unless accepted, truncated data); `SCIPIX_ERR_SIZE_OVERFLOW` (over
+ * max_pixels or 65500 per side); `SCIPIX_ERR_INVALID_ARGUMENT` (bad options or
+ * letterbox parameters, out overlapping data, misaligned out);
+ * `SCIPIX_ERR_BUFFER_TOO_SMALL`; `SCIPIX_ERR_OUT_OF_MEMORY`; `SCIPIX_ERR_UNSUPPORTED`
+ * (a JPEG in a WebAssembly build). Nothing is written to `out` on failure, corrupt data
+ * included (the decode finishes before the tensor is written). Thread-safe; each thread
+ * keeps its decoded-image buffer between calls.
+ */
+ScipixStatus scipix_bytes_letterbox_to_tensor(const uint8_t *data, size_t len, const ScipixLetterboxParams *params, ScipixTensorLayout layout, const ScipixBytesOptions *opts, float *out, size_t out_len, size_t batch_index, ScipixBytesInfo *info);
+
+/**
+ * Decodes the JPEG or PNG `data[0..len)` and runs torchvision's classification input on
+ * it, as `scipix_classify_to_tensor` on the decoded image (`mean`/`std` have C entries:
+ * 3, or 1 with GRAY8 decoding), writing image `batch_index` of a batch tensor. Exact mode
+ * equals Pillow `Image.open(f).convert("RGB")` + `Resize(resize_short)` + `CenterCrop` +
+ * `ToTensor()` + `Normalize(mean, std)` bit for bit; reduced mode equals that chain after
+ * Pillow's `img.draft("RGB", (w, h))` with (w, h) the `Resize` size at full size. With
+ * `region_decode`, only the JPEG columns and rows the centre crop reads are decoded.
+ *
+ * Errors: those of `scipix_bytes_letterbox_to_tensor` and `scipix_classify_to_tensor`.
+ * Nothing is written to `out` on failure. Thread-safe.
+ */
+ScipixStatus scipix_bytes_classify_to_tensor(const uint8_t *data, size_t len, const ScipixClassifyParams *params, const float *mean, size_t mean_len, const float *std, size_t std_len, const ScipixBytesOptions *opts, float *out, size_t out_len, size_t batch_index, ScipixBytesInfo *info);
+
+/**
+ * `scipix_bytes_letterbox_to_tensor` for `n` encoded images (`datas[i]`, `lens[i]`
+ * bytes; JPEG or PNG, any sizes): image `i` fills floats `[i * C * H * W, (i + 1) * C *
+ * H * W)` of `out`. Images are decoded and converted in parallel on scipix's pool, one
+ * image per task; the bits do not depend on the thread count. `infos` (may be NULL)
+ * receives `n` entries. Every header is read and checked before anything is decoded or
+ * written (with auto_pad, all images must give the same letterbox size).
+ *
+ * Errors: those of `scipix_bytes_letterbox_to_tensor` (messages name the image index),
+ * `SCIPIX_ERR_INVALID_ARGUMENT` (n = 0, differing tensor sizes). Nothing is written on a
+ * refused header or argument; if an image's data turns out corrupt during its decode
+ * (`SCIPIX_ERR_INVALID_FILE`, naming the lowest such index), the slots of other images
+ * may have been written. Thread-safe.
+ */
+ScipixStatus scipix_bytes_letterbox_batch_to_tensor(const uint8_t *const *datas, const size_t *lens, size_t n, const ScipixLetterboxParams *params, ScipixTensorLayout layout, const ScipixBytesOptions *opts, float *out, size_t out_len, ScipixBytesInfo *infos);
+
+/**
+ * `scipix_bytes_classify_to_tensor` for `n` encoded images of any sizes (batch layout,
+ * parallelism and failure rules as in `scipix_bytes_letterbox_batch_to_tensor`).
+ *
+ * Errors: those of `scipix_bytes_classify_to_tensor`, plus n = 0. Thread-safe.
+ */
+ScipixStatus scipix_bytes_classify_batch_to_tensor(const uint8_t *const *datas, const size_t *lens, size_t n, const ScipixClassifyParams *params, const float *mean, size_t mean_len, const float *std, size_t std_len, const ScipixBytesOptions *opts, float *out, size_t out_len, ScipixBytesInfo *infos);
 
 /**
  * Returns the features of the running CPU as a bit set of `SCIPIX_CPU_*` flags.

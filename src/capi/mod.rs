@@ -15,6 +15,8 @@
 //! writing any output, and keep business logic in the safe modules.
 
 pub mod batch;
+#[cfg(feature = "codec")]
+pub mod bytes_tensor;
 pub mod cpu;
 pub mod decode;
 #[cfg(feature = "codec")]

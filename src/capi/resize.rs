@@ -380,7 +380,7 @@ pub struct ScipixLetterboxInfo {
 }
 
 impl ScipixLetterboxParams {
-    fn to_rust(self) -> LetterboxOptions {
+    pub(super) fn to_rust(self) -> LetterboxOptions {
         LetterboxOptions {
             width: self.width,
             height: self.height,
@@ -605,7 +605,7 @@ pub extern "C" fn scipix_letterbox_to_tensor(
     })
 }
 
-fn classify_spec(
+pub(super) fn classify_spec(
     params: *const ScipixClassifyParams,
     format_channels: usize,
     mean: *const f32,
