@@ -32,7 +32,10 @@ from ._core import (  # noqa: E402,F401
 # NotImplementedError naming the missing C symbol otherwise.
 from . import batch, codec, errors, gguf, image, model, quant, resize, tensor  # noqa: E402,F401
 from .batch import Batcher  # noqa: E402,F401
-from .codec import decode, probe  # noqa: E402,F401
+from .codec import (  # noqa: E402,F401
+    decode, decode_classify_batch_to_tensor, decode_classify_to_tensor,
+    decode_letterbox_batch_to_tensor, decode_letterbox_to_tensor, probe,
+)
 from .gguf import (  # noqa: E402,F401
     GgmlType, Gguf, GgufWriter, ggml_dequantize, ggml_quantize, ggml_row_size, ggml_type_name,
 )
@@ -54,7 +57,8 @@ __all__ = [
     "num_threads", "opt_level", "parallel_enabled", "set_max_isa", "set_num_threads",
     "set_opt_level", "simd_enabled", "status_str", "version",
     "batch", "codec", "errors", "gguf", "image", "model", "quant", "resize", "tensor",
-    "decode", "probe",
+    "decode", "decode_classify_batch_to_tensor", "decode_classify_to_tensor",
+    "decode_letterbox_batch_to_tensor", "decode_letterbox_to_tensor", "probe",
     "Batcher", "GgmlType", "Gguf", "GgufWriter", "ggml_dequantize", "ggml_quantize",
     "ggml_row_size", "ggml_type_name", "Model", "Safetensors", "write_safetensors",
     "Resizer", "classify_batch_to_tensor", "classify_to_tensor", "letterbox",

@@ -19,7 +19,7 @@ libjpeg's luma (Pillow gives it after ``draft("L", ...)``, not ``convert("L")``)
 from __future__ import annotations
 
 import ctypes
-from typing import Any, Dict, NamedTuple, Optional, Tuple, Union
+from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -163,3 +163,183 @@ def decode(data: Data, format: str = "rgb", *, scale_num: int = 8,
         _ffi.scipix_decode_jpeg(ptr(buf, ctypes.c_uint8), buf.size, ctypes.byref(o),
                                 ctypes.byref(desc), None)
     return arr
+
+
+class BytesInfo(NamedTuple):
+    """What a from-bytes pipeline did with one image (``ScipixBytesInfo``)."""
+
+    format: str
+    """"jpeg" or "png"."""
+    source_width: int
+    """Full-size width (after the Exif orientation when applied)."""
+    source_height: int
+    """Full-size height."""
+    decoded_width: int
+    """Width of the decoded image the pipeline ran on (smaller with ``mode="reduced"``)."""
+    decoded_height: int
+    """Height of the decoded image."""
+    scale_num: int
+    """DCT scale over 8 that was used (8: full size)."""
+    truncated: bool
+    """libjpeg filled truncated data (only with ``accept_truncated``)."""
+    letterbox: Optional[Any]
+    """The ``scipix.resize.LetterboxInfo`` relative to the decoded image (letterbox only)."""
+
+    def to_source(self, boxes: Any) -> np.ndarray:
+        """Maps boxes (..., 4) as x1, y1, x2, y2 from a letterbox tensor to the full-size
+        image: the letterbox mapping, times ``8 / scale_num``."""
+        if self.letterbox is None:
+            raise InvalidArgument("to_source needs a letterbox pipeline's info")
+        return np.asarray(self.letterbox.to_source(boxes) * (8.0 / self.scale_num))
+
+
+def _bytes_options(mode: str, format: str, max_pixels: Optional[int],
+                   apply_exif_orientation: bool, accept_truncated: bool, peer: str,
+                   region_decode: bool) -> Any:
+    if mode not in ("exact", "reduced"):
+        raise InvalidArgument(f"mode must be 'exact' or 'reduced', not {mode!r}")
+    if peer not in ("opencv", "pillow"):
+        raise InvalidArgument(f"peer must be 'opencv' or 'pillow', not {peer!r}")
+    if format.lower() not in ("rgb", "bgr", "gray"):
+        raise InvalidArgument(f"format must be 'rgb', 'bgr' or 'gray', not {format!r}")
+    o = _ffi.type("ScipixBytesOptions")()
+    _ffi.scipix_bytes_options_default(ctypes.byref(o))
+    o.mode = _ffi.const(f"SCIPIX_DECODE_{mode.upper()}")
+    o.format = _ffi.const(f"SCIPIX_FORMAT_{format.upper()}8")
+    if max_pixels is not None:
+        o.max_pixels = int(max_pixels)
+    o.apply_exif_orientation = bool(apply_exif_orientation)
+    o.accept_truncated = bool(accept_truncated)
+    o.png_convention = _ffi.const(f"SCIPIX_PNG_CONVENTION_{peer.upper()}")
+    o.region_decode = bool(region_decode)
+    return o
+
+
+def _bytes_info(i: Any, letterbox: bool) -> BytesInfo:
+    from .resize import _info
+    return BytesInfo(_name(_CONTAINERS, i.container), i.source_width, i.source_height,
+                     i.decoded_width, i.decoded_height, i.scale_num, bool(i.truncated),
+                     _info(i.letterbox) if letterbox else None)
+
+
+def _many(items: Sequence[Data]) -> Tuple[Any, Any, List[np.ndarray]]:
+    keep = [_bytes(d) for d in items]
+    if not keep:
+        raise InvalidArgument("the batch has no images")
+    ptrs = (ctypes.POINTER(ctypes.c_uint8) * len(keep))(*[ptr(b, ctypes.c_uint8) for b in keep])
+    lens = (ctypes.c_size_t * len(keep))(*[b.size for b in keep])
+    return ptrs, lens, keep
+
+
+def decode_letterbox_to_tensor(data: Data, new_shape: Any = 640, *, mode: str = "exact",
+                               format: str = "rgb", color: Any = 114, scaleup: bool = True,
+                               center: bool = True, layout: Union[str, int] = "nchw",
+                               apply_exif_orientation: bool = False,
+                               accept_truncated: bool = False, max_pixels: Optional[int] = None,
+                               peer: str = "opencv", region_decode: bool = True,
+                               ) -> Tuple[np.ndarray, BytesInfo]:
+    """Decodes a JPEG or PNG and letterboxes it into an RGB float32 tensor ``/255``
+    (``scipix_bytes_letterbox_to_tensor``). ``mode="exact"`` equals ``cv2.imdecode`` +
+    Ultralytics ``LetterBox`` + ``cv2.dnn.blobFromImage(img, 1/255, swapRB=True)`` bit for
+    bit; ``mode="reduced"`` first decodes at 1/2, 1/4 or 1/8 (the largest that keeps the
+    image at least that many times the letterbox's resized size, Pillow's ``draft`` rule),
+    equal to the same chain from ``cv2.IMREAD_REDUCED_COLOR_k``. ``format="gray"`` gives
+    one channel. Returns (tensor (1, C, H, W) or NHWC, BytesInfo)."""
+    from .resize import _letterbox_params, _tensor_shape, _wh
+    buf = _bytes(data)
+    o = _bytes_options(mode, format, max_pixels, apply_exif_orientation, accept_truncated,
+                       peer, region_decode)
+    c = 1 if format.lower() == "gray" else 3
+    p = _letterbox_params(new_shape, color, scaleup, False, False, center, 32, c)
+    w, h = _wh(new_shape, "new_shape")
+    res = np.empty(_tensor_shape(1, c, h, w, layout), np.float32)
+    from .tensor import _layout_value
+    i = _ffi.type("ScipixBytesInfo")()
+    _ffi.scipix_bytes_letterbox_to_tensor(ptr(buf, ctypes.c_uint8), buf.size, ctypes.byref(p),
+                                          _layout_value(layout), ctypes.byref(o),
+                                          ptr(res, ctypes.c_float), res.size, 0, ctypes.byref(i))
+    return res, _bytes_info(i, True)
+
+
+def decode_letterbox_batch_to_tensor(items: Sequence[Data], new_shape: Any = 640, *,
+                                     mode: str = "exact", format: str = "rgb", color: Any = 114,
+                                     scaleup: bool = True, center: bool = True,
+                                     layout: Union[str, int] = "nchw",
+                                     apply_exif_orientation: bool = False,
+                                     accept_truncated: bool = False,
+                                     max_pixels: Optional[int] = None, peer: str = "opencv",
+                                     region_decode: bool = True,
+                                     ) -> Tuple[np.ndarray, List[BytesInfo]]:
+    """``decode_letterbox_to_tensor`` for N encoded images of any sizes into one
+    (N, C, H, W) tensor, decoded in parallel (``scipix_bytes_letterbox_batch_to_tensor``)."""
+    from .resize import _letterbox_params, _tensor_shape, _wh
+    from .tensor import _layout_value
+    ptrs, lens, keep = _many(items)
+    o = _bytes_options(mode, format, max_pixels, apply_exif_orientation, accept_truncated,
+                       peer, region_decode)
+    c = 1 if format.lower() == "gray" else 3
+    p = _letterbox_params(new_shape, color, scaleup, False, False, center, 32, c)
+    w, h = _wh(new_shape, "new_shape")
+    res = np.empty(_tensor_shape(len(keep), c, h, w, layout), np.float32)
+    infos = (_ffi.type("ScipixBytesInfo") * len(keep))()
+    _ffi.scipix_bytes_letterbox_batch_to_tensor(ptrs, lens, len(keep), ctypes.byref(p),
+                                                _layout_value(layout), ctypes.byref(o),
+                                                ptr(res, ctypes.c_float), res.size, infos)
+    return res, [_bytes_info(i, True) for i in infos]
+
+
+def decode_classify_to_tensor(data: Data, resize_short: int = 256, crop: Any = 224, *,
+                              mode: str = "exact", format: str = "rgb",
+                              mean: Any = (0.485, 0.456, 0.406), std: Any = (0.229, 0.224, 0.225),
+                              layout: Union[str, int] = "nchw",
+                              apply_exif_orientation: bool = False,
+                              accept_truncated: bool = False, max_pixels: Optional[int] = None,
+                              peer: str = "pillow", region_decode: bool = True,
+                              ) -> Tuple[np.ndarray, BytesInfo]:
+    """Decodes a JPEG or PNG and runs torchvision's classification input on it
+    (``scipix_bytes_classify_to_tensor``). ``mode="exact"`` equals Pillow
+    ``Image.open(f).convert("RGB")`` + ``Resize(resize_short)`` + ``CenterCrop(crop)`` +
+    ``ToTensor()`` + ``Normalize(mean, std)`` bit for bit; ``mode="reduced"`` equals that
+    chain after ``img.draft("RGB", size)`` with ``size`` the full-size ``Resize`` output.
+    Only the JPEG columns and rows the crop reads are decoded (``region_decode``).
+    Returns (tensor (1, C, H, W) or NHWC, BytesInfo)."""
+    from .resize import _classify_args, _tensor_shape
+    buf = _bytes(data)
+    o = _bytes_options(mode, format, max_pixels, apply_exif_orientation, accept_truncated,
+                       peer, region_decode)
+    c = 1 if format.lower() == "gray" else 3
+    p, m, s, cw, chh = _classify_args(resize_short, crop, layout, mean, std, c)
+    res = np.empty(_tensor_shape(1, c, chh, cw, layout), np.float32)
+    i = _ffi.type("ScipixBytesInfo")()
+    _ffi.scipix_bytes_classify_to_tensor(ptr(buf, ctypes.c_uint8), buf.size, ctypes.byref(p),
+                                         ptr(m, ctypes.c_float), m.size, ptr(s, ctypes.c_float),
+                                         s.size, ctypes.byref(o), ptr(res, ctypes.c_float),
+                                         res.size, 0, ctypes.byref(i))
+    return res, _bytes_info(i, False)
+
+
+def decode_classify_batch_to_tensor(items: Sequence[Data], resize_short: int = 256,
+                                    crop: Any = 224, *, mode: str = "exact", format: str = "rgb",
+                                    mean: Any = (0.485, 0.456, 0.406),
+                                    std: Any = (0.229, 0.224, 0.225),
+                                    layout: Union[str, int] = "nchw",
+                                    apply_exif_orientation: bool = False,
+                                    accept_truncated: bool = False,
+                                    max_pixels: Optional[int] = None, peer: str = "pillow",
+                                    region_decode: bool = True,
+                                    ) -> Tuple[np.ndarray, List[BytesInfo]]:
+    """``decode_classify_to_tensor`` for N encoded images of any sizes into one
+    (N, C, H, W) tensor, decoded in parallel (``scipix_bytes_classify_batch_to_tensor``)."""
+    from .resize import _classify_args, _tensor_shape
+    ptrs, lens, keep = _many(items)
+    o = _bytes_options(mode, format, max_pixels, apply_exif_orientation, accept_truncated,
+                       peer, region_decode)
+    c = 1 if format.lower() == "gray" else 3
+    p, m, s, cw, chh = _classify_args(resize_short, crop, layout, mean, std, c)
+    res = np.empty(_tensor_shape(len(keep), c, chh, cw, layout), np.float32)
+    infos = (_ffi.type("ScipixBytesInfo") * len(keep))()
+    _ffi.scipix_bytes_classify_batch_to_tensor(ptrs, lens, len(keep), ctypes.byref(p),
+                                               ptr(m, ctypes.c_float), m.size,
+                                               ptr(s, ctypes.c_float), s.size, ctypes.byref(o),
+                                               ptr(res, ctypes.c_float), res.size, infos)
+    return res, [_bytes_info(i, False) for i in infos]
