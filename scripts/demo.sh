@@ -26,6 +26,10 @@ banner "preprocess: page -> gray -> Otsu -> binary PGM, normalized NCHW tensor"
 banner "letterbox: frame -> 640x640 letterbox -> RGB NCHW tensor in one pass, box mapped back"
 "$bin/letterbox" "$out/letterbox.f32"
 
+banner "decode_letterbox: JPEG file -> decode + 640x640 letterbox -> tensor in one call, exact and DCT-reduced"
+python3 c_examples/make_photo.py "$out/photo.jpg" 1920 1080
+"$bin/decode_letterbox" "$out/photo.jpg" "$out/photo.f32"
+
 banner "quantize: a weight matrix per tensor, per channel and per block"
 "$bin/quantize"
 
