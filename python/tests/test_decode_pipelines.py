@@ -51,7 +51,8 @@ def _letterbox_chain(bgr: np.ndarray, size: int) -> np.ndarray:
     left, right = int(round(dw - 0.1)), int(round(dw + 0.1))
     img = cv2.copyMakeBorder(bgr, top, bottom, left, right, cv2.BORDER_CONSTANT,
                              value=(114, 114, 114))
-    return cv2.dnn.blobFromImage(img, 1 / 255.0, swapRB=True)
+    blob: np.ndarray = cv2.dnn.blobFromImage(img, 1 / 255.0, swapRB=True)
+    return blob
 
 
 def _resize_size(w: int, h: int, short: int) -> Tuple[int, int]:
@@ -98,6 +99,7 @@ def test_letterbox_from_bytes_matches_the_cv2_chain(w: int, h: int, quality: int
     assert _same(got, _letterbox_chain(ref, 320))
     # The letterboxed picture's corners map back onto the full-size image's corners.
     g = info.letterbox
+    assert g is not None
     box = info.to_source([[g.left, g.top, 320 - g.right, 320 - g.bottom]])
     full = [0, 0, info.decoded_width * k, info.decoded_height * k]
     assert np.allclose(box, [full], atol=k), (box, full)
