@@ -836,6 +836,47 @@ mod tests {
         (v, stride)
     }
 
+    /// The integer-factor AREA row (2x2 fast path and k x k blocks) equals its rule applied
+    /// element by element, for windows that start and end inside a pixel too.
+    #[test]
+    fn area_fast_rows_equal_the_element_rule() {
+        for cn in 1..=4 {
+            for (kx, ky) in [(2, 2), (3, 3), (2, 3), (4, 2), (5, 5), (8, 8)] {
+                let dst_w = 37;
+                let (img, stride) = image(dst_w * kx, ky, cn, (cn * 10 + kx) as u64, 3);
+                let row = |r: usize| &img[r * stride..r * stride + dst_w * kx * cn];
+                let scale = 1.0 / (kx * ky) as f32;
+                let half = kx == 2 && ky == 2;
+                let want: Vec<u8> = (0..dst_w * cn)
+                    .map(|e| {
+                        let (dx, c) = (e / cn, e % cn);
+                        let mut sum = 0u64;
+                        for r in 0..ky {
+                            for k in 0..kx {
+                                sum += row(r)[(dx * kx + k) * cn + c] as u64;
+                            }
+                        }
+                        if half {
+                            ((sum + 2) >> 2) as u8
+                        } else {
+                            scalar::round_u8(sum as f32 * scale)
+                        }
+                    })
+                    .collect();
+                for (e0, e1) in [
+                    (0, dst_w * cn),
+                    (1, dst_w * cn - 1),
+                    (cn + 2, 5 * cn + 1),
+                    (7, 8),
+                ] {
+                    let mut out = vec![0u8; e1 - e0];
+                    scalar::area_fast_row(row, kx, ky, cn, scale, half, e0, &mut out);
+                    assert_eq!(out, want[e0..e1], "cn {cn} {kx}x{ky} window {e0}..{e1}");
+                }
+            }
+        }
+    }
+
     const FORMATS: [PixelFormat; 3] = [PixelFormat::Gray8, PixelFormat::Rgb8, PixelFormat::Rgba8];
     const SIZES: [(usize, usize, usize, usize); 21] = [
         (301, 41, 97, 23),

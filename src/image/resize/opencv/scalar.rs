@@ -810,30 +810,114 @@ pub fn area_fast_row<'a>(
     e0: usize,
     out: &mut [u8],
 ) {
-    let mut sums = [0u64; 64];
-    for chunk in 0..out.len().div_ceil(64) {
-        let lo = chunk * 64;
-        let hi = (lo + 64).min(out.len());
-        let sums = &mut sums[..hi - lo];
+    // Elements of one destination pixel are `cn` apart; a window starting or ending inside
+    // a pixel is handled element by element (the rule below, one element at a time).
+    let (head, body_start) = if e0.is_multiple_of(cn) {
+        (0, e0)
+    } else {
+        let n = (cn - e0 % cn).min(out.len());
+        (n, e0 + n)
+    };
+    for (i, o) in out[..head].iter_mut().enumerate() {
+        *o = area_fast_element(&row, kx, ky, cn, scale, half_up2x2, e0 + i);
+    }
+    let body = &mut out[head..];
+    let whole = body.len() / cn * cn;
+    let x0 = body_start / cn;
+    if half_up2x2 {
+        let (r0, r1) = (row(0), row(1));
+        match cn {
+            1 => area2x2::<1>(r0, r1, x0, &mut body[..whole]),
+            3 => area2x2::<3>(r0, r1, x0, &mut body[..whole]),
+            4 => area2x2::<4>(r0, r1, x0, &mut body[..whole]),
+            _ => area_block(&row, kx, ky, cn, scale, true, x0, &mut body[..whole]),
+        }
+    } else {
+        area_block(&row, kx, ky, cn, scale, false, x0, &mut body[..whole]);
+    }
+    for (i, o) in body[whole..].iter_mut().enumerate() {
+        *o = area_fast_element(&row, kx, ky, cn, scale, half_up2x2, body_start + whole + i);
+    }
+}
+
+/// The 2x2 half-up mean of whole pixels `x0..` (of `CN` channels) into `out`.
+fn area2x2<const CN: usize>(r0: &[u8], r1: &[u8], x0: usize, out: &mut [u8]) {
+    let n = out.len() / CN;
+    let a = &r0[x0 * 2 * CN..(x0 + n) * 2 * CN];
+    let b = &r1[x0 * 2 * CN..(x0 + n) * 2 * CN];
+    for ((o, a), b) in out
+        .chunks_exact_mut(CN)
+        .zip(a.chunks_exact(2 * CN))
+        .zip(b.chunks_exact(2 * CN))
+    {
+        for c in 0..CN {
+            let s = a[c] as u16 + a[CN + c] as u16 + b[c] as u16 + b[CN + c] as u16;
+            o[c] = ((s + 2) >> 2) as u8;
+        }
+    }
+}
+
+/// The `kx` x `ky` block rule of [`area_fast_row`] for whole pixels `x0..` into `out`.
+#[allow(clippy::too_many_arguments)]
+fn area_block<'a>(
+    row: &impl Fn(usize) -> &'a [u8],
+    kx: usize,
+    ky: usize,
+    cn: usize,
+    scale: f32,
+    half_up2x2: bool,
+    x0: usize,
+    out: &mut [u8],
+) {
+    let mut sums = [0u64; 64 * 4];
+    let px = (64 * 4) / cn.max(1);
+    for (chunk_i, chunk) in out.chunks_mut(px * cn).enumerate() {
+        let sums = &mut sums[..chunk.len()];
         sums.fill(0);
+        let first = (x0 + chunk_i * px) * kx * cn;
         for r in 0..ky {
-            let s = row(r);
-            for (i, sum) in sums.iter_mut().enumerate() {
-                let e = e0 + lo + i;
-                let (dx, c) = (e / cn, e % cn);
-                let base = dx * kx * cn + c;
+            let s = &row(r)[first..first + chunk.len() / cn * kx * cn];
+            for (sum, block) in sums.chunks_exact_mut(cn).zip(s.chunks_exact(kx * cn)) {
                 for k in 0..kx {
-                    *sum += s[base + k * cn] as u64;
+                    for (acc, &v) in sum.iter_mut().zip(&block[k * cn..(k + 1) * cn]) {
+                        *acc += v as u64;
+                    }
                 }
             }
         }
-        for (o, &sum) in out[lo..hi].iter_mut().zip(sums.iter()) {
+        for (o, &sum) in chunk.iter_mut().zip(sums.iter()) {
             *o = if half_up2x2 {
                 ((sum + 2) >> 2) as u8
             } else {
                 round_u8(sum as f32 * scale)
             };
         }
+    }
+}
+
+/// One element `e` of [`area_fast_row`]'s rule.
+fn area_fast_element<'a>(
+    row: &impl Fn(usize) -> &'a [u8],
+    kx: usize,
+    ky: usize,
+    cn: usize,
+    scale: f32,
+    half_up2x2: bool,
+    e: usize,
+) -> u8 {
+    let (dx, c) = (e / cn, e % cn);
+    let base = dx * kx * cn + c;
+    let mut sum = 0u64;
+    for r in 0..ky {
+        let s = row(r);
+        for k in 0..kx {
+            sum += s[base + k * cn] as u64;
+        }
+    }
+    if half_up2x2 {
+        ((sum + 2) >> 2) as u8
+    } else {
+        round_u8(sum as f32 * scale)
     }
 }
 
