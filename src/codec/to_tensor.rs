@@ -57,9 +57,9 @@ use crate::error::{checked_product, Error, ErrorKind, Result};
 use crate::image::resize::{letterbox_geometry, LetterboxGeometry};
 use crate::image::{ImageView, ImageViewMut, PixelFormat};
 use crate::parallel;
+use crate::tensor::source_buffer::with_source_buffer;
 use crate::tensor::{tensor_channels, torchvision_resize_size, Pipeline, PipelineSpec};
 use rayon::prelude::*;
-use std::cell::RefCell;
 
 /// How [`bytes_to_tensor`] decodes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -138,11 +138,6 @@ impl BytesInfo {
         let f = 8.0 / self.scale.num() as f64;
         Some((dx * f, dy * f))
     }
-}
-
-thread_local! {
-    /// Decoded pixels, kept per thread between calls.
-    static DECODED: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Checked and planned: what to decode and which pipeline to run.
@@ -324,17 +319,7 @@ fn run_planned(
         &[dw, dh, opts.format.bytes_per_pixel()],
         "decoded image bytes",
     )?;
-    let mut run = |buf: &mut Vec<u8>| -> Result<bool> {
-        if buf.len() < bytes_len {
-            buf.try_reserve_exact(bytes_len - buf.len()).map_err(|_| {
-                Error::new(
-                    ErrorKind::OutOfMemory,
-                    format!("cannot allocate {bytes_len} bytes for the decoded image"),
-                )
-            })?;
-            buf.resize(bytes_len, 0);
-        }
-        let buf = &mut buf[..bytes_len];
+    let truncated = with_source_buffer(bytes_len, |buf| {
         let truncated = {
             let mut dst = ImageViewMut::packed(buf, dw, dh, opts.format)?;
             decode(bytes, plan, &pipe, opts, &mut dst)?
@@ -342,10 +327,6 @@ fn run_planned(
         let src = ImageView::packed(buf, dw, dh, opts.format)?;
         pipe.run_unchecked(&src, out, allow_split);
         Ok(truncated)
-    };
-    let truncated = DECODED.with(|cell| match cell.try_borrow_mut() {
-        Ok(mut buf) => run(&mut buf),
-        Err(_) => run(&mut Vec::new()),
     })?;
     Ok(BytesInfo {
         container: plan.info.format,
