@@ -3610,6 +3610,33 @@ uint32_t scipix_abi_version(void);
  */
 ScipixStatus scipix_yuv_to_image(const ScipixYuvFrame *frame, const ScipixImageMut *dst);
 
+/**
+ * Converts the YUV `frame` (as `scipix_yuv_to_image` to RGB) and letterboxes it into an
+ * RGB float tensor `/255` in `layout` in one call, writing image `batch_index` of a batch
+ * tensor: the `3 * H * W` floats from `out + batch_index * 3 * H * W` (capacity `out_len`
+ * floats; H x W the letterbox size). Bit for bit `cv2.cvtColor(frame,
+ * COLOR_YUV2BGR_<layout>)` + Ultralytics `LetterBox` + `cv2.dnn.blobFromImage(img, 1/255.0,
+ * swapRB=True)`. The frame is converted into a per-thread buffer kept between calls.
+ * `info` (may be NULL) receives the geometry.
+ *
+ * Errors: those of `scipix_yuv_to_image` (frame) and `scipix_letterbox_to_tensor`
+ * (parameters, layout, `out`); `SCIPIX_ERR_INVALID_ARGUMENT` when `out` overlaps a plane.
+ * Nothing is written on failure. Thread-safe.
+ */
+ScipixStatus scipix_yuv_letterbox_to_tensor(const ScipixYuvFrame *frame, const ScipixLetterboxParams *params, ScipixTensorLayout layout, float *out, size_t out_len, size_t batch_index, ScipixLetterboxInfo *info);
+
+/**
+ * Converts the YUV `frame` to RGB and runs torchvision's classification input on it
+ * (`Resize(resize_short)` with Pillow BILINEAR, `CenterCrop`, `ToTensor`,
+ * `Normalize(mean, std)`, as `scipix_classify_to_tensor`; `mean_len == std_len == 3`),
+ * writing image `batch_index` of a batch tensor. Bit for bit `cv2.cvtColor(frame,
+ * COLOR_YUV2RGB_<layout>)` followed by that chain on the RGB image.
+ *
+ * Errors: those of `scipix_yuv_to_image` and `scipix_classify_to_tensor`. Nothing is
+ * written on failure. Thread-safe.
+ */
+ScipixStatus scipix_yuv_classify_to_tensor(const ScipixYuvFrame *frame, const ScipixClassifyParams *params, const float *mean, size_t mean_len, const float *std, size_t std_len, float *out, size_t out_len, size_t batch_index);
+
 #ifdef __cplusplus
 }  // extern "C"
 #endif  // __cplusplus

@@ -12,7 +12,7 @@ numbers as OpenCV's ``cv2.THRESH_*`` (0..4).
 from __future__ import annotations
 
 import ctypes
-from typing import Any, Optional, Tuple, Union
+from typing import Any, List, Optional, Tuple, Union
 
 import numpy as np
 
@@ -207,14 +207,8 @@ def adaptive_threshold_mean(image: np.ndarray, maxval: float = 255, type: Union[
 _YUV_LAYOUTS = ("nv12", "nv21", "i420", "yv12", "yuyv", "uyvy", "yvyu")
 
 
-def yuv_to_image(planes: Any, layout: str, width: int, height: int, format: Any = "rgb", *,
-                 out: Optional[np.ndarray] = None) -> np.ndarray:
-    """A YUV frame to an image, bit for bit ``cv2.cvtColor(frame, COLOR_YUV2<FORMAT>_<LAYOUT>)``
-    (``scipix_yuv_to_image``). ``planes`` is one 2-D uint8 array per plane, each read in
-    place with its own row stride (a decoder's padded surfaces work as they are): NV12/NV21
-    ``(y, uv)``; I420 ``(y, u, v)``; YV12 ``(y, v, u)``; YUYV/UYVY/YVYU ``(packed,)`` with
-    ``2 * width`` bytes per row. A single array is taken as one plane. ``format``: "rgb",
-    "bgr", "rgba", "bgra" or "gray". Returns HxWxC (HxW for gray) uint8."""
+def _yuv_frame(planes: Any, layout: str, width: int, height: int) -> Tuple[Any, List[np.ndarray]]:
+    """The ScipixYuvFrame over `planes` (read in place) and the arrays to keep alive."""
     key = str(layout).lower()
     if key not in _YUV_LAYOUTS:
         raise InvalidArgument(f"unknown YUV layout {layout!r}; one of {', '.join(_YUV_LAYOUTS)}")
@@ -232,10 +226,6 @@ def yuv_to_image(planes: Any, layout: str, width: int, height: int, format: Any 
         arrs.append(a)
     if len(arrs) > 3:
         raise InvalidArgument(f"a YUV frame has at most 3 planes, got {len(arrs)}")
-    fval, ch = format_value(format)
-    shape = (height, width) if ch == 1 else (height, width, ch)
-    res = out_array(out, shape, np.uint8)
-    dst, _ = image_desc(res, format, writable=True, name="out")
     frame = _ffi.type("ScipixYuvFrame")()
     frame.layout = _YUV_LAYOUTS.index(key)
     frame.width, frame.height = width, height
@@ -243,5 +233,59 @@ def yuv_to_image(planes: Any, layout: str, width: int, height: int, format: Any 
     for i, a in enumerate(arrs):
         frame.planes[i] = ctypes.cast(a.ctypes.data, plane_t)
         frame.strides[i] = a.strides[0] if a.shape[0] > 1 else a.shape[1]
+    return frame, arrs
+
+
+def yuv_to_image(planes: Any, layout: str, width: int, height: int, format: Any = "rgb", *,
+                 out: Optional[np.ndarray] = None) -> np.ndarray:
+    """A YUV frame to an image, bit for bit ``cv2.cvtColor(frame, COLOR_YUV2<FORMAT>_<LAYOUT>)``
+    (``scipix_yuv_to_image``). ``planes`` is one 2-D uint8 array per plane, each read in
+    place with its own row stride (a decoder's padded surfaces work as they are): NV12/NV21
+    ``(y, uv)``; I420 ``(y, u, v)``; YV12 ``(y, v, u)``; YUYV/UYVY/YVYU ``(packed,)`` with
+    ``2 * width`` bytes per row. A single array is taken as one plane. ``format``: "rgb",
+    "bgr", "rgba", "bgra" or "gray". Returns HxWxC (HxW for gray) uint8."""
+    frame, _keep = _yuv_frame(planes, layout, width, height)
+    fval, ch = format_value(format)
+    shape = (height, width) if ch == 1 else (height, width, ch)
+    res = out_array(out, shape, np.uint8)
+    dst, _ = image_desc(res, format, writable=True, name="out")
     _ffi.scipix_yuv_to_image(ctypes.byref(frame), ctypes.byref(dst))
+    return res
+
+
+def yuv_letterbox_to_tensor(planes: Any, layout: str, width: int, height: int,
+                            new_shape: Any = 640, *, color: Any = 114, scaleup: bool = True,
+                            center: bool = True, tensor_layout: Union[str, int] = "nchw",
+                            ) -> Tuple[np.ndarray, Any]:
+    """A YUV frame (planes as for ``yuv_to_image``) letterboxed into an RGB float32 tensor
+    ``/255`` in one call (``scipix_yuv_letterbox_to_tensor``): bit for bit
+    ``cv2.cvtColor(frame, COLOR_YUV2BGR_<layout>)`` + Ultralytics ``LetterBox`` +
+    ``cv2.dnn.blobFromImage(img, 1/255, swapRB=True)``. Returns (tensor, LetterboxInfo)."""
+    from .resize import _info, _letterbox_params, _tensor_shape, _wh
+    from .tensor import _layout_value
+    frame, _keep = _yuv_frame(planes, layout, width, height)
+    p = _letterbox_params(new_shape, color, scaleup, False, False, center, 32, 3)
+    w, h = _wh(new_shape, "new_shape")
+    res = np.empty(_tensor_shape(1, 3, h, w, tensor_layout), np.float32)
+    i = _ffi.type("ScipixLetterboxInfo")()
+    _ffi.scipix_yuv_letterbox_to_tensor(ctypes.byref(frame), ctypes.byref(p),
+                                        _layout_value(tensor_layout), ptr(res, ctypes.c_float),
+                                        res.size, 0, ctypes.byref(i))
+    return res, _info(i)
+
+
+def yuv_classify_to_tensor(planes: Any, layout: str, width: int, height: int,
+                           resize_short: int = 256, crop: Any = 224, *,
+                           mean: Any = (0.485, 0.456, 0.406), std: Any = (0.229, 0.224, 0.225),
+                           tensor_layout: Union[str, int] = "nchw") -> np.ndarray:
+    """A YUV frame into torchvision's classification input (``Resize`` with Pillow
+    BILINEAR, ``CenterCrop``, ``ToTensor``, ``Normalize``) on its RGB conversion, in one
+    call (``scipix_yuv_classify_to_tensor``)."""
+    from .resize import _classify_args, _tensor_shape
+    frame, _keep = _yuv_frame(planes, layout, width, height)
+    p, m, s, cw, chh = _classify_args(resize_short, crop, tensor_layout, mean, std, 3)
+    res = np.empty(_tensor_shape(1, 3, chh, cw, tensor_layout), np.float32)
+    _ffi.scipix_yuv_classify_to_tensor(ctypes.byref(frame), ctypes.byref(p),
+                                       ptr(m, ctypes.c_float), m.size, ptr(s, ctypes.c_float),
+                                       s.size, ptr(res, ctypes.c_float), res.size, 0)
     return res

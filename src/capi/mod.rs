@@ -35,5 +35,6 @@ pub mod status;
 pub mod tensor;
 pub mod version;
 pub mod yuv;
+pub mod yuv_tensor;
 
 pub use status::ScipixStatus;

@@ -88,38 +88,47 @@ pub extern "C" fn scipix_yuv_to_image(
     guard(|| {
         let f = try_ref_from_ptr!(frame);
         let dst = try_ref_from_ptr!(dst);
-        let layout = layout(f.layout)?;
-        let n = layout.planes();
-        let dst_span = dst.byte_span()?;
-        let mut planes: [(&[u8], usize); 3] = [(&[], 0); 3];
-        for (i, plane) in planes.iter_mut().enumerate().take(n) {
-            let len = layout.plane_len(i, f.width, f.height, f.strides[i])?;
-            if len > isize::MAX as usize {
-                return Err(Error::overflow(format!(
-                    "frame plane {i}: {len} bytes exceed the address space"
-                )));
-            }
-            let ptr = f.planes[i];
-            if ptr.is_null() {
-                return Err(null_error(&format!("frame.planes[{i}]")));
-            }
-            if spans_overlap((ptr as usize, (ptr as usize).saturating_add(len)), dst_span) {
-                return Err(Error::invalid(format!(
-                    "destination overlaps plane {i} of the frame"
-                )));
-            }
-            // SAFETY: non-null; the caller promises `len` readable bytes there (the
-            // descriptor's documented contract), live for the call.
-            *plane = (
-                unsafe { std::slice::from_raw_parts(ptr, len) },
-                f.strides[i],
-            );
-        }
-        let frame = YuvFrame::new(layout, f.width, f.height, &planes[..n])?;
+        let frame = frame_from_c(f, dst.byte_span()?, "destination")?;
         // SAFETY: the caller promises the descriptor describes live, writable memory.
         let mut d = unsafe { dst.view_mut()? };
         yuv::yuv_to_image(&frame, &mut d)
     })
+}
+
+/// Borrows the planes of a C frame (each checked: non-NULL, in the address space, not
+/// overlapping the output byte span `out`, named `what` in the message) as a [`YuvFrame`].
+pub(super) fn frame_from_c<'a>(
+    f: &'a ScipixYuvFrame,
+    out: (usize, usize),
+    what: &str,
+) -> Result<YuvFrame<'a>> {
+    let layout = layout(f.layout)?;
+    let n = layout.planes();
+    let mut planes: [(&[u8], usize); 3] = [(&[], 0); 3];
+    for (i, plane) in planes.iter_mut().enumerate().take(n) {
+        let len = layout.plane_len(i, f.width, f.height, f.strides[i])?;
+        if len > isize::MAX as usize {
+            return Err(Error::overflow(format!(
+                "frame plane {i}: {len} bytes exceed the address space"
+            )));
+        }
+        let ptr = f.planes[i];
+        if ptr.is_null() {
+            return Err(null_error(&format!("frame.planes[{i}]")));
+        }
+        if spans_overlap((ptr as usize, (ptr as usize).saturating_add(len)), out) {
+            return Err(Error::invalid(format!(
+                "{what} overlaps plane {i} of the frame"
+            )));
+        }
+        // SAFETY: non-null; the caller promises `len` readable bytes there (the
+        // descriptor's documented contract), live for the call.
+        *plane = (
+            unsafe { std::slice::from_raw_parts(ptr, len) },
+            f.strides[i],
+        );
+    }
+    YuvFrame::new(layout, f.width, f.height, &planes[..n])
 }
 
 #[cfg(test)]

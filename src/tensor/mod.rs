@@ -16,6 +16,8 @@ pub mod image_to_tensor;
 pub(crate) mod lut;
 pub mod normalize;
 pub mod pipeline;
+pub(crate) mod source_buffer;
+pub mod yuv_to_tensor;
 
 pub use image_to_tensor::{
     image_to_tensor, images_to_tensor, tensor_channels, tensor_len, Layout, TensorParams,
@@ -24,3 +26,4 @@ pub use normalize::{
     normalize, normalize_channels, normalize_channels_inplace, normalize_inplace, stats, Stats,
 };
 pub use pipeline::{run_batch, torchvision_resize_size, ClassifyOptions, Pipeline, PipelineSpec};
+pub use yuv_to_tensor::yuv_to_tensor;
