@@ -162,22 +162,23 @@ def test_refusals() -> None:
         scipix.decode_letterbox_batch_to_tensor([], 32)
 
 
-def test_yuv_frames_to_tensors_match_cvtcolor_chains() -> None:
-    w, h = 1280, 720
+@pytest.mark.parametrize("w,h", [(1280, 720), (1920, 1080), (642, 362)])
+def test_yuv_frames_to_tensors_match_cvtcolor_chains(w: int, h: int) -> None:
     rgb = _photo(w, h, 9)
     i420 = cv2.cvtColor(rgb, cv2.COLOR_RGB2YUV_I420)  # (h * 3 / 2, w)
+    flat, q = i420.reshape(-1), w * h // 4
     y = i420[:h]
-    u = i420[h:h + h // 4].reshape(h // 2, w // 2)
-    v = i420[h + h // 4:].reshape(h // 2, w // 2)
+    u = flat[w * h:w * h + q].reshape(h // 2, w // 2)
+    v = flat[w * h + q:].reshape(h // 2, w // 2)
     # NV12 with a padded decoder surface: rows of 1344 bytes, read in place.
-    y_pad = np.zeros((h, 1344), np.uint8)
+    y_pad = np.zeros((h, w + 64), np.uint8)
     y_pad[:, :w] = y
-    uv = np.zeros((h // 2, 1344), np.uint8)
+    uv = np.zeros((h // 2, w + 64), np.uint8)
     uv[:, 0:w:2], uv[:, 1:w:2] = u, v
     nv12 = np.concatenate([y, uv[:, :w]])
     got, info = scipix.image.yuv_letterbox_to_tensor((y_pad[:, :w], uv[:, :w]), "nv12", w, h, 640)
     want = _letterbox_chain(cv2.cvtColor(nv12, cv2.COLOR_YUV2BGR_NV12), 640)
-    assert _same(got, want) and info.top == 140
+    assert _same(got, want) and info.top == (640 - info.resized_height) // 2
     got = scipix.image.yuv_classify_to_tensor((y, u, v), "i420", w, h, 256, 224)
     want_rgb = cv2.cvtColor(i420, cv2.COLOR_YUV2RGB_I420)
     assert _same(got, _classify_chain(Image.fromarray(want_rgb), 256, 224))

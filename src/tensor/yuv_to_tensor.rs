@@ -52,17 +52,75 @@ pub fn yuv_to_tensor(
         ));
     }
     let len = checked_product(&[w, h, 3], "converted frame bytes")?;
+    let runs = pipe
+        .resizer()
+        .source_rows()
+        .and_then(|rows| row_runs(rows, h));
     with_source_buffer(len, |buf| {
-        yuv_to_image(
-            frame,
-            &mut ImageViewMut::packed(buf, w, h, PixelFormat::Rgb8)?,
-        )?;
+        match &runs {
+            Some(runs) => convert_runs(frame, runs, buf)?,
+            None => yuv_to_image(
+                frame,
+                &mut ImageViewMut::packed(buf, w, h, PixelFormat::Rgb8)?,
+            )?,
+        }
         pipe.run(
             &ImageView::packed(buf, w, h, PixelFormat::Rgb8)?,
             &mut out[..need],
         )
     })?;
     Ok(pipe.geometry())
+}
+
+/// The runs `(first, count)` of source rows covering `rows` (the rows the resize reads,
+/// nondecreasing for a downscale). `None` (convert everything) when the rows come out of
+/// order (an upscale) or the runs would cover most of the frame anyway.
+fn row_runs(rows: &[u32], h: usize) -> Option<Vec<(usize, usize)>> {
+    let mut runs: Vec<(usize, usize)> = Vec::new();
+    let mut covered = 0;
+    for &r in rows {
+        let r = r as usize;
+        match runs.last_mut() {
+            Some(last) if r < last.0 => return None,
+            Some(last) if r < last.0 + last.1 => {}
+            Some(last) if r == last.0 + last.1 => {
+                last.1 += 1;
+                covered += 1;
+            }
+            _ => {
+                covered += 1;
+                runs.push((r, 1));
+            }
+        }
+    }
+    // Converting every row splits across the pool; below this share of skipped rows the
+    // banded path gains little.
+    (covered * 10 < h * 9).then_some(runs)
+}
+
+/// Converts only the rows of `runs` of `frame` into their places of the packed RGB8 `buf`
+/// (a 4:2:0 run starting on an odd row converts that row on its own first).
+fn convert_runs(frame: &YuvFrame, runs: &[(usize, usize)], buf: &mut [u8]) -> Result<()> {
+    let w = frame.width();
+    let odd_start = frame.layout().is_420();
+    for &(y0, n) in runs {
+        let split = if odd_start && y0 % 2 == 1 && n > 1 {
+            1
+        } else {
+            n
+        };
+        for (a, m) in [(y0, split), (y0 + split, n - split)] {
+            if m == 0 {
+                continue;
+            }
+            let band = &mut buf[a * w * 3..(a + m) * w * 3];
+            yuv_to_image(
+                &frame.band(a, m)?,
+                &mut ImageViewMut::packed(band, w, m, PixelFormat::Rgb8)?,
+            )?;
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -82,6 +140,74 @@ mod tests {
                 (s >> 8) as u8
             })
             .collect()
+    }
+
+    #[test]
+    fn row_runs_merge() {
+        assert_eq!(
+            row_runs(&[0, 1, 3, 4, 6, 7], 10),
+            Some(vec![(0, 2), (3, 2), (6, 2)])
+        );
+        // Rows read again are fine; rows out of order (row 3 after row 6): convert everything.
+        assert_eq!(row_runs(&[3, 4, 3, 4], 10), Some(vec![(3, 2)]));
+        assert_eq!(row_runs(&[5, 6, 3, 4], 10), None);
+        // Nearly every row: convert everything.
+        assert_eq!(row_runs(&[0, 1, 2, 3, 4, 5, 6, 7, 8], 10), None);
+    }
+
+    /// Large downscales read a few rows; the tensor still equals converting every row.
+    #[test]
+    fn skipped_rows_do_not_change_the_tensor() {
+        let (w, h) = (120, 186);
+        let packed = noise(w * 2 * h, 7);
+        let y = noise(w * h, 3);
+        let c = noise(w * h / 2, 4);
+        let (u, v) = c.split_at(w * h / 4);
+        let frames = [
+            YuvFrame::packed(YuvLayout::Uyvy, w, h, (&packed, w * 2)).unwrap(),
+            YuvFrame::planar(YuvLayout::Yv12, w, h, [(&y, w), (v, w / 2), (u, w / 2)]).unwrap(),
+            YuvFrame::semi_planar(YuvLayout::Nv12, w, h, (&y, w), (&c, w)).unwrap(),
+        ];
+        for frame in frames {
+            let mut rgb = vec![0u8; w * h * 3];
+            yuv_to_image(
+                &frame,
+                &mut ImageViewMut::packed(&mut rgb, w, h, PixelFormat::Rgb8).unwrap(),
+            )
+            .unwrap();
+            for (tw, th) in [(24, 24), (40, 31), (7, 5), (40, 62), (40, 93)] {
+                let spec = PipelineSpec::Letterbox(
+                    LetterboxOptions {
+                        width: tw,
+                        height: th,
+                        ..Default::default()
+                    },
+                    Layout::Nchw,
+                );
+                let p = Pipeline::new(w, h, PixelFormat::Rgb8, &spec).unwrap();
+                let mut want = vec![0f32; p.tensor_len().unwrap()];
+                p.run(
+                    &ImageView::packed(&rgb, w, h, PixelFormat::Rgb8).unwrap(),
+                    &mut want,
+                )
+                .unwrap();
+                // Garbage in the per-thread buffer must not reach the tensor.
+                with_source_buffer(w * h * 3, |b| {
+                    b.fill(0xA5);
+                    Ok(())
+                })
+                .unwrap();
+                let mut got = vec![0f32; want.len()];
+                yuv_to_tensor(&frame, &spec, &mut got).unwrap();
+                assert!(
+                    got.iter()
+                        .zip(&want)
+                        .all(|(a, b)| a.to_bits() == b.to_bits()),
+                    "{:?} to {tw}x{th}",
+                    frame.layout()
+                );
+            }
+        }
     }
 
     #[test]

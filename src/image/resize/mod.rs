@@ -244,6 +244,17 @@ impl Resizer {
         (x0, y0, x1, y1)
     }
 
+    /// The source rows the vertical pass reads, in destination-row order (each destination
+    /// row's taps in turn, so a downscale lists them in nondecreasing order), when the plan
+    /// reads rows through a table (OpenCV nearest, linear and cubic); `None` when it may
+    /// read every row (copy, area, the Pillow filters).
+    pub(crate) fn source_rows(&self) -> Option<&[u32]> {
+        match &self.plan {
+            Plan::Cv(p) => p.source_rows(),
+            _ => None,
+        }
+    }
+
     fn check_src(&self, src: &ImageView) -> Result<()> {
         if src.format() != self.format {
             return Err(Error::new(

@@ -43,6 +43,7 @@
 
 #[cfg(target_arch = "x86_64")]
 mod avx2;
+mod band;
 pub mod scalar;
 
 use super::bands::for_each_band_rows;

@@ -239,6 +239,16 @@ impl Plan {
         plan(kind)
     }
 
+    /// See `Resizer::source_rows`.
+    pub(crate) fn source_rows(&self) -> Option<&[u32]> {
+        match &*self.kind {
+            Kind::Nearest { yofs, .. } => Some(yofs),
+            Kind::Linear { v, .. } | Kind::Exact { v, .. } | Kind::Cubic { v, .. } => Some(&v.rows),
+            Kind::CubicIpp { v, .. } => Some(&v.rows),
+            _ => None,
+        }
+    }
+
     /// Writes destination pixels `x0..x0 + out.width()` by `y0..y0 + out.height()` of the
     /// full resize into `out` (checked by the caller).
     pub(crate) fn run(
