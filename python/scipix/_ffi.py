@@ -67,6 +67,13 @@ _PRIMITIVES: Dict[str, CType] = {
 }
 
 
+def _bundled_path() -> Optional[pathlib.Path]:
+    try:
+        return bundled_library().resolve()
+    except ImportError:
+        return None
+
+
 def bundled_library() -> pathlib.Path:
     """The library file maturin placed next to the generated declarations."""
     libs = [p for p in NATIVE_DIR.iterdir()
@@ -97,6 +104,13 @@ class FFI:
         self.lib_path = pathlib.Path(lib_path)
         self.header_path = header_file()
         self.cdll = ctypes.CDLL(str(self.lib_path))
+        # The same library through cffi's ABI mode, for the calls whose fixed cost matters
+        # (small images): a cffi call with struct pointers costs a third less than ctypes
+        # with argtypes, and ``ffi.from_buffer`` reads an array's address several times
+        # faster than ``arr.ctypes.data``. Status-returning functions called this way
+        # return the raw status; pass it to ``check``.
+        self.c: Any = (_decl_lib if self.lib_path.resolve() == _bundled_path()
+                       else _decl.dlopen(str(self.lib_path)))
         # The C API names functions scipix_* and constants SCIPIX_*. Constants and enum
         # values are plain ints in the cffi lib; a function's prototype is looked up on
         # first use (that resolves the symbol, which is most of the cost).
@@ -248,6 +262,19 @@ class FFI:
         self._functions[name] = fn
         self._raw[name] = raw
 
+    def cfn(self, name: str) -> Any:
+        """``name`` through cffi (``self.c``), looked up once by the caller: returns the raw
+        status (see ``check``). A symbol the library lacks gives a function raising
+        NotImplementedError when called, as ``fn`` would."""
+        try:
+            return getattr(self.c, name)
+        except AttributeError:
+            reason = self._missing_reason(name)
+
+            def missing(*args: Any) -> Any:
+                raise NotImplementedError(reason)
+            return missing
+
     def has(self, name: str) -> bool:
         """Whether ``name`` is declared and the loaded library exports it."""
         if name in self._functions:
@@ -319,11 +346,19 @@ class _TypeMap(Mapping[str, Any]):
 def _status_errcheck(result: int, func: Callable[..., Any], args: Tuple[Any, ...]) -> int:
     if result == 0:
         return result
+    return check(result)
+
+
+def check(status: int) -> int:
+    """Raises the ``ScipixError`` of a failed status (returns OK and PENDING), for the
+    functions called through ``_ffi.c``: ``if st: check(st)``."""
+    if status == 0:
+        return status
     from . import errors
 
-    if result == errors.PENDING:
-        return result
-    raise errors.from_status(result, _ffi.last_error())
+    if status == errors.PENDING:
+        return status
+    raise errors.from_status(status, _ffi.last_error())
 
 
 def _load() -> FFI:
