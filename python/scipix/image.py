@@ -11,6 +11,7 @@ numbers as OpenCV's ``cv2.THRESH_*`` (0..4).
 """
 from __future__ import annotations
 
+import builtins
 import ctypes
 from typing import Any, List, Optional, Tuple, Union
 
@@ -136,7 +137,9 @@ def threshold(image: np.ndarray, thresh: float, maxval: float = 255, type: Union
     """``cv2.threshold(image, thresh, maxval, type)[1]``, bit for bit. uint8 gray images use
     OpenCV's u8 rules (``scipix_threshold``, or ``scipix_threshold_inplace`` with
     ``inplace=True``); float32 planes use its float rules (``scipix_threshold_f32``)."""
-    t = _thresh_type(type)
+    t = _THRESH_VALUES.get(type) if builtins.type(type) is str else None
+    if t is None:
+        t = _thresh_type(type)
     arr = image if isinstance(image, np.ndarray) else np.asarray(image)
     if arr.dtype is not _U8 and arr.dtype == np.float32:
         src, sstride = _plane_f32(arr, "image", writable=inplace)
@@ -160,7 +163,11 @@ def threshold(image: np.ndarray, thresh: float, maxval: float = 255, type: Union
         _ffi.scipix_threshold_inplace(ctypes.byref(desc), thresh, maxval, t)
         return res
     src, keep = cimage(arr, None, "image")
-    dst, res = _gray_out_c(out, keep.shape[:2])
+    if out is None:
+        res = np.empty(keep.shape[:2], _U8)
+        dst = cimage_mut(res, "gray", "out")
+    else:
+        dst, res = _gray_out_c(out, keep.shape[:2])
     st = _c_threshold(src, dst, thresh, maxval, t)
     if st:
         check(st)

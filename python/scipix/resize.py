@@ -123,14 +123,24 @@ def resize(image: np.ndarray, size: Size, mode: Mode = "cv_linear", format: Form
     ``cv2.resize(image, (w, h), interpolation=...)`` for the "cv_*" modes and
     ``np.asarray(Image.fromarray(image).resize((w, h), filter))`` for the "pil_*" modes
     (``scipix_resize``)."""
-    w, h = _wh(size, "size")
+    # the common arguments checked inline (a call each costs as much as the check)
+    if type(size) is tuple and len(size) == 2 and type(size[0]) is int \
+            and type(size[1]) is int and size[0] > 0 and size[1] > 0:
+        w, h = size
+    else:
+        w, h = _wh(size, "size")
     src, keep = cimage(image, format, "image")
     if keep.ndim == 2:
         shape: Tuple[int, ...] = (h, w)
         fmt: Format = "gray" if format is None else format
     else:
         shape, fmt = (h, w, keep.shape[2]), format
-    res = np.empty(shape, np.uint8) if out is None else _out_image(out, shape)
+    if out is None:
+        res = np.empty(shape, np.uint8)
+    elif type(out) is np.ndarray and out.shape == shape:
+        res = out
+    else:
+        res = _out_image(out, shape)
     m = _MODE_VALUES.get(mode) if type(mode) is str else None
     st = _c_resize(src, cimage_mut(res, fmt, "out"), _mode_value(mode) if m is None else m)
     if st:
