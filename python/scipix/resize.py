@@ -20,7 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ._arrays import cimage, cimage_mut, format_value, image_desc, ptr
-from ._ffi import _ffi, check
+from ._ffi import _decl, _ffi, check
 from .errors import InvalidArgument
 from .tensor import _layout_value, tensor_params
 
@@ -115,6 +115,7 @@ def _shape_like(keep: np.ndarray, w: int, h: int) -> Tuple[int, ...]:
 
 
 _c_resize = _ffi.cfn("scipix_resize")
+_c_resizer_run = _ffi.cfn("scipix_resizer_run")
 
 
 def resize(image: np.ndarray, size: Size, mode: Mode = "cv_linear", format: Format = None, *,
@@ -162,13 +163,17 @@ class Resizer:
         _ffi.scipix_resizer_new(self.src_size[0], self.src_size[1], self.dst_size[0],
                                 self.dst_size[1], fval, _mode_value(mode), ctypes.byref(handle))
         self._h: Optional[Any] = handle  # POINTER(ScipixResizer); None once closed
+        # the same handle for the cffi calls of __call__; NULL once closed
+        self._c: Any = _decl.cast(
+            "ScipixResizer *", ctypes.cast(handle, ctypes.c_void_p).value or 0)
 
     def __call__(self, image: np.ndarray, *, out: Optional[np.ndarray] = None) -> np.ndarray:
-        src, keep = image_desc(image, self.format, name="image")
+        src, keep = cimage(image, self.format, "image")
         w, h = self.dst_size
         res = _out_image(out, _shape_like(keep, w, h))
-        dst, res = image_desc(res, self.format, writable=True, name="out")
-        _ffi.scipix_resizer_run(self._h, ctypes.byref(src), ctypes.byref(dst))
+        st = _c_resizer_run(self._c, src, cimage_mut(res, self.format, "out"))
+        if st:
+            check(st)
         return res
 
     def window(self, image: np.ndarray, x0: int, y0: int, width: int, height: int) -> np.ndarray:
@@ -188,6 +193,7 @@ class Resizer:
 
     def close(self) -> None:
         if getattr(self, "_h", None) is not None:
+            self._c = _decl.NULL
             _ffi.scipix_resizer_free(self._h)
             self._h = None
 

@@ -114,3 +114,22 @@ def test_format_value_cache_matches_the_names() -> None:
             v, ch = _arrays.format_value(spelled)
             assert _arrays.format_value(v) == (v, ch)
             assert _arrays.format_value(scipix.PixelFormat(v)) == (v, ch)
+
+
+def test_resizer_call_fast_path(rng: Generator) -> None:
+    src = rng.integers(0, 256, (6, 8, 3), dtype=np.uint8)
+    want = cv2.resize(src, (3, 2), interpolation=cv2.INTER_LINEAR)
+    r = rs.Resizer((8, 6), (3, 2), "cv_linear", "rgb")
+    assert np.array_equal(r(src), want)
+    out = np.empty((2, 3, 3), np.uint8)
+    assert r(src, out=out) is out and np.array_equal(out, want)
+    big = np.zeros((10, 12, 3), np.uint8)
+    big[1:7, 2:10] = src
+    assert np.array_equal(r(big[1:7, 2:10]), want)  # strided crop, described in place
+    with pytest.raises(scipix.InvalidArgument):
+        r(src[:5])  # not the size it was built for: refused by the C function
+    with pytest.raises(scipix.InvalidArgument, match="channel"):
+        r(src[:, :, 0].copy())
+    r.close()
+    with pytest.raises(scipix.NullPointer):
+        r(src)
