@@ -18,11 +18,23 @@ use scipix::capi::ScipixStatus;
 use std::hint::black_box;
 
 fn src(a: &[u8], w: usize, h: usize, ch: usize, format: u32) -> ScipixImage {
-    ScipixImage { data: a.as_ptr(), width: w, height: h, stride: w * ch, format }
+    ScipixImage {
+        data: a.as_ptr(),
+        width: w,
+        height: h,
+        stride: w * ch,
+        format,
+    }
 }
 
 fn dst(a: &mut [u8], w: usize, h: usize, ch: usize, format: u32) -> ScipixImageMut {
-    ScipixImageMut { data: a.as_mut_ptr(), width: w, height: h, stride: w * ch, format }
+    ScipixImageMut {
+        data: a.as_mut_ptr(),
+        width: w,
+        height: h,
+        stride: w * ch,
+        format,
+    }
 }
 
 fn bench(c: &mut Criterion) {
@@ -30,20 +42,44 @@ fn bench(c: &mut Criterion) {
     let g: Vec<u8> = (0..16u8).map(|i| i * 13).collect();
     let rgb: Vec<u8> = (0..48u8).map(|i| i * 5).collect();
     let (mut o2, mut o2c, mut o4) = (vec![0u8; 4], vec![0u8; 12], vec![0u8; 16]);
-    let (sg, srgb) = (src(&g, 4, 4, 1, SCIPIX_FORMAT_GRAY8), src(&rgb, 4, 4, 3, SCIPIX_FORMAT_RGB8));
+    let (sg, srgb) = (
+        src(&g, 4, 4, 1, SCIPIX_FORMAT_GRAY8),
+        src(&rgb, 4, 4, 3, SCIPIX_FORMAT_RGB8),
+    );
     let d2 = dst(&mut o2, 2, 2, 1, SCIPIX_FORMAT_GRAY8);
     let d2c = dst(&mut o2c, 2, 2, 3, SCIPIX_FORMAT_RGB8);
     let d4 = dst(&mut o4, 4, 4, 1, SCIPIX_FORMAT_GRAY8);
     let ok = ScipixStatus::SCIPIX_OK;
     let mut g_ = c.benchmark_group("capi_overhead");
     g_.bench_function("resize_4x4_2x2_gray", |b| {
-        b.iter(|| assert_eq!(scipix_resize(black_box(&sg), &d2, SCIPIX_RESIZE_CV_LINEAR), ok))
+        b.iter(|| {
+            assert_eq!(
+                scipix_resize(black_box(&sg), &d2, SCIPIX_RESIZE_CV_LINEAR),
+                ok
+            )
+        })
     });
     g_.bench_function("resize_4x4_2x2_rgb", |b| {
-        b.iter(|| assert_eq!(scipix_resize(black_box(&srgb), &d2c, SCIPIX_RESIZE_CV_LINEAR), ok))
+        b.iter(|| {
+            assert_eq!(
+                scipix_resize(black_box(&srgb), &d2c, SCIPIX_RESIZE_CV_LINEAR),
+                ok
+            )
+        })
     });
     let mut r: *mut ScipixResizer = std::ptr::null_mut();
-    assert_eq!(scipix_resizer_new(4, 4, 2, 2, SCIPIX_FORMAT_GRAY8, SCIPIX_RESIZE_CV_LINEAR, &mut r), ok);
+    assert_eq!(
+        scipix_resizer_new(
+            4,
+            4,
+            2,
+            2,
+            SCIPIX_FORMAT_GRAY8,
+            SCIPIX_RESIZE_CV_LINEAR,
+            &mut r
+        ),
+        ok
+    );
     g_.bench_function("resizer_run_4x4_2x2_gray", |b| {
         b.iter(|| assert_eq!(scipix_resizer_run(r, black_box(&sg), &d2), ok))
     });
@@ -53,7 +89,10 @@ fn bench(c: &mut Criterion) {
     });
     g_.bench_function("threshold_4x4", |b| {
         b.iter(|| {
-            assert_eq!(scipix_threshold(black_box(&sg), &d4, 127.0, 255.0, SCIPIX_THRESH_BINARY), ok)
+            assert_eq!(
+                scipix_threshold(black_box(&sg), &d4, 127.0, 255.0, SCIPIX_THRESH_BINARY),
+                ok
+            )
         })
     });
     g_.finish();
