@@ -6,7 +6,7 @@ from typing import Any, Dict, Optional, Tuple
 
 import numpy as np
 
-from ._ffi import _ffi
+from ._ffi import _decl, _ffi
 from .errors import InvalidArgument, UnsupportedFormat
 
 # Pixel format name -> (header constant, channels).
@@ -21,6 +21,27 @@ FORMATS = {
 
 _POINTERS: Dict[Any, Any] = {}
 
+# format_value of the names and values that need no normalising, computed once: the
+# per-call lookup is one dict access. None stands for "gray" (cimage accepts it only for
+# one-channel arrays, as image_desc does).
+_FORMAT_CACHE: Dict[Any, Tuple[int, int]] = {}
+
+
+def _fill_format_cache() -> None:
+    for key, (const, ch) in FORMATS.items():
+        try:
+            v = _ffi.const(const)
+        except NotImplementedError:
+            continue
+        for k in (key, key.upper(), key + "8", key.upper() + "8"):
+            _FORMAT_CACHE[k] = (v, ch)
+        _FORMAT_CACHE[v] = (v, ch)  # also PixelFormat members (IntEnum: same hash)
+    if "gray" in _FORMAT_CACHE:
+        _FORMAT_CACHE[None] = _FORMAT_CACHE["gray"]
+
+
+_fill_format_cache()
+
 
 def ptr(arr: np.ndarray, ctype: Any) -> Any:
     """A ``POINTER(ctype)`` to the first element of ``arr`` (no copy). The caller keeps
@@ -34,6 +55,10 @@ def ptr(arr: np.ndarray, ctype: Any) -> Any:
 
 def format_value(fmt: Any) -> Tuple[int, int]:
     """(SCIPIX_FORMAT_* value, channels) for a name such as "rgb" or a PixelFormat."""
+    if type(fmt) is str or type(fmt) is int:
+        hit = _FORMAT_CACHE.get(fmt)
+        if hit is not None:
+            return hit
     if isinstance(fmt, str):
         key = fmt.lower().removesuffix("8")
         if key not in FORMATS:
@@ -149,3 +174,64 @@ def aligned(a: np.ndarray) -> np.ndarray:
     """``a`` if C-contiguous and aligned for its dtype, else an aligned C-contiguous copy
     (keeps 0-d arrays 0-d, unlike ``np.ascontiguousarray``)."""
     return np.require(a, requirements=["C", "A"])
+
+
+# -- cffi descriptors (the small-image fast path) ------------------------------------------------
+
+_U8 = np.dtype(np.uint8)
+_from_buffer = _decl.from_buffer
+# every field of a descriptor is set by its initialiser: skip cffi's zeroing of the memory
+_new = _decl.new_allocator(should_clear_after_alloc=False)
+_U8_ARRAY = _decl.typeof("uint8_t[]")
+_IMAGE_P = _decl.typeof("ScipixImage *")
+_IMAGE_MUT_P = _decl.typeof("ScipixImageMut *")
+_U8_P = _decl.typeof("uint8_t *")
+
+
+def _cdesc(ptype: Any, desc: Any) -> Any:
+    """A cffi copy of a ctypes image descriptor (same layout; the data stays where it is)."""
+    addr = ctypes.c_void_p.from_buffer(desc, type(desc).data.offset).value
+    return _new(ptype, (_decl.cast(_U8_P, addr or 0), desc.width, desc.height, desc.stride,
+                        desc.format))
+
+
+def cimage(arr: Any, fmt: Any = None, name: str = "image") -> Tuple[Any, np.ndarray]:
+    """``image_desc`` for calls through ``_ffi.c``: (cffi ``ScipixImage *``, array described).
+
+    A C-contiguous uint8 ndarray with a format name/value from the cache (2-D for gray,
+    HxWxC for C channels) is described straight from its buffer (``ffi.from_buffer``: no
+    ``arr.ctypes``, no copy); anything else, or anything that fails on the way, goes
+    through ``image_desc`` with all its checks, copies and messages. The C function still
+    checks sizes, strides, formats and overlap. The caller keeps the array alive for the
+    call."""
+    if type(arr) is np.ndarray and arr.dtype is _U8:
+        shape = arr.shape
+        try:
+            v, ch = _FORMAT_CACHE[fmt]
+            if (len(shape) == 2 if ch == 1 else len(shape) == 3 and shape[2] == ch) \
+                    and shape[0] and shape[1]:
+                return _new(_IMAGE_P, (_from_buffer(_U8_ARRAY, arr), shape[1], shape[0],
+                                       shape[1] * ch, v)), arr
+        except (KeyError, TypeError, BufferError, ValueError):
+            pass  # unknown format, unhashable, not C-contiguous: image_desc says what
+    desc, keep = image_desc(arr, fmt, name=name)
+    return _cdesc(_IMAGE_P, desc), keep
+
+
+def cimage_mut(arr: Any, fmt: Any = None, name: str = "out") -> Any:
+    """``image_desc(..., writable=True)`` for calls through ``_ffi.c``: a cffi
+    ``ScipixImageMut *`` over ``arr``, which must be writable (the fast path as ``cimage``,
+    with a writable buffer; strided rows are described in place by ``image_desc``, other
+    layouts and read-only arrays refused)."""
+    if type(arr) is np.ndarray and arr.dtype is _U8:
+        shape = arr.shape
+        try:
+            v, ch = _FORMAT_CACHE[fmt]
+            if (len(shape) == 2 if ch == 1 else len(shape) == 3 and shape[2] == ch) \
+                    and shape[0] and shape[1]:
+                return _new(_IMAGE_MUT_P, (_from_buffer(_U8_ARRAY, arr, True), shape[1],
+                                           shape[0], shape[1] * ch, v))
+        except (KeyError, TypeError, BufferError, ValueError):
+            pass  # also read-only (BufferError/ValueError): image_desc raises the message
+    desc, _ = image_desc(arr, fmt, writable=True, name=name)
+    return _cdesc(_IMAGE_MUT_P, desc)

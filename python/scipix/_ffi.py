@@ -10,6 +10,11 @@ the matching ``scipix.ScipixError`` subclass carrying ``scipix_last_error_messag
 A function or struct added to ``include/scipix.h`` is therefore callable as
 ``_ffi.scipix_new_function(...)`` as soon as the package is rebuilt.
 
+The calls made per image on small images (resize, gray, threshold, ``Resizer``) go through
+cffi instead (``_ffi.c``, ``_ffi.cfn``, with ``_arrays.cimage`` descriptors and ``check`` on
+the status): on a 4x4 image the ctypes route spent several microseconds in
+``arr.ctypes.data``, the struct and the argument conversions, around a C call of ~0.15 µs.
+
 The library is the one bundled in ``scipix/_native/``, or ``$SCIPIX_LIB`` (a path to
 another build of libscipix, e.g. a debug build) when set; importing fails if that library's
 ABI version differs from the one the declarations describe.
@@ -67,6 +72,13 @@ _PRIMITIVES: Dict[str, CType] = {
 }
 
 
+def _bundled_path() -> Optional[pathlib.Path]:
+    try:
+        return bundled_library().resolve()
+    except ImportError:
+        return None
+
+
 def bundled_library() -> pathlib.Path:
     """The library file maturin placed next to the generated declarations."""
     libs = [p for p in NATIVE_DIR.iterdir()
@@ -97,6 +109,13 @@ class FFI:
         self.lib_path = pathlib.Path(lib_path)
         self.header_path = header_file()
         self.cdll = ctypes.CDLL(str(self.lib_path))
+        # The same library through cffi's ABI mode, for the calls whose fixed cost matters
+        # (small images): a cffi call with struct pointers costs a third less than ctypes
+        # with argtypes, and ``ffi.from_buffer`` reads an array's address several times
+        # faster than ``arr.ctypes.data``. Status-returning functions called this way
+        # return the raw status; pass it to ``check``.
+        self.c: Any = (_decl_lib if self.lib_path.resolve() == _bundled_path()
+                       else _decl.dlopen(str(self.lib_path)))
         # The C API names functions scipix_* and constants SCIPIX_*. Constants and enum
         # values are plain ints in the cffi lib; a function's prototype is looked up on
         # first use (that resolves the symbol, which is most of the cost).
@@ -248,6 +267,19 @@ class FFI:
         self._functions[name] = fn
         self._raw[name] = raw
 
+    def cfn(self, name: str) -> Any:
+        """``name`` through cffi (``self.c``), looked up once by the caller: returns the raw
+        status (see ``check``). A symbol the library lacks gives a function raising
+        NotImplementedError when called, as ``fn`` would."""
+        try:
+            return getattr(self.c, name)
+        except AttributeError:
+            reason = self._missing_reason(name)
+
+            def missing(*args: Any) -> Any:
+                raise NotImplementedError(reason)
+            return missing
+
     def has(self, name: str) -> bool:
         """Whether ``name`` is declared and the loaded library exports it."""
         if name in self._functions:
@@ -319,11 +351,19 @@ class _TypeMap(Mapping[str, Any]):
 def _status_errcheck(result: int, func: Callable[..., Any], args: Tuple[Any, ...]) -> int:
     if result == 0:
         return result
+    return check(result)
+
+
+def check(status: int) -> int:
+    """Raises the ``ScipixError`` of a failed status (returns OK and PENDING), for the
+    functions called through ``_ffi.c``: ``if st: check(st)``."""
+    if status == 0:
+        return status
     from . import errors
 
-    if result == errors.PENDING:
-        return result
-    raise errors.from_status(result, _ffi.last_error())
+    if status == errors.PENDING:
+        return status
+    raise errors.from_status(status, _ffi.last_error())
 
 
 def _load() -> FFI:

@@ -11,19 +11,29 @@ numbers as OpenCV's ``cv2.THRESH_*`` (0..4).
 """
 from __future__ import annotations
 
+import builtins
 import ctypes
 from typing import Any, List, Optional, Tuple, Union
 
 import numpy as np
 
-from ._arrays import format_value, image_desc, out_array, ptr
-from ._ffi import _ffi
+from ._arrays import cimage, cimage_mut, format_value, image_desc, out_array, ptr
+from ._ffi import _ffi, check
 from .errors import InvalidArgument, UnsupportedFormat
 
 THRESHOLD_TYPES = ("binary", "binary_inv", "trunc", "tozero", "tozero_inv")
+_THRESH_VALUES = {k: _ffi.consts[f"SCIPIX_THRESH_{k.upper()}"] for k in THRESHOLD_TYPES
+                  if f"SCIPIX_THRESH_{k.upper()}" in _ffi.consts}
+_U8 = np.dtype(np.uint8)
+_c_gray = _ffi.cfn("scipix_gray")
+_c_threshold = _ffi.cfn("scipix_threshold")
 
 
 def _thresh_type(t: Any) -> int:
+    if type(t) is str:
+        v = _THRESH_VALUES.get(t)
+        if v is not None:
+            return v
     if isinstance(t, str):
         if t.lower() not in THRESHOLD_TYPES:
             raise InvalidArgument(f"unknown threshold type {t!r}; one of {', '.join(THRESHOLD_TYPES)}")
@@ -43,6 +53,19 @@ def _gray_out(out: Any, shape: Any, name: str = "out") -> Tuple[Any, np.ndarray]
         raise InvalidArgument(f"{name} must have shape {tuple(shape)}, got {out.shape}")
     desc, _ = image_desc(out, "gray", writable=True, name=name)
     return desc, out
+
+
+def _gray_out_c(out: Any, shape: Tuple[int, ...], name: str = "out") -> Tuple[Any, np.ndarray]:
+    """``_gray_out`` for calls through ``_ffi.c`` (a cffi ``ScipixImageMut *``)."""
+    if out is None:
+        out = np.empty(shape, _U8)
+    elif not isinstance(out, np.ndarray):
+        raise InvalidArgument(f"{name} must be a numpy array")
+    elif out.ndim == 3 and out.shape[2] == 1:
+        out = out[:, :, 0]
+    if out.shape != shape:
+        raise InvalidArgument(f"{name} must have shape {tuple(shape)}, got {out.shape}")
+    return cimage_mut(out, "gray", name), out
 
 
 def _plane_f32(a: Any, name: str, writable: bool) -> Tuple[np.ndarray, int]:
@@ -81,9 +104,11 @@ def _hw(image: Any) -> Tuple[int, int]:
 def gray(image: np.ndarray, format: Any=None, *, out: Optional[np.ndarray] = None) -> np.ndarray:
     """BT.601 luma, bit-identical to ``cv2.cvtColor(img, COLOR_{RGB,BGR,RGBA,BGRA}2GRAY)``:
     ``(9798 R + 19235 G + 3735 B + 16384) >> 15`` (``scipix_gray``). Returns HxW uint8."""
-    src, keep = image_desc(image, format, name="image")
-    dst, res = _gray_out(out, keep.shape[:2])
-    _ffi.scipix_gray(ctypes.byref(src), ctypes.byref(dst))
+    src, keep = cimage(image, format, "image")
+    dst, res = _gray_out_c(out, keep.shape[:2])
+    st = _c_gray(src, dst)
+    if st:
+        check(st)
     return res
 
 
@@ -112,9 +137,11 @@ def threshold(image: np.ndarray, thresh: float, maxval: float = 255, type: Union
     """``cv2.threshold(image, thresh, maxval, type)[1]``, bit for bit. uint8 gray images use
     OpenCV's u8 rules (``scipix_threshold``, or ``scipix_threshold_inplace`` with
     ``inplace=True``); float32 planes use its float rules (``scipix_threshold_f32``)."""
-    t = _thresh_type(type)
+    t = _THRESH_VALUES.get(type) if builtins.type(type) is str else None
+    if t is None:
+        t = _thresh_type(type)
     arr = image if isinstance(image, np.ndarray) else np.asarray(image)
-    if arr.dtype == np.float32:
+    if arr.dtype is not _U8 and arr.dtype == np.float32:
         src, sstride = _plane_f32(arr, "image", writable=inplace)
         if inplace:
             if out is not None:
@@ -135,9 +162,15 @@ def threshold(image: np.ndarray, thresh: float, maxval: float = 255, type: Union
         desc, res = _gray_out(arr, _hw(arr), name="image")
         _ffi.scipix_threshold_inplace(ctypes.byref(desc), thresh, maxval, t)
         return res
-    src, keep = image_desc(arr, None, name="image")
-    dst, res = _gray_out(out, keep.shape[:2])
-    _ffi.scipix_threshold(ctypes.byref(src), ctypes.byref(dst), thresh, maxval, t)
+    src, keep = cimage(arr, None, "image")
+    if out is None:
+        res = np.empty(keep.shape[:2], _U8)
+        dst = cimage_mut(res, "gray", "out")
+    else:
+        dst, res = _gray_out_c(out, keep.shape[:2])
+    st = _c_threshold(src, dst, thresh, maxval, t)
+    if st:
+        check(st)
     return res
 
 

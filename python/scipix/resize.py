@@ -19,8 +19,8 @@ from typing import Any, List, NamedTuple, Optional, Sequence, SupportsInt, Tuple
 import numpy as np
 import numpy.typing as npt
 
-from ._arrays import format_value, image_desc, ptr
-from ._ffi import _ffi
+from ._arrays import cimage, cimage_mut, format_value, image_desc, ptr
+from ._ffi import _decl, _ffi, check
 from .errors import InvalidArgument
 from .tensor import _layout_value, tensor_params
 
@@ -37,7 +37,15 @@ MODES = ("cv_nearest", "cv_nearest_exact", "cv_linear", "cv_linear_exact", "cv_a
          "cv_cubic", "pil_nearest", "pil_box", "pil_bilinear", "pil_bicubic", "pil_lanczos")
 
 
+_MODE_VALUES = {k: _ffi.consts[f"SCIPIX_RESIZE_{k.upper()}"] for k in MODES
+                if f"SCIPIX_RESIZE_{k.upper()}" in _ffi.consts}
+
+
 def _mode_value(mode: Mode) -> int:
+    if type(mode) is str:
+        v = _MODE_VALUES.get(mode)
+        if v is not None:
+            return v
     if isinstance(mode, str):
         key = mode.lower()
         if key not in MODES:
@@ -61,6 +69,12 @@ def _size(value: Any, what: str) -> int:
 
 def _wh(size: Any, what: str) -> Tuple[int, int]:
     """(width, height) from an int (square) or a (width, height) pair."""
+    if type(size) is tuple and len(size) == 2:  # the common case, without the number checks
+        w, h = size
+        if type(w) is int and type(h) is int and w > 0 and h > 0:
+            return w, h
+    elif type(size) is int and size > 0:
+        return size, size
     if isinstance(size, numbers.Real) and not isinstance(size, bool):
         s = _size(size, what)
         return s, s
@@ -87,6 +101,8 @@ def _fill(color: Any, channels: int) -> ctypes.Array[ctypes.c_uint8]:
 
 
 def _out_image(out: Optional[np.ndarray], shape: Tuple[int, ...], name: str = "out") -> np.ndarray:
+    if type(out) is np.ndarray and out.shape == shape:
+        return out
     if out is None:
         out = np.empty(shape, np.uint8)
     elif not isinstance(out, np.ndarray) or tuple(out.shape) != tuple(shape):
@@ -98,18 +114,38 @@ def _shape_like(keep: np.ndarray, w: int, h: int) -> Tuple[int, ...]:
     return (h, w) if keep.ndim == 2 else (h, w, keep.shape[2])
 
 
+_c_resize = _ffi.cfn("scipix_resize")
+_c_resizer_run = _ffi.cfn("scipix_resizer_run")
+
+
 def resize(image: np.ndarray, size: Size, mode: Mode = "cv_linear", format: Format = None, *,
            out: Optional[np.ndarray] = None) -> np.ndarray:
     """Resizes to ``size`` = (width, height) (or an int for a square), bit for bit
     ``cv2.resize(image, (w, h), interpolation=...)`` for the "cv_*" modes and
     ``np.asarray(Image.fromarray(image).resize((w, h), filter))`` for the "pil_*" modes
     (``scipix_resize``)."""
-    w, h = _wh(size, "size")
-    src, keep = image_desc(image, format, name="image")
-    fmt = format if format is not None else ("gray" if keep.ndim == 2 else None)
-    res = _out_image(out, _shape_like(keep, w, h))
-    dst, res = image_desc(res, fmt, writable=True, name="out")
-    _ffi.scipix_resize(ctypes.byref(src), ctypes.byref(dst), _mode_value(mode))
+    # the common arguments checked inline (a call each costs as much as the check)
+    if type(size) is tuple and len(size) == 2 and type(size[0]) is int \
+            and type(size[1]) is int and size[0] > 0 and size[1] > 0:
+        w, h = size
+    else:
+        w, h = _wh(size, "size")
+    src, keep = cimage(image, format, "image")
+    if keep.ndim == 2:
+        shape: Tuple[int, ...] = (h, w)
+        fmt: Format = "gray" if format is None else format
+    else:
+        shape, fmt = (h, w, keep.shape[2]), format
+    if out is None:
+        res = np.empty(shape, np.uint8)
+    elif type(out) is np.ndarray and out.shape == shape:
+        res = out
+    else:
+        res = _out_image(out, shape)
+    m = _MODE_VALUES.get(mode) if type(mode) is str else None
+    st = _c_resize(src, cimage_mut(res, fmt, "out"), _mode_value(mode) if m is None else m)
+    if st:
+        check(st)
     return res
 
 
@@ -127,13 +163,17 @@ class Resizer:
         _ffi.scipix_resizer_new(self.src_size[0], self.src_size[1], self.dst_size[0],
                                 self.dst_size[1], fval, _mode_value(mode), ctypes.byref(handle))
         self._h: Optional[Any] = handle  # POINTER(ScipixResizer); None once closed
+        # the same handle for the cffi calls of __call__; NULL once closed
+        self._c: Any = _decl.cast(
+            "ScipixResizer *", ctypes.cast(handle, ctypes.c_void_p).value or 0)
 
     def __call__(self, image: np.ndarray, *, out: Optional[np.ndarray] = None) -> np.ndarray:
-        src, keep = image_desc(image, self.format, name="image")
+        src, keep = cimage(image, self.format, "image")
         w, h = self.dst_size
         res = _out_image(out, _shape_like(keep, w, h))
-        dst, res = image_desc(res, self.format, writable=True, name="out")
-        _ffi.scipix_resizer_run(self._h, ctypes.byref(src), ctypes.byref(dst))
+        st = _c_resizer_run(self._c, src, cimage_mut(res, self.format, "out"))
+        if st:
+            check(st)
         return res
 
     def window(self, image: np.ndarray, x0: int, y0: int, width: int, height: int) -> np.ndarray:
@@ -153,6 +193,7 @@ class Resizer:
 
     def close(self) -> None:
         if getattr(self, "_h", None) is not None:
+            self._c = _decl.NULL
             _ffi.scipix_resizer_free(self._h)
             self._h = None
 
