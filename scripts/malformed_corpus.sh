@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The malformed-input corpus, a stage of `make test`: about 3,200 damaged JPEGs and PNGs
-# (roughly half each), made at test time from real-looking images by
+# (roughly half each, 29 damage classes), made at test time from real-looking images by
 # scripts/malformed_corpus.py (every truncation point class, bit flips, lying sizes and
 # lengths, bad Huffman and quantization tables, bad CRCs, zlib damage, huge declared
 # dimensions, ...; the classes are listed in that script), written to build/malformed/.
