@@ -33,10 +33,10 @@ fuzz_one() { # TARGET SECONDS
        -artifact_prefix="build/fuzz/artifacts/$t/" -print_final_stats=1 \
        "build/fuzz/corpus/$t" "${seed_dirs[@]}" >"build/fuzz/$t.log" 2>&1 \
      && [ -z "$(ls -A "build/fuzz/artifacts/$t")" ]; then
-    stat() { awk -v k="stat::$1:" '$1 == k {print $2}' "build/fuzz/$t.log"; }
+    final() { awk -v k="stat::$1:" '$1 == k {print $2}' "build/fuzz/$t.log"; }
     printf '%-7s %3d s: %9s runs (%s/s), %4s new inputs, peak RSS %s MB\n' "$t" "$secs" \
-      "$(stat number_of_executed_units)" "$(stat average_exec_per_sec)" \
-      "$(stat new_units_added)" "$(stat peak_rss_mb)"
+      "$(final number_of_executed_units)" "$(final average_exec_per_sec)" \
+      "$(final new_units_added)" "$(final peak_rss_mb)"
   else
     local log="build/fuzz/$t.log" first
     echo "FUZZ FAILURE in target $t (log $log, input in build/fuzz/artifacts/$t/):"
@@ -56,7 +56,7 @@ failed=0
 ( fuzz_one png "$long" ) & b=$!
 wait $a || failed=1
 wait $b || failed=1
-( fuzz_one probe "$short" && fuzz_one gguf "$short" ) & a=$!
+( rc=0; fuzz_one probe "$short" || rc=1; fuzz_one gguf "$short" || rc=1; exit $rc ) & a=$!
 ( fuzz_one parse "$short" ) & b=$!
 wait $a || failed=1
 wait $b || failed=1
