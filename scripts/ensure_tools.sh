@@ -9,6 +9,8 @@
 #   ensure_wasm      the wasm32-wasip1 Rust target and wasmtime (PyPI) for the WASI tests
 #   ensure_windows   the x86_64-pc-windows-gnu target, MinGW-w64 and wine64 for the Windows tests
 #   ensure_apple     the two Apple Rust targets (std only) for clippy
+#   ensure_fuzz      clang with its sanitizer runtimes (libjpeg-turbo's C under ASan) and
+#                    cargo-fuzz at the version pinned below, for the fuzz and corpus stages
 
 apt_updated=0
 apt_install() {
@@ -110,4 +112,20 @@ ensure_apple() {
   for t in aarch64-apple-darwin x86_64-apple-darwin; do
     rustup target list --installed | grep -q "^$t\$" || rustup target add "$t"
   done
+}
+
+# cargo-fuzz, exact version (installed with its own Cargo.lock): the fuzz stages build with
+# `cargo fuzz build`, whose flags (sanitizer, coverage passes) belong to the version.
+CARGO_FUZZ_VERSION=0.13.2
+
+ensure_fuzz() {
+  # clang compiles libjpeg-turbo with -fsanitize=address,fuzzer-no-link (scripts/fuzz_build.sh);
+  # CMake's test programs link clang's own ASan runtime (libclang-rt-dev).
+  if ! command -v clang >/dev/null || ! clang -fsanitize=address -x c -o /dev/null - \
+       <<<'int main(void){return 0;}' 2>/dev/null; then
+    apt_install clang libclang-rt-dev
+  fi
+  if [ "$(cargo fuzz --version 2>/dev/null)" != "cargo-fuzz $CARGO_FUZZ_VERSION" ]; then
+    cargo install cargo-fuzz --version "$CARGO_FUZZ_VERSION" --locked
+  fi
 }

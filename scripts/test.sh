@@ -4,7 +4,9 @@
 # aarch64 NEON under qemu-user, wasm32-wasip1 under wasmtime), header drift, C examples
 # under CTest (shared and static), install test (pkg-config and CMake), and the Python
 # cross-checks against OpenCV, ONNX Runtime and safetensors; the Rust example, docs
-# (warnings denied) and doctests; the Python package built by pip (with its tests, mypy
+# (warnings denied) and doctests; the malformed-input corpus (about 3,200 damaged JPEGs and
+# PNGs, each decoded in its own process under AddressSanitizer, Rust and C) and bounded
+# fuzzing of the cargo-fuzz targets; the Python package built by pip (with its tests, mypy
 # --strict and an sdist install); and `cargo package`.
 # Stops at the first failure.
 set -euo pipefail
@@ -38,9 +40,14 @@ ensure_valgrind
 ensure_wasm
 ensure_windows
 ensure_apple
+ensure_fuzz
 
 stage "format and lint"
 cargo fmt --all --check
+# The fuzz crate is a workspace of its own (built by the fuzz stages below; clippy on it,
+# `cd fuzz && cargo clippy --all-targets -- -D warnings`, needs a libjpeg-turbo build of its own
+# and is left to whoever changes it).
+cargo fmt --all --check --manifest-path fuzz/Cargo.toml
 cargo clippy --all-targets -- -D warnings
 # The README opening covers every module of the guide; the reference versions the docs name
 # are the pinned ones.
@@ -64,6 +71,13 @@ stage "header drift"
 if git rev-parse --git-dir >/dev/null 2>&1; then
   git diff --exit-code -- include/scipix.h
 fi
+
+stage "malformed-input corpus (one process per file; AddressSanitizer on Rust and C)"
+# Also builds the ASan binaries (target/fuzz-asan) that the next stage fuzzes with.
+scripts/malformed_corpus.sh
+
+stage "bounded fuzzing (cargo-fuzz: decode, png, probe, parse, gguf)"
+scripts/fuzz_bounded.sh
 
 stage "rust tests (aarch64 NEON under qemu-user)"
 cargo clippy --target aarch64-unknown-linux-gnu --all-targets -- -D warnings

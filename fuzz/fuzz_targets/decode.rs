@@ -26,7 +26,10 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(d) = decode_jpeg(data, format, &opts) {
         let info = probed.expect("a decodable JPEG probes");
         assert_eq!(jpeg_output_size(data, &opts).unwrap(), (d.width, d.height));
-        assert_eq!(d.pixels.len(), d.width * d.height * format.bytes_per_pixel());
+        assert_eq!(
+            d.pixels.len(),
+            d.width * d.height * format.bytes_per_pixel()
+        );
         assert!(info.width as u64 * info.height as u64 <= opts.max_pixels);
     }
 });
