@@ -11,7 +11,10 @@
 //! lenient truncation, Exif orientation, DCT scaling, Pillow's PNG rules) into strided
 //! destinations fenced with guard bytes, and checks what every decoder promises: a success
 //! has the size the headers announce, and nothing outside the destination's pixels is
-//! written, whether the decode succeeds or fails. A broken promise panics (exit status 101);
+//! written, whether the decode succeeds or fails; then it runs the from-bytes tensor
+//! pipelines (exact, reduced, with and without region decoding) and checks that they accept
+//! what the decode accepts and that region decoding never changes the tensor. A broken
+//! promise panics (exit status 101);
 //! an AddressSanitizer report, a signal or any other status is a bug in scipix or
 //! libjpeg-turbo. Exit status 2: the file could not be read.
 //!
@@ -21,8 +24,11 @@
 use scipix::codec::jpeg::{decode_jpeg_into, jpeg_output_size};
 use scipix::codec::png::{decode_png_into, png_info, PngConvention, PngOptions};
 use scipix::codec::probe::probe;
+use scipix::codec::to_tensor::{bytes_to_tensor, BytesOptions, DecodeMode};
 use scipix::codec::{ContainerFormat, DecodeOptions, JpegScale};
+use scipix::image::resize::LetterboxOptions;
 use scipix::image::{ImageViewMut, PixelFormat};
+use scipix::tensor::{ClassifyOptions, Layout, PipelineSpec};
 use scipix::{Error, Result};
 use std::process::ExitCode;
 
@@ -190,6 +196,7 @@ fn decode_jpeg_file(bytes: &[u8]) -> String {
             );
         }
     }
+    pipelines(bytes, &reported);
     status(reported)
 }
 
@@ -219,7 +226,71 @@ fn decode_png_file(bytes: &[u8]) -> String {
             );
         }
     }
+    pipelines(bytes, &reported);
     status(reported)
+}
+
+/// The from-bytes pipelines on the same bytes (exact and reduced decodes, with and without
+/// region decoding): a file the reported decode accepts gives a tensor in every mode, the
+/// region decode's tensor equals the full decode's bit for bit, and nothing past the tensor
+/// is written.
+fn pipelines(bytes: &[u8], reported: &Result<(usize, usize)>) {
+    let classify = PipelineSpec::Classify(ClassifyOptions {
+        resize_short: 64,
+        crop_w: 56,
+        crop_h: 48,
+        mean: [0.5; 3],
+        std: [0.25; 3],
+        layout: Layout::Nchw,
+    });
+    let letterbox = PipelineSpec::Letterbox(
+        LetterboxOptions {
+            width: 64,
+            height: 64,
+            ..Default::default()
+        },
+        Layout::Nhwc,
+    );
+    for spec in [classify, letterbox] {
+        let mut tensors = Vec::new();
+        for (mode, region) in [
+            (DecodeMode::Exact, false),
+            (DecodeMode::Exact, true),
+            (DecodeMode::Reduced, true),
+        ] {
+            let opts = BytesOptions {
+                mode,
+                region_decode: region,
+                max_pixels: VARIANT_MAX_PIXELS,
+                ..Default::default()
+            };
+            let mut out = vec![f32::NAN; 3 * 64 * 64 + FENCE];
+            let r = bytes_to_tensor(bytes, &spec, &opts, &mut out);
+            let len = match spec {
+                PipelineSpec::Classify(_) => 3 * 56 * 48,
+                _ => 3 * 64 * 64,
+            };
+            assert!(
+                out[len..].iter().all(|v| v.is_nan()),
+                "{mode:?} region {region}: wrote past the tensor"
+            );
+            if within(reported, opts.max_pixels) {
+                assert!(
+                    r.is_ok(),
+                    "a decodable file failed {mode:?} region {region}: {r:?}"
+                );
+            }
+            tensors.push((r.is_ok(), out));
+        }
+        if tensors[0].0 && tensors[1].0 {
+            let same = tensors[0]
+                .1
+                .iter()
+                .zip(&tensors[1].1)
+                .all(|(a, b)| a.to_bits() == b.to_bits());
+            assert!(same, "region decoding changed the tensor");
+        }
+    }
 }
 
 /// Whether `r` is a successful decode of at most `max_pixels` pixels.

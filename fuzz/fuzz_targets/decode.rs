@@ -1,5 +1,6 @@
-//! Fuzzes the format probe and the JPEG decoder: any input must give an error or a
-//! complete image of the size the probe promised, never a panic, an out-of-bounds access,
+//! Fuzzes the format probe, the JPEG decoder and the from-bytes classification pipeline
+//! (region decoding included): any input must give an error or a complete image of the
+//! size the probe promised, never a panic, an out-of-bounds access,
 //! a hang (progressive scans are capped) or an allocation driven by a lying header (the
 //! pixel limit is lowered so a fuzzer-made header cannot ask for gigabytes).
 //!
@@ -9,8 +10,11 @@
 use libfuzzer_sys::fuzz_target;
 use scipix::codec::jpeg::{decode_jpeg, jpeg_output_size};
 use scipix::codec::probe::probe;
+use scipix::codec::to_tensor::{bytes_to_tensor, BytesOptions, DecodeMode};
 use scipix::codec::{DecodeOptions, JpegScale};
 use scipix::image::PixelFormat;
+use scipix::tensor::{ClassifyOptions, Layout, PipelineSpec};
+use scipix::ErrorKind;
 
 fuzz_target!(|data: &[u8]| {
     let probed = probe(data);
@@ -31,5 +35,42 @@ fuzz_target!(|data: &[u8]| {
             d.width * d.height * format.bytes_per_pixel()
         );
         assert!(info.width as u64 * info.height as u64 <= opts.max_pixels);
+    }
+    // The classification pipeline reads a centre crop: with region decoding only part of
+    // the JPEG is decoded. It must accept what the full decode accepts.
+    let spec = PipelineSpec::Classify(ClassifyOptions {
+        resize_short: 40,
+        crop_w: 32,
+        crop_h: 24,
+        mean: [0.5; 3],
+        std: [0.25; 3],
+        layout: Layout::Nchw,
+    });
+    let bopts = BytesOptions {
+        mode: if sel & 0x20 != 0 {
+            DecodeMode::Reduced
+        } else {
+            DecodeMode::Exact
+        },
+        max_pixels: 1 << 22,
+        accept_truncated: opts.accept_truncated,
+        ..Default::default()
+    };
+    let mut out = [f32::NAN; 3 * 32 * 24 + 1];
+    let r = bytes_to_tensor(data, &spec, &bopts, &mut out);
+    assert!(out[3 * 32 * 24].is_nan(), "wrote past the tensor");
+    let strict = DecodeOptions {
+        max_pixels: 1 << 22,
+        accept_truncated: opts.accept_truncated,
+        ..Default::default()
+    };
+    if decode_jpeg(data, PixelFormat::Rgb8, &strict).is_ok() {
+        // Only the geometry may refuse it (an extreme aspect ratio whose resize has a side
+        // of 0 or above the limit).
+        let geometry = matches!(&r, Err(e) if e.kind() == ErrorKind::InvalidArgument);
+        assert!(
+            r.is_ok() || geometry,
+            "a decodable JPEG failed the pipeline: {r:?}"
+        );
     }
 });
