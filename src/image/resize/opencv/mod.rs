@@ -802,8 +802,9 @@ mod kernels {
     }
 
     /// [`scalar::area_fast_row`]: the 2x2 case's whole pixels in a SIMD kernel (AVX2 on the
-    /// AVX2 and AVX-512 families, SSE4.1, NEON), the rest and every other block size in the
-    /// scalar one.
+    /// AVX2 and AVX-512 families, SSE4.1, NEON); every other block size (and the 2x2
+    /// kernels' remainder) in [`scalar::area_block`] compiled for the x86-64 family; the
+    /// partial pixels at the window's ends in the scalar row.
     #[allow(clippy::too_many_arguments)]
     pub fn area_fast_row<'a>(
         isa: Isa,
@@ -818,9 +819,15 @@ mod kernels {
     ) {
         // Whole pixels `p0..p1` of the window.
         let (p0, p1) = (e0.div_ceil(cn), (e0 + out.len()) / cn);
-        let done = if half_up2x2 && p0 < p1 {
+        if p0 >= p1 {
+            return scalar::area_fast_row(row, kx, ky, cn, scale, half_up2x2, e0, out);
+        }
+        let (head, rest) = out.split_at_mut(p0 * cn - e0);
+        let (body, tail) = rest.split_at_mut((p1 - p0) * cn);
+        scalar::area_fast_row(&row, kx, ky, cn, scale, half_up2x2, e0, head);
+        scalar::area_fast_row(&row, kx, ky, cn, scale, half_up2x2, p1 * cn, tail);
+        let done = if half_up2x2 {
             let (r0, r1) = (row(0), row(1));
-            let body = &mut out[p0 * cn - e0..p1 * cn - e0];
             match isa {
                 // SAFETY: `isa` is one this CPU runs (the caller's contract); the rows
                 // hold the 2x2 blocks of every pixel of the window.
@@ -837,22 +844,19 @@ mod kernels {
         } else {
             0
         };
-        if done == 0 {
-            return scalar::area_fast_row(row, kx, ky, cn, scale, half_up2x2, e0, out);
+        let (x, body) = (p0 + done, &mut body[done * cn..]);
+        match isa {
+            // The block rule compiled for the family: vectorized row sums, `roundps`.
+            // SAFETY: as above (every x86-64 family above scalar has SSE4.1).
+            #[cfg(target_arch = "x86_64")]
+            Isa::Sse41 | Isa::Avx2 | Isa::Avx512 => unsafe {
+                sse41_family(isa, || {
+                    scalar::area_block(&row, kx, ky, cn, scale, half_up2x2, x, body)
+                })
+            },
+            // The scalar row: its 2x2 form is specialized per channel count.
+            _ => scalar::area_fast_row(row, kx, ky, cn, scale, half_up2x2, x * cn, body),
         }
-        let (head, rest) = out.split_at_mut(p0 * cn - e0);
-        scalar::area_fast_row(&row, kx, ky, cn, scale, half_up2x2, e0, head);
-        let e = (p0 + done) * cn;
-        scalar::area_fast_row(
-            row,
-            kx,
-            ky,
-            cn,
-            scale,
-            half_up2x2,
-            e,
-            &mut rest[done * cn..],
-        );
     }
 
     pub fn v_area_acc(isa: Isa, sum: &mut [f32], buf: &[f32], beta: f32) {
