@@ -827,18 +827,17 @@ mod kernels {
         scalar::area_fast_row(&row, kx, ky, cn, scale, half_up2x2, e0, head);
         scalar::area_fast_row(&row, kx, ky, cn, scale, half_up2x2, p1 * cn, tail);
         let done = if half_up2x2 {
-            let (r0, r1) = (row(0), row(1));
             match isa {
                 // SAFETY: `isa` is one this CPU runs (the caller's contract); the rows
                 // hold the 2x2 blocks of every pixel of the window.
                 #[cfg(target_arch = "x86_64")]
-                _ if has_avx2(isa) => unsafe { avx2::area2x2(r0, r1, cn, p0, body) },
+                _ if has_avx2(isa) => unsafe { avx2::area2x2(row(0), row(1), cn, p0, body) },
                 // SAFETY: as above.
                 #[cfg(target_arch = "x86_64")]
-                Isa::Sse41 => unsafe { sse41::area2x2(r0, r1, cn, p0, body) },
+                Isa::Sse41 => unsafe { sse41::area2x2(row(0), row(1), cn, p0, body) },
                 // SAFETY: NEON is part of the aarch64 baseline; as above.
                 #[cfg(target_arch = "aarch64")]
-                Isa::Neon => unsafe { neon::area2x2(r0, r1, cn, p0, body) },
+                Isa::Neon => unsafe { neon::area2x2(row(0), row(1), cn, p0, body) },
                 _ => 0,
             }
         } else {
