@@ -495,6 +495,9 @@ fn run_area(
 /// runs two pixels per register ([`avx2`]) and AVX-512 four ([`avx512`]). The border
 /// pixels and other tables take the AVX2 gathers (AVX2 and AVX-512) or the scalar kernel.
 /// `INTER_NEAREST(_EXACT)` copies 4 pixels per step with SSE4.1 on every x86-64 family.
+/// The integer-factor area path's 2x2 mean has AVX2 (AVX2 and AVX-512 families), SSE4.1
+/// and NEON kernels; other block sizes run [`scalar::area_block`] compiled for the x86-64
+/// family (AVX-512 takes AVX2's kernel: 256-bit halves serve CPUs that split 512-bit ops).
 /// The vertical steps are AVX2 (8- or 32-element) kernels on AVX2 and AVX-512, except the
 /// IPP cubic one, which AVX-512 runs 16 elements per step; `INTER_LINEAR`'s and the IPP
 /// cubic one also have SSE4.1 forms. NEON has its own form of each of these but the
