@@ -875,7 +875,12 @@ pub fn area_block<'a>(
     x0: usize,
     out: &mut [u8],
 ) {
-    const BUF: usize = 4096;
+    // 4 KiB of sums: the array is zeroed on every call (one per row), a larger one costs
+    // more than the sums on short windows.
+    const BUF: usize = 1024;
+    if out.is_empty() {
+        return;
+    }
     let span = kx * cn;
     if span > BUF || kx * ky > (u32::MAX / 255) as usize || !(1..=4).contains(&cn) {
         let e0 = x0 * cn;
