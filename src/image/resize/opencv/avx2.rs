@@ -356,3 +356,100 @@ pub unsafe fn h_float4_px(src: &[u8], tab: &HTab<f32>, lo: usize, hi: usize, out
         unsafe { super::sse41::h_float4_px(src, tab, dx, hi, &mut out[i * cn..]) };
     }
 }
+
+/// Byte shuffles putting each channel of two neighbouring pixels side by side in a 16-byte
+/// lane, for `_mm256_maddubs_epi16` to add them: 2 and 4 channels (1 needs none); 3
+/// channels take 2 pixels (12 bytes) per lane and zero the last 4 bytes.
+pub(super) const PAIR2: [i8; 16] = [0, 2, 1, 3, 4, 6, 5, 7, 8, 10, 9, 11, 12, 14, 13, 15];
+pub(super) const PAIR3: [i8; 16] = [0, 3, 1, 4, 2, 5, 6, 9, 7, 10, 8, 11, -1, -1, -1, -1];
+pub(super) const PAIR4: [i8; 16] = [0, 4, 1, 5, 2, 6, 3, 7, 8, 12, 9, 13, 10, 14, 11, 15];
+
+/// `(a + b + c + d + 2) >> 2` per 16-bit lane from two rows' pair-arranged bytes.
+#[inline]
+#[target_feature(enable = "avx2")]
+fn mean2x2(top: __m256i, bottom: __m256i) -> __m256i {
+    let ones = _mm256_set1_epi8(1);
+    let s = _mm256_add_epi16(
+        _mm256_maddubs_epi16(top, ones),
+        _mm256_maddubs_epi16(bottom, ones),
+    );
+    _mm256_srli_epi16::<2>(_mm256_add_epi16(s, _mm256_set1_epi16(2)))
+}
+
+/// OpenCV's 2x2 area mean (`INTER_AREA` at 2x, and `INTER_LINEAR(_EXACT)` at exactly 2x),
+/// as [`super::scalar::area_fast_row`] with `half_up2x2`: destination pixels `x0..` of
+/// `cn` (1..=4) channels into `out` (whole pixels), from source rows `r0` and `r1`. Byte
+/// pairs are summed with `vpmaddubsw` (at most 510, exact in `i16`), the two rows added,
+/// then `+ 2 >> 2` and a saturating pack (the values are 0..=255 already). 32 elements per
+/// step (24 for 3 channels, whose 32-byte store spills 8 bytes that the next step or the
+/// scalar tail overwrites). Returns the pixels done.
+///
+/// # Safety
+/// AVX2; `r0` and `r1` hold the `2 * cn` source bytes of every pixel of `out`.
+#[inline]
+#[target_feature(enable = "avx2")]
+pub unsafe fn area2x2(r0: &[u8], r1: &[u8], cn: usize, x0: usize, out: &mut [u8]) -> usize {
+    let len = out.len();
+    if !(1..=4).contains(&cn) {
+        return 0;
+    }
+    let (a, b) = (&r0[x0 * 2 * cn..], &r1[x0 * 2 * cn..]);
+    assert!(a.len() >= 2 * len && b.len() >= 2 * len);
+    let mut i = 0;
+    if cn == 3 {
+        let mask = _mm256_broadcastsi128_si256(unsafe { _mm_loadu_si128(PAIR3.as_ptr().cast()) });
+        let compact = _mm256_setr_epi8(
+            0, 1, 2, 3, 4, 5, 8, 9, 10, 11, 12, 13, -1, -1, -1, -1, //
+            0, 1, 2, 3, 4, 5, 8, 9, 10, 11, 12, 13, -1, -1, -1, -1,
+        );
+        let order = _mm256_setr_epi32(0, 1, 2, 4, 5, 6, 3, 7);
+        // 8 pixels per step: source bytes `2i..2i + 52`, output `i..i + 32`.
+        while i + 32 <= len {
+            let p = 2 * i;
+            // SAFETY: `p + 52 <= 2 * len` bytes of both rows; `i + 32 <= len`.
+            unsafe {
+                // Pixels 0-1 | 4-5 and 2-3 | 6-7, one pair per lane.
+                let ld = |r: &[u8], lo: usize| {
+                    let v = _mm256_castsi128_si256(_mm_loadu_si128(r.as_ptr().add(p + lo).cast()));
+                    let hi = _mm_loadu_si128(r.as_ptr().add(p + lo + 24).cast());
+                    _mm256_shuffle_epi8(_mm256_inserti128_si256::<1>(v, hi), mask)
+                };
+                let x = mean2x2(ld(a, 0), ld(b, 0));
+                let y = mean2x2(ld(a, 12), ld(b, 12));
+                let v = _mm256_shuffle_epi8(_mm256_packus_epi16(x, y), compact);
+                let v = _mm256_permutevar8x32_epi32(v, order);
+                _mm256_storeu_si256(out.as_mut_ptr().add(i).cast(), v);
+            }
+            i += 24;
+        }
+        return i / 3;
+    }
+    let mask = match cn {
+        2 => PAIR2,
+        4 => PAIR4,
+        _ => [0; 16],
+    };
+    // SAFETY: a 16-byte array.
+    let mask = _mm256_broadcastsi128_si256(unsafe { _mm_loadu_si128(mask.as_ptr().cast()) });
+    // 32 elements per step: source bytes `2i..2i + 64`.
+    while i + 32 <= len {
+        let p = 2 * i;
+        // SAFETY: `p + 64 <= 2 * len` bytes of both rows; `i + 32 <= len`.
+        unsafe {
+            let ld = |r: &[u8], k: usize| {
+                let v = _mm256_loadu_si256(r.as_ptr().add(p + k).cast());
+                if cn == 1 {
+                    v
+                } else {
+                    _mm256_shuffle_epi8(v, mask)
+                }
+            };
+            let lo = mean2x2(ld(a, 0), ld(b, 0));
+            let hi = mean2x2(ld(a, 32), ld(b, 32));
+            let v = _mm256_permute4x64_epi64::<0b11_01_10_00>(_mm256_packus_epi16(lo, hi));
+            _mm256_storeu_si256(out.as_mut_ptr().add(i).cast(), v);
+        }
+        i += 32;
+    }
+    i / cn
+}

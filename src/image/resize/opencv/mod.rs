@@ -289,7 +289,8 @@ impl Plan {
             } => {
                 for oy in 0..h {
                     let sy = (y0 + oy) * ky;
-                    scalar::area_fast_row(
+                    kernels::area_fast_row(
+                        isa,
                         |k| src.row(sy + k),
                         *kx,
                         *ky,
@@ -494,6 +495,9 @@ fn run_area(
 /// runs two pixels per register ([`avx2`]) and AVX-512 four ([`avx512`]). The border
 /// pixels and other tables take the AVX2 gathers (AVX2 and AVX-512) or the scalar kernel.
 /// `INTER_NEAREST(_EXACT)` copies 4 pixels per step with SSE4.1 on every x86-64 family.
+/// The integer-factor area path's 2x2 mean has AVX2 (AVX2 and AVX-512 families), SSE4.1
+/// and NEON kernels; other block sizes run [`scalar::area_block`] compiled for the x86-64
+/// family (AVX-512 takes AVX2's kernel: 256-bit halves serve CPUs that split 512-bit ops).
 /// The vertical steps are AVX2 (8- or 32-element) kernels on AVX2 and AVX-512, except the
 /// IPP cubic one, which AVX-512 runs 16 elements per step; `INTER_LINEAR`'s and the IPP
 /// cubic one also have SSE4.1 forms. NEON has its own form of each of these but the
@@ -800,6 +804,63 @@ mod kernels {
         scalar::v_cubic_f32(r.map(|x| &x[done..]), b, &mut out[done..])
     }
 
+    /// [`scalar::area_fast_row`]: the 2x2 case's whole pixels in a SIMD kernel (AVX2 on the
+    /// AVX2 and AVX-512 families, SSE4.1, NEON); every other block size (and the 2x2
+    /// kernels' remainder) in [`scalar::area_block`] compiled for the x86-64 family; the
+    /// partial pixels at the window's ends in the scalar row.
+    #[allow(clippy::too_many_arguments)]
+    pub fn area_fast_row<'a>(
+        isa: Isa,
+        row: impl Fn(usize) -> &'a [u8],
+        kx: usize,
+        ky: usize,
+        cn: usize,
+        scale: f32,
+        half_up2x2: bool,
+        e0: usize,
+        out: &mut [u8],
+    ) {
+        // Whole pixels `p0..p1` of the window.
+        let (p0, p1) = (e0.div_ceil(cn), (e0 + out.len()) / cn);
+        if p0 >= p1 {
+            return scalar::area_fast_row(row, kx, ky, cn, scale, half_up2x2, e0, out);
+        }
+        let (head, rest) = out.split_at_mut(p0 * cn - e0);
+        let (body, tail) = rest.split_at_mut((p1 - p0) * cn);
+        scalar::area_fast_row(&row, kx, ky, cn, scale, half_up2x2, e0, head);
+        scalar::area_fast_row(&row, kx, ky, cn, scale, half_up2x2, p1 * cn, tail);
+        let done = if half_up2x2 {
+            match isa {
+                // SAFETY: `isa` is one this CPU runs (the caller's contract); the rows
+                // hold the 2x2 blocks of every pixel of the window.
+                #[cfg(target_arch = "x86_64")]
+                _ if has_avx2(isa) => unsafe { avx2::area2x2(row(0), row(1), cn, p0, body) },
+                // SAFETY: as above.
+                #[cfg(target_arch = "x86_64")]
+                Isa::Sse41 => unsafe { sse41::area2x2(row(0), row(1), cn, p0, body) },
+                // SAFETY: NEON is part of the aarch64 baseline; as above.
+                #[cfg(target_arch = "aarch64")]
+                Isa::Neon => unsafe { neon::area2x2(row(0), row(1), cn, p0, body) },
+                _ => 0,
+            }
+        } else {
+            0
+        };
+        let (x, body) = (p0 + done, &mut body[done * cn..]);
+        match isa {
+            // The block rule compiled for the family: vectorized row sums, `roundps`.
+            // SAFETY: as above (every x86-64 family above scalar has SSE4.1).
+            #[cfg(target_arch = "x86_64")]
+            Isa::Sse41 | Isa::Avx2 | Isa::Avx512 => unsafe {
+                sse41_family(isa, || {
+                    scalar::area_block(&row, kx, ky, cn, scale, half_up2x2, x, body)
+                })
+            },
+            // The scalar row: its 2x2 form is specialized per channel count.
+            _ => scalar::area_fast_row(row, kx, ky, cn, scale, half_up2x2, x * cn, body),
+        }
+    }
+
     pub fn v_area_acc(isa: Isa, sum: &mut [f32], buf: &[f32], beta: f32) {
         let done = match isa {
             // SAFETY: as above.
@@ -882,6 +943,41 @@ mod tests {
                     let mut out = vec![0u8; e1 - e0];
                     scalar::area_fast_row(row, kx, ky, cn, scale, half, e0, &mut out);
                     assert_eq!(out, want[e0..e1], "cn {cn} {kx}x{ky} window {e0}..{e1}");
+                }
+            }
+        }
+    }
+
+    /// The integer-factor AREA row on every ISA the machine runs equals the scalar row, for
+    /// widths around the SIMD steps, unaligned source rows and windows starting and ending
+    /// inside a pixel.
+    #[test]
+    fn area_fast_rows_equal_scalar_on_every_isa() {
+        for cn in 1..=4 {
+            for (kx, ky) in [(2, 2), (3, 3), (2, 3), (3, 2), (4, 4), (5, 5)] {
+                for dst_w in [1, 2, 7, 8, 9, 15, 16, 17, 31, 33, 40, 63, 65, 100, 133] {
+                    let seed = (cn * 1000 + kx * 100 + ky * 10 + dst_w) as u64;
+                    let (img, stride) = image(dst_w * kx + 1, ky, cn, seed, 3);
+                    // One byte into the buffer: rows start unaligned.
+                    let row = |r: usize| &img[1 + r * stride..1 + r * stride + dst_w * kx * cn];
+                    let scale = 1.0 / (kx * ky) as f32;
+                    let half = kx == 2 && ky == 2;
+                    let n = dst_w * cn;
+                    let mut windows = vec![(0, n), (1, n), (0, n - 1), (n / 3, n - n / 3)];
+                    windows.extend((0..cn.min(n)).map(|k| (k, n - (cn - 1 - k).min(n - k - 1))));
+                    windows.push((cn + 1, (cn + 1 + 37).min(n)));
+                    for (e0, e1) in windows.into_iter().filter(|&(a, b)| a < b && b <= n) {
+                        let mut want = vec![0u8; e1 - e0];
+                        scalar::area_fast_row(row, kx, ky, cn, scale, half, e0, &mut want);
+                        for isa in Isa::available() {
+                            let mut got = vec![0x5Au8; e1 - e0];
+                            kernels::area_fast_row(isa, row, kx, ky, cn, scale, half, e0, &mut got);
+                            assert_eq!(
+                                got, want,
+                                "{isa:?} cn {cn} {kx}x{ky} width {dst_w} window {e0}..{e1}"
+                            );
+                        }
+                    }
                 }
             }
         }

@@ -319,3 +319,58 @@ pub unsafe fn v_area_store(sum: &[f32], out: &mut [u8]) -> usize {
     }
     count
 }
+
+/// OpenCV's 2x2 area mean as [`super::scalar::area_fast_row`] with `half_up2x2`:
+/// destination pixels `x0..` of `cn` (1..=4) channels into `out` (whole pixels), 8 pixels
+/// per step. `vld{cn}q_u8` splits 16 source pixels of a row into channel planes,
+/// `vpaddlq_u8`/`vpadalq_u8` add neighbouring pixels of both rows in `u16` (at most
+/// 1020), `vrshrn_n_u16::<2>` is `(sum + 2) >> 2`, and `vst{cn}_u8` interleaves the
+/// channels again. Returns the pixels done.
+///
+/// # Safety
+/// NEON (always present on aarch64); `r0` and `r1` hold the `2 * cn` source bytes of
+/// every pixel of `out`.
+#[inline]
+#[target_feature(enable = "neon")]
+pub unsafe fn area2x2(r0: &[u8], r1: &[u8], cn: usize, x0: usize, out: &mut [u8]) -> usize {
+    if !(1..=4).contains(&cn) {
+        return 0;
+    }
+    let n = out.len() / cn;
+    let (a, b) = (&r0[x0 * 2 * cn..], &r1[x0 * 2 * cn..]);
+    assert!(a.len() >= 2 * n * cn && b.len() >= 2 * n * cn);
+    let count = n / 8 * 8;
+    let mean = |x: uint8x16_t, y: uint8x16_t| vrshrn_n_u16::<2>(vpadalq_u8(vpaddlq_u8(x), y));
+    let mut x = 0;
+    while x < count {
+        let (pa, pb) = (a[x * 2 * cn..].as_ptr(), b[x * 2 * cn..].as_ptr());
+        let po = out[x * cn..].as_mut_ptr();
+        // SAFETY: pixels `x..x + 8` are in `out` and their `16 * cn` source bytes in both rows.
+        unsafe {
+            match cn {
+                1 => vst1_u8(po, mean(vld1q_u8(pa), vld1q_u8(pb))),
+                2 => {
+                    let (s, t) = (vld2q_u8(pa), vld2q_u8(pb));
+                    vst2_u8(po, uint8x8x2_t(mean(s.0, t.0), mean(s.1, t.1)));
+                }
+                3 => {
+                    let (s, t) = (vld3q_u8(pa), vld3q_u8(pb));
+                    let v = uint8x8x3_t(mean(s.0, t.0), mean(s.1, t.1), mean(s.2, t.2));
+                    vst3_u8(po, v);
+                }
+                _ => {
+                    let (s, t) = (vld4q_u8(pa), vld4q_u8(pb));
+                    let v = uint8x8x4_t(
+                        mean(s.0, t.0),
+                        mean(s.1, t.1),
+                        mean(s.2, t.2),
+                        mean(s.3, t.3),
+                    );
+                    vst4_u8(po, v);
+                }
+            }
+        }
+        x += 8;
+    }
+    count
+}

@@ -285,3 +285,81 @@ pub unsafe fn v_cubic_f32(r: [&[f32]; 4], b: [f32; 4], out: &mut [u8]) -> usize 
     }
     count
 }
+
+/// `(a + b + c + d + 2) >> 2` per 16-bit lane from two rows' pair-arranged bytes.
+#[inline]
+#[target_feature(enable = "sse4.1")]
+fn mean2x2(top: __m128i, bottom: __m128i) -> __m128i {
+    let ones = _mm_set1_epi8(1);
+    let s = _mm_add_epi16(
+        _mm_maddubs_epi16(top, ones),
+        _mm_maddubs_epi16(bottom, ones),
+    );
+    _mm_srli_epi16::<2>(_mm_add_epi16(s, _mm_set1_epi16(2)))
+}
+
+/// The 2x2 area mean as [`super::avx2::area2x2`] (same pair shuffles and arithmetic), 16
+/// elements per step (12 for 3 channels, whose 16-byte store spills 4 bytes that the next
+/// step or the scalar tail overwrites). Returns the pixels done.
+///
+/// # Safety
+/// SSE4.1; `r0` and `r1` hold the `2 * cn` source bytes of every pixel of `out`.
+#[inline]
+#[target_feature(enable = "sse4.1")]
+pub unsafe fn area2x2(r0: &[u8], r1: &[u8], cn: usize, x0: usize, out: &mut [u8]) -> usize {
+    use super::avx2::{PAIR2, PAIR3, PAIR4};
+    let len = out.len();
+    if !(1..=4).contains(&cn) {
+        return 0;
+    }
+    let (a, b) = (&r0[x0 * 2 * cn..], &r1[x0 * 2 * cn..]);
+    assert!(a.len() >= 2 * len && b.len() >= 2 * len);
+    let mask = match cn {
+        2 => PAIR2,
+        3 => PAIR3,
+        4 => PAIR4,
+        _ => [0; 16],
+    };
+    // SAFETY: a 16-byte array.
+    let mask = unsafe { _mm_loadu_si128(mask.as_ptr().cast()) };
+    let mut i = 0;
+    if cn == 3 {
+        let compact = _mm_setr_epi8(0, 1, 2, 3, 4, 5, 8, 9, 10, 11, 12, 13, -1, -1, -1, -1);
+        // 4 pixels per step: source bytes `2i..2i + 28`, output `i..i + 16`.
+        while i + 16 <= len {
+            let p = 2 * i;
+            // SAFETY: `p + 28 <= 2 * len` bytes of both rows; `i + 16 <= len`.
+            unsafe {
+                let ld = |r: &[u8], k: usize| {
+                    _mm_shuffle_epi8(_mm_loadu_si128(r.as_ptr().add(p + k).cast()), mask)
+                };
+                let x = mean2x2(ld(a, 0), ld(b, 0));
+                let y = mean2x2(ld(a, 12), ld(b, 12));
+                let v = _mm_shuffle_epi8(_mm_packus_epi16(x, y), compact);
+                _mm_storeu_si128(out.as_mut_ptr().add(i).cast(), v);
+            }
+            i += 12;
+        }
+        return i / 3;
+    }
+    // 16 elements per step: source bytes `2i..2i + 32`.
+    while i + 16 <= len {
+        let p = 2 * i;
+        // SAFETY: `p + 32 <= 2 * len` bytes of both rows; `i + 16 <= len`.
+        unsafe {
+            let ld = |r: &[u8], k: usize| {
+                let v = _mm_loadu_si128(r.as_ptr().add(p + k).cast());
+                if cn == 1 {
+                    v
+                } else {
+                    _mm_shuffle_epi8(v, mask)
+                }
+            };
+            let lo = mean2x2(ld(a, 0), ld(b, 0));
+            let hi = mean2x2(ld(a, 16), ld(b, 16));
+            _mm_storeu_si128(out.as_mut_ptr().add(i).cast(), _mm_packus_epi16(lo, hi));
+        }
+        i += 16;
+    }
+    i / cn
+}
