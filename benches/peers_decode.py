@@ -10,7 +10,11 @@ against its peer. Calls alternate scipix, the peer and a copy of the same bytes
 
 Each side returns a new array per call, as cv2.imdecode and Pillow do: scipix's side asks
 the output size (scipix_jpeg_output_size / scipix_png_info), allocates with np.empty and
-decodes into it, as `scipix.codec.decode` does.
+decodes into it, as `scipix.codec.decode` does. For large outputs the allocation is part of
+what differs: numpy asks for transparent huge pages (madvise) for big arrays, while
+cv2.imdecode's fresh Mat is faulted in 4 KiB at a time (about a third of its time on the
+36 MB 4032x3024 output under `perf`), so the 12 MP ratios measure the whole call a Python
+user makes, not libjpeg-turbo alone (which decodes on both sides).
 
 Inputs are real photos: the scikit-image samples (astronaut, coffee, chelsea, rocket, the
 motorcycle, the IHC slide; shipped inside the scikit-image wheel, pinned in
