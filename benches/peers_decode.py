@@ -10,11 +10,13 @@ against its peer. Calls alternate scipix, the peer and a copy of the same bytes
 
 Each side returns a new array per call, as cv2.imdecode and Pillow do: scipix's side asks
 the output size (scipix_jpeg_output_size / scipix_png_info), allocates with np.empty and
-decodes into it, as `scipix.codec.decode` does. For large outputs the allocation is part of
-what differs: numpy asks for transparent huge pages (madvise) for big arrays, while
-cv2.imdecode's fresh Mat is faulted in 4 KiB at a time (about a third of its time on the
-36 MB 4032x3024 output under `perf`), so the 12 MP ratios measure the whole call a Python
-user makes, not libjpeg-turbo alone (which decodes on both sides).
+decodes into it, as `scipix.codec.decode` does. The JPEG work itself is libjpeg-turbo on
+both sides (callgrind: within 4% of cv2's instructions per decode), so the ratios against
+cv2.imdecode come from what surrounds it: under `perf`, cv2.imdecode spends about a third of
+its time in the kernel, faulting in and unmapping the pages of its fresh output Mat (1080p
+and 12 MP alike), scipix's side a twentieth at 1080p and a sixth at 12 MP (numpy asks for
+transparent huge pages for big arrays). The ratios measure the whole call a Python user
+makes.
 
 Inputs are real photos: the scikit-image samples (astronaut, coffee, chelsea, rocket, the
 motorcycle, the IHC slide; shipped inside the scikit-image wheel, pinned in
