@@ -2,7 +2,8 @@
 """Runs every peer script in one go, each with its own full output: scipix (through the C
 ABI, via ctypes) against OpenCV (grayscale, thresholds, Otsu, blobFromImage, resize), numpy
 (normalization, f16), Pillow (resize), ml_dtypes (bf16), gguf (GGML blocks) and ONNX Runtime
-(int8/int4/FP8 QuantizeLinear, DequantizeLinear), on the same arrays in the same process per
+(int8/int4/FP8 QuantizeLinear, DequantizeLinear), and cv2.imdecode and Pillow (JPEG, PNG
+decoding), on the same arrays in the same process per
 script, calls alternated (benches/harness.py).
 
     cargo build --release && python3 benches/peers.py
@@ -16,7 +17,7 @@ import sys
 
 HERE = pathlib.Path(__file__).resolve().parent
 SCRIPTS = ["peers_color.py", "peers_tensor.py", "peers_quant.py", "peers_resize.py",
-           "peers_lowprec.py"]
+           "peers_lowprec.py", "peers_decode.py"]
 
 failed = 0
 for name in SCRIPTS:

@@ -68,6 +68,7 @@ PEERS = [
     ("peers_resize", 11),
     ("peers_lowprec", 11),
     ("peers_yuv", 15),
+    ("peers_decode", 15),
 ]
 
 
