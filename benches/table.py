@@ -69,6 +69,7 @@ PEERS = [
     ("peers_lowprec", 11),
     ("peers_yuv", 15),
     ("peers_decode", 15),
+    ("peers_decode_pipeline", 15),
 ]
 
 
