@@ -37,9 +37,10 @@
 //! Width must be even, and for 4:2:0 the height too, as OpenCV requires.
 //!
 //! # Kernels
-//! [`scalar`] is the specification; AVX2 (also used at the AVX-512 level) converts 16 pixels
-//! per step with the same 32-bit products and equals it bit for bit. SSE4.1, NEON and
-//! SIMD128 run the scalar rows.
+//! [`scalar`] is the specification; the SIMD kernels form the same exact 32-bit sums and
+//! equal it bit for bit. They compute each chroma sample's terms once for its two pixels,
+//! and for both rows of a 4:2:0 row pair. AVX2 (also used at the AVX-512 level) converts
+//! 32 pixels per step. SSE4.1, NEON and SIMD128 run the scalar rows. GRAY8 is a copy of the luma bytes everywhere.
 
 #[cfg(target_arch = "x86_64")]
 mod avx2;
@@ -286,11 +287,7 @@ impl<'a> YuvFrame<'a> {
             }
             YuvLayout::Yuyv | YuvLayout::Uyvy | YuvLayout::Yvyu => {
                 let p = plane_row(0, r);
-                let (yo, uo, vo) = match self.layout {
-                    YuvLayout::Yuyv => (0, 1, 3),
-                    YuvLayout::Uyvy => (1, 0, 2),
-                    _ => (0, 3, 1),
-                };
+                let (yo, uo, vo) = self.layout.packed_offsets().expect("a packed layout");
                 scalar::Row {
                     y: &p[yo..],
                     ystep: 2,
@@ -322,23 +319,134 @@ pub fn yuv_to_image(frame: &YuvFrame, dst: &mut ImageViewMut) -> Result<()> {
     Ok(())
 }
 
-/// Converts every row of a frame of `dst`'s size with `isa`'s kernels, in bands across the
-/// pool when `split`.
-fn convert_rows(isa: Isa, frame: &YuvFrame, dst: &mut ImageViewMut, split: bool) {
-    let fmt: PixelFormat = dst.format();
-    for_each_band_rows(split, dst, |first, band| {
-        for i in 0..band.height() {
-            let row = frame.row(first + i);
-            let out = band.row_mut(i);
-            let done = match isa {
-                // SAFETY: dispatch chose an ISA this CPU runs.
-                #[cfg(target_arch = "x86_64")]
-                Isa::Avx2 | Isa::Avx512 => unsafe { avx2::row(row, out, fmt) },
-                _ => 0,
-            };
-            scalar::row(row, out, fmt, done);
+/// What a SIMD kernel reads: one or two frame rows that share their chroma samples (two
+/// only for 4:2:0), each slice running to the end of its plane. The kernel knows the
+/// layout (which of U and V comes first, where the packed bytes sit) from its constructor.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Src<'a> {
+    /// NV12 or NV21: luma rows and the interleaved chroma row.
+    Semi { y: [&'a [u8]; 2], uv: &'a [u8] },
+    /// I420 or YV12: luma rows and the U and V rows.
+    Planar {
+        y: [&'a [u8]; 2],
+        u: &'a [u8],
+        v: &'a [u8],
+    },
+    /// A packed 4:2:2 row.
+    Packed(&'a [u8]),
+}
+
+impl<'a> YuvFrame<'a> {
+    /// Frame row `r`, with row `r + 1` (same chroma row) when `pair`, for the SIMD kernels.
+    fn src(&self, r: usize, pair: bool) -> Src<'a> {
+        let plane_row = |i: usize, row: usize| {
+            let (bytes, stride) = self.planes[i];
+            &bytes[row * stride..]
+        };
+        let y = [plane_row(0, r), plane_row(0, r + pair as usize)];
+        match self.layout {
+            YuvLayout::Nv12 | YuvLayout::Nv21 => Src::Semi {
+                y,
+                uv: plane_row(1, r / 2),
+            },
+            YuvLayout::I420 => Src::Planar {
+                y,
+                u: plane_row(1, r / 2),
+                v: plane_row(2, r / 2),
+            },
+            YuvLayout::Yv12 => Src::Planar {
+                y,
+                u: plane_row(2, r / 2),
+                v: plane_row(1, r / 2),
+            },
+            YuvLayout::Yuyv | YuvLayout::Uyvy | YuvLayout::Yvyu => Src::Packed(y[0]),
         }
+    }
+}
+
+impl YuvLayout {
+    /// Bytes of Y0, U and V in each four-byte group of a packed 4:2:2 layout (Y1 follows
+    /// Y0 two bytes later); `None` for the 4:2:0 layouts.
+    pub(crate) fn packed_offsets(self) -> Option<(usize, usize, usize)> {
+        match self {
+            YuvLayout::Yuyv => Some((0, 1, 3)),
+            YuvLayout::Uyvy => Some((1, 0, 2)),
+            YuvLayout::Yvyu => Some((0, 3, 1)),
+            _ => None,
+        }
+    }
+}
+
+/// One conversion's SIMD kernel with its constants, built once per band of rows. It lives on
+/// the stack for the band; boxing the large variants would allocate on every call instead.
+#[allow(clippy::large_enum_variant)]
+enum Simd {
+    /// GRAY8, or no SIMD kernel for this ISA: the scalar rows do everything.
+    None,
+    #[cfg(target_arch = "x86_64")]
+    Avx2(avx2::Rows),
+}
+
+impl Simd {
+    fn new(isa: Isa, layout: YuvLayout, fmt: PixelFormat) -> Simd {
+        if fmt == PixelFormat::Gray8 {
+            return Simd::None;
+        }
+        match isa {
+            // SAFETY: dispatch chose an ISA this CPU runs (the AVX-512 level includes AVX2).
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx2 | Isa::Avx512 => Simd::Avx2(unsafe { avx2::Rows::new(layout, fmt) }),
+            _ => Simd::None,
+        }
+    }
+
+    /// Converts the leading pixels of `outs` (one row, or two 4:2:0 rows sharing chroma)
+    /// from `src`; returns how many pixels of each row it converted.
+    fn rows(&self, src: Src, outs: &mut [&mut [u8]]) -> usize {
+        match self {
+            Simd::None => 0,
+            // SAFETY: `Simd::new` built this kernel only for a CPU that runs it.
+            #[cfg(target_arch = "x86_64")]
+            Simd::Avx2(k) => unsafe { k.rows(src, outs) },
+        }
+    }
+}
+
+/// Converts every row of a frame of `dst`'s size with `isa`'s kernels, in bands across the
+/// pool when `split`. 4:2:0 rows go to the kernels in pairs that share their chroma row
+/// (a band that starts or ends inside a pair converts its row alone); the scalar rows
+/// finish what the SIMD kernel leaves.
+fn convert_rows(isa: Isa, frame: &YuvFrame, dst: &mut ImageViewMut, split: bool) {
+    for_each_band_rows(split, dst, |first, band| {
+        convert_band(isa, frame, first, band)
     });
+}
+
+/// Converts frame rows `first..first + band.height()` into `band`.
+fn convert_band(isa: Isa, frame: &YuvFrame, first: usize, band: &mut ImageViewMut) {
+    let fmt = band.format();
+    let simd = Simd::new(isa, frame.layout, fmt);
+    let end = first + band.height();
+    let pairs = frame.layout.is_420();
+    let mut rows = band.rows_mut();
+    let mut r = first;
+    while let Some(a) = rows.next() {
+        let pair = pairs && r.is_multiple_of(2) && r + 1 < end;
+        let mut two;
+        let mut one;
+        let outs: &mut [&mut [u8]] = if pair {
+            two = [a, rows.next().expect("row r + 1 is in the band")];
+            &mut two
+        } else {
+            one = [a];
+            &mut one
+        };
+        let done = simd.rows(frame.src(r, pair), outs);
+        for (i, out) in outs.iter_mut().enumerate() {
+            scalar::row(frame.row(r + i), out, fmt, done);
+        }
+        r += outs.len();
+    }
 }
 
 #[cfg(test)]
