@@ -39,11 +39,14 @@
 //! # Kernels
 //! [`scalar`] is the specification; the SIMD kernels form the same exact 32-bit sums and
 //! equal it bit for bit. They compute each chroma sample's terms once for its two pixels,
-//! and for both rows of a 4:2:0 row pair. AVX2 (also used at the AVX-512 level) converts
-//! 32 pixels per step. SSE4.1, NEON and SIMD128 run the scalar rows. GRAY8 is a copy of the luma bytes everywhere.
+//! and for both rows of a 4:2:0 row pair. AVX-512 (with VBMI and VNNI) converts 64 pixels
+//! per step, AVX2 32 (also at the AVX-512 level on CPUs without VBMI or VNNI). SSE4.1,
+//! NEON and SIMD128 run the scalar rows. GRAY8 is a copy of the luma bytes everywhere.
 
 #[cfg(target_arch = "x86_64")]
 mod avx2;
+#[cfg(target_arch = "x86_64")]
+mod avx512;
 pub mod scalar;
 
 use super::bands::for_each_band_rows;
@@ -377,12 +380,30 @@ impl YuvLayout {
     }
 }
 
+/// Whether the AVX-512 kernels run at the AVX-512 level: they need VBMI (`vpermb`) and VNNI
+/// (`vpdpwssds`) besides F and BW; without them that level runs the AVX2 kernels. Measured
+/// with `benches/peers_yuv.py` on an Intel Xeon (family 6 model 167, AVX-512 with VBMI and
+/// VNNI), the AVX-512 rows take 0.6-0.8 of the AVX2 rows' time on every case, so they are
+/// the AVX-512 level's kernel. Not measured on Zen 4, which runs 512-bit operations as two
+/// halves; there the saving comes from the instructions it adds (one-uop byte permutes and
+/// dot products), not the width, and should hold as well.
+#[cfg(target_arch = "x86_64")]
+fn avx512_rows() -> bool {
+    #[cfg(test)]
+    if tests::NO_AVX512_ROWS.with(|c| c.get()) {
+        return false;
+    }
+    cpu::detected().has(cpu::Features::AVX512VBMI | cpu::Features::AVX512VNNI)
+}
+
 /// One conversion's SIMD kernel with its constants, built once per band of rows. It lives on
 /// the stack for the band; boxing the large variants would allocate on every call instead.
 #[allow(clippy::large_enum_variant)]
 enum Simd {
     /// GRAY8, or no SIMD kernel for this ISA: the scalar rows do everything.
     None,
+    #[cfg(target_arch = "x86_64")]
+    Avx512(avx512::Rows),
     #[cfg(target_arch = "x86_64")]
     Avx2(avx2::Rows),
 }
@@ -393,7 +414,10 @@ impl Simd {
             return Simd::None;
         }
         match isa {
-            // SAFETY: dispatch chose an ISA this CPU runs (the AVX-512 level includes AVX2).
+            // SAFETY: dispatch chose an ISA this CPU runs, and `avx512_rows` saw VBMI and VNNI.
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx512 if avx512_rows() => Simd::Avx512(unsafe { avx512::Rows::new(layout, fmt) }),
+            // SAFETY: as above (the AVX-512 level includes AVX2).
             #[cfg(target_arch = "x86_64")]
             Isa::Avx2 | Isa::Avx512 => Simd::Avx2(unsafe { avx2::Rows::new(layout, fmt) }),
             _ => Simd::None,
@@ -406,6 +430,9 @@ impl Simd {
         match self {
             Simd::None => 0,
             // SAFETY: `Simd::new` built this kernel only for a CPU that runs it.
+            #[cfg(target_arch = "x86_64")]
+            Simd::Avx512(k) => unsafe { k.rows(src, outs) },
+            // SAFETY: as above.
             #[cfg(target_arch = "x86_64")]
             Simd::Avx2(k) => unsafe { k.rows(src, outs) },
         }

@@ -189,9 +189,18 @@ fn split_equals_single_band() {
     assert_eq!(run(false), convert(&f, PixelFormat::Bgr8));
 }
 
-/// Every kernel family the machine runs.
-fn kernels() -> Vec<Isa> {
-    Isa::available()
+thread_local! {
+    /// Set to run the AVX-512 level without its VBMI/VNNI kernel (the AVX2 one) on a CPU
+    /// that has them.
+    pub(super) static NO_AVX512_ROWS: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Every kernel family the machine runs, as (ISA, AVX-512 kernel turned off): each ISA, and
+/// the AVX-512 level once more without its own kernel when the CPU has it.
+fn kernels() -> Vec<(Isa, bool)> {
+    let isas = Isa::available();
+    let extra = isas.contains(&Isa::Avx512).then_some((Isa::Avx512, true));
+    isas.into_iter().map(|i| (i, false)).chain(extra).collect()
 }
 
 /// A frame of `layout` with random planes: strides padded by `pad`, every plane starting
@@ -237,11 +246,13 @@ fn every_isa_matches_scalar() {
                     out
                 };
                 let want = run(Isa::Scalar);
-                for isa in kernels() {
+                for (isa, no512) in kernels() {
+                    NO_AVX512_ROWS.with(|c| c.set(no512));
                     cpu::with_isa(isa, |isa| {
-                        assert_eq!(run(isa), want, "{layout:?} {fmt:?} w {w} {isa:?}");
+                        assert_eq!(run(isa), want, "{layout:?} {fmt:?} w {w} {isa:?} {no512}");
                     });
                 }
+                NO_AVX512_ROWS.with(|c| c.set(false));
             }
         }
     }
@@ -266,7 +277,8 @@ fn bands_split_row_pairs() {
                 out
             };
             let want = whole(Isa::Scalar);
-            for isa in kernels() {
+            for (isa, no512) in kernels() {
+                NO_AVX512_ROWS.with(|c| c.set(no512));
                 cpu::with_isa(isa, |isa| {
                     assert_eq!(whole(isa), want, "{layout:?} {fmt:?} {isa:?}");
                     // Bands of rows 0-2, 3-3, 4-8, 9-9.
@@ -279,6 +291,7 @@ fn bands_split_row_pairs() {
                     assert_eq!(out, want, "{layout:?} {fmt:?} {isa:?} in bands");
                 });
             }
+            NO_AVX512_ROWS.with(|c| c.set(false));
         }
     }
 }
