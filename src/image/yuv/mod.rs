@@ -40,7 +40,7 @@
 //! [`scalar`] is the specification; the SIMD kernels form the same exact 32-bit sums and
 //! equal it bit for bit. They compute each chroma sample's terms once for its two pixels,
 //! and for both rows of a 4:2:0 row pair. AVX-512 (with VBMI and VNNI) converts 64 pixels
-//! per step, AVX2 32 (also at the AVX-512 level on CPUs without VBMI or VNNI). SSE4.1,
+//! per step, AVX2 32 (also at the AVX-512 level on CPUs without VBMI or VNNI), SSE4.1 16.
 //! NEON and SIMD128 run the scalar rows. GRAY8 is a copy of the luma bytes everywhere.
 
 #[cfg(target_arch = "x86_64")]
@@ -48,6 +48,8 @@ mod avx2;
 #[cfg(target_arch = "x86_64")]
 mod avx512;
 pub mod scalar;
+#[cfg(target_arch = "x86_64")]
+mod sse41;
 
 use super::bands::for_each_band_rows;
 use super::{ImageViewMut, PixelFormat};
@@ -406,6 +408,8 @@ enum Simd {
     Avx512(avx512::Rows),
     #[cfg(target_arch = "x86_64")]
     Avx2(avx2::Rows),
+    #[cfg(target_arch = "x86_64")]
+    Sse41(sse41::Rows),
 }
 
 impl Simd {
@@ -420,6 +424,9 @@ impl Simd {
             // SAFETY: as above (the AVX-512 level includes AVX2).
             #[cfg(target_arch = "x86_64")]
             Isa::Avx2 | Isa::Avx512 => Simd::Avx2(unsafe { avx2::Rows::new(layout, fmt) }),
+            // SAFETY: as above.
+            #[cfg(target_arch = "x86_64")]
+            Isa::Sse41 => Simd::Sse41(unsafe { sse41::Rows::new(layout, fmt) }),
             _ => Simd::None,
         }
     }
@@ -435,6 +442,9 @@ impl Simd {
             // SAFETY: as above.
             #[cfg(target_arch = "x86_64")]
             Simd::Avx2(k) => unsafe { k.rows(src, outs) },
+            // SAFETY: as above.
+            #[cfg(target_arch = "x86_64")]
+            Simd::Sse41(k) => unsafe { k.rows(src, outs) },
         }
     }
 }
