@@ -40,13 +40,15 @@
 //! [`scalar`] is the specification; the SIMD kernels form the same exact 32-bit sums and
 //! equal it bit for bit. They compute each chroma sample's terms once for its two pixels,
 //! and for both rows of a 4:2:0 row pair. AVX-512 (with VBMI and VNNI) converts 64 pixels
-//! per step, AVX2 32 (also at the AVX-512 level on CPUs without VBMI or VNNI), SSE4.1 16.
-//! NEON and SIMD128 run the scalar rows. GRAY8 is a copy of the luma bytes everywhere.
+//! per step, AVX2 32 (also at the AVX-512 level on CPUs without VBMI or VNNI), SSE4.1 16,
+//! NEON 32. SIMD128 runs the scalar rows. GRAY8 is a copy of the luma bytes everywhere.
 
 #[cfg(target_arch = "x86_64")]
 mod avx2;
 #[cfg(target_arch = "x86_64")]
 mod avx512;
+#[cfg(target_arch = "aarch64")]
+mod neon;
 pub mod scalar;
 #[cfg(target_arch = "x86_64")]
 mod sse41;
@@ -410,6 +412,8 @@ enum Simd {
     Avx2(avx2::Rows),
     #[cfg(target_arch = "x86_64")]
     Sse41(sse41::Rows),
+    #[cfg(target_arch = "aarch64")]
+    Neon(neon::Rows),
 }
 
 impl Simd {
@@ -427,6 +431,9 @@ impl Simd {
             // SAFETY: as above.
             #[cfg(target_arch = "x86_64")]
             Isa::Sse41 => Simd::Sse41(unsafe { sse41::Rows::new(layout, fmt) }),
+            // SAFETY: as above.
+            #[cfg(target_arch = "aarch64")]
+            Isa::Neon => Simd::Neon(unsafe { neon::Rows::new(layout, fmt) }),
             _ => Simd::None,
         }
     }
@@ -445,6 +452,9 @@ impl Simd {
             // SAFETY: as above.
             #[cfg(target_arch = "x86_64")]
             Simd::Sse41(k) => unsafe { k.rows(src, outs) },
+            // SAFETY: as above.
+            #[cfg(target_arch = "aarch64")]
+            Simd::Neon(k) => unsafe { k.rows(src, outs) },
         }
     }
 }
