@@ -446,3 +446,39 @@ fn out_tables() -> [[u8; 32]; 7] {
     }
     t
 }
+
+/// Luma of a packed 4:2:2 row (`out[x] = p[2 x + Y]`, `Y` the byte of Y0 in its group), 32
+/// pixels per step with the last step overlapping the one before it; returns how many
+/// pixels it wrote: all, or none for rows narrower than 32 pixels.
+///
+/// # Safety
+/// The CPU must support AVX2.
+#[target_feature(enable = "avx2")]
+pub(crate) unsafe fn gray_packed<const Y: usize>(p: &[u8], out: &mut [u8]) -> usize {
+    let n = out.len();
+    if n < 32 {
+        return 0;
+    }
+    assert!(p.len() >= 2 * n);
+    let low = _mm256_set1_epi16(0xff);
+    let last = n - 32;
+    for x in (0..=last.div_ceil(32)).map(|i| (32 * i).min(last)) {
+        // SAFETY: bytes [2x, 2x + 64) of `p` and [x, x + 32) of `out` (checked above).
+        unsafe {
+            let q = p.as_ptr().add(2 * x);
+            let (a, b) = (
+                _mm256_loadu_si256(q.cast()),
+                _mm256_loadu_si256(q.add(32).cast()),
+            );
+            let (a, b) = if Y == 0 {
+                (_mm256_and_si256(a, low), _mm256_and_si256(b, low))
+            } else {
+                (_mm256_srli_epi16::<8>(a), _mm256_srli_epi16::<8>(b))
+            };
+            // vpackuswb interleaves the lanes of a and b: qwords 0 2 1 3 restore the order.
+            let v = _mm256_permute4x64_epi64::<0b11_01_10_00>(_mm256_packus_epi16(a, b));
+            _mm256_storeu_si256(out.as_mut_ptr().add(x).cast(), v);
+        }
+    }
+    n
+}

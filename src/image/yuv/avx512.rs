@@ -420,3 +420,41 @@ impl Rows {
         n
     }
 }
+
+/// Luma of a packed 4:2:2 row (`out[x] = p[2 x + Y]`, `Y` the byte of Y0 in its group), 64
+/// pixels per step with the last step overlapping the one before it; returns how many
+/// pixels it wrote: all, or none for rows narrower than 64 pixels.
+///
+/// # Safety
+/// The CPU must support AVX-512 F and BW.
+#[target_feature(enable = "avx512f,avx512bw")]
+pub(crate) unsafe fn gray_packed<const Y: usize>(p: &[u8], out: &mut [u8]) -> usize {
+    let n = out.len();
+    if n < 64 {
+        return 0;
+    }
+    assert!(p.len() >= 2 * n);
+    let low = _mm512_set1_epi16(0xff);
+    // vpackuswb interleaves the 128-bit lanes of its inputs: qwords 0 2 4 6 1 3 5 7 restore
+    // the order.
+    let order = _mm512_setr_epi64(0, 2, 4, 6, 1, 3, 5, 7);
+    let last = n - 64;
+    for x in (0..=last.div_ceil(64)).map(|i| (64 * i).min(last)) {
+        // SAFETY: bytes [2x, 2x + 128) of `p` and [x, x + 64) of `out` (checked above).
+        unsafe {
+            let q = p.as_ptr().add(2 * x);
+            let (a, b) = (
+                _mm512_loadu_si512(q.cast()),
+                _mm512_loadu_si512(q.add(64).cast()),
+            );
+            let (a, b) = if Y == 0 {
+                (_mm512_and_si512(a, low), _mm512_and_si512(b, low))
+            } else {
+                (_mm512_srli_epi16::<8>(a), _mm512_srli_epi16::<8>(b))
+            };
+            let v = _mm512_permutexvar_epi64(order, _mm512_packus_epi16(a, b));
+            _mm512_storeu_si512(out.as_mut_ptr().add(x).cast(), v);
+        }
+    }
+    n
+}

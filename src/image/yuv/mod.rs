@@ -459,6 +459,39 @@ impl Simd {
     }
 }
 
+/// GRAY8 of a packed 4:2:2 row (every other byte) with `isa`'s SIMD kernel; returns how many
+/// pixels it wrote. (4:2:0 GRAY8 is a copy of the luma row, left to the scalar rows.)
+fn gray_packed(isa: Isa, layout: YuvLayout, p: &[u8], out: &mut [u8]) -> usize {
+    let odd = layout.packed_offsets().is_some_and(|(y, _, _)| y == 1);
+    match (isa, odd) {
+        // SAFETY: dispatch chose an ISA this CPU runs (the AVX-512 level has F and BW).
+        #[cfg(target_arch = "x86_64")]
+        (Isa::Avx512, false) => unsafe { avx512::gray_packed::<0>(p, out) },
+        // SAFETY: as above.
+        #[cfg(target_arch = "x86_64")]
+        (Isa::Avx512, true) => unsafe { avx512::gray_packed::<1>(p, out) },
+        // SAFETY: as above.
+        #[cfg(target_arch = "x86_64")]
+        (Isa::Avx2, false) => unsafe { avx2::gray_packed::<0>(p, out) },
+        // SAFETY: as above.
+        #[cfg(target_arch = "x86_64")]
+        (Isa::Avx2, true) => unsafe { avx2::gray_packed::<1>(p, out) },
+        // SAFETY: as above.
+        #[cfg(target_arch = "x86_64")]
+        (Isa::Sse41, false) => unsafe { sse41::gray_packed::<0>(p, out) },
+        // SAFETY: as above.
+        #[cfg(target_arch = "x86_64")]
+        (Isa::Sse41, true) => unsafe { sse41::gray_packed::<1>(p, out) },
+        // SAFETY: as above.
+        #[cfg(target_arch = "aarch64")]
+        (Isa::Neon, false) => unsafe { neon::gray_packed::<0>(p, out) },
+        // SAFETY: as above.
+        #[cfg(target_arch = "aarch64")]
+        (Isa::Neon, true) => unsafe { neon::gray_packed::<1>(p, out) },
+        _ => 0,
+    }
+}
+
 /// Converts every row of a frame of `dst`'s size with `isa`'s kernels, in bands across the
 /// pool when `split`. 4:2:0 rows go to the kernels in pairs that share their chroma row
 /// (a band that starts or ends inside a pair converts its row alone); the scalar rows
@@ -488,7 +521,10 @@ fn convert_band(isa: Isa, frame: &YuvFrame, first: usize, band: &mut ImageViewMu
             one = [a];
             &mut one
         };
-        let done = simd.rows(frame.src(r, pair), outs);
+        let done = match (fmt, frame.src(r, pair)) {
+            (PixelFormat::Gray8, Src::Packed(p)) => gray_packed(isa, frame.layout, p, outs[0]),
+            (_, src) => simd.rows(src, outs),
+        };
         for (i, out) in outs.iter_mut().enumerate() {
             scalar::row(frame.row(r + i), out, fmt, done);
         }

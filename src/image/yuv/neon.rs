@@ -262,3 +262,27 @@ impl Rows {
         n
     }
 }
+
+/// Luma of a packed 4:2:2 row (`out[x] = p[2 x + Y]`, `Y` the byte of Y0 in its group), 16
+/// pixels per step with the last step overlapping the one before it; returns how many
+/// pixels it wrote: all, or none for rows narrower than 16 pixels.
+///
+/// # Safety
+/// The CPU must support NEON (always true on aarch64).
+#[target_feature(enable = "neon")]
+pub(crate) unsafe fn gray_packed<const Y: usize>(p: &[u8], out: &mut [u8]) -> usize {
+    let n = out.len();
+    if n < 16 {
+        return 0;
+    }
+    assert!(p.len() >= 2 * n);
+    let last = n - 16;
+    for x in (0..=last.div_ceil(16)).map(|i| (16 * i).min(last)) {
+        // SAFETY: bytes [2x, 2x + 32) of `p` and [x, x + 16) of `out` (checked above).
+        unsafe {
+            let q = vld2q_u8(p.as_ptr().add(2 * x));
+            vst1q_u8(out.as_mut_ptr().add(x), if Y == 0 { q.0 } else { q.1 });
+        }
+    }
+    n
+}

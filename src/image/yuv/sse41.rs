@@ -350,3 +350,34 @@ fn out_tables() -> [[u8; 16]; 7] {
     }
     t
 }
+
+/// Luma of a packed 4:2:2 row (`out[x] = p[2 x + Y]`, `Y` the byte of Y0 in its group), 16
+/// pixels per step with the last step overlapping the one before it; returns how many
+/// pixels it wrote: all, or none for rows narrower than 16 pixels.
+///
+/// # Safety
+/// The CPU must support SSE4.1.
+#[target_feature(enable = "sse4.1")]
+pub(crate) unsafe fn gray_packed<const Y: usize>(p: &[u8], out: &mut [u8]) -> usize {
+    let n = out.len();
+    if n < 16 {
+        return 0;
+    }
+    assert!(p.len() >= 2 * n);
+    let low = _mm_set1_epi16(0xff);
+    let last = n - 16;
+    for x in (0..=last.div_ceil(16)).map(|i| (16 * i).min(last)) {
+        // SAFETY: bytes [2x, 2x + 32) of `p` and [x, x + 16) of `out` (checked above).
+        unsafe {
+            let q = p.as_ptr().add(2 * x);
+            let (a, b) = (_mm_loadu_si128(q.cast()), _mm_loadu_si128(q.add(16).cast()));
+            let (a, b) = if Y == 0 {
+                (_mm_and_si128(a, low), _mm_and_si128(b, low))
+            } else {
+                (_mm_srli_epi16::<8>(a), _mm_srli_epi16::<8>(b))
+            };
+            _mm_storeu_si128(out.as_mut_ptr().add(x).cast(), _mm_packus_epi16(a, b));
+        }
+    }
+    n
+}
