@@ -14,8 +14,24 @@
 
 use super::scalar::{CUB, CUG, CVG, CVR, CY};
 use super::{Src, YuvLayout};
+use crate::cpu::prefetch;
 use crate::image::PixelFormat;
 use std::arch::x86_64::*;
+
+/// How far ahead of a step's output its cache lines are prefetched, in bytes (as in the
+/// AVX-512 kernel).
+const OUT_AHEAD: usize = 1024;
+
+/// Prefetches the output lines of a step of `BPP`-byte pixels `OUT_AHEAD` bytes on from
+/// `out` (32 pixels: 1.5 or 2 lines).
+#[inline(always)]
+fn prefetch_out<const BPP: usize>(out: *const u8) {
+    for line in 0..BPP.div_ceil(2) {
+        let at = out.wrapping_add(OUT_AHEAD + 64 * line);
+        // SAFETY: a prefetch reads no memory architecturally and never faults.
+        unsafe { _mm_prefetch::<_MM_HINT_T0>(at.cast()) };
+    }
+}
 
 /// `c = 128 hi + lo` (`0 <= lo < 128`) as the dword of `vpmaddwd` weights for a `(128 x, x)`
 /// word pair (`hi` in the low word, `lo` in the high one): the pair's products sum to `c x`.
@@ -331,10 +347,13 @@ impl Rows {
             Src::Semi { y, uv } => {
                 assert!(y.iter().take(R).all(|r| r.len() >= n) && uv.len() >= n);
                 for x in starts {
+                    prefetch::ahead(uv.as_ptr().wrapping_add(x));
                     // SAFETY: bytes [x, x + 32) of `uv` (checked above).
                     let c = _mm256_xor_si256(load(unsafe { uv.as_ptr().add(x) }), self.flip);
                     let c = self.chroma([c, c], [c, c]);
                     for r in 0..R {
+                        prefetch::ahead(y[r].as_ptr().wrapping_add(x));
+                        prefetch_out::<BPP>(outs[r].as_ptr().wrapping_add(x * BPP));
                         // SAFETY: bytes [x, x + 32) of every luma row (checked above); output
                         // row `r` holds n * BPP bytes.
                         unsafe {
@@ -348,6 +367,8 @@ impl Rows {
                 assert!(y.iter().take(R).all(|r| r.len() >= n));
                 assert!(u.len() >= n / 2 && v.len() >= n / 2);
                 for x in starts {
+                    prefetch::ahead(u.as_ptr().wrapping_add(x / 2));
+                    prefetch::ahead(v.as_ptr().wrapping_add(x / 2));
                     // SAFETY: bytes [x / 2, x / 2 + 16) of `u` and `v` (checked above).
                     let (cu, cv) = unsafe {
                         (
@@ -365,6 +386,8 @@ impl Rows {
                     );
                     let c = self.chroma([cu, cu], [cv, cv]);
                     for r in 0..R {
+                        prefetch::ahead(y[r].as_ptr().wrapping_add(x));
+                        prefetch_out::<BPP>(outs[r].as_ptr().wrapping_add(x * BPP));
                         // SAFETY: bytes [x, x + 32) of every luma row (checked above); output
                         // row `r` holds n * BPP bytes.
                         unsafe {
@@ -378,6 +401,8 @@ impl Rows {
                 assert!(R == 1 && p.len() >= 2 * n);
                 let _ = self.layout;
                 for x in starts {
+                    prefetch::ahead(p.as_ptr().wrapping_add(2 * x));
+                    prefetch_out::<BPP>(outs[0].as_ptr().wrapping_add(x * BPP));
                     // SAFETY: bytes [2x, 2x + 64) of `p` (checked above); the output row holds
                     // n * BPP bytes.
                     unsafe {

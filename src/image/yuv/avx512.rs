@@ -20,8 +20,25 @@
 
 use super::scalar::{CUB, CUG, CVG, CVR, CY, HALF};
 use super::{Src, YuvLayout};
+use crate::cpu::prefetch;
 use crate::image::PixelFormat;
 use std::arch::x86_64::*;
+
+/// How far ahead of a step's output its cache lines are prefetched, in bytes. On 1080p
+/// frames evicted from the caches between calls (the development Xeon under load),
+/// prefetching the sources `prefetch::AHEAD` bytes and the output 1 KiB ahead cut the
+/// median time by about 5 % (2 KiB measured the same), and by 2-5 % with warm caches.
+const OUT_AHEAD: usize = 1024;
+
+/// Prefetches the `BPP` output lines of a step `OUT_AHEAD` bytes on from `out`.
+#[inline(always)]
+fn prefetch_out<const BPP: usize>(out: *const u8) {
+    for line in 0..BPP {
+        let at = out.wrapping_add(OUT_AHEAD + 64 * line);
+        // SAFETY: a prefetch reads no memory architecturally and never faults.
+        unsafe { _mm_prefetch::<_MM_HINT_T0>(at.cast()) };
+    }
+}
 
 /// `c = 128 hi + lo` (`0 <= lo < 128`) as the dword of `vpdpwssds` weights for a `(128 x, x)`
 /// word pair (`hi` in the low word, `lo` in the high one): the pair's products sum to `c x`.
@@ -362,12 +379,15 @@ impl Rows {
             Src::Semi { y, uv } => {
                 assert!(y.iter().take(R).all(|r| r.len() >= n) && uv.len() >= n);
                 for x in starts {
+                    prefetch::ahead(uv.as_ptr().wrapping_add(x));
                     // SAFETY: bytes [x, x + 64) of `uv` and of every luma row (checked above).
                     let c = unsafe {
                         let c = _mm512_loadu_si512(uv.as_ptr().add(x).cast());
                         k.chroma([c, c], [c, c])
                     };
                     for r in 0..R {
+                        prefetch::ahead(y[r].as_ptr().wrapping_add(x));
+                        prefetch_out::<BPP>(outs[r].as_ptr().wrapping_add(x * BPP));
                         // SAFETY: as above; output row `r` holds n * BPP bytes.
                         unsafe {
                             let l = _mm512_loadu_si512(y[r].as_ptr().add(x).cast());
@@ -381,6 +401,8 @@ impl Rows {
                 assert!(y.iter().take(R).all(|r| r.len() >= n));
                 assert!(u.len() >= n / 2 && v.len() >= n / 2);
                 for x in starts {
+                    prefetch::ahead(u.as_ptr().wrapping_add(x / 2));
+                    prefetch::ahead(v.as_ptr().wrapping_add(x / 2));
                     // SAFETY: bytes [x / 2, x / 2 + 32) of `u` and `v` (checked above).
                     let c = unsafe {
                         let cu = _mm256_loadu_si256(u.as_ptr().add(x / 2).cast());
@@ -389,6 +411,8 @@ impl Rows {
                         k.chroma([cu, cu], [cv, cv])
                     };
                     for r in 0..R {
+                        prefetch::ahead(y[r].as_ptr().wrapping_add(x));
+                        prefetch_out::<BPP>(outs[r].as_ptr().wrapping_add(x * BPP));
                         // SAFETY: bytes [x, x + 64) of every luma row (checked above); output
                         // row `r` holds n * BPP bytes.
                         unsafe {
@@ -405,6 +429,9 @@ impl Rows {
                 // 16 at the luma bytes, 0 at the chroma bytes.
                 let sub = _mm512_set1_epi32((16 << (8 * yo)) | (16 << (8 * (yo + 2))));
                 for x in starts {
+                    prefetch::ahead(p.as_ptr().wrapping_add(2 * x));
+                    prefetch::ahead(p.as_ptr().wrapping_add(2 * x + 64));
+                    prefetch_out::<BPP>(outs[0].as_ptr().wrapping_add(x * BPP));
                     // SAFETY: bytes [2x, 2x + 128) of `p` (checked above); the output row
                     // holds n * BPP bytes.
                     unsafe {
