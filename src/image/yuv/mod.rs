@@ -41,7 +41,7 @@
 //! equal it bit for bit. They compute each chroma sample's terms once for its two pixels,
 //! and for both rows of a 4:2:0 row pair. AVX-512 (with VBMI and VNNI) converts 64 pixels
 //! per step, AVX2 32 (also at the AVX-512 level on CPUs without VBMI or VNNI), SSE4.1 16,
-//! NEON 32. SIMD128 runs the scalar rows. GRAY8 is a copy of the luma bytes everywhere.
+//! NEON 32, SIMD128 16. GRAY8 is a copy of the luma bytes everywhere.
 
 #[cfg(target_arch = "x86_64")]
 mod avx2;
@@ -52,6 +52,8 @@ mod neon;
 pub mod scalar;
 #[cfg(target_arch = "x86_64")]
 mod sse41;
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+mod wasm32;
 
 use super::bands::for_each_band_rows;
 use super::{ImageViewMut, PixelFormat};
@@ -330,6 +332,16 @@ pub fn yuv_to_image(frame: &YuvFrame, dst: &mut ImageViewMut) -> Result<()> {
 /// only for 4:2:0), each slice running to the end of its plane. The kernel knows the
 /// layout (which of U and V comes first, where the packed bytes sit) from its constructor.
 #[derive(Debug, Clone, Copy)]
+// Read only by the SIMD kernels, which a build for another architecture (or wasm32 without
+// SIMD128) lacks.
+#[cfg_attr(
+    not(any(
+        target_arch = "x86_64",
+        target_arch = "aarch64",
+        all(target_arch = "wasm32", target_feature = "simd128")
+    )),
+    allow(dead_code)
+)]
 pub(crate) enum Src<'a> {
     /// NV12 or NV21: luma rows and the interleaved chroma row.
     Semi { y: [&'a [u8]; 2], uv: &'a [u8] },
@@ -414,6 +426,8 @@ enum Simd {
     Sse41(sse41::Rows),
     #[cfg(target_arch = "aarch64")]
     Neon(neon::Rows),
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    Simd128(wasm32::Rows),
 }
 
 impl Simd {
@@ -434,7 +448,12 @@ impl Simd {
             // SAFETY: as above.
             #[cfg(target_arch = "aarch64")]
             Isa::Neon => Simd::Neon(unsafe { neon::Rows::new(layout, fmt) }),
-            _ => Simd::None,
+            #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+            Isa::Simd128 => Simd::Simd128(wasm32::Rows::new(layout, fmt)),
+            _ => {
+                let _ = layout;
+                Simd::None
+            }
         }
     }
 
@@ -442,7 +461,10 @@ impl Simd {
     /// from `src`; returns how many pixels of each row it converted.
     fn rows(&self, src: Src, outs: &mut [&mut [u8]]) -> usize {
         match self {
-            Simd::None => 0,
+            Simd::None => {
+                let _ = (src, outs);
+                0
+            }
             // SAFETY: `Simd::new` built this kernel only for a CPU that runs it.
             #[cfg(target_arch = "x86_64")]
             Simd::Avx512(k) => unsafe { k.rows(src, outs) },
@@ -455,6 +477,8 @@ impl Simd {
             // SAFETY: as above.
             #[cfg(target_arch = "aarch64")]
             Simd::Neon(k) => unsafe { k.rows(src, outs) },
+            #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+            Simd::Simd128(k) => k.rows(src, outs),
         }
     }
 }
@@ -488,7 +512,14 @@ fn gray_packed(isa: Isa, layout: YuvLayout, p: &[u8], out: &mut [u8]) -> usize {
         // SAFETY: as above.
         #[cfg(target_arch = "aarch64")]
         (Isa::Neon, true) => unsafe { neon::gray_packed::<1>(p, out) },
-        _ => 0,
+        #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+        (Isa::Simd128, false) => wasm32::gray_packed::<0>(p, out),
+        #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+        (Isa::Simd128, true) => wasm32::gray_packed::<1>(p, out),
+        _ => {
+            let _ = (p, out);
+            0
+        }
     }
 }
 
