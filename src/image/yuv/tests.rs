@@ -204,7 +204,8 @@ fn kernels() -> Vec<(Isa, bool)> {
 }
 
 /// A frame of `layout` with random planes: strides padded by `pad`, every plane starting
-/// `off` bytes into its buffer (unaligned).
+/// `off` bytes into its buffer (unaligned) and ending with its last row's bytes (no padding
+/// after the last row, so the kernels' length checks see any read past it).
 fn random_frame(
     layout: YuvLayout,
     w: usize,
@@ -217,7 +218,8 @@ fn random_frame(
         .map(|i| {
             let (rows, row_bytes) = layout.plane_shape(i, w, h);
             let stride = row_bytes + pad;
-            (bytes(off + stride * rows, seed * 7 + i as u32), stride)
+            let len = off + stride * (rows - 1) + row_bytes;
+            (bytes(len, seed * 7 + i as u32), stride)
         })
         .collect()
 }
