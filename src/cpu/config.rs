@@ -33,8 +33,9 @@ pub enum Isa {
     Sse41 = 1,
     /// x86_64 AVX2.
     Avx2 = 2,
-    /// x86_64 AVX-512 (F + BW). Quantize, normalize and image-to-tensor (with VBMI) have
-    /// AVX-512 kernels; the other families run their AVX2 kernels here.
+    /// x86_64 AVX-512 (F + BW). Quantize, normalize, image-to-tensor (with VBMI) and YUV frames
+    /// (with VBMI and VNNI) have AVX-512 kernels; the other families run their AVX2 kernels
+    /// here.
     Avx512 = 3,
     /// aarch64 Advanced SIMD.
     Neon = 4,

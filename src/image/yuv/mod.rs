@@ -37,14 +37,24 @@
 //! Width must be even, and for 4:2:0 the height too, as OpenCV requires.
 //!
 //! # Kernels
-//! [`scalar`] is the specification; AVX2 (also used at the AVX-512 level) converts 16 pixels
-//! per step with the same 32-bit products and equals it bit for bit. SSE4.1, NEON and
-//! SIMD128 run the scalar rows.
+//! [`scalar`] is the specification; the SIMD kernels form the same exact 32-bit sums and
+//! equal it bit for bit. They compute each chroma sample's terms once for its two pixels,
+//! and for both rows of a 4:2:0 row pair. AVX-512 (with VBMI and VNNI) converts 64 pixels
+//! per step, AVX2 32 (also at the AVX-512 level on CPUs without VBMI or VNNI), SSE4.1 16,
+//! NEON 32, SIMD128 16. GRAY8 is a copy of the luma bytes everywhere.
 
 #[cfg(target_arch = "x86_64")]
 mod avx2;
+#[cfg(target_arch = "x86_64")]
+mod avx512;
 mod band;
+#[cfg(target_arch = "aarch64")]
+mod neon;
 pub mod scalar;
+#[cfg(target_arch = "x86_64")]
+mod sse41;
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+mod wasm32;
 
 use super::bands::for_each_band_rows;
 use super::{ImageViewMut, PixelFormat};
@@ -287,11 +297,7 @@ impl<'a> YuvFrame<'a> {
             }
             YuvLayout::Yuyv | YuvLayout::Uyvy | YuvLayout::Yvyu => {
                 let p = plane_row(0, r);
-                let (yo, uo, vo) = match self.layout {
-                    YuvLayout::Yuyv => (0, 1, 3),
-                    YuvLayout::Uyvy => (1, 0, 2),
-                    _ => (0, 3, 1),
-                };
+                let (yo, uo, vo) = self.layout.packed_offsets().expect("a packed layout");
                 scalar::Row {
                     y: &p[yo..],
                     ystep: 2,
@@ -323,23 +329,239 @@ pub fn yuv_to_image(frame: &YuvFrame, dst: &mut ImageViewMut) -> Result<()> {
     Ok(())
 }
 
-/// Converts every row of a frame of `dst`'s size with `isa`'s kernels, in bands across the
-/// pool when `split`.
-fn convert_rows(isa: Isa, frame: &YuvFrame, dst: &mut ImageViewMut, split: bool) {
-    let fmt: PixelFormat = dst.format();
-    for_each_band_rows(split, dst, |first, band| {
-        for i in 0..band.height() {
-            let row = frame.row(first + i);
-            let out = band.row_mut(i);
-            let done = match isa {
-                // SAFETY: dispatch chose an ISA this CPU runs.
-                #[cfg(target_arch = "x86_64")]
-                Isa::Avx2 | Isa::Avx512 => unsafe { avx2::row(row, out, fmt) },
-                _ => 0,
-            };
-            scalar::row(row, out, fmt, done);
+/// What a SIMD kernel reads: one or two frame rows that share their chroma samples (two
+/// only for 4:2:0), each slice running to the end of its plane. The kernel knows the
+/// layout (which of U and V comes first, where the packed bytes sit) from its constructor.
+#[derive(Debug, Clone, Copy)]
+// Read only by the SIMD kernels, which a build for another architecture (or wasm32 without
+// SIMD128) lacks.
+#[cfg_attr(
+    not(any(
+        target_arch = "x86_64",
+        target_arch = "aarch64",
+        all(target_arch = "wasm32", target_feature = "simd128")
+    )),
+    allow(dead_code)
+)]
+pub(crate) enum Src<'a> {
+    /// NV12 or NV21: luma rows and the interleaved chroma row.
+    Semi { y: [&'a [u8]; 2], uv: &'a [u8] },
+    /// I420 or YV12: luma rows and the U and V rows.
+    Planar {
+        y: [&'a [u8]; 2],
+        u: &'a [u8],
+        v: &'a [u8],
+    },
+    /// A packed 4:2:2 row.
+    Packed(&'a [u8]),
+}
+
+impl<'a> YuvFrame<'a> {
+    /// Frame row `r`, with row `r + 1` (same chroma row) when `pair`, for the SIMD kernels.
+    fn src(&self, r: usize, pair: bool) -> Src<'a> {
+        let plane_row = |i: usize, row: usize| {
+            let (bytes, stride) = self.planes[i];
+            &bytes[row * stride..]
+        };
+        let y = [plane_row(0, r), plane_row(0, r + pair as usize)];
+        match self.layout {
+            YuvLayout::Nv12 | YuvLayout::Nv21 => Src::Semi {
+                y,
+                uv: plane_row(1, r / 2),
+            },
+            YuvLayout::I420 => Src::Planar {
+                y,
+                u: plane_row(1, r / 2),
+                v: plane_row(2, r / 2),
+            },
+            YuvLayout::Yv12 => Src::Planar {
+                y,
+                u: plane_row(2, r / 2),
+                v: plane_row(1, r / 2),
+            },
+            YuvLayout::Yuyv | YuvLayout::Uyvy | YuvLayout::Yvyu => Src::Packed(y[0]),
         }
+    }
+}
+
+impl YuvLayout {
+    /// Bytes of Y0, U and V in each four-byte group of a packed 4:2:2 layout (Y1 follows
+    /// Y0 two bytes later); `None` for the 4:2:0 layouts.
+    pub(crate) fn packed_offsets(self) -> Option<(usize, usize, usize)> {
+        match self {
+            YuvLayout::Yuyv => Some((0, 1, 3)),
+            YuvLayout::Uyvy => Some((1, 0, 2)),
+            YuvLayout::Yvyu => Some((0, 3, 1)),
+            _ => None,
+        }
+    }
+}
+
+/// Whether the AVX-512 kernels run at the AVX-512 level: they need VBMI (`vpermb`) and VNNI
+/// (`vpdpwssds`) besides F and BW; without them that level runs the AVX2 kernels. Measured
+/// with `benches/peers_yuv.py` on an Intel Xeon (family 6 model 167, AVX-512 with VBMI and
+/// VNNI), the AVX-512 rows take 0.6-0.8 of the AVX2 rows' time on every case, so they are
+/// the AVX-512 level's kernel. Not measured on Zen 4, which runs 512-bit operations as two
+/// halves; there the saving comes from the instructions it adds (one-uop byte permutes and
+/// dot products), not the width, and should hold as well.
+#[cfg(target_arch = "x86_64")]
+fn avx512_rows() -> bool {
+    #[cfg(test)]
+    if tests::NO_AVX512_ROWS.with(|c| c.get()) {
+        return false;
+    }
+    cpu::detected().has(cpu::Features::AVX512VBMI | cpu::Features::AVX512VNNI)
+}
+
+/// One conversion's SIMD kernel with its constants, built once per band of rows. It lives on
+/// the stack for the band; boxing the large variants would allocate on every call instead.
+#[allow(clippy::large_enum_variant)]
+enum Simd {
+    /// GRAY8, or no SIMD kernel for this ISA: the scalar rows do everything.
+    None,
+    #[cfg(target_arch = "x86_64")]
+    Avx512(avx512::Rows),
+    #[cfg(target_arch = "x86_64")]
+    Avx2(avx2::Rows),
+    #[cfg(target_arch = "x86_64")]
+    Sse41(sse41::Rows),
+    #[cfg(target_arch = "aarch64")]
+    Neon(neon::Rows),
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    Simd128(wasm32::Rows),
+}
+
+impl Simd {
+    fn new(isa: Isa, layout: YuvLayout, fmt: PixelFormat) -> Simd {
+        if fmt == PixelFormat::Gray8 {
+            return Simd::None;
+        }
+        match isa {
+            // SAFETY: dispatch chose an ISA this CPU runs, and `avx512_rows` saw VBMI and VNNI.
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx512 if avx512_rows() => Simd::Avx512(unsafe { avx512::Rows::new(layout, fmt) }),
+            // SAFETY: as above (the AVX-512 level includes AVX2).
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx2 | Isa::Avx512 => Simd::Avx2(unsafe { avx2::Rows::new(layout, fmt) }),
+            // SAFETY: as above.
+            #[cfg(target_arch = "x86_64")]
+            Isa::Sse41 => Simd::Sse41(unsafe { sse41::Rows::new(layout, fmt) }),
+            // SAFETY: as above.
+            #[cfg(target_arch = "aarch64")]
+            Isa::Neon => Simd::Neon(unsafe { neon::Rows::new(layout, fmt) }),
+            #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+            Isa::Simd128 => Simd::Simd128(wasm32::Rows::new(layout, fmt)),
+            _ => {
+                let _ = layout;
+                Simd::None
+            }
+        }
+    }
+
+    /// Converts the leading pixels of `outs` (one row, or two 4:2:0 rows sharing chroma)
+    /// from `src`; returns how many pixels of each row it converted.
+    fn rows(&self, src: Src, outs: &mut [&mut [u8]]) -> usize {
+        match self {
+            Simd::None => {
+                let _ = (src, outs);
+                0
+            }
+            // SAFETY: `Simd::new` built this kernel only for a CPU that runs it.
+            #[cfg(target_arch = "x86_64")]
+            Simd::Avx512(k) => unsafe { k.rows(src, outs) },
+            // SAFETY: as above.
+            #[cfg(target_arch = "x86_64")]
+            Simd::Avx2(k) => unsafe { k.rows(src, outs) },
+            // SAFETY: as above.
+            #[cfg(target_arch = "x86_64")]
+            Simd::Sse41(k) => unsafe { k.rows(src, outs) },
+            // SAFETY: as above.
+            #[cfg(target_arch = "aarch64")]
+            Simd::Neon(k) => unsafe { k.rows(src, outs) },
+            #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+            Simd::Simd128(k) => k.rows(src, outs),
+        }
+    }
+}
+
+/// GRAY8 of a packed 4:2:2 row (every other byte) with `isa`'s SIMD kernel; returns how many
+/// pixels it wrote. (4:2:0 GRAY8 is a copy of the luma row, left to the scalar rows.)
+fn gray_packed(isa: Isa, layout: YuvLayout, p: &[u8], out: &mut [u8]) -> usize {
+    let odd = layout.packed_offsets().is_some_and(|(y, _, _)| y == 1);
+    match (isa, odd) {
+        // SAFETY: dispatch chose an ISA this CPU runs (the AVX-512 level has F and BW).
+        #[cfg(target_arch = "x86_64")]
+        (Isa::Avx512, false) => unsafe { avx512::gray_packed::<0>(p, out) },
+        // SAFETY: as above.
+        #[cfg(target_arch = "x86_64")]
+        (Isa::Avx512, true) => unsafe { avx512::gray_packed::<1>(p, out) },
+        // SAFETY: as above.
+        #[cfg(target_arch = "x86_64")]
+        (Isa::Avx2, false) => unsafe { avx2::gray_packed::<0>(p, out) },
+        // SAFETY: as above.
+        #[cfg(target_arch = "x86_64")]
+        (Isa::Avx2, true) => unsafe { avx2::gray_packed::<1>(p, out) },
+        // SAFETY: as above.
+        #[cfg(target_arch = "x86_64")]
+        (Isa::Sse41, false) => unsafe { sse41::gray_packed::<0>(p, out) },
+        // SAFETY: as above.
+        #[cfg(target_arch = "x86_64")]
+        (Isa::Sse41, true) => unsafe { sse41::gray_packed::<1>(p, out) },
+        // SAFETY: as above.
+        #[cfg(target_arch = "aarch64")]
+        (Isa::Neon, false) => unsafe { neon::gray_packed::<0>(p, out) },
+        // SAFETY: as above.
+        #[cfg(target_arch = "aarch64")]
+        (Isa::Neon, true) => unsafe { neon::gray_packed::<1>(p, out) },
+        #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+        (Isa::Simd128, false) => wasm32::gray_packed::<0>(p, out),
+        #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+        (Isa::Simd128, true) => wasm32::gray_packed::<1>(p, out),
+        _ => {
+            let _ = (p, out);
+            0
+        }
+    }
+}
+
+/// Converts every row of a frame of `dst`'s size with `isa`'s kernels, in bands across the
+/// pool when `split`. 4:2:0 rows go to the kernels in pairs that share their chroma row
+/// (a band that starts or ends inside a pair converts its row alone); the scalar rows
+/// finish what the SIMD kernel leaves.
+fn convert_rows(isa: Isa, frame: &YuvFrame, dst: &mut ImageViewMut, split: bool) {
+    for_each_band_rows(split, dst, |first, band| {
+        convert_band(isa, frame, first, band)
     });
+}
+
+/// Converts frame rows `first..first + band.height()` into `band`.
+fn convert_band(isa: Isa, frame: &YuvFrame, first: usize, band: &mut ImageViewMut) {
+    let fmt = band.format();
+    let simd = Simd::new(isa, frame.layout, fmt);
+    let end = first + band.height();
+    let pairs = frame.layout.is_420();
+    let mut rows = band.rows_mut();
+    let mut r = first;
+    while let Some(a) = rows.next() {
+        let pair = pairs && r.is_multiple_of(2) && r + 1 < end;
+        let mut two;
+        let mut one;
+        let outs: &mut [&mut [u8]] = if pair {
+            two = [a, rows.next().expect("row r + 1 is in the band")];
+            &mut two
+        } else {
+            one = [a];
+            &mut one
+        };
+        let done = match (fmt, frame.src(r, pair)) {
+            (PixelFormat::Gray8, Src::Packed(p)) => gray_packed(isa, frame.layout, p, outs[0]),
+            (_, src) => simd.rows(src, outs),
+        };
+        for (i, out) in outs.iter_mut().enumerate() {
+            scalar::row(frame.row(r + i), out, fmt, done);
+        }
+        r += outs.len();
+    }
 }
 
 #[cfg(test)]

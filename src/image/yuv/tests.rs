@@ -189,21 +189,55 @@ fn split_equals_single_band() {
     assert_eq!(run(false), convert(&f, PixelFormat::Bgr8));
 }
 
-/// Every ISA's rows equal the scalar rows: every layout and format, widths 2..=70 (tails of
-/// every length after the 16-pixel blocks), padded strides and unaligned plane starts.
+thread_local! {
+    /// Set to run the AVX-512 level without its VBMI/VNNI kernel (the AVX2 one) on a CPU
+    /// that has them.
+    pub(super) static NO_AVX512_ROWS: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Every kernel family the machine runs, as (ISA, AVX-512 kernel turned off): each ISA, and
+/// the AVX-512 level once more without its own kernel when the CPU has it.
+fn kernels() -> Vec<(Isa, bool)> {
+    let isas = Isa::available();
+    let extra = isas.contains(&Isa::Avx512).then_some((Isa::Avx512, true));
+    isas.into_iter().map(|i| (i, false)).chain(extra).collect()
+}
+
+/// A frame of `layout` with random planes: strides padded by `pad`, every plane starting
+/// `off` bytes into its buffer (unaligned) and ending with its last row's bytes (no padding
+/// after the last row, so the kernels' length checks see any read past it).
+fn random_frame(
+    layout: YuvLayout,
+    w: usize,
+    h: usize,
+    pad: usize,
+    off: usize,
+    seed: u32,
+) -> Vec<(Vec<u8>, usize)> {
+    (0..layout.planes())
+        .map(|i| {
+            let (rows, row_bytes) = layout.plane_shape(i, w, h);
+            let stride = row_bytes + pad;
+            let len = off + stride * (rows - 1) + row_bytes;
+            (bytes(len, seed * 7 + i as u32), stride)
+        })
+        .collect()
+}
+
+/// Every kernel's rows equal the scalar rows: every layout and format, widths 2..=70 (tails of
+/// every length) and wider rows of several steps whose last step overlaps the one before,
+/// padded strides, unaligned plane starts, row pairs and single rows.
 #[test]
 fn every_isa_matches_scalar() {
+    let widths: Vec<usize> = (2..=70)
+        .step_by(2)
+        .chain([94, 96, 98, 126, 128, 130, 158, 190, 192, 194, 254, 256, 322])
+        .collect();
     for layout in YuvLayout::ALL {
-        for w in (2..=70usize).step_by(2) {
-            let h = 4;
+        for &w in &widths {
+            let h = if layout.is_420() { 6 } else { 5 };
             let off = w % 5;
-            let planes: Vec<(Vec<u8>, usize)> = (0..layout.planes())
-                .map(|i| {
-                    let (rows, row_bytes) = layout.plane_shape(i, w, h);
-                    let stride = row_bytes + (w % 3);
-                    (bytes(off + stride * rows, (w * 7 + i) as u32), stride)
-                })
-                .collect();
+            let planes = random_frame(layout, w, h, w % 3, off, w as u32);
             let views: Vec<(&[u8], usize)> = planes.iter().map(|(b, s)| (&b[off..], *s)).collect();
             let f = YuvFrame::new(layout, w, h, &views).unwrap();
             for fmt in FORMATS {
@@ -214,12 +248,52 @@ fn every_isa_matches_scalar() {
                     out
                 };
                 let want = run(Isa::Scalar);
-                for isa in Isa::available() {
+                for (isa, no512) in kernels() {
+                    NO_AVX512_ROWS.with(|c| c.set(no512));
                     cpu::with_isa(isa, |isa| {
-                        assert_eq!(run(isa), want, "{layout:?} {fmt:?} w {w} {isa:?}");
+                        assert_eq!(run(isa), want, "{layout:?} {fmt:?} w {w} {isa:?} {no512}");
                     });
                 }
+                NO_AVX512_ROWS.with(|c| c.set(false));
             }
+        }
+    }
+}
+
+/// Bands that start or end inside a 4:2:0 row pair convert those rows alone, with the same
+/// result; output rows padded past their pixels keep the padding.
+#[test]
+fn bands_split_row_pairs() {
+    let (w, h) = (130usize, 10usize);
+    for layout in [YuvLayout::Nv12, YuvLayout::I420] {
+        let planes = random_frame(layout, w, h, 2, 1, 99);
+        let views: Vec<(&[u8], usize)> = planes.iter().map(|(b, s)| (&b[1..], *s)).collect();
+        let f = YuvFrame::new(layout, w, h, &views).unwrap();
+        for fmt in FORMATS {
+            let bpp = fmt.bytes_per_pixel();
+            let stride = w * bpp + 5;
+            let whole = |isa| {
+                let mut out = vec![7u8; stride * h];
+                let mut d = ImageViewMut::new(&mut out, w, h, stride, fmt).unwrap();
+                convert_rows(isa, &f, &mut d, false);
+                out
+            };
+            let want = whole(Isa::Scalar);
+            for (isa, no512) in kernels() {
+                NO_AVX512_ROWS.with(|c| c.set(no512));
+                cpu::with_isa(isa, |isa| {
+                    assert_eq!(whole(isa), want, "{layout:?} {fmt:?} {isa:?}");
+                    // Bands of rows 0-2, 3-3, 4-8, 9-9.
+                    let mut out = vec![7u8; stride * h];
+                    let mut d = ImageViewMut::new(&mut out, w, h, stride, fmt).unwrap();
+                    for (first, rows) in [(0, 3), (3, 1), (4, 5), (9, 1)] {
+                        let mut band = d.subview_mut(0, first, w, rows).unwrap();
+                        convert_band(isa, &f, first, &mut band);
+                    }
+                    assert_eq!(out, want, "{layout:?} {fmt:?} {isa:?} in bands");
+                });
+            }
+            NO_AVX512_ROWS.with(|c| c.set(false));
         }
     }
 }
