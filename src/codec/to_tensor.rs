@@ -14,7 +14,7 @@
 //! let opts = BytesOptions { mode: DecodeMode::Reduced, ..Default::default() };
 //! let info = bytes_to_tensor(jpeg, &spec, &opts, &mut tensor)?;
 //! // A box found in the tensor, mapped back to the original image's pixels:
-//! let (x, y) = info.to_source(320.0, 320.0);
+//! let (x, y) = info.to_source(320.0, 320.0).expect("a letterbox pipeline maps points");
 //! # let _ = (x, y);
 //! # Ok(())
 //! # }
