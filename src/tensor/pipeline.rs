@@ -25,8 +25,8 @@ use super::{tensor_channels, Layout, TensorParams};
 use crate::cpu::{self, Isa};
 use crate::error::{checked_product, Error, ErrorKind, Result};
 use crate::image::resize::{
-    center_crop_rect, letterbox_geometry, with_scratch, CropRect, Filter, LetterboxGeometry,
-    LetterboxOptions, Resizer, MAX_SIDE,
+    center_crop_rect, letterbox_geometry, src_rows::SrcRows, with_scratch, CropRect, Filter,
+    LetterboxGeometry, LetterboxOptions, Resizer, MAX_SIDE,
 };
 use crate::image::{ImageView, ImageViewMut, PixelFormat};
 use crate::parallel;
@@ -335,7 +335,7 @@ impl Pipeline {
         };
         let ctx = Ctx {
             p: self,
-            src,
+            src: SrcRows::whole(*src),
             conv: &conv,
             padv,
             isa,
@@ -381,7 +381,8 @@ pub const SPLIT_BYTES: usize = 1 << 18;
 
 /// Bytes of resized pixels per band: small enough to stay in L2 between the resize and
 /// the conversion, large enough that the vertical filter's overlap between bands is cheap.
-const BAND_BYTES: usize = 1 << 16;
+/// (The unit tests use 1 KB, so that their small images span many bands.)
+const BAND_BYTES: usize = if cfg!(test) { 1 << 10 } else { 1 << 16 };
 
 thread_local! {
     static BAND: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
@@ -393,9 +394,28 @@ enum Dst<'a> {
     Interleaved(&'a mut [f32]),
 }
 
+impl Dst<'_> {
+    /// Sets pixels `from..to` of row `r` (rows `w` pixels of `ch` channels) to `padv`.
+    fn fill(&mut self, w: usize, ch: usize, padv: [f32; 3], r: usize, from: usize, to: usize) {
+        match self {
+            Dst::Planar(planes) => {
+                for (c, plane) in planes.iter_mut().enumerate() {
+                    plane[r * w + from..r * w + to].fill(padv[c]);
+                }
+            }
+            Dst::Interleaved(d) => {
+                let row = &mut d[r * w * ch..(r + 1) * w * ch];
+                for px in row[from * ch..to * ch].chunks_exact_mut(ch) {
+                    px.copy_from_slice(&padv[..ch]);
+                }
+            }
+        }
+    }
+}
+
 struct Ctx<'a> {
     p: &'a Pipeline,
-    src: &'a ImageView<'a>,
+    src: SrcRows<'a>,
     conv: &'a RowConverter,
     padv: [f32; 3],
     isa: Isa,
@@ -414,21 +434,14 @@ fn overlap(start: i64, n: usize, len: usize) -> (usize, usize, usize) {
 
 impl Ctx<'_> {
     fn fill(&self, dst: &mut Dst, r: usize, from: usize, to: usize) {
-        let w = self.p.rect.width;
-        match dst {
-            Dst::Planar(planes) => {
-                for (c, plane) in planes.iter_mut().enumerate() {
-                    plane[r * w + from..r * w + to].fill(self.padv[c]);
-                }
-            }
-            Dst::Interleaved(d) => {
-                let ch = self.conv.channels();
-                let row = &mut d[r * w * ch..(r + 1) * w * ch];
-                for px in row[from * ch..to * ch].chunks_exact_mut(ch) {
-                    px.copy_from_slice(&self.padv[..ch]);
-                }
-            }
-        }
+        dst.fill(
+            self.p.rect.width,
+            self.conv.channels(),
+            self.padv,
+            r,
+            from,
+            to,
+        );
     }
 
     fn convert(&self, dst: &mut Dst, r: usize, x: usize, src_row: &[u8], n: usize) {
@@ -447,8 +460,13 @@ impl Ctx<'_> {
         }
     }
 
-    /// Fills tensor rows `y0..y0 + n`, band by band.
+    /// Fills tensor rows `y0..y0 + n`, band by band, into `dst` holding rows `y0..y0 + n`.
     fn rows(&self, y0: usize, n: usize, mut dst: Dst) {
+        self.rows_at(y0, n, &mut dst, y0);
+    }
+
+    /// [`Ctx::rows`] into `dst` holding tensor rows from `base` on.
+    fn rows_at(&self, y0: usize, n: usize, dst: &mut Dst, base: usize) {
         let p = self.p;
         let (w, h) = (p.rect.width, p.rect.height);
         let (rw, rh) = p.resizer.dst_size();
@@ -467,9 +485,9 @@ impl Ctx<'_> {
             with_scratch(|scratch| {
                 let mut y = y0;
                 while y < y0 + n {
-                    let r = y - y0;
+                    let r = y - base;
                     if nx == 0 || y < oy || y >= oy + ny {
-                        self.fill(&mut dst, r, 0, w);
+                        self.fill(dst, r, 0, w);
                         y += 1;
                         continue;
                     }
@@ -480,13 +498,19 @@ impl Ctx<'_> {
                     }
                     let mut img = ImageViewMut::packed(&mut buf[..len], nx, b, format)
                         .expect("band geometry is valid");
-                    p.resizer
-                        .run_window(self.isa, self.src, sx, sy + (y - oy), &mut img, scratch);
+                    p.resizer.run_window_rows(
+                        self.isa,
+                        &self.src,
+                        sx,
+                        sy + (y - oy),
+                        &mut img,
+                        scratch,
+                    );
                     let view = img.as_view();
                     for i in 0..b {
-                        self.fill(&mut dst, r + i, 0, ox);
-                        self.convert(&mut dst, r + i, ox, view.row(i), nx);
-                        self.fill(&mut dst, r + i, ox + nx, w);
+                        self.fill(dst, r + i, 0, ox);
+                        self.convert(dst, r + i, ox, view.row(i), nx);
+                        self.fill(dst, r + i, ox + nx, w);
                     }
                     y += b;
                 }
@@ -555,6 +579,9 @@ pub fn run_batch(
     }
     Ok(pipes.iter().map(|p| p.geometry).collect())
 }
+
+mod streamed;
+pub(crate) use streamed::RowSource;
 
 #[cfg(test)]
 mod tests {

@@ -27,12 +27,12 @@
 //! `swapRB` on the BGR conversion gives the same RGB floats). Both steps split large work
 //! across scipix's pool; the bits do not depend on the thread count.
 
-use super::source_buffer::with_source_buffer;
+use super::pipeline::RowSource;
 use super::{Pipeline, PipelineSpec};
-use crate::error::{checked_product, Error, ErrorKind, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::image::resize::LetterboxGeometry;
 use crate::image::yuv::{yuv_to_image, YuvFrame};
-use crate::image::{ImageView, ImageViewMut, PixelFormat};
+use crate::image::{ImageViewMut, PixelFormat};
 
 /// Converts `frame` to RGB and runs `spec` on it into `out[..len]`, `len` being the
 /// pipeline's [`Pipeline::tensor_len`]; returns the letterbox geometry for the letterbox
@@ -51,25 +51,38 @@ pub fn yuv_to_tensor(
             format!("output holds {} floats, the tensor needs {need}", out.len()),
         ));
     }
-    let len = checked_product(&[w, h, 3], "converted frame bytes")?;
     let runs = pipe
         .resizer()
         .source_rows()
         .and_then(|rows| row_runs(rows, h));
-    with_source_buffer(len, |buf| {
-        match &runs {
-            Some(runs) => convert_runs(frame, runs, buf)?,
-            None => yuv_to_image(
-                frame,
-                &mut ImageViewMut::packed(buf, w, h, PixelFormat::Rgb8)?,
-            )?,
-        }
-        pipe.run(
-            &ImageView::packed(buf, w, h, PixelFormat::Rgb8)?,
-            &mut out[..need],
-        )
+    pipe.run_streamed_split(&mut out[..need], || FrameRows {
+        frame,
+        runs: runs.as_deref(),
     })?;
     Ok(pipe.geometry())
+}
+
+/// The frame's rows as the pipeline asks for them, converted to RGB8: only those of
+/// `runs` when given (the rows the resize reads), else every row asked for.
+struct FrameRows<'a> {
+    frame: &'a YuvFrame<'a>,
+    runs: Option<&'a [(usize, usize)]>,
+}
+
+impl RowSource for FrameRows<'_> {
+    fn produce(&mut self, first: usize, band: &mut ImageViewMut) -> Result<()> {
+        let end = first + band.height();
+        let Some(runs) = self.runs else {
+            return convert_rows(self.frame, first, end - first, band, 0);
+        };
+        for &(a, n) in runs {
+            let (lo, hi) = (a.max(first), (a + n).min(end));
+            if lo < hi {
+                convert_rows(self.frame, lo, hi - lo, band, lo - first)?;
+            }
+        }
+        Ok(())
+    }
 }
 
 /// The runs `(first, count)` of source rows covering `rows` (the rows the resize reads,
@@ -93,31 +106,29 @@ fn row_runs(rows: &[u32], h: usize) -> Option<Vec<(usize, usize)>> {
             }
         }
     }
-    // Converting every row splits across the pool; below this share of skipped rows the
-    // banded path gains little.
+    // Below this share of skipped rows the bookkeeping gains little.
     (covered * 10 < h * 9).then_some(runs)
 }
 
-/// Converts only the rows of `runs` of `frame` into their places of the packed RGB8 `buf`
-/// (a 4:2:0 run starting on an odd row converts that row on its own first).
-fn convert_runs(frame: &YuvFrame, runs: &[(usize, usize)], buf: &mut [u8]) -> Result<()> {
+/// Converts frame rows `y0..y0 + n` into rows `at..at + n` of `band` (a 4:2:0 run
+/// starting on an odd row converts that row on its own first).
+fn convert_rows(
+    frame: &YuvFrame,
+    y0: usize,
+    n: usize,
+    band: &mut ImageViewMut,
+    at: usize,
+) -> Result<()> {
     let w = frame.width();
-    let odd_start = frame.layout().is_420();
-    for &(y0, n) in runs {
-        let split = if odd_start && y0 % 2 == 1 && n > 1 {
-            1
-        } else {
-            n
-        };
-        for (a, m) in [(y0, split), (y0 + split, n - split)] {
-            if m == 0 {
-                continue;
-            }
-            let band = &mut buf[a * w * 3..(a + m) * w * 3];
-            yuv_to_image(
-                &frame.band(a, m)?,
-                &mut ImageViewMut::packed(band, w, m, PixelFormat::Rgb8)?,
-            )?;
+    let split = if frame.layout().is_420() && y0 % 2 == 1 && n > 1 {
+        1
+    } else {
+        n
+    };
+    for (a, m) in [(y0, split), (y0 + split, n - split)] {
+        if m > 0 {
+            let mut rows = band.subview_mut(0, at + (a - y0), w, m)?;
+            yuv_to_image(&frame.band(a, m)?, &mut rows)?;
         }
     }
     Ok(())
@@ -128,6 +139,8 @@ mod tests {
     use super::*;
     use crate::image::resize::LetterboxOptions;
     use crate::image::yuv::YuvLayout;
+    use crate::image::ImageView;
+    use crate::tensor::source_buffer::with_source_buffer;
     use crate::tensor::{ClassifyOptions, Layout};
 
     fn noise(n: usize, seed: u32) -> Vec<u8> {

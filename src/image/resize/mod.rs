@@ -12,6 +12,7 @@
 pub mod geometry;
 pub mod opencv;
 pub mod pillow;
+pub(crate) mod src_rows;
 
 pub use geometry::{
     center_crop, center_crop_rect, crop_pad, letterbox, letterbox_geometry, pad_constant, CropRect,
@@ -23,6 +24,7 @@ use crate::cpu::{self, Isa};
 use crate::error::{Error, ErrorKind, Result};
 use crate::parallel;
 use rayon::prelude::*;
+use src_rows::SrcRows;
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -320,6 +322,20 @@ impl Resizer {
         &self,
         isa: Isa,
         src: &ImageView,
+        x0: usize,
+        y0: usize,
+        out: &mut ImageViewMut,
+        scratch: &mut Scratch,
+    ) {
+        self.run_window_rows(isa, &SrcRows::whole(*src), x0, y0, out, scratch);
+    }
+
+    /// [`Resizer::run_window`] reading the source through `src`, which must hold every
+    /// row [`Resizer::src_rect`] gives for the window.
+    pub(crate) fn run_window_rows(
+        &self,
+        isa: Isa,
+        src: &SrcRows,
         x0: usize,
         y0: usize,
         out: &mut ImageViewMut,

@@ -60,10 +60,11 @@ mod neon;
 #[cfg(target_arch = "x86_64")]
 mod sse41;
 
+use super::src_rows::SrcRows;
 use super::Filter;
 use crate::cpu::Isa;
 use crate::error::{Error, ErrorKind, Result};
-use crate::image::{ImageView, ImageViewMut, PixelFormat};
+use crate::image::{ImageViewMut, PixelFormat};
 use scalar::{HTab, VTab};
 
 #[derive(Debug)]
@@ -254,7 +255,7 @@ impl Plan {
     pub(crate) fn run(
         &self,
         isa: Isa,
-        src: &ImageView,
+        src: &SrcRows,
         x0: usize,
         y0: usize,
         out: &mut ImageViewMut,
@@ -375,7 +376,7 @@ fn run_sep<T: Copy + Default>(
     rows_tab: &[u32],
     taps: usize,
     buf: &mut Vec<T>,
-    src: &ImageView,
+    src: &SrcRows,
     y0: usize,
     out: &mut ImageViewMut,
     hfn: impl Fn(&[u8], &[u8], &mut [T]),
@@ -453,7 +454,7 @@ fn run_area(
     isa: Isa,
     ht: &HTab<f32>,
     v: &VTab<f32>,
-    src: &ImageView,
+    src: &SrcRows,
     e0: usize,
     y0: usize,
     out: &mut ImageViewMut,
@@ -892,6 +893,7 @@ mod kernels {
 mod tests {
     use super::*;
     use crate::image::resize::{Filter, Resizer, Scratch as RScratch};
+    use crate::image::ImageView;
 
     fn image(w: usize, h: usize, cn: usize, seed: u64, stride_pad: usize) -> (Vec<u8>, usize) {
         let stride = w * cn + stride_pad;

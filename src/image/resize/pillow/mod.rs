@@ -105,10 +105,11 @@ mod neon;
 #[cfg(target_arch = "x86_64")]
 mod sse41;
 
+use super::src_rows::SrcRows;
 use super::Filter;
 use crate::cpu::Isa;
 use crate::error::{Error, ErrorKind, Result};
-use crate::image::{ImageView, ImageViewMut, PixelFormat};
+use crate::image::{ImageViewMut, PixelFormat};
 use blocks::HBlocks;
 use coeffs::{Axis, Kernel};
 
@@ -236,7 +237,7 @@ impl Plan {
     pub(crate) fn run(
         &self,
         isa: Isa,
-        src: &ImageView,
+        src: &SrcRows,
         x0: usize,
         y0: usize,
         out: &mut ImageViewMut,
@@ -282,7 +283,7 @@ impl Plan {
         isa: Isa,
         h: Option<(&Axis, Option<&HBlocks>)>,
         v: Option<&Axis>,
-        src: &ImageView,
+        src: &SrcRows,
         x0: usize,
         y0: usize,
         out: &mut ImageViewMut,
@@ -309,7 +310,7 @@ impl Plan {
             }
             (&scratch.pre, w, 0)
         } else {
-            (src.as_bytes(), src.stride(), ry0 * src.stride() + cx0 * bpp)
+            (src.as_bytes(), src.stride(), src.offset(ry0) + cx0 * bpp)
         };
         let row_len = (cx1 - cx0) * bpp;
         let src_row = |r: usize| &data[origin + r * stride..origin + r * stride + row_len];
