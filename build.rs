@@ -32,6 +32,8 @@ fn main() {
         println!("cargo:rustc-cfg=threadless");
     }
 
+    build_jpeg_rows();
+
     let major = env::var("CARGO_PKG_VERSION_MAJOR").unwrap();
     let minor = env::var("CARGO_PKG_VERSION_MINOR").unwrap();
     let patch = env::var("CARGO_PKG_VERSION_PATCH").unwrap();
@@ -216,4 +218,28 @@ fn stdint_limit(name: &str, pointer_bits: &str) -> Option<String> {
         _ => return None,
     };
     Some(v.to_string())
+}
+
+/// Compiles `src/codec/jpeg_rows.c` (scanline JPEG decoding over libjpeg's API) against the
+/// headers of the libjpeg-turbo that turbojpeg-sys built, when the `codec` feature builds
+/// it (not on wasm32). Without those headers (turbojpeg-sys pointed at a prebuilt library
+/// folder for a check-only build) nothing is compiled: nothing will be linked either.
+fn build_jpeg_rows() {
+    println!("cargo:rerun-if-changed=src/codec/jpeg_rows.c");
+    let arch = env::var("CARGO_CFG_TARGET_ARCH").unwrap_or_default();
+    if env::var_os("CARGO_FEATURE_CODEC").is_none() || arch == "wasm32" {
+        return;
+    }
+    let Some(include) = env::var_os("DEP_TURBOJPEG_INCLUDE") else {
+        return;
+    };
+    let mut build = cc::Build::new();
+    // turbojpeg-sys joins several folders with commas.
+    for dir in include.to_string_lossy().split(',') {
+        build.include(dir);
+    }
+    build
+        .file("src/codec/jpeg_rows.c")
+        .warnings(true)
+        .compile("scipix_jpeg_rows");
 }

@@ -63,6 +63,8 @@ pub mod to_tensor;
 #[cfg(all(feature = "codec", not(target_arch = "wasm32")))]
 pub mod jpeg;
 #[cfg(all(feature = "codec", not(target_arch = "wasm32")))]
+mod scanlines;
+#[cfg(all(feature = "codec", not(target_arch = "wasm32")))]
 mod turbo;
 
 #[cfg(all(test, feature = "codec", not(target_arch = "wasm32")))]

@@ -228,6 +228,23 @@ fn tensor_len_for(spec: &PipelineSpec, format: PixelFormat, w: usize, h: usize) 
     checked_product(&[tensor_channels(format), th, tw], "tensor elements")
 }
 
+/// The source rectangle `(x0, y0, x1, y1)` the tensor of `pipe` reads from a `dw` x `dh`
+/// image, when it is smaller than the image.
+fn read_rect(pipe: &Pipeline, dw: usize, dh: usize) -> Option<(usize, usize, usize, usize)> {
+    let r = pipe.window();
+    let (rw, rh) = pipe.resizer().dst_size();
+    // The part of the resized image inside the tensor window (the rest is padding).
+    let x = r.left.max(0) as usize;
+    let y = r.top.max(0) as usize;
+    let x_end = (r.left + r.width as i64).clamp(0, rw as i64) as usize;
+    let y_end = (r.top + r.height as i64).clamp(0, rh as i64) as usize;
+    if x >= x_end || y >= y_end {
+        return None;
+    }
+    let (x0, y0, x1, y1) = pipe.resizer().src_rect(x, y, x_end - x, y_end - y);
+    (x1 > x0 && y1 > y0 && (x1 - x0) * (y1 - y0) < dw * dh).then_some((x0, y0, x1, y1))
+}
+
 /// Decodes per `plan` into `dst` (the decoded size), only the part `pipe` reads when the
 /// options allow it.
 fn decode(
@@ -258,28 +275,17 @@ fn decode_jpeg(
     dst: &mut ImageViewMut,
 ) -> Result<bool> {
     use super::jpeg::{decode_jpeg_window_into, Region};
-    let mut want = None;
-    if opts.region_decode {
-        let r = pipe.window();
-        let (rw, rh) = pipe.resizer().dst_size();
-        // The part of the resized image inside the tensor window (the rest is padding).
-        let x = r.left.max(0) as usize;
-        let y = r.top.max(0) as usize;
-        let x_end = (r.left + r.width as i64).clamp(0, rw as i64) as usize;
-        let y_end = (r.top + r.height as i64).clamp(0, rh as i64) as usize;
-        if x < x_end && y < y_end {
-            let (x0, y0, x1, y1) = pipe.resizer().src_rect(x, y, x_end - x, y_end - y);
-            let (dw, dh) = plan.decoded;
-            if x1 > x0 && y1 > y0 && (x1 - x0) * (y1 - y0) < dw * dh {
-                want = Some(Region {
-                    x: x0,
-                    y: y0,
-                    w: x1 - x0,
-                    h: y1 - y0,
-                });
-            }
-        }
-    }
+    let (dw, dh) = plan.decoded;
+    let want = opts
+        .region_decode
+        .then(|| read_rect(pipe, dw, dh))
+        .flatten()
+        .map(|(x0, y0, x1, y1)| Region {
+            x: x0,
+            y: y0,
+            w: x1 - x0,
+            h: y1 - y0,
+        });
     decode_jpeg_window_into(bytes, dst, &plan.decode, want).map(|o| o.truncated)
 }
 
@@ -291,6 +297,92 @@ fn decode_jpeg(
     _: &BytesOptions,
     _: &mut ImageViewMut,
 ) -> Result<bool> {
+    Err(Error::new(
+        ErrorKind::Unsupported,
+        "JPEG decoding is not available in WebAssembly builds",
+    ))
+}
+
+/// Whether `plan` decodes row by row into the pipeline ([`stream_jpeg`]): an upright
+/// (or orientation-ignored), non-CMYK JPEG.
+fn streams(plan: &Plan) -> bool {
+    cfg!(not(target_arch = "wasm32"))
+        && plan.info.format == ContainerFormat::Jpeg
+        && plan.info.channels != 4
+        && (!plan.decode.apply_exif_orientation || plan.info.exif_orientation <= 1)
+}
+
+/// Decodes the JPEG row by row straight into `pipe`, which holds only the rows of the
+/// current band: the rows above the first one the tensor reads are skipped (less a
+/// margin of one iMCU, at least 8 rows, decoded so that the chroma upsampling of the
+/// first row read is the full decode's), and with region decoding only the iMCU columns
+/// the tensor reads (plus the same margin) are decoded. The rows below the last one read
+/// are decoded and discarded, so corrupt or truncated data is found wherever it is.
+#[cfg(not(target_arch = "wasm32"))]
+fn stream_jpeg(
+    bytes: &[u8],
+    plan: &Plan,
+    pipe: &Pipeline,
+    opts: &BytesOptions,
+    out: &mut [f32],
+) -> Result<bool> {
+    use super::scanlines::Scanlines;
+    use super::turbo::Limits;
+    use crate::tensor::RowSource;
+
+    struct Rows<'d, 'a> {
+        dec: &'d mut Scanlines<'a>,
+        margin: usize,
+    }
+    impl RowSource for Rows<'_, '_> {
+        fn produce(&mut self, first: usize, band: &mut ImageViewMut) -> Result<()> {
+            if first > self.dec.next_row() {
+                self.dec.skip_to(first.saturating_sub(self.margin))?;
+                self.dec.discard_to(first)?;
+            }
+            self.dec.read(band)
+        }
+    }
+
+    let limits = Limits {
+        max_pixels: opts.max_pixels,
+        max_scans: super::MAX_SCANS,
+        stop_on_warning: !opts.accept_truncated,
+    };
+    let mut dec = Scanlines::start(bytes, plan.decode.scale.num(), opts.format, limits)?;
+    let (dw, dh) = plan.decoded;
+    if dec.size() != (dw, dh) {
+        return Err(Error::new(
+            ErrorKind::InvalidFile,
+            format!(
+                "JPEG decode: libjpeg reads a {}x{} image where the header says {dw}x{dh}",
+                dec.size().0,
+                dec.size().1
+            ),
+        ));
+    }
+    let (mw, mh) = dec.imcu();
+    let (mx, my) = (mw.max(8).next_multiple_of(mw.max(1)), mh.max(8));
+    let rect = read_rect(pipe, dw, dh);
+    if let (true, Some((x0, _, x1, _))) = (opts.region_decode, rect) {
+        let (a, b) = (x0.saturating_sub(mx), (x1 + mx).min(dw));
+        if b - a < dw {
+            dec.crop(a, b - a)?;
+        }
+    }
+    let margin = if opts.region_decode { my } else { dh };
+    pipe.run_streamed(
+        out,
+        &mut Rows {
+            dec: &mut dec,
+            margin,
+        },
+    )?;
+    dec.finish()
+}
+
+#[cfg(target_arch = "wasm32")]
+fn stream_jpeg(_: &[u8], _: &Plan, _: &Pipeline, _: &BytesOptions, _: &mut [f32]) -> Result<bool> {
     Err(Error::new(
         ErrorKind::Unsupported,
         "JPEG decoding is not available in WebAssembly builds",
@@ -319,15 +411,19 @@ fn run_planned(
         &[dw, dh, opts.format.bytes_per_pixel()],
         "decoded image bytes",
     )?;
-    let truncated = with_source_buffer(bytes_len, |buf| {
-        let truncated = {
-            let mut dst = ImageViewMut::packed(buf, dw, dh, opts.format)?;
-            decode(bytes, plan, &pipe, opts, &mut dst)?
-        };
-        let src = ImageView::packed(buf, dw, dh, opts.format)?;
-        pipe.run_unchecked(&src, out, allow_split);
-        Ok(truncated)
-    })?;
+    let truncated = if streams(plan) {
+        stream_jpeg(bytes, plan, &pipe, opts, out)?
+    } else {
+        with_source_buffer(bytes_len, |buf| {
+            let truncated = {
+                let mut dst = ImageViewMut::packed(buf, dw, dh, opts.format)?;
+                decode(bytes, plan, &pipe, opts, &mut dst)?
+            };
+            let src = ImageView::packed(buf, dw, dh, opts.format)?;
+            pipe.run_unchecked(&src, out, allow_split);
+            Ok(truncated)
+        })?
+    };
     Ok(BytesInfo {
         container: plan.info.format,
         source_w: plan.oriented.0,

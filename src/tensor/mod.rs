@@ -25,5 +25,6 @@ pub use image_to_tensor::{
 pub use normalize::{
     normalize, normalize_channels, normalize_channels_inplace, normalize_inplace, stats, Stats,
 };
+pub(crate) use pipeline::RowSource;
 pub use pipeline::{run_batch, torchvision_resize_size, ClassifyOptions, Pipeline, PipelineSpec};
 pub use yuv_to_tensor::yuv_to_tensor;

@@ -27,7 +27,7 @@
 //! `swapRB` on the BGR conversion gives the same RGB floats). Both steps split large work
 //! across scipix's pool; the bits do not depend on the thread count.
 
-use super::pipeline::RowSource;
+use super::RowSource;
 use super::{Pipeline, PipelineSpec};
 use crate::error::{Error, ErrorKind, Result};
 use crate::image::resize::LetterboxGeometry;

@@ -169,6 +169,70 @@ fn exact_mode_equals_decode_then_pipeline() {
     }
 }
 
+/// Streaming the decode into the pipeline (rows skipped above the crop, columns cropped,
+/// rows discarded below it) gives the unfused chain's bits for every subsampling,
+/// progressive or with restart markers, every reduction, crops at every height, gray and
+/// BGR, and Pillow and OpenCV filters.
+#[test]
+fn streamed_decode_equals_decode_then_pipeline_everywhere() {
+    let (w, h) = (347, 263);
+    let specs = [
+        classify(72, 64),
+        classify(150, 40),
+        PipelineSpec::Classify(ClassifyOptions {
+            resize_short: 120,
+            crop_w: 30,
+            crop_h: 110,
+            mean: [0.5; 3],
+            std: [0.25; 3],
+            layout: Layout::Nhwc,
+        }),
+        letterbox(96, 96),
+        generic(51, 37),
+        PipelineSpec::Generic {
+            filter: Filter::PilLanczos,
+            width: 90,
+            height: 70,
+            params: TensorParams::default(),
+        },
+    ];
+    let mut ran = 0;
+    for subsamp in [0, 1, 2, 3, 4, 5] {
+        for (progressive, restart) in [(false, 0), (true, 0), (false, 2)] {
+            let jpg = encode_for_tests(
+                &test_rgb(w, h),
+                w,
+                h,
+                TurboFormat::Rgb,
+                88,
+                subsamp,
+                progressive,
+                restart,
+            );
+            for spec in &specs {
+                for mode in [DecodeMode::Exact, DecodeMode::Reduced] {
+                    for format in [PixelFormat::Rgb8, PixelFormat::Bgr8, PixelFormat::Gray8] {
+                        let opts = BytesOptions {
+                            mode,
+                            format,
+                            ..Default::default()
+                        };
+                        let (got, info) = run(&jpg, spec, &opts);
+                        let want = chain(&jpg, spec, format, info.scale);
+                        assert!(
+                            same_bits(&got, &want),
+                            "subsamp {subsamp} progressive {progressive} restart {restart} \
+                             {spec:?} {mode:?} {format:?}"
+                        );
+                        ran += 1;
+                    }
+                }
+            }
+        }
+    }
+    assert_eq!(ran, 6 * 3 * 6 * 2 * 3);
+}
+
 #[test]
 fn bgr_decode_gives_the_same_letterbox_tensor_and_gray_one_channel() {
     let jpg = sample_jpeg(300, 200, 2, false);

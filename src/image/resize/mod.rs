@@ -224,7 +224,9 @@ impl Resizer {
     /// (nearest, box, linear, area 1; cubic 2; Lanczos 3) and the scale `s` (source per
     /// destination pixel) of each axis: destination span `d0..d1` needs at most
     /// `floor(d0 * s - m) .. ceil(d1 * s + m)` with `m = r * max(s, 1) + 2`, clamped to the
-    /// source. Empty windows give an empty rectangle.
+    /// source, widened to every pixel the plan's tables read (the Pillow plans' uniform tap
+    /// counts read a few zero-weight pixels past the support at the edges). Empty windows
+    /// give an empty rectangle.
     pub fn src_rect(&self, x: usize, y: usize, w: usize, h: usize) -> (usize, usize, usize, usize) {
         let r = match self.filter {
             Filter::CvCubic | Filter::PilBicubic => 2.0,
@@ -241,8 +243,33 @@ impl Resizer {
             let hi = ((d0 + n) as f64 * s + m).ceil().min(src as f64) as usize;
             (lo.min(src), hi.max(lo.min(src)))
         };
-        let (x0, x1) = span(x, w, self.src.0, self.dst.0);
-        let (y0, y1) = span(y, h, self.src.1, self.dst.1);
+        let (mut x0, mut x1) = span(x, w, self.src.0, self.dst.0);
+        let (mut y0, mut y1) = span(y, h, self.src.1, self.dst.1);
+        // Also what the plan's tables read, zero-weight taps included.
+        let widen = |lo: &mut usize, hi: &mut usize, (a, b): (usize, usize), len: usize| {
+            if b > a {
+                *lo = (*lo).min(a);
+                *hi = (*hi).max(b.min(len));
+            }
+        };
+        if w > 0 && h > 0 {
+            match &self.plan {
+                Plan::Pil(p) => {
+                    widen(&mut x0, &mut x1, p.read_span(false, x..x + w), self.src.0);
+                    widen(&mut y0, &mut y1, p.read_span(true, y..y + h), self.src.1);
+                }
+                Plan::Cv(p) => {
+                    if let Some(rows) = p.source_rows() {
+                        let taps = rows.len() / self.dst.1;
+                        let t = &rows[y * taps..(y + h) * taps];
+                        let lo = t.iter().min().map_or(0, |&v| v as usize);
+                        let hi = t.iter().max().map_or(0, |&v| v as usize + 1);
+                        widen(&mut y0, &mut y1, (lo, hi), self.src.1);
+                    }
+                }
+                Plan::Copy => {}
+            }
+        }
         (x0, y0, x1, y1)
     }
 

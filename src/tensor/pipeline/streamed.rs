@@ -261,7 +261,7 @@ mod tests {
             }),
         ];
         for filter in Filter::ALL {
-            for (width, height) in [(23, 17), (300, 7), (50, 400)] {
+            for (width, height) in [(23, 17), (300, 7), (50, 400), (90, 70)] {
                 v.push(PipelineSpec::Generic {
                     filter,
                     width,
@@ -281,7 +281,7 @@ mod tests {
         let mut ran = 0;
         for spec in specs() {
             for f in [PixelFormat::Rgb8, PixelFormat::Gray8, PixelFormat::Bgra8] {
-                for (w, h) in [(97, 61), (13, 90), (640, 480), (1001, 37)] {
+                for (w, h) in [(97, 61), (13, 90), (640, 480), (1001, 37), (347, 263)] {
                     let buf = noise(w * h * f.bytes_per_pixel(), (w * 31 + h) as u32);
                     let src = ImageView::packed(&buf, w, h, f).unwrap();
                     let Ok(p) = Pipeline::new(w, h, f, &spec) else {

@@ -232,6 +232,30 @@ impl Plan {
         })
     }
 
+    /// The source columns `[lo, hi)` (`vertical` false) or rows (`vertical` true) that
+    /// destination columns or rows `range` read, exactly as [`Plan::run`] reads them
+    /// (uniform tap counts make edge windows read a few zero-weight pixels too).
+    pub(crate) fn read_span(
+        &self,
+        vertical: bool,
+        range: std::ops::Range<usize>,
+    ) -> (usize, usize) {
+        match &*self.op {
+            Op::Copy => (range.start, range.end),
+            Op::Nearest { cols, rows, .. } => {
+                let t = if vertical { &rows[range] } else { &cols[range] };
+                let t = t.iter().filter(|&&v| v != u32::MAX);
+                let lo = t.clone().min().map_or(0, |&v| v as usize);
+                let hi = t.max().map_or(0, |&v| v as usize + 1);
+                (lo, hi.max(lo))
+            }
+            Op::Conv { h, v, .. } => match if vertical { v } else { h } {
+                Some(a) => a.span(range),
+                None => (range.start, range.end),
+            },
+        }
+    }
+
     /// Writes destination pixels `x0..x0 + out.width()` by `y0..y0 + out.height()` of the
     /// full resize into `out` (checked by the caller).
     pub(crate) fn run(
