@@ -2011,9 +2011,11 @@ ScipixStatus scipix_bytes_options_default(ScipixBytesOptions *opts);
  * max_pixels or 65500 per side); `SCIPIX_ERR_INVALID_ARGUMENT` (bad options or
  * letterbox parameters, out overlapping data, misaligned out);
  * `SCIPIX_ERR_BUFFER_TOO_SMALL`; `SCIPIX_ERR_OUT_OF_MEMORY`; `SCIPIX_ERR_UNSUPPORTED`
- * (a JPEG in a WebAssembly build). Nothing is written to `out` on failure, corrupt data
- * included (the decode finishes before the tensor is written). Thread-safe; each thread
- * keeps its decoded-image buffer between calls.
+ * (a JPEG in a WebAssembly build). Nothing is written to `out` when the arguments or the
+ * header are refused; corrupt or truncated data is found while decoding, which runs band
+ * by band alongside the resize (no full-size decoded image is kept), so the tensor rows
+ * before the damage may have been written. Thread-safe; each thread keeps its band
+ * buffer between calls.
  */
 ScipixStatus scipix_bytes_letterbox_to_tensor(const uint8_t *data, size_t len, const ScipixLetterboxParams *params, ScipixTensorLayout layout, const ScipixBytesOptions *opts, float *out, size_t out_len, size_t batch_index, ScipixBytesInfo *info);
 
@@ -2027,7 +2029,9 @@ ScipixStatus scipix_bytes_letterbox_to_tensor(const uint8_t *data, size_t len, c
  * `region_decode`, only the JPEG columns and rows the centre crop reads are decoded.
  *
  * Errors: those of `scipix_bytes_letterbox_to_tensor` and `scipix_classify_to_tensor`.
- * Nothing is written to `out` on failure. Thread-safe.
+ * Nothing is written to `out` when the arguments or the header are refused; corrupt data
+ * found while decoding may leave the rows before it written (as for
+ * `scipix_bytes_letterbox_to_tensor`). Thread-safe.
  */
 ScipixStatus scipix_bytes_classify_to_tensor(const uint8_t *data, size_t len, const ScipixClassifyParams *params, const float *mean, size_t mean_len, const float *std, size_t std_len, const ScipixBytesOptions *opts, float *out, size_t out_len, size_t batch_index, ScipixBytesInfo *info);
 
@@ -2042,8 +2046,9 @@ ScipixStatus scipix_bytes_classify_to_tensor(const uint8_t *data, size_t len, co
  * Errors: those of `scipix_bytes_letterbox_to_tensor` (messages name the image index),
  * `SCIPIX_ERR_INVALID_ARGUMENT` (n = 0, differing tensor sizes). Nothing is written on a
  * refused header or argument; if an image's data turns out corrupt during its decode
- * (`SCIPIX_ERR_INVALID_FILE`, naming the lowest such index), the slots of other images
- * may have been written. Thread-safe.
+ * (`SCIPIX_ERR_INVALID_FILE`, naming the lowest such index), the slots of other images,
+ * and the rows of that image's slot before the damage, may have been written.
+ * Thread-safe.
  */
 ScipixStatus scipix_bytes_letterbox_batch_to_tensor(const uint8_t *const *datas, const size_t *lens, size_t n, const ScipixLetterboxParams *params, ScipixTensorLayout layout, const ScipixBytesOptions *opts, float *out, size_t out_len, ScipixBytesInfo *infos);
 
@@ -3616,8 +3621,8 @@ ScipixStatus scipix_yuv_to_image(const ScipixYuvFrame *frame, const ScipixImageM
  * tensor: the `3 * H * W` floats from `out + batch_index * 3 * H * W` (capacity `out_len`
  * floats; H x W the letterbox size). Bit for bit `cv2.cvtColor(frame,
  * COLOR_YUV2BGR_<layout>)` + Ultralytics `LetterBox` + `cv2.dnn.blobFromImage(img, 1/255.0,
- * swapRB=True)`. The frame is converted into a per-thread buffer kept between calls.
- * `info` (may be NULL) receives the geometry.
+ * swapRB=True)`. The frame is converted band by band alongside the resize (no full-size
+ * RGB frame is written). `info` (may be NULL) receives the geometry.
  *
  * Errors: those of `scipix_yuv_to_image` (frame) and `scipix_letterbox_to_tensor`
  * (parameters, layout, `out`); `SCIPIX_ERR_INVALID_ARGUMENT` when `out` overlaps a plane.

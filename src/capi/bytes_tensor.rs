@@ -293,9 +293,11 @@ pub extern "C" fn scipix_bytes_options_default(opts: *mut ScipixBytesOptions) ->
 /// max_pixels or 65500 per side); `SCIPIX_ERR_INVALID_ARGUMENT` (bad options or
 /// letterbox parameters, out overlapping data, misaligned out);
 /// `SCIPIX_ERR_BUFFER_TOO_SMALL`; `SCIPIX_ERR_OUT_OF_MEMORY`; `SCIPIX_ERR_UNSUPPORTED`
-/// (a JPEG in a WebAssembly build). Nothing is written to `out` on failure, corrupt data
-/// included (the decode finishes before the tensor is written). Thread-safe; each thread
-/// keeps its decoded-image buffer between calls.
+/// (a JPEG in a WebAssembly build). Nothing is written to `out` when the arguments or the
+/// header are refused; corrupt or truncated data is found while decoding, which runs band
+/// by band alongside the resize (no full-size decoded image is kept), so the tensor rows
+/// before the damage may have been written. Thread-safe; each thread keeps its band
+/// buffer between calls.
 #[no_mangle]
 pub extern "C" fn scipix_bytes_letterbox_to_tensor(
     data: *const u8,
@@ -325,7 +327,9 @@ pub extern "C" fn scipix_bytes_letterbox_to_tensor(
 /// `region_decode`, only the JPEG columns and rows the centre crop reads are decoded.
 ///
 /// Errors: those of `scipix_bytes_letterbox_to_tensor` and `scipix_classify_to_tensor`.
-/// Nothing is written to `out` on failure. Thread-safe.
+/// Nothing is written to `out` when the arguments or the header are refused; corrupt data
+/// found while decoding may leave the rows before it written (as for
+/// `scipix_bytes_letterbox_to_tensor`). Thread-safe.
 #[no_mangle]
 pub extern "C" fn scipix_bytes_classify_to_tensor(
     data: *const u8,
@@ -359,8 +363,9 @@ pub extern "C" fn scipix_bytes_classify_to_tensor(
 /// Errors: those of `scipix_bytes_letterbox_to_tensor` (messages name the image index),
 /// `SCIPIX_ERR_INVALID_ARGUMENT` (n = 0, differing tensor sizes). Nothing is written on a
 /// refused header or argument; if an image's data turns out corrupt during its decode
-/// (`SCIPIX_ERR_INVALID_FILE`, naming the lowest such index), the slots of other images
-/// may have been written. Thread-safe.
+/// (`SCIPIX_ERR_INVALID_FILE`, naming the lowest such index), the slots of other images,
+/// and the rows of that image's slot before the damage, may have been written.
+/// Thread-safe.
 #[no_mangle]
 pub extern "C" fn scipix_bytes_letterbox_batch_to_tensor(
     datas: *const *const u8,

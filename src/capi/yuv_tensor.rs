@@ -53,8 +53,8 @@ fn run_one(
 /// tensor: the `3 * H * W` floats from `out + batch_index * 3 * H * W` (capacity `out_len`
 /// floats; H x W the letterbox size). Bit for bit `cv2.cvtColor(frame,
 /// COLOR_YUV2BGR_<layout>)` + Ultralytics `LetterBox` + `cv2.dnn.blobFromImage(img, 1/255.0,
-/// swapRB=True)`. The frame is converted into a per-thread buffer kept between calls.
-/// `info` (may be NULL) receives the geometry.
+/// swapRB=True)`. The frame is converted band by band alongside the resize (no full-size
+/// RGB frame is written). `info` (may be NULL) receives the geometry.
 ///
 /// Errors: those of `scipix_yuv_to_image` (frame) and `scipix_letterbox_to_tensor`
 /// (parameters, layout, `out`); `SCIPIX_ERR_INVALID_ARGUMENT` when `out` overlaps a plane.

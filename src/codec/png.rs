@@ -864,10 +864,8 @@ fn map_err(e: png::DecodingError) -> Error {
 /// rejected; if the compressed data is found corrupt part-way, the rows decoded so far
 /// have been written.
 pub fn decode_png_into(bytes: &[u8], dst: &mut ImageViewMut<'_>, opts: &PngOptions) -> Result<()> {
-    let header = scan(bytes)?;
-    let info = header.info;
-    check_limits(&info, opts)?;
-    let (w, h) = (info.width as usize, info.height as usize);
+    let mut rows = PngRows::start(bytes, dst.format(), opts)?;
+    let (w, h) = rows.size();
     if dst.width() != w || dst.height() != h {
         return Err(Error::invalid(format!(
             "destination is {}x{}, the PNG is {w}x{h}",
@@ -875,67 +873,160 @@ pub fn decode_png_into(bytes: &[u8], dst: &mut ImageViewMut<'_>, opts: &PngOptio
             dst.height()
         )));
     }
-
-    let mut options = png::DecodeOptions::default();
-    options.set_ignore_adler32(false);
-    options.set_ignore_crc(false);
-    options.set_ignore_text_chunk(true);
-    options.set_ignore_iccp_chunk(true);
-    let mut decoder = png::Decoder::new_with_options(Cursor::new(bytes), options);
-    decoder.set_limits(png::Limits {
-        bytes: decoder_limit_bytes(&info),
-    });
-    decoder.set_transformations(png::Transformations::IDENTITY);
-    let mut reader = decoder.read_info().map_err(map_err)?;
-    let raw_info = reader.info();
-    if raw_info.width != info.width
-        || raw_info.height != info.height
-        || raw_info.interlaced != info.interlaced
-        || raw_info.bit_depth as u8 != info.bit_depth
-        || raw_info.color_type as u8 != info.color_type as u8
-    {
-        return Err(bad("PNG header read twice gave different answers"));
-    }
-    let plan = Plan::new(&header, dst.format(), opts.convention);
-
-    let ch = info.color_type.channels();
-    let mut samples = crate::error::try_filled_vec(0u16, w * ch, "PNG row samples")?;
-    let passes: &[(usize, usize, usize, usize)] = if info.interlaced {
-        &ADAM7
+    if rows.info.interlaced {
+        rows.read_interlaced(dst)?;
     } else {
-        &[(0, 0, 1, 1)]
-    };
-    for &(x0, y0, dx, dy) in passes {
-        if x0 >= w || y0 >= h {
-            continue; // an empty pass has no rows in the file
-        }
-        let n = (w - x0).div_ceil(dx);
-        let expect = raw_row_len(&info, n);
-        for y in (y0..h).step_by(dy) {
-            let row = reader
-                .next_row()
-                .map_err(map_err)?
-                .ok_or_else(|| bad("PNG image data ends before the last row"))?;
-            let raw = row.data();
-            if raw.len() != expect {
-                return Err(bad(format!(
-                    "PNG row has {} bytes where {expect} were expected",
-                    raw.len()
-                )));
-            }
-            let out = dst.row_mut(y);
-            if dx == 1 && plan.convert_fast(raw, out) {
-                continue;
-            }
-            unpack(raw, info.bit_depth, &mut samples[..n * ch]);
-            plan.convert(&samples, n, out, x0, dx);
-        }
+        rows.read(dst)?;
     }
-    reader.finish().map_err(map_err)
+    rows.finish()
+}
+
+/// The next raw (unfiltered) row of `reader`, checked to be `expect` bytes long.
+fn next_raw<'r>(reader: &'r mut png::Reader<Cursor<&[u8]>>, expect: usize) -> Result<&'r [u8]> {
+    let row = reader
+        .next_row()
+        .map_err(map_err)?
+        .ok_or_else(|| bad("PNG image data ends before the last row"))?;
+    let raw = row.data();
+    if raw.len() != expect {
+        return Err(bad(format!(
+            "PNG row has {} bytes where {expect} were expected",
+            raw.len()
+        )));
+    }
+    Ok(raw)
+}
+
+/// A PNG being decoded top to bottom, converted row by row to one pixel format.
+pub(crate) struct PngRows<'a> {
+    reader: png::Reader<Cursor<&'a [u8]>>,
+    info: PngInfo,
+    plan: Plan,
+    samples: Vec<u16>,
+    /// The next row [`PngRows::read`] gives (non-interlaced images).
+    next: usize,
+}
+
+impl<'a> PngRows<'a> {
+    /// Reads the header of `bytes` and checks it (see [`decode_png_into`]'s errors).
+    pub(crate) fn start(bytes: &'a [u8], format: PixelFormat, opts: &PngOptions) -> Result<Self> {
+        let header = scan(bytes)?;
+        let info = header.info;
+        check_limits(&info, opts)?;
+        let mut options = png::DecodeOptions::default();
+        options.set_ignore_adler32(false);
+        options.set_ignore_crc(false);
+        options.set_ignore_text_chunk(true);
+        options.set_ignore_iccp_chunk(true);
+        let mut decoder = png::Decoder::new_with_options(Cursor::new(bytes), options);
+        decoder.set_limits(png::Limits {
+            bytes: decoder_limit_bytes(&info),
+        });
+        decoder.set_transformations(png::Transformations::IDENTITY);
+        let reader = decoder.read_info().map_err(map_err)?;
+        let raw_info = reader.info();
+        if raw_info.width != info.width
+            || raw_info.height != info.height
+            || raw_info.interlaced != info.interlaced
+            || raw_info.bit_depth as u8 != info.bit_depth
+            || raw_info.color_type as u8 != info.color_type as u8
+        {
+            return Err(bad("PNG header read twice gave different answers"));
+        }
+        let plan = Plan::new(&header, format, opts.convention);
+        let n = info.width as usize * info.color_type.channels();
+        let samples = crate::error::try_filled_vec(0u16, n, "PNG row samples")?;
+        Ok(PngRows {
+            reader,
+            info,
+            plan,
+            samples,
+            next: 0,
+        })
+    }
+
+    /// The image (width, height).
+    pub(crate) fn size(&self) -> (usize, usize) {
+        (self.info.width as usize, self.info.height as usize)
+    }
+
+    /// Decodes the next `band.height()` rows of a non-interlaced image into `band` (the
+    /// image's width and the format given to [`PngRows::start`]).
+    pub(crate) fn read(&mut self, band: &mut ImageViewMut) -> Result<()> {
+        let (w, h) = self.size();
+        if self.info.interlaced
+            || band.width() != w
+            || band.format() != self.plan.format
+            || band.height() > h - self.next
+        {
+            return Err(Error::invalid(format!(
+                "PNG rows {}..{} into a {}x{} {} band of a {w}x{h} image",
+                self.next,
+                self.next + band.height(),
+                band.width(),
+                band.height(),
+                band.format().name()
+            )));
+        }
+        let ch = self.info.color_type.channels();
+        let expect = raw_row_len(&self.info, w);
+        for y in 0..band.height() {
+            let raw = next_raw(&mut self.reader, expect)?;
+            let out = band.row_mut(y);
+            if !self.plan.convert_fast(raw, out) {
+                unpack(raw, self.info.bit_depth, &mut self.samples[..w * ch]);
+                self.plan.convert(&self.samples, w, out, 0, 1);
+            }
+            self.next += 1;
+        }
+        Ok(())
+    }
+
+    /// Decodes and discards rows up to `row` (non-interlaced images).
+    pub(crate) fn skip_to(&mut self, row: usize) -> Result<()> {
+        let expect = raw_row_len(&self.info, self.info.width as usize);
+        while self.next < row.min(self.size().1) {
+            next_raw(&mut self.reader, expect)?;
+            self.next += 1;
+        }
+        Ok(())
+    }
+
+    /// Decodes every pass of an interlaced image into `dst` (the image's size).
+    fn read_interlaced(&mut self, dst: &mut ImageViewMut) -> Result<()> {
+        let (w, h) = self.size();
+        let ch = self.info.color_type.channels();
+        for &(x0, y0, dx, dy) in &ADAM7 {
+            if x0 >= w || y0 >= h {
+                continue; // an empty pass has no rows in the file
+            }
+            let n = (w - x0).div_ceil(dx);
+            let expect = raw_row_len(&self.info, n);
+            for y in (y0..h).step_by(dy) {
+                let raw = next_raw(&mut self.reader, expect)?;
+                let out = dst.row_mut(y);
+                if dx == 1 && self.plan.convert_fast(raw, out) {
+                    continue;
+                }
+                unpack(raw, self.info.bit_depth, &mut self.samples[..n * ch]);
+                self.plan.convert(&self.samples, n, out, x0, dx);
+            }
+        }
+        self.next = h;
+        Ok(())
+    }
+
+    /// Decodes the rows left (discarding them) and checks the end of the image data.
+    pub(crate) fn finish(mut self) -> Result<()> {
+        if !self.info.interlaced {
+            self.skip_to(self.size().1)?;
+        }
+        self.reader.finish().map_err(map_err)
+    }
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     /// Packs rows of `w` pixels of samples (one u16 each) at `bits` per sample.

@@ -37,20 +37,26 @@
 //!   `cv2.IMREAD_REDUCED_COLOR_k` / `draft()`; the pipeline then runs on the reduced image,
 //!   so the tensor equals the peer chain started from that reduced decode. The guide states
 //!   how far this is from exact mode on real photos.
+//! - Band by band: an upright (or orientation-ignored), non-CMYK JPEG and a non-interlaced
+//!   PNG are decoded row by row straight into the pipeline, which keeps only the band of
+//!   rows the current tensor rows read (a few dozen rows, in a per-thread buffer kept
+//!   between calls): no full-size decoded image is ever written. JPEG rows above the first
+//!   row read are skipped (`jpeg_skip_scanlines`, less one iMCU of margin that is decoded
+//!   so the first row's chroma upsampling is the full decode's); rows below the last one
+//!   read are decoded and discarded, so corrupt data is found wherever it lies. Exif-rotated
+//!   and CMYK JPEGs and Adam7 PNGs are decoded whole into the per-thread buffer first.
 //! - Region decoding ([`BytesOptions::region_decode`], on by default): when the tensor uses
 //!   only part of the image (the centre crop of classification), only the JPEG's iMCU
-//!   columns and rows that part reads ([`crate::image::resize::Resizer::src_rect`] plus a
-//!   margin) are decoded. The tensor is bit-identical either way; it is only faster.
-//! - The decoded pixels go to a per-thread buffer that is kept between calls (it grows to
-//!   the largest image seen), so a stream of images allocates nothing in steady state; the
-//!   pipeline reads it band by band.
+//!   columns (and, decoding whole, rows) that part reads
+//!   ([`crate::image::resize::Resizer::src_rect`] plus a margin) are decoded. The tensor is
+//!   bit-identical either way; it is only faster.
 //! - Limits and errors: those of the decoders ([`BytesOptions::max_pixels`], truncated data
 //!   refused unless [`BytesOptions::accept_truncated`]) and of [`Pipeline::new`]. Nothing is
-//!   written to the tensor when the header or the arguments are refused; a decode error
-//!   found in the entropy-coded data leaves the tensor untouched too (decoding happens
-//!   before the tensor is written).
+//!   written to the tensor when the header or the arguments are refused. Corrupt or
+//!   truncated entropy-coded data is found only while decoding, which now runs alongside
+//!   the pipeline: the call fails and the tensor rows before the damage may be written.
 
-use super::png::{decode_png_into, PngConvention, PngOptions};
+use super::png::{decode_png_into, PngConvention, PngOptions, PngRows};
 use super::probe::probe;
 use super::{check_size, ContainerFormat, DecodeOptions, ImageInfo, JpegScale, DEFAULT_MAX_PIXELS};
 use crate::error::{checked_product, Error, ErrorKind, Result};
@@ -58,6 +64,7 @@ use crate::image::resize::{letterbox_geometry, LetterboxGeometry};
 use crate::image::{ImageView, ImageViewMut, PixelFormat};
 use crate::parallel;
 use crate::tensor::source_buffer::with_source_buffer;
+use crate::tensor::RowSource;
 use crate::tensor::{tensor_channels, torchvision_resize_size, Pipeline, PipelineSpec};
 use rayon::prelude::*;
 
@@ -303,13 +310,49 @@ fn decode_jpeg(
     ))
 }
 
-/// Whether `plan` decodes row by row into the pipeline ([`stream_jpeg`]): an upright
-/// (or orientation-ignored), non-CMYK JPEG.
+/// Whether `plan` decodes row by row into the pipeline ([`stream_jpeg`], [`stream_png`]):
+/// an upright (or orientation-ignored), non-CMYK JPEG, or a non-interlaced PNG.
 fn streams(plan: &Plan) -> bool {
-    cfg!(not(target_arch = "wasm32"))
-        && plan.info.format == ContainerFormat::Jpeg
-        && plan.info.channels != 4
-        && (!plan.decode.apply_exif_orientation || plan.info.exif_orientation <= 1)
+    match plan.info.format {
+        ContainerFormat::Jpeg => {
+            cfg!(not(target_arch = "wasm32"))
+                && plan.info.channels != 4
+                && (!plan.decode.apply_exif_orientation || plan.info.exif_orientation <= 1)
+        }
+        ContainerFormat::Png => !plan.info.progressive_or_interlaced,
+    }
+}
+
+/// Decodes the non-interlaced PNG row by row straight into `pipe`, which holds only the
+/// rows of the current band; rows the tensor does not read are decoded and discarded
+/// (PNG rows depend on the ones above), so corrupt data is found wherever it is.
+fn stream_png(
+    bytes: &[u8],
+    plan: &Plan,
+    pipe: &Pipeline,
+    opts: &BytesOptions,
+    out: &mut [f32],
+) -> Result<()> {
+    struct Rows<'d, 'a>(&'d mut PngRows<'a>);
+    impl RowSource for Rows<'_, '_> {
+        fn produce(&mut self, first: usize, band: &mut ImageViewMut) -> Result<()> {
+            self.0.skip_to(first)?;
+            self.0.read(band)
+        }
+    }
+    let o = PngOptions {
+        max_pixels: opts.max_pixels,
+        convention: opts.png,
+    };
+    let mut rows = PngRows::start(bytes, opts.format, &o)?;
+    if rows.size() != plan.decoded {
+        return Err(Error::new(
+            ErrorKind::InvalidFile,
+            "PNG header read twice gave different answers",
+        ));
+    }
+    pipe.run_streamed(out, &mut Rows(&mut rows))?;
+    rows.finish()
 }
 
 /// Decodes the JPEG row by row straight into `pipe`, which holds only the rows of the
@@ -328,7 +371,6 @@ fn stream_jpeg(
 ) -> Result<bool> {
     use super::scanlines::Scanlines;
     use super::turbo::Limits;
-    use crate::tensor::RowSource;
 
     struct Rows<'d, 'a> {
         dec: &'d mut Scanlines<'a>,
@@ -411,9 +453,7 @@ fn run_planned(
         &[dw, dh, opts.format.bytes_per_pixel()],
         "decoded image bytes",
     )?;
-    let truncated = if streams(plan) {
-        stream_jpeg(bytes, plan, &pipe, opts, out)?
-    } else {
+    let truncated = if !streams(plan) {
         with_source_buffer(bytes_len, |buf| {
             let truncated = {
                 let mut dst = ImageViewMut::packed(buf, dw, dh, opts.format)?;
@@ -423,6 +463,11 @@ fn run_planned(
             pipe.run_unchecked(&src, out, allow_split);
             Ok(truncated)
         })?
+    } else if plan.info.format == ContainerFormat::Png {
+        stream_png(bytes, plan, &pipe, opts, out)?;
+        false
+    } else {
+        stream_jpeg(bytes, plan, &pipe, opts, out)?
     };
     Ok(BytesInfo {
         container: plan.info.format,
@@ -444,8 +489,9 @@ pub fn bytes_tensor_len(bytes: &[u8], spec: &PipelineSpec, opts: &BytesOptions) 
 }
 
 /// Decodes the JPEG or PNG `bytes` and runs `spec` on it into `out[..len]`, where `len` is
-/// [`bytes_tensor_len`] (see the module rules). Rows are split across scipix's pool for
-/// large tensors; the bits do not depend on the thread count.
+/// [`bytes_tensor_len`] (see the module rules). A streamed decode runs on the calling
+/// thread (decoding is sequential); an image decoded whole has the pipeline's rows split
+/// across scipix's pool for large tensors. The bits do not depend on the thread count.
 ///
 /// Errors: those of the probe, the decoders and [`Pipeline::new`]; `UnsupportedFormat` for
 /// a decode format other than RGB8/BGR8/GRAY8; `BufferTooSmall` for a short `out`.

@@ -20,12 +20,15 @@
 //! # Ok::<(), scipix::Error>(())
 //! ```
 //!
-//! The frame is converted to RGB8 into a per-thread buffer kept between calls (no
-//! allocation in steady state), then the pipeline reads it band by band. The tensor equals,
+//! The frame is converted to RGB8 band by band alongside the resize
+//! ([`Pipeline::run_streamed`]): only the source rows the current tensor rows read are held,
+//! in a per-thread buffer kept between calls (no full-size RGB frame, no allocation in
+//! steady state), and of those only the rows the resize's tables read. The tensor equals,
 //! bit for bit, `cv2.cvtColor(frame, COLOR_YUV2RGB_<layout>)` followed by the pipeline's
 //! peer chain (for the letterbox preset: Ultralytics `LetterBox` + `blobFromImage`, whose
-//! `swapRB` on the BGR conversion gives the same RGB floats). Both steps split large work
-//! across scipix's pool; the bits do not depend on the thread count.
+//! `swapRB` on the BGR conversion gives the same RGB floats). Large tensors split their
+//! rows across scipix's pool, each part converting its own rows; the bits do not depend
+//! on the thread count.
 
 use super::RowSource;
 use super::{Pipeline, PipelineSpec};

@@ -2,6 +2,7 @@ use super::*;
 use crate::codec::jpeg::tests::{sample_jpeg, test_rgb};
 use crate::codec::jpeg::{decode_jpeg, decode_jpeg_window_into, Region};
 use crate::codec::turbo::{encode_for_tests, TurboFormat};
+use crate::error::ErrorKind;
 use crate::image::resize::{Filter, LetterboxOptions};
 use crate::tensor::{ClassifyOptions, Layout, TensorParams};
 
@@ -349,6 +350,114 @@ fn png_goes_through_the_same_pipelines() {
             assert!(same_bits(&got, &want));
         }
     }
+}
+
+/// PNGs of every colour type, depth and interlacing, streamed (non-interlaced) or decoded
+/// whole (Adam7), give the bits of decode_png_into followed by the pipeline, for both
+/// conventions and every decode format.
+#[test]
+fn png_streams_equal_decode_then_pipeline() {
+    use crate::codec::png::tests::encode;
+    use ::png::{BitDepth as D, ColorType as C};
+    let (w, h) = (157u32, 131u32);
+    let mut seed = 11u32;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 17;
+        seed ^= seed << 5;
+        seed
+    };
+    let cases = [
+        (C::Rgb, D::Eight),
+        (C::Rgba, D::Sixteen),
+        (C::Grayscale, D::Four),
+        (C::GrayscaleAlpha, D::Eight),
+        (C::Indexed, D::Eight),
+    ];
+    let mut ran = 0;
+    for (ct, depth) in cases {
+        let max = if ct == C::Indexed {
+            200
+        } else {
+            1u32 << depth as u32
+        };
+        let samples: Vec<u16> = (0..(w * h) as usize * ct.samples())
+            .map(|i| ((i as u32 / 7 + next() % 9) % max) as u16)
+            .collect();
+        let pal: Vec<u8> = (0..600).map(|_| next() as u8).collect();
+        for interlaced in [false, true] {
+            let file = encode(
+                w,
+                h,
+                ct,
+                depth,
+                &samples,
+                interlaced,
+                (ct == C::Indexed).then_some(&pal[..]),
+                None,
+            );
+            for spec in [letterbox(96, 64), classify(100, 72), generic(40, 90)] {
+                for png in [PngConvention::OpenCv, PngConvention::Pillow] {
+                    for format in [PixelFormat::Rgb8, PixelFormat::Gray8, PixelFormat::Bgr8] {
+                        let opts = BytesOptions {
+                            format,
+                            png,
+                            ..Default::default()
+                        };
+                        let (got, _) = run(&file, &spec, &opts);
+                        let (w, h) = (w as usize, h as usize);
+                        let mut px = vec![0u8; w * h * format.bytes_per_pixel()];
+                        let o = PngOptions {
+                            convention: png,
+                            ..Default::default()
+                        };
+                        decode_png_into(
+                            &file,
+                            &mut ImageViewMut::packed(&mut px, w, h, format).unwrap(),
+                            &o,
+                        )
+                        .unwrap();
+                        let p = Pipeline::new(w, h, format, &spec).unwrap();
+                        let mut want = vec![0f32; p.tensor_len().unwrap()];
+                        p.run(&ImageView::packed(&px, w, h, format).unwrap(), &mut want)
+                            .unwrap();
+                        assert!(
+                            same_bits(&got, &want),
+                            "{ct:?} {depth:?} interlaced {interlaced} {spec:?} {png:?} {format:?}"
+                        );
+                        ran += 1;
+                    }
+                }
+            }
+        }
+    }
+    assert_eq!(ran, 5 * 2 * 3 * 2 * 3);
+}
+
+/// A corrupt PNG row below the crop is still found: every row is decoded.
+#[test]
+fn png_corruption_below_the_crop_is_an_error() {
+    let (w, h) = (64usize, 400usize);
+    let rgb = test_rgb(w, h);
+    let mut file = Vec::new();
+    {
+        let mut enc = ::png::Encoder::new(&mut file, w as u32, h as u32);
+        enc.set_color(::png::ColorType::Rgb);
+        enc.set_compression(::png::Compression::NoCompression);
+        let mut wr = enc.write_header().unwrap();
+        wr.write_image_data(&rgb).unwrap();
+    }
+    // Stored deflate blocks: a byte near the end of the image data is a pixel of one of the
+    // last rows; corrupting it breaks the zlib Adler-32 and the IDAT CRC.
+    let spec = classify(64, 32);
+    let opts = BytesOptions::default();
+    let n = bytes_tensor_len(&file, &spec, &opts).unwrap();
+    let mut out = vec![0f32; n];
+    assert!(bytes_to_tensor(&file, &spec, &opts, &mut out).is_ok());
+    let at = file.len() - 12 - 4 - 4 - 10;
+    file[at] ^= 0x55;
+    let e = bytes_to_tensor(&file, &spec, &opts, &mut out).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidFile, "{e}");
 }
 
 #[test]
