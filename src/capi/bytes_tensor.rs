@@ -12,13 +12,13 @@ use super::resize::{
     classify_spec, ScipixClassifyParams, ScipixLetterboxInfo, ScipixLetterboxParams,
 };
 use super::status::ScipixStatus;
-use super::tensor::{layout_arg, out_slice, ScipixTensorLayout};
+use super::tensor::{batch_slot, layout_arg, out_byte_span, out_slice, ScipixTensorLayout};
 use crate::codec::png::PngConvention;
 use crate::codec::to_tensor::{
     bytes_batch_to_tensor, bytes_tensor_len, bytes_to_tensor, BytesInfo, BytesOptions, DecodeMode,
 };
 use crate::codec::ContainerFormat;
-use crate::error::{checked_product, Error, ErrorKind, Result};
+use crate::error::{checked_product, Error, Result};
 use crate::tensor::{tensor_channels, PipelineSpec};
 
 /// How a from-bytes pipeline decodes (one of `SCIPIX_DECODE_*`).
@@ -154,14 +154,9 @@ fn options(opts: *const ScipixBytesOptions) -> Result<BytesOptions> {
 }
 
 /// Fails when the float output `[out, out + floats)` overlaps the encoded bytes.
-fn ensure_disjoint(bytes: &[u8], out: *mut f32, floats: usize) -> Result<()> {
+fn ensure_disjoint(bytes: &[u8], out: (usize, usize)) -> Result<()> {
     let b0 = bytes.as_ptr() as usize;
-    let o0 = out as usize;
-    let o1 = floats
-        .checked_mul(4)
-        .and_then(|n| o0.checked_add(n))
-        .ok_or_else(|| Error::overflow("output size in bytes overflows"))?;
-    if spans_overlap((b0, b0 + bytes.len()), (o0, o1)) {
+    if spans_overlap((b0, b0 + bytes.len()), out) {
         return Err(Error::invalid(
             "the output tensor overlaps the encoded data",
         ));
@@ -183,21 +178,9 @@ fn run_one(
 ) -> Result<()> {
     let bytes: &[u8] = try_slice!(data, len);
     let per = bytes_tensor_len(bytes, spec, opts)?;
-    let end = checked_product(
-        &[batch_index.saturating_add(1), per],
-        "batch_index x tensor",
-    )?;
-    ensure_disjoint(bytes, out, end.min(out_len))?;
-    if out_len < end {
-        return Err(Error::new(
-            ErrorKind::BufferTooSmall,
-            format!(
-                "out_len is {out_len} floats; image {batch_index} of {per} floats ends at {end}"
-            ),
-        ));
-    }
-    let all = out_slice(out, out_len, end)?;
-    let i = bytes_to_tensor(bytes, spec, opts, &mut all[end - per..end])?;
+    let check = |span| ensure_disjoint(bytes, span);
+    let ((), slot) = batch_slot(out, out_len, per, batch_index, "image", check)?;
+    let i = bytes_to_tensor(bytes, spec, opts, slot)?;
     // SAFETY: NULL or a valid writable pointer (documented contract).
     if let Some(slot) = unsafe { info.as_mut() } {
         *slot = i.into();
@@ -240,7 +223,7 @@ fn run_batch(
         .map_err(|e| Error::new(e.kind(), format!("image 0: {}", e.message())))?;
     let need = checked_product(&[n, per], "batch tensor elements")?;
     for b in &items {
-        ensure_disjoint(b, out, need.min(out_len))?;
+        ensure_disjoint(b, out_byte_span(out, need.min(out_len))?)?;
     }
     let info_out: &mut [ScipixBytesInfo] = if infos.is_null() {
         &mut []

@@ -9,7 +9,7 @@ use super::handle::{
 use super::image_desc::{pixel_format, src_dst_views, ScipixImage, ScipixImageMut};
 use super::status::ScipixStatus;
 use super::tensor::ScipixTensorParams;
-use super::tensor::{ensure_out_disjoint, layout_arg, out_slice, ScipixTensorLayout};
+use super::tensor::{batch_slot, ensure_out_disjoint, layout_arg, out_slice, ScipixTensorLayout};
 use crate::error::{checked_product, Error, ErrorKind, Result};
 use crate::image::resize::{self, Filter, LetterboxGeometry, LetterboxOptions, Resizer};
 use crate::image::ImageView;
@@ -536,21 +536,15 @@ fn tensor_slot<'a>(
     batch_index: usize,
 ) -> Result<&'a mut [f32]> {
     let per = pipe.tensor_len()?;
-    let end = checked_product(
-        &[batch_index.saturating_add(1), per],
-        "batch_index x tensor",
-    )?;
-    ensure_out_disjoint(desc, out, end.min(out_len))?;
-    if out_len < end {
-        return Err(Error::new(
-            ErrorKind::BufferTooSmall,
-            format!(
-                "out_len is {out_len} floats; image {batch_index} of {per} floats ends at {end}"
-            ),
-        ));
-    }
-    let all = out_slice(out, out_len, end)?;
-    Ok(&mut all[end - per..end])
+    let check = |span| {
+        if spans_overlap(desc.byte_span()?, span) {
+            return Err(Error::invalid(
+                "the output tensor overlaps the source image bytes",
+            ));
+        }
+        Ok(())
+    };
+    Ok(batch_slot(out, out_len, per, batch_index, "image", check)?.1)
 }
 
 fn run_one(

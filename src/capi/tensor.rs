@@ -14,7 +14,7 @@ use super::guard::guard;
 use super::handle::{spans_overlap, try_out, try_out_pair, try_ref_from_ptr, try_slice};
 use super::image_desc::ScipixImage;
 use super::status::ScipixStatus;
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{checked_product, Error, ErrorKind, Result};
 use crate::image::ImageView;
 use crate::tensor::{self, Layout, TensorParams};
 
@@ -118,18 +118,47 @@ pub extern "C" fn scipix_image_tensor_len(
 
 /// Fails when the float output `[out, out + need)` overlaps the image bytes.
 pub(crate) fn ensure_out_disjoint(desc: &ScipixImage, out: *mut f32, need: usize) -> Result<()> {
-    let image = desc.byte_span()?;
-    let b0 = out as usize;
-    let b1 = need
-        .checked_mul(4)
-        .and_then(|n| b0.checked_add(n))
-        .ok_or_else(|| Error::overflow("output size in bytes overflows"))?;
-    if spans_overlap(image, (b0, b1)) {
+    if spans_overlap(desc.byte_span()?, out_byte_span(out, need)?) {
         return Err(Error::invalid(
             "the output tensor overlaps the source image bytes",
         ));
     }
     Ok(())
+}
+
+/// The bytes `[start, end)` that `floats` floats at `out` cover.
+pub(crate) fn out_byte_span(out: *mut f32, floats: usize) -> Result<(usize, usize)> {
+    let start = out as usize;
+    let end = floats
+        .checked_mul(4)
+        .and_then(|n| start.checked_add(n))
+        .ok_or_else(|| Error::overflow("output size in bytes overflows"))?;
+    Ok((start, end))
+}
+
+/// Slot `index` of a batch tensor at `out` (capacity `out_len` floats) whose slots hold
+/// `per` floats each. In order: the slot's end must not overflow; `check` gets the byte
+/// span the call may write (up to the slot's end, at most `out_len` floats) to refuse
+/// overlaps with its inputs, and its value is returned with the slot; `out_len` must reach
+/// the slot's end (`BufferTooSmall`, naming the `what` of index `index`).
+pub(crate) fn batch_slot<'a, T>(
+    out: *mut f32,
+    out_len: usize,
+    per: usize,
+    index: usize,
+    what: &str,
+    check: impl FnOnce((usize, usize)) -> Result<T>,
+) -> Result<(T, &'a mut [f32])> {
+    let end = checked_product(&[index.saturating_add(1), per], "batch_index x tensor")?;
+    let checked = check(out_byte_span(out, end.min(out_len))?)?;
+    if out_len < end {
+        return Err(Error::new(
+            ErrorKind::BufferTooSmall,
+            format!("out_len is {out_len} floats; {what} {index} of {per} floats ends at {end}"),
+        ));
+    }
+    let all = out_slice(out, out_len, end)?;
+    Ok((checked, &mut all[end - per..end]))
 }
 
 /// Borrows `need` floats at `out` after checking `out_len >= need`.

@@ -7,9 +7,9 @@ use super::resize::{
     classify_spec, ScipixClassifyParams, ScipixLetterboxInfo, ScipixLetterboxParams,
 };
 use super::status::ScipixStatus;
-use super::tensor::{layout_arg, out_slice, ScipixTensorLayout};
+use super::tensor::{batch_slot, layout_arg, ScipixTensorLayout};
 use super::yuv::{frame_from_c, ScipixYuvFrame};
-use crate::error::{checked_product, Error, ErrorKind, Result};
+use crate::error::Result;
 use crate::image::resize::LetterboxGeometry;
 use crate::image::PixelFormat;
 use crate::tensor::{yuv_to_tensor, Pipeline, PipelineSpec};
@@ -25,27 +25,9 @@ fn run_one(
     let f = try_ref_from_ptr!(frame);
     let pipe = Pipeline::cached(f.width, f.height, PixelFormat::Rgb8, spec)?;
     let per = pipe.tensor_len()?;
-    let end = checked_product(
-        &[batch_index.saturating_add(1), per],
-        "batch_index x tensor",
-    )?;
-    let o0 = out as usize;
-    let bytes = end
-        .min(out_len)
-        .checked_mul(4)
-        .and_then(|n| o0.checked_add(n))
-        .ok_or_else(|| Error::overflow("output size in bytes overflows"))?;
-    let frame = frame_from_c(f, (o0, bytes), "the output tensor")?;
-    if out_len < end {
-        return Err(Error::new(
-            ErrorKind::BufferTooSmall,
-            format!(
-                "out_len is {out_len} floats; frame {batch_index} of {per} floats ends at {end}"
-            ),
-        ));
-    }
-    let all = out_slice(out, out_len, end)?;
-    yuv_to_tensor(&frame, spec, &mut all[end - per..end])
+    let check = |span| frame_from_c(f, span, "the output tensor");
+    let (frame, slot) = batch_slot(out, out_len, per, batch_index, "frame", check)?;
+    yuv_to_tensor(&frame, spec, slot)
 }
 
 /// Converts the YUV `frame` (as `scipix_yuv_to_image` to RGB) and letterboxes it into an

@@ -70,6 +70,15 @@ static void jr_progress(j_common_ptr c) {
   }
 }
 
+static int gcd(int a, int b) {
+  while (b != 0) {
+    int t = a % b;
+    a = b;
+    b = t;
+  }
+  return a;
+}
+
 scipix_jr *scipix_jr_new(void) {
   scipix_jr *volatile jr = (scipix_jr *)calloc(1, sizeof(scipix_jr));
   if (jr == NULL) return NULL;
@@ -105,16 +114,11 @@ int scipix_jr_start(scipix_jr *jr, const unsigned char *buf, size_t len, int sca
                     int format, int stop_on_warning, int scan_limit,
                     unsigned long long max_pixels, unsigned *w, unsigned *h) {
   static const J_COLOR_SPACE spaces[3] = {JCS_GRAYSCALE, JCS_EXT_RGB, JCS_EXT_BGR};
-  int g = scale_num, b = 8;
+  const int g = gcd(scale_num, 8);
   if (format < 0 || format > 2 || scale_num < 1 || scale_num > 16 || len == 0 ||
       len > (size_t)(unsigned long)-1) {
     snprintf(jr->msg, sizeof jr->msg, "invalid decoder arguments");
     return -1;
-  }
-  while (b != 0) {
-    int t = g % b;
-    g = b;
-    b = t;
   }
   jr->stop_on_warning = stop_on_warning;
   jr->scan_limit = scan_limit;
