@@ -332,13 +332,44 @@ def accuracy():
                       f"{np.abs(d).max() * 255:.0f} |")
 
 
+def bound(reps):
+    """The floor of the reduced classification rows: libjpeg-turbo's entropy decoding,
+    which no DCT scale skips. Races scipix's reduced classify call against cv2.imdecode at
+    IMREAD_REDUCED_COLOR_8 (1/8: one DC coefficient per block, so nearly all of its time is
+    Huffman decoding) and at the scale the pipeline picked, and Pillow's draft chain."""
+    lib = harness.load_lib()
+    bind(lib)
+    flags = {1: cv2.IMREAD_REDUCED_COLOR_8, 2: cv2.IMREAD_REDUCED_COLOR_4,
+             4: cv2.IMREAD_REDUCED_COLOR_2, 8: cv2.IMREAD_COLOR}
+    print("| source | scale | scipix reduced classify ms | cv2.imdecode same scale ms | "
+          "cv2.imdecode 1/8 ms (entropy floor) | Pillow draft chain ms |")
+    print("|---|---|---|---|---|---|")
+    for w, h in [(1920, 1080), (4032, 3024)]:
+        data = jpeg_bytes(mosaic(w, h), 75, 2)
+        arr = np.frombuffer(data, np.uint8)
+        info = BytesInfo()
+        ours = classify_fn(lib, data, REDUCED, info=info)
+        ours()
+        k = info.scale_num
+
+        drafted = pillow_chain(data, draft=True)
+        t = harness.race([ours, lambda: cv2.imdecode(arr, flags[k]),
+                          lambda: cv2.imdecode(arr, cv2.IMREAD_REDUCED_COLOR_8), drafted], reps)
+        print(f"| {w}x{h} q75 4:2:0 | 1/{8 // k} | {t[0].best * 1e3:.2f} | "
+              f"{t[1].best * 1e3:.2f} | {t[2].best * 1e3:.2f} | {t[3].best * 1e3:.2f} |")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--reps", type=int, default=15)
     ap.add_argument("--accuracy", action="store_true")
+    ap.add_argument("--bound", action="store_true")
     args = ap.parse_args()
     if args.accuracy:
         accuracy()
+        return
+    if args.bound:
+        bound(args.reps)
         return
     t = time.time()
     rs = rows(harness.load_lib(), args.reps)
