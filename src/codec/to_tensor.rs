@@ -237,6 +237,7 @@ fn tensor_len_for(spec: &PipelineSpec, format: PixelFormat, w: usize, h: usize) 
 
 /// The source rectangle `(x0, y0, x1, y1)` the tensor of `pipe` reads from a `dw` x `dh`
 /// image, when it is smaller than the image.
+#[cfg(not(target_arch = "wasm32"))]
 fn read_rect(pipe: &Pipeline, dw: usize, dh: usize) -> Option<(usize, usize, usize, usize)> {
     let r = pipe.window();
     let (rw, rh) = pipe.resizer().dst_size();
