@@ -236,10 +236,14 @@ impl<'a> Scanlines<'a> {
         Ok(())
     }
 
-    /// Decodes the rows left (discarding them, so corrupt data anywhere in the image is
-    /// found as by a full decode) and reads to the end of the image. Returns whether
-    /// libjpeg recovered from a warning (possible only without `stop_on_warning`).
+    /// Entropy-decodes the rows left, so corrupt or truncated data anywhere in the image is
+    /// found as by a full decode, and reads to the end of the image. All but the last row
+    /// are skipped with `jpeg_skip_scanlines`, which decodes their coefficients but no
+    /// pixels (a skip to the very bottom would not decode them at all); the last row is
+    /// decoded and discarded. Returns whether libjpeg recovered from a warning (possible
+    /// only without `stop_on_warning`).
     pub(crate) fn finish(mut self) -> Result<bool> {
+        self.skip_to(self.height.saturating_sub(1))?;
         self.discard_to(self.height)?;
         // SAFETY: live decoder whose every row was output.
         let rc = unsafe { scipix_jr_finish(self.jr.as_ptr()) };

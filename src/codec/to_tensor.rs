@@ -43,7 +43,8 @@
 //!   between calls): no full-size decoded image is ever written. JPEG rows above the first
 //!   row read are skipped (`jpeg_skip_scanlines`, less one iMCU of margin that is decoded
 //!   so the first row's chroma upsampling is the full decode's); rows below the last one
-//!   read are decoded and discarded, so corrupt data is found wherever it lies. Exif-rotated
+//!   read are entropy-decoded (skipped, not output), so corrupt data is found wherever it
+//!   lies. Exif-rotated
 //!   and CMYK JPEGs and Adam7 PNGs are decoded whole into the per-thread buffer first.
 //! - Region decoding ([`BytesOptions::region_decode`], on by default): when the tensor uses
 //!   only part of the image (the centre crop of classification), only the JPEG's iMCU
@@ -361,7 +362,8 @@ fn stream_png(
 /// margin of one iMCU, at least 8 rows, decoded so that the chroma upsampling of the
 /// first row read is the full decode's), and with region decoding only the iMCU columns
 /// the tensor reads (plus the same margin) are decoded. The rows below the last one read
-/// are decoded and discarded, so corrupt or truncated data is found wherever it is.
+/// are entropy-decoded (`Scanlines::finish`), so corrupt or truncated data is found
+/// wherever it is.
 #[cfg(not(target_arch = "wasm32"))]
 fn stream_jpeg(
     bytes: &[u8],

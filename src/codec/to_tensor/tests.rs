@@ -460,6 +460,31 @@ fn png_corruption_below_the_crop_is_an_error() {
     assert_eq!(e.kind(), ErrorKind::InvalidFile, "{e}");
 }
 
+/// Damage in the JPEG rows below the centre crop is still found: the rows the tensor
+/// does not need are entropy-decoded, not skipped unread.
+#[test]
+fn jpeg_truncation_below_the_crop_is_an_error() {
+    let jpg = sample_jpeg(96, 800, 2, false);
+    let cut = &jpg[..jpg.len() * 19 / 20];
+    let spec = classify(96, 64);
+    let strict = BytesOptions::default();
+    let n = bytes_tensor_len(&jpg, &spec, &strict).unwrap();
+    let mut out = vec![0f32; n];
+    let whole = bytes_to_tensor(&jpg, &spec, &strict, &mut out).unwrap();
+    assert!(!whole.truncated);
+    let want = out.clone();
+    let e = bytes_to_tensor(cut, &spec, &strict, &mut out).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidFile, "{e}");
+    let lenient = BytesOptions {
+        accept_truncated: true,
+        ..strict
+    };
+    let info = bytes_to_tensor(cut, &spec, &lenient, &mut out).unwrap();
+    assert!(info.truncated);
+    // The crop lies above the damage: the tensor is the whole file's.
+    assert!(same_bits(&out, &want));
+}
+
 #[test]
 fn batch_equals_one_by_one() {
     let items: Vec<Vec<u8>> = [(333, 217, 2), (640, 480, 0), (217, 333, 1), (1000, 600, 2)]
