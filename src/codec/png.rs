@@ -848,8 +848,25 @@ fn map_err(e: png::DecodingError) -> Error {
         png::DecodingError::IoError(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
             bad("PNG truncated: the data ends early")
         }
-        e => bad(format!("PNG: {e}")),
+        e => bad(format!("PNG: {}", chunk_names(&e.to_string()))),
     }
+}
+
+/// The png crate prints chunk types as Rust debug structures
+/// (`ChunkType { type: IEND, critical: true, .. }`); a message shows just the name.
+fn chunk_names(msg: &str) -> String {
+    const OPEN: &str = "ChunkType { type: ";
+    let mut out = String::with_capacity(msg.len());
+    let mut rest = msg;
+    while let Some(i) = rest.find(OPEN) {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + OPEN.len()..];
+        let name_end = after.find([',', ' ', '}']).unwrap_or(after.len());
+        out.push_str(&after[..name_end]);
+        rest = after.find('}').map_or("", |j| &after[j + 1..]);
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Decodes the PNG `bytes` into `dst` (GRAY8, RGB8, BGR8, RGBA8 or BGRA8), which must be
@@ -1431,6 +1448,22 @@ pub(crate) mod tests {
         assert_eq!(
             decode_png_into(&huge, &mut dst, &big).unwrap_err().kind(),
             ErrorKind::SizeOverflow
+        );
+    }
+
+    #[test]
+    fn chunk_types_print_as_their_names() {
+        assert_eq!(
+            chunk_names(
+                "Chunk length wrong: ChunkType { type: IEND, critical: true, private: false, \
+                 reserved: false, safecopy: false }"
+            ),
+            "Chunk length wrong: IEND"
+        );
+        assert_eq!(chunk_names("no chunk here"), "no chunk here");
+        assert_eq!(
+            chunk_names("ChunkType { type: ABCD, critical: true } then ChunkType { type: IDAT }"),
+            "ABCD then IDAT"
         );
     }
 
