@@ -74,6 +74,9 @@
 //! are all errors ([`ErrorKind::InvalidFile`]). Ancillary chunks with a bad CRC (a tRNS,
 //! say) are skipped, as libpng does. Pillow differs both ways: it refuses a bad CRC on any
 //! chunk before IDAT, ancillary ones included, but accepts a bad IDAT CRC and a missing IEND.
+//! One difference from libpng remains: a zlib stream that lacks its 4-byte Adler-32 trailer
+//! (the compressed data itself complete, the chunk CRCs right) decodes, as in Pillow;
+//! libpng refuses it ("Not enough image data").
 //! A zlib stream longer than the image (a "bomb") is inflated to its end in bounded memory
 //! and the image returned, as libpng does (with its "Too much image data" warning). Sizes above
 //! [`PngOptions::max_pixels`] or a side above [`MAX_SIDE`] are refused from the header,
