@@ -141,22 +141,11 @@ fn convert_rows(
 mod tests {
     use super::*;
     use crate::image::resize::LetterboxOptions;
+    use crate::image::test_noise::noise;
     use crate::image::yuv::YuvLayout;
     use crate::image::ImageView;
     use crate::tensor::source_buffer::with_source_buffer;
     use crate::tensor::{ClassifyOptions, Layout};
-
-    fn noise(n: usize, seed: u32) -> Vec<u8> {
-        let mut s = seed | 1;
-        (0..n)
-            .map(|_| {
-                s ^= s << 13;
-                s ^= s >> 17;
-                s ^= s << 5;
-                (s >> 8) as u8
-            })
-            .collect()
-    }
 
     #[test]
     fn row_runs_merge() {

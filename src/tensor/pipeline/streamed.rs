@@ -195,6 +195,7 @@ impl Pipeline {
 mod tests {
     use super::*;
     use crate::image::resize::{Filter, LetterboxOptions};
+    use crate::image::test_noise::noise;
     use crate::image::PixelFormat;
     use crate::tensor::{ClassifyOptions, Layout, PipelineSpec, TensorParams};
 
@@ -219,18 +220,6 @@ mod tests {
             self.produced += band.height();
             Ok(())
         }
-    }
-
-    fn noise(n: usize, seed: u32) -> Vec<u8> {
-        let mut s = seed | 1;
-        (0..n)
-            .map(|_| {
-                s ^= s << 13;
-                s ^= s >> 17;
-                s ^= s << 5;
-                (s >> 8) as u8
-            })
-            .collect()
     }
 
     fn specs() -> Vec<PipelineSpec> {
@@ -282,7 +271,7 @@ mod tests {
         for spec in specs() {
             for f in [PixelFormat::Rgb8, PixelFormat::Gray8, PixelFormat::Bgra8] {
                 for (w, h) in [(97, 61), (13, 90), (640, 480), (1001, 37), (347, 263)] {
-                    let buf = noise(w * h * f.bytes_per_pixel(), (w * 31 + h) as u32);
+                    let buf = noise(w * h * f.bytes_per_pixel(), (w * 31 + h) as u64);
                     let src = ImageView::packed(&buf, w, h, f).unwrap();
                     let Ok(p) = Pipeline::new(w, h, f, &spec) else {
                         continue;
