@@ -199,7 +199,8 @@ def cimage(arr: Any, fmt: Any = None, name: str = "image") -> Tuple[Any, np.ndar
     """``image_desc`` for calls through ``_ffi.c``: (cffi ``ScipixImage *``, array described).
 
     A C-contiguous uint8 ndarray with a format name/value from the cache (2-D for gray,
-    HxWxC for C channels) is described straight from its buffer (``ffi.from_buffer``: no
+    HxWxC for C channels; no format on a 2-D array means gray, as in ``image_desc``) is
+    described straight from its buffer (``ffi.from_buffer``: no
     ``arr.ctypes``, no copy); anything else, or anything that fails on the way, goes
     through ``image_desc`` with all its checks, copies and messages. The C function still
     checks sizes, strides, formats and overlap. The caller keeps the array alive for the
@@ -207,7 +208,7 @@ def cimage(arr: Any, fmt: Any = None, name: str = "image") -> Tuple[Any, np.ndar
     if type(arr) is np.ndarray and arr.dtype is _U8:
         shape = arr.shape
         try:
-            v, ch = _FORMAT_CACHE[fmt]
+            v, ch = _FORMAT_CACHE[fmt if fmt is not None or len(shape) != 2 else "gray"]
             if (len(shape) == 2 if ch == 1 else len(shape) == 3 and shape[2] == ch) \
                     and shape[0] and shape[1]:
                 return _new(_IMAGE_P, (_from_buffer(_U8_ARRAY, arr), shape[1], shape[0],
@@ -226,7 +227,7 @@ def cimage_mut(arr: Any, fmt: Any = None, name: str = "out") -> Any:
     if type(arr) is np.ndarray and arr.dtype is _U8:
         shape = arr.shape
         try:
-            v, ch = _FORMAT_CACHE[fmt]
+            v, ch = _FORMAT_CACHE[fmt if fmt is not None or len(shape) != 2 else "gray"]
             if (len(shape) == 2 if ch == 1 else len(shape) == 3 and shape[2] == ch) \
                     and shape[0] and shape[1]:
                 return _new(_IMAGE_MUT_P, (_from_buffer(_U8_ARRAY, arr, True), shape[1],

@@ -18,7 +18,7 @@ from typing import Any, List, Optional, Tuple, Union
 import numpy as np
 
 from ._arrays import cimage, cimage_mut, format_value, image_desc, out_array, ptr
-from ._ffi import _ffi, check
+from ._ffi import _decl, _ffi, check
 from .errors import InvalidArgument, UnsupportedFormat
 
 THRESHOLD_TYPES = ("binary", "binary_inv", "trunc", "tozero", "tozero_inv")
@@ -26,7 +26,22 @@ _THRESH_VALUES = {k: _ffi.consts[f"SCIPIX_THRESH_{k.upper()}"] for k in THRESHOL
                   if f"SCIPIX_THRESH_{k.upper()}" in _ffi.consts}
 _U8 = np.dtype(np.uint8)
 _c_gray = _ffi.cfn("scipix_gray")
+_c_gray_f32 = _ffi.cfn("scipix_gray_f32")
 _c_threshold = _ffi.cfn("scipix_threshold")
+_c_threshold_inplace = _ffi.cfn("scipix_threshold_inplace")
+_c_threshold_f32 = _ffi.cfn("scipix_threshold_f32")
+_c_otsu_threshold = _ffi.cfn("scipix_otsu_threshold")
+_c_threshold_otsu = _ffi.cfn("scipix_threshold_otsu")
+_c_binarize_otsu = _ffi.cfn("scipix_binarize_otsu")
+_c_adaptive_threshold_mean = _ffi.cfn("scipix_adaptive_threshold_mean")
+_new = _decl.new
+_F32_P = _decl.typeof("float *")
+_GRAY_SCALE = {k: _ffi.const(f"SCIPIX_GRAY_SCALE_{k.upper()}") for k in ("byte", "unit")}
+
+
+def _f32p(a: np.ndarray) -> Any:
+    """A cffi ``float *`` to ``a``'s first element (the caller keeps ``a`` alive)."""
+    return _decl.cast(_F32_P, a.ctypes.data)
 
 
 def _thresh_type(t: Any) -> int:
@@ -42,7 +57,8 @@ def _thresh_type(t: Any) -> int:
 
 
 def _gray_out(out: Any, shape: Any, name: str = "out") -> Tuple[Any, np.ndarray]:
-    """A writable HxW uint8 descriptor for the output (new array when ``out`` is None)."""
+    """A writable HxW uint8 output for calls through ``_ffi.c`` (a cffi ``ScipixImageMut *``
+    and the array; a new array when ``out`` is None)."""
     if out is None:
         out = np.empty(shape, np.uint8)
     elif not isinstance(out, np.ndarray):
@@ -50,20 +66,6 @@ def _gray_out(out: Any, shape: Any, name: str = "out") -> Tuple[Any, np.ndarray]
     if out.ndim == 3 and out.shape[2] == 1:
         out = out[:, :, 0]
     if out.shape != tuple(shape):
-        raise InvalidArgument(f"{name} must have shape {tuple(shape)}, got {out.shape}")
-    desc, _ = image_desc(out, "gray", writable=True, name=name)
-    return desc, out
-
-
-def _gray_out_c(out: Any, shape: Tuple[int, ...], name: str = "out") -> Tuple[Any, np.ndarray]:
-    """``_gray_out`` for calls through ``_ffi.c`` (a cffi ``ScipixImageMut *``)."""
-    if out is None:
-        out = np.empty(shape, _U8)
-    elif not isinstance(out, np.ndarray):
-        raise InvalidArgument(f"{name} must be a numpy array")
-    elif out.ndim == 3 and out.shape[2] == 1:
-        out = out[:, :, 0]
-    if out.shape != shape:
         raise InvalidArgument(f"{name} must have shape {tuple(shape)}, got {out.shape}")
     return cimage_mut(out, "gray", name), out
 
@@ -105,7 +107,7 @@ def gray(image: np.ndarray, format: Any=None, *, out: Optional[np.ndarray] = Non
     """BT.601 luma, bit-identical to ``cv2.cvtColor(img, COLOR_{RGB,BGR,RGBA,BGRA}2GRAY)``:
     ``(9798 R + 19235 G + 3735 B + 16384) >> 15`` (``scipix_gray``). Returns HxW uint8."""
     src, keep = cimage(image, format, "image")
-    dst, res = _gray_out_c(out, keep.shape[:2])
+    dst, res = _gray_out(out, keep.shape[:2])
     st = _c_gray(src, dst)
     if st:
         check(st)
@@ -118,15 +120,16 @@ def gray_f32(image: np.ndarray, format: Any=None, *, scale: str = "byte",
     ("unit", 0..1) (``scipix_gray_f32``)."""
     if scale not in ("byte", "unit"):
         raise InvalidArgument(f"scale must be 'byte' or 'unit', not {scale!r}")
-    src, keep = image_desc(image, format, name="image")
+    src, keep = cimage(image, format, "image")
     shape = keep.shape[:2]
     if out is None:
         out = np.empty(shape, np.float32)
     if not isinstance(out, np.ndarray) or out.shape != tuple(shape):
         raise InvalidArgument(f"out must be a float32 array of shape {tuple(shape)}")
     res, stride = _plane_f32(out, "out", writable=True)
-    _ffi.scipix_gray_f32(ctypes.byref(src), ptr(res, ctypes.c_float), stride,
-                         _ffi.const(f"SCIPIX_GRAY_SCALE_{scale.upper()}"))
+    st = _c_gray_f32(src, _f32p(res), stride, _GRAY_SCALE[scale])
+    if st:
+        check(st)
     return res
 
 
@@ -153,21 +156,25 @@ def threshold(image: np.ndarray, thresh: float, maxval: float = 255, type: Union
             if not isinstance(out, np.ndarray) or out.shape != src.shape:
                 raise InvalidArgument(f"out must be a float32 array of shape {src.shape}")
             dst, dstride = _plane_f32(out, "out", writable=True)
-        _ffi.scipix_threshold_f32(ptr(src, ctypes.c_float), sstride, ptr(dst, ctypes.c_float),
-                                  dstride, src.shape[1], src.shape[0], thresh, maxval, t)
+        st = _c_threshold_f32(_f32p(src), sstride, _f32p(dst), dstride, src.shape[1],
+                              src.shape[0], thresh, maxval, t)
+        if st:
+            check(st)
         return dst
     if inplace:
         if out is not None:
             raise InvalidArgument("pass out= or inplace=True, not both")
         desc, res = _gray_out(arr, _hw(arr), name="image")
-        _ffi.scipix_threshold_inplace(ctypes.byref(desc), thresh, maxval, t)
+        st = _c_threshold_inplace(desc, thresh, maxval, t)
+        if st:
+            check(st)
         return res
     src, keep = cimage(arr, None, "image")
     if out is None:
         res = np.empty(keep.shape[:2], _U8)
         dst = cimage_mut(res, "gray", "out")
     else:
-        dst, res = _gray_out_c(out, keep.shape[:2])
+        dst, res = _gray_out(out, keep.shape[:2])
     st = _c_threshold(src, dst, thresh, maxval, t)
     if st:
         check(st)
@@ -177,22 +184,25 @@ def threshold(image: np.ndarray, thresh: float, maxval: float = 255, type: Union
 def otsu_threshold(image: np.ndarray) -> int:
     """Otsu's threshold of a uint8 gray image: the value ``cv2.threshold(img, 0, 255,
     THRESH_OTSU)`` returns (``scipix_otsu_threshold``)."""
-    src, _ = image_desc(image, None, name="image")
-    t = ctypes.c_uint8()
-    _ffi.scipix_otsu_threshold(ctypes.byref(src), ctypes.byref(t))
-    return t.value
+    src, _keep = cimage(image, None, "image")
+    t = _new("uint8_t *")
+    st = _c_otsu_threshold(src, t)
+    if st:
+        check(st)
+    return int(t[0])
 
 
 def threshold_otsu(image: np.ndarray, maxval: float = 255, type: Union[str, int] = "binary", *,
                    out: Optional[np.ndarray] = None) -> Tuple[int, np.ndarray]:
     """``cv2.threshold(img, 0, maxval, type | THRESH_OTSU)``: returns (threshold, image)
     (``scipix_threshold_otsu``)."""
-    src, keep = image_desc(image, None, name="image")
+    src, keep = cimage(image, None, "image")
     dst, res = _gray_out(out, keep.shape[:2])
-    t = ctypes.c_uint8()
-    _ffi.scipix_threshold_otsu(ctypes.byref(src), ctypes.byref(dst), maxval, _thresh_type(type),
-                               ctypes.byref(t))
-    return t.value, res
+    t = _new("uint8_t *")
+    st = _c_threshold_otsu(src, dst, maxval, _thresh_type(type), t)
+    if st:
+        check(st)
+    return int(t[0]), res
 
 
 def binarize_otsu(image: np.ndarray, format: Any, maxval: float = 255,
@@ -205,20 +215,20 @@ def binarize_otsu(image: np.ndarray, format: Any, maxval: float = 255,
     binary image. ``format`` is "rgb", "bgr", "rgba" or "bgra"; ``type`` "binary" or
     "binary_inv". Returns (threshold, binary HxW uint8, gray HxW uint8 or None): the gray
     image is written only when ``gray_out`` is given or ``return_gray`` is true."""
-    src, keep = image_desc(image, format, name="image")
     if format is None or str(format).lower() == "gray":
         raise UnsupportedFormat("binarize_otsu needs a colour image: format rgb, bgr, rgba or bgra")
+    src, keep = cimage(image, format, "image")
     shape = keep.shape[:2]
     dst, res = _gray_out(out, shape)
     gray_res: Optional[np.ndarray] = None
-    gray_ref: Any = None
+    gray_ref: Any = _decl.NULL
     if gray_out is not None or return_gray:
-        gdesc, gray_res = _gray_out(gray_out, shape, name="gray_out")
-        gray_ref = ctypes.byref(gdesc)
-    t = ctypes.c_uint8()
-    _ffi.scipix_binarize_otsu(ctypes.byref(src), ctypes.byref(dst), gray_ref, maxval,
-                              _thresh_type(type), ctypes.byref(t))
-    return t.value, res, gray_res
+        gray_ref, gray_res = _gray_out(gray_out, shape, name="gray_out")
+    t = _new("uint8_t *")
+    st = _c_binarize_otsu(src, dst, gray_ref, maxval, _thresh_type(type), t)
+    if st:
+        check(st)
+    return int(t[0]), res, gray_res
 
 
 def adaptive_threshold_mean(image: np.ndarray, maxval: float = 255, type: Union[str, int] = "binary",
@@ -228,10 +238,11 @@ def adaptive_threshold_mean(image: np.ndarray, maxval: float = 255, type: Union[
     bit for bit (``scipix_adaptive_threshold_mean``); ``type`` "binary" or "binary_inv"."""
     if block_size < 0:
         raise InvalidArgument(f"block_size must be odd and >= 3, got {block_size}")
-    src, keep = image_desc(image, None, name="image")
+    src, keep = cimage(image, None, "image")
     dst, res = _gray_out(out, keep.shape[:2])
-    _ffi.scipix_adaptive_threshold_mean(ctypes.byref(src), ctypes.byref(dst), maxval,
-                                        _thresh_type(type), block_size, c)
+    st = _c_adaptive_threshold_mean(src, dst, maxval, _thresh_type(type), block_size, c)
+    if st:
+        check(st)
     return res
 
 
