@@ -259,10 +259,12 @@ fn fused_value(x: u8, p: &Plan, c: usize) -> f32 {
     t
 }
 
-/// Test hook: forces the plain-division kernels.
 #[cfg(test)]
-pub(crate) static DISABLE_FUSED: std::sync::atomic::AtomicBool =
-    std::sync::atomic::AtomicBool::new(false);
+thread_local! {
+    /// Test hook: forces the plain-division kernels for plans built on this thread (per
+    /// thread, so a test asserting which path a plan takes is not raced by one forcing it).
+    pub(crate) static DISABLE_FUSED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
 
 /// Pixels per image from which the table kernel replaces the scalar family's arithmetic.
 const LUT_MIN_PIXELS_SCALAR: usize = 16 * 16;
@@ -418,7 +420,7 @@ impl Plan {
         };
         plan.fast = fma_hardware() && fast_path_exact(&plan);
         #[cfg(test)]
-        if DISABLE_FUSED.load(std::sync::atomic::Ordering::Relaxed) {
+        if DISABLE_FUSED.get() {
             plan.fast = false;
         }
         plan
