@@ -37,8 +37,9 @@ echo "== header and C examples with MinGW, run under wine"
 flags=(-std=c11 -Wall -Wextra -Werror -pedantic -O2 -I"$prefix/include")
 $CXX -std=c++17 -Wall -Wextra -Werror -pedantic -I"$prefix/include" -o "$work/header_cxx.exe" \
   c_examples/header_cxx.cpp -L"$prefix/lib" -lscipix
-$CXX -std=c++17 -Wall -Wextra -Werror -pedantic -O2 -I"$prefix/include" -o "$work/cxx_api.exe" \
-  c_examples/cxx_api.cpp -L"$prefix/lib" -lscipix
+# The C++ runtime is linked statically: wine's prefix has no libstdc++-6.dll / libgcc_s_seh-1.dll.
+$CXX -std=c++17 -Wall -Wextra -Werror -pedantic -O2 -static-libgcc -static-libstdc++ \
+  -I"$prefix/include" -o "$work/cxx_api.exe" c_examples/cxx_api.cpp -L"$prefix/lib" -lscipix
 for ex in features quantize quantize_model; do
   $CC "${flags[@]}" -o "$work/$ex.exe" "c_examples/$ex.c" -L"$prefix/lib" -lscipix -lm
 done
