@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstring>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -100,6 +101,11 @@ static void errors() {
   CHECK(scipix::quantization_mse(x, y) == mse_c);
   CHECK(mse_c > 0.08 && mse_c < 0.09);  // 0.5^2 / 3
 }
+
+// Owners are move-only; moving never throws.
+static_assert(!std::is_copy_constructible_v<scipix::Resizer> && !std::is_copy_assignable_v<scipix::Model>);
+static_assert(std::is_nothrow_move_constructible_v<scipix::Safetensors> &&
+              std::is_nothrow_move_assignable_v<scipix::QTensor>);
 
 static void handles() {
   scipix::Resizer r = scipix::resizer_new(64, 48, 32, 24, SCIPIX_FORMAT_RGB8, SCIPIX_RESIZE_CV_AREA);
@@ -224,6 +230,47 @@ static void model_files(const std::string &dir) {
   std::remove(path.c_str());
 }
 
+static void gguf_round_trip(const std::string &dir) {
+  const std::string path = dir + "/cxx_api.gguf";
+  std::vector<float> x(64);
+  for (size_t i = 0; i < x.size(); i++) x[i] = static_cast<float>(i) * 0.25f - 8.0f;
+  const size_t shape[1] = {64};
+  {
+    scipix::GgufWriter w = scipix::gguf_writer_new();
+    w.add_tensor_f32("t", SCIPIX_GGML_F32, shape, x);
+    w.add_string("general.name", "cxx");
+    w.add_u32("answer", 42);
+    w.write(path.c_str());
+  }
+  scipix::Gguf g = scipix::gguf_open(path.c_str());
+  CHECK(g.tensor_count() == 1);
+  ScipixGgufTensorInfo t = g.tensor_info(g.find("t"));
+  CHECK(t.type == SCIPIX_GGML_F32 && t.num_elements == 64 && t.nbytes == 64 * sizeof(float));
+  CHECK(std::memcmp(t.data, x.data(), t.nbytes) == 0);
+  ScipixGgufValue v = g.metadata_value(g.metadata_find("answer"));
+  CHECK(v.type == SCIPIX_GGUF_TYPE_UINT32 && v.u == 42);
+  ScipixGgufValue name = g.metadata_value(g.metadata_find("general.name"));
+  CHECK(std::string(name.str, name.str_len) == "cxx");
+  expect_error(__LINE__, SCIPIX_ERR_NOT_FOUND, [&] { g.metadata_find("absent"); });
+  g = scipix::Gguf();
+  std::remove(path.c_str());
+}
+
+static void yuv() {
+  // A 4x2 NV12 frame of video-range white: BGR 255 through both APIs.
+  const uint8_t y[8] = {235, 235, 235, 235, 235, 235, 235, 235}, uv[4] = {128, 128, 128, 128};
+  scipix::YuvFrame frame(SCIPIX_YUV_NV12, 4, 2, y, 4, uv, 4);
+  std::vector<uint8_t> bgr(4 * 2 * 3), c_bgr(4 * 2 * 3);
+  scipix::yuv_to_image(frame, scipix::ImageMut(bgr.data(), 4, 2, 12, SCIPIX_FORMAT_BGR8));
+  ScipixImageMut c_dst{c_bgr.data(), 4, 2, 12, SCIPIX_FORMAT_BGR8};
+  CHECK(scipix_yuv_to_image(&frame.c(), &c_dst) == SCIPIX_OK);
+  CHECK(bgr == c_bgr && bgr[0] == 255);
+  // An odd width is refused.
+  scipix::YuvFrame odd(SCIPIX_YUV_NV12, 3, 2, y, 4, uv, 4);
+  expect_error(__LINE__, SCIPIX_ERR_INVALID_ARGUMENT,
+               [&] { scipix::yuv_to_image(odd, scipix::ImageMut(bgr.data(), 3, 2, 12, SCIPIX_FORMAT_BGR8)); });
+}
+
 static void batch_queue() {
   ScipixBatcherConfig config = scipix::batcher_config_default();
   config.max_batch_size = 2;
@@ -260,6 +307,8 @@ int main(int argc, char **argv) {
   letterbox_tensor();
   quantization();
   model_files(dir);
+  gguf_round_trip(dir);
+  yuv();
   batch_queue();
   if (failures != 0) {
     std::fprintf(stderr, "%d checks failed\n", failures);
