@@ -8,7 +8,8 @@
 #   macOS:   lib/libscipix.X.dylib (install name set to that absolute path with
 #            install_name_tool; libscipix.dylib links to it), lib/libscipix.a
 #   Windows: bin/scipix.dll, lib/libscipix.dll.a (import library), lib/libscipix.a
-# plus include/scipix.h, lib/pkgconfig/scipix.pc and lib/cmake/scipix/scipixConfig*.cmake.
+# plus include/scipix.h (C), include/scipix.hpp (C++17 over it), lib/pkgconfig/scipix.pc and
+# lib/cmake/scipix/scipixConfig*.cmake.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PREFIX="${1:-${PREFIX:-/usr/local}}"
@@ -32,6 +33,7 @@ fi
 dest_lib="$PREFIX/$LIBDIR"
 install -d "$PREFIX/include" "$dest_lib/pkgconfig" "$dest_lib/cmake/scipix"
 install -m 644 include/scipix.h "$PREFIX/include/scipix.h"
+install -m 644 include/scipix.hpp "$PREFIX/include/scipix.hpp"
 install -m 644 "$TARGET_DIR/libscipix.a" "$dest_lib/libscipix.a"
 
 # SHARED: the shared library CMake imports (relative to PREFIX); SHARED_PROPS: its other

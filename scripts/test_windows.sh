@@ -3,8 +3,8 @@
 #   1. the lib tests (cargo test under scripts/wine_run.sh);
 #   2. the release DLL, import library and static library installed into a prefix with
 #      scripts/install.sh, the header compiled as C11 and C++17 by MinGW, and the C
-#      examples features, quantize and quantize_model built against the DLL (and one
-#      against the static library) and run under Wine;
+#      examples features, quantize and quantize_model and the C++ API test cxx_api built
+#      against the DLL (and one against the static library) and run under Wine;
 #   3. an outside CMake project finds the installed package with find_package(scipix).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -29,7 +29,7 @@ mkdir -p "$work"
 prefix="$work/prefix"
 SCIPIX_TARGET=$T SCIPIX_SKIP_BUILD=1 scripts/install.sh "$prefix" >/dev/null
 for f in bin/scipix.dll lib/libscipix.dll.a lib/libscipix.a include/scipix.h \
-         lib/pkgconfig/scipix.pc lib/cmake/scipix/scipixConfig.cmake; do
+         include/scipix.hpp lib/pkgconfig/scipix.pc lib/cmake/scipix/scipixConfig.cmake; do
   [ -f "$prefix/$f" ] || { echo "install is missing $f"; exit 1; }
 done
 
@@ -37,6 +37,9 @@ echo "== header and C examples with MinGW, run under wine"
 flags=(-std=c11 -Wall -Wextra -Werror -pedantic -O2 -I"$prefix/include")
 $CXX -std=c++17 -Wall -Wextra -Werror -pedantic -I"$prefix/include" -o "$work/header_cxx.exe" \
   c_examples/header_cxx.cpp -L"$prefix/lib" -lscipix
+# The C++ runtime is linked statically: wine's prefix has no libstdc++-6.dll / libgcc_s_seh-1.dll.
+$CXX -std=c++17 -Wall -Wextra -Werror -pedantic -O2 -static-libgcc -static-libstdc++ \
+  -I"$prefix/include" -o "$work/cxx_api.exe" c_examples/cxx_api.cpp -L"$prefix/lib" -lscipix
 for ex in features quantize quantize_model; do
   $CC "${flags[@]}" -o "$work/$ex.exe" "c_examples/$ex.c" -L"$prefix/lib" -lscipix -lm
 done
@@ -50,6 +53,10 @@ out=$("$run" "$work/features.exe")
 echo "$out"
 grep -Eq 'scipix [0-9]+\.[0-9]+\.[0-9]+' <<<"$out"
 "$run" "$work/header_cxx.exe"
+mkdir -p "$work/cxx_api.d"
+out=$("$run" "$work/cxx_api.exe" "$work/cxx_api.d" | tail -n 2)
+echo "$out"
+grep -q 'C++ API: all checks passed' <<<"$out"
 # Print then check (not `tee /dev/stderr`, which reopens a redirected log and truncates it).
 out=$("$run" "$work/quantize.exe" | tail -n 3)
 echo "$out"

@@ -7,6 +7,7 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 prefix="$work/prefix"
 SCIPIX_SKIP_BUILD="${SCIPIX_SKIP_BUILD:-0}" "$root/scripts/install.sh" "$prefix" >/dev/null
+[ -f "$prefix/include/scipix.hpp" ] || { echo "install is missing include/scipix.hpp"; exit 1; }
 
 echo "== pkg-config"
 export PKG_CONFIG_PATH="$prefix/lib/pkgconfig"
