@@ -136,8 +136,10 @@ export SCIPIX_EXAMPLES_DIR="$PWD/build/c_examples"
 python3 -m pytest -q tests/python
 
 stage "ONNX Runtime custom operators (ort/ library in onnxruntime sessions)"
-# Links the release scipix rlib built above into libscipix_ort.so (about 1.5 minutes of LTO
-# on 2 cores); the tests take seconds.
+# The op layer's unit tests (debug build, as `cargo test` above), then the release scipix
+# rlib built above linked into libscipix_ort.so (about 1.5 minutes of LTO on 2 cores) and
+# its tests in onnxruntime sessions (seconds).
+cargo test -p scipix-ort
 cargo build --release -p scipix-ort
 SCIPIX_ORT_LIB="$PWD/target/release/libscipix_ort.so" python3 -m pytest -q tests/ort
 

@@ -342,3 +342,183 @@ impl Op for DecodeLetterboxToTensor {
         write_geometry(io, 1, &g)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cell::RefCell;
+    use std::collections::HashMap;
+
+    /// Attributes from a map; a value of the wrong kind is an error, as in ONNX Runtime.
+    #[derive(Default)]
+    struct MapAttrs(HashMap<&'static str, Attr>);
+
+    enum Attr {
+        I(i64),
+        Is(Vec<i64>),
+        Fs(Vec<f32>),
+        S(&'static str),
+    }
+
+    impl MapAttrs {
+        fn with(mut self, k: &'static str, v: Attr) -> Self {
+            self.0.insert(k, v);
+            self
+        }
+    }
+
+    impl Attrs for MapAttrs {
+        fn int(&self, name: &str) -> OpResult<Option<i64>> {
+            match self.0.get(name) {
+                None => Ok(None),
+                Some(Attr::I(v)) => Ok(Some(*v)),
+                Some(_) => Err(format!("attribute {name}: wrong type")),
+            }
+        }
+        fn ints(&self, name: &str) -> OpResult<Option<Vec<i64>>> {
+            match self.0.get(name) {
+                None => Ok(None),
+                Some(Attr::Is(v)) => Ok(Some(v.clone())),
+                Some(_) => Err(format!("attribute {name}: wrong type")),
+            }
+        }
+        fn floats(&self, name: &str) -> OpResult<Option<Vec<f32>>> {
+            match self.0.get(name) {
+                None => Ok(None),
+                Some(Attr::Fs(v)) => Ok(Some(v.clone())),
+                Some(_) => Err(format!("attribute {name}: wrong type")),
+            }
+        }
+        fn string(&self, name: &str) -> OpResult<Option<String>> {
+            match self.0.get(name) {
+                None => Ok(None),
+                Some(Attr::S(v)) => Ok(Some(v.to_string())),
+                Some(_) => Err(format!("attribute {name}: wrong type")),
+            }
+        }
+    }
+
+    /// One uint8 input and float32 output buffers lent by the test (taken once each; the
+    /// requested shapes are recorded and each buffer must have the requested size).
+    struct VecIo<'a> {
+        shape: Vec<i64>,
+        input: &'a [u8],
+        outs: RefCell<Vec<Option<&'a mut [f32]>>>,
+        shapes: RefCell<Vec<Vec<usize>>>,
+    }
+
+    impl<'a> VecIo<'a> {
+        fn new(shape: &[i64], input: &'a [u8], outs: Vec<&'a mut [f32]>) -> Self {
+            let n = outs.len();
+            VecIo {
+                shape: shape.to_vec(),
+                input,
+                outs: RefCell::new(outs.into_iter().map(Some).collect()),
+                shapes: RefCell::new(vec![Vec::new(); n]),
+            }
+        }
+    }
+
+    impl<'a> Io<'a> for VecIo<'a> {
+        fn input_u8(&self, index: usize) -> OpResult<(Vec<i64>, &'a [u8])> {
+            assert_eq!(index, 0);
+            Ok((self.shape.clone(), self.input))
+        }
+        fn output_f32(&self, index: usize, shape: &[usize]) -> OpResult<&'a mut [f32]> {
+            let buf = self.outs.borrow_mut()[index]
+                .take()
+                .expect("output taken once");
+            assert_eq!(
+                buf.len(),
+                shape.iter().product::<usize>(),
+                "output {index} {shape:?}"
+            );
+            self.shapes.borrow_mut()[index] = shape.to_vec();
+            Ok(buf)
+        }
+        fn output_u8(&self, _: usize, _: &[usize]) -> OpResult<&'a mut [u8]> {
+            Err("no uint8 outputs here".into())
+        }
+    }
+
+    fn image(w: usize, h: usize) -> Vec<u8> {
+        (0..w * h * 3).map(|i| (i * 7 % 251) as u8).collect()
+    }
+
+    #[test]
+    fn letterbox_equals_the_pipeline_and_reports_the_geometry() {
+        let attrs = MapAttrs::default()
+            .with("width", Attr::I(64))
+            .with("height", Attr::I(48))
+            .with("color", Attr::Is(vec![1, 2, 3]))
+            .with("format", Attr::S("bgr"));
+        let op = LetterboxToTensor::new(&attrs).unwrap();
+        let (w, h) = (50, 20);
+        let img = image(w, h);
+        let (mut got, mut geo) = (vec![f32::NAN; 3 * 48 * 64], vec![f32::NAN; 6]);
+        let io = VecIo::new(&[h as i64, w as i64, 3], &img, vec![&mut got, &mut geo]);
+        op.compute(&io).unwrap();
+        assert_eq!(*io.shapes.borrow(), vec![vec![1, 3, 48, 64], vec![6]]);
+        drop(io);
+        let o = LetterboxOptions {
+            width: 64,
+            height: 48,
+            color: [1, 2, 3, 255],
+            ..LetterboxOptions::default()
+        };
+        let spec = PipelineSpec::Letterbox(o, Layout::Nchw);
+        let p = Pipeline::new(w, h, PixelFormat::Bgr8, &spec).unwrap();
+        let mut want = vec![0f32; p.tensor_len().unwrap()];
+        let src = ImageView::packed(&img, w, h, PixelFormat::Bgr8).unwrap();
+        p.run(&src, &mut want).unwrap();
+        let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&got), bits(&want));
+        // 50x20 into 64x48: scale 1.28, resized 64x26 (25.6 rounds up), pads 11 above, 11 below.
+        let g = p.geometry().unwrap();
+        assert_eq!((g.left, g.top, g.right, g.bottom), (0, 11, 0, 11));
+        assert_eq!(geo, vec![1.28, 1.28, 0.0, 11.0, 0.0, 11.0]);
+    }
+
+    #[test]
+    fn attributes_are_checked_when_the_kernel_is_built() {
+        let bad = |k: &'static str, v: Attr, needle: &str| {
+            let err = LetterboxToTensor::new(&MapAttrs::default().with(k, v)).err();
+            let err = err.unwrap_or_else(|| panic!("{k} accepted"));
+            assert!(err.contains(needle), "{k}: {err}");
+        };
+        bad(
+            "width",
+            Attr::I(0),
+            "attribute width is 0: it must be positive",
+        );
+        bad("width", Attr::Fs(vec![1.0]), "attribute width: wrong type");
+        bad("color", Attr::Is(vec![256]), "values must be 0..=255");
+        bad("color", Attr::Is(vec![]), "attribute color has 0 values");
+        bad(
+            "center",
+            Attr::I(-1),
+            "attribute center is -1: it must be 0 or 1",
+        );
+        bad("format", Attr::S("gray"), "attribute format is \"gray\"");
+        bad("stride", Attr::I(-32), "attribute stride is -32");
+        let std0 = MapAttrs::default().with("std", Attr::Fs(vec![0.0]));
+        assert!(ClassifyToTensor::new(&std0).is_err());
+        assert!(ClassifyToTensor::new(&MapAttrs::default()).is_ok());
+    }
+
+    #[test]
+    fn inputs_of_the_wrong_shape_fail_the_run() {
+        let op = LetterboxToTensor::new(&MapAttrs::default()).unwrap();
+        let run =
+            |shape: &[i64], data: &[u8]| op.compute(&VecIo::new(shape, data, vec![])).unwrap_err();
+        assert!(run(&[4, 5], &[0; 20]).contains("expected rank 3"));
+        assert!(run(&[4, 5, 1], &[0; 20]).contains("expected 3 channels"));
+        assert!(run(&[0, 5, 3], &[]).contains("height and width must be positive"));
+        let dec = DecodeImage::new(&MapAttrs::default()).unwrap();
+        let run =
+            |shape: &[i64], data: &[u8]| dec.compute(&VecIo::new(shape, data, vec![])).unwrap_err();
+        assert!(run(&[0], &[]).contains("is empty"));
+        assert!(run(&[1, 3], &[1, 2, 3]).contains("rank 1"));
+        assert!(run(&[3], &[1, 2, 3]).starts_with("UnsupportedFormat: not a JPEG (FF D8) or PNG"));
+    }
+}
