@@ -189,6 +189,33 @@ def test_decode_image_equals_scipix_and_cv2(fmt: str) -> None:
     assert np.array_equal(got, cv2.imdecode(data, cv2.IMREAD_COLOR)[..., ::-1])
 
 
+@pytest.mark.parametrize("mode", ["L", "RGBA", "P"])
+def test_decode_image_converts_other_pngs_as_cv2(mode: str) -> None:
+    pil = Image.fromarray(_photo(67, 45, 2)).convert(mode)
+    out = io.BytesIO()
+    pil.save(out, "PNG")
+    data = np.frombuffer(out.getvalue(), np.uint8)
+    got, = _run(_session(_model("DecodeImage", [U8])), data)
+    assert got.shape == (45, 67, 3)
+    assert np.array_equal(got, scipix.decode(data.tobytes(), "rgb"))
+    assert np.array_equal(got, cv2.imdecode(data, cv2.IMREAD_COLOR)[..., ::-1])
+
+
+def test_decode_image_applies_exif_orientation_on_request() -> None:
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90 degrees clockwise to display
+    out = io.BytesIO()
+    Image.fromarray(_photo(64, 40, 4)).save(out, "JPEG", quality=90, exif=exif.tobytes())
+    data = np.frombuffer(out.getvalue(), np.uint8)
+    plain, = _run(_session(_model("DecodeImage", [U8])), data)
+    turned, = _run(_session(_model("DecodeImage", [U8], apply_exif_orientation=1)), data)
+    assert plain.shape == (40, 64, 3) and turned.shape == (64, 40, 3)
+    assert np.array_equal(turned, scipix.decode(data.tobytes(), "rgb",
+                                                apply_exif_orientation=True))
+    assert np.array_equal(turned, cv2.imdecode(data, cv2.IMREAD_COLOR)[..., ::-1])
+    assert np.array_equal(turned, np.rot90(plain, -1))
+
+
 @pytest.mark.parametrize("fmt", ["JPEG", "PNG"])
 def test_decode_letterbox_equals_scipix_and_cv2(fmt: str) -> None:
     data = _encode(_photo(517, 333, 9), fmt)
