@@ -11,6 +11,8 @@ runtime (a wrong field order in the declarations would not give these messages).
 import io
 import os
 import pathlib
+import shutil
+import subprocess
 import threading
 from typing import Any, Dict, List, Optional, Sequence
 
@@ -312,3 +314,14 @@ def test_one_session_from_four_threads() -> None:
     for th in threads:
         th.join()
     assert not errors and results == [True] * 4
+
+
+@pytest.mark.skipif(shutil.which("nm") is None, reason="needs nm (binutils)")
+def test_the_library_does_not_link_onnx_runtime() -> None:
+    """Everything goes through the OrtApi table: no ONNX Runtime symbol is imported."""
+    undefined = subprocess.run(["nm", "-D", "--undefined-only", LIB], check=True,
+                               capture_output=True, text=True).stdout
+    assert "Ort" not in undefined and "onnxruntime" not in undefined
+    exported = subprocess.run(["nm", "-D", "--defined-only", LIB], check=True,
+                              capture_output=True, text=True).stdout
+    assert " T RegisterCustomOps\n" in exported
