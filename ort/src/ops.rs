@@ -2,6 +2,8 @@
 //! The FFI layer (`lib.rs`) hands them an [`Attrs`] at kernel creation and an [`Io`] per run;
 //! every error is a message that becomes an `ORT_INVALID_ARGUMENT` status.
 
+#![forbid(unsafe_code)]
+
 use std::ffi::CStr;
 
 use scipix::codec::jpeg::decode_jpeg_into;
