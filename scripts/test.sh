@@ -3,7 +3,8 @@
 # Installs missing tools, then: format and lint, Rust tests (x86_64 debug and optimized,
 # aarch64 NEON under qemu-user, wasm32-wasip1 under wasmtime), header drift, C examples
 # under CTest (shared and static), install test (pkg-config and CMake), and the Python
-# cross-checks against OpenCV, ONNX Runtime and safetensors; the Rust example, docs
+# cross-checks against OpenCV, ONNX Runtime and safetensors; the ONNX Runtime custom-operator
+# library (ort/) in real sessions; the Rust example, docs
 # (warnings denied) and doctests; the malformed-input corpus (about 3,200 damaged JPEGs and
 # PNGs, each decoded in its own process under AddressSanitizer, Rust and C) and bounded
 # fuzzing of the cargo-fuzz targets; the Python package built by pip (with its tests, mypy
@@ -49,6 +50,8 @@ cargo fmt --all --check
 # and is left to whoever changes it).
 cargo fmt --all --check --manifest-path fuzz/Cargo.toml
 cargo clippy --all-targets -- -D warnings
+# The ONNX Runtime custom-operator crate (ort/), a workspace member outside the default set.
+cargo clippy -p scipix-ort --all-targets -- -D warnings
 # The README opening covers every module of the guide; the reference versions the docs name
 # are the pinned ones.
 python3 scripts/check_docs.py
@@ -134,6 +137,14 @@ stage "python cross-checks"
 export SCIPIX_LIB="$PWD/target/release/libscipix.so"
 export SCIPIX_EXAMPLES_DIR="$PWD/build/c_examples"
 python3 -m pytest -q tests/python
+
+stage "ONNX Runtime custom operators (ort/ library in onnxruntime sessions)"
+# The op layer's unit tests (debug build, as `cargo test` above), then the release scipix
+# rlib built above linked into libscipix_ort.so (about 1.5 minutes of LTO on 2 cores) and
+# its tests in onnxruntime sessions (seconds).
+cargo test -p scipix-ort
+cargo build --release -p scipix-ort
+SCIPIX_ORT_LIB="$PWD/target/release/libscipix_ort.so" python3 -m pytest -q tests/ort
 
 stage "python package (pip build, auditwheel, mypy --strict, tests, sdist)"
 unset SCIPIX_LIB SCIPIX_EXAMPLES_DIR
