@@ -31,6 +31,7 @@ import cv2  # noqa: E402
 import onnx  # noqa: E402
 import onnxruntime as ort  # noqa: E402
 from onnx import TensorProto, helper  # noqa: E402
+from peers_decode_pipeline import ultralytics_blob  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 LIB = os.environ.get("SCIPIX_ORT_LIB", str(ROOT / "target/release/libscipix_ort.so"))
@@ -88,18 +89,8 @@ def extensions_graph() -> Optional[onnx.ModelProto]:
 
 
 def cv2_chain(bgr: np.ndarray) -> np.ndarray:
-    h, w = bgr.shape[:2]
-    r = min(SIZE / h, SIZE / w)
-    nw, nh = int(round(w * r)), int(round(h * r))
-    dw, dh = (SIZE - nw) / 2, (SIZE - nh) / 2
-    if (w, h) != (nw, nh):
-        bgr = cv2.resize(bgr, (nw, nh), interpolation=cv2.INTER_LINEAR)
-    top, bottom = int(round(dh - 0.1)), int(round(dh + 0.1))
-    left, right = int(round(dw - 0.1)), int(round(dw + 0.1))
-    img = cv2.copyMakeBorder(bgr, top, bottom, left, right, cv2.BORDER_CONSTANT,
-                             value=(114, 114, 114))
-    blob: np.ndarray = cv2.dnn.blobFromImage(img, 1 / 255.0, swapRB=True)
-    return blob
+    """The Ultralytics LetterBox + blobFromImage chain the scipix op equals."""
+    return ultralytics_blob(bgr, SIZE)
 
 
 def photo(w: int, h: int) -> np.ndarray:
