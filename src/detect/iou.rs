@@ -89,6 +89,13 @@ pub(crate) fn cv_overlap_lane(a: CvRect, area_a: f64, b: CvRect, area_b: f64) ->
     }
 }
 
+/// OpenCV's test negated: a candidate is kept against one box when `overlap <= threshold`,
+/// so it is suppressed when `overlap > threshold` or the overlap is NaN.
+#[inline(always)]
+pub(crate) fn suppressed_by(overlap: f32, threshold: f32) -> bool {
+    overlap > threshold || overlap.is_nan()
+}
+
 /// The boxes NMS has kept so far, one array per field (the layout the vector loop reads).
 #[derive(Debug, Default)]
 pub(crate) struct CvKept {
@@ -137,7 +144,7 @@ impl CvKept {
                     w: self.w[k],
                     h: self.h[k],
                 };
-                hit |= !(cv_overlap_lane(cand, area, b, self.area[k]) <= threshold);
+                hit |= suppressed_by(cv_overlap_lane(cand, area, b, self.area[k]), threshold);
             }
             if hit {
                 return true;
@@ -299,7 +306,9 @@ mod tests {
                     kept.push(CvRect::from(*b));
                 }
                 for c in &boxes[split..] {
-                    let want = boxes[..split].iter().any(|k| !(cv_overlap(*c, *k) <= t));
+                    let want = boxes[..split]
+                        .iter()
+                        .any(|k| suppressed_by(cv_overlap(*c, *k), t));
                     assert_eq!(kept.suppresses(CvRect::from(*c), t), want);
                 }
             }

@@ -31,7 +31,8 @@ fn cv_candidates(scores: &[f32], threshold: f32, top_k: usize) -> Vec<usize> {
 fn check_cv_args(score_threshold: f32, nms_threshold: f32, eta: f32) -> Result<()> {
     // OpenCV asserts the same (`CV_Assert(score_threshold >= 0, nms_threshold >= 0, eta > 0)`),
     // which a NaN fails.
-    if !(score_threshold >= 0.0) || !(nms_threshold >= 0.0) || !(eta > 0.0) {
+    let negative = |v: f32| v.is_nan() || v < 0.0;
+    if negative(score_threshold) || negative(nms_threshold) || eta.is_nan() || eta <= 0.0 {
         return Err(Error::invalid(format!(
             "need score_threshold >= 0 (got {score_threshold}), nms_threshold >= 0 \
              (got {nms_threshold}) and eta > 0 (got {eta}); NaN fails each"
