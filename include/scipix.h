@@ -2336,6 +2336,7 @@ ScipixStatus scipix_decode_png(const uint8_t *data, size_t len, const ScipixPngO
  *    empty boxes) gives 1, a box with width or height `<= 0` intersects nothing, else
  *    `inter / (Aa + Ab - inter)`; a NaN overlap suppresses;
  * 3. after each kept box, if `eta < 1` and `t > 0.5`, `t *= eta`.
+ *
  * The kept indices (descending score) go to `out_indices` (capacity `out_capacity`
  * entries; `n`, or `top_k` when set, always suffices) and their count to `*out_count`.
  * `n == 0` gives a count of 0 (boxes and scores may then be NULL).
@@ -2397,6 +2398,7 @@ ScipixStatus scipix_yolo_params_default(ScipixYoloParams *params);
  *    `agnostic`; detections by score descending, at most `max_det`;
  * 5. corners mapped to the source frame with `letterbox` (as returned by the letterbox
  *    calls): `((x - left) / scale_x, (y - top) / scale_y)` in double, rounded to float.
+ *
  * Differences from Ultralytics (last bits, rare threshold cases): Ultralytics separates
  * classes by adding `class * 7680` to the float coordinates before one NMS (scipix runs
  * the NMS per class on unshifted boxes); `scale_boxes` computes in float and clips to the
