@@ -20,6 +20,7 @@
 //! - [`nms_xyxy`] and [`batched_nms`]: torchvision's `nms` CPU kernel for (x1, y1, x2, y2)
 //!   boxes, IoU in f32 compared with a double threshold.
 
+mod best_class;
 mod iou;
 mod nms;
 mod topk;

@@ -1,5 +1,6 @@
 //! Decoding of YOLOv8/YOLO11 detection outputs into boxes in the source frame.
 
+use super::best_class::best_classes;
 use super::nms::{batched_nms, nms_xyxy};
 use crate::error::{checked_product, Error, Result};
 use crate::image::resize::LetterboxGeometry;
@@ -82,25 +83,6 @@ fn check_params(output: &[f32], p: &YoloParams, g: &LetterboxGeometry) -> Result
         )));
     }
     Ok(())
-}
-
-/// Best class score and class of every candidate: `score[j] = max over c of
-/// output[(4 + c) * N + j]`, the class the first (lowest) one reaching it; a NaN class
-/// score makes the candidate's score NaN (so it never passes the threshold), as torch's
-/// `amax` would. Rows are read whole, one after another (vectorized).
-fn best_classes(output: &[f32], c: usize, n: usize) -> (Vec<f32>, Vec<u32>) {
-    let mut best = output[4 * n..5 * n].to_vec();
-    let mut class = vec![0u32; n];
-    for k in 1..c {
-        let row = &output[(4 + k) * n..(5 + k) * n];
-        for j in 0..n {
-            let (b, s) = (best[j], row[j]);
-            let better = s > b;
-            class[j] = if better { k as u32 } else { class[j] };
-            best[j] = if better || s.is_nan() { s } else { b };
-        }
-    }
-    (best, class)
 }
 
 /// Ultralytics' `xywh2xyxy` in f32: `x1 = cx - w / 2`, `y1 = cy - h / 2`,
