@@ -2352,8 +2352,9 @@ ScipixStatus scipix_nms_boxes(const float *boxes, const float *scores, size_t n,
 /**
  * Non-maximum suppression with torchvision's `ops.nms` rule (its CPU kernel,
  * `torchvision/csrc/ops/cpu/nms_kernel.cpp`): `boxes` holds `n` boxes as
- * `x1, y1, x2, y2` floats. Boxes are visited by score descending (stable: equal scores by
- * lower index; NaN scores first, as torch's descending sort puts them); each box not yet
+ * `x1, y1, x2, y2` floats. Boxes are visited by score descending (NaN scores first, as
+ * torch's descending sort puts them; equal scores by lower index, where torch's unstable
+ * CPU sort leaves them in an unspecified order beyond 16 boxes); each box not yet
  * suppressed is kept and suppresses every later box whose IoU, computed in float as
  * torchvision does (`area = (x2 - x1) * (y2 - y1)`, `w = max(0, min(x2) - max(x1))`, ...,
  * `iou = inter / (area_a + area_b - inter)`), satisfies `(double)iou > iou_threshold`.

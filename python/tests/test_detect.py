@@ -114,7 +114,9 @@ def test_nms_boxes_empty_input_and_errors() -> None:
 # -- torchvision -------------------------------------------------------------------------------
 
 def tv_order(scores: np.ndarray) -> np.ndarray:
-    """torch's stable descending sort: NaN first, then scores descending, ties by index."""
+    """torch's descending sort order (KeyValueCompDesc: NaN first, then scores descending),
+    with equal scores by index: torch's CPU sort is std::sort, whose order among equal
+    scores is unspecified beyond 16 elements; scipix documents the index order."""
     idx = np.arange(len(scores))
     nan = np.isnan(scores)
     rest = idx[~nan][np.argsort(-scores[~nan], kind="stable")]

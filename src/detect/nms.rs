@@ -125,9 +125,12 @@ fn tv_greedy(boxes: &[[f32; 4]], scores: &[f32], classes: Option<&[u32]>, t: f64
 /// is kept and suppresses every later box with `(double)iou > iou_threshold`, `iou` being
 /// [`super::tv_iou`] in f32. Returns kept indices by score descending.
 ///
-/// Ties: torchvision sorts with torch's CPU sort, which is stable (equal scores keep index
-/// order); scipix sorts stably too, so equal scores go by lower index. NaN scores rank
-/// first, as in torch's descending sort. Boxes are not validated (zero-area boxes give a
+/// Ties: torchvision orders with `scores.sort(0, descending=true)`, which on the CPU is
+/// `std::sort` with torch's `KeyValueCompDesc` (not stable): equal scores come out in index
+/// order for up to 16 boxes (insertion sort) and in an unspecified order beyond. scipix
+/// always puts the lower index first (a stable sort, numpy's `argsort(-s, kind="stable")`),
+/// so it equals torchvision whenever the scores are distinct or torchvision's order happens
+/// to be the index order. NaN scores rank first, as `KeyValueCompDesc` puts them. Boxes are not validated (zero-area boxes give a
 /// NaN IoU, which suppresses nothing). Errors: mismatched lengths, NaN `iou_threshold`
 /// (torchvision would suppress nothing).
 pub fn nms_xyxy(boxes: &[[f32; 4]], scores: &[f32], iou_threshold: f64) -> Result<Vec<usize>> {
