@@ -59,9 +59,9 @@ def _result(out: np.ndarray, count: ctypes.c_size_t) -> Indices:
 def nms_boxes(boxes: npt.ArrayLike, scores: npt.ArrayLike, score_threshold: float,
               nms_threshold: float, eta: float = 1.0, top_k: int = 0) -> Indices:
     """Indices kept by ``cv2.dnn.NMSBoxes(boxes, scores, score_threshold, nms_threshold,
-    eta, top_k)`` (``scipix_nms_boxes``), in the same order. ``boxes``: (N, 4) as x, y, w, h;
-    computed in float32 boxes widened to double, as OpenCV's ``Rect2d``. ``top_k <= 0``
-    keeps all."""
+    eta, top_k)`` (``scipix_nms_boxes``), in the same order. ``boxes``: (N, 4) as x, y, w, h,
+    taken as float32 and widened to double as OpenCV's ``Rect2d``; ``top_k <= 0`` keeps
+    all."""
     b, s = _boxes_scores(boxes, scores)
     n = s.shape[0]
     out, count = _indices(n)
