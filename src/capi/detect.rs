@@ -381,7 +381,8 @@ pub extern "C" fn scipix_top_k(
 
 /// Softmax of `n` floats: `m = max(src)` (any NaN makes every output NaN),
 /// `e[i] = expf(src[i] - m)`, `s = sum of e[i]` in double in index order,
-/// `dst[i] = (float)((double)e[i] / s)`; each output within 2 ulp of the exact value.
+/// `dst[i] = (float)((double)e[i] / s)`; the float differences `src[i] - m` round as numpy's
+/// do, and the result is within 4 ulp of numpy's float32 `exp(x - max) / sum` in the tests.
 /// `src` and `dst` must not overlap unless equal (`dst == src` works in place).
 /// Errors: `SCIPIX_ERR_NULL_POINTER` (src, dst); `SCIPIX_ERR_INVALID_ARGUMENT` (n == 0,
 /// misaligned or partially overlapping buffers); `SCIPIX_ERR_SIZE_OVERFLOW`. Nothing is

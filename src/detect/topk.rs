@@ -32,9 +32,10 @@ pub fn top_k(scores: &[f32], k: usize) -> Vec<usize> {
 /// Softmax of `src` into `dst` (same length): `m = max(src)` (a NaN anywhere makes every
 /// output NaN, like numpy's `max`), `e[i] = expf(src[i] - m)` in f32 (the platform's
 /// `expf`, within 1 ulp), `s = sum of e[i]` accumulated in f64 in index order,
-/// `dst[i] = (float)((double)e[i] / s)`. Each output is within 2 ulp of the exact softmax;
-/// against numpy's float32 `e = np.exp(x - x.max()); e / e.sum()` the tests bound the
-/// difference at 4 ulp. Infinities follow the formula (`inf - inf` is NaN). Errors:
+/// `dst[i] = (float)((double)e[i] / s)`. The differences `src[i] - m` are rounded to f32 as
+/// numpy rounds them, so the result is the softmax of those rounded differences to about
+/// 2 ulp; against numpy's float32 `e = np.exp(x - x.max()); e / e.sum()` the tests bound
+/// the difference at 4 ulp. Infinities follow the formula (`inf - inf` is NaN). Errors:
 /// mismatched lengths. An empty input gives an empty output.
 pub fn softmax(src: &[f32], dst: &mut [f32]) -> Result<()> {
     if src.len() != dst.len() {
