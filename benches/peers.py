@@ -17,7 +17,8 @@ import sys
 
 HERE = pathlib.Path(__file__).resolve().parent
 SCRIPTS = ["peers_color.py", "peers_tensor.py", "peers_quant.py", "peers_resize.py",
-           "peers_lowprec.py", "peers_yuv.py", "peers_decode.py", "peers_decode_pipeline.py"]
+           "peers_lowprec.py", "peers_yuv.py", "peers_decode.py", "peers_decode_pipeline.py",
+           "peers_nms.py"]
 
 failed = 0
 for name in SCRIPTS:

@@ -70,6 +70,7 @@ PEERS = [
     ("peers_yuv", 15),
     ("peers_decode", 15),
     ("peers_decode_pipeline", 15),
+    ("peers_nms", 30),
 ]
 
 

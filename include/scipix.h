@@ -726,6 +726,71 @@ typedef struct {
 } ScipixPngInfo;
 
 /**
+ * Parameters of `scipix_yolo_decode`; fill with `scipix_yolo_params_default` first, then
+ * set fields by name.
+ */
+typedef struct {
+  /**
+   * Number of classes C (rows 4..4+C of the output); at least 1.
+   */
+  size_t num_classes;
+  /**
+   * Number of candidates N (columns; 8400 for a 640x640 input).
+   */
+  size_t num_candidates;
+  /**
+   * A candidate is kept when its best class score is `> conf_threshold`; not NaN.
+   */
+  float conf_threshold;
+  /**
+   * NMS IoU threshold (`iou > iou_threshold` suppresses); not NaN.
+   */
+  double iou_threshold;
+  /**
+   * At most this many detections (the best ones); 0 for no limit.
+   */
+  size_t max_det;
+  /**
+   * Class-agnostic NMS (boxes of different classes suppress each other).
+   */
+  bool agnostic;
+} ScipixYoloParams;
+
+/**
+ * One detection of `scipix_yolo_decode`.
+ */
+typedef struct {
+  /**
+   * Left edge in the source frame.
+   */
+  float x1;
+  /**
+   * Top edge in the source frame.
+   */
+  float y1;
+  /**
+   * Right edge in the source frame.
+   */
+  float x2;
+  /**
+   * Bottom edge in the source frame.
+   */
+  float y2;
+  /**
+   * Best class score.
+   */
+  float score;
+  /**
+   * Best class (the lowest index among equal scores).
+   */
+  uint32_t class_id;
+  /**
+   * Column of the output the detection came from.
+   */
+  size_t candidate;
+} ScipixDetection;
+
+/**
  * Integer type of quantized data (one of `SCIPIX_QDTYPE_*`).
  */
 typedef uint32_t ScipixQDtype;
@@ -2257,6 +2322,122 @@ ScipixStatus scipix_png_info(const uint8_t *data, size_t len, ScipixPngInfo *out
  * `data` must point to `len` readable bytes; `dst` must describe writable memory.
  */
 ScipixStatus scipix_decode_png(const uint8_t *data, size_t len, const ScipixPngOptions *opts, const ScipixImageMut *dst);
+
+/**
+ * Non-maximum suppression with OpenCV's `cv::dnn::NMSBoxes` rule (the `Rect2d` overload,
+ * which `cv2.dnn.NMSBoxes` calls), equal to it in the kept indices and their order:
+ * `boxes` holds `n` boxes as `x, y, width, height` floats, `scores` `n` scores.
+ * 1. candidates: indices with `score > score_threshold` (NaN scores never pass), stable
+ *    sorted by score descending (equal scores keep index order), cut to `top_k` if
+ *    `0 < top_k < count` (`top_k == 0` keeps all);
+ * 2. in that order a candidate is kept when its overlap with every box kept before it is
+ *    `<= t`, `t` starting at `nms_threshold`; the overlap is OpenCV's
+ *    `1.f - (float)jaccardDistance(a, b)` in double: `Aa + Ab <= DBL_EPSILON` (two
+ *    empty boxes) gives 1, a box with width or height `<= 0` intersects nothing, else
+ *    `inter / (Aa + Ab - inter)`; a NaN overlap suppresses;
+ * 3. after each kept box, if `eta < 1` and `t > 0.5`, `t *= eta`.
+ *
+ * The kept indices (descending score) go to `out_indices` (capacity `out_capacity`
+ * entries; `n`, or `top_k` when set, always suffices) and their count to `*out_count`.
+ * `n == 0` gives a count of 0 (boxes and scores may then be NULL).
+ * Errors: `SCIPIX_ERR_NULL_POINTER` (boxes, scores, out_indices, out_count);
+ * `SCIPIX_ERR_INVALID_ARGUMENT` (score_threshold or nms_threshold negative or NaN, eta
+ * `<= 0` or NaN, as OpenCV asserts; misaligned or overlapping buffers);
+ * `SCIPIX_ERR_SIZE_OVERFLOW` (`4 * n` overflows); `SCIPIX_ERR_BUFFER_TOO_SMALL`.
+ * Nothing is written on failure. The caller owns every buffer. Thread-safe; the output
+ * buffers must not be used by another thread during the call.
+ */
+ScipixStatus scipix_nms_boxes(const float *boxes, const float *scores, size_t n, float score_threshold, float nms_threshold, float eta, size_t top_k, size_t *out_indices, size_t out_capacity, size_t *out_count);
+
+/**
+ * Non-maximum suppression with torchvision's `ops.nms` rule (its CPU kernel,
+ * `torchvision/csrc/ops/cpu/nms_kernel.cpp`): `boxes` holds `n` boxes as
+ * `x1, y1, x2, y2` floats. Boxes are visited by score descending (NaN scores first, as
+ * torch's descending sort puts them; equal scores by lower index, where torch's unstable
+ * CPU sort leaves them in an unspecified order beyond 16 boxes); each box not yet
+ * suppressed is kept and suppresses every later box whose IoU, computed in float as
+ * torchvision does (`area = (x2 - x1) * (y2 - y1)`, `w = max(0, min(x2) - max(x1))`, ...,
+ * `iou = inter / (area_a + area_b - inter)`), satisfies `(double)iou > iou_threshold`.
+ * Zero-area pairs give a NaN IoU, which suppresses nothing. Output as
+ * `scipix_nms_boxes` (`n` entries always suffice).
+ * Errors: `SCIPIX_ERR_NULL_POINTER`; `SCIPIX_ERR_INVALID_ARGUMENT` (NaN iou_threshold,
+ * misaligned or overlapping buffers); `SCIPIX_ERR_SIZE_OVERFLOW`;
+ * `SCIPIX_ERR_BUFFER_TOO_SMALL`. Nothing is written on failure. The caller owns every
+ * buffer. Thread-safe.
+ */
+ScipixStatus scipix_nms_xyxy(const float *boxes, const float *scores, size_t n, double iou_threshold, size_t *out_indices, size_t out_capacity, size_t *out_count);
+
+/**
+ * Class-aware non-maximum suppression with torchvision's `ops.batched_nms` rule:
+ * `scipix_nms_xyxy` run separately per class id (`classes[i]` for box `i`; boxes of
+ * different classes never suppress each other), the kept indices of all classes merged by
+ * score descending (ties by lower index, NaN first). This is torchvision's per-class
+ * path exactly; its coordinate-offset path (small inputs) rounds shifted coordinates and
+ * can differ in the last bits of an IoU. Output as `scipix_nms_boxes`.
+ * Errors: those of `scipix_nms_xyxy`, plus `SCIPIX_ERR_NULL_POINTER` for classes.
+ * Nothing is written on failure. The caller owns every buffer. Thread-safe.
+ */
+ScipixStatus scipix_batched_nms(const float *boxes, const float *scores, const uint32_t *classes, size_t n, double iou_threshold, size_t *out_indices, size_t out_capacity, size_t *out_count);
+
+/**
+ * Fills `*params` with Ultralytics' defaults: 80 classes, 8400 candidates, conf 0.25,
+ * IoU 0.45, 300 detections, class-aware. Thread-safe.
+ * Errors: `SCIPIX_ERR_NULL_POINTER` when `params` is NULL.
+ */
+ScipixStatus scipix_yolo_params_default(ScipixYoloParams *params);
+
+/**
+ * Decodes a YOLOv8/YOLO11 detection output of shape `[1, 4 + C, N]` (`output_len` floats,
+ * row-major: rows cx, cy, w, h, then C class-score rows; N candidates as columns) like
+ * Ultralytics' `non_max_suppression` (`multi_label=False`) followed by `scale_boxes`:
+ * 1. per candidate the best class score and class (lowest class index on ties; a NaN
+ *    class score drops the candidate);
+ * 2. candidates with `score > conf_threshold` are kept;
+ * 3. boxes become `x1 = cx - w / 2, y1 = cy - h / 2, x2 = cx + w / 2, y2 = cy + h / 2`
+ *    in float;
+ * 4. NMS with `scipix_batched_nms`'s rule (per class), or `scipix_nms_xyxy`'s when
+ *    `agnostic`; detections by score descending, at most `max_det`;
+ * 5. corners mapped to the source frame with `letterbox` (as returned by the letterbox
+ *    calls): `((x - left) / scale_x, (y - top) / scale_y)` in double, rounded to float.
+ *
+ * Differences from Ultralytics (last bits, rare threshold cases): Ultralytics separates
+ * classes by adding `class * 7680` to the float coordinates before one NMS (scipix runs
+ * the NMS per class on unshifted boxes); `scale_boxes` computes in float and clips to the
+ * frame (scipix maps in double and does not clip); the 30000-candidate `max_nms` cap is
+ * not applied.
+ * Writes the detections to `out` (capacity `out_capacity`; `max_det`, or N when
+ * `max_det` is 0, always suffices) and their count to `*out_count`.
+ * Errors: `SCIPIX_ERR_NULL_POINTER` (output, params, letterbox, out, out_count);
+ * `SCIPIX_ERR_INVALID_ARGUMENT` (`output_len != (4 + C) * N`, C == 0, NaN thresholds,
+ * letterbox scales not finite and > 0, misaligned or overlapping buffers);
+ * `SCIPIX_ERR_SIZE_OVERFLOW`; `SCIPIX_ERR_BUFFER_TOO_SMALL`. Nothing is written on
+ * failure. The caller owns every buffer. Thread-safe.
+ */
+ScipixStatus scipix_yolo_decode(const float *output, size_t output_len, const ScipixYoloParams *params, const ScipixLetterboxInfo *letterbox, ScipixDetection *out, size_t out_capacity, size_t *out_count);
+
+/**
+ * Writes the indices of the `min(k, n)` largest of `n` scores, largest first, to
+ * `out_indices` (capacity `out_capacity`, at least `min(k, n)`) and their count to
+ * `*out_count`. Equal scores go by lower index (numpy's `argsort(-x, kind="stable")[:k]`);
+ * NaN ranks above every number (torch's descending order); `0.0` equals `-0.0`.
+ * `k == 0` or `n == 0` gives a count of 0.
+ * Errors: `SCIPIX_ERR_NULL_POINTER`; `SCIPIX_ERR_INVALID_ARGUMENT` (misaligned or
+ * overlapping buffers); `SCIPIX_ERR_SIZE_OVERFLOW`; `SCIPIX_ERR_BUFFER_TOO_SMALL`.
+ * Nothing is written on failure. The caller owns every buffer. Thread-safe.
+ */
+ScipixStatus scipix_top_k(const float *scores, size_t n, size_t k, size_t *out_indices, size_t out_capacity, size_t *out_count);
+
+/**
+ * Softmax of `n` floats: `m = max(src)` (any NaN makes every output NaN),
+ * `e[i] = expf(src[i] - m)`, `s = sum of e[i]` in double in index order,
+ * `dst[i] = (float)((double)e[i] / s)`; the float differences `src[i] - m` round as numpy's
+ * do, and the result is within 4 ulp of numpy's float32 `exp(x - max) / sum` in the tests.
+ * `src` and `dst` must not overlap unless equal (`dst == src` works in place).
+ * Errors: `SCIPIX_ERR_NULL_POINTER` (src, dst); `SCIPIX_ERR_INVALID_ARGUMENT` (n == 0,
+ * misaligned or partially overlapping buffers); `SCIPIX_ERR_SIZE_OVERFLOW`. Nothing is
+ * written on failure. Thread-safe.
+ */
+ScipixStatus scipix_softmax_f32(const float *src, float *dst, size_t n);
 
 /**
  * Returns this thread's last error message: the detail of the most recent failed scipix

@@ -26,6 +26,7 @@ pub mod batch;
 pub mod capi;
 pub mod codec;
 pub mod cpu;
+pub mod detect;
 pub mod error;
 pub mod image;
 pub mod memory;

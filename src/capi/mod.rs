@@ -21,6 +21,7 @@ pub mod cpu;
 pub mod decode;
 #[cfg(feature = "codec")]
 pub mod decode_png;
+pub mod detect;
 mod guard;
 pub mod quant;
 pub mod resize;

@@ -263,13 +263,13 @@ pub extern "C" fn scipix_images_to_tensor(
 
 /// The source and destination float buffers of a normalization: the same buffer (in place)
 /// or two disjoint ones.
-enum Io<'a> {
+pub(crate) enum Io<'a> {
     Copy(&'a [f32], &'a mut [f32]),
     InPlace(&'a mut [f32]),
 }
 
 /// Validates `(src, dst, n)`: non-NULL, 4-byte aligned, identical or disjoint, no overflow.
-fn float_io<'a>(src: *const f32, dst: *mut f32, n: usize) -> Result<Io<'a>> {
+pub(crate) fn float_io<'a>(src: *const f32, dst: *mut f32, n: usize) -> Result<Io<'a>> {
     if n == 0 {
         return Err(Error::invalid("n is 0: the buffer is empty"));
     }
