@@ -298,6 +298,54 @@ static void batch_queue() {
   CHECK(hist.size() == 3 && hist[2] == 1);
 }
 
+// Detector post-processing: the C++ calls give the C calls' answers, empty inputs included.
+static void detect() {
+  // Box 1 overlaps box 0 (IoU 0.81) and goes; box 2 is apart; box 3 is below the threshold.
+  const std::vector<float> xywh = {0, 0, 10, 10, 1, 1, 9, 9, 20, 20, 5, 5, 0, 0, 3, 3};
+  const std::vector<float> scores = {0.9f, 0.8f, 0.7f, 0.1f};
+  const std::vector<size_t> keep = scipix::nms_boxes(xywh, scores, 0.25f, 0.5f);
+  size_t c_keep[4] = {0, 0, 0, 0};
+  size_t c_n = 0;
+  CHECK(scipix_nms_boxes(xywh.data(), scores.data(), 4, 0.25f, 0.5f, 1.0f, 0, c_keep, 4, &c_n) == SCIPIX_OK);
+  CHECK(keep.size() == 2 && c_n == 2 && keep[0] == 0 && keep[1] == 2 && c_keep[1] == 2);
+  const std::vector<float> xyxy = {0, 0, 10, 10, 1, 1, 10, 10, 20, 20, 25, 25, 0, 0, 3, 3};
+  const std::vector<size_t> t = scipix::nms_xyxy(xyxy, scores, 0.5);
+  CHECK(t.size() == 3 && t[0] == 0 && t[1] == 2 && t[2] == 3);
+  const std::vector<uint32_t> classes = {0, 1, 0, 0};
+  const std::vector<size_t> b = scipix::batched_nms(xyxy, scores, classes, 0.5);
+  CHECK(b.size() == 4 && b[0] == 0 && b[1] == 1 && b[2] == 2 && b[3] == 3);
+  CHECK(scipix::nms_boxes(std::vector<float>{}, std::vector<float>{}, 0.25f, 0.5f).empty());
+  bool threw = false;
+  try {
+    scipix::nms_boxes(xywh, scores, 0.25f, -1.0f);
+  } catch (const scipix::Error &e) {
+    threw = e.status() == SCIPIX_ERR_INVALID_ARGUMENT;
+  }
+  CHECK(threw);
+  const std::vector<size_t> top = scipix::top_k(std::vector<float>{1, 5, 3, 5}, 3);
+  CHECK(top.size() == 3 && top[0] == 1 && top[1] == 3 && top[2] == 2);
+  CHECK(scipix::top_k(std::vector<float>{1, 2}, 0).empty());
+  std::vector<float> p(3);
+  scipix::softmax_f32(std::vector<float>{0, 0, 0}, p);
+  CHECK(p[0] == p[1] && p[1] == p[2] && p[0] > 0.333f && p[0] < 0.334f);
+  // YOLO output [1, 4 + 2, 3]: rows cx, cy, w, h, class 0, class 1; candidate 1 wins class 1.
+  const std::vector<float> out = {10, 50, 90, 10, 50, 90, 4, 4, 4, 4, 4, 4,
+                                  0.1f, 0.2f, 0.3f, 0.2f, 0.9f, 0.1f};
+  ScipixYoloParams yp = scipix::yolo_params_default();
+  yp.num_classes = 2;
+  yp.num_candidates = 3;
+  ScipixLetterboxInfo lb{};
+  lb.scale_x = lb.scale_y = 2.0;  // a 2x letterbox with 4 pixels of padding on the left
+  lb.left = 4;
+  const std::vector<ScipixDetection> d = scipix::yolo_decode(out, yp, lb, 8);
+  ScipixDetection cd[8];
+  size_t cn = 0;
+  CHECK(scipix_yolo_decode(out.data(), out.size(), &yp, &lb, cd, 8, &cn) == SCIPIX_OK);
+  CHECK(d.size() == cn && cn >= 1);
+  CHECK(d[0].candidate == 1 && d[0].class_id == 1 && d[0].score == 0.9f && d[0].x1 == 22.0f);
+  CHECK(d[0].x1 == cd[0].x1 && d[0].y2 == cd[0].y2);
+}
+
 int main(int argc, char **argv) {
   const std::string dir = argc > 1 ? argv[1] : ".";
   versions();
@@ -310,6 +358,7 @@ int main(int argc, char **argv) {
   gguf_round_trip(dir);
   yuv();
   batch_queue();
+  detect();
   if (failures != 0) {
     std::fprintf(stderr, "%d checks failed\n", failures);
     return 1;

@@ -471,6 +471,79 @@ inline void decode_png(Span<const uint8_t> data, const ScipixPngOptions *opts, c
 }
 
 // ---------------------------------------------------------------------------------------
+// Detector post-processing
+// ---------------------------------------------------------------------------------------
+
+/// scipix_nms_boxes (`cv2.dnn.NMSBoxes`): `boxes` holds 4 floats (x, y, w, h) per score.
+/// Returns the kept indices, in OpenCV's order.
+inline std::vector<size_t> nms_boxes(Span<const float> boxes, Span<const float> scores,
+                                     float score_threshold, float nms_threshold, float eta = 1.0f,
+                                     size_t top_k = 0) {
+  detail::require(boxes.size() == 4 * scores.size(), "boxes must hold 4 floats per score");
+  std::vector<size_t> keep(scores.size() + 1);  // never empty: out_indices is never NULL
+  size_t n = 0;
+  check(scipix_nms_boxes(boxes.data(), scores.data(), scores.size(), score_threshold, nms_threshold,
+                         eta, top_k, keep.data(), scores.size(), &n));
+  keep.resize(n);
+  return keep;
+}
+/// scipix_nms_xyxy (torchvision `nms`): `boxes` holds 4 floats (x1, y1, x2, y2) per score.
+inline std::vector<size_t> nms_xyxy(Span<const float> boxes, Span<const float> scores,
+                                    double iou_threshold) {
+  detail::require(boxes.size() == 4 * scores.size(), "boxes must hold 4 floats per score");
+  std::vector<size_t> keep(scores.size() + 1);
+  size_t n = 0;
+  check(scipix_nms_xyxy(boxes.data(), scores.data(), scores.size(), iou_threshold, keep.data(),
+                        scores.size(), &n));
+  keep.resize(n);
+  return keep;
+}
+/// scipix_batched_nms (torchvision `batched_nms`): one class id per score.
+inline std::vector<size_t> batched_nms(Span<const float> boxes, Span<const float> scores,
+                                       Span<const uint32_t> classes, double iou_threshold) {
+  detail::require(boxes.size() == 4 * scores.size(), "boxes must hold 4 floats per score");
+  detail::require(classes.size() == scores.size(), "classes and scores differ in length");
+  std::vector<size_t> keep(scores.size() + 1);
+  size_t n = 0;
+  check(scipix_batched_nms(boxes.data(), scores.data(), classes.data(), scores.size(), iou_threshold,
+                           keep.data(), scores.size(), &n));
+  keep.resize(n);
+  return keep;
+}
+/// scipix_yolo_params_default.
+inline ScipixYoloParams yolo_params_default() {
+  ScipixYoloParams p{};
+  check(scipix_yolo_params_default(&p));
+  return p;
+}
+/// scipix_yolo_decode: at most `max_detections` detections (the C call's out_capacity),
+/// mapped to the source frame with `letterbox`.
+inline std::vector<ScipixDetection> yolo_decode(Span<const float> output, const ScipixYoloParams &params,
+                                                const ScipixLetterboxInfo &letterbox,
+                                                size_t max_detections) {
+  std::vector<ScipixDetection> out(max_detections > 0 ? max_detections : 1);
+  size_t n = 0;
+  check(scipix_yolo_decode(output.data(), output.size(), &params, &letterbox, out.data(),
+                           max_detections, &n));
+  out.resize(n);
+  return out;
+}
+/// scipix_top_k: the indices of the `k` largest scores, largest first.
+inline std::vector<size_t> top_k(Span<const float> scores, size_t k) {
+  const size_t m = k < scores.size() ? k : scores.size();
+  std::vector<size_t> idx(m + 1);
+  size_t n = 0;
+  check(scipix_top_k(scores.data(), scores.size(), k, idx.data(), m, &n));
+  idx.resize(n);
+  return idx;
+}
+/// scipix_softmax_f32: `dst` as long as `src`.
+inline void softmax_f32(Span<const float> src, Span<float> dst) {
+  detail::require(src.size() == dst.size(), "src and dst differ in length");
+  check(scipix_softmax_f32(src.data(), dst.data(), src.size()));
+}
+
+// ---------------------------------------------------------------------------------------
 // Quantization
 // ---------------------------------------------------------------------------------------
 
