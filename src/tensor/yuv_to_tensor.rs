@@ -21,7 +21,7 @@
 //! ```
 //!
 //! The frame is converted to RGB8 band by band alongside the resize
-//! ([`Pipeline::run_streamed`]): only the source rows the current tensor rows read are held,
+//! (`Pipeline::run_streamed`): only the source rows the current tensor rows read are held,
 //! in a per-thread buffer kept between calls (no full-size RGB frame, no allocation in
 //! steady state), and of those only the rows the resize's tables read. The tensor equals,
 //! bit for bit, `cv2.cvtColor(frame, COLOR_YUV2RGB_<layout>)` followed by the pipeline's
