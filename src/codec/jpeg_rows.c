@@ -35,6 +35,11 @@ typedef struct scipix_jr {
   int created;
   int stop_on_warning;
   int warned;
+  /* A fatal error came after a warning with stop_on_warning off: the decode has stopped,
+   * and (as TurboJPEG reports such a decode) the image counts as truncated, not failed. */
+  int dead;
+  /* Rows of the current scipix_jr_read call written so far. */
+  unsigned rows_done;
   int scan_limit;
   char msg[JMSG_LENGTH_MAX];
 } scipix_jr;
@@ -188,38 +193,67 @@ static int jr_skip(scipix_jr *jr, unsigned n) {
 
 static int jr_read(scipix_jr *jr, unsigned char *dst, size_t pitch, unsigned n) {
   JSAMPROW rows[16];
-  unsigned got = 0;
-  while (got < n) {
-    unsigned k = n - got < 16 ? n - got : 16, i;
+  while (jr->rows_done < n) {
+    unsigned k = n - jr->rows_done < 16 ? n - jr->rows_done : 16, i;
     JDIMENSION done;
-    for (i = 0; i < k; i++) rows[i] = dst + (size_t)(got + i) * pitch;
+    for (i = 0; i < k; i++) rows[i] = dst + (size_t)(jr->rows_done + i) * pitch;
     done = jpeg_read_scanlines(&jr->d, rows, k);
     if (done == 0) {
       snprintf(jr->msg, sizeof jr->msg, "JPEG decoder returned no row");
       return -1;
     }
-    got += done;
+    jr->rows_done += done;
   }
   return 0;
 }
 
-/* jpeg_skip_scanlines of n rows. */
+/* After a fatal error: -1, unless warnings came first and stop_on_warning is off, in which
+ * case the decode is marked dead and 1 is returned (truncated, like TurboJPEG, which then
+ * reports a warning too). */
+static int jr_failed(scipix_jr *jr) {
+  if (jr->stop_on_warning || !jr->warned) return -1;
+  jr->dead = 1;
+  return 1;
+}
+
+/* Zeroes rows from..n of dst (the rows a dead decode cannot give). */
+static void jr_zero_rows(const scipix_jr *jr, unsigned char *dst, size_t pitch, unsigned from,
+                         unsigned n) {
+  size_t bytes = (size_t)jr->d.output_width * (size_t)jr->d.out_color_components;
+  for (; from < n; from++) memset(dst + (size_t)from * pitch, 0, bytes);
+}
+
+/* jpeg_skip_scanlines of n rows; 1 when the decode is dead (see jr_failed). */
 int scipix_jr_skip(scipix_jr *jr, unsigned n) {
-  if (setjmp(jr->jump)) return -1;
+  if (jr->dead) return 1;
+  if (setjmp(jr->jump)) return jr_failed(jr);
   return jr_skip(jr, n);
 }
 
 /* The next n rows into dst, rows pitch bytes apart (each output_width * components
- * bytes, the width after jpeg_crop_scanline). */
+ * bytes, the width after jpeg_crop_scanline). When the decode is or becomes dead, the rows
+ * it cannot give are zeroed and 1 is returned. */
 int scipix_jr_read(scipix_jr *jr, unsigned char *dst, size_t pitch, unsigned n) {
-  if (setjmp(jr->jump)) return -1;
-  return jr_read(jr, dst, pitch, n);
+  int rc;
+  jr->rows_done = 0;
+  if (!jr->dead) {
+    if (setjmp(jr->jump)) {
+      rc = jr_failed(jr);
+      if (rc < 0) return rc;
+    } else {
+      rc = jr_read(jr, dst, pitch, n);
+      if (rc <= 0) return rc;
+    }
+  }
+  jr_zero_rows(jr, dst, pitch, jr->rows_done, n);
+  return 1;
 }
 
 /* Finishes the decode (reads up to EOI) once every row has been read; rows still left
  * are skipped without being decoded (libjpeg-turbo's skip to the bottom). */
 int scipix_jr_finish(scipix_jr *jr) {
-  if (setjmp(jr->jump)) return -1;
+  if (jr->dead) return 1;
+  if (setjmp(jr->jump)) return jr_failed(jr);
   if (jr->d.output_scanline < jr->d.output_height &&
       jr_skip(jr, jr->d.output_height - jr->d.output_scanline) != 0)
     return -1;

@@ -252,8 +252,12 @@ impl<'a> Scanlines<'a> {
         Ok(unsafe { scipix_jr_warned(self.jr.as_ptr()) } != 0)
     }
 
+    /// 0 is success; 1 is a decode that stopped on a fatal error after warnings with
+    /// `stop_on_warning` off: TurboJPEG reports that as a warning (the image truncated, not
+    /// failed), and so does this decoder: the rows it cannot give are zero, and
+    /// [`Scanlines::finish`] reports the image truncated.
     fn check(&self, rc: c_int) -> Result<()> {
-        if rc == 0 {
+        if rc == 0 || rc == 1 {
             return Ok(());
         }
         // SAFETY: live decoder; the message is a NUL-terminated buffer inside it.

@@ -485,6 +485,49 @@ fn jpeg_truncation_below_the_crop_is_an_error() {
     assert!(same_bits(&out, &want));
 }
 
+/// A JPEG whose data runs into a second SOS: libjpeg warns ("premature end of data
+/// segment"), then `jpeg_finish_decompress` fails ("Didn't expect more than one scan").
+/// Strict, both the decoder and the pipeline refuse it; accepting truncation, TurboJPEG
+/// reports the whole decode as a warning, and the streamed pipeline does the same (found
+/// by the bounded fuzzing).
+#[test]
+fn fatal_error_after_a_warning_is_truncation_when_accepted() {
+    let jpg: &[u8] = include_bytes!("../../../tests/data/jpeg/fatal-after-warning.jpg");
+    let spec = letterbox(32, 24);
+    let strict = BytesOptions::default();
+    let n = bytes_tensor_len(jpg, &spec, &strict).unwrap();
+    let mut out = vec![0f32; n];
+    let e = bytes_to_tensor(jpg, &spec, &strict, &mut out).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidFile, "{e}");
+    let full = DecodeOptions::default();
+    assert!(decode_jpeg(jpg, PixelFormat::Rgb8, &full).is_err());
+    let lenient = BytesOptions {
+        accept_truncated: true,
+        ..strict
+    };
+    let lenient_full = DecodeOptions {
+        accept_truncated: true,
+        ..full
+    };
+    let d = decode_jpeg(jpg, PixelFormat::Rgb8, &lenient_full).unwrap();
+    assert!(d.outcome.truncated);
+    for mode in [DecodeMode::Exact, DecodeMode::Reduced] {
+        let o = BytesOptions { mode, ..lenient };
+        let info = bytes_to_tensor(jpg, &spec, &o, &mut out).unwrap();
+        assert!(info.truncated, "{mode:?}");
+    }
+    // Every row was decoded before the failure: the tensor is the lenient full decode's.
+    let p = Pipeline::new(d.width, d.height, PixelFormat::Rgb8, &spec).unwrap();
+    let mut want = vec![0f32; p.tensor_len().unwrap()];
+    p.run(
+        &ImageView::packed(&d.pixels, d.width, d.height, PixelFormat::Rgb8).unwrap(),
+        &mut want,
+    )
+    .unwrap();
+    let (got, _) = run(jpg, &spec, &lenient);
+    assert!(same_bits(&got, &want));
+}
+
 #[test]
 fn batch_equals_one_by_one() {
     let items: Vec<Vec<u8>> = [(333, 217, 2), (640, 480, 0), (217, 333, 1), (1000, 600, 2)]
