@@ -75,6 +75,8 @@ static void jr_progress(j_common_ptr c) {
   }
 }
 
+static int jr_failed(scipix_jr *jr);
+
 static int gcd(int a, int b) {
   while (b != 0) {
     int t = a % b;
@@ -128,8 +130,19 @@ int scipix_jr_start(scipix_jr *jr, const unsigned char *buf, size_t len, int sca
   jr->stop_on_warning = stop_on_warning;
   jr->scan_limit = scan_limit;
   jr->warned = 0;
+  jr->dead = 0;
   jr->msg[0] = 0;
-  if (setjmp(jr->jump)) return -1;
+  if (setjmp(jr->jump)) {
+    /* A multi-scan JPEG is read whole by jpeg_start_decompress; failing there after a
+     * warning (and with the output size known) is a dead decode, as in scipix_jr_read. */
+    if (jr_failed(jr) > 0 && jr->d.output_width > 0 && jr->d.output_height > 0) {
+      *w = jr->d.output_width;
+      *h = jr->d.output_height;
+      return 1;
+    }
+    jr->dead = 0;
+    return -1;
+  }
   if (scan_limit > 0) {
     jr->progress.progress_monitor = jr_progress;
     jr->d.progress = &jr->progress;
@@ -169,10 +182,12 @@ void scipix_jr_imcu(const scipix_jr *jr, unsigned *w, unsigned *h) {
   *h = (unsigned)(jr->d.max_v_samp_factor * jr->d.min_DCT_scaled_size);
 }
 
-/* jpeg_crop_scanline: *x and *w are widened to whole iMCU columns. */
+/* jpeg_crop_scanline: *x and *w are widened to whole iMCU columns (0); on a dead decode
+ * nothing is cropped and 1 is returned. */
 int scipix_jr_crop(scipix_jr *jr, unsigned *x, unsigned *w) {
   JDIMENSION cx = *x, cw = *w;
-  if (setjmp(jr->jump)) return -1;
+  if (jr->dead) return 1; /* nothing is cropped: rows come whole (and zero) */
+  if (setjmp(jr->jump)) return jr_failed(jr);
   jpeg_crop_scanline(&jr->d, &cx, &cw);
   *x = cx;
   *w = cw;

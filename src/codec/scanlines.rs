@@ -151,7 +151,8 @@ impl<'a> Scanlines<'a> {
     }
 
     /// Decodes only columns `x..x + w` (widened by libjpeg to whole iMCU columns) from
-    /// now on; must come before the first row is read. Returns the columns decoded.
+    /// now on; must come before the first row is read. Returns the columns decoded (all of
+    /// them when the decode has already stopped; see [`Scanlines::check`]).
     pub(crate) fn crop(&mut self, x: usize, w: usize) -> Result<(usize, usize)> {
         if self.next != 0 || w == 0 || x.checked_add(w).is_none_or(|e| e > self.width) {
             return Err(Error::invalid(format!(
@@ -165,7 +166,9 @@ impl<'a> Scanlines<'a> {
         // SAFETY: live decoder, no row read yet; cx and cw are writable.
         let rc = unsafe { scipix_jr_crop(self.jr.as_ptr(), &mut cx, &mut cw) };
         self.check(rc)?;
-        (self.x, self.w) = (cx as usize, cw as usize);
+        if rc == 0 {
+            (self.x, self.w) = (cx as usize, cw as usize);
+        }
         Ok((self.x, self.w))
     }
 

@@ -492,7 +492,43 @@ fn jpeg_truncation_below_the_crop_is_an_error() {
 /// by the bounded fuzzing).
 #[test]
 fn fatal_error_after_a_warning_is_truncation_when_accepted() {
-    let jpg: &[u8] = include_bytes!("../../../tests/data/jpeg/fatal-after-warning.jpg");
+    fatal_after_warning(include_bytes!(
+        "../../../tests/data/jpeg/fatal-after-warning.jpg"
+    ));
+    // A bogus Huffman table after the scan, a non-sequential SOS warned about first.
+    fatal_after_warning(include_bytes!(
+        "../../../tests/data/jpeg/fatal-in-data-after-warning.jpg"
+    ));
+}
+
+/// A multi-scan JPEG that fails inside `jpeg_start_decompress` after a warning, cropped
+/// by a classification pipeline: accepting truncation, the crop is skipped (the decode
+/// has stopped) and the call succeeds as the full decode does.
+#[test]
+fn crop_after_a_dead_start_is_skipped() {
+    let jpg: &[u8] = include_bytes!("../../../tests/data/jpeg/fatal-at-start-then-crop.jpg");
+    let lenient = BytesOptions {
+        accept_truncated: true,
+        ..Default::default()
+    };
+    let full = DecodeOptions {
+        accept_truncated: true,
+        ..Default::default()
+    };
+    assert!(decode_jpeg(jpg, PixelFormat::Rgb8, &full).unwrap().outcome.truncated);
+    for spec in [classify(24, 16), letterbox(32, 24), generic(9, 7)] {
+        for mode in [DecodeMode::Exact, DecodeMode::Reduced] {
+            let o = BytesOptions { mode, ..lenient };
+            let n = bytes_tensor_len(jpg, &spec, &o).unwrap();
+            let mut out = vec![f32::NAN; n];
+            let info = bytes_to_tensor(jpg, &spec, &o, &mut out).unwrap();
+            assert!(info.truncated, "{spec:?} {mode:?}");
+            assert!(out.iter().all(|v| v.is_finite()), "{spec:?} {mode:?}");
+        }
+    }
+}
+
+fn fatal_after_warning(jpg: &[u8]) {
     let spec = letterbox(32, 24);
     let strict = BytesOptions::default();
     let n = bytes_tensor_len(jpg, &spec, &strict).unwrap();
@@ -516,7 +552,8 @@ fn fatal_error_after_a_warning_is_truncation_when_accepted() {
         let info = bytes_to_tensor(jpg, &spec, &o, &mut out).unwrap();
         assert!(info.truncated, "{mode:?}");
     }
-    // Every row was decoded before the failure: the tensor is the lenient full decode's.
+    // The rows decoded before the failure, and zeros for those neither decoder could give:
+    // the tensor is the lenient full decode's.
     let p = Pipeline::new(d.width, d.height, PixelFormat::Rgb8, &spec).unwrap();
     let mut want = vec![0f32; p.tensor_len().unwrap()];
     p.run(
