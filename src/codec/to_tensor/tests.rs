@@ -515,7 +515,12 @@ fn crop_after_a_dead_start_is_skipped() {
         accept_truncated: true,
         ..Default::default()
     };
-    assert!(decode_jpeg(jpg, PixelFormat::Rgb8, &full).unwrap().outcome.truncated);
+    assert!(
+        decode_jpeg(jpg, PixelFormat::Rgb8, &full)
+            .unwrap()
+            .outcome
+            .truncated
+    );
     for spec in [classify(24, 16), letterbox(32, 24), generic(9, 7)] {
         for mode in [DecodeMode::Exact, DecodeMode::Reduced] {
             let o = BytesOptions { mode, ..lenient };
