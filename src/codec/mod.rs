@@ -46,7 +46,9 @@
 //!   None) and Pillow (`OSError`) refuse truncated files, unless
 //!   [`DecodeOptions::accept_truncated`] is set; then libjpeg fills the missing blocks
 //!   (gray), exactly as Pillow with `ImageFile.LOAD_TRUNCATED_IMAGES = True`, and the
-//!   outcome says `truncated`.
+//!   outcome says `truncated`. With it set, a fatal libjpeg error that comes after a warning
+//!   also counts as truncation (TurboJPEG's rule): the rows decoded before it are kept, the
+//!   from-bytes pipelines read the rest as zeros.
 //! - CMYK and YCCK JPEGs (Adobe): cv2 and Pillow disagree (by up to 2 levels); scipix
 //!   matches cv2: libjpeg's raw CMYK converted with OpenCV's integer formulas.
 //! - 12-bit, lossless and hierarchical JPEGs are refused with `UnsupportedFormat`;

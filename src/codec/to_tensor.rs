@@ -94,7 +94,9 @@ pub struct BytesOptions {
     pub max_pixels: u64,
     /// Apply the JPEG's Exif orientation (cv2's default). Default false (Pillow's).
     pub apply_exif_orientation: bool,
-    /// Accept truncated JPEG data (libjpeg fills what is missing). Default false.
+    /// Accept truncated JPEG data (libjpeg fills what is missing; a fatal error after a
+    /// warning counts as truncation too, the rows it leaves undecoded read as zeros).
+    /// Default false.
     pub accept_truncated: bool,
     /// Whose PNG conversion rules to follow. Default OpenCV's.
     pub png: PngConvention,
