@@ -157,7 +157,7 @@ dirty=()
 [ -z "$(git status --porcelain -- src examples build.rs cbindgen.toml include README.md \
         Cargo.toml Cargo.lock 2>/dev/null)" ] || dirty=(--allow-dirty)
 files=$(cargo package --list "${dirty[@]}" 2>/dev/null)
-if grep -vE '^(src/.*\.rs|examples/[^/]*\.rs|build\.rs|cbindgen\.toml|include/scipix\.h|README\.md|Cargo\.(toml|toml\.orig|lock)|\.cargo_vcs_info\.json)$' <<<"$files"; then
+if grep -vE '^(src/.*\.(rs|c)|examples/[^/]*\.rs|build\.rs|cbindgen\.toml|include/scipix\.h|README\.md|Cargo\.(toml|toml\.orig|lock)|\.cargo_vcs_info\.json)$' <<<"$files"; then
   echo "cargo package would ship the files above, which a crate user does not need" >&2
   exit 1
 fi
