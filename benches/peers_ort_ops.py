@@ -13,19 +13,26 @@ cv2.dnn.blobFromImage(img, 1/255, swapRB=True)).
 
 Run from the repository root after `cargo build --release -p scipix-ort`:
     python3 benches/peers_ort_ops.py [--size 1280x720] [--runs 200]
+`make bench` (benches/table.py) takes its rows from `rows()`, which runs this script with
+`--json` in a child process (the CPU pinning must not reach the table's own process).
 onnxruntime-extensions is optional (`pip install --no-deps onnxruntime-extensions==0.15.2`);
 without it only the scipix graph and the cv2 chain are measured.
 """
 import argparse
+import json
 import os
 import pathlib
 import statistics
 import time
 from typing import Any, Callable, Dict, List, Optional
 
+import subprocess
+import sys
+
 import numpy as np
 
-os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})  # before any pool starts
+if __name__ == "__main__":  # one CPU, before any pool starts (not when table.py imports rows)
+    os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
 
 import cv2  # noqa: E402
 import onnx  # noqa: E402
@@ -103,11 +110,59 @@ def photo(w: int, h: int) -> np.ndarray:
     return np.clip(img, 0, 255).astype(np.uint8)
 
 
+TABLE_SIZES = ["1280x720", "1920x1080"]
+
+
+def table_json(sizes: List[str], reps: int) -> None:
+    """Prints one JSON object per size: best/median seconds of the scipix graph, the
+    onnxruntime-extensions graph and a copy of the same memory traffic (benches/harness.py
+    rules, alternated call by call)."""
+    import harness
+    import onnxruntime_extensions
+    ext = extensions_graph()
+    assert ext is not None
+    sp = session(scipix_graph(), [LIB])
+    es = session(ext, [onnxruntime_extensions.get_library_path()])
+    for size in sizes:
+        w, h = (int(v) for v in size.split("x"))
+        rgb = photo(w, h)
+        t = harness.race([lambda: sp.run(["tensor"], {"image": rgb}),
+                          lambda: es.run(None, {"image": rgb}),
+                          harness.copy_baseline(rgb.nbytes, 4 * 3 * SIZE * SIZE)], reps)
+        print(json.dumps({"size": size, "extensions": onnxruntime_extensions.__version__,
+                          "t": [[x.best, x.median] for x in t]}), flush=True)
+
+
+def rows(lib: Any, reps: int = 15, full: bool = True) -> List[Any]:
+    """Table rows (benches/table.py): the two graphs in ONNX Runtime, from a child process
+    pinned to one CPU (scipix's pool inside libscipix_ort.so then has one thread, as the
+    table's other rows)."""
+    import harness
+    if not pathlib.Path(LIB).exists():
+        print(f"# {LIB} missing (cargo build --release -p scipix-ort): no ONNX Runtime rows",
+              file=sys.stderr)
+        return []
+    r = subprocess.run([sys.executable, __file__, "--json", "--runs", str(reps)],
+                       capture_output=True, text=True, check=True)
+    out = []
+    for line in r.stdout.splitlines():
+        d = json.loads(line)
+        s, e, c = (harness.Timing(*x) for x in d["t"])
+        out.append(harness.Row("letterbox to tensor in ORT (scipix op)",
+                               f"{d['size']} RGB8 → 640²", s,
+                               f"onnxruntime-extensions {d['extensions']} steps in ORT", e, c))
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--size", default="1280x720", help="source WxH")
     ap.add_argument("--runs", type=int, default=200)
+    ap.add_argument("--json", action="store_true", help="the table's rows (see rows())")
     a = ap.parse_args()
+    if a.json:
+        table_json(TABLE_SIZES, a.runs)
+        return
     w, h = (int(v) for v in a.size.split("x"))
     rgb = photo(w, h)
     bgr = np.ascontiguousarray(rgb[..., ::-1])

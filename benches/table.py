@@ -71,6 +71,7 @@ PEERS = [
     ("peers_decode", 15),
     ("peers_decode_pipeline", 15),
     ("peers_nms", 30),
+    ("peers_ort_ops", 15),
 ]
 
 

@@ -22,4 +22,6 @@ python3 scripts/pinned_versions.py benches/requirements.txt >/dev/null ||
 
 echo "# building the release library (table.py builds the criterion benches it runs)" >&2
 cargo build --release
+# The ONNX Runtime operator library, for the custom-op rows (benches/peers_ort_ops.py).
+cargo build --release -p scipix-ort
 exec env -u OPENBLAS_CORETYPE python3 benches/table.py "$@"
