@@ -9,6 +9,7 @@
 //!
 //! The exact rule of each filter family is stated in [`opencv`] and [`pillow`].
 
+mod gather;
 pub mod geometry;
 pub mod opencv;
 pub mod pillow;

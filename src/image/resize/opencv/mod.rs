@@ -746,6 +746,9 @@ mod kernels {
     }
 
     pub fn nearest(isa: Isa, src: &[u8], xs: &[u32], cn: usize, out: &mut [u8]) {
+        if cn == 1 {
+            return super::super::gather::gray(isa, src, xs, out);
+        }
         let done = match isa {
             // SAFETY: as above (every x86-64 family above scalar has SSE4.1).
             #[cfg(target_arch = "x86_64")]

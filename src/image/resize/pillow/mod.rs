@@ -397,6 +397,9 @@ impl Plan {
 /// step when the columns never decrease (`sorted`), [`scalar::nearest_row_fast`] the rest
 /// and every other case.
 fn nearest_row(isa: Isa, src: &[u8], cols: &[u32], sorted: bool, bpp: usize, dst: &mut [u8]) {
+    if bpp == 1 {
+        return super::gather::gray(isa, src, cols, dst);
+    }
     #[cfg(not(target_arch = "x86_64"))]
     let _ = sorted;
     let done = match isa {
