@@ -94,9 +94,9 @@ def det_preprocess(image: np.ndarray, limit_side_len: int = DET_LIMIT_SIDE_LEN,
     RapidOCR returns.
 
     Two passes, because RapidOCR scales by the reciprocal (``x * float32(1/255)``, which for
-    two of the 256 byte values differs from ``x / 255`` in the last bit): the fused
-    resize-to-tensor gives the exact scaled values, then the mean and std are applied in
-    place. Bit for bit RapidOCR's array for its mean and std of 0.5 (it computes that step in
+    126 of the 256 byte values differs from ``x / 255`` in the last bit, and which no
+    divisor of the one-pass rule reproduces for all 256): the fused resize-to-tensor gives
+    the exact scaled values, then the mean and std are applied in place. Bit for bit RapidOCR's array for its mean and std of 0.5 (it computes that step in
     double; with 0.5 the float32 result is the same); other values may differ by one float32
     unit in the last place."""
     img = _bgr(image, "image")
