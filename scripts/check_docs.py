@@ -3,7 +3,8 @@
 1. Every module row of the guide's "What is in scipix" table has a bold entry of the same
    name in the README's opening (the text before "## The two commands").
 2. The guide's "Reference versions" table names exactly the packages marked
-   `# reference:` in tests/python/requirements.txt, at their pinned releases.
+   `# reference:` in tests/python/requirements.txt and requirements-nodeps.txt (the
+   references installed with --no-deps), at their pinned releases.
 3. Wherever the docs, the Python package or the sources name a reference package with a
    version ("opencv-python 5.1", "Pillow 13.0.0", "gguf.quants 0.19.0"), that version is the
    pinned one (or a prefix of it). Lines that name the bench peers ("peers: ...",
@@ -17,23 +18,25 @@ import sys
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 REQ = ROOT / "tests/python/requirements.txt"
+REQ_NODEPS = ROOT / "tests/python/requirements-nodeps.txt"
 
 # Spellings of each reference in prose, followed by a version.
 MENTIONS = {
     "opencv-python-headless": r"opencv-python(?:-headless)?",
     "pillow": r"\bPillow",
-    "onnxruntime": r"(?:ONNX Runtime|\bonnxruntime)",
+    "onnxruntime": r"(?:ONNX Runtime|(?<![-_])\bonnxruntime)",
     "onnx": r"\bonnx(?![-_ a-zA-Z])",
     "numpy": r"\bnumpy",
     "ml-dtypes": r"\bml[_-]dtypes",
     "safetensors": r"\bsafetensors(?: package)?",
     "gguf": r"\bgguf(?:\.quants)?`?",
+    "rapidocr-onnxruntime": r"(?:\brapidocr[-_]onnxruntime|\bRapidOCR)",
 }
 VERSION = r"`?\s+v?(\d+(?:\.\d+)+|\d+(?=[\s,;:)]))(?![\d.])(?!\s*(?:ms|µs|us|s|x)\b)"
 
 
 def pins():
-    text = REQ.read_text()
+    text = REQ.read_text() + "\n" + REQ_NODEPS.read_text()
     refs = re.findall(r"^# reference: ([A-Za-z0-9_.\-]+)", text, re.M)
     versions = dict(re.findall(r"^([A-Za-z0-9_.\-]+)==(\S+)", text, re.M))
     return {r: versions[r] for r in refs}
@@ -72,7 +75,7 @@ def main():
         if listed.get(name) != ver:
             errors.append(f"guide reference table: {name} is {listed.get(name)}, pinned {ver}")
     for name in set(listed) - set(pinned):
-        errors.append(f"guide reference table lists {name}, which requirements.txt does not pin")
+        errors.append(f"guide reference table lists {name}, which the requirement files do not pin")
 
     files = [ROOT / "README.md", ROOT / "python/README.md", *sorted((ROOT / "docs").glob("*.md")),
              *sorted((ROOT / "src").rglob("*.rs")), *sorted((ROOT / "tests").rglob("*.py")),

