@@ -2,7 +2,7 @@
 //!
 //! ONNX Runtime loads this library with `SessionOptions.register_custom_ops_library(path)`
 //! (Python) or `RegisterCustomOpsLibrary_V2` (C) and calls [`RegisterCustomOps`], which adds
-//! the operators of [`ops`] to the session options. The library does not link ONNX Runtime:
+//! the operators of `ops` to the session options. The library does not link ONNX Runtime:
 //! every call goes through the `OrtApi` table ONNX Runtime passes in. The declarations are
 //! ort-sys's (ONNX Runtime's `onnxruntime_c_api.h`, API version 17 selected); API 17 is what
 //! this library requests and what its `OrtCustomOp`s declare, so ONNX Runtime 1.17 and later

@@ -661,7 +661,8 @@ impl Op for Nms {
 /// optional int64 class ids `[N]` → kept indices int64 `[K]`, with
 /// `scipix::detect::batched_nms` (`scipix_batched_nms`): torchvision's `ops.batched_nms`
 /// rule (torchvision's `nms` per class, merged by score descending, ties by lower index);
-/// without `classes`, every box is of one class: torchvision's `ops.nms`.
+/// without `classes`, every box is of one class: torchvision's `ops.nms`. The threshold is
+/// the float32 attribute widened to double.
 pub struct BatchedNms {
     iou_threshold: f32,
 }
