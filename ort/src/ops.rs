@@ -12,6 +12,7 @@ use scipix::codec::probe::probe;
 use scipix::codec::to_tensor::{bytes_tensor_len, bytes_to_tensor, BytesOptions};
 use scipix::codec::{jpeg_output_size, ContainerFormat, DecodeOptions};
 use scipix::detect::{batched_nms, nms_boxes};
+use scipix::image::resize::MAX_SIDE;
 use scipix::image::resize::{letterbox, resize, Filter, LetterboxGeometry, LetterboxOptions};
 use scipix::image::{ImageView, ImageViewMut, PixelFormat};
 use scipix::quant::ggml::{self, GgmlType};
@@ -469,6 +470,12 @@ impl Op for Resize {
                 "no target size: set the width and height attributes or feed the size input",
             )?,
         };
+        // scipix's limit, checked before ONNX Runtime allocates the output.
+        if w > MAX_SIDE || h > MAX_SIDE {
+            return Err(format!(
+                "target size {w}x{h}: each side must be at most {MAX_SIDE}"
+            ));
+        }
         let out = io.output_u8(0, &image_shape(w, h, src.format(), has_c))?;
         let mut dst = ImageViewMut::packed(out, w, h, src.format()).map_err(|e| e.to_string())?;
         resize(&src, &mut dst, self.filter).map_err(|e| e.to_string())

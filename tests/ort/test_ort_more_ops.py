@@ -137,6 +137,8 @@ def test_resize_four_channels_and_size_input() -> None:
     assert np.array_equal(got2, cv2.resize(rgba, (120, 50), interpolation=cv2.INTER_LINEAR))
     nosize = _op("Resize", [("x", U8)], [U8])
     assert "no target size" in _error(nosize, {"x": rgba})
+    assert "each side must be at most 65536" in _error(
+        sess, {"x": rgba, "size": np.array([70000, 5], np.int64)})
     msg = _error(sess, {"x": rgba, "size": np.array([0, 5], np.int64)})
     assert "Resize: input size" in msg and "2 positive values" in msg
 
