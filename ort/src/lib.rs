@@ -485,14 +485,10 @@ impl<'a> KernelIo<'a> {
 }
 
 impl<'a> KernelIo<'a> {
-    /// Input `index` as `count` elements of `T` checked to be of element type `want`;
+    /// Input `index` as `count` elements of `T`, its element type checked to be `T::TYPE`;
     /// `None` when the input is absent (an omitted optional input).
-    fn input<T>(
-        &self,
-        index: usize,
-        want: i32,
-        name: &str,
-    ) -> OpResult<Option<(Vec<i64>, &'a [T])>> {
+    fn input<T: Element>(&self, index: usize, name: &str) -> OpResult<Option<(Vec<i64>, &'a [T])>> {
+        let want = T::TYPE;
         let mut n = 0usize;
         // SAFETY: valid context of this run; `n` a valid out-pointer.
         check(self.api, unsafe {
@@ -525,18 +521,47 @@ impl<'a> KernelIo<'a> {
         if !(p as usize).is_multiple_of(std::mem::align_of::<T>()) {
             return Err(format!("input {index} ({name}) is not aligned"));
         }
-        // SAFETY: ONNX Runtime's input tensor holds `count` elements of the checked type
-        // (T matches `want` at every call site), aligned (checked), alive and unchanged for
-        // this compute call ('a); no output aliases an input (no in-place declared).
+        // SAFETY: ONNX Runtime's input tensor holds `count` elements of element type
+        // T::TYPE, i.e. of T (checked above), aligned (checked), alive and unchanged for this
+        // compute call ('a); no output aliases an input (no in-place declared).
         Ok(Some((dims, unsafe {
             std::slice::from_raw_parts(p as *const T, count)
         })))
     }
 
-    fn required<T>(&self, index: usize, want: i32, name: &str) -> OpResult<(Vec<i64>, &'a [T])> {
-        self.input(index, want, name)?
+    /// Output `index`, allocated with `shape`, as elements of `T` (its element type checked).
+    fn output_slice<T: Element>(&self, index: usize, shape: &[usize]) -> OpResult<&'a mut [T]> {
+        let (p, count) = self.output(index, shape, T::TYPE)?;
+        if count == 0 {
+            return Ok(&mut []);
+        }
+        if !(p as usize).is_multiple_of(std::mem::align_of::<T>()) {
+            return Err(format!("output {index} is not aligned"));
+        }
+        // SAFETY: a fresh tensor of `count` elements of element type T::TYPE, i.e. of T
+        // (checked by `output`), aligned (checked), owned by this run and handed out once
+        // (`taken`), so no other slice aliases it.
+        Ok(unsafe { std::slice::from_raw_parts_mut(p as *mut T, count) })
+    }
+
+    fn required<T: Element>(&self, index: usize, name: &str) -> OpResult<(Vec<i64>, &'a [T])> {
+        self.input(index, name)?
             .ok_or_else(|| format!("input {index} ({name}) is missing"))
     }
+}
+
+/// A tensor element type: the Rust type and its TensorProto number.
+trait Element: Copy {
+    const TYPE: i32;
+}
+impl Element for u8 {
+    const TYPE: i32 = UINT8;
+}
+impl Element for f32 {
+    const TYPE: i32 = FLOAT;
+}
+impl Element for i64 {
+    const TYPE: i32 = INT64;
 }
 
 fn type_name(t: i32) -> &'static str {
@@ -550,43 +575,26 @@ fn type_name(t: i32) -> &'static str {
 
 impl<'a> Io<'a> for KernelIo<'a> {
     fn input_u8(&self, index: usize) -> OpResult<(Vec<i64>, &'a [u8])> {
-        self.required(index, UINT8, "image or bytes")
+        self.required(index, "image or bytes")
     }
 
     fn input_f32(&self, index: usize, name: &str) -> OpResult<(Vec<i64>, &'a [f32])> {
-        self.required(index, FLOAT, name)
+        self.required(index, name)
     }
 
     fn input_i64(&self, index: usize, name: &str) -> OpResult<Option<(Vec<i64>, &'a [i64])>> {
-        self.input(index, INT64, name)
+        self.input(index, name)
     }
 
     fn output_f32(&self, index: usize, shape: &[usize]) -> OpResult<&'a mut [f32]> {
-        let (p, count) = self.output(index, shape, FLOAT)?;
-        if count == 0 {
-            return Ok(&mut []);
-        }
-        // SAFETY: a fresh float tensor of `count` elements owned by this run, handed out once
-        // (ONNX Runtime's allocator aligns every tensor for any element type).
-        Ok(unsafe { std::slice::from_raw_parts_mut(p as *mut f32, count) })
+        self.output_slice(index, shape)
     }
 
     fn output_u8(&self, index: usize, shape: &[usize]) -> OpResult<&'a mut [u8]> {
-        let (p, count) = self.output(index, shape, UINT8)?;
-        if count == 0 {
-            return Ok(&mut []);
-        }
-        // SAFETY: a fresh uint8 tensor of `count` elements owned by this run, handed out once.
-        Ok(unsafe { std::slice::from_raw_parts_mut(p as *mut u8, count) })
+        self.output_slice(index, shape)
     }
 
     fn output_i64(&self, index: usize, shape: &[usize]) -> OpResult<&'a mut [i64]> {
-        let (p, count) = self.output(index, shape, INT64)?;
-        if count == 0 {
-            return Ok(&mut []);
-        }
-        // SAFETY: a fresh int64 tensor of `count` elements owned by this run, handed out once
-        // (aligned by ONNX Runtime's allocator).
-        Ok(unsafe { std::slice::from_raw_parts_mut(p as *mut i64, count) })
+        self.output_slice(index, shape)
     }
 }

@@ -8,11 +8,11 @@ import os
 import pathlib
 from typing import Any, List
 
+import importlib.util
 import numpy as np
 import pytest
 
 import scipix
-import scipix.ort
 
 ort = pytest.importorskip("onnxruntime")
 onnx = pytest.importorskip("onnx")
@@ -21,6 +21,21 @@ from onnx import TensorProto, helper, numpy_helper  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 LIB = os.environ.get("SCIPIX_ORT_LIB", str(ROOT / "target" / "release" / "libscipix_ort.so"))
+
+
+
+def _helper_module() -> Any:
+    """scipix.ort of the repository (python/scipix/ort.py: pure Python, no native code), so
+    the test checks this tree's helper even when an older scipix package is installed."""
+    spec = importlib.util.spec_from_file_location("scipix_ort_source",
+                                                  ROOT / "python" / "scipix" / "ort.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+scipix_ort = _helper_module()
 
 if not pathlib.Path(LIB).exists():
     pytest.fail(f"{LIB} not found: build it with `cargo build --release -p scipix-ort`",
@@ -72,15 +87,15 @@ def _bits_equal(a: np.ndarray, b: np.ndarray) -> bool:
 
 def test_library_path_is_the_environment_variable(monkeypatch: Any) -> None:
     monkeypatch.setenv("SCIPIX_ORT_LIB", "/x/libscipix_ort.so")
-    assert scipix.ort.library_path() == "/x/libscipix_ort.so"
+    assert scipix_ort.library_path() == "/x/libscipix_ort.so"
     monkeypatch.delenv("SCIPIX_ORT_LIB")
-    assert scipix.ort.library_path() is None
+    assert scipix_ort.library_path() is None
 
 
 def test_letterbox_preprocessing_equals_scipix_then_the_model(tmp_path: pathlib.Path) -> None:
     model = _conv_relu()
     out = tmp_path / "combined.onnx"
-    combined = scipix.ort.add_preprocessing(model, "LetterboxToTensor", width=640, height=640,
+    combined = scipix_ort.add_preprocessing(model, "LetterboxToTensor", width=640, height=640,
                                             output_path=out)
     assert out.exists() and onnx.load(str(out)) == combined
     assert [i.name for i in combined.graph.input] == ["image"]
@@ -101,7 +116,7 @@ def test_letterbox_preprocessing_equals_scipix_then_the_model(tmp_path: pathlib.
 def test_decode_preprocessing_takes_the_jpeg_file(tmp_path: pathlib.Path) -> None:
     path = tmp_path / "model.onnx"
     onnx.save(_conv_relu(), str(path))
-    combined = scipix.ort.add_preprocessing(path, "DecodeLetterboxToTensor",
+    combined = scipix_ort.add_preprocessing(path, "DecodeLetterboxToTensor",
                                             attrs={"width": 640, "height": 640},
                                             input_name="jpeg")
     buf = io.BytesIO()
@@ -116,13 +131,13 @@ def test_decode_preprocessing_takes_the_jpeg_file(tmp_path: pathlib.Path) -> Non
 def test_classify_and_image_to_tensor_preprocessing() -> None:
     model = _conv_relu(224)
     rgb = _photo(300, 257)
-    combined = scipix.ort.add_preprocessing(model, "ClassifyToTensor")
+    combined = scipix_ort.add_preprocessing(model, "ClassifyToTensor")
     got: List[np.ndarray] = _session(combined).run(None, {"image": rgb})
     want = _session(model, custom=False).run(
         None, {"images": scipix.classify_to_tensor(rgb, 256, 224, "rgb")})
     assert len(got) == 2 and all(_bits_equal(g, w) for g, w in zip(got, want))
     small = _photo(224, 224)
-    combined2 = scipix.ort.add_preprocessing(model, "ImageToTensor", divisor=255.0,
+    combined2 = scipix_ort.add_preprocessing(model, "ImageToTensor", divisor=255.0,
                                              mean=[0.5], std=[0.25])
     got2 = _session(combined2).run(None, {"image": small})
     want2 = _session(model, custom=False).run(None, {"images": scipix.image_to_tensor(
@@ -145,7 +160,7 @@ def test_add_nms_appends_the_kept_indices() -> None:
     b = np.concatenate([rng.uniform(0, 300, (80, 2)), rng.uniform(10, 80, (80, 2))],
                        1).astype(np.float32)
     s = rng.uniform(0, 1, 80).astype(np.float32)
-    with_nms = scipix.ort.add_nms(det, "boxes", "scores", score_threshold=0.3,
+    with_nms = scipix_ort.add_nms(det, "boxes", "scores", score_threshold=0.3,
                                   nms_threshold=0.45)
     _, _, keep = _session(with_nms).run(None, {"b_in": b, "s_in": s})
     assert keep.tolist() == list(scipix.detect.nms_boxes(b, s, 0.3, 0.45))
@@ -155,12 +170,12 @@ def test_add_nms_appends_the_kept_indices() -> None:
 def test_helper_errors() -> None:
     model = _conv_relu(32)
     with pytest.raises(ValueError, match="op must be one of"):
-        scipix.ort.add_preprocessing(model, "Resize")
+        scipix_ort.add_preprocessing(model, "Resize")
     with pytest.raises(ValueError, match="no input 'x'"):
-        scipix.ort.add_preprocessing(model, model_input="x")
+        scipix_ort.add_preprocessing(model, model_input="x")
     with pytest.raises(ValueError, match="already used"):
-        scipix.ort.add_preprocessing(model, input_name="features")
+        scipix_ort.add_preprocessing(model, input_name="features")
     with pytest.raises(ValueError, match="no tensor"):
-        scipix.ort.add_nms(model, "boxes", "scores", score_threshold=0.1, nms_threshold=0.5)
+        scipix_ort.add_nms(model, "boxes", "scores", score_threshold=0.1, nms_threshold=0.5)
     with pytest.raises(ValueError, match="BatchedNms"):
-        scipix.ort.add_nms(model, "features", "pooled", classes="c")
+        scipix_ort.add_nms(model, "features", "pooled", classes="c")
