@@ -138,17 +138,18 @@ export SCIPIX_LIB="$PWD/target/release/libscipix.so"
 export SCIPIX_EXAMPLES_DIR="$PWD/build/c_examples"
 python3 -m pytest -q tests/python
 
-stage "ONNX Runtime custom operators (ort/ library in onnxruntime sessions)"
-# The op layer's unit tests (debug build, as `cargo test` above), then the release scipix
-# rlib built above linked into libscipix_ort.so (about 1.5 minutes of LTO on 2 cores) and
-# its tests in onnxruntime sessions (seconds).
-cargo test -p scipix-ort
-cargo build --release -p scipix-ort
-SCIPIX_ORT_LIB="$PWD/target/release/libscipix_ort.so" python3 -m pytest -q tests/ort
-
 stage "python package (pip build, auditwheel, mypy --strict, tests, sdist)"
 unset SCIPIX_LIB SCIPIX_EXAMPLES_DIR
 SCIPIX_TEST_SDIST=1 scripts/test_python.sh
+
+stage "ONNX Runtime custom operators (ort/ library in onnxruntime sessions)"
+# The op layer's unit tests (debug build, as `cargo test` above), then the release scipix
+# rlib built above linked into libscipix_ort.so (about 1.5 minutes of LTO on 2 cores) and
+# its tests in onnxruntime sessions (seconds). After the python package stage: the tests
+# compare with the scipix package that stage installs.
+cargo test -p scipix-ort
+cargo build --release -p scipix-ort
+SCIPIX_ORT_LIB="$PWD/target/release/libscipix_ort.so" python3 -m pytest -q tests/ort
 
 stage "crate package (cargo package: file list and a build from the tarball)"
 # A clean clone packages as is; a working tree with local edits to packaged files needs

@@ -2,7 +2,7 @@
 //!
 //! ONNX Runtime loads this library with `SessionOptions.register_custom_ops_library(path)`
 //! (Python) or `RegisterCustomOpsLibrary_V2` (C) and calls [`RegisterCustomOps`], which adds
-//! the operators of [`ops`] to the session options. The library does not link ONNX Runtime:
+//! the operators of `ops` to the session options. The library does not link ONNX Runtime:
 //! every call goes through the `OrtApi` table ONNX Runtime passes in. The declarations are
 //! ort-sys's (ONNX Runtime's `onnxruntime_c_api.h`, API version 17 selected); API 17 is what
 //! this library requests and what its `OrtCustomOp`s declare, so ONNX Runtime 1.17 and later
@@ -14,8 +14,9 @@
 
 mod ops;
 
-use ops::{Attrs, ClassifyToTensor, DecodeImage, DecodeLetterboxToTensor, Io, LetterboxToTensor};
-use ops::{Op, OpResult, FLOAT, UINT8};
+use ops::{Attrs, BatchedNms, ClassifyToTensor, DecodeImage, DecodeLetterboxToTensor};
+use ops::{DequantizeGgml, DequantizeInt4, ImageToTensor, Io, Letterbox, LetterboxToTensor};
+use ops::{Nms, Op, OpResult, Resize, FLOAT, INT64, UINT8};
 use ort_sys::{
     ONNXTensorElementDataType, OrtApi, OrtApiBase, OrtCustomOp, OrtCustomOpDomain,
     OrtCustomOpInputOutputCharacteristic, OrtErrorCode, OrtKernelContext, OrtKernelInfo,
@@ -37,6 +38,13 @@ static LETTERBOX_TO_TENSOR: OrtCustomOp = custom_op::<LetterboxToTensor>();
 static CLASSIFY_TO_TENSOR: OrtCustomOp = custom_op::<ClassifyToTensor>();
 static DECODE_IMAGE: OrtCustomOp = custom_op::<DecodeImage>();
 static DECODE_LETTERBOX_TO_TENSOR: OrtCustomOp = custom_op::<DecodeLetterboxToTensor>();
+static RESIZE: OrtCustomOp = custom_op::<Resize>();
+static LETTERBOX: OrtCustomOp = custom_op::<Letterbox>();
+static IMAGE_TO_TENSOR: OrtCustomOp = custom_op::<ImageToTensor>();
+static NMS: OrtCustomOp = custom_op::<Nms>();
+static BATCHED_NMS: OrtCustomOp = custom_op::<BatchedNms>();
+static DEQUANTIZE_GGML: OrtCustomOp = custom_op::<DequantizeGgml>();
+static DEQUANTIZE_INT4: OrtCustomOp = custom_op::<DequantizeInt4>();
 
 /// Entry point ONNX Runtime calls after loading the library: creates the "scipix" domain,
 /// adds the operators and registers the domain with `options`.
@@ -72,6 +80,13 @@ pub unsafe extern "system" fn RegisterCustomOps(
             &CLASSIFY_TO_TENSOR,
             &DECODE_IMAGE,
             &DECODE_LETTERBOX_TO_TENSOR,
+            &RESIZE,
+            &LETTERBOX,
+            &IMAGE_TO_TENSOR,
+            &NMS,
+            &BATCHED_NMS,
+            &DEQUANTIZE_GGML,
+            &DEQUANTIZE_INT4,
         ] {
             // SAFETY: `domain` was just created; the ops are statics that outlive it.
             check(api, unsafe { (api.CustomOpDomain_Add)(domain, op) })?;
@@ -133,6 +148,7 @@ fn element_type(t: i32) -> ONNXTensorElementDataType {
     match t {
         FLOAT => ONNXTensorElementDataType::ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT,
         UINT8 => ONNXTensorElementDataType::ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT8,
+        INT64 => ONNXTensorElementDataType::ONNX_TENSOR_ELEMENT_DATA_TYPE_INT64,
         _ => ONNXTensorElementDataType::ONNX_TENSOR_ELEMENT_DATA_TYPE_UNDEFINED,
     }
 }
@@ -152,7 +168,7 @@ const fn custom_op<K: Op>() -> OrtCustomOp {
         GetOutputTypeCount: Some(op_output_count::<K>),
         KernelCompute: None,
         KernelDestroy: Some(kernel_destroy::<K>),
-        GetInputCharacteristic: Some(op_required),
+        GetInputCharacteristic: Some(op_input_characteristic::<K>),
         GetOutputCharacteristic: Some(op_required),
         GetInputMemoryType: Some(op_input_memory),
         GetVariadicInputMinArity: Some(op_one),
@@ -196,6 +212,16 @@ extern "system" fn op_required(
     _: usize,
 ) -> OrtCustomOpInputOutputCharacteristic {
     OrtCustomOpInputOutputCharacteristic::INPUT_OUTPUT_REQUIRED
+}
+extern "system" fn op_input_characteristic<K: Op>(
+    _: *const OrtCustomOp,
+    i: usize,
+) -> OrtCustomOpInputOutputCharacteristic {
+    if i < K::REQUIRED_INPUTS {
+        OrtCustomOpInputOutputCharacteristic::INPUT_OUTPUT_REQUIRED
+    } else {
+        OrtCustomOpInputOutputCharacteristic::INPUT_OUTPUT_OPTIONAL
+    }
 }
 extern "system" fn op_input_memory(_: *const OrtCustomOp, _: usize) -> OrtMemType {
     OrtMemType::OrtMemTypeDefault
@@ -333,6 +359,14 @@ impl Attrs for KernelAttrs {
         Ok(self.read(name, st)?.then_some(v))
     }
 
+    fn float(&self, name: &str) -> OpResult<Option<f32>> {
+        let c = Self::cname(name);
+        let mut v = 0f32;
+        // SAFETY: valid kernel info, NUL-terminated name, valid out-pointer.
+        let st = unsafe { (self.api.KernelInfoGetAttribute_float)(self.info, c.as_ptr(), &mut v) };
+        Ok(self.read(name, st)?.then_some(v))
+    }
+
     fn ints(&self, name: &str) -> OpResult<Option<Vec<i64>>> {
         self.array(name, self.api.KernelInfoGetAttributeArray_int64)
     }
@@ -450,49 +484,117 @@ impl<'a> KernelIo<'a> {
     }
 }
 
-impl<'a> Io<'a> for KernelIo<'a> {
-    fn input_u8(&self, index: usize) -> OpResult<(Vec<i64>, &'a [u8])> {
+impl<'a> KernelIo<'a> {
+    /// Input `index` as `count` elements of `T`, its element type checked to be `T::TYPE`;
+    /// `None` when the input is absent (an omitted optional input).
+    fn input<T: Element>(&self, index: usize, name: &str) -> OpResult<Option<(Vec<i64>, &'a [T])>> {
+        let want = T::TYPE;
+        let mut n = 0usize;
+        // SAFETY: valid context of this run; `n` a valid out-pointer.
+        check(self.api, unsafe {
+            (self.api.KernelContext_GetInputCount)(self.ctx, &mut n)
+        })?;
+        if index >= n {
+            return Ok(None);
+        }
         let mut v: *const OrtValue = null();
-        // SAFETY: valid context of this run; `v` a valid out-pointer.
+        // SAFETY: valid context of this run, index below the input count; `v` a valid
+        // out-pointer.
         check(self.api, unsafe {
             (self.api.KernelContext_GetInput)(self.ctx, index, &mut v)
         })?;
         if v.is_null() {
-            return Err(format!("input {index} is missing"));
+            return Ok(None);
         }
         let (ty, dims, count) = self.describe(v)?;
-        if ty != UINT8 {
+        if ty != want {
             return Err(format!(
-                "input {index} has element type {ty}, expected uint8 ({UINT8})"
+                "input {index} ({name}) has element type {ty}, expected {} ({want})",
+                type_name(want)
             ));
         }
         if count == 0 {
-            return Ok((dims, &[]));
+            return Ok(Some((dims, &[])));
         }
         // GetTensorMutableData is the C API's only data accessor; the data is only read.
         let p = self.data(v.cast_mut())?;
-        // SAFETY: ONNX Runtime's input tensor holds `count` uint8 values, alive and unchanged
-        // for this compute call ('a); no output aliases an input (no in-place declared).
-        Ok((dims, unsafe {
-            std::slice::from_raw_parts(p as *const u8, count)
-        }))
+        if !(p as usize).is_multiple_of(std::mem::align_of::<T>()) {
+            return Err(format!("input {index} ({name}) is not aligned"));
+        }
+        // SAFETY: ONNX Runtime's input tensor holds `count` elements of element type
+        // T::TYPE, i.e. of T (checked above), aligned (checked), alive and unchanged for this
+        // compute call ('a); no output aliases an input (no in-place declared).
+        Ok(Some((dims, unsafe {
+            std::slice::from_raw_parts(p as *const T, count)
+        })))
+    }
+
+    /// Output `index`, allocated with `shape`, as elements of `T` (its element type checked).
+    fn output_slice<T: Element>(&self, index: usize, shape: &[usize]) -> OpResult<&'a mut [T]> {
+        let (p, count) = self.output(index, shape, T::TYPE)?;
+        if count == 0 {
+            return Ok(&mut []);
+        }
+        if !(p as usize).is_multiple_of(std::mem::align_of::<T>()) {
+            return Err(format!("output {index} is not aligned"));
+        }
+        // SAFETY: a fresh tensor of `count` elements of element type T::TYPE, i.e. of T
+        // (checked by `output`), aligned (checked), owned by this run and handed out once
+        // (`taken`), so no other slice aliases it.
+        Ok(unsafe { std::slice::from_raw_parts_mut(p as *mut T, count) })
+    }
+
+    fn required<T: Element>(&self, index: usize, name: &str) -> OpResult<(Vec<i64>, &'a [T])> {
+        self.input(index, name)?
+            .ok_or_else(|| format!("input {index} ({name}) is missing"))
+    }
+}
+
+/// A tensor element type: the Rust type and its TensorProto number.
+trait Element: Copy {
+    const TYPE: i32;
+}
+impl Element for u8 {
+    const TYPE: i32 = UINT8;
+}
+impl Element for f32 {
+    const TYPE: i32 = FLOAT;
+}
+impl Element for i64 {
+    const TYPE: i32 = INT64;
+}
+
+fn type_name(t: i32) -> &'static str {
+    match t {
+        FLOAT => "float32",
+        UINT8 => "uint8",
+        INT64 => "int64",
+        _ => "?",
+    }
+}
+
+impl<'a> Io<'a> for KernelIo<'a> {
+    fn input_u8(&self, index: usize) -> OpResult<(Vec<i64>, &'a [u8])> {
+        self.required(index, "image or bytes")
+    }
+
+    fn input_f32(&self, index: usize, name: &str) -> OpResult<(Vec<i64>, &'a [f32])> {
+        self.required(index, name)
+    }
+
+    fn input_i64(&self, index: usize, name: &str) -> OpResult<Option<(Vec<i64>, &'a [i64])>> {
+        self.input(index, name)
     }
 
     fn output_f32(&self, index: usize, shape: &[usize]) -> OpResult<&'a mut [f32]> {
-        let (p, count) = self.output(index, shape, FLOAT)?;
-        if count == 0 {
-            return Ok(&mut []);
-        }
-        // SAFETY: a fresh float tensor of `count` elements owned by this run, handed out once.
-        Ok(unsafe { std::slice::from_raw_parts_mut(p as *mut f32, count) })
+        self.output_slice(index, shape)
     }
 
     fn output_u8(&self, index: usize, shape: &[usize]) -> OpResult<&'a mut [u8]> {
-        let (p, count) = self.output(index, shape, UINT8)?;
-        if count == 0 {
-            return Ok(&mut []);
-        }
-        // SAFETY: a fresh uint8 tensor of `count` elements owned by this run, handed out once.
-        Ok(unsafe { std::slice::from_raw_parts_mut(p as *mut u8, count) })
+        self.output_slice(index, shape)
+    }
+
+    fn output_i64(&self, index: usize, shape: &[usize]) -> OpResult<&'a mut [i64]> {
+        self.output_slice(index, shape)
     }
 }

@@ -30,7 +30,7 @@ from ._core import (  # noqa: E402,F401
 
 # Capability modules: each exposes what the loaded library exports and raises
 # NotImplementedError naming the missing C symbol otherwise.
-from . import batch, codec, detect, errors, gguf, image, model, ocr, quant, resize, tensor  # noqa: E402,F401
+from . import batch, codec, detect, errors, gguf, image, model, ocr, ort, quant, resize, tensor  # noqa: E402,F401
 from .batch import Batcher  # noqa: E402,F401
 from .codec import (  # noqa: E402,F401
     decode, decode_classify_batch_to_tensor, decode_classify_to_tensor,
