@@ -131,6 +131,20 @@ class Span {
   size_t size_ = 0;
 };
 
+namespace detail {
+// Zero points for the C quantization calls, which take one per scale and refuse NULL:
+// `zp` itself, or `n` zeros when it is empty (the C++ functions' "no zero points").
+class ZeroPoints {
+ public:
+  ZeroPoints(Span<const int32_t> zp, size_t n) : zp_(zp), zeros_(zp.empty() ? n : 0, 0) {}
+  const int32_t *data() const noexcept { return zp_.empty() ? zeros_.data() : zp_.data(); }
+
+ private:
+  Span<const int32_t> zp_;
+  std::vector<int32_t> zeros_;
+};
+}  // namespace detail
+
 // ---------------------------------------------------------------------------------------
 // Image views over caller memory (ScipixImage, ScipixImageMut, ScipixYuvFrame)
 // ---------------------------------------------------------------------------------------
@@ -585,35 +599,39 @@ inline void dequantize_linear(const void *q, size_t n, float scale, int32_t zero
                               Span<float> out) {
   check(scipix_dequantize_linear(q, n, scale, zero_point, dtype, out.data(), out.size()));
 }
-/// scipix_quantize_linear_axis.
+/// scipix_quantize_linear_axis: `zero_points` empty means all zero.
 inline void quantize_linear_axis(const float *x, Span<const size_t> shape, size_t axis, Span<const float> scales,
                                  Span<const int32_t> zero_points, ScipixQDtype dtype, void *out, size_t out_len) {
   detail::require(zero_points.empty() || zero_points.size() == scales.size(), "zero_points and scales differ");
-  check(scipix_quantize_linear_axis(x, shape.data(), shape.size(), axis, scales.data(), zero_points.data(),
+  const detail::ZeroPoints zp(zero_points, scales.size());
+  check(scipix_quantize_linear_axis(x, shape.data(), shape.size(), axis, scales.data(), zp.data(),
                                     scales.size(), dtype, out, out_len));
 }
-/// scipix_dequantize_linear_axis.
+/// scipix_dequantize_linear_axis: `zero_points` empty means all zero.
 inline void dequantize_linear_axis(const void *q, Span<const size_t> shape, size_t axis, Span<const float> scales,
                                    Span<const int32_t> zero_points, ScipixQDtype dtype, Span<float> out) {
   detail::require(zero_points.empty() || zero_points.size() == scales.size(), "zero_points and scales differ");
-  check(scipix_dequantize_linear_axis(q, shape.data(), shape.size(), axis, scales.data(), zero_points.data(),
+  const detail::ZeroPoints zp(zero_points, scales.size());
+  check(scipix_dequantize_linear_axis(q, shape.data(), shape.size(), axis, scales.data(), zp.data(),
                                       scales.size(), dtype, out.data(), out.size()));
 }
-/// scipix_quantize_linear_blocked.
+/// scipix_quantize_linear_blocked: `zero_points` empty means all zero.
 inline void quantize_linear_blocked(const float *x, Span<const size_t> shape, size_t block_size,
                                     Span<const float> scales, Span<const int32_t> zero_points, ScipixQDtype dtype,
                                     void *out, size_t out_len) {
   detail::require(zero_points.empty() || zero_points.size() == scales.size(), "zero_points and scales differ");
-  check(scipix_quantize_linear_blocked(x, shape.data(), shape.size(), block_size, scales.data(), zero_points.data(),
+  const detail::ZeroPoints zp(zero_points, scales.size());
+  check(scipix_quantize_linear_blocked(x, shape.data(), shape.size(), block_size, scales.data(), zp.data(),
                                        scales.size(), dtype, out, out_len));
 }
-/// scipix_dequantize_linear_blocked.
+/// scipix_dequantize_linear_blocked: `zero_points` empty means all zero.
 inline void dequantize_linear_blocked(const void *q, Span<const size_t> shape, size_t block_size,
                                       Span<const float> scales, Span<const int32_t> zero_points, ScipixQDtype dtype,
                                       Span<float> out) {
   detail::require(zero_points.empty() || zero_points.size() == scales.size(), "zero_points and scales differ");
-  check(scipix_dequantize_linear_blocked(q, shape.data(), shape.size(), block_size, scales.data(),
-                                         zero_points.data(), scales.size(), dtype, out.data(), out.size()));
+  const detail::ZeroPoints zp(zero_points, scales.size());
+  check(scipix_dequantize_linear_blocked(q, shape.data(), shape.size(), block_size, scales.data(), zp.data(),
+                                         scales.size(), dtype, out.data(), out.size()));
 }
 
 /// Granularity of a quantized tensor (scipix_qtensor_granularity).
@@ -727,21 +745,23 @@ inline double sqnr_db(Span<const float> x, Span<const float> y) {
   check(scipix_sqnr_db(x.data(), y.data(), x.size(), &out));
   return out;
 }
-/// scipix_quantize_int4.
+/// scipix_quantize_int4: `zero_points` empty means all zero.
 inline void quantize_int4(const float *x, Span<const size_t> shape, ScipixQGranularity granularity,
                           size_t axis_or_block, Span<const float> scales, Span<const int32_t> zero_points,
                           ScipixQDtype dtype, void *out, size_t out_bytes) {
   detail::require(zero_points.empty() || zero_points.size() == scales.size(), "zero_points and scales differ");
-  check(scipix_quantize_int4(x, shape.data(), shape.size(), granularity, axis_or_block, scales.data(),
-                             zero_points.data(), scales.size(), dtype, out, out_bytes));
+  const detail::ZeroPoints zp(zero_points, scales.size());
+  check(scipix_quantize_int4(x, shape.data(), shape.size(), granularity, axis_or_block, scales.data(), zp.data(),
+                             scales.size(), dtype, out, out_bytes));
 }
-/// scipix_dequantize_int4.
+/// scipix_dequantize_int4: `zero_points` empty means all zero.
 inline void dequantize_int4(const void *q, size_t q_bytes, Span<const size_t> shape, ScipixQGranularity granularity,
                             size_t axis_or_block, Span<const float> scales, Span<const int32_t> zero_points,
                             ScipixQDtype dtype, Span<float> out) {
   detail::require(zero_points.empty() || zero_points.size() == scales.size(), "zero_points and scales differ");
+  const detail::ZeroPoints zp(zero_points, scales.size());
   check(scipix_dequantize_int4(q, q_bytes, shape.data(), shape.size(), granularity, axis_or_block, scales.data(),
-                               zero_points.data(), scales.size(), dtype, out.data(), out.size()));
+                               zp.data(), scales.size(), dtype, out.data(), out.size()));
 }
 /// scipix_quantize_fp8.
 inline void quantize_fp8(const float *x, Span<const size_t> shape, ScipixQGranularity granularity,
