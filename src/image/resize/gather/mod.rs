@@ -37,18 +37,7 @@ pub fn gray(isa: Isa, src: &[u8], xs: &[u32], out: &mut [u8]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn bytes(n: usize, seed: u64) -> Vec<u8> {
-        let mut s = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-        (0..n)
-            .map(|_| {
-                s ^= s << 13;
-                s ^= s >> 7;
-                s ^= s << 17;
-                s as u8
-            })
-            .collect()
-    }
+    use crate::image::test_noise::noise as bytes;
 
     /// Index tables as the resize plans build them (`floor((d + 0.5) * src / dst)`, every
     /// factor from 4x up to 1/5 down), and adversarial ones: unsorted, out of range, the
