@@ -193,6 +193,7 @@ _NDARRAY = np.ndarray
 FORMAT_GET = _FORMAT_CACHE.get
 """``_FORMAT_CACHE.get``: (value, channels) of a format name/value that needs no
 normalising, None for the others (raises TypeError for unhashable ones)."""
+FORMAT_ITEM = _FORMAT_CACHE.__getitem__  # the same, KeyError for the others
 
 
 def _cdesc(ptype: Any, desc: Any) -> Any:

@@ -17,7 +17,7 @@ from typing import Any, List, Optional, Tuple, Union
 
 import numpy as np
 
-from ._arrays import (FORMAT_GET, _IMAGE_MUT_P, _IMAGE_P, _NDARRAY, _U8_ARRAY, cimage,
+from ._arrays import (FORMAT_ITEM, _IMAGE_MUT_P, _IMAGE_P, _NDARRAY, _U8_ARRAY, cimage,
                       cimage_mut, format_value, image_desc, out_array, ptr)
 from ._ffi import _decl, _ffi, check
 from .errors import InvalidArgument, UnsupportedFormat
@@ -114,31 +114,31 @@ def gray(image: np.ndarray, format: Any=None, *, out: Optional[np.ndarray] = Non
     # Fast path: C-contiguous uint8 ndarray in and out (HxW out), a format name/value of the
     # cache; anything else, or any check failing here, takes the general path below.
     if type(image) is _NDARRAY and image.dtype is _U8:
-        try:
-            hit = FORMAT_GET(format)
-        except TypeError:
-            hit = None  # unhashable: the general path says what is wrong
         sh = image.shape
-        if hit is not None and len(sh) == (2 if hit[1] == 1 else 3) \
-                and (len(sh) == 2 or sh[2] == hit[1]) and sh[0] and sh[1]:
-            h, w = sh[0], sh[1]
-            fres: Optional[np.ndarray] = None
-            if out is None:
-                fres = _empty((h, w), _U8)
-            elif type(out) is _NDARRAY and out.dtype is _U8 and out.shape == (h, w):
-                fres = out
-            if fres is not None:
-                try:
-                    sbuf = _from_buffer(_U8_ARRAY, image)
-                    dbuf = _from_buffer(_U8_ARRAY, fres, True)
-                except (BufferError, ValueError, TypeError):
-                    pass  # not C-contiguous, read-only out: the general path
-                else:
-                    st = _c_gray(_newd(_IMAGE_P, (sbuf, w, h, w * hit[1], hit[0])),
-                                 _newd(_IMAGE_MUT_P, (dbuf, w, h, w, _GRAY8)))
-                    if st:
-                        check(st)
-                    return fres
+        try:
+            v, ch = FORMAT_ITEM(format)
+        except (KeyError, TypeError):
+            pass  # unknown or unhashable: the general path says what is wrong
+        else:
+            if (len(sh) == 2 if ch == 1 else len(sh) == 3 and sh[2] == ch) and sh[0] and sh[1]:
+                h, w = sh[0], sh[1]
+                fres: Optional[np.ndarray] = None
+                if out is None:
+                    fres = _empty((h, w), _U8)
+                elif type(out) is _NDARRAY and out.dtype is _U8 and out.shape == (h, w):
+                    fres = out
+                if fres is not None:
+                    try:
+                        sbuf = _from_buffer(_U8_ARRAY, image)
+                        dbuf = _from_buffer(_U8_ARRAY, fres, True)
+                    except (BufferError, ValueError, TypeError):
+                        pass  # not C-contiguous, read-only out: the general path
+                    else:
+                        st = _c_gray(_newd(_IMAGE_P, (sbuf, w, h, w * ch, v)),
+                                     _newd(_IMAGE_MUT_P, (dbuf, w, h, w, _GRAY8)))
+                        if st:
+                            check(st)
+                        return fres
     src, keep = cimage(image, format, "image")
     dst, res = _gray_out(out, keep.shape[:2])
     st = _c_gray(src, dst)

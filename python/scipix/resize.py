@@ -14,12 +14,12 @@ from __future__ import annotations
 import ctypes
 import math
 import numbers
-from typing import Any, Dict, List, NamedTuple, Optional, Sequence, SupportsInt, Tuple, Union, cast
+from typing import Any, Callable, Dict, List, NamedTuple, Optional, Sequence, SupportsInt, Tuple, Union, cast
 
 import numpy as np
 import numpy.typing as npt
 
-from ._arrays import (FORMAT_GET, _IMAGE_MUT_P, _IMAGE_P, _NDARRAY, _U8, _U8_ARRAY, cf32_in,
+from ._arrays import (FORMAT_ITEM, _IMAGE_MUT_P, _IMAGE_P, _NDARRAY, _U8, _U8_ARRAY, cf32_in,
                       cf32_out, cimage, cimage_mut, cimages, format_value)
 from ._ffi import _decl, _ffi, check
 from .errors import InvalidArgument
@@ -40,6 +40,7 @@ MODES = ("cv_nearest", "cv_nearest_exact", "cv_linear", "cv_linear_exact", "cv_a
 
 _MODE_VALUES = {k: _ffi.consts[f"SCIPIX_RESIZE_{k.upper()}"] for k in MODES
                 if f"SCIPIX_RESIZE_{k.upper()}" in _ffi.consts}
+_MODE_ITEM: Callable[[Any], int] = _MODE_VALUES.__getitem__
 
 
 def _mode_value(mode: Mode) -> int:
@@ -163,36 +164,35 @@ def resize(image: np.ndarray, size: Size, mode: Mode = "cv_linear", format: Form
     # Fast path: C-contiguous uint8 ndarray in (and out), a (w, h) tuple of ints, a format
     # name/value of the cache, a mode name or number. Anything else, or any check failing
     # here, takes the general path below, which raises the error.
-    if type(image) is _NDARRAY and image.dtype is _U8 and type(size) is tuple and len(size) == 2:
-        w, h = size
-        try:
-            hit = FORMAT_GET(format)
-        except TypeError:
-            hit = None  # unhashable: the general path says what is wrong
-        m = _MODE_VALUES.get(mode) if type(mode) is str else mode if type(mode) is int else None
+    if type(image) is _NDARRAY and image.dtype is _U8 and type(size) is tuple:
         sh = image.shape
-        if hit is not None and m is not None and type(w) is int and type(h) is int \
-                and w > 0 and h > 0 and len(sh) == (2 if hit[1] == 1 else 3) \
-                and (len(sh) == 2 or sh[2] == hit[1]) and sh[0] and sh[1]:
-            v, ch = hit
-            oshape = (h, w) if ch == 1 else (h, w, ch)
-            fres: Optional[np.ndarray] = None
-            if out is None:
-                fres = _empty(oshape, _U8)
-            elif type(out) is _NDARRAY and out.dtype is _U8 and out.shape == oshape:
-                fres = out
-            if fres is not None:
-                try:
-                    sbuf = _from_buffer(_U8_ARRAY, image)
-                    dbuf = _from_buffer(_U8_ARRAY, fres, True)
-                except (BufferError, ValueError, TypeError):
-                    pass  # not C-contiguous, read-only out: the general path
-                else:
-                    st = _c_resize(_new(_IMAGE_P, (sbuf, sh[1], sh[0], sh[1] * ch, v)),
-                                   _new(_IMAGE_MUT_P, (dbuf, w, h, w * ch, v)), m)
-                    if st:
-                        check(st)
-                    return fres
+        try:
+            v, ch = FORMAT_ITEM(format)
+            m = mode if type(mode) is int else _MODE_ITEM(mode)
+            w, h = size
+        except (KeyError, TypeError, ValueError):
+            pass  # unknown or unhashable format or mode, not a pair: the general path
+        else:
+            if (len(sh) == 2 if ch == 1 else len(sh) == 3 and sh[2] == ch) and sh[0] and sh[1] \
+                    and type(w) is int and type(h) is int and w > 0 and h > 0:
+                oshape = (h, w) if ch == 1 else (h, w, ch)
+                fres: Optional[np.ndarray] = None
+                if out is None:
+                    fres = _empty(oshape, _U8)
+                elif type(out) is _NDARRAY and out.dtype is _U8 and out.shape == oshape:
+                    fres = out
+                if fres is not None:
+                    try:
+                        sbuf = _from_buffer(_U8_ARRAY, image)
+                        dbuf = _from_buffer(_U8_ARRAY, fres, True)
+                    except (BufferError, ValueError, TypeError):
+                        pass  # not C-contiguous, read-only out: the general path
+                    else:
+                        st = _c_resize(_new(_IMAGE_P, (sbuf, sh[1], sh[0], sh[1] * ch, v)),
+                                       _new(_IMAGE_MUT_P, (dbuf, w, h, w * ch, v)), m)
+                        if st:
+                            check(st)
+                        return fres
     # the common arguments checked inline (a call each costs as much as the check)
     if type(size) is tuple and len(size) == 2 and type(size[0]) is int \
             and type(size[1]) is int and size[0] > 0 and size[1] > 0:
@@ -211,8 +211,8 @@ def resize(image: np.ndarray, size: Size, mode: Mode = "cv_linear", format: Form
         res = out
     else:
         res = _out_image(out, shape)
-    m = _MODE_VALUES.get(mode) if type(mode) is str else None
-    st = _c_resize(src, cimage_mut(res, fmt, "out"), _mode_value(mode) if m is None else m)
+    mv = _MODE_VALUES.get(mode) if type(mode) is str else None
+    st = _c_resize(src, cimage_mut(res, fmt, "out"), _mode_value(mode) if mv is None else mv)
     if st:
         check(st)
     return res

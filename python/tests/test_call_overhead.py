@@ -223,6 +223,14 @@ def test_inline_fast_paths_keep_the_errors() -> None:
         rz(rgb)
     with pytest.raises(scipix.InvalidArgument):
         rz(np.zeros((4, 5), np.uint8))  # not the size it was built for: the C function
+    for flat in (np.zeros(12, np.uint8), np.array(5, np.uint8)):  # 1-D and 0-D
+        flat_calls: List[Callable[[], object]] = [
+            lambda: image.gray(flat, "rgb"), lambda: image.gray(flat),
+            lambda: image.threshold(flat, 1), lambda: rz(flat),
+            lambda: rs.resize(flat, (2, 2), format="rgb")]
+        for fn in flat_calls:
+            with pytest.raises(scipix.InvalidArgument):
+                fn()
     with pytest.raises(scipix.InvalidArgument, match="empty"):
         image.threshold(np.zeros((0, 4), np.uint8), 1)
     with pytest.raises(scipix.InvalidArgument, match="empty"):
