@@ -17,7 +17,7 @@ from typing import Any, List, Optional, Tuple, Union
 
 import numpy as np
 
-from ._arrays import (FORMAT_ITEM, _IMAGE_MUT_P, _IMAGE_P, _NDARRAY, _U8_ARRAY, cimage,
+from ._arrays import (FORMAT_ITEM, _pool_pop, _pool_push, _IMAGE_MUT_P, _IMAGE_P, _NDARRAY, _U8_ARRAY, cimage,
                       cimage_mut, format_value, image_desc, out_array, ptr)
 from ._ffi import _decl, _ffi, check
 from .errors import InvalidArgument, UnsupportedFormat
@@ -134,8 +134,14 @@ def gray(image: np.ndarray, format: Any=None, *, out: Optional[np.ndarray] = Non
                     except (BufferError, ValueError, TypeError):
                         pass  # not C-contiguous, read-only out: the general path
                     else:
-                        st = _c_gray(_newd(_IMAGE_P, (sbuf, w, h, w * ch, v)),
-                                     _newd(_IMAGE_MUT_P, (dbuf, w, h, w, _GRAY8)))
+                        try:
+                            sd, dd = _pool_pop()
+                        except IndexError:
+                            sd, dd = _newd(_IMAGE_P), _newd(_IMAGE_MUT_P)
+                        sd[0] = (sbuf, w, h, w * ch, v)
+                        dd[0] = (dbuf, w, h, w, _GRAY8)
+                        st = _c_gray(sd, dd)
+                        _pool_push((sd, dd))
                         if st:
                             check(st)
                         return fres
@@ -193,9 +199,14 @@ def threshold(image: np.ndarray, thresh: float, maxval: float = 255, type: Union
                     pass  # not C-contiguous, read-only out: the general path
                 else:
                     h, w = sh
-                    st = _c_threshold(_newd(_IMAGE_P, (sbuf, w, h, w, _GRAY8)),
-                                      _newd(_IMAGE_MUT_P, (dbuf, w, h, w, _GRAY8)),
-                                      thresh, maxval, t)
+                    try:
+                        sd, dd = _pool_pop()
+                    except IndexError:
+                        sd, dd = _newd(_IMAGE_P), _newd(_IMAGE_MUT_P)
+                    sd[0] = (sbuf, w, h, w, _GRAY8)
+                    dd[0] = (dbuf, w, h, w, _GRAY8)
+                    st = _c_threshold(sd, dd, thresh, maxval, t)
+                    _pool_push((sd, dd))
                     if st:
                         check(st)
                     return fres

@@ -19,7 +19,7 @@ from typing import Any, Callable, Dict, List, NamedTuple, Optional, Sequence, Su
 import numpy as np
 import numpy.typing as npt
 
-from ._arrays import (FORMAT_ITEM, _IMAGE_MUT_P, _IMAGE_P, _NDARRAY, _U8, _U8_ARRAY, cf32_in,
+from ._arrays import (FORMAT_ITEM, _pool_pop, _pool_push, _IMAGE_MUT_P, _IMAGE_P, _NDARRAY, _U8, _U8_ARRAY, cf32_in,
                       cf32_out, cimage, cimage_mut, cimages, format_value)
 from ._ffi import _decl, _ffi, check
 from .errors import InvalidArgument
@@ -188,8 +188,14 @@ def resize(image: np.ndarray, size: Size, mode: Mode = "cv_linear", format: Form
                     except (BufferError, ValueError, TypeError):
                         pass  # not C-contiguous, read-only out: the general path
                     else:
-                        st = _c_resize(_new(_IMAGE_P, (sbuf, sh[1], sh[0], sh[1] * ch, v)),
-                                       _new(_IMAGE_MUT_P, (dbuf, w, h, w * ch, v)), m)
+                        try:
+                            sd, dd = _pool_pop()
+                        except IndexError:
+                            sd, dd = _new(_IMAGE_P), _new(_IMAGE_MUT_P)
+                        sd[0] = (sbuf, sh[1], sh[0], sh[1] * ch, v)
+                        dd[0] = (dbuf, w, h, w * ch, v)
+                        st = _c_resize(sd, dd, m)
+                        _pool_push((sd, dd))
                         if st:
                             check(st)
                         return fres
@@ -261,9 +267,14 @@ class Resizer:
                     else:
                         v = self._fval
                         w, h = self.dst_size
-                        st = _c_resizer_run(
-                            self._c, _new(_IMAGE_P, (sbuf, sh[1], sh[0], sh[1] * ch, v)),
-                            _new(_IMAGE_MUT_P, (dbuf, w, h, w * ch, v)))
+                        try:
+                            sd, dd = _pool_pop()
+                        except IndexError:
+                            sd, dd = _new(_IMAGE_P), _new(_IMAGE_MUT_P)
+                        sd[0] = (sbuf, sh[1], sh[0], sh[1] * ch, v)
+                        dd[0] = (dbuf, w, h, w * ch, v)
+                        st = _c_resizer_run(self._c, sd, dd)
+                        _pool_push((sd, dd))
                         if st:
                             check(st)
                         return fres

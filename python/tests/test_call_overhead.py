@@ -306,3 +306,36 @@ def test_cffi_crop_pad_letterbox_tensor_paths(rng: Generator) -> None:
     assert b.shape == (2, 6, 9, 3) and np.array_equal(b[0], b[1])
     assert np.array_equal(b[0], scipix.image_to_tensor(rgb, "rgb", layout="nhwc")[0])
     assert scipix.tensor.image_tensor_len(rgb, "rgb") == 3 * 6 * 9
+
+
+def test_descriptor_pool_under_threads(rng: Generator) -> None:
+    """The fast paths refill pooled descriptor pairs: threads resizing, converting and
+    thresholding images of different sizes at once each get their own results."""
+    import threading
+
+    jobs = []
+    for k in range(4):
+        src = rng.integers(0, 256, (5 + k, 7 + 2 * k, 3), dtype=np.uint8)
+        jobs.append((src, (3 + k, 2 + k), cv2.resize(src, (3 + k, 2 + k)),
+                     cv2.cvtColor(src, cv2.COLOR_BGR2GRAY)))
+    bad: List[int] = []
+
+    def work(k: int) -> None:
+        src, size, want_r, want_g = jobs[k]
+        rz = rs.Resizer((src.shape[1], src.shape[0]), size, "cv_linear", "rgb")
+        for _ in range(300):
+            ok = (np.array_equal(rs.resize(src, size, format="rgb"), want_r)
+                  and np.array_equal(rz(src), want_r)
+                  and np.array_equal(image.gray(src, "bgr"), want_g)
+                  and np.array_equal(image.threshold(want_g, 90), (want_g > 90) * np.uint8(255)))
+            if not ok:
+                bad.append(k)
+                return
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert bad == []
+    assert 1 <= len(_arrays._DESC_POOL) <= 8  # one pair per call under way at once
