@@ -186,14 +186,12 @@ _U8_ARRAY = _decl.typeof("uint8_t[]")
 _IMAGE_P = _decl.typeof("ScipixImage *")
 _IMAGE_MUT_P = _decl.typeof("ScipixImageMut *")
 _U8_P = _decl.typeof("uint8_t *")
-_F32 = np.dtype(np.float32)
 _F32_ARRAY = _decl.typeof("float[]")
 _IMAGE_ARRAY = _decl.typeof("ScipixImage[]")
 _NDARRAY = np.ndarray
-FORMAT_GET = _FORMAT_CACHE.get
-"""``_FORMAT_CACHE.get``: (value, channels) of a format name/value that needs no
-normalising, None for the others (raises TypeError for unhashable ones)."""
-FORMAT_ITEM = _FORMAT_CACHE.__getitem__  # the same, KeyError for the others
+FORMAT_ITEM = _FORMAT_CACHE.__getitem__
+"""(value, channels) of a format name/value that needs no normalising; KeyError for the
+others, TypeError for unhashable ones (the general path then says what is wrong)."""
 
 # (ScipixImage *, ScipixImageMut *) pairs not in use, for the inline fast paths: a call
 # takes a pair (list.pop: atomic, so no two calls, threads or re-entrant calls, ever hold the
@@ -262,7 +260,10 @@ def cf32_out(res: np.ndarray) -> Any:
     return _from_buffer(_F32_ARRAY, res, True)
 
 
-def cf32_in(values: Any, name: str) -> Tuple[Any, int]:
+_new_f32 = _decl.new  # zero-filled: float[] of the given values
+
+
+def cf32_in(values: Any) -> Tuple[Any, int]:
     """(cffi ``float[]``, count) of a short vector of numbers (mean, std): a tuple or list of
     numbers is converted by cffi (float rounding as numpy's ``astype(float32)``), anything
     else through numpy."""
@@ -273,9 +274,6 @@ def cf32_in(values: Any, name: str) -> Tuple[Any, int]:
             pass  # not plain numbers: numpy's conversion and errors
     a = np.ascontiguousarray(np.atleast_1d(np.asarray(values, dtype=np.float32))).ravel()
     return _new_f32(_F32_ARRAY, a.tolist()), a.size
-
-
-_new_f32 = _decl.new  # zero-filled: float[] of the given values
 
 
 def cimages(images: Any, formats: Any) -> Tuple[Any, List[np.ndarray]]:

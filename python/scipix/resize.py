@@ -546,11 +546,11 @@ def _cclassify_args(resize_short: int, crop: Size, layout: Union[str, int], mean
     p = _new(_CLASSIFY_P, (rs, cw, chh, _layout_value(layout)))
     if mean is IMAGENET_MEAN and std is IMAGENET_STD and channels == 3:
         if not _IMAGENET:
-            _IMAGENET["v"] = (cf32_in(mean, "mean"), cf32_in(std, "std"))
+            _IMAGENET["v"] = (cf32_in(mean), cf32_in(std))
         (m, mn), (s, sn) = _IMAGENET["v"]
     else:
-        m, mn = cf32_in(mean, "mean")
-        s, sn = cf32_in(std, "std")
+        m, mn = cf32_in(mean)
+        s, sn = cf32_in(std)
     if mn != channels:
         raise InvalidArgument(f"mean has {mn} values; the tensor has {channels} channel(s)")
     if sn != channels:
