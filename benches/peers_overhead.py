@@ -3,7 +3,9 @@
 4x4 images, where the fixed cost of a call is all there is: resize 4x4 -> 2x2 (with and
 without ``out=``), gray RGB -> GRAY and a fixed threshold, plus the C API's own cost on the
 same images through ctypes with descriptors built once (and a ctypes call of an empty
-function, the floor that method adds).
+function, the floor that method adds). Then the other per-image functions on tiny images
+(``Resizer``, crop, pad, letterbox, the tensor functions), against the cv2 (or numpy) calls
+that do the same where there are any.
 
     python3 benches/peers_overhead.py [--reps 200] [--batch 200]
 
@@ -20,7 +22,7 @@ from __future__ import annotations
 
 import argparse
 import ctypes
-from typing import Callable, List, Tuple
+from typing import Callable, List, Optional, Tuple
 
 import cv2
 import numpy as np
@@ -29,6 +31,7 @@ import harness
 import scipix
 from scipix import image as sp_image
 from scipix import resize as sp_resize
+from scipix import tensor as sp_tensor
 from scipix._ffi import _ffi
 
 
@@ -115,6 +118,7 @@ def main() -> None:
                ("scipix_gray 4x4 rgb", lambda: gr(srgb, so4)),
                ("scipix_threshold 4x4", lambda: th(sg, so4, 127.0, 255.0, 0)),
                ("(empty call: scipix_abi_version)", lambda: empty())]
+    others(a.reps, n, g, rgb, o2)
     t = harness.race([batched(fn, n) for _, fn in c_cases], a.reps)
     floor = t[-1].best / n
     print("\nC API through ctypes, descriptors built once (per call, µs, best / median; "
@@ -122,6 +126,64 @@ def main() -> None:
     print("| call | µs | - floor |\n|---|---|---|")
     for (name, _), tt in zip(c_cases, t):
         print(f"| {name} | {us(tt, n)} | {tt.best / n * 1e6 - floor * 1e6:.2f} |")
+
+
+def others(reps: int, n: int, g: np.ndarray, rgb: np.ndarray, o2: np.ndarray) -> None:
+    """The remaining per-image functions on tiny images; the peer is what OpenCV (or numpy
+    slicing) does for the same result, "-" where there is none."""
+    rgb46 = np.ascontiguousarray(np.concatenate([rgb, rgb[:, :2]], axis=1))  # 4x6: W 6, H 4
+    info = sp_resize.letterbox_info((6, 4), 8)
+    lb_pad = (info.top, info.bottom, info.left, info.right)
+    lb_size = (info.resized_width, info.resized_height)
+    lin, const = cv2.INTER_LINEAR, cv2.BORDER_CONSTANT
+
+    def cv_letterbox() -> np.ndarray:
+        r = cv2.resize(rgb46, lb_size, interpolation=lin)
+        return cv2.copyMakeBorder(r, *lb_pad, const, value=(114, 114, 114))
+
+    resizer = sp_resize.Resizer((4, 4), (2, 2), "cv_linear", "gray")
+    o2rgb = np.empty((2, 2, 3), np.uint8)
+    t1 = np.empty((1, 3, 4, 4), np.float32)
+    cases: List[Tuple[str, Callable[[], object], str, Optional[Callable[[], object]]]] = [
+        ("Resizer 4x4 -> 2x2 gray", lambda: resizer(g),
+         "cv2.resize", lambda: cv2.resize(g, (2, 2), interpolation=lin)),
+        ("Resizer 4x4 -> 2x2 gray, out=", lambda: resizer(g, out=o2),
+         "cv2.resize dst=", lambda: cv2.resize(g, (2, 2), dst=o2, interpolation=lin)),
+        ("resize 4x4 -> 2x2 rgb, out=", lambda: sp_resize.resize(rgb, (2, 2), format="rgb",
+                                                                 out=o2rgb),
+         "cv2.resize dst=", lambda: cv2.resize(rgb, (2, 2), dst=o2rgb, interpolation=lin)),
+        ("crop_pad 4x4 rgb, 2x2 window", lambda: sp_resize.crop_pad(rgb, 1, 1, (2, 2), "rgb"),
+         "numpy slice .copy()", lambda: rgb[1:3, 1:3].copy()),
+        ("center_crop 4x4 rgb -> 2x2", lambda: sp_resize.center_crop(rgb, 2, "rgb"),
+         "numpy slice .copy()", lambda: rgb[1:3, 1:3].copy()),
+        ("pad_constant 4x4 gray, 1 each side", lambda: sp_resize.pad_constant(g, 1, 1, 1, 1),
+         "cv2.copyMakeBorder", lambda: cv2.copyMakeBorder(g, 1, 1, 1, 1, const, value=0)),
+        ("letterbox 6x4 rgb -> 8", lambda: sp_resize.letterbox(rgb46, 8, "rgb"),
+         "cv2.resize + copyMakeBorder", cv_letterbox),
+        ("letterbox_to_tensor 6x4 rgb -> 8", lambda: sp_resize.letterbox_to_tensor(rgb46, 8, "rgb"),
+         "... + dnn.blobFromImage", lambda: cv2.dnn.blobFromImage(cv_letterbox(), 1 / 255)),
+        ("classify_to_tensor 4x4 rgb (4, crop 2)",
+         lambda: sp_resize.classify_to_tensor(rgb, 4, 2, "rgb"), "-", None),
+        ("resize_to_tensor 4x4 gray -> 2x2", lambda: sp_resize.resize_to_tensor(g, (2, 2)),
+         "dnn.blobFromImage size=", lambda: cv2.dnn.blobFromImage(g, 1.0, (2, 2))),
+        ("image_to_tensor 4x4 rgb", lambda: sp_tensor.image_to_tensor(rgb, "rgb"),
+         "dnn.blobFromImage", lambda: cv2.dnn.blobFromImage(rgb)),
+        ("image_to_tensor 4x4 rgb, out=", lambda: sp_tensor.image_to_tensor(rgb, "rgb", out=t1),
+         "dnn.blobFromImage", lambda: cv2.dnn.blobFromImage(rgb)),
+        ("images_to_tensor 2 x 4x4 rgb", lambda: sp_tensor.images_to_tensor([rgb, rgb], "rgb"),
+         "dnn.blobFromImages", lambda: cv2.dnn.blobFromImages([rgb, rgb])),
+    ]
+    print("\nOther per-image functions, tiny images (per call, µs, best / median)")
+    print("| op | scipix (Python) µs | peer | peer µs | scipix / peer (best) |")
+    print("|---|---|---|---|---|")
+    for op, fn, peer, pfn in cases:
+        if pfn is None:
+            (ts,) = harness.race([batched(fn, n)], reps)
+            print(f"| {op} | {us(ts, n)} | {peer} | - | - |", flush=True)
+            continue
+        ts, tp = harness.race([batched(fn, n), batched(pfn, n)], reps)
+        print(f"| {op} | {us(ts, n)} | {peer} | {us(tp, n)} | {ts.best / tp.best:.2f} |",
+              flush=True)
 
 
 if __name__ == "__main__":

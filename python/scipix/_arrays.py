@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import ctypes
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 
@@ -186,6 +186,21 @@ _U8_ARRAY = _decl.typeof("uint8_t[]")
 _IMAGE_P = _decl.typeof("ScipixImage *")
 _IMAGE_MUT_P = _decl.typeof("ScipixImageMut *")
 _U8_P = _decl.typeof("uint8_t *")
+_F32_ARRAY = _decl.typeof("float[]")
+_IMAGE_ARRAY = _decl.typeof("ScipixImage[]")
+_NDARRAY = np.ndarray
+FORMAT_ITEM = _FORMAT_CACHE.__getitem__
+"""(value, channels) of a format name/value that needs no normalising; KeyError for the
+others, TypeError for unhashable ones (the general path then says what is wrong)."""
+
+# (ScipixImage *, ScipixImageMut *) pairs not in use, for the inline fast paths: a call
+# takes a pair (list.pop: atomic, so no two calls, threads or re-entrant calls, ever hold the
+# same pair), fills every field of both, makes the C call and puts the pair back. Refilling
+# a struct costs ~0.1 µs less than allocating one. A pair left out by an exception is only
+# garbage; the pool holds at most as many pairs as calls were ever under way at once.
+_DESC_POOL: List[Tuple[Any, Any]] = []
+_pool_pop = _DESC_POOL.pop
+_pool_push = _DESC_POOL.append
 
 
 def _cdesc(ptype: Any, desc: Any) -> Any:
@@ -236,3 +251,45 @@ def cimage_mut(arr: Any, fmt: Any = None, name: str = "out") -> Any:
             pass  # also read-only (BufferError/ValueError): image_desc raises the message
     desc, _ = image_desc(arr, fmt, writable=True, name=name)
     return _cdesc(_IMAGE_MUT_P, desc)
+
+
+def cf32_out(res: np.ndarray) -> Any:
+    """A cffi ``float *`` over a writable C-contiguous float32 array (one made here, or an
+    ``out=`` the caller checked): ``ffi.from_buffer`` refuses anything else. The caller
+    keeps the returned object (it holds the buffer) for the call."""
+    return _from_buffer(_F32_ARRAY, res, True)
+
+
+_new_f32 = _decl.new  # zero-filled: float[] of the given values
+
+
+def cf32_in(values: Any) -> Tuple[Any, int]:
+    """(cffi ``float[]``, count) of a short vector of numbers (mean, std): a tuple or list of
+    numbers is converted by cffi (float rounding as numpy's ``astype(float32)``), anything
+    else through numpy."""
+    if type(values) is tuple or type(values) is list:
+        try:
+            return _new_f32(_F32_ARRAY, values), len(values)
+        except (TypeError, OverflowError):
+            pass  # not plain numbers: numpy's conversion and errors
+    a = np.ascontiguousarray(np.atleast_1d(np.asarray(values, dtype=np.float32))).ravel()
+    return _new_f32(_F32_ARRAY, a.tolist()), a.size
+
+
+def cimages(images: Any, formats: Any) -> Tuple[Any, List[np.ndarray]]:
+    """A cffi ``ScipixImage[n]`` over N images (each as ``cimage`` describes it; ``formats``
+    one for all or one per image) and the arrays described, to keep alive for the call."""
+    images = list(images)
+    if not images:
+        raise InvalidArgument("images is empty")
+    if formats is None or isinstance(formats, (str, int)):
+        formats = [formats] * len(images)
+    if len(formats) != len(images):
+        raise InvalidArgument(f"{len(formats)} formats for {len(images)} images")
+    descs = _new(_IMAGE_ARRAY, len(images))
+    keep = []
+    for i, (img, fmt) in enumerate(zip(images, formats)):
+        d, a = cimage(img, fmt, f"images[{i}]")
+        descs[i] = d[0]
+        keep.append(a)
+    return descs, keep

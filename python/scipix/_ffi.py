@@ -10,10 +10,11 @@ the matching ``scipix.ScipixError`` subclass carrying ``scipix_last_error_messag
 A function or struct added to ``include/scipix.h`` is therefore callable as
 ``_ffi.scipix_new_function(...)`` as soon as the package is rebuilt.
 
-The calls made per image on small images (resize, gray, threshold, ``Resizer``) go through
-cffi instead (``_ffi.c``, ``_ffi.cfn``, with ``_arrays.cimage`` descriptors and ``check`` on
-the status): on a 4x4 image the ctypes route spent several microseconds in
-``arr.ctypes.data``, the struct and the argument conversions, around a C call of ~0.15 µs.
+The calls made per image (resize, ``Resizer``, gray, thresholds, crop, pad, letterbox, the
+image-to-tensor functions) go through cffi instead (``_ffi.c``, ``_ffi.cfn``, with
+``_arrays.cimage`` descriptors, cffi param structs and ``check`` on the status): on a 4x4
+image the ctypes route spent 8-29 µs in ``arr.ctypes.data``, the structs and the argument
+conversions, around a C call of 0.1-0.4 µs.
 
 The library is the one bundled in ``scipix/_native/``, or ``$SCIPIX_LIB`` (a path to
 another build of libscipix, e.g. a debug build) when set; importing fails if that library's

@@ -17,7 +17,8 @@ from typing import Any, List, Optional, Tuple, Union
 
 import numpy as np
 
-from ._arrays import cimage, cimage_mut, format_value, image_desc, out_array, ptr
+from ._arrays import (FORMAT_ITEM, _pool_pop, _pool_push, _IMAGE_MUT_P, _IMAGE_P, _NDARRAY, _U8_ARRAY, cimage,
+                      cimage_mut, format_value, image_desc, out_array, ptr)
 from ._ffi import _decl, _ffi, check
 from .errors import InvalidArgument, UnsupportedFormat
 
@@ -35,6 +36,10 @@ _c_threshold_otsu = _ffi.cfn("scipix_threshold_otsu")
 _c_binarize_otsu = _ffi.cfn("scipix_binarize_otsu")
 _c_adaptive_threshold_mean = _ffi.cfn("scipix_adaptive_threshold_mean")
 _new = _decl.new
+_newd = _decl.new_allocator(should_clear_after_alloc=False)  # descriptors: every field given
+_from_buffer = _decl.from_buffer
+_empty = np.empty
+_GRAY8 = _ffi.const("SCIPIX_FORMAT_GRAY8")
 _F32_P = _decl.typeof("float *")
 _GRAY_SCALE = {k: _ffi.const(f"SCIPIX_GRAY_SCALE_{k.upper()}") for k in ("byte", "unit")}
 
@@ -106,6 +111,40 @@ def _hw(image: Any) -> Tuple[int, int]:
 def gray(image: np.ndarray, format: Any=None, *, out: Optional[np.ndarray] = None) -> np.ndarray:
     """BT.601 luma, bit-identical to ``cv2.cvtColor(img, COLOR_{RGB,BGR,RGBA,BGRA}2GRAY)``:
     ``(9798 R + 19235 G + 3735 B + 16384) >> 15`` (``scipix_gray``). Returns HxW uint8."""
+    # Fast path: C-contiguous uint8 ndarray in and out (HxW out), a format name/value of the
+    # cache; anything else, or any check failing here, takes the general path below.
+    if type(image) is _NDARRAY and image.dtype is _U8:
+        sh = image.shape
+        try:
+            v, ch = FORMAT_ITEM(format)
+        except (KeyError, TypeError):
+            pass  # unknown or unhashable: the general path says what is wrong
+        else:
+            if (len(sh) == 2 if ch == 1 else len(sh) == 3 and sh[2] == ch) and sh[0] and sh[1]:
+                h, w = sh[0], sh[1]
+                fres: Optional[np.ndarray] = None
+                if out is None:
+                    fres = _empty((h, w), _U8)
+                elif type(out) is _NDARRAY and out.dtype is _U8 and out.shape == (h, w):
+                    fres = out
+                if fres is not None:
+                    try:
+                        sbuf = _from_buffer(_U8_ARRAY, image)
+                        dbuf = _from_buffer(_U8_ARRAY, fres, True)
+                    except (BufferError, ValueError, TypeError):
+                        pass  # not C-contiguous, read-only out: the general path
+                    else:
+                        try:
+                            sd, dd = _pool_pop()
+                        except IndexError:
+                            sd, dd = _newd(_IMAGE_P), _newd(_IMAGE_MUT_P)
+                        sd[0] = (sbuf, w, h, w * ch, v)
+                        dd[0] = (dbuf, w, h, w, _GRAY8)
+                        st = _c_gray(sd, dd)
+                        _pool_push((sd, dd))
+                        if st:
+                            check(st)
+                        return fres
     src, keep = cimage(image, format, "image")
     dst, res = _gray_out(out, keep.shape[:2])
     st = _c_gray(src, dst)
@@ -141,6 +180,36 @@ def threshold(image: np.ndarray, thresh: float, maxval: float = 255, type: Union
     OpenCV's u8 rules (``scipix_threshold``, or ``scipix_threshold_inplace`` with
     ``inplace=True``); float32 planes use its float rules (``scipix_threshold_f32``)."""
     t = _THRESH_VALUES.get(type) if builtins.type(type) is str else None
+    # Fast path: a C-contiguous uint8 HxW ndarray, a type name, HxW C-contiguous uint8 out
+    # (or none); anything else, or any check failing here, takes the general path below.
+    if t is not None and builtins.type(image) is _NDARRAY and image.dtype is _U8 \
+            and not inplace:
+        sh = image.shape
+        if len(sh) == 2 and sh[0] and sh[1]:
+            fres: Optional[np.ndarray] = None
+            if out is None:
+                fres = _empty(sh, _U8)
+            elif builtins.type(out) is _NDARRAY and out.dtype is _U8 and out.shape == sh:
+                fres = out
+            if fres is not None:
+                try:
+                    sbuf = _from_buffer(_U8_ARRAY, image)
+                    dbuf = _from_buffer(_U8_ARRAY, fres, True)
+                except (BufferError, ValueError, TypeError):
+                    pass  # not C-contiguous, read-only out: the general path
+                else:
+                    h, w = sh
+                    try:
+                        sd, dd = _pool_pop()
+                    except IndexError:
+                        sd, dd = _newd(_IMAGE_P), _newd(_IMAGE_MUT_P)
+                    sd[0] = (sbuf, w, h, w, _GRAY8)
+                    dd[0] = (dbuf, w, h, w, _GRAY8)
+                    st = _c_threshold(sd, dd, thresh, maxval, t)
+                    _pool_push((sd, dd))
+                    if st:
+                        check(st)
+                    return fres
     if t is None:
         t = _thresh_type(type)
     arr = image if isinstance(image, np.ndarray) else np.asarray(image)

@@ -13,18 +13,33 @@ keyword arguments to pass.
 from __future__ import annotations
 
 import ctypes
+import math
 from typing import Any, Dict, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
-from ._arrays import contiguous_in, format_value, image_desc, ptr
-from ._ffi import _ffi
+from ._arrays import cf32_out, cimage, cimages, contiguous_in, format_value, ptr
+from ._ffi import _decl, _ffi, check
 from .errors import InvalidArgument, UnsupportedFormat
 
 LAYOUTS = ("nchw", "nhwc")
 
 
+_LAYOUT_VALUES = {k: _ffi.consts[f"SCIPIX_LAYOUT_{k.upper()}"] for k in LAYOUTS
+                  if f"SCIPIX_LAYOUT_{k.upper()}" in _ffi.consts}
+_NCHW = _LAYOUT_VALUES.get("nchw")
+_TENSOR_PARAMS_P = _decl.typeof("ScipixTensorParams *")
+_new = _decl.new  # zero-filled structs
+_c_image_to_tensor = _ffi.cfn("scipix_image_to_tensor")
+_c_images_to_tensor = _ffi.cfn("scipix_images_to_tensor")
+_c_image_tensor_len = _ffi.cfn("scipix_image_tensor_len")
+
+
 def _layout_value(layout: Any) -> int:
+    if type(layout) is str:
+        v = _LAYOUT_VALUES.get(layout)
+        if v is not None:
+            return v
     if isinstance(layout, str):
         key = layout.lower()
         if key not in LAYOUTS:
@@ -62,6 +77,22 @@ def tensor_params(*, divisor: float = 1.0, mean: Any=None, std: Any=None, scale:
     return p
 
 
+# Fields of ScipixTensorParams in declaration order, as ``ctensor_params`` fills them (a test
+# compares this with the header).
+TENSOR_PARAMS_FIELDS = ("scale", "mean", "std", "swap_rb", "layout", "divisor")
+_DEFAULT_VEC = {0.0: [0.0] * 4, 1.0: [1.0] * 4}
+
+
+def ctensor_params(divisor: float = 1.0, mean: Any = None, std: Any = None, scale: float = 1.0,
+                   swap_rb: bool = False, layout: Union[str, int] = "nchw") -> Any:
+    """``tensor_params`` as a cffi ``ScipixTensorParams *`` for calls through ``_ffi.c``
+    (every field set here; the C function validates the values)."""
+    return _new(_TENSOR_PARAMS_P, (
+        scale, _DEFAULT_VEC[0.0] if mean is None else _vec4(mean, 0.0, "mean"),
+        _DEFAULT_VEC[1.0] if std is None else _vec4(std, 1.0, "std"), bool(swap_rb),
+        _layout_value(layout), divisor))
+
+
 def torchvision(mean: Sequence[float], std: Sequence[float]) -> Dict[str, Any]:
     """Keyword arguments reproducing torchvision ``ToTensor()`` then ``Normalize(mean, std)``
     on an RGB image: divisor 255, the given mean and std, scale 1."""
@@ -80,13 +111,13 @@ def _channels(fmt_channels: int) -> int:
 
 
 def _shape(n: int, c: int, h: int, w: int, layout: Any) -> Tuple[int, ...]:
-    return (n, c, h, w) if _layout_value(layout) == _ffi.const("SCIPIX_LAYOUT_NCHW") else (n, h, w, c)
+    return (n, c, h, w) if _layout_value(layout) == _NCHW else (n, h, w, c)
 
 
 def _out(out: Any, shape: Any) -> np.ndarray:
-    n = int(np.prod(shape))
     if out is None:
         return np.empty(shape, dtype=np.float32)
+    n = math.prod(shape)
     if not isinstance(out, np.ndarray) or out.dtype != np.float32:
         raise UnsupportedFormat("out must be a float32 numpy array")
     if not out.flags.c_contiguous or not out.flags.writeable or not out.flags.aligned:
@@ -98,10 +129,12 @@ def _out(out: Any, shape: Any) -> np.ndarray:
 
 def image_tensor_len(image: np.ndarray, format: Any=None) -> int:
     """Floats the tensor of ``image`` needs (``scipix_image_tensor_len``)."""
-    desc, _keep = image_desc(image, format)
-    n = ctypes.c_size_t()
-    _ffi.scipix_image_tensor_len(ctypes.byref(desc), ctypes.byref(n))
-    return n.value
+    desc, _keep = cimage(image, format)
+    n = _new("size_t *")
+    st = _c_image_tensor_len(desc, n)
+    if st:
+        check(st)
+    return int(n[0])
 
 
 def image_to_tensor(image: np.ndarray, format: Any=None, *, divisor: float = 1.0, mean: Any=None,
@@ -111,14 +144,15 @@ def image_to_tensor(image: np.ndarray, format: Any=None, *, divisor: float = 1.0
     "bgra") into a float32 tensor of shape (1, C, H, W) (``layout="nchw"``) or (1, H, W, C),
     C = 1 for gray and 3 for colour (alpha dropped). ``out``: a float32 C-contiguous array of
     that many elements to write into (returned as is). ``scipix_image_to_tensor``."""
-    desc, keep = image_desc(image, format)
-    _, fch = format_value(desc.format)
-    shape = _shape(1, _channels(fch), keep.shape[0], keep.shape[1], layout)
-    params = tensor_params(divisor=divisor, mean=mean, std=std, scale=scale, swap_rb=swap_rb,
-                           layout=layout)
+    desc, keep = cimage(image, format, "image")
+    params = ctensor_params(divisor, mean, std, scale, swap_rb, layout)
+    shape = ((1, 1 if keep.ndim == 2 else 3, keep.shape[0], keep.shape[1])
+             if params.layout == _NCHW else
+             (1, keep.shape[0], keep.shape[1], 1 if keep.ndim == 2 else 3))
     res = _out(out, shape)
-    _ffi.scipix_image_to_tensor(ctypes.byref(desc), ctypes.byref(params),
-                                ptr(res, ctypes.c_float), res.size)
+    st = _c_image_to_tensor(desc, params, cf32_out(res), res.size)
+    if st:
+        check(st)
     return res
 
 
@@ -128,27 +162,14 @@ def images_to_tensor(images: Sequence[np.ndarray], formats: Any=None, *, divisor
     """Packs N same-size images into one (N, C, H, W) (or NHWC) float32 tensor, converting
     them in parallel on scipix's pool (``scipix_images_to_tensor``). ``formats``: one format
     for all images or one per image."""
-    images = list(images)
-    if not images:
-        raise InvalidArgument("images is empty")
-    if formats is None or isinstance(formats, (str, int)):
-        formats = [formats] * len(images)
-    if len(formats) != len(images):
-        raise InvalidArgument(f"{len(formats)} formats for {len(images)} images")
-    cls = _ffi.type("ScipixImage")
-    descs = (cls * len(images))()
-    keep = []
-    for i, (img, fmt) in enumerate(zip(images, formats)):
-        d, a = image_desc(img, fmt, name=f"images[{i}]")
-        descs[i] = d
-        keep.append(a)
+    descs, keep = cimages(images, formats)
     _, fch = format_value(descs[0].format)
-    shape = _shape(len(images), _channels(fch), keep[0].shape[0], keep[0].shape[1], layout)
-    params = tensor_params(divisor=divisor, mean=mean, std=std, scale=scale, swap_rb=swap_rb,
-                           layout=layout)
+    shape = _shape(len(keep), _channels(fch), keep[0].shape[0], keep[0].shape[1], layout)
+    params = ctensor_params(divisor, mean, std, scale, swap_rb, layout)
     res = _out(out, shape)
-    _ffi.scipix_images_to_tensor(descs, len(images), ctypes.byref(params),
-                                 ptr(res, ctypes.c_float), res.size)
+    st = _c_images_to_tensor(descs, len(keep), params, cf32_out(res), res.size)
+    if st:
+        check(st)
     return res
 
 

@@ -2,6 +2,8 @@
 C-contiguous buffers): the same bytes as the ctypes descriptor path and as OpenCV, and every
 refusal of the slow path still raised (dtype, shape, format, read-only or unpackable
 outputs, overlap), whichever path an argument takes."""
+from typing import Callable, List
+
 import numpy as np
 import pytest
 
@@ -133,3 +135,207 @@ def test_resizer_call_fast_path(rng: Generator) -> None:
     r.close()
     with pytest.raises(scipix.NullPointer):
         r(src)
+
+
+def test_inline_fast_paths_equal_the_general_path(rng: Generator) -> None:
+    """resize, gray, threshold and Resizer calls take an inline path for C-contiguous uint8
+    arrays: the same bytes as for views and copies (general path) and as OpenCV."""
+    big = rng.integers(0, 256, (9, 11, 4), dtype=np.uint8)
+    for src in (big[1:5, 2:8, :3], big[1:5, 2:8, :3].copy(), big[::-1][:4, :6, :3]):
+        fast = np.ascontiguousarray(src)
+        for fmt, code in (("rgb", cv2.COLOR_RGB2GRAY), ("BGR", cv2.COLOR_BGR2GRAY),
+                          (scipix.PixelFormat.BGR8, cv2.COLOR_BGR2GRAY),
+                          (int(scipix.PixelFormat.RGB8), cv2.COLOR_RGB2GRAY)):
+            want = cv2.cvtColor(fast, code)
+            assert np.array_equal(image.gray(src, fmt), want)
+            assert np.array_equal(image.gray(fast, fmt), want)
+            o = np.full((4, 6), 7, np.uint8)
+            assert image.gray(fast, fmt, out=o) is o and np.array_equal(o, want)
+            strided = np.zeros((4, 9), np.uint8)
+            image.gray(fast, fmt, out=strided[:, 1:7])  # strided out: general path, in place
+            assert np.array_equal(strided[:, 1:7], want) and not strided[:, 0].any()
+            r = rs.resize(fast, (3, 2), "cv_area", fmt)
+            assert np.array_equal(r, cv2.resize(fast, (3, 2), interpolation=cv2.INTER_AREA))
+            assert np.array_equal(rs.resize(src, (3, 2), "cv_area", fmt), r)
+    rgba = np.ascontiguousarray(big[:4, :6])
+    assert np.array_equal(image.gray(rgba, "bgra"), cv2.cvtColor(rgba, cv2.COLOR_BGRA2GRAY))
+    g = np.ascontiguousarray(big[:5, :7, 1])  # 2-D gray, no format
+    view = big[:5, :7, 1]  # same pixels, pixel stride 4: copied by the general path
+    for t, ct in (("binary", cv2.THRESH_BINARY), ("tozero_inv", cv2.THRESH_TOZERO_INV),
+                  (cv2.THRESH_TRUNC, cv2.THRESH_TRUNC)):
+        want = cv2.threshold(g, 99, 200, ct)[1]
+        assert np.array_equal(image.threshold(g, 99, 200, t), want)
+        assert np.array_equal(image.threshold(view, 99, 200, t), want)
+        o = np.empty((5, 7), np.uint8)
+        assert image.threshold(g, 99, 200, t, out=o) is o and np.array_equal(o, want)
+    assert np.array_equal(image.threshold(g, np.float64(99.5), 200),
+                          cv2.threshold(g, 99.5, 200, cv2.THRESH_BINARY)[1])
+    assert np.array_equal(image.gray(g), g)  # gray of gray: a copy
+    assert np.array_equal(rs.resize(g, (3, 3)), cv2.resize(g, (3, 3)))
+    assert np.array_equal(rs.resize(g, (3, 3), format="gray"), cv2.resize(g, (3, 3)))
+    assert np.array_equal(rs.resize(view, (3, 3)), cv2.resize(g, (3, 3)))
+    assert np.array_equal(rs.resize(g, 3, _ffi.const("SCIPIX_RESIZE_CV_NEAREST")),
+                          cv2.resize(g, (3, 3), interpolation=cv2.INTER_NEAREST))
+    rz = rs.Resizer((7, 5), (3, 2), "cv_linear", "gray")
+    want = cv2.resize(g, (3, 2))
+    assert np.array_equal(rz(g), want) and np.array_equal(rz(view), want)
+    o = np.empty((2, 3), np.uint8)
+    assert rz(g, out=o) is o and np.array_equal(o, want)
+
+
+def test_inline_fast_paths_keep_the_errors() -> None:
+    g = np.zeros((4, 4), np.uint8)
+    rgb = np.zeros((4, 4, 3), np.uint8)
+    ro = np.zeros((4, 4), np.uint8)
+    ro.flags.writeable = False
+    ro2 = np.zeros((2, 2), np.uint8)
+    ro2.flags.writeable = False
+    rz = rs.Resizer((4, 4), (2, 2), "cv_linear", "gray")
+    read_only: List[Callable[[], object]] = [
+        lambda: image.gray(rgb, "rgb", out=ro), lambda: image.threshold(g, 1, out=ro),
+        lambda: rz(g, out=ro2), lambda: rs.resize(g, (2, 2), out=ro2)]
+    for call in read_only:
+        with pytest.raises(scipix.InvalidArgument, match="read-only"):
+            call()
+    wrong_dtype: List[Callable[[], object]] = [
+        lambda: image.gray(rgb, "rgb", out=np.zeros((4, 4), np.int16)),
+        lambda: image.threshold(g, 1, out=np.zeros((4, 4), np.uint16)),
+        lambda: rz(g, out=np.zeros((2, 2), np.float32)),
+        lambda: rz(g.astype(np.int8)),
+        lambda: image.gray(rgb.astype(np.float32), "rgb")]
+    for call in wrong_dtype:
+        with pytest.raises(scipix.UnsupportedFormat, match="uint8"):
+            call()
+    wrong_shape: List[Callable[[], object]] = [
+        lambda: image.gray(rgb, "rgb", out=np.zeros((4, 5), np.uint8)),
+        lambda: image.threshold(g, 1, out=np.zeros((5, 4), np.uint8)),
+        lambda: rz(g, out=np.zeros((2, 3), np.uint8))]
+    for call in wrong_shape:
+        with pytest.raises(scipix.InvalidArgument, match="shape"):
+            call()
+    with pytest.raises(scipix.InvalidArgument, match="channel"):
+        image.gray(rgb, scipix.PixelFormat.RGBA8)
+    with pytest.raises(scipix.InvalidArgument, match="channel"):
+        image.gray(g, "bgr")
+    with pytest.raises(scipix.InvalidArgument, match="format="):
+        rs.resize(rgb, (2, 2))
+    with pytest.raises(scipix.InvalidArgument, match="channel"):
+        rz(rgb)
+    with pytest.raises(scipix.InvalidArgument):
+        rz(np.zeros((4, 5), np.uint8))  # not the size it was built for: the C function
+    for flat in (np.zeros(12, np.uint8), np.array(5, np.uint8)):  # 1-D and 0-D
+        flat_calls: List[Callable[[], object]] = [
+            lambda: image.gray(flat, "rgb"), lambda: image.gray(flat),
+            lambda: image.threshold(flat, 1), lambda: rz(flat),
+            lambda: rs.resize(flat, (2, 2), format="rgb")]
+        for fn in flat_calls:
+            with pytest.raises(scipix.InvalidArgument):
+                fn()
+    with pytest.raises(scipix.InvalidArgument, match="empty"):
+        image.threshold(np.zeros((0, 4), np.uint8), 1)
+    with pytest.raises(scipix.InvalidArgument, match="empty"):
+        image.gray(np.zeros((4, 0, 3), np.uint8), "rgb")
+    with pytest.raises(scipix.InvalidArgument):
+        rs.resize(g, (True, 2))
+    with pytest.raises(TypeError):
+        image.threshold(g, "1")  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        image.gray(rgb, {"rgb"})
+
+
+def test_param_structs_are_filled_in_declaration_order() -> None:
+    """The cffi param structs are built from positional tuples: their field order must be
+    the header's (a field added to the header fails here until the builders know it)."""
+    for struct, fields in (("ScipixLetterboxParams", rs.LETTERBOX_PARAMS_FIELDS),
+                           ("ScipixClassifyParams", rs.CLASSIFY_PARAMS_FIELDS),
+                           ("ScipixTensorParams", scipix.tensor.TENSOR_PARAMS_FIELDS)):
+        assert tuple(f for f, _ in _decl.typeof(struct).fields) == fields
+    c = scipix.tensor.ctensor_params(255.0, (1, 2, 3), 0.5, 2.0, True, "nhwc")
+    p = scipix.tensor.tensor_params(divisor=255.0, mean=(1, 2, 3), std=0.5, scale=2.0,
+                                    swap_rb=True, layout="nhwc")
+    for f in ("divisor", "scale", "swap_rb", "layout"):
+        assert getattr(c, f) == getattr(p, f)
+    assert list(c.mean) == list(p.mean) and list(c.std) == list(p.std)
+    d = scipix.tensor.ctensor_params()
+    q = scipix.tensor.tensor_params()
+    assert (d.divisor, d.scale, d.swap_rb, d.layout, list(d.mean), list(d.std)) == \
+        (q.divisor, q.scale, q.swap_rb, q.layout, list(q.mean), list(q.std))
+
+
+def test_cffi_crop_pad_letterbox_tensor_paths(rng: Generator) -> None:
+    rgb = rng.integers(0, 256, (6, 9, 3), dtype=np.uint8)
+    view = np.zeros((8, 12, 3), np.uint8)[1:7, 2:11]
+    view[:] = rgb
+    a = rs.crop_pad(rgb, -1, 2, (5, 6), "rgb", fill=(1, 2, 3))
+    assert np.array_equal(rs.crop_pad(view, -1, 2, (5, 6), "rgb", fill=[1, 2, 3]), a)
+    assert a[:, 0].tolist() == [[1, 2, 3]] * 6 and np.array_equal(a[:4, 1:], rgb[2:, :4])
+    want = cv2.copyMakeBorder(rgb, 1, 2, 3, 0, cv2.BORDER_CONSTANT, value=(7, 8, 9))
+    assert np.array_equal(rs.pad_constant(view, 1, 2, 3, 0, "rgb", value=(7, 8, 9)), want)
+    lb, info = rs.letterbox(view, 16, "rgb", color=(1, 2, 3))
+    lb2, info2 = rs.letterbox(rgb, 16, "rgb", color=(1, 2, 3))
+    assert np.array_equal(lb, lb2) and info == info2 and lb.shape == (16, 16, 3)
+    t, tinfo = rs.letterbox_to_tensor(rgb, 16, "bgr")
+    assert tinfo == rs.letterbox_info((9, 6), 16)
+    blob = cv2.dnn.blobFromImage(rs.letterbox(rgb, 16, "bgr")[0], 1 / 255.0, swapRB=True)
+    assert np.array_equal(t, blob)
+    m = rs.classify_to_tensor(rgb, 6, 4, "rgb")
+    for mean in ([0.485, 0.456, 0.406], np.array(rs.IMAGENET_MEAN), ("0.485", "0.456", "0.406")):
+        assert np.array_equal(rs.classify_to_tensor(view, 6, 4, "rgb", mean=mean), m)
+    with pytest.raises(scipix.InvalidArgument, match="mean has 2 values"):
+        rs.classify_to_tensor(rgb, 6, 4, "rgb", mean=(0.5, 0.5))
+    with pytest.raises(ValueError):
+        rs.classify_to_tensor(rgb, 6, 4, "rgb", mean=("x", 1, 2))
+    with pytest.raises(scipix.InvalidArgument, match="color"):
+        rs.letterbox(rgb, 16, "rgb", color=300)
+    with pytest.raises(scipix.InvalidArgument, match="stride"):
+        rs.letterbox(rgb, 16, "rgb", stride=True)
+    with pytest.raises(scipix.InvalidArgument, match="read-only"):
+        ro = np.zeros((2, 2, 3), np.uint8)
+        ro.flags.writeable = False
+        rs.crop_pad(rgb, 0, 0, (2, 2), "rgb", out=ro)
+    out = np.empty((1, 3, 6, 9), np.float32)
+    assert scipix.image_to_tensor(view, "rgb", out=out) is out
+    assert np.array_equal(out, scipix.image_to_tensor(rgb, "rgb"))
+    with pytest.raises(scipix.InvalidArgument, match="hold"):
+        scipix.image_to_tensor(rgb, "rgb", out=np.empty(10, np.float32))
+    with pytest.raises(scipix.UnsupportedFormat):
+        scipix.image_to_tensor(rgb, "rgb", out=np.empty((1, 3, 6, 9), np.float64))
+    with pytest.raises(scipix.InvalidArgument):
+        scipix.image_to_tensor(rgb, "rgb", out=np.empty((1, 3, 6, 18), np.float32)[..., ::2])
+    b = scipix.images_to_tensor([rgb, view], "rgb", layout="nhwc")
+    assert b.shape == (2, 6, 9, 3) and np.array_equal(b[0], b[1])
+    assert np.array_equal(b[0], scipix.image_to_tensor(rgb, "rgb", layout="nhwc")[0])
+    assert scipix.tensor.image_tensor_len(rgb, "rgb") == 3 * 6 * 9
+
+
+def test_descriptor_pool_under_threads(rng: Generator) -> None:
+    """The fast paths refill pooled descriptor pairs: threads resizing, converting and
+    thresholding images of different sizes at once each get their own results."""
+    import threading
+
+    jobs = []
+    for k in range(4):
+        src = rng.integers(0, 256, (5 + k, 7 + 2 * k, 3), dtype=np.uint8)
+        jobs.append((src, (3 + k, 2 + k), cv2.resize(src, (3 + k, 2 + k)),
+                     cv2.cvtColor(src, cv2.COLOR_BGR2GRAY)))
+    bad: List[int] = []
+
+    def work(k: int) -> None:
+        src, size, want_r, want_g = jobs[k]
+        rz = rs.Resizer((src.shape[1], src.shape[0]), size, "cv_linear", "rgb")
+        for _ in range(300):
+            ok = (np.array_equal(rs.resize(src, size, format="rgb"), want_r)
+                  and np.array_equal(rz(src), want_r)
+                  and np.array_equal(image.gray(src, "bgr"), want_g)
+                  and np.array_equal(image.threshold(want_g, 90), (want_g > 90) * np.uint8(255)))
+            if not ok:
+                bad.append(k)
+                return
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert bad == []
+    assert 1 <= len(_arrays._DESC_POOL) <= 8  # one pair per call under way at once
