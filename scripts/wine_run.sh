@@ -26,5 +26,36 @@ fi
 export WINEPREFIX="${WINEPREFIX:-$here/../target/wine}"
 export WINEDEBUG="${WINEDEBUG:--all}"
 export WINEDLLOVERRIDES="${WINEDLLOVERRIDES:-bcryptprimitives=n,b;mscoree,mshtml=}"
-mkdir -p "$WINEPREFIX"
+
+# A new prefix is built by wineboot before the first program runs, and waited for: a program
+# started while wine is still populating the prefix can fail to load kernel32.dll (wine exits
+# 53 with no output). The marker file is written only once wineboot and the wineserver it
+# started have finished; a half-built prefix is removed and built again (two tries), under a
+# lock so that parallel runs build it once.
+ready="$WINEPREFIX/.scipix-prefix-ready"
+if [ ! -f "$ready" ]; then
+  wineserver=""
+  for s in wineserver64 wineserver /usr/lib/wine/wineserver64 /usr/lib/wine/wineserver \
+           /usr/lib/x86_64-linux-gnu/wine/wineserver64; do
+    if command -v "$s" >/dev/null 2>&1; then wineserver="$s"; break; fi
+  done
+  mkdir -p "$(dirname "$WINEPREFIX")"
+  exec 9>"$WINEPREFIX.lock"
+  flock 9
+  tries=0
+  while [ ! -f "$ready" ]; do
+    tries=$((tries + 1))
+    rm -rf "$WINEPREFIX"
+    mkdir -p "$WINEPREFIX"
+    "$wine" wineboot --init >/dev/null 2>&1 || true
+    [ -z "$wineserver" ] || "$wineserver" -w || true
+    if [ -f "$WINEPREFIX/drive_c/windows/system32/kernel32.dll" ] && [ -e "$WINEPREFIX/dosdevices/z:" ]; then
+      touch "$ready"
+    elif [ "$tries" -ge 2 ]; then
+      echo "wine_run.sh: wineboot did not build the prefix $WINEPREFIX" >&2
+      exit 1
+    fi
+  done
+  exec 9>&-
+fi
 exec "$wine" "$@"
