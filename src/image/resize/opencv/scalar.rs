@@ -932,7 +932,10 @@ fn area_hsum<const CN: usize>(vs: &[u32], kx: usize, scale: f32, half_up2x2: boo
 }
 
 /// Column sums (`u16` elements) one chunk of the SIMD integer-area kernels holds.
-#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+#[cfg_attr(
+    not(any(target_arch = "x86_64", target_arch = "aarch64")),
+    allow(dead_code)
+)]
 pub const AREA_BUF: usize = 2048;
 /// Room past a chunk's column sums for the horizontal step's look-ahead loads: a vector of
 /// 16 lanes starting below the chunk's end plus `(kx - 1) * cn` elements.
