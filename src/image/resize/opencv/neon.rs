@@ -490,10 +490,9 @@ pub unsafe fn area_block<'a>(
         let o = &mut out[d * cn..(d + px) * cn];
         let n = o.len();
         let mut i = 0;
-        // SAFETY (both loops): the loads read `vs` below `span`, the stores write `o`
-        // below `n` (the bounds in each loop's condition).
         if lanes == cn {
             while i + 16 <= n {
+                // SAFETY: `i + 16 <= n <= span` elements of `vs` and of `o`.
                 unsafe {
                     let a = area_round8(vld1q_u16(vp.add(i)), scale, half_up);
                     let b = area_round8(vld1q_u16(vp.add(i + 8)), scale, half_up);
@@ -505,6 +504,7 @@ pub unsafe fn area_block<'a>(
         } else {
             let mut p = 0;
             while p + 4 <= px && 3 * p + 16 <= n {
+                // SAFETY: `4 * p + 16 <= 4 * px <= span` elements of `vs`; `3 * p + 16 <= n`.
                 unsafe {
                     let a = area_round8(vld1q_u16(vp.add(4 * p)), scale, half_up);
                     let b = area_round8(vld1q_u16(vp.add(4 * p + 8)), scale, half_up);
