@@ -453,3 +453,161 @@ pub unsafe fn area2x2(r0: &[u8], r1: &[u8], cn: usize, x0: usize, out: &mut [u8]
     }
     i / cn
 }
+
+/// Rounds 16 block sums (`u16`) as [`super::sse41::area_block`] does 8, into 16 bytes in
+/// order.
+#[inline]
+#[target_feature(enable = "avx2")]
+fn area_round16(t: __m256i, scale: __m256, half_up: bool) -> __m128i {
+    let w = if half_up {
+        _mm256_srli_epi16::<2>(_mm256_add_epi16(t, _mm256_set1_epi16(2)))
+    } else {
+        let f = |v: __m128i| {
+            _mm256_cvtps_epi32(_mm256_mul_ps(
+                _mm256_cvtepi32_ps(_mm256_cvtepu16_epi32(v)),
+                scale,
+            ))
+        };
+        let (lo, hi) = (
+            f(_mm256_castsi256_si128(t)),
+            f(_mm256_extracti128_si256::<1>(t)),
+        );
+        // Lanes 0-3 8-11 | 4-7 12-15 back to 0-7 | 8-15.
+        _mm256_permute4x64_epi64::<0b11_01_10_00>(_mm256_packus_epi32(lo, hi))
+    };
+    _mm_packus_epi16(_mm256_castsi256_si128(w), _mm256_extracti128_si256::<1>(w))
+}
+
+/// [`super::sse41::area_block`] with 256-bit vectors: 32 columns per step of the row sums,
+/// 16 of the neighbour sums and of the rounding (the AVX2 and AVX-512 families). Returns
+/// the pixels done (all of them).
+///
+/// # Safety
+/// AVX2; `row(0..ky)` each hold the `kx * cn` source bytes of every pixel of `out`.
+#[allow(clippy::too_many_arguments)]
+#[inline]
+#[target_feature(enable = "avx2")]
+pub unsafe fn area_block<'a>(
+    row: &impl Fn(usize) -> &'a [u8],
+    kx: usize,
+    ky: usize,
+    cn: usize,
+    scale: f32,
+    half_up: bool,
+    x0: usize,
+    out: &mut [u8],
+) -> usize {
+    use super::scalar::{self, AREA_BUF, AREA_MAX_K, AREA_PAD};
+    if !scalar::area_simd_fits(kx, ky, cn) {
+        return 0;
+    }
+    let npx = out.len() / cn;
+    let step = kx * cn;
+    let mut rows: [&[u8]; AREA_MAX_K] = [&[]; AREA_MAX_K];
+    for (r, s) in rows.iter_mut().enumerate().take(ky) {
+        *s = row(r);
+        assert!(s.len() >= (x0 + npx) * step);
+    }
+    let rows = &rows[..ky];
+    // Column sums: each chunk writes its `span` elements and zeroes the pad past them
+    // before any read (no zeroing of the whole buffer per row).
+    let mut buf = std::mem::MaybeUninit::<[u16; AREA_BUF + AREA_PAD]>::uninit();
+    let base = buf.as_mut_ptr().cast::<u16>();
+    let vscale = _mm256_set1_ps(scale);
+    let compact = _mm_setr_epi8(0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, -1, -1, -1, -1);
+    let chunk = AREA_BUF / step;
+    let mut d = 0;
+    while d < npx {
+        let px = chunk.min(npx - d);
+        let span = px * step;
+        let first = (x0 + d) * step;
+        let mut j = 0;
+        while j + 32 <= span {
+            let z = _mm256_setzero_si256();
+            let (mut lo, mut hi) = (z, z);
+            for r in rows {
+                // SAFETY: `first + span` bytes of every row (asserted above); `j + 32 <= span`.
+                unsafe {
+                    let p = r.as_ptr().add(first + j);
+                    lo = _mm256_add_epi16(lo, _mm256_cvtepu8_epi16(_mm_loadu_si128(p.cast())));
+                    hi = _mm256_add_epi16(
+                        hi,
+                        _mm256_cvtepu8_epi16(_mm_loadu_si128(p.add(16).cast())),
+                    );
+                }
+            }
+            // SAFETY: `j + 32 <= span <= AREA_BUF` elements of `vs`.
+            unsafe {
+                _mm256_storeu_si256(base.add(j).cast(), lo);
+                _mm256_storeu_si256(base.add(j + 16).cast(), hi);
+            }
+            j += 32;
+        }
+        for j in j..span {
+            let s = rows.iter().map(|r| r[first + j] as u16).sum();
+            // SAFETY: `j < span <= AREA_BUF`.
+            unsafe { base.add(j).write(s) };
+        }
+        // SAFETY: `span + AREA_PAD` elements of the buffer, the first `span` written above.
+        let vs = unsafe {
+            base.add(span).write_bytes(0, AREA_PAD);
+            std::slice::from_raw_parts_mut(base, span + AREA_PAD)
+        };
+        let vp = vs.as_mut_ptr();
+        let lanes = if kx > 1 {
+            // As in the SSE4.1 kernel, 16 columns per step.
+            let mut j = 0;
+            while j < span {
+                // SAFETY: `j + 16 + (kx - 1) * cn < span + AREA_PAD` elements of `vs`.
+                unsafe {
+                    let mut acc = _mm256_loadu_si256(vp.add(j).cast());
+                    for k in 1..kx {
+                        acc = _mm256_add_epi16(acc, _mm256_loadu_si256(vp.add(j + k * cn).cast()));
+                    }
+                    _mm256_storeu_si256(vp.add(j).cast(), acc);
+                }
+                j += 16;
+            }
+            scalar::area_compact(vs, px, kx, cn);
+            if cn == 3 {
+                4
+            } else {
+                cn
+            }
+        } else {
+            cn
+        };
+        let vp = vs.as_ptr();
+        let o = &mut out[d * cn..(d + px) * cn];
+        let n = o.len();
+        let mut i = 0;
+        if lanes == cn {
+            while i + 16 <= n {
+                // SAFETY: `i + 16 <= n <= span` elements of `vs` and of `o`.
+                unsafe {
+                    let v = area_round16(_mm256_loadu_si256(vp.add(i).cast()), vscale, half_up);
+                    _mm_storeu_si128(o.as_mut_ptr().add(i).cast(), v);
+                }
+                i += 16;
+            }
+            scalar::area_round(&vs[i..n], 1, 1, scale, half_up, &mut o[i..]);
+        } else {
+            let mut p = 0;
+            while p + 4 <= px && 3 * p + 16 <= n {
+                // SAFETY: `4 * p + 16 <= 4 * px <= span` elements of `vs`; `3 * p + 16 <= n`.
+                unsafe {
+                    let v = area_round16(_mm256_loadu_si256(vp.add(4 * p).cast()), vscale, half_up);
+                    _mm_storeu_si128(
+                        o.as_mut_ptr().add(3 * p).cast(),
+                        _mm_shuffle_epi8(v, compact),
+                    );
+                }
+                p += 4;
+            }
+            i = 3 * p;
+            scalar::area_round(&vs[4 * p..4 * px], 4, 3, scale, half_up, &mut o[i..]);
+        }
+        d += px;
+    }
+    npx
+}

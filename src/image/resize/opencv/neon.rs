@@ -374,3 +374,149 @@ pub unsafe fn area2x2(r0: &[u8], r1: &[u8], cn: usize, x0: usize, out: &mut [u8]
     }
     count
 }
+
+/// Rounds 8 block sums (`u16`) by the rule of [`super::scalar::area_fast_row`]:
+/// `vrshrq_n_u16::<2>` (`(s + 2) >> 2`) for the 2x2 half-up mean, else
+/// `vcvtnq_s32_f32(s * scale)` (round half to even, as `cvRound`) narrowed with saturation.
+#[inline]
+#[target_feature(enable = "neon")]
+fn area_round8(t: uint16x8_t, scale: f32, half_up: bool) -> uint8x8_t {
+    if half_up {
+        return vqmovn_u16(vrshrq_n_u16::<2>(t));
+    }
+    let f = |v: uint32x4_t| round_u16x4(vmulq_n_f32(vcvtq_f32_u32(v), scale));
+    let lo = f(vmovl_u16(vget_low_u16(t)));
+    let hi = f(vmovl_high_u16(t));
+    vqmovn_u16(vcombine_u16(lo, hi))
+}
+
+/// [`super::sse41::area_block`] in NEON: the rows added with `vaddw_u8`/`vaddw_high_u8`
+/// (16 columns per step), the neighbour sums 8 per step, the rounding 16 per step with
+/// `vqtbl1q_u8` dropping 3-channel pixels' fourth lane. Returns the pixels done (all of
+/// them).
+///
+/// # Safety
+/// NEON (always present on aarch64); `row(0..ky)` each hold the `kx * cn` source bytes of
+/// every pixel of `out`.
+#[allow(clippy::too_many_arguments)]
+#[inline]
+#[target_feature(enable = "neon")]
+pub unsafe fn area_block<'a>(
+    row: &impl Fn(usize) -> &'a [u8],
+    kx: usize,
+    ky: usize,
+    cn: usize,
+    scale: f32,
+    half_up: bool,
+    x0: usize,
+    out: &mut [u8],
+) -> usize {
+    use scalar::{AREA_BUF, AREA_MAX_K, AREA_PAD};
+    if !scalar::area_simd_fits(kx, ky, cn) {
+        return 0;
+    }
+    let npx = out.len() / cn;
+    let step = kx * cn;
+    let mut rows: [&[u8]; AREA_MAX_K] = [&[]; AREA_MAX_K];
+    for (r, s) in rows.iter_mut().enumerate().take(ky) {
+        *s = row(r);
+        assert!(s.len() >= (x0 + npx) * step);
+    }
+    let rows = &rows[..ky];
+    // Column sums: each chunk writes its `span` elements and zeroes the pad past them
+    // before any read (no zeroing of the whole buffer per row).
+    let mut buf = std::mem::MaybeUninit::<[u16; AREA_BUF + AREA_PAD]>::uninit();
+    let base = buf.as_mut_ptr().cast::<u16>();
+    const COMPACT: [u8; 16] = [0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, 255, 255, 255, 255];
+    // SAFETY: a 16-byte array.
+    let compact = unsafe { vld1q_u8(COMPACT.as_ptr()) };
+    let chunk = AREA_BUF / step;
+    let mut d = 0;
+    while d < npx {
+        let px = chunk.min(npx - d);
+        let span = px * step;
+        let first = (x0 + d) * step;
+        let mut j = 0;
+        while j + 16 <= span {
+            let (mut lo, mut hi) = (vdupq_n_u16(0), vdupq_n_u16(0));
+            for r in rows {
+                // SAFETY: `first + span` bytes of every row (asserted above); `j + 16 <= span`.
+                let v = unsafe { vld1q_u8(r.as_ptr().add(first + j)) };
+                lo = vaddw_u8(lo, vget_low_u8(v));
+                hi = vaddw_high_u8(hi, v);
+            }
+            // SAFETY: `j + 16 <= span <= AREA_BUF` elements of `vs`.
+            unsafe {
+                vst1q_u16(base.add(j), lo);
+                vst1q_u16(base.add(j + 8), hi);
+            }
+            j += 16;
+        }
+        for j in j..span {
+            let s = rows.iter().map(|r| r[first + j] as u16).sum();
+            // SAFETY: `j < span <= AREA_BUF`.
+            unsafe { base.add(j).write(s) };
+        }
+        // SAFETY: `span + AREA_PAD` elements of the buffer, the first `span` written above.
+        let vs = unsafe {
+            base.add(span).write_bytes(0, AREA_PAD);
+            std::slice::from_raw_parts_mut(base, span + AREA_PAD)
+        };
+        let vp = vs.as_mut_ptr();
+        let lanes = if kx > 1 {
+            // As in the SSE4.1 kernel, 8 columns per step.
+            let mut j = 0;
+            while j < span {
+                // SAFETY: `j + 8 + (kx - 1) * cn < span + AREA_PAD` elements of `vs`.
+                unsafe {
+                    let mut acc = vld1q_u16(vp.add(j));
+                    for k in 1..kx {
+                        acc = vaddq_u16(acc, vld1q_u16(vp.add(j + k * cn)));
+                    }
+                    vst1q_u16(vp.add(j), acc);
+                }
+                j += 8;
+            }
+            scalar::area_compact(vs, px, kx, cn);
+            if cn == 3 {
+                4
+            } else {
+                cn
+            }
+        } else {
+            cn
+        };
+        let vp = vs.as_ptr();
+        let o = &mut out[d * cn..(d + px) * cn];
+        let n = o.len();
+        let mut i = 0;
+        if lanes == cn {
+            while i + 16 <= n {
+                // SAFETY: `i + 16 <= n <= span` elements of `vs` and of `o`.
+                unsafe {
+                    let a = area_round8(vld1q_u16(vp.add(i)), scale, half_up);
+                    let b = area_round8(vld1q_u16(vp.add(i + 8)), scale, half_up);
+                    vst1q_u8(o.as_mut_ptr().add(i), vcombine_u8(a, b));
+                }
+                i += 16;
+            }
+            scalar::area_round(&vs[i..n], 1, 1, scale, half_up, &mut o[i..]);
+        } else {
+            let mut p = 0;
+            while p + 4 <= px && 3 * p + 16 <= n {
+                // SAFETY: `4 * p + 16 <= 4 * px <= span` elements of `vs`; `3 * p + 16 <= n`.
+                unsafe {
+                    let a = area_round8(vld1q_u16(vp.add(4 * p)), scale, half_up);
+                    let b = area_round8(vld1q_u16(vp.add(4 * p + 8)), scale, half_up);
+                    let v = vqtbl1q_u8(vcombine_u8(a, b), compact);
+                    vst1q_u8(o.as_mut_ptr().add(3 * p), v);
+                }
+                p += 4;
+            }
+            i = 3 * p;
+            scalar::area_round(&vs[4 * p..4 * px], 4, 3, scale, half_up, &mut o[i..]);
+        }
+        d += px;
+    }
+    npx
+}

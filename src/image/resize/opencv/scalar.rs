@@ -931,6 +931,85 @@ fn area_hsum<const CN: usize>(vs: &[u32], kx: usize, scale: f32, half_up2x2: boo
     }
 }
 
+/// Column sums (`u16` elements) one chunk of the SIMD integer-area kernels holds.
+#[cfg_attr(
+    not(any(target_arch = "x86_64", target_arch = "aarch64")),
+    allow(dead_code)
+)]
+pub const AREA_BUF: usize = 2048;
+/// Room past a chunk's column sums for the horizontal step's look-ahead loads: a vector of
+/// 16 lanes starting below the chunk's end plus `(kx - 1) * cn` elements.
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+pub const AREA_PAD: usize = 96;
+/// Largest `kx` and `ky` the SIMD integer-area kernels take (their row table's size).
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+pub const AREA_MAX_K: usize = 16;
+
+/// Whether the SIMD integer-area kernels take a `kx` x `ky` block of `cn` channels: 1 to 4
+/// channels and both factors up to [`AREA_MAX_K`], so that a block sum (at most
+/// `16 * 16 * 255`) fits `u16` and the look-ahead stays inside [`AREA_PAD`].
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+pub fn area_simd_fits(kx: usize, ky: usize, cn: usize) -> bool {
+    (1..=4).contains(&cn) && (1..=AREA_MAX_K).contains(&kx) && (1..=AREA_MAX_K).contains(&ky)
+}
+
+/// The layout step shared by the SIMD integer-area kernels: `vs` holds, at element
+/// `d * kx * cn + c`, the block sum of channel `c` of destination pixel `d` (`px` pixels);
+/// moves each pixel's sums to `d * lanes`, `lanes` being `cn`, or 4 for 3 channels (the
+/// fourth lane is the next element, whatever it holds). In place: a pixel's sums never move
+/// up, and `kx >= 2`.
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+#[inline(always)]
+pub fn area_compact(vs: &mut [u16], px: usize, kx: usize, cn: usize) {
+    debug_assert!(kx >= 2);
+    let step = kx * cn;
+    match cn {
+        1 => {
+            for d in 0..px {
+                vs[d] = vs[d * step];
+            }
+        }
+        2 => {
+            for d in 0..px {
+                let s = d * step;
+                let v = [vs[s], vs[s + 1]];
+                vs[2 * d..2 * d + 2].copy_from_slice(&v);
+            }
+        }
+        _ => {
+            for d in 0..px {
+                let s = d * step;
+                let v: [u16; 4] = vs[s..s + 4].try_into().unwrap();
+                vs[4 * d..4 * d + 4].copy_from_slice(&v);
+            }
+        }
+    }
+}
+
+/// The rounding of [`area_fast_row`]'s rule applied to block sums `t`, `lanes` per
+/// destination pixel (`cn` or 4), into the whole pixels of `out`: the SIMD integer-area
+/// kernels' remainder.
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+#[inline(always)]
+pub fn area_round(
+    t: &[u16],
+    lanes: usize,
+    cn: usize,
+    scale: f32,
+    half_up2x2: bool,
+    out: &mut [u8],
+) {
+    for (o, s) in out.chunks_exact_mut(cn).zip(t.chunks(lanes)) {
+        for (o, &s) in o.iter_mut().zip(s) {
+            *o = if half_up2x2 {
+                ((s + 2) >> 2) as u8
+            } else {
+                round_u8(s as f32 * scale)
+            };
+        }
+    }
+}
+
 /// One element `e` of [`area_fast_row`]'s rule.
 fn area_fast_element<'a>(
     row: &impl Fn(usize) -> &'a [u8],

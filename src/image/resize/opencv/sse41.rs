@@ -12,7 +12,7 @@
 //! wider form measured faster, the work being one load, a few shuffles and one store per
 //! pixel.
 
-use super::scalar::HTab;
+use super::scalar::{self, HTab};
 use std::arch::x86_64::*;
 
 /// Byte shuffle that zero-extends tap 0 and tap 1 (at `+cn`) of channels 0..4 into `i16`
@@ -362,4 +362,158 @@ pub unsafe fn area2x2(r0: &[u8], r1: &[u8], cn: usize, x0: usize, out: &mut [u8]
         i += 16;
     }
     i / cn
+}
+
+/// Rounds 8 block sums (`u16`) by the rule of [`super::scalar::area_fast_row`]: `(s + 2) >> 2`
+/// for the 2x2 half-up mean, else `cvtps2dq(s * scale)` (round half to even, as `cvRound`),
+/// packed to `u16` with saturation (the caller packs to bytes with saturation).
+#[inline]
+#[target_feature(enable = "sse4.1")]
+fn area_round8(t: __m128i, scale: __m128, half_up: bool) -> __m128i {
+    if half_up {
+        return _mm_srli_epi16::<2>(_mm_add_epi16(t, _mm_set1_epi16(2)));
+    }
+    let f = |v: __m128i| _mm_cvtps_epi32(_mm_mul_ps(_mm_cvtepi32_ps(v), scale));
+    let lo = f(_mm_cvtepu16_epi32(t));
+    let hi = f(_mm_unpackhi_epi16(t, _mm_setzero_si128()));
+    _mm_packus_epi32(lo, hi)
+}
+
+/// Integer-factor `INTER_AREA` ([`super::scalar::area_block`]'s rule) for destination pixels
+/// `x0..` of `cn` channels into `out` (whole pixels), `kx` x `ky` blocks with
+/// [`scalar::area_simd_fits`]. Per chunk of pixels: the `ky` rows added in `u16` lanes (16
+/// columns per step, exact: a block sums to at most `16 * 16 * 255`), then in place the
+/// sums of `kx` neighbouring pixels at every column (`kx` shifted loads), moved to one
+/// slot per pixel ([`scalar::area_compact`]), then `u16` to `f32`, `* scale`, `cvtps2dq`
+/// (round half to even) and saturating packs; 3-channel pixels round 4 lanes each and a
+/// `pshufb` drops the fourth. Returns the pixels done (all of them).
+///
+/// # Safety
+/// SSE4.1; `row(0..ky)` each hold the `kx * cn` source bytes of every pixel of `out`.
+#[allow(clippy::too_many_arguments)]
+#[inline]
+#[target_feature(enable = "sse4.1")]
+pub unsafe fn area_block<'a>(
+    row: &impl Fn(usize) -> &'a [u8],
+    kx: usize,
+    ky: usize,
+    cn: usize,
+    scale: f32,
+    half_up: bool,
+    x0: usize,
+    out: &mut [u8],
+) -> usize {
+    use scalar::{AREA_BUF, AREA_MAX_K, AREA_PAD};
+    if !scalar::area_simd_fits(kx, ky, cn) {
+        return 0;
+    }
+    let npx = out.len() / cn;
+    let step = kx * cn;
+    let mut rows: [&[u8]; AREA_MAX_K] = [&[]; AREA_MAX_K];
+    for (r, s) in rows.iter_mut().enumerate().take(ky) {
+        *s = row(r);
+        assert!(s.len() >= (x0 + npx) * step);
+    }
+    let rows = &rows[..ky];
+    // Column sums: each chunk writes its `span` elements and zeroes the pad past them
+    // before any read (no zeroing of the whole buffer per row).
+    let mut buf = std::mem::MaybeUninit::<[u16; AREA_BUF + AREA_PAD]>::uninit();
+    let base = buf.as_mut_ptr().cast::<u16>();
+    let vscale = _mm_set1_ps(scale);
+    let compact = _mm_setr_epi8(0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, -1, -1, -1, -1);
+    let chunk = AREA_BUF / step;
+    let mut d = 0;
+    while d < npx {
+        let px = chunk.min(npx - d);
+        let span = px * step;
+        let first = (x0 + d) * step;
+        let mut j = 0;
+        while j + 16 <= span {
+            let z = _mm_setzero_si128();
+            let (mut lo, mut hi) = (z, z);
+            for r in rows {
+                // SAFETY: `first + span` bytes of every row (asserted above); `j + 16 <= span`.
+                let v = unsafe { _mm_loadu_si128(r.as_ptr().add(first + j).cast()) };
+                lo = _mm_add_epi16(lo, _mm_unpacklo_epi8(v, z));
+                hi = _mm_add_epi16(hi, _mm_unpackhi_epi8(v, z));
+            }
+            // SAFETY: `j + 16 <= span <= AREA_BUF` elements of `vs`.
+            unsafe {
+                _mm_storeu_si128(base.add(j).cast(), lo);
+                _mm_storeu_si128(base.add(j + 8).cast(), hi);
+            }
+            j += 16;
+        }
+        for j in j..span {
+            let s = rows.iter().map(|r| r[first + j] as u16).sum();
+            // SAFETY: `j < span <= AREA_BUF`.
+            unsafe { base.add(j).write(s) };
+        }
+        // SAFETY: `span + AREA_PAD` elements of the buffer, the first `span` written above.
+        let vs = unsafe {
+            base.add(span).write_bytes(0, AREA_PAD);
+            std::slice::from_raw_parts_mut(base, span + AREA_PAD)
+        };
+        let vp = vs.as_mut_ptr();
+        let lanes = if kx > 1 {
+            // Sums of `kx` pixels at every column below `span` (in place: a step reads
+            // only columns at or above its own). The last pixel's sums start at
+            // `span - step`, and its 4 lanes end below `span`.
+            let mut j = 0;
+            while j < span {
+                // SAFETY: `j + 8 + (kx - 1) * cn < span + AREA_PAD` elements of `vs`.
+                unsafe {
+                    let mut acc = _mm_loadu_si128(vp.add(j).cast());
+                    for k in 1..kx {
+                        acc = _mm_add_epi16(acc, _mm_loadu_si128(vp.add(j + k * cn).cast()));
+                    }
+                    _mm_storeu_si128(vp.add(j).cast(), acc);
+                }
+                j += 8;
+            }
+            scalar::area_compact(vs, px, kx, cn);
+            if cn == 3 {
+                4
+            } else {
+                cn
+            }
+        } else {
+            cn
+        };
+        let vp = vs.as_ptr();
+        let o = &mut out[d * cn..(d + px) * cn];
+        let n = o.len();
+        let mut i = 0;
+        if lanes == cn {
+            // One lane per element, 16 per step.
+            while i + 16 <= n {
+                // SAFETY: `i + 16 <= n <= span` elements of `vs` and of `o`.
+                unsafe {
+                    let a = area_round8(_mm_loadu_si128(vp.add(i).cast()), vscale, half_up);
+                    let b = area_round8(_mm_loadu_si128(vp.add(i + 8).cast()), vscale, half_up);
+                    _mm_storeu_si128(o.as_mut_ptr().add(i).cast(), _mm_packus_epi16(a, b));
+                }
+                i += 16;
+            }
+            scalar::area_round(&vs[i..n], 1, 1, scale, half_up, &mut o[i..]);
+        } else {
+            // 4 pixels per step: 16 lanes, 12 bytes kept of the 16-byte store, which needs
+            // 4 bytes of room past them.
+            let mut p = 0;
+            while p + 4 <= px && 3 * p + 16 <= n {
+                // SAFETY: `4 * p + 16 <= 4 * px <= span` elements of `vs`; `3 * p + 16 <= n`.
+                unsafe {
+                    let a = area_round8(_mm_loadu_si128(vp.add(4 * p).cast()), vscale, half_up);
+                    let b = area_round8(_mm_loadu_si128(vp.add(4 * p + 8).cast()), vscale, half_up);
+                    let v = _mm_shuffle_epi8(_mm_packus_epi16(a, b), compact);
+                    _mm_storeu_si128(o.as_mut_ptr().add(3 * p).cast(), v);
+                }
+                p += 4;
+            }
+            i = 3 * p;
+            scalar::area_round(&vs[4 * p..4 * px], 4, 3, scale, half_up, &mut o[i..]);
+        }
+        d += px;
+    }
+    npx
 }
