@@ -34,7 +34,7 @@ from . import _core
 from .errors import InvalidArgument, ScipixError
 
 __all__ = ["Preprocess", "OnnxModel", "split_onnx_weights", "worker_threads",
-           "configure_threads", "session_options", "OPS"]
+           "configure_threads", "session_options", "in_worker", "OPS"]
 
 OPS = ("letterbox", "classify", "resize", "ocr_det")
 """The operations :class:`Preprocess` runs."""
@@ -56,6 +56,14 @@ def worker_threads() -> int:
     except Exception:  # the driver has no assignment
         return 1
     return max(1, int(math.floor(cpus)))
+
+
+def in_worker() -> bool:
+    """True in a Ray task or actor process (not in the driver)."""
+    if not ray.is_initialized():
+        return False
+    ctx: Any = ray.get_runtime_context()
+    return bool(ctx.worker.mode == ray.WORKER_MODE)
 
 
 def configure_threads(n: Optional[int] = None) -> int:
@@ -129,9 +137,12 @@ class Preprocess:
       else the row index) and zeros in the geometry columns.
 
     Rows with a shape every row shares run through scipix's batch pipelines (parallel over
-    the rows, scipix's pool sized by :func:`configure_threads` from the worker's CPUs; pass
-    ``threads`` to override). Only scipix's own errors become error rows; anything else
-    (a wrong column name, say) fails the task.
+    the rows). scipix's pool is sized by :func:`configure_threads` (``threads``, default the
+    CPUs Ray assigned) in the worker: in ``__init__`` when constructed there (the class given
+    to ``map_batches`` with ``concurrency=``, run as actors), else on the first call in each
+    process (an instance given to ``map_batches``, run as tasks fused with the read; it holds
+    only parameters, so it pickles). Only scipix's own errors become error rows; anything
+    else (a wrong column name, say) fails the task.
     """
 
     def __init__(self, op: str = "letterbox", *, column: str = "bytes", output: str = "tensor",
@@ -152,7 +163,15 @@ class Preprocess:
         self.image_format = image_format
         self.keep_input = keep_input
         self.params: Dict[str, Any] = {**_OP_PARAMS[op], **params}
-        self.threads = configure_threads(threads)
+        self.requested_threads = threads
+        self.threads = 0
+        self._pid = 0
+        if in_worker():
+            self._configure()
+
+    def _configure(self) -> None:
+        self.threads = configure_threads(self.requested_threads)
+        self._pid = os.getpid()
 
     # one row ------------------------------------------------------------------------------------
 
@@ -287,6 +306,8 @@ class Preprocess:
         return t, geo
 
     def __call__(self, batch: Batch) -> Batch:
+        if self._pid != os.getpid():  # first call in this process (an instance sent to tasks)
+            self._configure()
         items = batch[self.column]
         n = len(items)
         paths = batch.get(self.path_column)
