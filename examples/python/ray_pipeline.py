@@ -120,9 +120,12 @@ def to_records(batch: Dict[str, np.ndarray]) -> Dict[str, np.ndarray]:
 
 
 def build(data_dir: str, graph: str, weights: str, *, workers: int, side: int,
-          batch_size: int = 16, model_cls: Any = None, model_kwargs: Optional[Dict[str, Any]] = None) -> Any:
+          batch_size: int = 16, model_cls: Any = None,
+          model_kwargs: Optional[Dict[str, Any]] = None,
+          resources: Optional[Dict[str, float]] = None) -> Any:
     """The Ray Data pipeline (lazy): files -> Preprocess -> OnnxModel actors -> records.
-    ``model_cls``: an OnnxModel subclass (the tests use one that reports its pid). Ray Data
+    ``model_cls``: an OnnxModel subclass (the tests use one that reports its pid);
+    ``resources``: custom resources each model actor needs (to pin actors to nodes). Ray Data
     gives its actors ``max_restarts=-1`` and ``max_task_retries=-1``: an actor that dies is
     restarted and its unfinished batches run again."""
     import ray
@@ -136,7 +139,8 @@ def build(data_dir: str, graph: str, weights: str, *, workers: int, side: int,
                                                "output_columns": {"sigmoid_0.tmp_0": "maps"},
                                                **(model_kwargs or {})},
                         batch_format="numpy", batch_size=batch_size,
-                        compute=ray.data.ActorPoolStrategy(size=workers), num_cpus=1)
+                        compute=ray.data.ActorPoolStrategy(size=workers), num_cpus=1,
+                        resources=resources)
     return ds.map_batches(to_records, batch_format="numpy")
 
 
