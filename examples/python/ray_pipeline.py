@@ -10,7 +10,7 @@
    (``scipix.ray.split_onnx_weights``);
 3. starts a simulated cluster of ``--nodes`` nodes (``ray.cluster_utils.Cluster``, each with
    ``--node-cpus`` CPUs) and runs ``read_binary_files(include_paths=True)`` ->
-   ``scipix.ray.Preprocess("ocr_det")`` (tasks, fused with the read) ->
+   ``scipix.ray.Preprocess("ocr_det")`` (an instance: Ray fuses it into a neighbouring stage) ->
    ``scipix.ray.OnnxModel`` (``--workers`` actors of 1 CPU each) -> Parquet in ``OUT/parquet``
    with one row per file: ``path``, ``map`` (the detector's probability map, float32 bytes),
    ``map_shape`` (C, H, W), ``error`` ("" or the path and scipix's message);
