@@ -23,6 +23,7 @@ from typing import Any, Callable, List, Optional, Sequence
 import numpy as np
 
 from ._ffi import _ffi
+from ._handles import NotPicklable
 from .errors import InvalidArgument, InvalidState, ShutDown
 from . import errors as _errors
 
@@ -76,7 +77,7 @@ def _as_buffer(data: Any) -> Any:
     return (a.ctypes.data if a.nbytes else None), a.nbytes, a
 
 
-class Batch:
+class Batch(NotPicklable):
     """One batch handed to a consumer. ``inputs``: the requests' bytes (read-only numpy uint8
     views, zero copy, valid while the batch lives; copies in worker-callback mode);
     ``tickets``; ``complete(results)`` / ``fail(message)``. Completing or failing is
@@ -148,7 +149,7 @@ class Batch:
         self.free()
 
 
-class Batcher:
+class Batcher(NotPicklable):
     """A dynamic batcher (``scipix_batcher_*``); share one between any number of threads.
     Arguments left out keep the C defaults (``scipix_batcher_config_default``), except that
     ``preferred_batch_size`` is lowered to ``max_batch_size`` when only the latter is given."""

@@ -19,6 +19,7 @@ import numpy as np
 
 from ._arrays import aligned, ptr
 from ._ffi import _ffi
+from ._handles import NotPicklable
 from .errors import InvalidArgument, InvalidState, UnsupportedFormat
 
 # safetensors dtype name -> numpy dtype of the returned view
@@ -114,7 +115,7 @@ def _view(owner: Any, addr: int, shape: Any, dtype: np.dtype) -> np.ndarray:
     return np.asarray(_View(owner, addr, shape, dtype))
 
 
-class _Closable:
+class _Closable(NotPicklable):
     _h: Optional[_Handle]
     _closed = False
 

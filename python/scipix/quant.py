@@ -17,6 +17,7 @@ import numpy as np
 
 from ._arrays import aligned, contiguous_in, ptr
 from ._ffi import _ffi
+from ._handles import NotPicklable
 from .errors import InvalidArgument, UnsupportedFormat
 
 _NP = {"int8": np.dtype(np.int8), "uint8": np.dtype(np.uint8)}
@@ -224,7 +225,7 @@ def _view(owner: Any, addr: Any, shape: Any, dtype: Any) -> np.ndarray:
     return np.asarray(_View(owner, addr, shape, dtype))
 
 
-class QTensor:
+class QTensor(NotPicklable):
     """A quantized tensor owned by scipix (``scipix_qtensor_*``): parameters computed from
     the data's min/max, then quantized. ``data``, ``scales``, ``zero_points`` are read-only
     numpy views into it (they keep it alive)."""
@@ -299,7 +300,7 @@ class QTensor:
 
 # -- calibration -------------------------------------------------------------------------------
 
-class Calibrator:
+class Calibrator(NotPicklable):
     """Streams batches of f32 data (``observe``) and yields clipping ranges and quantization
     parameters (``scipix_calibrator_*``). ``method``: "minmax", "percentile" (default
     percentile 99.999 as ONNX Runtime), "entropy" (ONNX Runtime's KL method) or "mse" (the

@@ -22,6 +22,7 @@ import numpy.typing as npt
 from ._arrays import (FORMAT_ITEM, _pool_pop, _pool_push, _IMAGE_MUT_P, _IMAGE_P, _NDARRAY, _U8, _U8_ARRAY, cf32_in,
                       cf32_out, cimage, cimage_mut, cimages, format_value)
 from ._ffi import _decl, _ffi, check
+from ._handles import NotPicklable
 from .errors import InvalidArgument
 from .tensor import _NCHW, _layout_value, ctensor_params
 
@@ -224,7 +225,7 @@ def resize(image: np.ndarray, size: Size, mode: Mode = "cv_linear", format: Form
     return res
 
 
-class Resizer:
+class Resizer(NotPicklable):
     """A reusable resizer for one (source size, destination size, format, mode): the
     coefficient tables are built once (``scipix_resizer_new``). Thread-safe."""
 
