@@ -15,6 +15,10 @@ Loaders:
   MatMul and every 1-D weight to a Mul, run once. By default ONNX Runtime prepacks the
   constant MatMul operands into its own buffers (a private copy per session);
   ``nopack`` sets ``session.disable_prepacking``.
+- ``scipix.ray.OnnxModel``: the same graph (weights as initializers) written as a
+  (graph, weights) pair by ``scipix.ray.split_onnx_weights`` into $TMPDIR, served by
+  ``scipix.ray.OnnxModel`` (add_external_initializers, ONNX Runtime's default options)
+  and run once; the mapping measured is the pair's weights file.
 - ``scipix+ort inputs``: the same graph with the weights as graph inputs, and the scipix
   views fed with every run (ONNX Runtime reads a contiguous numpy input in place): no
   constant folding or prepacking, and no copy.
@@ -37,12 +41,13 @@ import os
 import sys
 import tempfile
 import time
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
 MIB = 1 << 20
-LOADERS = ("scipix", "load_file", "scipix+ort", "scipix+ort nopack", "scipix+ort inputs")
+LOADERS = ("scipix", "load_file", "scipix+ort", "scipix+ort nopack", "scipix+ort inputs",
+           "scipix.ray.OnnxModel")
 
 
 def minilm_path() -> str:
@@ -92,26 +97,30 @@ def _mapping_pss(path: str) -> int:
     return total
 
 
-def weight_graph(shapes: Sequence[Tuple[str, Tuple[int, ...]]],
-                 as_inputs: bool = False) -> Tuple[bytes, Dict[str, List[int]]]:
+def weight_graph(shapes: Sequence[Tuple[str, Tuple[int, ...]]], as_inputs: bool = False,
+                 data: Optional[Mapping[str, np.ndarray]] = None,
+                 ) -> Tuple[bytes, Dict[str, List[int]]]:
     """An ONNX model on the float32 weights `shapes`: MatMul(x_rows, W) for 2-D, Mul(v_len, w)
     for 1-D, each reduced to a scalar, all summed into `y`. The weights are initializers
     with external data (to be supplied by add_external_initializers) or, with `as_inputs`,
-    graph inputs (to be supplied by add_initializer). Returns (model bytes, the shapes of
-    the inputs to feed)."""
-    from onnx import TensorProto, helper
+    graph inputs (fed with every run), or with `data` ordinary initializers holding those
+    arrays. Returns (model bytes, the shapes of the inputs to feed)."""
+    from onnx import TensorProto, helper, numpy_helper
 
     nodes, inits, outs, weights = [], [], [], []
     inputs: Dict[str, List[int]] = {}
     for i, (name, shape) in enumerate(shapes):
-        t = TensorProto()
-        t.name, t.data_type = name, TensorProto.FLOAT
-        t.dims.extend(shape)
-        t.data_location = TensorProto.EXTERNAL
-        for k, v in (("location", "supplied-by-the-session.bin"), ("offset", "0"),
-                     ("length", str(4 * int(np.prod(shape))))):
-            e = t.external_data.add()
-            e.key, e.value = k, v
+        if data is not None:
+            t = numpy_helper.from_array(np.asarray(data[name], np.float32), name)
+        else:
+            t = TensorProto()
+            t.name, t.data_type = name, TensorProto.FLOAT
+            t.dims.extend(shape)
+            t.data_location = TensorProto.EXTERNAL
+            for k, v in (("location", "supplied-by-the-session.bin"), ("offset", "0"),
+                         ("length", str(4 * int(np.prod(shape))))):
+                e = t.external_data.add()
+                e.key, e.value = k, v
         if as_inputs:
             weights.append(helper.make_tensor_value_info(name, TensorProto.FLOAT, list(shape)))
         else:
@@ -136,6 +145,29 @@ def weight_graph(shapes: Sequence[Tuple[str, Tuple[int, ...]]],
     return model.SerializeToString(), inputs
 
 
+def onnx_pair(path: str) -> Tuple[str, str]:
+    """(graph, weights) written once by scipix.ray.split_onnx_weights from the weight_graph
+    model on `path`'s float32 1-D and 2-D tensors, for the ``scipix.ray.OnnxModel`` rows."""
+    import scipix.model
+    import scipix.ray
+
+    stem = os.path.splitext(os.path.basename(path))[0]
+    d = os.path.join(tempfile.gettempdir(), f"scipix_pss_onnx_{stem}_{os.path.getsize(path)}")
+    graph, weights = os.path.join(d, "graph.onnx"), os.path.join(d, "weights.safetensors")
+    if not os.path.exists(weights):
+        os.makedirs(d, exist_ok=True)
+        st = scipix.model.Safetensors(path)
+        f32 = {n: st[n] for n in st if st[n].dtype == np.float32 and st[n].ndim in (1, 2)}
+        model, _ = weight_graph([(n, a.shape) for n, a in f32.items()], data=f32)
+        full = os.path.join(d, "full.onnx")
+        with open(full, "wb") as f:
+            f.write(model)
+        scipix.ray.split_onnx_weights(full, graph, weights + ".tmp.safetensors")
+        os.remove(full)
+        os.rename(weights + ".tmp.safetensors", weights)
+    return graph, weights
+
+
 class Probe:
     """One actor: imports everything first, so the baseline includes the libraries."""
 
@@ -156,6 +188,15 @@ class Probe:
     def load(self, loader: str, path: str) -> float:
         import scipix.model
 
+        if loader == "scipix.ray.OnnxModel":
+            import scipix.ray
+
+            m = scipix.ray.OnnxModel(os.path.join(os.path.dirname(path), "graph.onnx"), path,
+                                     threads=1)
+            feeds = {i.name: np.ones([int(d) for d in i.shape], np.float32)
+                     for i in m.session.get_inputs()}
+            self.keep.append(m)
+            return float(m.session.run(None, feeds)[0])
         if loader == "load_file":
             import safetensors.numpy
 
@@ -200,6 +241,8 @@ class Probe:
 def run_case(ray: Any, loader: str, path: str, n: int) -> Dict[str, Any]:
     if __name__ != "__main__":  # imported (the test): workers cannot import this file by name
         ray.cloudpickle.register_pickle_by_value(sys.modules[__name__])
+    if loader == "scipix.ray.OnnxModel":
+        path = onnx_pair(path)[1]
     actor = ray.remote(num_cpus=0)(Probe)
     actors = [actor.remote() for _ in range(n)]
     try:
