@@ -237,3 +237,22 @@ def test_load_scipix_and_cv2_alternated(served: Tuple[str, str],
             ms = np.array(lat[route]) * 1e3
             print(f"  {name:6s} p50 {np.percentile(ms, 50):6.1f} ms  p99 "
                   f"{np.percentile(ms, 99):6.1f} ms  {n / wall[route]:6.1f} images/s")
+
+
+def test_endpoint_compute_without_serve() -> None:
+    """The replica's work called directly: the classify pipeline and the argument checks."""
+    data = frames()[1]
+    ep = rs.TensorEndpoint("classify", resize_short=256, crop=224, threads=None)  # keep the pool
+    got, headers = ep.compute(data)
+    want, _ = scipix.codec.decode_classify_to_tensor(data, 256, 224)
+    assert got.shape == (1, 3, 224, 224) and headers == {}
+    assert np.array_equal(bits(got), bits(want))
+    reduced, headers = rs.TensorEndpoint("letterbox", mode="reduced", threads=None).compute(data)
+    assert np.array_equal(bits(reduced),
+                          bits(scipix.codec.decode_letterbox_to_tensor(data, 640, mode="reduced")[0]))
+    assert headers["X-Scipix-Letterbox"].endswith(",0,140")  # 1920x1080 at 1/2: 140 rows of pad on top
+    with pytest.raises(ValueError, match="pipeline must be one of"):
+        rs.TensorEndpoint("sharpen")
+    body = np.arange(6, dtype="<f4").tobytes()
+    assert np.array_equal(rs.from_reply(body, {"X-Scipix-Shape": "2,3"}),
+                          np.arange(6, dtype=np.float32).reshape(2, 3))
