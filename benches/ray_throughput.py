@@ -212,12 +212,13 @@ def stage_alone(reps: int) -> List[Tuple[str, str, List[Any]]]:
         # DCT-reduced decoding at 1/2 (both sizes keep at least the 640 letterbox's resized
         # size at 1/2): scipix mode="reduced" against cv2.IMREAD_REDUCED_COLOR_2 (no Pillow
         # column: its draft() is the same trick).
+        half = cv2.IMREAD_REDUCED_COLOR_2
         red = scipix.codec.decode_letterbox_to_tensor(data, SIDE, mode="reduced")
         assert red[1].scale_num == 4, red[1]
-        assert np.array_equal(red[0], ultralytics_blob(cv2.imdecode(buf, cv2.IMREAD_REDUCED_COLOR_2)))
-        t = harness.race([lambda: scipix.codec.decode_letterbox_to_tensor(data, SIDE, mode="reduced"),
-                          lambda: ultralytics_blob(cv2.imdecode(buf, cv2.IMREAD_REDUCED_COLOR_2))],
-                         reps)
+        assert np.array_equal(red[0], ultralytics_blob(cv2.imdecode(buf, half)))
+        t = harness.race([
+            lambda: scipix.codec.decode_letterbox_to_tensor(data, SIDE, mode="reduced"),
+            lambda: ultralytics_blob(cv2.imdecode(buf, half))], reps)
         out.append((f"{w}x{h}", "decode at 1/2 + letterbox tensor", t + [None]))
         rgb = scipix.codec.decode(data, "rgb")
         bgr = cv2.imdecode(buf, cv2.IMREAD_COLOR)

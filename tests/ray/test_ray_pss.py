@@ -2,8 +2,8 @@
 (all-MiniLM-L6-v2, 87 MiB) with scipix.model.Safetensors and touch every page; their summed
 PSS gain is one copy of the file. Two actors loading it with safetensors.numpy.load_file
 hold two copies. An ONNX Runtime session per actor that is fed the mapped weights as graph
-inputs on every run keeps them shared. The table (benches/ray_pss.py --quick) is printed whatever pytest's
-capture setting."""
+inputs on every run keeps them shared. The table (the rows of benches/ray_pss.py) is
+printed whatever pytest's capture setting."""
 from __future__ import annotations
 
 import os
@@ -26,8 +26,8 @@ def rows() -> Iterator[List[Dict[str, Any]]]:
     if own:
         ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False)
     try:
-        yield ray_pss.measure([ray_pss.minilm_path()], ["scipix", "load_file", "scipix+ort inputs"], [2],
-                                ray=ray)
+        yield ray_pss.measure([ray_pss.minilm_path()],
+                              ["scipix", "load_file", "scipix+ort inputs"], [2], ray=ray)
     finally:
         if own:
             ray.shutdown()

@@ -248,9 +248,10 @@ def test_endpoint_compute_without_serve() -> None:
     assert got.shape == (1, 3, 224, 224) and headers == {}
     assert np.array_equal(bits(got), bits(want))
     reduced, headers = rs.TensorEndpoint("letterbox", mode="reduced", threads=None).compute(data)
-    assert np.array_equal(bits(reduced),
-                          bits(scipix.codec.decode_letterbox_to_tensor(data, 640, mode="reduced")[0]))
-    assert headers["X-Scipix-Letterbox"].endswith(",0,140")  # 1920x1080 at 1/2: 140 rows of pad on top
+    want, _ = scipix.codec.decode_letterbox_to_tensor(data, 640, mode="reduced")
+    assert np.array_equal(bits(reduced), bits(want))
+    # 1920x1080 decoded at 1/2 (960x540) to 640x360: 140 rows of padding on top
+    assert headers["X-Scipix-Letterbox"].endswith(",0,140")
     with pytest.raises(ValueError, match="pipeline must be one of"):
         rs.TensorEndpoint("sharpen")
     body = np.arange(6, dtype="<f4").tobytes()
