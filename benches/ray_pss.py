@@ -83,18 +83,21 @@ def _rollup() -> Dict[str, int]:
     return out
 
 
-def _mapping_pss(path: str) -> int:
-    """Summed Pss of every mapping of `path` in this process (/proc/self/smaps)."""
+def _mapping(path: str) -> Tuple[int, int]:
+    """(Pss, Rss) summed over every mapping of `path` in this process (/proc/self/smaps)."""
     real = os.path.realpath(path)
-    total, inside = 0, False
+    pss = rss = 0
+    inside = False
     with open("/proc/self/smaps") as f:
         for line in f:
             head = line.split(maxsplit=5)
             if head and "-" in head[0] and len(head) >= 5 and ":" not in head[0]:
                 inside = len(head) == 6 and os.path.realpath(head[5].strip()) == real
             elif inside and line.startswith("Pss:"):
-                total += int(line.split()[1]) * 1024
-    return total
+                pss += int(line.split()[1]) * 1024
+            elif inside and line.startswith("Rss:"):
+                rss += int(line.split()[1]) * 1024
+    return pss, rss
 
 
 def weight_graph(shapes: Sequence[Tuple[str, Tuple[int, ...]]], as_inputs: bool = False,
@@ -233,9 +236,9 @@ class Probe:
             total = float(y)
         return total
 
-    def measure(self, path: str) -> Tuple[int, int]:
-        """(Pss gained since the baseline, Pss of the file's mapping), bytes."""
-        return _rollup()["Pss"] - self.base, _mapping_pss(path)
+    def measure(self, path: str) -> Tuple[int, int, int]:
+        """(Pss gained since the baseline, Pss and Rss of the file's mapping), bytes."""
+        return (_rollup()["Pss"] - self.base, *_mapping(path))
 
 
 def run_case(ray: Any, loader: str, path: str, n: int) -> Dict[str, Any]:
@@ -260,7 +263,8 @@ def run_case(ray: Any, loader: str, path: str, n: int) -> Dict[str, Any]:
     per = [g[0] for g in got]
     return {"loader": loader, "n": n, "file": path, "size": size,
             "per_actor": float(np.mean(per)), "sum": float(sum(per)),
-            "ratio": sum(per) / size, "map_sum": float(sum(g[1] for g in got))}
+            "ratio": sum(per) / size, "map_sum": float(sum(g[1] for g in got)),
+            "map_rss_min": float(min(g[2] for g in got))}
 
 
 def table(rows: Sequence[Dict[str, Any]]) -> str:

@@ -39,9 +39,10 @@ def test_two_actors_mapping_the_file_share_one_copy(rows: List[Dict[str, Any]],
         print("\n" + ray_pss.table(rows))
     by = {r["loader"]: r for r in rows}
     size = by["scipix"]["size"]
-    # Each actor maps the whole file and has touched every page: the PSS of the two
-    # mappings sums to the file size.
-    assert 0.95 * size <= by["scipix"]["map_sum"] <= 1.01 * size
+    # Each actor maps the whole file and has every page resident; the two mappings' PSS
+    # sums to at most the file size (less if another process maps the file too).
+    assert by["scipix"]["map_rss_min"] >= 0.99 * size
+    assert by["scipix"]["map_sum"] <= 1.01 * size
     # Everything the two actors gained, weights and the rest, is about one copy...
     assert by["scipix"]["ratio"] < 1.3
     # ...while load_file gives each actor its own (2.0 measured).
@@ -49,4 +50,4 @@ def test_two_actors_mapping_the_file_share_one_copy(rows: List[Dict[str, Any]],
     assert by["load_file"]["per_actor"] >= 0.9 * size
     # A session reading the mapped views as inputs adds its own buffers, not the weights.
     assert by["scipix+ort inputs"]["ratio"] < 1.3
-    assert by["scipix+ort inputs"]["map_sum"] >= 0.95 * size
+    assert by["scipix+ort inputs"]["map_rss_min"] >= 0.99 * size
