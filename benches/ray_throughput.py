@@ -17,8 +17,9 @@ count) and written once to $TMPDIR/scipix_ray_frames_<count>/.
      ``copyMakeBorder`` 114) + ``cv2.dnn.blobFromImage(1/255, swapRB=True)``, one thread;
    - pillow: ``Image.open().convert("RGB")`` + ``resize`` BILINEAR to the letterbox size +
      paste on a 114 canvas + ``/ 255`` CHW float32.
-   The three pipelines are alternated (the order rotates each repetition); best and median
-   images/s per stage and worker count.
+   With ``--model``, a small ONNX classifier (``scipix.ray.OnnxModel``, one thread) runs on
+   the tensors before the count. The three pipelines are alternated (the order rotates
+   each repetition); best and median images/s per stage and worker count.
 2. The stage alone, one thread, in this process (no Ray), alternated call by call
    (benches/harness.race): decode + letterbox tensor from the JPEG bytes, and the letterbox
    tensor alone from an already decoded image (cv2/scipix from the decoded uint8 array,
@@ -26,6 +27,7 @@ count) and written once to $TMPDIR/scipix_ray_frames_<count>/.
 
     python3 benches/ray_throughput.py              # 480 images, 1 and 2 workers, 3 repetitions
     python3 benches/ray_throughput.py --quick      # 96 images, 2 workers, 2 repetitions
+    python3 benches/ray_throughput.py --model --no-alone   # with the classifier, no table 2
 """
 from __future__ import annotations
 
@@ -100,9 +102,64 @@ class PillowStage:
         return {"tensor": np.concatenate(out)}
 
 
+class ModelStage:
+    """``scipix.ray.OnnxModel`` on the tensor column, opened once per worker process (the
+    instance holds only the paths, so it runs as tasks fused with the stage before it)."""
+
+    def __init__(self, graph: str, weights: str) -> None:
+        self.graph, self.weights = graph, weights
+        self.model: Any = None
+
+    def __call__(self, batch: Dict[str, np.ndarray]) -> Dict[str, np.ndarray]:
+        if self.model is None:
+            import scipix.ray
+
+            self.model = scipix.ray.OnnxModel(self.graph, self.weights, threads=1)
+        out: Dict[str, np.ndarray] = self.model(batch)
+        return out
+
+
+def classifier() -> Tuple[str, str]:
+    """(graph, weights) of a small classifier on the 640 letterbox tensor, any batch size:
+    Conv 3->16 (8x8, stride 8), ReLU, global average pool, Gemm 16->10, Softmax, split by
+    scipix.ray.split_onnx_weights into $TMPDIR/scipix_ray_classifier/."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    import scipix.ray
+
+    d = os.path.join(tempfile.gettempdir(), "scipix_ray_classifier")
+    graph, weights = os.path.join(d, "graph.onnx"), os.path.join(d, "weights.safetensors")
+    if os.path.exists(weights):
+        return graph, weights
+    os.makedirs(d, exist_ok=True)
+    rng = np.random.default_rng(1)
+    w = numpy_helper.from_array(rng.standard_normal((16, 3, 8, 8), np.float32) * 0.1, "w")
+    g = numpy_helper.from_array(rng.standard_normal((10, 16), np.float32), "g")
+    nodes = [helper.make_node("Conv", ["images", "w"], ["c"], strides=[8, 8]),
+             helper.make_node("Relu", ["c"], ["r"]),
+             helper.make_node("GlobalAveragePool", ["r"], ["p"]),
+             helper.make_node("Flatten", ["p"], ["f"]),
+             helper.make_node("Gemm", ["f", "g"], ["z"], transB=1),
+             helper.make_node("Softmax", ["z"], ["probs"], axis=1)]
+    model = helper.make_model(helper.make_graph(
+        nodes, "classifier",
+        [helper.make_tensor_value_info("images", TensorProto.FLOAT, ["N", 3, SIDE, SIDE])],
+        [helper.make_tensor_value_info("probs", TensorProto.FLOAT, ["N", 10])], [w, g]),
+        opset_imports=[helper.make_opsetid("", 17)])
+    full = os.path.join(d, "full.onnx")
+    onnx.save(model, full)
+    scipix.ray.split_onnx_weights(full, graph, weights)
+    return graph, weights
+
+
 def count(batch: Dict[str, np.ndarray]) -> Dict[str, np.ndarray]:
-    t = batch["tensor"]
-    assert t.shape[1:] == (3, SIDE, SIDE) and t.dtype == np.float32, t.shape
+    if "probs" in batch:
+        t = batch["probs"]
+        assert t.shape[1:] == (10,), t.shape
+    else:
+        t = batch["tensor"]
+        assert t.shape[1:] == (3, SIDE, SIDE) and t.dtype == np.float32, t.shape
     errors = batch.get("error")
     bad = 0 if errors is None else int(sum(1 for e in errors if e))
     return {"n": np.array([len(t)]), "errors": np.array([bad])}
@@ -143,11 +200,15 @@ def stage_fn(name: str) -> Callable[[Dict[str, np.ndarray]], Dict[str, np.ndarra
     return Cv2Stage() if name == "cv2" else PillowStage()
 
 
-def pipeline(ray: Any, directory: str, stage: str, workers: int, n: int) -> float:
+def pipeline(ray: Any, directory: str, stage: str, workers: int, n: int,
+             model: Optional[Tuple[str, str]] = None) -> float:
     """Images/s of one run; checks every image came through."""
     ds = ray.data.read_binary_files(directory, override_num_blocks=max(1, n // 16))
     ds = ds.map_batches(stage_fn(stage), batch_size=16, batch_format="numpy",
                         concurrency=workers)
+    if model is not None:
+        ds = ds.map_batches(ModelStage(*model), batch_size=16, batch_format="numpy",
+                            concurrency=workers)
     ds = ds.map_batches(count, batch_size=None, batch_format="numpy", concurrency=workers)
     t = time.perf_counter()
     done = errors = 0
@@ -160,7 +221,8 @@ def pipeline(ray: Any, directory: str, stage: str, workers: int, n: int) -> floa
 
 
 def run_pipelines(directory: str, n: int, workers: Sequence[int], reps: int,
-                  stages: Sequence[str]) -> List[Dict[str, Any]]:
+                  stages: Sequence[str], model: Optional[Tuple[str, str]] = None,
+                  ) -> List[Dict[str, Any]]:
     import ray
 
     ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False)
@@ -172,10 +234,10 @@ def run_pipelines(directory: str, n: int, workers: Sequence[int], reps: int,
         for w in workers:
             got: Dict[str, List[float]] = {s: [] for s in stages}
             for s in stages:  # warm-up: workers started, modules imported
-                pipeline(ray, directory, s, w, n)
+                pipeline(ray, directory, s, w, n, model)
             for r in range(reps):
                 for s in stages[r % len(stages):] + stages[:r % len(stages)]:
-                    got[s].append(pipeline(ray, directory, s, w, n))
+                    got[s].append(pipeline(ray, directory, s, w, n, model))
             for s in stages:
                 rows.append({"workers": w, "stage": s, "best": max(got[s]),
                              "median": statistics.median(got[s])})
@@ -236,13 +298,17 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     ap.add_argument("--count", type=int, default=480)
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--no-alone", action="store_true", help="skip the stage-alone table")
+    ap.add_argument("--model", action="store_true",
+                    help="add a small ONNX classifier (scipix.ray.OnnxModel) after the stage")
     args = ap.parse_args(argv)
     n, workers, reps = (96, [2], 2) if args.quick else (args.count, [1, 2], args.reps)
     stages = ["scipix", "cv2", "pillow"]
     directory = frames(n)
     load0 = os.getloadavg()
-    rows = run_pipelines(directory, n, workers, reps, stages)
-    print(f"Ray Data: read_binary_files -> letterbox 640 tensor -> count, {n} JPEGs "
+    rows = run_pipelines(directory, n, workers, reps, stages,
+                         classifier() if args.model else None)
+    model = " -> classifier (scipix.ray.OnnxModel)" if args.model else ""
+    print(f"Ray Data: read_binary_files -> letterbox 640 tensor{model} -> count, {n} JPEGs "
           f"(1280x720 and 1920x1080), best / median of {reps}")
     print("| workers | stage | images/s best | images/s median | scipix / stage (best) |")
     print("|---|---|---|---|---|")
