@@ -21,9 +21,10 @@ count) and written once to $TMPDIR/scipix_ray_frames_<count>/.
    the tensors before the count. The three pipelines are alternated (the order rotates
    each repetition); best and median images/s per stage and worker count.
 2. The stage alone, one thread, in this process (no Ray), alternated call by call
-   (benches/harness.race): decode + letterbox tensor from the JPEG bytes, and the letterbox
-   tensor alone from an already decoded image (cv2/scipix from the decoded uint8 array,
-   Pillow from the decoded Image), per frame size.
+   (benches/harness.race): decode + letterbox tensor from the JPEG bytes; the same with the
+   JPEG decoded at 1/2 (scipix ``mode="reduced"`` against ``cv2.IMREAD_REDUCED_COLOR_2``,
+   equal tensors); and the letterbox tensor alone from an already decoded image (cv2 and
+   scipix from the decoded uint8 array, Pillow from the decoded Image), per frame size.
 
     python3 benches/ray_throughput.py              # 480 images, 1 and 2 workers, 3 repetitions
     python3 benches/ray_throughput.py --quick      # 96 images, 2 workers, 2 repetitions
