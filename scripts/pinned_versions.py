@@ -4,7 +4,8 @@
     python3 scripts/pinned_versions.py --names FILE            # the pinned names, one a line
     python3 scripts/pinned_versions.py --references FILE       # the names marked "# reference:"
 
-A pin is met when the installed distribution has exactly that version; "not installed" and any
+A pin may name extras (`ray[data,serve]==2.60.0`): pip installs them, the check compares the
+distribution's version. A pin is met when the installed distribution has exactly that version; "not installed" and any
 other version are both unmet and are printed as `name: installed X, pinned Y`. Lines without
 `==` are an error: every package the tests depend on is pinned. For OpenCV it also checks that
 `import cv2` loads the pinned release (a second OpenCV distribution, such as the non-headless
@@ -22,7 +23,8 @@ def pins(path):
         line = raw.split("#", 1)[0].strip()
         if not line:
             continue
-        m = re.fullmatch(r"([A-Za-z0-9_.\-]+)==([A-Za-z0-9_.\-+]+)", line)
+        # name[extra,...]==version: the extras are pip's business; the pin is the version
+        m = re.fullmatch(r"([A-Za-z0-9_.\-]+)(?:\[[A-Za-z0-9_.,\-]+\])?==([A-Za-z0-9_.\-+]+)", line)
         if not m:
             sys.exit(f"{path}: '{line}' is not an exact pin (name==version)")
         out.append((m.group(1), m.group(2)))

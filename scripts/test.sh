@@ -4,7 +4,8 @@
 # aarch64 NEON under qemu-user, wasm32-wasip1 under wasmtime), header drift, C examples
 # under CTest (shared and static), install test (pkg-config and CMake), and the Python
 # cross-checks against OpenCV, ONNX Runtime and safetensors; the ONNX Runtime custom-operator
-# library (ort/) in real sessions; the Rust example, docs
+# library (ort/) in real sessions; scipix.ray in Ray Data on a simulated multi-node cluster
+# (tests/ray and the ray_pipeline example); the Rust example, docs
 # (warnings denied) and doctests; the malformed-input corpus (about 3,200 damaged JPEGs and
 # PNGs, each decoded in its own process under AddressSanitizer, Rust and C) and bounded
 # fuzzing of the cargo-fuzz targets; the Python package built by pip (with its tests, mypy
@@ -150,6 +151,23 @@ stage "ONNX Runtime custom operators (ort/ library in onnxruntime sessions)"
 cargo test -p scipix-ort
 cargo build --release -p scipix-ort
 SCIPIX_ORT_LIB="$PWD/target/release/libscipix_ort.so" python3 -m pytest -q tests/ort
+
+stage "Ray (simulated multi-node cluster)"
+# scipix.ray in Ray Data on ray.cluster_utils clusters of 1-CPU nodes (about 3 minutes on 2
+# loaded cores): bit-for-bit parity with a plain loop, corrupt files as error rows, a killed
+# actor, a removed node, pool sizing, pickling refusal; then the example at a small size.
+# The pinned Ray (tests/ray/requirements.txt) is installed only when an installed version
+# differs. Uses the scipix package the Python package stage installed.
+if ! python3 scripts/pinned_versions.py tests/ray/requirements.txt >/dev/null; then
+  python3 scripts/pinned_versions.py tests/ray/requirements.txt | sed 's/^/  /' || true
+  pip_install -r tests/ray/requirements.txt
+  python3 scripts/pinned_versions.py tests/ray/requirements.txt
+fi
+python3 -m pytest -q -p no:cacheprovider tests/ray
+ray_out=$(mktemp -d)
+python3 examples/python/ray_pipeline.py --images 64 --workers 1 --nodes 2 --side 128 \
+  --out "$ray_out" --check
+rm -rf "$ray_out"
 
 stage "crate package (cargo package: file list and a build from the tarball)"
 # A clean clone packages as is; a working tree with local edits to packaged files needs

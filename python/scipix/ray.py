@@ -526,6 +526,11 @@ class OnnxModel:
         """The session's intra-op thread count."""
         return int(self.session.get_session_options().intra_op_num_threads)
 
+    def threads_in_use(self) -> Dict[str, int]:
+        """{"scipix": scipix's pool size in this process, "onnxruntime": the session's
+        intra-op threads}."""
+        return {"scipix": _core.get_num_threads(), "onnxruntime": self.intra_op_threads()}
+
     def run(self, x: np.ndarray) -> List[np.ndarray]:
         """The model's outputs for one input array (batch axis included)."""
         return list(self.session.run(None, {self.input_name: x}))
