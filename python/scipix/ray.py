@@ -66,6 +66,14 @@ def in_worker() -> bool:
     return bool(ctx.worker.mode == ray.WORKER_MODE)
 
 
+def _pool_size(threads: Optional[int]) -> Optional[int]:
+    """``threads`` when given, else the worker's CPUs in a Ray worker, else None (leave the
+    process's pools as they are)."""
+    if threads is not None:
+        return int(threads)
+    return worker_threads() if in_worker() else None
+
+
 def configure_threads(n: Optional[int] = None) -> int:
     """Sizes scipix's thread pool to ``n`` threads (default :func:`worker_threads`) and
     returns the count. Call it in the worker (a callable class's ``__init__``), not in the
@@ -79,8 +87,9 @@ def configure_threads(n: Optional[int] = None) -> int:
 
 def session_options(threads: Optional[int] = None) -> Any:
     """``onnxruntime.SessionOptions`` for one session in a Ray worker: ``threads`` intra-op
-    threads (default :func:`worker_threads`), one inter-op thread, sequential execution, and
-    no spinning of idle pool threads (they would burn CPUs other workers were given)."""
+    threads (default :func:`worker_threads`; 0 lets ONNX Runtime choose), one inter-op
+    thread, sequential execution, and no spinning of idle pool threads (they would burn CPUs
+    other workers were given)."""
     import onnxruntime as ort
 
     so = ort.SessionOptions()
@@ -138,11 +147,12 @@ class Preprocess:
 
     Rows with a shape every row shares run through scipix's batch pipelines (parallel over
     the rows). scipix's pool is sized by :func:`configure_threads` (``threads``, default the
-    CPUs Ray assigned) in the worker: in ``__init__`` when constructed there (the class given
-    to ``map_batches`` with ``concurrency=``, run as actors), else on the first call in each
-    process (an instance given to ``map_batches``, run as tasks fused with the read; it holds
-    only parameters, so it pickles). Only scipix's own errors become error rows; anything
-    else (a wrong column name, say) fails the task.
+    CPUs Ray assigned) in each process that constructs or calls the object: in ``__init__``
+    (the class given to ``map_batches`` with ``compute=ActorPoolStrategy(...)``, constructed
+    in each actor) and again on the first call in another process (an instance given to
+    ``map_batches``, run as tasks; it holds only parameters, so it pickles). Outside a Ray
+    worker the pool is left as it is unless ``threads`` is given. Only scipix's own errors
+    become error rows; anything else (a wrong column name, say) fails the task.
     """
 
     def __init__(self, op: str = "letterbox", *, column: str = "bytes", output: str = "tensor",
@@ -166,12 +176,12 @@ class Preprocess:
         self.requested_threads = threads
         self.threads = 0
         self._pid = 0
-        if in_worker():
-            self._configure()
+        self._configure()
 
     def _configure(self) -> None:
-        self.threads = configure_threads(self.requested_threads)
         self._pid = os.getpid()
+        n = _pool_size(self.requested_threads)
+        self.threads = _core.get_num_threads() if n is None else configure_threads(n)
 
     # one row ------------------------------------------------------------------------------------
 
@@ -472,7 +482,8 @@ class OnnxModel:
 
     In each actor: scipix's pool and the session's intra-op threads are sized with
     :func:`configure_threads` / :func:`session_options` (``threads``, default the CPUs Ray
-    assigned), ``weights`` (.safetensors or .gguf) is mapped read-only by scipix and its
+    assigned; outside a Ray worker and without ``threads``, scipix's pool is left alone and
+    ONNX Runtime picks its own count), ``weights`` (.safetensors or .gguf) is mapped read-only by scipix and its
     tensors given to ONNX Runtime as external initializers (zero-copy numpy views, so the
     actors on a node share the weights' page cache), and the session is created from
     ``graph``.
@@ -497,7 +508,8 @@ class OnnxModel:
         self.weights = os.fspath(weights)
         self.input_column = input_column
         self.max_batch = max_batch
-        self.threads = configure_threads(threads)
+        n = _pool_size(threads)
+        self.threads = 0 if n is None else configure_threads(n)
         fmt = _weights_format(self.weights)
         if fmt == "safetensors":
             from .model import Safetensors
