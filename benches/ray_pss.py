@@ -17,8 +17,10 @@ Loaders:
   ``nopack`` sets ``session.disable_prepacking``.
 - ``scipix.ray.OnnxModel``: the same graph (weights as initializers) written as a
   (graph, weights) pair by ``scipix.ray.split_onnx_weights`` into $TMPDIR, served by
-  ``scipix.ray.OnnxModel`` (add_external_initializers, ONNX Runtime's default options)
-  and run once; the mapping measured is the pair's weights file.
+  ``scipix.ray.OnnxModel`` (its default ``share_weights=True``: scipix validates the
+  graph's references into the file, ONNX Runtime maps the file itself, no prepacking) and
+  run once; the mapping measured is the pair's weights file. ``scipix.ray.OnnxModel copy``
+  is ``share_weights=False`` (add_external_initializers, prepacking on).
 - ``scipix+ort inputs``: the same graph with the weights as graph inputs, and the scipix
   views fed with every run (ONNX Runtime reads a contiguous numpy input in place): no
   constant folding or prepacking, and no copy.
@@ -47,7 +49,7 @@ import numpy as np
 
 MIB = 1 << 20
 LOADERS = ("scipix", "load_file", "scipix+ort", "scipix+ort nopack", "scipix+ort inputs",
-           "scipix.ray.OnnxModel")
+           "scipix.ray.OnnxModel", "scipix.ray.OnnxModel copy")
 
 
 def minilm_path() -> str:
@@ -157,17 +159,20 @@ def onnx_pair(path: str) -> Tuple[str, str]:
     stem = os.path.splitext(os.path.basename(path))[0]
     d = os.path.join(tempfile.gettempdir(), f"scipix_pss_onnx_{stem}_{os.path.getsize(path)}")
     graph, weights = os.path.join(d, "graph.onnx"), os.path.join(d, "weights.safetensors")
-    if not os.path.exists(weights):
-        os.makedirs(d, exist_ok=True)
+    if not os.path.exists(d):
+        # Written under a temporary folder name, renamed when complete: the graph names its
+        # weights file, so the pair is made under its final file names.
+        tmp = tempfile.mkdtemp(dir=os.path.dirname(d))
         st = scipix.model.Safetensors(path)
         f32 = {n: st[n] for n in st if st[n].dtype == np.float32 and st[n].ndim in (1, 2)}
         model, _ = weight_graph([(n, a.shape) for n, a in f32.items()], data=f32)
-        full = os.path.join(d, "full.onnx")
+        full = os.path.join(tmp, "full.onnx")
         with open(full, "wb") as f:
             f.write(model)
-        scipix.ray.split_onnx_weights(full, graph, weights + ".tmp.safetensors")
+        scipix.ray.split_onnx_weights(full, os.path.join(tmp, os.path.basename(graph)),
+                                      os.path.join(tmp, os.path.basename(weights)))
         os.remove(full)
-        os.rename(weights + ".tmp.safetensors", weights)
+        os.rename(tmp, d)
     return graph, weights
 
 
@@ -191,11 +196,11 @@ class Probe:
     def load(self, loader: str, path: str) -> float:
         import scipix.model
 
-        if loader == "scipix.ray.OnnxModel":
+        if loader.startswith("scipix.ray.OnnxModel"):
             import scipix.ray
 
             m = scipix.ray.OnnxModel(os.path.join(os.path.dirname(path), "graph.onnx"), path,
-                                     threads=1)
+                                     threads=1, share_weights=not loader.endswith("copy"))
             feeds = {i.name: np.ones([int(d) for d in i.shape], np.float32)
                      for i in m.session.get_inputs()}
             self.keep.append(m)
@@ -244,7 +249,7 @@ class Probe:
 def run_case(ray: Any, loader: str, path: str, n: int) -> Dict[str, Any]:
     if __name__ != "__main__":  # imported (the test): workers cannot import this file by name
         ray.cloudpickle.register_pickle_by_value(sys.modules[__name__])
-    if loader == "scipix.ray.OnnxModel":
+    if loader.startswith("scipix.ray.OnnxModel"):
         path = onnx_pair(path)[1]
     actor = ray.remote(num_cpus=0)(Probe)
     actors = [actor.remote() for _ in range(n)]

@@ -324,17 +324,15 @@ class Preprocess:
         errors = [""] * n
         tensors: List[Optional[np.ndarray]] = [None] * n
         geo = np.zeros((n, 6), np.float64)
-        done = False
+        whole: Optional[np.ndarray] = None
         if n:
             try:  # the whole batch in one call; a bad row makes it fall back row by row
                 fixed = self._fixed_batch(list(items))
             except ScipixError:
                 fixed = None
             if fixed is not None:
-                t, geo = fixed
-                tensors = list(t)
-                done = True
-        if not done:
+                whole, geo = fixed  # the batch tensor is the column as it is: no restacking
+        if whole is None:
             for i in range(n):
                 try:
                     t1, g = self._one(items[i])
@@ -345,7 +343,7 @@ class Preprocess:
                 tensors[i] = t1
                 geo[i] = g
         out: Batch = {k: v for k, v in batch.items() if k != self.column or self.keep_input}
-        out[self.output] = _stack(tensors)
+        out[self.output] = whole if whole is not None else _stack(tensors)
         out["scale"] = geo[:, 0:2].copy()
         out["pad"] = geo[:, 2:4].copy()
         out["source_size"] = geo[:, 4:6].astype(np.int64)
@@ -483,10 +481,21 @@ class OnnxModel:
     In each actor: scipix's pool and the session's intra-op threads are sized with
     :func:`configure_threads` / :func:`session_options` (``threads``, default the CPUs Ray
     assigned; outside a Ray worker and without ``threads``, scipix's pool is left alone and
-    ONNX Runtime picks its own count), ``weights`` (.safetensors or .gguf) is mapped read-only by scipix and its
-    tensors given to ONNX Runtime as external initializers (zero-copy numpy views, so the
-    actors on a node share the weights' page cache), and the session is created from
-    ``graph``.
+    ONNX Runtime picks its own count), ``weights`` (.safetensors or .gguf) is opened and
+    validated by scipix, and the session is created from ``graph``.
+
+    ``share_weights=True`` (the default): every external-data reference of ``graph`` must
+    name ``weights`` (in the graph's folder, as :func:`split_onnx_weights` writes it) at
+    exactly the offset and length of the tensor of that name in the scipix-validated file,
+    or ``InvalidArgument`` is raised before any session exists. ONNX Runtime then maps the
+    file itself, read-only, and the session runs with ``session.disable_prepacking``: the
+    weights stay pages of the file in the page cache, one copy per node whatever the number
+    of actors. Weights that graph optimization rewrites (a Conv fused with its
+    BatchNormalization, say) become private to the session.
+    ``share_weights=False``: the mapped tensors are given to ONNX Runtime as external
+    initializers and prepacking stays on; ONNX Runtime 1.32 then keeps a private copy of
+    the weights per session (PSS shows N actors costing 1 + N copies), in exchange for its
+    prepacked kernels.
 
     Each call feeds ``input_column`` (the model input ``input_name``, default the first)
     and adds one column per model output (named as the output, or ``output_columns[name]``)
@@ -501,7 +510,8 @@ class OnnxModel:
                  input_name: Optional[str] = None,
                  output_columns: Optional[Mapping[str, str]] = None,
                  max_batch: Optional[int] = None, threads: Optional[int] = None,
-                 providers: Sequence[str] = ("CPUExecutionProvider",)) -> None:
+                 providers: Sequence[str] = ("CPUExecutionProvider",),
+                 share_weights: bool = True) -> None:
         import onnxruntime as ort
 
         self.graph = os.fspath(graph)
@@ -520,10 +530,16 @@ class OnnxModel:
 
             self._file = Gguf(self.weights)
         names = list(self._file.keys()) if fmt == "safetensors" else self._file.names()
-        self._arrays = [self._file[k] for k in names]  # views: they keep the map alive
+        self.share_weights = share_weights
         so = session_options(self.threads)
-        so.add_external_initializers(
-            names, [ort.OrtValue.ortvalue_from_numpy(a) for a in self._arrays])
+        if share_weights:
+            _check_external_data(self.graph, self.weights, self._file, names)
+            self._arrays: List[np.ndarray] = []
+            so.add_session_config_entry("session.disable_prepacking", "1")
+        else:
+            self._arrays = [self._file[k] for k in names]  # views: they keep the map alive
+            so.add_external_initializers(
+                names, [ort.OrtValue.ortvalue_from_numpy(a) for a in self._arrays])
         self.session = ort.InferenceSession(self.graph, sess_options=so,
                                             providers=list(providers))
         self.input_name = input_name or self.session.get_inputs()[0].name
@@ -571,6 +587,37 @@ class OnnxModel:
             out[self.output_columns[o.name]] = _stack_outputs(results[o.name], rank)
         out["error"] = errors
         return out
+
+
+def _check_external_data(graph: str, weights: str, file: Any, names: Sequence[str]) -> None:
+    """Raises ``InvalidArgument`` unless every external-data initializer of ``graph`` names
+    the file ``weights`` (in the graph's folder) at the offset and length of the tensor of
+    the same name in ``file`` (the scipix-opened ``weights``)."""
+    import onnx
+
+    m = onnx.load(graph, load_external_data=False)
+    folder = os.path.dirname(os.path.abspath(graph))
+    known = set(names)
+    for t in m.graph.initializer:
+        if t.data_location != onnx.TensorProto.EXTERNAL:
+            continue
+        ext = {e.key: e.value for e in t.external_data}
+        where = os.path.join(folder, ext.get("location", ""))
+        if not os.path.exists(where) or not os.path.samefile(where, weights):
+            raise InvalidArgument(
+                f"{graph}: initializer {t.name!r} reads {ext.get('location')!r}, not {weights!r}")
+        if t.name not in known:
+            raise InvalidArgument(f"{graph}: initializer {t.name!r} is not in {weights!r}")
+        info = file.info(t.name)
+        want = (int(info.file_offset), int(info.nbytes))
+        try:
+            got = (int(ext.get("offset", "0")), int(ext["length"]))
+        except (KeyError, ValueError):
+            raise InvalidArgument(f"{graph}: initializer {t.name!r} has no valid offset/length") from None
+        if got != want:
+            raise InvalidArgument(
+                f"{graph}: initializer {t.name!r} reads bytes {got[0]}..{got[0] + got[1]} of "
+                f"{weights!r}, where scipix finds the tensor at {want[0]}..{want[0] + want[1]}")
 
 
 def _stack_outputs(values: Sequence[Optional[np.ndarray]], rank: int) -> np.ndarray:

@@ -276,3 +276,48 @@ def test_handles_refuse_pickling_in_workers(ray_cluster: Any, det_model: Any) ->
         chain.append(str(exc))
         exc = exc.__cause__ or exc.__context__
     assert any("open it in each worker" in c for c in chain), chain
+
+
+def test_onnx_model_shares_or_copies_weights_with_equal_outputs(det_model: Any) -> None:
+    """Both weight modes give the original model's output bit for bit; the shared mode runs
+    the session without prepacking, over ONNX Runtime's own read-only map of the file."""
+    x = det_input(3)
+    want = original_output(x)
+    for share in (True, False):
+        m = OnnxModel(*det_model, threads=1, share_weights=share)
+        assert m.share_weights is share
+        got = m.run(x)[0]
+        assert got.dtype == want.dtype and got.shape == want.shape
+        assert np.array_equal(got, want)
+    m = OnnxModel(*det_model, threads=1)
+    opts = m.session.get_session_options()
+    assert opts.get_session_config_entry("session.disable_prepacking") == "1"
+    maps = open("/proc/self/maps").read()
+    assert os.path.realpath(det_model[1]) in maps
+
+
+def test_onnx_model_refuses_a_graph_that_reads_other_bytes(det_model: Any, tmp_path: Any) -> None:
+    """A graph whose external data points elsewhere than the tensor scipix validated (a
+    shifted offset, another file) is refused before a session exists."""
+    import onnx
+
+    graph, weights = det_model
+    m = onnx.load(graph, load_external_data=False)
+    ext = [t for t in m.graph.initializer if t.data_location == onnx.TensorProto.EXTERNAL]
+    assert len(ext) > 100
+    shutil.copy(weights, tmp_path / os.path.basename(weights))
+    for e in ext[5].external_data:
+        if e.key == "offset":
+            e.value = str(int(e.value) + 4)
+    bad = tmp_path / "shifted.onnx"
+    onnx.save(m, str(bad))
+    with pytest.raises(scipix.errors.InvalidArgument, match=ext[5].name):
+        OnnxModel(str(bad), str(tmp_path / os.path.basename(weights)), threads=1)
+    other = tmp_path / "other.safetensors"
+    shutil.copy(weights, other)
+    with pytest.raises(scipix.errors.InvalidArgument, match="not"):
+        OnnxModel(graph, str(other), threads=1)
+    # The copying mode does not read the graph's references: the given file's tensors win.
+    got = OnnxModel(str(bad), str(tmp_path / os.path.basename(weights)), threads=1,
+                    share_weights=False).run(det_input(4))[0]
+    assert np.array_equal(got, original_output(det_input(4)))
