@@ -156,12 +156,15 @@ stage "Ray (simulated multi-node cluster)"
 # scipix.ray in Ray Data on ray.cluster_utils clusters of 1-CPU nodes (about 3 minutes on 2
 # loaded cores): bit-for-bit parity with a plain loop, corrupt files as error rows, a killed
 # actor, a removed node, pool sizing, pickling refusal; then the example at a small size.
-# The pinned Ray (tests/ray/requirements.txt) is installed only when an installed version
-# differs. Uses the scipix package the Python package stage installed.
-if ! python3 scripts/pinned_versions.py tests/ray/requirements.txt >/dev/null; then
+# The pinned Ray (tests/ray/requirements.txt) is installed when an installed version differs
+# or when its Data or Serve extra does not import (a Ray installed without them has the
+# pinned version). Uses the scipix package the Python package stage installed.
+if ! python3 scripts/pinned_versions.py tests/ray/requirements.txt >/dev/null \
+   || ! python3 -c "import ray.data, ray.serve, starlette" 2>/dev/null; then
   python3 scripts/pinned_versions.py tests/ray/requirements.txt | sed 's/^/  /' || true
   pip_install -r tests/ray/requirements.txt
   python3 scripts/pinned_versions.py tests/ray/requirements.txt
+  python3 -c "import ray.data, ray.serve, starlette"
 fi
 python3 -m pytest -q -p no:cacheprovider tests/ray
 ray_out=$(mktemp -d)

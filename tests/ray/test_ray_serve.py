@@ -17,9 +17,11 @@ from typing import Any, Dict, Iterator, List, Optional, Tuple
 import numpy as np
 import pytest
 
-ray = pytest.importorskip("ray")
-serve = pytest.importorskip("ray.serve")
-cv2 = pytest.importorskip("cv2")
+# Imported outright: scripts/test.sh installs Ray with its Serve extra, so a missing one
+# fails the run instead of skipping the test.
+import cv2  # noqa: E402
+import ray  # noqa: E402
+from ray import serve  # noqa: E402
 
 import scipix.codec  # noqa: E402
 import scipix.ray_serve as rs  # noqa: E402
