@@ -8,9 +8,9 @@ Importing this module imports ``ray`` (``import scipix`` does not import this mo
   (letterbox, classify, resize, PP-OCRv4 detector input), plus per-row geometry and an
   ``error`` column: an input scipix cannot decode becomes an error row, never a failed task.
 * :class:`OnnxModel`: a callable class for ``map_batches(..., compute=ActorPoolStrategy(...))``
-  (or ``concurrency=``) running an ONNX Runtime session whose weights are numpy views into a
-  safetensors or GGUF file mapped by scipix (``SessionOptions.add_external_initializers``):
-  the weights are read from the page cache, not copied into each actor.
+  (or ``concurrency=``) running an ONNX Runtime session over a safetensors or GGUF weights
+  file that scipix validates; by default ONNX Runtime reads the weights from the file's
+  pages in the page cache (one copy per node, not one per actor).
 * :func:`split_onnx_weights`: writes any ONNX model as (graph without weights, weights
   file) for :class:`OnnxModel`.
 * :func:`worker_threads` / :func:`configure_threads` / :func:`session_options`: size
