@@ -429,3 +429,84 @@ unsafe fn compact_blocks(src: &[u8], tab: &HTab<f32>, b0: usize, b1: usize, out:
         b += 1;
     }
 }
+
+/// One-channel float horizontal pass (GRAY8 IPP cubic, any factor) of elements
+/// `e0..e0 + out.len()` in the multi-window form ([`HTab::gw_ix`]), 16 elements per block:
+/// per window one 64-byte load and one merge-masked `vpermb` that drops the bytes of every
+/// tap of its lanes into the lanes (tap `t` in byte `t`), then per tap a shift, a mask, a
+/// conversion and the product with the tap-major weights, summed as
+/// [`super::scalar::h_float`] (`((p0*w0 + p1*w1) + p2*w2) + p3*w3`, no fused
+/// multiply-add). The blocks the range cuts at its ends run with their lanes outside it
+/// masked off (loads, permutes and the store), so the whole range is done.
+///
+/// # Safety
+/// AVX-512 F, BW and VBMI must be available; the table has the multi-window form,
+/// `e0 + out.len() <= tab.n` and `src` is a row of the table's source width.
+#[target_feature(enable = "avx512f,avx512bw,avx512vbmi")]
+pub unsafe fn h_float_gray(src: &[u8], tab: &HTab<f32>, e0: usize, out: &mut [f32]) {
+    // SAFETY: the caller's promise.
+    unsafe {
+        match tab.taps {
+            4 => gray_blocks::<4>(src, tab, e0, out),
+            3 => gray_blocks::<3>(src, tab, e0, out),
+            2 => gray_blocks::<2>(src, tab, e0, out),
+            _ => gray_blocks::<1>(src, tab, e0, out),
+        }
+    }
+}
+
+/// [`h_float_gray`] with `T` taps.
+///
+/// # Safety
+/// As [`h_float_gray`], with `tab.taps == T`.
+#[inline(always)]
+unsafe fn gray_blocks<const T: usize>(src: &[u8], tab: &HTab<f32>, e0: usize, out: &mut [f32]) {
+    let (n, e1) = (tab.n, e0 + out.len());
+    debug_assert!(tab.taps == T && tab.cn == 1 && e1 <= n);
+    debug_assert!(tab.gw_start.len() == n.div_ceil(BLOCK) + 1 && tab.gw_ix.len() >= e1);
+    let (sp, wp, ip) = (src.as_ptr(), tab.w.as_ptr(), tab.gw_ix.as_ptr());
+    // Element `e` of the table goes to `out[e - e0]`; only lanes inside `e0..e1` are
+    // stored through it.
+    let op = out.as_mut_ptr().wrapping_sub(e0);
+    let (bp, mp) = (tab.gw_base.as_ptr(), tab.gw_mask.as_ptr());
+    let byte = _mm512_set1_epi32(0xff);
+    if e0 == e1 {
+        return;
+    }
+    for b in e0 / BLOCK..e1.div_ceil(BLOCK) {
+        let e = BLOCK * b;
+        // Lanes `lo..hi` of the block are in the range.
+        let (lo, hi) = (e0.max(e) - e, e1.min(e + BLOCK) - e);
+        let lanes = ((1u32 << hi) - (1u32 << lo)) as __mmask16;
+        let bytes = (u64::MAX >> (64 - 4 * (hi - lo))) << (4 * lo);
+        // SAFETY: windows `gw_start[b]..gw_start[b + 1]` are 64 bytes inside the row (table
+        // invariant); the masked loads read only lanes `lo..hi`, elements below `e1 <= n` of
+        // `gw_ix` and of each tap's weights; the masked store writes only those lanes, at
+        // `out[e + lo - e0..e + hi - e0]`, inside `out`.
+        unsafe {
+            let ix = _mm512_maskz_loadu_epi32(lanes, ip.add(e).cast());
+            let (w0, w1) = (
+                *tab.gw_start.get_unchecked(b) as usize,
+                *tab.gw_start.get_unchecked(b + 1) as usize,
+            );
+            let mut v = _mm512_setzero_si512();
+            for w in w0..w1 {
+                let win = _mm512_loadu_si512(sp.add(*bp.add(w) as usize).cast());
+                v = _mm512_mask_permutexvar_epi8(v, *mp.add(w) & bytes, ix, win);
+            }
+            let mut s = _mm512_setzero_ps();
+            for t in 0..T {
+                let x = match t {
+                    0 => _mm512_and_si512(v, byte),
+                    1 => _mm512_and_si512(_mm512_srli_epi32::<8>(v), byte),
+                    2 => _mm512_and_si512(_mm512_srli_epi32::<16>(v), byte),
+                    _ => _mm512_srli_epi32::<24>(v),
+                };
+                let wt = _mm512_maskz_loadu_ps(lanes, wp.add(t * n + e));
+                let p = _mm512_mul_ps(_mm512_cvtepi32_ps(x), wt);
+                s = if t == 0 { p } else { _mm512_add_ps(s, p) };
+            }
+            _mm512_mask_storeu_ps(op.wrapping_add(e), lanes, s);
+        }
+    }
+}

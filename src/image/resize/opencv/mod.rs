@@ -645,6 +645,10 @@ mod kernels {
 
     pub fn h_float(isa: Isa, src: &[u8], tab: &HTab<f32>, e0: usize, out: &mut [f32]) {
         #[cfg(target_arch = "x86_64")]
+        if tab.cn == 1 && has_avx2(isa) && (1..=4).contains(&tab.taps) {
+            return h_float_gray(isa, src, tab, e0, out);
+        }
+        #[cfg(target_arch = "x86_64")]
         if let Some((lo, b0, b1, hi)) = win_range(isa, tab, e0, out.len()) {
             let at = |b: usize| BLOCK * b - e0;
             h_float_px(isa, src, tab, e0, &mut out[..at(lo)]);
@@ -660,6 +664,36 @@ mod kernels {
             return;
         }
         h_float_px(isa, src, tab, e0, out)
+    }
+
+    /// [`h_float`] of a one-channel table of 1 to 4 taps (GRAY8 IPP cubic) on the AVX2 and
+    /// AVX-512 families: with VBMI, the whole window in the multi-window permute kernel
+    /// ([`HTab::gw_ix`]); otherwise the quad range ([`HTab::quad_lo`]) in the AVX2
+    /// one-gather-per-element kernel and the rest (clamped taps at the borders, the last
+    /// partial vector) in [`h_float_gather`].
+    #[cfg(target_arch = "x86_64")]
+    fn h_float_gray(isa: Isa, src: &[u8], tab: &HTab<f32>, e0: usize, out: &mut [f32]) {
+        if isa == Isa::Avx512 && !tab.gw_start.is_empty() && crate::image::resize::vbmi() {
+            // SAFETY: AVX-512 with VBMI (checked); the table has the multi-window form and
+            // the window is inside it.
+            return unsafe { avx512::h_float_gray(src, tab, e0, out) };
+        }
+        h_float_quad(isa, src, tab, e0, out)
+    }
+
+    /// [`h_float_gray`]'s AVX2 part: the quad range of the window in [`avx2::h_float_quad`],
+    /// the rest in [`h_float_gather`].
+    #[cfg(target_arch = "x86_64")]
+    fn h_float_quad(isa: Isa, src: &[u8], tab: &HTab<f32>, e0: usize, out: &mut [f32]) {
+        let (lo, hi) = (e0.max(tab.quad_lo), (e0 + out.len()).min(tab.quad_hi));
+        if lo >= hi {
+            return h_float_gather(isa, src, tab, e0, out);
+        }
+        h_float_gather(isa, src, tab, e0, &mut out[..lo - e0]);
+        // SAFETY: the AVX2 family (the caller's); elements `lo..hi` are in the quad range of a
+        // one-channel table of 1 to 4 taps.
+        let done = unsafe { avx2::h_float_quad(src, tab, lo, &mut out[lo - e0..hi - e0]) };
+        h_float_gather(isa, src, tab, lo + done, &mut out[lo + done - e0..]);
     }
 
     /// [`h_float`] without the element blocks.
@@ -1138,6 +1172,67 @@ mod tests {
                             }
                         }
                     }
+                }
+            }
+        }
+        crate::image::resize::NO_VBMI.with(|c| c.set(false));
+    }
+
+    /// The GRAY8 IPP cubic horizontal pass (multi-window permutes with VBMI, one gather per
+    /// element on AVX2) on every ISA the machine runs equals the scalar pass: upscales and
+    /// downscales up to 20x (unit tables at odd integer factors included), destination
+    /// widths 1 to 70 and a few wide ones, windows starting and ending at every offset
+    /// inside a block, source rows starting unaligned and rows shorter than 64 bytes.
+    #[test]
+    fn gray_cubic_h_float_equals_scalar_on_every_isa() {
+        let mut shapes: Vec<(usize, usize)> = Vec::new();
+        for dw in (1..=70)
+            .filter(|d| d % 2 == 1)
+            .chain([2, 16, 32, 64, 224, 256, 333])
+        {
+            for sw in [
+                4,
+                17,
+                63,
+                64,
+                65,
+                dw.max(4) + 1,
+                2 * dw + 1,
+                3 * dw,
+                5 * dw,
+                7 * dw + 3,
+                20 * dw,
+                dw / 2 + 4,
+            ] {
+                shapes.push((sw.max(4), dw));
+            }
+        }
+        for (sw, dw) in shapes {
+            let tab = scalar::ipp_cubic_htab(sw, dw, 1);
+            let (buf, _) = image(sw + 1, 1, 1, (sw * 7 + dw) as u64, 0);
+            // One byte into the buffer: the row starts unaligned.
+            let src = &buf[1..1 + sw];
+            let n = tab.n;
+            let mut want = vec![0f32; n];
+            scalar::h_float(src, &tab, 0, &mut want);
+            let mut windows = vec![(0, n), (1.min(n - 1), n), (0, n - 1.min(n - 1))];
+            windows.extend((0..n.min(17)).map(|a| (a, (a + 37).min(n))));
+            windows.extend([(n / 3, n - n / 3), (n - 1, n), (n / 2, n / 2 + 1)]);
+            for (isa, no_vbmi) in isa_paths() {
+                crate::image::resize::NO_VBMI.with(|c| c.set(no_vbmi));
+                for &(e0, e1) in windows.iter().filter(|&&(a, b)| a < b && b <= n) {
+                    let mut got = vec![f32::NAN; e1 - e0];
+                    kernels::h_float(isa, src, &tab, e0, &mut got);
+                    let same = got
+                        .iter()
+                        .zip(&want[e0..e1])
+                        .all(|(a, b)| a.to_bits() == b.to_bits());
+                    assert!(
+                        same,
+                        "{isa:?}{} {sw} -> {dw} window {e0}..{e1}: {got:?} != {:?}",
+                        if no_vbmi { " without VBMI" } else { "" },
+                        &want[e0..e1]
+                    );
                 }
             }
         }
