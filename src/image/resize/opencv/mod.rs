@@ -668,12 +668,12 @@ mod kernels {
 
     /// [`h_float`] of a one-channel table of 1 to 4 taps (GRAY8 IPP cubic) on the AVX2 and
     /// AVX-512 families: with VBMI, the whole window in the multi-window permute kernel
-    /// ([`HTab::gw_ix`]); otherwise the quad range ([`HTab::quad_lo`]) in the AVX2
+    /// ([`HTab::gw_k`]); otherwise the quad range ([`HTab::quad_lo`]) in the AVX2
     /// one-gather-per-element kernel and the rest (clamped taps at the borders, the last
     /// partial vector) in [`h_float_gather`].
     #[cfg(target_arch = "x86_64")]
     fn h_float_gray(isa: Isa, src: &[u8], tab: &HTab<f32>, e0: usize, out: &mut [f32]) {
-        if isa == Isa::Avx512 && !tab.gw_start.is_empty() && crate::image::resize::vbmi() {
+        if isa == Isa::Avx512 && tab.gw_k > 0 && crate::image::resize::vbmi() {
             // SAFETY: AVX-512 with VBMI (checked); the table has the multi-window form and
             // the window is inside it.
             return unsafe { avx512::h_float_gray(src, tab, e0, out) };

@@ -121,21 +121,23 @@ pub struct HTab<W> {
     /// (float tables) or per tap pair (two-tap integer tables); see [`WinBlock`].
     pub win: Vec<WinBlock>,
     /// One-channel float tables of 1 to 4 taps whose source row has at least 64 bytes
-    /// (GRAY8 `INTER_CUBIC` through IPP, any factor): the multi-window byte-permute form.
-    /// Block `b` (elements `BLOCK * b..BLOCK * (b + 1)`; the last block of the table may be
-    /// partial, its lanes past `n` unused) is covered by windows `gw_start[b]..gw_start[b + 1]`, each a 64-byte window of the row
-    /// at byte `gw_base[w]` (inside the row) serving the lanes whose 4 bits are set in
-    /// `gw_mask[w]` (a byte mask of the 16 32-bit lanes; the windows of a block split its
-    /// lanes); `gw_ix[e]` holds in byte `t` the offset of tap `t` of element `e` inside
-    /// its lane's window (bytes past `taps` repeat tap 0). So each block is one load and
-    /// one merge-masked `vpermb` per window, which puts every tap of a lane in its own
-    /// byte, at any factor. Empty otherwise.
+    /// (GRAY8 `INTER_CUBIC` through IPP, any factor): the multi-window byte-permute form,
+    /// `gw_k` windows per block of [`BLOCK`] elements (the last block may be partial, its
+    /// lanes past `n` unused; 0: no form). Window `j` of block `b` is the 64 bytes of the
+    /// row at `gw_base[gw_k * b + j]` (inside the row), serving the lanes whose 4 bits are
+    /// set in `gw_mask[gw_k * b + j]` (a byte mask of the 16 32-bit lanes; the windows of a
+    /// block split its lanes, and blocks that need fewer than `gw_k` windows end with
+    /// windows of mask 0, so every block runs the same count and the loop never
+    /// mispredicts). `gw_ix[e]` (`BLOCK` entries per block) holds in byte `t` the offset
+    /// of tap `t` of element `e` inside its lane's window (bytes past `taps` repeat tap 0).
+    /// So each block is one load and one merge-masked `vpermb` per window, which puts
+    /// every tap of a lane in its own byte, at any factor.
+    pub gw_k: usize,
+    /// See [`HTab::gw_k`].
     pub gw_ix: Vec<u32>,
-    /// See [`HTab::gw_ix`]: `gw_start.len()` is the number of blocks plus one.
-    pub gw_start: Vec<u32>,
-    /// See [`HTab::gw_ix`].
+    /// See [`HTab::gw_k`].
     pub gw_base: Vec<u32>,
-    /// See [`HTab::gw_ix`].
+    /// See [`HTab::gw_k`].
     pub gw_mask: Vec<u64>,
     /// One-channel tables of 1 to 4 taps: elements `quad_lo..quad_hi` read tap `t` at byte
     /// `idx[e] + t` (or have weight 0 on that tap) and 4 bytes from `idx[e]` lie inside the
@@ -192,8 +194,8 @@ impl<W: Copy + Default + PartialEq> HTab<W> {
             bw16: Vec::new(),
             upx: Vec::new(),
             win: Vec::new(),
+            gw_k: 0,
             gw_ix: Vec::new(),
-            gw_start: Vec::new(),
             gw_base: Vec::new(),
             gw_mask: Vec::new(),
             quad_lo: 0,
@@ -400,10 +402,10 @@ impl<W: Copy + Default + PartialEq> HTab<W> {
         // past `n` have no window).
         let nb = n.div_ceil(BLOCK);
         let mut ix = vec![0u32; BLOCK * nb];
-        let mut start = vec![0u32];
-        let (mut base, mut mask) = (Vec::new(), Vec::new());
+        let mut wins: Vec<Vec<(u32, u64)>> = Vec::with_capacity(nb);
         for b in 0..nb {
             let lanes = BLOCK.min(n - BLOCK * b);
+            let mut bw = Vec::new();
             let mut l = 0;
             while l < lanes {
                 // A window from lane `l`'s lowest tap (or the row's last 64 bytes), as many
@@ -426,12 +428,24 @@ impl<W: Copy + Default + PartialEq> HTab<W> {
                 // Every tap of one lane lies within 3 pixels of its first, so a window
                 // always takes at least its first lane.
                 debug_assert!(m != 0);
-                base.push(wb as u32);
-                mask.push(m);
+                bw.push((wb as u32, m));
             }
-            start.push(base.len() as u32);
+            wins.push(bw);
         }
-        (self.gw_ix, self.gw_start, self.gw_base, self.gw_mask) = (ix, start, base, mask);
+        let k = wins.iter().map(Vec::len).max().unwrap_or(0);
+        let pad = |bw: &Vec<(u32, u64)>| {
+            let last = bw.last().map_or(0, |w| w.0);
+            bw.iter()
+                .copied()
+                .chain(std::iter::repeat((last, 0)))
+                .take(k)
+                .collect::<Vec<_>>()
+        };
+        let all: Vec<(u32, u64)> = wins.iter().flat_map(pad).collect();
+        self.gw_k = k;
+        self.gw_base = all.iter().map(|w| w.0).collect();
+        self.gw_mask = all.iter().map(|w| w.1).collect();
+        self.gw_ix = ix;
         self
     }
 }
