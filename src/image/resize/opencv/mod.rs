@@ -351,7 +351,7 @@ impl Plan {
                 src,
                 y0,
                 out,
-                |s, _, o| kernels::h_float(isa, s, ht, e0, o),
+                |s, nx, o| kernels::h_float(isa, s, nx, ht, e0, o),
                 |dy, r, o| {
                     let b = [
                         v.w[4 * dy],
@@ -473,7 +473,8 @@ fn run_area(
         for k in 0..taps {
             let r = v.rows[dy * taps + k];
             if r != tag {
-                kernels::h_float(isa, src.row(r as usize), ht, e0, &mut scratch.frows);
+                let row = src.row(r as usize);
+                kernels::h_float(isa, row, row, ht, e0, &mut scratch.frows);
                 tag = r;
             }
             kernels::v_area_acc(isa, &mut scratch.fsum, &scratch.frows, v.w[dy * taps + k]);
@@ -643,10 +644,13 @@ mod kernels {
         scalar::h_fixed(src, tab, e0 + done, &mut out[done..])
     }
 
-    pub fn h_float(isa: Isa, src: &[u8], tab: &HTab<f32>, e0: usize, out: &mut [f32]) {
+    /// `next`: a source row to prefetch (as far as this pass reads) while working on `src`.
+    pub fn h_float(isa: Isa, src: &[u8], next: &[u8], tab: &HTab<f32>, e0: usize, out: &mut [f32]) {
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = next;
         #[cfg(target_arch = "x86_64")]
         if tab.cn == 1 && has_avx2(isa) && (1..=4).contains(&tab.taps) {
-            return h_float_gray(isa, src, tab, e0, out);
+            return h_float_gray(isa, src, next, tab, e0, out);
         }
         #[cfg(target_arch = "x86_64")]
         if let Some((lo, b0, b1, hi)) = win_range(isa, tab, e0, out.len()) {
@@ -672,11 +676,18 @@ mod kernels {
     /// one-gather-per-element kernel and the rest (clamped taps at the borders, the last
     /// partial vector) in [`h_float_gather`].
     #[cfg(target_arch = "x86_64")]
-    fn h_float_gray(isa: Isa, src: &[u8], tab: &HTab<f32>, e0: usize, out: &mut [f32]) {
+    fn h_float_gray(
+        isa: Isa,
+        src: &[u8],
+        next: &[u8],
+        tab: &HTab<f32>,
+        e0: usize,
+        out: &mut [f32],
+    ) {
         if isa == Isa::Avx512 && tab.gw_k > 0 && crate::image::resize::vbmi() {
             // SAFETY: AVX-512 with VBMI (checked); the table has the multi-window form and
             // the window is inside it.
-            return unsafe { avx512::h_float_gray(src, tab, e0, out) };
+            return unsafe { avx512::h_float_gray(src, next, tab, e0, out) };
         }
         h_float_quad(isa, src, tab, e0, out)
     }
@@ -1222,7 +1233,7 @@ mod tests {
                 crate::image::resize::NO_VBMI.with(|c| c.set(no_vbmi));
                 for &(e0, e1) in windows.iter().filter(|&&(a, b)| a < b && b <= n) {
                     let mut got = vec![f32::NAN; e1 - e0];
-                    kernels::h_float(isa, src, &tab, e0, &mut got);
+                    kernels::h_float(isa, src, src, &tab, e0, &mut got);
                     let same = got
                         .iter()
                         .zip(&want[e0..e1])
