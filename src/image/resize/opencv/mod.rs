@@ -490,8 +490,26 @@ fn run_area(
 /// single-source `vpermb` per tap, no idle lanes). 1920x1080 to 640x640 RGB8, alternated
 /// against the pixel-major kernels below: LINEAR 0.567 -> 0.484 ms, AREA 1.89 -> 1.27 ms,
 /// CUBIC 1.17 -> 1.11 ms; downscales past about 4 have no blocks (a two-source `vpermt2b`
-/// form measured slower than the pixel-major kernels). Elsewhere, the horizontal passes of
-/// 3- and 4-channel images run pixel-major shuffle kernels on every x86-64 family (one
+/// form measured slower than the pixel-major kernels). GRAY8 IPP cubic (one-channel
+/// float tables of 1 to 4 taps, unit tables included) has its own pass at any factor
+/// instead: with VBMI, [`avx512::h_float_gray`] over the table's multi-window form
+/// ([`HTab::gw_k`]: per 16 elements as many 64-byte windows as the taps span, one
+/// merge-masked `vpermb` each, all four taps of a lane in its bytes, the window's cut
+/// blocks masked, the next row's windows prefetched); on AVX2 and on AVX-512 without VBMI,
+/// [`avx2::h_float_quad`] (one `vpgatherdd` of the 4 bytes holding every tap per element,
+/// on the table's quad range [`HTab::quad_lo`]; the border elements and the last partial
+/// vector take the gathers or the scalar kernel below). Both keep the scalar sum order.
+/// Before them GRAY8 ran the scalar pass wherever the blocks did not fit (and on AVX2 for
+/// every unit table): on an Intel Xeon (family 6 model 167, AVX-512 VBMI, 2 cores under
+/// KVM), one thread, whole resizes, 1280x720 -> 256x256 0.157 -> 0.053 ms, 1920x1080 ->
+/// 384x384 0.348 -> 0.114 ms, 4032x3024 -> 640x640 1.39 -> 0.67 ms (AVX-512; the AVX2
+/// kernel takes 1.1-1.5x the AVX-512 time on 13 grid cases, alternated). The GRAY8
+/// `cv_cubic` grid of `benches/peers_resize_grid.py` (2026-12-07, alternated with
+/// `cv2.resize`): 18 of 102 cases below cv2 before (min 0.82x, geomean 1.44x, load
+/// average 4.7), none after (two runs at load average 1.9: min 1.25x and 1.39x, geomean
+/// 2.01x and 2.00x). SSE4.1 still
+/// runs the scalar pass for GRAY8. Elsewhere, the horizontal passes of 3- and 4-channel
+/// images run pixel-major shuffle kernels on every x86-64 family (one
 /// unaligned load per destination pixel; the AVX2 gathers they replace measured slower):
 /// [`sse41`]'s, VEX-encoded on AVX2 and AVX-512, except the four-tap float pass, which AVX2
 /// runs two pixels per register ([`avx2`]) and AVX-512 four ([`avx512`]). The border
