@@ -507,8 +507,9 @@ fn run_area(
 /// `cv_cubic` grid of `benches/peers_resize_grid.py` (2026-12-07, alternated with
 /// `cv2.resize`): 18 of 102 cases below cv2 before (min 0.82x, geomean 1.44x, load
 /// average 4.7), none after (two runs at load average 1.9: min 1.25x and 1.39x, geomean
-/// 2.01x and 2.00x). SSE4.1 still
-/// runs the scalar pass for GRAY8. Elsewhere, the horizontal passes of 3- and 4-channel
+/// 2.01x and 2.00x). SSE4.1 runs the quad range with four 32-bit loads per 4 elements
+/// ([`sse41::h_float_quad`]): 1280x720 -> 256x256 0.169 -> 0.084 ms, 4032x3024 -> 640x640
+/// 4.58 -> 1.06 ms. Elsewhere, the horizontal passes of 3- and 4-channel
 /// images run pixel-major shuffle kernels on every x86-64 family (one
 /// unaligned load per destination pixel; the AVX2 gathers they replace measured slower):
 /// [`sse41`]'s, VEX-encoded on AVX2 and AVX-512, except the four-tap float pass, which AVX2
@@ -667,7 +668,7 @@ mod kernels {
         #[cfg(not(target_arch = "x86_64"))]
         let _ = next;
         #[cfg(target_arch = "x86_64")]
-        if tab.cn == 1 && has_avx2(isa) && (1..=4).contains(&tab.taps) {
+        if tab.cn == 1 && isa != Isa::Scalar && (1..=4).contains(&tab.taps) {
             return h_float_gray(isa, src, next, tab, e0, out);
         }
         #[cfg(target_arch = "x86_64")]
@@ -688,10 +689,11 @@ mod kernels {
         h_float_px(isa, src, tab, e0, out)
     }
 
-    /// [`h_float`] of a one-channel table of 1 to 4 taps (GRAY8 IPP cubic) on the AVX2 and
-    /// AVX-512 families: with VBMI, the whole window in the multi-window permute kernel
+    /// [`h_float`] of a one-channel table of 1 to 4 taps (GRAY8 IPP cubic) on the x86-64
+    /// families: AVX-512 with VBMI, the whole window in the multi-window permute kernel
     /// ([`HTab::gw_k`]); otherwise the quad range ([`HTab::quad_lo`]) in the AVX2
-    /// one-gather-per-element kernel and the rest (clamped taps at the borders, the last
+    /// one-gather-per-element kernel (AVX2, AVX-512 without VBMI) or its SSE4.1 form (four
+    /// 32-bit loads per 4 elements), and the rest (clamped taps at the borders, the last
     /// partial vector) in [`h_float_gather`].
     #[cfg(target_arch = "x86_64")]
     fn h_float_gray(
@@ -710,8 +712,9 @@ mod kernels {
         h_float_quad(isa, src, tab, e0, out)
     }
 
-    /// [`h_float_gray`]'s AVX2 part: the quad range of the window in [`avx2::h_float_quad`],
-    /// the rest in [`h_float_gather`].
+    /// [`h_float_gray`] without the permutes: the quad range of the window in
+    /// [`avx2::h_float_quad`] (AVX2 and AVX-512) or [`sse41::h_float_quad`], the rest in
+    /// [`h_float_gather`].
     #[cfg(target_arch = "x86_64")]
     fn h_float_quad(isa: Isa, src: &[u8], tab: &HTab<f32>, e0: usize, out: &mut [f32]) {
         let (lo, hi) = (e0.max(tab.quad_lo), (e0 + out.len()).min(tab.quad_hi));
@@ -719,9 +722,16 @@ mod kernels {
             return h_float_gather(isa, src, tab, e0, out);
         }
         h_float_gather(isa, src, tab, e0, &mut out[..lo - e0]);
-        // SAFETY: the AVX2 family (the caller's); elements `lo..hi` are in the quad range of a
-        // one-channel table of 1 to 4 taps.
-        let done = unsafe { avx2::h_float_quad(src, tab, lo, &mut out[lo - e0..hi - e0]) };
+        let o = &mut out[lo - e0..hi - e0];
+        // SAFETY: `isa` is an x86-64 family this CPU runs (the caller's); elements `lo..hi`
+        // are in the quad range of a one-channel table of 1 to 4 taps.
+        let done = unsafe {
+            if has_avx2(isa) {
+                avx2::h_float_quad(src, tab, lo, o)
+            } else {
+                sse41::h_float_quad(src, tab, lo, o)
+            }
+        };
         h_float_gather(isa, src, tab, lo + done, &mut out[lo + done - e0..]);
     }
 
