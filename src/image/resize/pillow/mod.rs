@@ -78,10 +78,11 @@
 //!   3.20 -> 1.60; to 224x224 BOX 0.83 -> 0.62, BILINEAR 1.18 -> 0.99, BICUBIC 1.77 ->
 //!   1.64, LANCZOS 2.35 -> 2.19.
 //! - NEAREST is a table-driven gather of whole pixels (it moves bytes and does no
-//!   arithmetic): on x86-64 an SSE4.1 gather of 4 pixels per step (`sse41::nearest_row`),
-//!   elsewhere and for the row's tail the portable code, which moves RGB pixels as 4-byte
-//!   words ([`scalar::nearest_row_fast`]); destination rows that take the same source row
-//!   as the previous one copy that row.
+//!   arithmetic): GRAY8 rows and, on AVX2 and AVX-512, 3- and 4-byte pixels by the
+//!   `gather` family (8 pixels per `vpgatherdd`); on SSE4.1 a gather of 4 pixels per step
+//!   (`sse41::nearest_row`); elsewhere and for the row's tail the portable code, which
+//!   moves RGB pixels as 4-byte words ([`scalar::nearest_row_fast`]); destination rows that
+//!   take the same source row as the previous one copy that row.
 //!
 //! # Differences from Pillow
 //!
@@ -393,12 +394,15 @@ impl Plan {
     }
 }
 
-/// One NEAREST destination row: SSE4.1 (also under AVX2 and AVX-512) moves 4 pixels per
-/// step when the columns never decrease (`sorted`), [`scalar::nearest_row_fast`] the rest
-/// and every other case.
+/// One NEAREST destination row: GRAY8 and (on AVX2 and AVX-512) 3- and 4-byte pixels by
+/// the gather family; otherwise SSE4.1 moves 4 pixels per step when the columns never
+/// decrease (`sorted`), and [`scalar::nearest_row_fast`] does the rest and every other case.
 fn nearest_row(isa: Isa, src: &[u8], cols: &[u32], sorted: bool, bpp: usize, dst: &mut [u8]) {
     if bpp == 1 {
         return super::gather::gray(isa, src, cols, dst);
+    }
+    if matches!(isa, Isa::Avx2 | Isa::Avx512) && (bpp == 3 || bpp == 4) {
+        return super::gather::pixels(isa, src, cols, bpp, dst);
     }
     #[cfg(not(target_arch = "x86_64"))]
     let _ = sorted;
