@@ -694,7 +694,10 @@ fn v_pass<'d>(
             // what this CPU runs.
             #[cfg(target_arch = "x86_64")]
             Isa::Avx512 => unsafe {
-                let n = if vnni() {
+                let n = if vnni() && taps > 2 && !axis.k8.is_empty() {
+                    let k8 = &axis.k8[y * 3 * axis.n16..(y + 1) * 3 * axis.n16];
+                    avx512::v_row_vnni8(data, stride, first, taps, k8, axis.n16, d)
+                } else if vnni() {
                     avx512::v_row_vnni(data, stride, first, taps, hp, lp, d)
                 } else {
                     avx512::v_row(data, stride, first, taps, hp, lp, d)
@@ -875,6 +878,16 @@ mod tests {
             ((203, 2), (77, 1)),
             ((97, 4), (11, 3)),
             ((517, 2), (60, 3)),
+            // Weights of 0.5 and more, negative lobes (bicubic, lanczos): mild shrinks
+            // (about 1/2, 1/1.5), upscales, model squares from small sources, near-identity.
+            ((101, 67), (50, 33)),
+            ((67, 51), (134, 102)),
+            ((50, 37), (64, 64)),
+            ((33, 25), (22, 22)),
+            ((131, 9), (97, 13)),
+            ((5, 3), (17, 11)),
+            ((200, 70), (199, 150)),
+            ((2, 130), (3, 67)),
         ];
         let mut checked = 0;
         for (i, &(s, d)) in sizes.iter().enumerate() {
@@ -916,6 +929,60 @@ mod tests {
             }
         }
         assert!(checked >= sizes.len() * 5 * 4 * 3);
+    }
+
+    /// The `vpdpbusd` vertical kernel against the scalar one on coefficient tables far
+    /// outside Pillow's (digits at both ends of `i8`, sums that wrap `i32`), every tap count
+    /// 1..=20, widths around the 64-byte step and odd offsets.
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn vnni8_vertical_equals_scalar_wrapping_included() {
+        use super::coeffs::bytes3;
+        if !cpu::detected().has(cpu::Features::AVX512VNNI)
+            || !Isa::Avx512.supported_by(cpu::detected())
+        {
+            return;
+        }
+        let stride = 203;
+        let data = noise(stride * 21 + 7, 3);
+        let mut seed = 11u64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for taps in 1..=20usize {
+            for kind in 0..4 {
+                let k: Vec<i32> = (0..taps)
+                    .map(|_| {
+                        let r = next() as i32;
+                        match kind {
+                            // Any value below 2^22 in magnitude.
+                            0 => r >> 9,
+                            // The ends of the split's range and extreme digits.
+                            1 => [0x7f7f7f, -0x808080, -(1 << 23), 0x7f0000][r as usize % 4],
+                            // Weights near 1 and negative lobes.
+                            2 => (1 << 22) - (r >> 12),
+                            _ => -(r >> 10).abs(),
+                        }
+                    })
+                    .collect();
+                let (k8, n16) = bytes3(&k, taps);
+                assert!(!k8.is_empty());
+                for (first, len) in [(0, 64), (1, 63), (3, 130), (5, 1), (0, 200), (7, 129)] {
+                    let mut want = vec![0u8; len];
+                    let mut got = vec![0x5au8; len];
+                    super::scalar::v_row(&data, stride, first, &k, &mut want);
+                    // SAFETY: AVX-512 F/BW and VNNI checked above.
+                    let n = unsafe {
+                        super::avx512::v_row_vnni8(&data, stride, first, taps, &k8, n16, &mut got)
+                    };
+                    assert_eq!(n, len);
+                    assert_eq!(got, want, "taps {taps} kind {kind} first {first} len {len}");
+                }
+            }
+        }
     }
 
     #[test]
