@@ -1,9 +1,7 @@
 //! AVX-512 (F + BW) convolution passes: the AVX2 arithmetic ([`super::avx2`]) on 512-bit
 //! vectors: four rows at once in the horizontal pass (one per 128-bit lane, sharing each
 //! coefficient broadcast), 64 bytes per step in the vertical pass. With AVX-512 VNNI the
-//! vertical pass accumulates with `vpdpwssd` ([`v_row_vnni`]), or, from 3 taps on, with
-//! `vpdpbusd` on the coefficients' three signed byte planes ([`v_row_vnni8`]: 3 products
-//! per tap and 16 columns where the pair kernel spends 4). With VNNI and VBMI, a
+//! vertical pass accumulates with `vpdpwssd` ([`v_row_vnni`]). With VNNI and VBMI, a
 //! horizontal window whose coefficients split into three signed bytes and whose taps fill
 //! at least 3/4 of their 16-tap groups runs [`h_rows_vnni8`] instead (or, for 16 taps or
 //! more filling 3/4 of 8-tap groups, [`h_rows_vnni8x2`]): three `vpdpbusd` per 16 taps
@@ -689,95 +687,4 @@ unsafe fn blocks_rows<const R: usize, const Q: bool>(
             }
         }
     }
-}
-
-/// Vertical pass of one output row with `vpdpbusd`, 4 taps per step: the coefficients as
-/// the byte planes of [`super::coeffs::Axis::k8`] (`k = a 2^16 + b 2^8 + c`, `k8` holds
-/// this row's 3 planes of `n16` bytes, zero past `taps`), the bytes of 4 source rows
-/// interleaved so that each `i32` lane holds one column's 4 taps (two `vpunpck*bw` and two
-/// `vpunpck*wd` per 64 columns and 4 rows), and three `vpdpbusd` per 16 columns add their
-/// products with the 4 taps of each plane. Each lane's sum is the scalar one modulo 2^32
-/// (every step is `i32` addition or multiplication by a power of two, which wraps alike),
-/// so `((a << 16) + (b << 8) + c + ROUND) >> 22`, saturated to `u8`, is the scalar byte.
-/// 64 bytes per step, then the last `dst.len() % 64` with masked loads and store; returns
-/// `dst.len()`. Rows past `taps` in the last group (coefficient 0) repeat the last row.
-///
-/// # Safety
-/// The CPU must support AVX-512 F, BW and VNNI.
-#[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
-pub unsafe fn v_row_vnni8(
-    src: &[u8],
-    stride: usize,
-    first: usize,
-    taps: usize,
-    k8: &[i8],
-    n16: usize,
-    dst: &mut [u8],
-) -> usize {
-    let len = dst.len();
-    assert!(taps >= 1 && first + (taps - 1) * stride + len <= src.len());
-    assert!(taps <= n16 && k8.len() == 3 * n16);
-    let groups = taps.div_ceil(4);
-    let z = _mm512_setzero_si512();
-    let round = _mm512_set1_epi32(ROUND);
-    // The 4 taps of group `g` in plane `j`, broadcast.
-    let coef = |g: usize, j: usize| {
-        let q = &k8[j * n16 + 4 * g..][..4];
-        _mm512_set1_epi32(i32::from_le_bytes([
-            q[0] as u8, q[1] as u8, q[2] as u8, q[3] as u8,
-        ]))
-    };
-    let mut i = 0;
-    while i < len {
-        let m: __mmask64 = if len - i >= 64 {
-            !0
-        } else {
-            (1u64 << (len - i)) - 1
-        };
-        let mut acc = [[z; 3]; 4];
-        for g in 0..groups {
-            // SAFETY: rows 4g + r clamped below taps, bytes i..i + 64 of them read only
-            // where `m` is set, which stays below len (asserted above).
-            let r: [__m512i; 4] = std::array::from_fn(|r| unsafe {
-                let t = (4 * g + r).min(taps - 1);
-                _mm512_maskz_loadu_epi8(m, src.as_ptr().add(first + t * stride + i).cast())
-            });
-            let lo01 = _mm512_unpacklo_epi8(r[0], r[1]);
-            let hi01 = _mm512_unpackhi_epi8(r[0], r[1]);
-            let lo23 = _mm512_unpacklo_epi8(r[2], r[3]);
-            let hi23 = _mm512_unpackhi_epi8(r[2], r[3]);
-            // Columns 0..4, 4..8, 8..12, 12..16 of each 128-bit block.
-            let px = [
-                _mm512_unpacklo_epi16(lo01, lo23),
-                _mm512_unpackhi_epi16(lo01, lo23),
-                _mm512_unpacklo_epi16(hi01, hi23),
-                _mm512_unpackhi_epi16(hi01, hi23),
-            ];
-            let kv = [coef(g, 0), coef(g, 1), coef(g, 2)];
-            for (a, p) in acc.iter_mut().zip(px) {
-                for (aj, &kj) in a.iter_mut().zip(&kv) {
-                    *aj = _mm512_dpbusd_epi32(*aj, p, kj);
-                }
-            }
-        }
-        let t: [__m512i; 4] = std::array::from_fn(|q| {
-            let [a, b, c] = acc[q];
-            let s = _mm512_add_epi32(
-                _mm512_add_epi32(
-                    _mm512_slli_epi32::<{ 2 * K8_SHIFT }>(a),
-                    _mm512_slli_epi32::<{ K8_SHIFT }>(b),
-                ),
-                _mm512_add_epi32(c, round),
-            );
-            _mm512_srai_epi32::<{ PRECISION_BITS }>(s)
-        });
-        let q = _mm512_packus_epi16(
-            _mm512_packs_epi32(t[0], t[1]),
-            _mm512_packs_epi32(t[2], t[3]),
-        );
-        // SAFETY: bytes i.. where `m` is set stay below len.
-        unsafe { _mm512_mask_storeu_epi8(dst.as_mut_ptr().add(i).cast(), m, q) };
-        i += 64;
-    }
-    len
 }

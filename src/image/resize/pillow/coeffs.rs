@@ -161,7 +161,7 @@ fn pairs8(k8: &[i8], n16: usize, taps: usize) -> (Vec<i8>, usize) {
 /// coefficient needs a top digit outside `i8` (`k` outside `-0x808080..=0x7f7f7f`: weights
 /// of about 2 or more, which Pillow's normalized filters do not produce). The split is checked to give
 /// back every `k` exactly.
-pub(super) fn bytes3(k: &[i32], taps: usize) -> (Vec<i8>, usize) {
+fn bytes3(k: &[i32], taps: usize) -> (Vec<i8>, usize) {
     let n16 = taps.div_ceil(16) * 16;
     let mut out = vec![0i8; k.len() / taps * 3 * n16];
     let half = 1 << (K8_SHIFT - 1);

@@ -63,20 +63,43 @@
 //!   lane, sharing each coefficient broadcast). GRAY8 rows, windows with an odd tap count
 //!   (only when the taps span the whole source) and the last outputs whose 8-byte pair
 //!   loads would pass the row's end use the scalar kernel. With AVX-512 VNNI and VBMI,
-//!   when every coefficient of the axis is exactly `a 2^14 + b 2^7 + c` with signed bytes
-//!   `a`, `b`, `c` (weights below about 0.5: the large shrinks) and the taps fill at least
-//!   3/4 of their 16-tap groups, one row is filtered 16 taps at a time by three `vpdpbusd`
-//!   (pixels times each byte plane, exact in `i32`) and the sums recombined as
-//!   `(a << 14) + (b << 7) + c`; with 16 or more taps filling 3/4 of 8-tap groups instead,
+//!   every coefficient is split as `a 2^16 + b 2^8 + c` with signed bytes `a`, `b`, `c`
+//!   ([`coeffs::Axis::k8`]; every `k` in `-0x808080..=0x7f7f7f`, weights below 1.99: all
+//!   of Pillow's tables, upscales and the negative lobes of BICUBIC and LANCZOS included).
+//!   `vpdpbusd` multiplies pixels (`u8`) by one byte plane (`i8`) and adds 4 products per
+//!   `i32` lane without saturating, modulo 2^32, and `(a << 16) + (b << 8) + c` is then
+//!   the scalar `i32` sum modulo 2^32, that is the scalar sum (wrapping included). When
+//!   the taps fill at least 3/4 of their 16-tap groups, one row is filtered 16 taps at a
+//!   time by three `vpdpbusd`; with 16 or more taps filling 3/4 of 8-tap groups instead,
 //!   the same arithmetic runs on 8 taps of two outputs per vector. Before either, the same
-//!   byte split runs element-major where the axis allows (`blocks.rs`: downscales of about
-//!   2 and more, any channel count, GRAY8 included): 16 destination elements per vector,
-//!   each 4-tap group one `vpermb` per row (four past a downscale of about 4, one per
-//!   quarter of the vector) and three `vpdpbusd`, coefficient loads shared by 4 rows, 16
-//!   finished bytes per store. 1920x1080 RGB8, alternated against the kernels above: to
-//!   640x640 BOX 1.59 -> 0.64 ms, BILINEAR 1.85 -> 0.88, BICUBIC 2.66 -> 1.14, LANCZOS
-//!   3.20 -> 1.60; to 224x224 BOX 0.83 -> 0.62, BILINEAR 1.18 -> 0.99, BICUBIC 1.77 ->
-//!   1.64, LANCZOS 2.35 -> 2.19.
+//!   byte split runs element-major where the axis allows (`blocks.rs`: shrinks, mild or
+//!   large, and upscales alike, any channel count, GRAY8 included): 16 destination
+//!   elements per vector, each 4-tap group one `vpermb` per row (four past a downscale of
+//!   about 4, one per quarter of the vector) and three `vpdpbusd`, coefficient loads
+//!   shared by 4 rows, 16 finished bytes per store. 1920x1080 RGB8, alternated against the
+//!   kernels above: to 640x640 BOX 1.59 -> 0.64 ms, BILINEAR 1.85 -> 0.88, BICUBIC 2.66 ->
+//!   1.14, LANCZOS 3.20 -> 1.60; to 224x224 BOX 0.83 -> 0.62, BILINEAR 1.18 -> 0.99,
+//!   BICUBIC 1.77 -> 1.64, LANCZOS 2.35 -> 2.19.
+//!
+//!   Until the split had 7-bit low digits (`a 2^14 + b 2^7 + c`, weights below about 0.5)
+//!   only large shrinks took these kernels; mild shrinks and upscales ran the pair kernel
+//!   (RGB) or the scalar one (GRAY8 rows). With 8-bit digits, measured one at a time on
+//!   an Intel Xeon (family 6 model 167, AVX-512 VBMI + VNNI, 2 cores shared, load average
+//!   about 3), best of 30, RGB8 unless said: 1001x667 -> 500x333 BOX 0.638 -> 0.323 ms,
+//!   BICUBIC 1.121 -> 0.524, GRAY8 BICUBIC 1.337 -> 0.217; 333x251 -> 666x502 LANCZOS
+//!   0.543 -> 0.384. Against Pillow-SIMD 12.1.1.post0 over the 102 RGB cases of
+//!   `benches/peers_resize_grid.py --pillow-simd --formats rgb` (2026-12-07, load average
+//!   2.3-3.6 from other jobs), min / geomean / cases below 1.0x, before -> after: BOX
+//!   0.59x / 1.06x / 52 -> 0.89x / 1.37x / 11, BILINEAR 0.67x / 1.17x / 32 -> 0.87x /
+//!   1.38x / 6, BICUBIC 0.63x / 1.17x / 29 -> 0.83x / 1.38x / 5, LANCZOS 0.75x / 1.30x /
+//!   18 -> 0.88x / 1.53x / 13. What stays below 1.0x is large shrinks (1/4 of the small
+//!   sources, 4K and 12 MP to the model squares), which already took the byte kernels.
+//!
+//!   The vertical pass keeps `vpmaddwd` / `vpdpwssd` on 16-bit halves: a `vpdpbusd`
+//!   vertical kernel on the same byte planes (4 source rows interleaved per `i32` lane,
+//!   3 `vpdpbusd` per 4 taps and 16 columns against 4 `vpdpwssd` per 2 taps) measured
+//!   slower on this CPU at every tap count tried (5760-byte rows, 2 to 30 taps: 1.05x to
+//!   1.6x the time), so it was not kept.
 //! - NEAREST is a table-driven gather of whole pixels (it moves bytes and does no
 //!   arithmetic): on x86-64 an SSE4.1 gather of 4 pixels per step (`sse41::nearest_row`),
 //!   elsewhere and for the row's tail the portable code, which moves RGB pixels as 4-byte
@@ -694,10 +717,7 @@ fn v_pass<'d>(
             // what this CPU runs.
             #[cfg(target_arch = "x86_64")]
             Isa::Avx512 => unsafe {
-                let n = if vnni() && taps > 2 && !axis.k8.is_empty() {
-                    let k8 = &axis.k8[y * 3 * axis.n16..(y + 1) * 3 * axis.n16];
-                    avx512::v_row_vnni8(data, stride, first, taps, k8, axis.n16, d)
-                } else if vnni() {
+                let n = if vnni() {
                     avx512::v_row_vnni(data, stride, first, taps, hp, lp, d)
                 } else {
                     avx512::v_row(data, stride, first, taps, hp, lp, d)
@@ -929,60 +949,6 @@ mod tests {
             }
         }
         assert!(checked >= sizes.len() * 5 * 4 * 3);
-    }
-
-    /// The `vpdpbusd` vertical kernel against the scalar one on coefficient tables far
-    /// outside Pillow's (digits at both ends of `i8`, sums that wrap `i32`), every tap count
-    /// 1..=20, widths around the 64-byte step and odd offsets.
-    #[cfg(target_arch = "x86_64")]
-    #[test]
-    fn vnni8_vertical_equals_scalar_wrapping_included() {
-        use super::coeffs::bytes3;
-        if !cpu::detected().has(cpu::Features::AVX512VNNI)
-            || !Isa::Avx512.supported_by(cpu::detected())
-        {
-            return;
-        }
-        let stride = 203;
-        let data = noise(stride * 21 + 7, 3);
-        let mut seed = 11u64;
-        let mut next = || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
-        for taps in 1..=20usize {
-            for kind in 0..4 {
-                let k: Vec<i32> = (0..taps)
-                    .map(|_| {
-                        let r = next() as i32;
-                        match kind {
-                            // Any value below 2^22 in magnitude.
-                            0 => r >> 9,
-                            // The ends of the split's range and extreme digits.
-                            1 => [0x7f7f7f, -0x808080, -(1 << 23), 0x7f0000][r as usize % 4],
-                            // Weights near 1 and negative lobes.
-                            2 => (1 << 22) - (r >> 12),
-                            _ => -(r >> 10).abs(),
-                        }
-                    })
-                    .collect();
-                let (k8, n16) = bytes3(&k, taps);
-                assert!(!k8.is_empty());
-                for (first, len) in [(0, 64), (1, 63), (3, 130), (5, 1), (0, 200), (7, 129)] {
-                    let mut want = vec![0u8; len];
-                    let mut got = vec![0x5au8; len];
-                    super::scalar::v_row(&data, stride, first, &k, &mut want);
-                    // SAFETY: AVX-512 F/BW and VNNI checked above.
-                    let n = unsafe {
-                        super::avx512::v_row_vnni8(&data, stride, first, taps, &k8, n16, &mut got)
-                    };
-                    assert_eq!(n, len);
-                    assert_eq!(got, want, "taps {taps} kind {kind} first {first} len {len}");
-                }
-            }
-        }
     }
 
     #[test]
