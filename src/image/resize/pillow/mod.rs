@@ -79,7 +79,13 @@
 //!   shared by 4 rows, 16 finished bytes per store. 1920x1080 RGB8, alternated against the
 //!   kernels above: to 640x640 BOX 1.59 -> 0.64 ms, BILINEAR 1.85 -> 0.88, BICUBIC 2.66 ->
 //!   1.14, LANCZOS 3.20 -> 1.60; to 224x224 BOX 0.83 -> 0.62, BILINEAR 1.18 -> 0.99,
-//!   BICUBIC 1.77 -> 1.64, LANCZOS 2.35 -> 2.19.
+//!   BICUBIC 1.77 -> 1.64, LANCZOS 2.35 -> 2.19. With the wider split, blocks against the
+//!   per-output 16-tap kernel on the same outputs (`btiming` below, RGB8, us per row):
+//!   1920 -> 640 BICUBIC 0.55 against 1.84, 1920 -> 960 LANCZOS 0.73 against 2.70,
+//!   1920 -> 416 BOX 0.54 against 1.17, 4032 -> 640 LANCZOS 3.13 against 3.58, 3840 ->
+//!   512 LANCZOS 2.97 against 2.87 (level), so the blocks keep priority. Merging the
+//!   quarter windows two at a time with `vpermt2b` and a blend instead of four masked
+//!   `vpermb` measured 10% slower (0.54 -> 0.60, 3.13 -> 3.50) and was not kept.
 //!
 //!   Until the split had 7-bit low digits (`a 2^14 + b 2^7 + c`, weights below about 0.5)
 //!   only large shrinks took these kernels; mild shrinks and upscales ran the pair kernel
@@ -1128,6 +1134,101 @@ mod timing {
                     t3[150] * 1e6 / rows as f64
                 );
             }
+        }
+    }
+}
+
+/// Element blocks against the per-output byte kernels on the same outputs (run by hand,
+/// prints only): `cargo test --release --lib pillow::btiming -- --ignored --nocapture`.
+#[cfg(all(test, target_arch = "x86_64"))]
+mod btiming {
+    use super::avx512;
+    use super::blocks::{HBlocks, BLOCK};
+    use super::coeffs::{Axis, Kernel};
+    use crate::cpu::{self, Features, Isa};
+    use std::time::Instant;
+
+    #[test]
+    #[ignore]
+    fn blocks_against_per_output() {
+        let f = cpu::detected();
+        if !Isa::Avx512.supported_by(f) || !f.has(Features::AVX512VBMI | Features::AVX512VNNI) {
+            return;
+        }
+        for (kernel, sw, dw, bpp) in [
+            (Kernel::Lanczos, 4032usize, 640usize, 3usize),
+            (Kernel::Lanczos, 3840, 512, 3),
+            (Kernel::Bicubic, 3840, 518, 3),
+            (Kernel::Box, 1920, 416, 3),
+            (Kernel::Bilinear, 1920, 256, 3),
+            (Kernel::Bicubic, 1001, 250, 3),
+            (Kernel::Bicubic, 1920, 640, 3),
+            (Kernel::Lanczos, 1920, 960, 3),
+            (Kernel::Lanczos, 4032, 640, 1),
+        ] {
+            let a = Axis::new(kernel, sw, dw);
+            let Some(hb) = HBlocks::new(&a, bpp) else {
+                println!("{kernel:?} {sw}->{dw}: no blocks");
+                continue;
+            };
+            let rows = 8;
+            let src: Vec<u8> = (0..sw * bpp * rows).map(|i| (i * 7 % 251) as u8).collect();
+            let (b0, b1) = hb.range(0, dw * bpp, 0, sw * bpp);
+            let mid = (b0 * BLOCK).div_ceil(bpp)..b1 * BLOCK / bpp;
+            let n = mid.len();
+            let mut d1 = vec![0u8; dw * bpp * rows];
+            let mut d2 = vec![0u8; n * bpp * rows];
+            let (mut t1, mut t2) = (Vec::new(), Vec::new());
+            let k8 = &a.k8[mid.start * 3 * a.n16..];
+            for _ in 0..200 {
+                let t = Instant::now();
+                for (s, d) in src.chunks(sw * bpp * 4).zip(d1.chunks_mut(dw * bpp * 4)) {
+                    let s: Vec<&[u8]> = s.chunks_exact(sw * bpp).collect();
+                    let mut d: Vec<&mut [u8]> = d.chunks_exact_mut(dw * bpp).collect();
+                    // SAFETY: VBMI/VNNI checked; range from HBlocks::range.
+                    unsafe { avx512::h_rows_blocks(&s, &mut d, 0, &hb, b0, b1, 0) };
+                }
+                t1.push(t.elapsed().as_secs_f64());
+                if bpp >= 3 {
+                    let t = Instant::now();
+                    for (s, d) in src.chunks(sw * bpp * 4).zip(d2.chunks_mut(n * bpp * 4)) {
+                        let s: Vec<&[u8]> = s.chunks_exact(sw * bpp).collect();
+                        let mut d: Vec<&mut [u8]> = d.chunks_exact_mut(n * bpp).collect();
+                        // SAFETY: as above.
+                        unsafe {
+                            avx512::h_rows_vnni8(
+                                &s,
+                                &mut d,
+                                0,
+                                &a.start[mid.clone()],
+                                k8,
+                                a.n16,
+                                a.taps,
+                                bpp,
+                                n,
+                            )
+                        };
+                    }
+                    t2.push(t.elapsed().as_secs_f64());
+                }
+            }
+            if bpp >= 3 {
+                for r in 0..rows {
+                    assert_eq!(
+                        &d1[r * dw * bpp + mid.start * bpp..r * dw * bpp + mid.end * bpp],
+                        &d2[r * n * bpp..(r + 1) * n * bpp]
+                    );
+                }
+            }
+            t1.sort_by(f64::total_cmp);
+            t2.sort_by(f64::total_cmp);
+            println!(
+                "{kernel:?} {sw}->{dw} bpp {bpp} taps {} quarters {}: us per row blocks {:.2} per-output {:.2}",
+                a.taps,
+                hb.quarters,
+                t1[0] * 1e6 / rows as f64,
+                t2.first().copied().unwrap_or(0.0) * 1e6 / rows as f64
+            );
         }
     }
 }
