@@ -136,48 +136,71 @@ macro_rules! v_row_body {
         assert!(taps >= 1 && first + (taps - 1) * stride + len <= src.len());
         assert!(hp.len() == taps.div_ceil(2) && lp.len() == hp.len());
         let z = _mm512_setzero_si512();
+        // One step of 64 bytes from `i`, or (`Some(m)`) of the bytes mask `m` selects.
+        macro_rules! step {
+            ($i:expr, $mask:expr) => {{
+                let (i, mask): (usize, Option<__mmask64>) = ($i, $mask);
+                let mut h = [z; 4];
+                let mut l = [z; 4];
+                for (p, (&hw, &lw)) in hp.iter().zip(lp).enumerate() {
+                    let ta = 2 * p;
+                    let tb = (ta + 1).min(taps - 1);
+                    // SAFETY: rows ta, tb < taps; bytes i..i + 64 <= len (asserted above),
+                    // or under a mask only the bytes it selects, below len.
+                    let (a, b) = unsafe {
+                        let pa = src.as_ptr().add(first + ta * stride + i);
+                        let pb = src.as_ptr().add(first + tb * stride + i);
+                        match mask {
+                            None => (_mm512_loadu_si512(pa.cast()), _mm512_loadu_si512(pb.cast())),
+                            Some(m) => (
+                                _mm512_maskz_loadu_epi8(m, pa.cast()),
+                                _mm512_maskz_loadu_epi8(m, pb.cast()),
+                            ),
+                        }
+                    };
+                    let u = _mm512_unpacklo_epi8(a, b);
+                    let w = _mm512_unpackhi_epi8(a, b);
+                    let px = [
+                        _mm512_unpacklo_epi8(u, z),
+                        _mm512_unpackhi_epi8(u, z),
+                        _mm512_unpacklo_epi8(w, z),
+                        _mm512_unpackhi_epi8(w, z),
+                    ];
+                    let (hv, lv) = (_mm512_set1_epi32(hw), _mm512_set1_epi32(lw));
+                    for j in 0..4 {
+                        h[j] = $acc(h[j], px[j], hv);
+                        l[j] = $acc(l[j], px[j], lv);
+                    }
+                }
+                let t: [__m512i; 4] = std::array::from_fn(|j| finish(h[j], l[j]));
+                let q = _mm512_packus_epi16(
+                    _mm512_packs_epi32(t[0], t[1]),
+                    _mm512_packs_epi32(t[2], t[3]),
+                );
+                // SAFETY: as for the loads.
+                unsafe {
+                    let d = dst.as_mut_ptr().add(i);
+                    match mask {
+                        None => _mm512_storeu_si512(d.cast(), q),
+                        Some(m) => _mm512_mask_storeu_epi8(d.cast(), m, q),
+                    }
+                }
+            }};
+        }
         let mut i = 0;
         while i + 64 <= len {
-            let mut h = [z; 4];
-            let mut l = [z; 4];
-            for (p, (&hw, &lw)) in hp.iter().zip(lp).enumerate() {
-                let ta = 2 * p;
-                let tb = (ta + 1).min(taps - 1);
-                // SAFETY: rows ta, tb < taps, bytes i..i + 64 <= len (asserted above).
-                let (a, b) = unsafe {
-                    (
-                        _mm512_loadu_si512(src.as_ptr().add(first + ta * stride + i).cast()),
-                        _mm512_loadu_si512(src.as_ptr().add(first + tb * stride + i).cast()),
-                    )
-                };
-                let u = _mm512_unpacklo_epi8(a, b);
-                let w = _mm512_unpackhi_epi8(a, b);
-                let px = [
-                    _mm512_unpacklo_epi8(u, z),
-                    _mm512_unpackhi_epi8(u, z),
-                    _mm512_unpacklo_epi8(w, z),
-                    _mm512_unpackhi_epi8(w, z),
-                ];
-                let (hv, lv) = (_mm512_set1_epi32(hw), _mm512_set1_epi32(lw));
-                for j in 0..4 {
-                    h[j] = $acc(h[j], px[j], hv);
-                    l[j] = $acc(l[j], px[j], lv);
-                }
-            }
-            let t: [__m512i; 4] = std::array::from_fn(|j| finish(h[j], l[j]));
-            let q = _mm512_packus_epi16(
-                _mm512_packs_epi32(t[0], t[1]),
-                _mm512_packs_epi32(t[2], t[3]),
-            );
-            // SAFETY: i + 64 <= len.
-            unsafe { _mm512_storeu_si512(dst.as_mut_ptr().add(i).cast(), q) };
+            step!(i, None);
             i += 64;
         }
-        i
+        if i < len {
+            step!(i, Some((1u64 << (len - i)) - 1));
+        }
+        len
     }};
 }
 
-/// Vertical pass of one output row over whole 64-byte steps; returns the bytes written.
+/// Vertical pass of one output row: 64 bytes per step, then the last `dst.len() % 64`
+/// under a mask; returns the bytes written (all of them).
 ///
 /// # Safety
 /// The CPU must support AVX-512 F and BW.
