@@ -98,12 +98,15 @@
 //!   about 3), best of 30, RGB8 unless said: 1001x667 -> 500x333 BOX 0.638 -> 0.323 ms,
 //!   BICUBIC 1.121 -> 0.524, GRAY8 BICUBIC 1.337 -> 0.217; 333x251 -> 666x502 LANCZOS
 //!   0.543 -> 0.384. Against Pillow-SIMD 12.1.1.post0 over the 102 RGB cases of
-//!   `benches/peers_resize_grid.py --pillow-simd --formats rgb` (2026-12-07, load average
-//!   2.3-3.6 from other jobs), min / geomean / cases below 1.0x, before -> after: BOX
-//!   0.59x / 1.06x / 52 -> 0.89x / 1.37x / 11, BILINEAR 0.67x / 1.17x / 32 -> 0.87x /
-//!   1.38x / 6, BICUBIC 0.63x / 1.17x / 29 -> 0.83x / 1.38x / 5, LANCZOS 0.75x / 1.30x /
-//!   18 -> 0.88x / 1.53x / 13. What stays below 1.0x is large shrinks (1/4 of the small
-//!   sources, 4K and 12 MP to the model squares), which already took the byte kernels.
+//!   `benches/peers_resize_grid.py --pillow-simd --formats rgb` (2026-12-07; before: 16:11
+//!   UTC, load average 3.1-3.8; after, with the masked vertical row ends above: 16:52,
+//!   load average 1.8-2.0), min / geomean / cases below 1.0x, before -> after: BOX
+//!   0.59x / 1.06x / 52 -> 0.87x / 1.38x / 11, BILINEAR 0.67x / 1.17x / 32 -> 0.85x /
+//!   1.38x / 8, BICUBIC 0.63x / 1.17x / 29 -> 0.89x / 1.39x / 11, LANCZOS 0.75x / 1.30x /
+//!   18 -> 0.90x / 1.54x / 14. Every 1/2, 2x and small-source model square is now above
+//!   1.0x (lowest 1.32x); what stays below is large shrinks (1/4 of the small sources,
+//!   1001x667 to 12 MP to the model squares, mostly 0.9-0.99x), which already took the
+//!   byte kernels.
 //!
 //!   The vertical pass keeps `vpmaddwd` / `vpdpwssd` on 16-bit halves: a `vpdpbusd`
 //!   vertical kernel on the same byte planes (4 source rows interleaved per `i32` lane,
