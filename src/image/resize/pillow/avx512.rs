@@ -387,9 +387,10 @@ fn h_row_vnni8<const BPP: usize, const G: usize>(
 /// `i32` lane (block `c` = channel `c`), and three `vpdpbusd` add the products of the
 /// pixels with the three byte planes, exactly (each lane adds 4 products of at most
 /// 255 * 128 in magnitude, modulo 2^32 like the scalar `i32` sum). Four outputs' sums
-/// `(a << 16) + (b << 8) + c` are then added across lanes together ([`sum_four`]) and stored as 4 packed pixels. Pixels past a
-/// window meet zero coefficients; where a whole 64-byte load would pass the row's end the
-/// group is loaded masked to the window's taps instead.
+/// `(a << 16) + (b << 8) + c` are then added across lanes together ([`sum_four`]) and
+/// stored as 4 packed pixels. Pixels past a window meet zero coefficients; where a whole
+/// 64-byte load would pass the row's end the group is loaded masked to the window's taps
+/// instead.
 ///
 /// # Safety
 /// The CPU must support AVX-512 F, BW, VBMI and VNNI.

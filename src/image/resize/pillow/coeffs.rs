@@ -107,10 +107,10 @@ pub struct Axis {
     pub n16: usize,
     /// Each coefficient as `k = a 2^16 + b 2^8 + c` (`K8_SHIFT` = 8) with `a`, `b`, `c`
     /// signed bytes, `b`, `c` in -128..128: per output the planes `a`, `b`, `c`, `n16` bytes
-    /// each, zero past `taps`. Every `k` in `-0x808080..=0x7f7f7f` (all `|k| < 2^23 - 2^15`,
-    /// weights below 1.99 in magnitude: all of Pillow's, upscales and negative lobes
-    /// included) splits so; the table is empty when
-    /// some coefficient does not (then the kernels that need it are not used).
+    /// each, zero past `taps`. Every `k` in `-0x808080..=0x7f7f7f` (so every `|k| <=
+    /// 0x7f7f7f`, just under 2^23 - 2^15: weights below 1.99 in magnitude, all of Pillow's,
+    /// upscales and negative lobes included) splits so; the table is empty when some
+    /// coefficient does not (then the kernels that need it are not used).
     pub k8: Vec<i8>,
     /// `taps` rounded up to a multiple of 8.
     pub n8: usize,
@@ -159,8 +159,8 @@ fn pairs8(k8: &[i8], n16: usize, taps: usize) -> (Vec<i8>, usize) {
 
 /// The byte planes of [`Axis::k8`] and their length `n16`, or an empty table when some
 /// coefficient needs a top digit outside `i8` (`k` outside `-0x808080..=0x7f7f7f`: weights
-/// of about 2 or more, which Pillow's normalized filters do not produce). The split is checked to give
-/// back every `k` exactly.
+/// of about 2 or more, which Pillow's normalized filters do not produce). The split is
+/// checked to give back every `k` exactly.
 fn bytes3(k: &[i32], taps: usize) -> (Vec<i8>, usize) {
     let n16 = taps.div_ceil(16) * 16;
     let mut out = vec![0i8; k.len() / taps * 3 * n16];
