@@ -226,6 +226,8 @@ def run_pipelines(directory: str, n: int, workers: Sequence[int], reps: int,
                   ) -> List[Dict[str, Any]]:
     import ray
 
+    # off, as in the tests: Ray Data's usage thread can end the process during ray.shutdown()
+    os.environ.setdefault("RAY_DATA_USAGE_DISABLED", "1")
     ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False)
     ray.data.DataContext.get_current().enable_progress_bars = False
     if __name__ != "__main__":

@@ -2790,9 +2790,12 @@ ScipixStatus scipix_dequantize_fp8(const void *q, const size_t *shape, size_t ra
  * `PIL.Image.resize` of Pillow 13 with that filter (on an image of the same mode: "L",
  * "RGB", "RGBA"; BGR8/BGRA8 are resized as their bytes, like OpenCV). Alpha is resized
  * like the other channels. Equal sizes give a copy (as both libraries do). Only the
- * `width * bytes_per_pixel` bytes of each destination row are written. The tables are
- * built for this call; use a `ScipixResizer` to reuse them. Large destinations are split
- * into row bands on scipix's pool, with identical bytes for every thread count.
+ * `width * bytes_per_pixel` bytes of each destination row are written. The tables come
+ * from a per-thread cache of the 4 most recently used (sizes, format, mode) combinations,
+ * built on a miss: repeated calls of one shape on one thread build them once. A
+ * `ScipixResizer` holds them explicitly and can be shared between threads. Large
+ * destinations are split into row bands on scipix's pool, with identical bytes for every
+ * thread count.
  *
  * Errors: `SCIPIX_ERR_NULL_POINTER` (src, dst or a data pointer NULL);
  * `SCIPIX_ERR_UNSUPPORTED_FORMAT` (unknown format, formats differ, or a mode that does

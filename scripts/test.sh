@@ -166,6 +166,9 @@ if ! python3 scripts/pinned_versions.py tests/ray/requirements.txt >/dev/null \
   python3 scripts/pinned_versions.py tests/ray/requirements.txt
   python3 -c "import ray.data, ray.serve, starlette"
 fi
+# Ray Data's usage collection off for the tests and the example (its thread can end the
+# driver with exit code 1 during ray.shutdown(); tests/ray/conftest.py).
+export RAY_DATA_USAGE_DISABLED=1
 python3 -m pytest -q -p no:cacheprovider tests/ray
 ray_out=$(mktemp -d)
 python3 examples/python/ray_pipeline.py --images 64 --workers 1 --nodes 2 --side 128 \

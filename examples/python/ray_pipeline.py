@@ -237,6 +237,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     out_dir = os.path.join(args.out, "parquet")
     shutil.rmtree(out_dir, ignore_errors=True)
     ray.data.DataContext.get_current().enable_progress_bars = False
+    # Ray Data 2.60's usage-metrics thread can end this process with exit code 1 if it polls
+    # while ray.shutdown() runs, after the output is written (guide: "Scaling out with Ray").
+    os.environ.setdefault("RAY_DATA_USAGE_DISABLED", "1")
     cluster = start_cluster(args.nodes, args.node_cpus)
     try:
         t0 = time.perf_counter()

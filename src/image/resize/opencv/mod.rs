@@ -515,7 +515,8 @@ fn run_area(
 /// [`sse41`]'s, VEX-encoded on AVX2 and AVX-512, except the four-tap float pass, which AVX2
 /// runs two pixels per register ([`avx2`]) and AVX-512 four ([`avx512`]). The border
 /// pixels and other tables take the AVX2 gathers (AVX2 and AVX-512) or the scalar kernel.
-/// `INTER_NEAREST(_EXACT)` copies 4 pixels per step with SSE4.1 on every x86-64 family.
+/// `INTER_NEAREST(_EXACT)` of 3 and 4 channels gathers 8 pixels per `vpgatherdd` on AVX2 and
+/// AVX-512 (the `gather` family) and copies 4 pixels per step with SSE4.1 on SSE4.1.
 /// The integer-factor area path (`INTER_AREA` at integer factors, `INTER_LINEAR(_EXACT)` at
 /// exactly 2x) has SIMD kernels on every family: the 2x2 half-up mean of 1, 3 and 4
 /// channels its own (`area2x2`), every other block up to 16x16 of 1 to 4 channels the
@@ -827,6 +828,9 @@ mod kernels {
     pub fn nearest(isa: Isa, src: &[u8], xs: &[u32], cn: usize, out: &mut [u8]) {
         if cn == 1 {
             return super::super::gather::gray(isa, src, xs, out);
+        }
+        if matches!(isa, Isa::Avx2 | Isa::Avx512) && (cn == 3 || cn == 4) {
+            return super::super::gather::pixels(isa, src, xs, cn, out);
         }
         let done = match isa {
             // SAFETY: as above (every x86-64 family above scalar has SSE4.1).

@@ -136,48 +136,71 @@ macro_rules! v_row_body {
         assert!(taps >= 1 && first + (taps - 1) * stride + len <= src.len());
         assert!(hp.len() == taps.div_ceil(2) && lp.len() == hp.len());
         let z = _mm512_setzero_si512();
+        // One step of 64 bytes from `i`, or (`Some(m)`) of the bytes mask `m` selects.
+        macro_rules! step {
+            ($i:expr, $mask:expr) => {{
+                let (i, mask): (usize, Option<__mmask64>) = ($i, $mask);
+                let mut h = [z; 4];
+                let mut l = [z; 4];
+                for (p, (&hw, &lw)) in hp.iter().zip(lp).enumerate() {
+                    let ta = 2 * p;
+                    let tb = (ta + 1).min(taps - 1);
+                    // SAFETY: rows ta, tb < taps; bytes i..i + 64 <= len (asserted above),
+                    // or under a mask only the bytes it selects, below len.
+                    let (a, b) = unsafe {
+                        let pa = src.as_ptr().add(first + ta * stride + i);
+                        let pb = src.as_ptr().add(first + tb * stride + i);
+                        match mask {
+                            None => (_mm512_loadu_si512(pa.cast()), _mm512_loadu_si512(pb.cast())),
+                            Some(m) => (
+                                _mm512_maskz_loadu_epi8(m, pa.cast()),
+                                _mm512_maskz_loadu_epi8(m, pb.cast()),
+                            ),
+                        }
+                    };
+                    let u = _mm512_unpacklo_epi8(a, b);
+                    let w = _mm512_unpackhi_epi8(a, b);
+                    let px = [
+                        _mm512_unpacklo_epi8(u, z),
+                        _mm512_unpackhi_epi8(u, z),
+                        _mm512_unpacklo_epi8(w, z),
+                        _mm512_unpackhi_epi8(w, z),
+                    ];
+                    let (hv, lv) = (_mm512_set1_epi32(hw), _mm512_set1_epi32(lw));
+                    for j in 0..4 {
+                        h[j] = $acc(h[j], px[j], hv);
+                        l[j] = $acc(l[j], px[j], lv);
+                    }
+                }
+                let t: [__m512i; 4] = std::array::from_fn(|j| finish(h[j], l[j]));
+                let q = _mm512_packus_epi16(
+                    _mm512_packs_epi32(t[0], t[1]),
+                    _mm512_packs_epi32(t[2], t[3]),
+                );
+                // SAFETY: as for the loads.
+                unsafe {
+                    let d = dst.as_mut_ptr().add(i);
+                    match mask {
+                        None => _mm512_storeu_si512(d.cast(), q),
+                        Some(m) => _mm512_mask_storeu_epi8(d.cast(), m, q),
+                    }
+                }
+            }};
+        }
         let mut i = 0;
         while i + 64 <= len {
-            let mut h = [z; 4];
-            let mut l = [z; 4];
-            for (p, (&hw, &lw)) in hp.iter().zip(lp).enumerate() {
-                let ta = 2 * p;
-                let tb = (ta + 1).min(taps - 1);
-                // SAFETY: rows ta, tb < taps, bytes i..i + 64 <= len (asserted above).
-                let (a, b) = unsafe {
-                    (
-                        _mm512_loadu_si512(src.as_ptr().add(first + ta * stride + i).cast()),
-                        _mm512_loadu_si512(src.as_ptr().add(first + tb * stride + i).cast()),
-                    )
-                };
-                let u = _mm512_unpacklo_epi8(a, b);
-                let w = _mm512_unpackhi_epi8(a, b);
-                let px = [
-                    _mm512_unpacklo_epi8(u, z),
-                    _mm512_unpackhi_epi8(u, z),
-                    _mm512_unpacklo_epi8(w, z),
-                    _mm512_unpackhi_epi8(w, z),
-                ];
-                let (hv, lv) = (_mm512_set1_epi32(hw), _mm512_set1_epi32(lw));
-                for j in 0..4 {
-                    h[j] = $acc(h[j], px[j], hv);
-                    l[j] = $acc(l[j], px[j], lv);
-                }
-            }
-            let t: [__m512i; 4] = std::array::from_fn(|j| finish(h[j], l[j]));
-            let q = _mm512_packus_epi16(
-                _mm512_packs_epi32(t[0], t[1]),
-                _mm512_packs_epi32(t[2], t[3]),
-            );
-            // SAFETY: i + 64 <= len.
-            unsafe { _mm512_storeu_si512(dst.as_mut_ptr().add(i).cast(), q) };
+            step!(i, None);
             i += 64;
         }
-        i
+        if i < len {
+            step!(i, Some((1u64 << (len - i)) - 1));
+        }
+        len
     }};
 }
 
-/// Vertical pass of one output row over whole 64-byte steps; returns the bytes written.
+/// Vertical pass of one output row: 64 bytes per step, then the last `dst.len() % 64`
+/// under a mask; returns the bytes written (all of them).
 ///
 /// # Safety
 /// The CPU must support AVX-512 F and BW.
@@ -358,15 +381,16 @@ fn h_row_vnni8<const BPP: usize, const G: usize>(
 }
 
 /// Horizontal outputs `0..n` of every row (`bpp` 3 or 4), 16 taps per step with
-/// `vpdpbusd`: each coefficient is `k = a 2^14 + b 2^7 + c` with `a`, `b`, `c` signed bytes
+/// `vpdpbusd`: each coefficient is `k = a 2^16 + b 2^8 + c` with `a`, `b`, `c` signed bytes
 /// ([`super::coeffs::Axis::k8`], built only when every coefficient splits so), one load
 /// of 16 source pixels and one `vpermb` put 4 consecutive bytes of one channel in each
 /// `i32` lane (block `c` = channel `c`), and three `vpdpbusd` add the products of the
 /// pixels with the three byte planes, exactly (each lane adds 4 products of at most
-/// 255 * 128 in magnitude). Four outputs' sums `(a << 14) + (b << 7) + c` are then added
-/// across lanes together ([`sum_four`]) and stored as 4 packed pixels. Pixels past a
-/// window meet zero coefficients; where a whole 64-byte load would pass the row's end the
-/// group is loaded masked to the window's taps instead.
+/// 255 * 128 in magnitude, modulo 2^32 like the scalar `i32` sum). Four outputs' sums
+/// `(a << 16) + (b << 8) + c` are then added across lanes together ([`sum_four`]) and
+/// stored as 4 packed pixels. Pixels past a window meet zero coefficients; where a whole
+/// 64-byte load would pass the row's end the group is loaded masked to the window's taps
+/// instead.
 ///
 /// # Safety
 /// The CPU must support AVX-512 F, BW, VBMI and VNNI.
@@ -580,7 +604,7 @@ pub unsafe fn h_rows_vnni8x2(
 /// of the full destination row): per block and group of 4 taps, one 64-byte load and one
 /// `vpermb` per row put each element's 4 tap bytes in its lane, and three `vpdpbusd` add
 /// their products with the coefficient byte planes (shared by the rows); then
-/// `((a << 14) + (b << 7) + c + ROUND) >> 22`, clamped to 0..=255, 16 bytes per row.
+/// `((a << 16) + (b << 8) + c + ROUND) >> 22`, clamped to 0..=255, 16 bytes per row.
 ///
 /// # Safety
 /// The CPU must support AVX-512 F, BW, VBMI and VNNI; `1 <= src.len() == dst.len() <= 4`,

@@ -9,7 +9,7 @@
 //! `w`: then taps `4g..4g + 4` of every element are bytes `off(e) + i * bpp` (i < 4) of
 //! the 64 bytes at `w + 4 g bpp`, one `vpermb` puts them in the element's lane, and
 //! three `vpdpbusd` multiply them with the coefficient byte planes of
-//! [`super::coeffs::Axis::k8`] (`k = a 2^14 + b 2^7 + c`), exactly as
+//! [`super::coeffs::Axis::k8`] (`k = a 2^16 + b 2^8 + c`), exactly as
 //! [`super::avx512::h_rows_vnni8`] does with taps along the lanes. Downscales of more than
 //! about 4 (3 channels) spread a block over more than 64 bytes; their blocks take a window
 //! per quarter (4 elements, at most 2 pixels) and four merging `vpermb` per group.

@@ -105,10 +105,12 @@ pub struct Axis {
     pub lp: Vec<i32>,
     /// `taps` rounded up to a multiple of 16: the length of each byte plane in `k8`.
     pub n16: usize,
-    /// Each coefficient as `k = a 2^(2 K8_SHIFT) + b 2^K8_SHIFT + c` with `a`, `b`, `c`
-    /// signed bytes, `b`, `c` in -64..64: per output the planes `a`, `b`, `c`, `n16` bytes
-    /// each, zero past `taps`. Empty when some coefficient does not split so (then the
-    /// kernels that need it are not used).
+    /// Each coefficient as `k = a 2^16 + b 2^8 + c` (`K8_SHIFT` = 8) with `a`, `b`, `c`
+    /// signed bytes, `b`, `c` in -128..128: per output the planes `a`, `b`, `c`, `n16` bytes
+    /// each, zero past `taps`. Every `k` in `-0x808080..=0x7f7f7f` (so every `|k| <=
+    /// 0x7f7f7f`, just under 2^23 - 2^15: weights below 1.99 in magnitude, all of Pillow's,
+    /// upscales and negative lobes included) splits so; the table is empty when some
+    /// coefficient does not (then the kernels that need it are not used).
     pub k8: Vec<i8>,
     /// `taps` rounded up to a multiple of 8.
     pub n8: usize,
@@ -126,8 +128,12 @@ pub struct Axis {
 /// both parts fit in `i16`, so `pmaddwd` forms `p * k` exactly as two products.
 pub const SPLIT: u32 = 15;
 
-/// Bits per low digit of the byte split of [`Axis::k8`].
-pub const K8_SHIFT: u32 = 7;
+/// Bits per low digit of the byte split of [`Axis::k8`]: full signed bytes. `vpdpbusd`
+/// (the non-saturating form) adds four products `u8 * i8` (each at most 255 * 128 in
+/// magnitude) to its `i32` lane modulo 2^32, so no digit range needs a reserve; a split
+/// with 7-bit low digits (`a 2^14 + b 2^7 + c`) would cap `|k|` near 2^21 (weights about
+/// 0.5) and leave upscales and mild shrinks out.
+pub const K8_SHIFT: u32 = 8;
 
 /// [`Axis::k82`] and `n8` from the byte planes `k8` (`n16` bytes each per output).
 fn pairs8(k8: &[i8], n16: usize, taps: usize) -> (Vec<i8>, usize) {
@@ -152,8 +158,9 @@ fn pairs8(k8: &[i8], n16: usize, taps: usize) -> (Vec<i8>, usize) {
 }
 
 /// The byte planes of [`Axis::k8`] and their length `n16`, or an empty table when some
-/// coefficient needs a top digit outside `i8` (weights above about 0.5: upscales, mild
-/// shrinks). The split is checked to give back every `k` exactly.
+/// coefficient needs a top digit outside `i8` (`k` outside `-0x808080..=0x7f7f7f`: weights
+/// of about 2 or more, which Pillow's normalized filters do not produce). The split is
+/// checked to give back every `k` exactly.
 fn bytes3(k: &[i32], taps: usize) -> (Vec<i8>, usize) {
     let n16 = taps.div_ceil(16) * 16;
     let mut out = vec![0i8; k.len() / taps * 3 * n16];
@@ -168,6 +175,7 @@ fn bytes3(k: &[i32], taps: usize) -> (Vec<i8>, usize) {
             let Ok(a8) = i8::try_from(a) else {
                 return (Vec::new(), n16);
             };
+            debug_assert!(i8::try_from(b).is_ok() && i8::try_from(c).is_ok());
             debug_assert_eq!((a << (2 * K8_SHIFT)) + (b << K8_SHIFT) + c, v);
             o[t] = a8;
             o[n16 + t] = b as i8;
@@ -306,7 +314,7 @@ mod tests {
 
     #[test]
     fn byte_planes_give_back_every_coefficient() {
-        let mut split = 0;
+        let mut large = 0;
         for kernel in [
             Kernel::Box,
             Kernel::Bilinear,
@@ -321,31 +329,57 @@ mod tests {
                 (300, 97),
                 (5, 17),
                 (64, 63),
+                // Mild shrinks, upscales (weights near 1, negative lobes), tiny sources.
+                (1001, 500),
+                (1920, 960),
+                (640, 320),
+                (500, 640),
+                (333, 666),
+                (251, 224),
+                (2, 1),
+                (1, 7),
+                (2, 9),
+                (3, 1000),
             ] {
                 let a = Axis::new(kernel, i, o);
-                if a.k8.is_empty() {
-                    // Only when some coefficient is too large for a byte top digit.
-                    assert!(a.k.iter().any(|&k| k.abs() >= 127 << (2 * K8_SHIFT)));
-                    continue;
-                }
-                split += 1;
+                // Every table of Pillow's filters splits (weights stay below 2).
+                assert!(!a.k8.is_empty(), "{kernel:?} {i}->{o}");
                 assert_eq!(a.n16 % 16, 0);
+                large += a.k.iter().any(|&k| k.abs() >= 1 << 21) as usize;
                 for (x, kk) in a.k.chunks_exact(a.taps).enumerate() {
                     let p = &a.k8[x * 3 * a.n16..(x + 1) * 3 * a.n16];
                     for t in 0..a.n16 {
                         let (h, m, l) = (p[t] as i32, p[a.n16 + t] as i32, p[2 * a.n16 + t] as i32);
-                        assert!((-64..64).contains(&m) && (-64..64).contains(&l));
                         let want = kk.get(t).copied().unwrap_or(0);
                         assert_eq!(
-                            (h << 14) + (m << 7) + l,
+                            (h << 16) + (m << 8) + l,
                             want,
                             "{kernel:?} {i}->{o} x {x} t {t}"
                         );
                     }
                 }
+                // The two-output regrouping holds the same bytes.
+                for x in 0..a.start.len() {
+                    for j in 0..3 {
+                        for t in 0..a.n8 {
+                            let got = a.k82[(x / 2) * 6 * a.n8
+                                + j * 2 * a.n8
+                                + 16 * (t / 8)
+                                + 8 * (x % 2)
+                                + t % 8];
+                            let want = if t < a.n16 {
+                                a.k8[x * 3 * a.n16 + j * a.n16 + t]
+                            } else {
+                                0
+                            };
+                            assert_eq!(got, want, "{kernel:?} {i}->{o} x {x} plane {j} t {t}");
+                        }
+                    }
+                }
             }
         }
-        assert!(split >= 12);
+        // Weights of 0.5 and more (what a 7-bit split could not hold) are covered.
+        assert!(large >= 20, "{large}");
     }
 
     #[test]

@@ -57,31 +57,68 @@
 //! ones: integer addition in any order, wrapping included, ends at the same `i32`.
 //!
 //! - Vertical pass: every format, 16/32/64 bytes of a row per step (SSE4.1/AVX2/AVX-512),
-//!   16 on NEON; the scalar kernel finishes the row.
+//!   16 on NEON; the scalar kernel finishes the row, except on AVX-512, which loads and
+//!   stores the row's last `len % 64` bytes under a mask (small destinations, such as
+//!   333x251 -> 83x62 whose 249-byte rows left 57 bytes per row to AVX2 and scalar:
+//!   BICUBIC 0.101 -> 0.086 ms, best of 30, two runs of each build; full 64-byte rows
+//!   unchanged).
 //! - Horizontal pass: RGB and RGBA (3 or 4 bytes per pixel), one output pixel per step,
 //!   its channels in one 128-bit lane; AVX2 filters 2 rows at once and AVX-512 4 (one per
 //!   lane, sharing each coefficient broadcast). GRAY8 rows, windows with an odd tap count
 //!   (only when the taps span the whole source) and the last outputs whose 8-byte pair
 //!   loads would pass the row's end use the scalar kernel. With AVX-512 VNNI and VBMI,
-//!   when every coefficient of the axis is exactly `a 2^14 + b 2^7 + c` with signed bytes
-//!   `a`, `b`, `c` (weights below about 0.5: the large shrinks) and the taps fill at least
-//!   3/4 of their 16-tap groups, one row is filtered 16 taps at a time by three `vpdpbusd`
-//!   (pixels times each byte plane, exact in `i32`) and the sums recombined as
-//!   `(a << 14) + (b << 7) + c`; with 16 or more taps filling 3/4 of 8-tap groups instead,
+//!   every coefficient is split as `a 2^16 + b 2^8 + c` with signed bytes `a`, `b`, `c`
+//!   ([`coeffs::Axis::k8`]; every `k` in `-0x808080..=0x7f7f7f`, weights below 1.99: all
+//!   of Pillow's tables, upscales and the negative lobes of BICUBIC and LANCZOS included).
+//!   `vpdpbusd` multiplies pixels (`u8`) by one byte plane (`i8`) and adds 4 products per
+//!   `i32` lane without saturating, modulo 2^32, and `(a << 16) + (b << 8) + c` is then
+//!   the scalar `i32` sum modulo 2^32, that is the scalar sum (wrapping included). When
+//!   the taps fill at least 3/4 of their 16-tap groups, one row is filtered 16 taps at a
+//!   time by three `vpdpbusd`; with 16 or more taps filling 3/4 of 8-tap groups instead,
 //!   the same arithmetic runs on 8 taps of two outputs per vector. Before either, the same
-//!   byte split runs element-major where the axis allows (`blocks.rs`: downscales of about
-//!   2 and more, any channel count, GRAY8 included): 16 destination elements per vector,
-//!   each 4-tap group one `vpermb` per row (four past a downscale of about 4, one per
-//!   quarter of the vector) and three `vpdpbusd`, coefficient loads shared by 4 rows, 16
-//!   finished bytes per store. 1920x1080 RGB8, alternated against the kernels above: to
-//!   640x640 BOX 1.59 -> 0.64 ms, BILINEAR 1.85 -> 0.88, BICUBIC 2.66 -> 1.14, LANCZOS
-//!   3.20 -> 1.60; to 224x224 BOX 0.83 -> 0.62, BILINEAR 1.18 -> 0.99, BICUBIC 1.77 ->
-//!   1.64, LANCZOS 2.35 -> 2.19.
+//!   byte split runs element-major where the axis allows (`blocks.rs`: shrinks, mild or
+//!   large, and upscales alike, any channel count, GRAY8 included): 16 destination
+//!   elements per vector, each 4-tap group one `vpermb` per row (four past a downscale of
+//!   about 4, one per quarter of the vector) and three `vpdpbusd`, coefficient loads
+//!   shared by 4 rows, 16 finished bytes per store. 1920x1080 RGB8, alternated against the
+//!   kernels above: to 640x640 BOX 1.59 -> 0.64 ms, BILINEAR 1.85 -> 0.88, BICUBIC 2.66 ->
+//!   1.14, LANCZOS 3.20 -> 1.60; to 224x224 BOX 0.83 -> 0.62, BILINEAR 1.18 -> 0.99,
+//!   BICUBIC 1.77 -> 1.64, LANCZOS 2.35 -> 2.19. With the wider split, blocks against the
+//!   per-output 16-tap kernel on the same outputs (`btiming` below, RGB8, us per row):
+//!   1920 -> 640 BICUBIC 0.55 against 1.84, 1920 -> 960 LANCZOS 0.73 against 2.70,
+//!   1920 -> 416 BOX 0.54 against 1.17, 4032 -> 640 LANCZOS 3.13 against 3.58, 3840 ->
+//!   512 LANCZOS 2.97 against 2.87 (level), so the blocks keep priority. Merging the
+//!   quarter windows two at a time with `vpermt2b` and a blend instead of four masked
+//!   `vpermb` measured 10% slower (0.54 -> 0.60, 3.13 -> 3.50) and was not kept.
+//!
+//!   Until the split had 7-bit low digits (`a 2^14 + b 2^7 + c`, weights below about 0.5)
+//!   only large shrinks took these kernels; mild shrinks and upscales ran the pair kernel
+//!   (RGB) or the scalar one (GRAY8 rows). With 8-bit digits, measured one at a time on
+//!   an Intel Xeon (family 6 model 167, AVX-512 VBMI + VNNI, 2 cores shared, load average
+//!   about 3), best of 30, RGB8 unless said: 1001x667 -> 500x333 BOX 0.638 -> 0.323 ms,
+//!   BICUBIC 1.121 -> 0.524, GRAY8 BICUBIC 1.337 -> 0.217; 333x251 -> 666x502 LANCZOS
+//!   0.543 -> 0.384. Against Pillow-SIMD 12.1.1.post0 over the 102 RGB cases of
+//!   `benches/peers_resize_grid.py --pillow-simd --formats rgb` (2026-12-07; before: 16:11
+//!   UTC, load average 3.1-3.8; after, with the masked vertical row ends above: 16:52,
+//!   load average 1.8-2.0), min / geomean / cases below 1.0x, before -> after: BOX
+//!   0.59x / 1.06x / 52 -> 0.87x / 1.38x / 11, BILINEAR 0.67x / 1.17x / 32 -> 0.85x /
+//!   1.38x / 8, BICUBIC 0.63x / 1.17x / 29 -> 0.89x / 1.39x / 11, LANCZOS 0.75x / 1.30x /
+//!   18 -> 0.90x / 1.54x / 14. Every 1/2, 2x and small-source model square is now above
+//!   1.0x (lowest 1.32x); what stays below is large shrinks (1/4 of the small sources,
+//!   1001x667 to 12 MP to the model squares, mostly 0.9-0.99x), which already took the
+//!   byte kernels.
+//!
+//!   The vertical pass keeps `vpmaddwd` / `vpdpwssd` on 16-bit halves: a `vpdpbusd`
+//!   vertical kernel on the same byte planes (4 source rows interleaved per `i32` lane,
+//!   3 `vpdpbusd` per 4 taps and 16 columns against 4 `vpdpwssd` per 2 taps) measured
+//!   slower on this CPU at every tap count tried (5760-byte rows, 2 to 30 taps: 1.05x to
+//!   1.6x the time), so it was not kept.
 //! - NEAREST is a table-driven gather of whole pixels (it moves bytes and does no
-//!   arithmetic): on x86-64 an SSE4.1 gather of 4 pixels per step (`sse41::nearest_row`),
-//!   elsewhere and for the row's tail the portable code, which moves RGB pixels as 4-byte
-//!   words ([`scalar::nearest_row_fast`]); destination rows that take the same source row
-//!   as the previous one copy that row.
+//!   arithmetic): GRAY8 rows and, on AVX2 and AVX-512, 3- and 4-byte pixels by the
+//!   `gather` family (8 pixels per `vpgatherdd`); on SSE4.1 a gather of 4 pixels per step
+//!   (`sse41::nearest_row`); elsewhere and for the row's tail the portable code, which
+//!   moves RGB pixels as 4-byte words ([`scalar::nearest_row_fast`]); destination rows that
+//!   take the same source row as the previous one copy that row.
 //!
 //! # Differences from Pillow
 //!
@@ -393,12 +430,15 @@ impl Plan {
     }
 }
 
-/// One NEAREST destination row: SSE4.1 (also under AVX2 and AVX-512) moves 4 pixels per
-/// step when the columns never decrease (`sorted`), [`scalar::nearest_row_fast`] the rest
-/// and every other case.
+/// One NEAREST destination row: GRAY8 and (on AVX2 and AVX-512) 3- and 4-byte pixels by
+/// the gather family; otherwise SSE4.1 moves 4 pixels per step when the columns never
+/// decrease (`sorted`), and [`scalar::nearest_row_fast`] does the rest and every other case.
 fn nearest_row(isa: Isa, src: &[u8], cols: &[u32], sorted: bool, bpp: usize, dst: &mut [u8]) {
     if bpp == 1 {
         return super::gather::gray(isa, src, cols, dst);
+    }
+    if matches!(isa, Isa::Avx2 | Isa::Avx512) && (bpp == 3 || bpp == 4) {
+        return super::gather::pixels(isa, src, cols, bpp, dst);
     }
     #[cfg(not(target_arch = "x86_64"))]
     let _ = sorted;
@@ -875,6 +915,16 @@ mod tests {
             ((203, 2), (77, 1)),
             ((97, 4), (11, 3)),
             ((517, 2), (60, 3)),
+            // Weights of 0.5 and more, negative lobes (bicubic, lanczos): mild shrinks
+            // (about 1/2, 1/1.5), upscales, model squares from small sources, near-identity.
+            ((101, 67), (50, 33)),
+            ((67, 51), (134, 102)),
+            ((50, 37), (64, 64)),
+            ((33, 25), (22, 22)),
+            ((131, 9), (97, 13)),
+            ((5, 3), (17, 11)),
+            ((200, 70), (199, 150)),
+            ((2, 130), (3, 67)),
         ];
         let mut checked = 0;
         for (i, &(s, d)) in sizes.iter().enumerate() {
@@ -1095,6 +1145,101 @@ mod timing {
                     t3[150] * 1e6 / rows as f64
                 );
             }
+        }
+    }
+}
+
+/// Element blocks against the per-output byte kernels on the same outputs (run by hand,
+/// prints only): `cargo test --release --lib pillow::btiming -- --ignored --nocapture`.
+#[cfg(all(test, target_arch = "x86_64"))]
+mod btiming {
+    use super::avx512;
+    use super::blocks::{HBlocks, BLOCK};
+    use super::coeffs::{Axis, Kernel};
+    use crate::cpu::{self, Features, Isa};
+    use std::time::Instant;
+
+    #[test]
+    #[ignore]
+    fn blocks_against_per_output() {
+        let f = cpu::detected();
+        if !Isa::Avx512.supported_by(f) || !f.has(Features::AVX512VBMI | Features::AVX512VNNI) {
+            return;
+        }
+        for (kernel, sw, dw, bpp) in [
+            (Kernel::Lanczos, 4032usize, 640usize, 3usize),
+            (Kernel::Lanczos, 3840, 512, 3),
+            (Kernel::Bicubic, 3840, 518, 3),
+            (Kernel::Box, 1920, 416, 3),
+            (Kernel::Bilinear, 1920, 256, 3),
+            (Kernel::Bicubic, 1001, 250, 3),
+            (Kernel::Bicubic, 1920, 640, 3),
+            (Kernel::Lanczos, 1920, 960, 3),
+            (Kernel::Lanczos, 4032, 640, 1),
+        ] {
+            let a = Axis::new(kernel, sw, dw);
+            let Some(hb) = HBlocks::new(&a, bpp) else {
+                println!("{kernel:?} {sw}->{dw}: no blocks");
+                continue;
+            };
+            let rows = 8;
+            let src: Vec<u8> = (0..sw * bpp * rows).map(|i| (i * 7 % 251) as u8).collect();
+            let (b0, b1) = hb.range(0, dw * bpp, 0, sw * bpp);
+            let mid = (b0 * BLOCK).div_ceil(bpp)..b1 * BLOCK / bpp;
+            let n = mid.len();
+            let mut d1 = vec![0u8; dw * bpp * rows];
+            let mut d2 = vec![0u8; n * bpp * rows];
+            let (mut t1, mut t2) = (Vec::new(), Vec::new());
+            let k8 = &a.k8[mid.start * 3 * a.n16..];
+            for _ in 0..200 {
+                let t = Instant::now();
+                for (s, d) in src.chunks(sw * bpp * 4).zip(d1.chunks_mut(dw * bpp * 4)) {
+                    let s: Vec<&[u8]> = s.chunks_exact(sw * bpp).collect();
+                    let mut d: Vec<&mut [u8]> = d.chunks_exact_mut(dw * bpp).collect();
+                    // SAFETY: VBMI/VNNI checked; range from HBlocks::range.
+                    unsafe { avx512::h_rows_blocks(&s, &mut d, 0, &hb, b0, b1, 0) };
+                }
+                t1.push(t.elapsed().as_secs_f64());
+                if bpp >= 3 {
+                    let t = Instant::now();
+                    for (s, d) in src.chunks(sw * bpp * 4).zip(d2.chunks_mut(n * bpp * 4)) {
+                        let s: Vec<&[u8]> = s.chunks_exact(sw * bpp).collect();
+                        let mut d: Vec<&mut [u8]> = d.chunks_exact_mut(n * bpp).collect();
+                        // SAFETY: as above.
+                        unsafe {
+                            avx512::h_rows_vnni8(
+                                &s,
+                                &mut d,
+                                0,
+                                &a.start[mid.clone()],
+                                k8,
+                                a.n16,
+                                a.taps,
+                                bpp,
+                                n,
+                            )
+                        };
+                    }
+                    t2.push(t.elapsed().as_secs_f64());
+                }
+            }
+            if bpp >= 3 {
+                for r in 0..rows {
+                    assert_eq!(
+                        &d1[r * dw * bpp + mid.start * bpp..r * dw * bpp + mid.end * bpp],
+                        &d2[r * n * bpp..(r + 1) * n * bpp]
+                    );
+                }
+            }
+            t1.sort_by(f64::total_cmp);
+            t2.sort_by(f64::total_cmp);
+            println!(
+                "{kernel:?} {sw}->{dw} bpp {bpp} taps {} quarters {}: us per row blocks {:.2} per-output {:.2}",
+                a.taps,
+                hb.quarters,
+                t1[0] * 1e6 / rows as f64,
+                t2.first().copied().unwrap_or(0.0) * 1e6 / rows as f64
+            );
         }
     }
 }
