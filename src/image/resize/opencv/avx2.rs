@@ -167,6 +167,72 @@ pub unsafe fn h_float(src: &[u8], tab: &HTab<f32>, e0: usize, out: &mut [f32]) -
     count
 }
 
+/// One-channel float horizontal pass (GRAY8 IPP cubic, any factor) over elements
+/// `e0..e0 + out.len()` of the table's quad range ([`HTab::quad_lo`]): per 8 elements one
+/// `vpgatherdd` of the 4 bytes at each element's first tap, which hold every tap, then per
+/// tap a shift, a mask, a conversion and the product with the tap-major weights, summed as
+/// [`super::scalar::h_float`] (no fused multiply-add). Does whole vectors; returns the
+/// elements done.
+///
+/// # Safety
+/// AVX2 must be available; `tab.cn == 1`, `1 <= tab.taps <= 4` and
+/// `quad_lo <= e0 <= e0 + out.len() <= quad_hi`.
+#[target_feature(enable = "avx2")]
+pub unsafe fn h_float_quad(src: &[u8], tab: &HTab<f32>, e0: usize, out: &mut [f32]) -> usize {
+    debug_assert!(tab.cn == 1 && (1..=4).contains(&tab.taps));
+    debug_assert!(tab.quad_lo <= e0 && e0 + out.len() <= tab.quad_hi);
+    // SAFETY: the caller's promise.
+    unsafe {
+        match tab.taps {
+            4 => quad::<4>(src, tab, e0, out),
+            3 => quad::<3>(src, tab, e0, out),
+            2 => quad::<2>(src, tab, e0, out),
+            _ => quad::<1>(src, tab, e0, out),
+        }
+    }
+}
+
+/// [`h_float_quad`] with `T` taps.
+///
+/// # Safety
+/// As [`h_float_quad`], with `tab.taps == T`.
+#[inline(always)]
+unsafe fn quad<const T: usize>(src: &[u8], tab: &HTab<f32>, e0: usize, out: &mut [f32]) -> usize {
+    let n = tab.n;
+    let count = out.len() / 8 * 8;
+    let (sp, ip, wp, op) = (
+        src.as_ptr(),
+        tab.idx.as_ptr(),
+        tab.w.as_ptr(),
+        out.as_mut_ptr(),
+    );
+    let byte = _mm256_set1_epi32(0xff);
+    let mut i = 0;
+    while i < count {
+        let e = e0 + i;
+        // SAFETY: elements `e..e + 8` are in the quad range: 4 bytes from each `idx` are
+        // inside the row; every tap's weights hold them; the store writes `out[i..i + 8]`.
+        unsafe {
+            let ix = _mm256_loadu_si256(ip.add(e).cast());
+            let v = _mm256_i32gather_epi32::<1>(sp.cast(), ix);
+            let mut s = _mm256_setzero_ps();
+            for t in 0..T {
+                let x = match t {
+                    0 => _mm256_and_si256(v, byte),
+                    1 => _mm256_and_si256(_mm256_srli_epi32::<8>(v), byte),
+                    2 => _mm256_and_si256(_mm256_srli_epi32::<16>(v), byte),
+                    _ => _mm256_srli_epi32::<24>(v),
+                };
+                let p = _mm256_mul_ps(_mm256_cvtepi32_ps(x), _mm256_loadu_ps(wp.add(t * n + e)));
+                s = if t == 0 { p } else { _mm256_add_ps(s, p) };
+            }
+            _mm256_storeu_ps(op.add(i), s);
+        }
+        i += 8;
+    }
+    count
+}
+
 /// `INTER_LINEAR` vertical step, 32 elements per step on `i16` lanes (as
 /// [`super::sse41::v_linear`]: `r >> 4` fits `i16`, `(b * x) >> 16` is `vpmulhw`); the
 /// in-lane packs are put back in order with one `vpermd`.

@@ -429,3 +429,145 @@ unsafe fn compact_blocks(src: &[u8], tab: &HTab<f32>, b0: usize, b1: usize, out:
         b += 1;
     }
 }
+
+/// One-channel float horizontal pass (GRAY8 IPP cubic, any factor) of elements
+/// `e0..e0 + out.len()` in the multi-window form ([`HTab::gw_ix`]), 16 elements per block:
+/// per window one 64-byte load and one merge-masked `vpermb` that drops the bytes of every
+/// tap of its lanes into the lanes (tap `t` in byte `t`), then per tap a shift, a mask, a
+/// conversion and the product with the tap-major weights, summed as
+/// [`super::scalar::h_float`] (`((p0*w0 + p1*w1) + p2*w2) + p3*w3`, no fused
+/// multiply-add). Prefetches each window of `next` (the row the same tap needs one
+/// destination row down): 10-20 % faster on downscales of 1920x1080 and larger. The
+/// blocks the range cuts at its ends run with their lanes outside it masked off (loads,
+/// permutes and the store), so the whole range is done.
+///
+/// # Safety
+/// AVX-512 F, BW and VBMI must be available; the table has the multi-window form,
+/// `e0 + out.len() <= tab.n` and `src` is a row of the table's source width.
+#[target_feature(enable = "avx512f,avx512bw,avx512vbmi")]
+pub unsafe fn h_float_gray(src: &[u8], next: &[u8], tab: &HTab<f32>, e0: usize, out: &mut [f32]) {
+    // SAFETY: the caller's promise.
+    unsafe {
+        match tab.taps {
+            4 => gray_blocks::<4>(src, next, tab, e0, out),
+            3 => gray_blocks::<3>(src, next, tab, e0, out),
+            2 => gray_blocks::<2>(src, next, tab, e0, out),
+            _ => gray_blocks::<1>(src, next, tab, e0, out),
+        }
+    }
+}
+
+/// [`h_float_gray`] with `T` taps.
+///
+/// # Safety
+/// As [`h_float_gray`], with `tab.taps == T`.
+#[inline(always)]
+unsafe fn gray_blocks<const T: usize>(
+    src: &[u8],
+    next: &[u8],
+    tab: &HTab<f32>,
+    e0: usize,
+    out: &mut [f32],
+) {
+    let (n, e1, k) = (tab.n, e0 + out.len(), tab.gw_k);
+    debug_assert!(tab.taps == T && tab.cn == 1 && e1 <= n && k > 0);
+    debug_assert!(tab.gw_base.len() == k * n.div_ceil(BLOCK) && tab.gw_ix.len() >= e1);
+    if e0 == e1 {
+        return;
+    }
+    // Element `e` of the table goes to `out[e - e0]`; only lanes inside `e0..e1` are
+    // stored through it.
+    let op = out.as_mut_ptr().wrapping_sub(e0);
+    let (sp, np) = (src.as_ptr(), next.as_ptr());
+    // Whole blocks `f0..f1` unmasked (all lanes), the cut ones at the ends masked.
+    let (f0, f1) = (e0.div_ceil(BLOCK), e1 / BLOCK);
+    if f0 > f1 {
+        // One block holds the whole range.
+        // SAFETY: see `gray_part`.
+        return unsafe { gray_part::<T>(tab, sp, np, op, e0 / BLOCK, e0, e1) };
+    }
+    if f0 * BLOCK > e0 {
+        // SAFETY: see `gray_part`.
+        unsafe { gray_part::<T>(tab, sp, np, op, f0 - 1, e0, e1) };
+    }
+    for b in f0..f1 {
+        // SAFETY: as for `part`, all 16 lanes.
+        unsafe { gray_block::<T>(tab, sp, np, op, b, 0xffff, u64::MAX) };
+    }
+    if f1 * BLOCK < e1 {
+        // SAFETY: see `gray_part`.
+        unsafe { gray_part::<T>(tab, sp, np, op, f1, e0, e1) };
+    }
+}
+
+/// Block `b` of [`gray_blocks`], lanes `lanes` (`bytes`: the same lanes as a byte mask):
+/// element `e` of the table goes to `op + e`.
+///
+/// # Safety
+/// As [`h_float_gray`]; the selected lanes are elements below `tab.n` and `op + e` is
+/// writable for each of them. (A function, not a closure: a closure would not inherit the
+/// target features, and the intrinsics would become calls.)
+#[inline(always)]
+unsafe fn gray_block<const T: usize>(
+    tab: &HTab<f32>,
+    sp: *const u8,
+    np: *const u8,
+    op: *mut f32,
+    b: usize,
+    lanes: __mmask16,
+    bytes: u64,
+) {
+    let (n, k, e) = (tab.n, tab.gw_k, BLOCK * b);
+    let (wp, bp, mp) = (tab.w.as_ptr(), tab.gw_base.as_ptr(), tab.gw_mask.as_ptr());
+    let byte = _mm512_set1_epi32(0xff);
+    // SAFETY: windows `k * b..k * (b + 1)` are 64 bytes inside the row (table invariant);
+    // the masked loads read only the selected lanes, elements below `n` of `gw_ix` and of
+    // each tap's weights; the masked store writes only those lanes (the caller's promise).
+    unsafe {
+        let ix = _mm512_maskz_loadu_epi32(lanes, tab.gw_ix.as_ptr().add(e).cast());
+        let mut v = _mm512_setzero_si512();
+        for w in k * b..k * (b + 1) {
+            let base = *bp.add(w) as usize;
+            // A hint only: any address is allowed.
+            _mm_prefetch::<_MM_HINT_T0>(np.wrapping_add(base).cast());
+            let win = _mm512_loadu_si512(sp.add(base).cast());
+            v = _mm512_mask_permutexvar_epi8(v, *mp.add(w) & bytes, ix, win);
+        }
+        let mut s = _mm512_setzero_ps();
+        for t in 0..T {
+            let x = match t {
+                0 => _mm512_and_si512(v, byte),
+                1 => _mm512_and_si512(_mm512_srli_epi32::<8>(v), byte),
+                2 => _mm512_and_si512(_mm512_srli_epi32::<16>(v), byte),
+                _ => _mm512_srli_epi32::<24>(v),
+            };
+            let wt = _mm512_maskz_loadu_ps(lanes, wp.add(t * n + e));
+            let p = _mm512_mul_ps(_mm512_cvtepi32_ps(x), wt);
+            s = if t == 0 { p } else { _mm512_add_ps(s, p) };
+        }
+        _mm512_mask_storeu_ps(op.wrapping_add(e), lanes, s);
+    }
+}
+
+/// [`gray_block`] on the lanes of block `b` inside elements `e0..e1` (at least one).
+///
+/// # Safety
+/// As [`gray_block`] for those lanes.
+#[inline(always)]
+unsafe fn gray_part<const T: usize>(
+    tab: &HTab<f32>,
+    sp: *const u8,
+    np: *const u8,
+    op: *mut f32,
+    b: usize,
+    e0: usize,
+    e1: usize,
+) {
+    let e = BLOCK * b;
+    let (lo, hi) = (e0.max(e) - e, e1.min(e + BLOCK) - e);
+    debug_assert!(lo < hi && hi <= BLOCK);
+    let lanes = ((1u32 << hi) - (1u32 << lo)) as __mmask16;
+    let bytes = (u64::MAX >> (64 - 4 * (hi - lo))) << (4 * lo);
+    // SAFETY: the caller's promise.
+    unsafe { gray_block::<T>(tab, sp, np, op, b, lanes, bytes) }
+}

@@ -351,7 +351,7 @@ impl Plan {
                 src,
                 y0,
                 out,
-                |s, _, o| kernels::h_float(isa, s, ht, e0, o),
+                |s, nx, o| kernels::h_float(isa, s, nx, ht, e0, o),
                 |dy, r, o| {
                     let b = [
                         v.w[4 * dy],
@@ -473,7 +473,8 @@ fn run_area(
         for k in 0..taps {
             let r = v.rows[dy * taps + k];
             if r != tag {
-                kernels::h_float(isa, src.row(r as usize), ht, e0, &mut scratch.frows);
+                let row = src.row(r as usize);
+                kernels::h_float(isa, row, row, ht, e0, &mut scratch.frows);
                 tag = r;
             }
             kernels::v_area_acc(isa, &mut scratch.fsum, &scratch.frows, v.w[dy * taps + k]);
@@ -489,8 +490,27 @@ fn run_area(
 /// single-source `vpermb` per tap, no idle lanes). 1920x1080 to 640x640 RGB8, alternated
 /// against the pixel-major kernels below: LINEAR 0.567 -> 0.484 ms, AREA 1.89 -> 1.27 ms,
 /// CUBIC 1.17 -> 1.11 ms; downscales past about 4 have no blocks (a two-source `vpermt2b`
-/// form measured slower than the pixel-major kernels). Elsewhere, the horizontal passes of
-/// 3- and 4-channel images run pixel-major shuffle kernels on every x86-64 family (one
+/// form measured slower than the pixel-major kernels). GRAY8 IPP cubic (one-channel
+/// float tables of 1 to 4 taps, unit tables included) has its own pass at any factor
+/// instead: with VBMI, [`avx512::h_float_gray`] over the table's multi-window form
+/// ([`HTab::gw_k`]: per 16 elements as many 64-byte windows as the taps span, one
+/// merge-masked `vpermb` each, all four taps of a lane in its bytes, the window's cut
+/// blocks masked, the next row's windows prefetched); on AVX2 and on AVX-512 without VBMI,
+/// [`avx2::h_float_quad`] (one `vpgatherdd` of the 4 bytes holding every tap per element,
+/// on the table's quad range [`HTab::quad_lo`]; the border elements and the last partial
+/// vector take the gathers or the scalar kernel below). Both keep the scalar sum order.
+/// Before them GRAY8 ran the scalar pass wherever the blocks did not fit (and on AVX2 for
+/// every unit table): on an Intel Xeon (family 6 model 167, AVX-512 VBMI, 2 cores under
+/// KVM), one thread, whole resizes, 1280x720 -> 256x256 0.157 -> 0.053 ms, 1920x1080 ->
+/// 384x384 0.348 -> 0.114 ms, 4032x3024 -> 640x640 1.39 -> 0.67 ms (AVX-512; the AVX2
+/// kernel takes 1.1-1.5x the AVX-512 time on 13 grid cases, alternated). The GRAY8
+/// `cv_cubic` grid of `benches/peers_resize_grid.py` (2026-12-07, alternated with
+/// `cv2.resize`): 18 of 102 cases below cv2 before (min 0.82x, geomean 1.44x, load
+/// average 4.7), none after (two runs at load average 1.9: min 1.25x and 1.39x, geomean
+/// 2.01x and 2.00x). SSE4.1 runs the quad range with four 32-bit loads per 4 elements
+/// ([`sse41::h_float_quad`]): 1280x720 -> 256x256 0.169 -> 0.084 ms, 4032x3024 -> 640x640
+/// 4.58 -> 1.06 ms. Elsewhere, the horizontal passes of 3- and 4-channel
+/// images run pixel-major shuffle kernels on every x86-64 family (one
 /// unaligned load per destination pixel; the AVX2 gathers they replace measured slower):
 /// [`sse41`]'s, VEX-encoded on AVX2 and AVX-512, except the four-tap float pass, which AVX2
 /// runs two pixels per register ([`avx2`]) and AVX-512 four ([`avx512`]). The border
@@ -644,7 +664,14 @@ mod kernels {
         scalar::h_fixed(src, tab, e0 + done, &mut out[done..])
     }
 
-    pub fn h_float(isa: Isa, src: &[u8], tab: &HTab<f32>, e0: usize, out: &mut [f32]) {
+    /// `next`: a source row to prefetch (as far as this pass reads) while working on `src`.
+    pub fn h_float(isa: Isa, src: &[u8], next: &[u8], tab: &HTab<f32>, e0: usize, out: &mut [f32]) {
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = next;
+        #[cfg(target_arch = "x86_64")]
+        if tab.cn == 1 && isa != Isa::Scalar && (1..=4).contains(&tab.taps) {
+            return h_float_gray(isa, src, next, tab, e0, out);
+        }
         #[cfg(target_arch = "x86_64")]
         if let Some((lo, b0, b1, hi)) = win_range(isa, tab, e0, out.len()) {
             let at = |b: usize| BLOCK * b - e0;
@@ -661,6 +688,52 @@ mod kernels {
             return;
         }
         h_float_px(isa, src, tab, e0, out)
+    }
+
+    /// [`h_float`] of a one-channel table of 1 to 4 taps (GRAY8 IPP cubic) on the x86-64
+    /// families: AVX-512 with VBMI, the whole window in the multi-window permute kernel
+    /// ([`HTab::gw_k`]); otherwise the quad range ([`HTab::quad_lo`]) in the AVX2
+    /// one-gather-per-element kernel (AVX2, AVX-512 without VBMI) or its SSE4.1 form (four
+    /// 32-bit loads per 4 elements), and the rest (clamped taps at the borders, the last
+    /// partial vector) in [`h_float_gather`].
+    #[cfg(target_arch = "x86_64")]
+    fn h_float_gray(
+        isa: Isa,
+        src: &[u8],
+        next: &[u8],
+        tab: &HTab<f32>,
+        e0: usize,
+        out: &mut [f32],
+    ) {
+        if isa == Isa::Avx512 && tab.gw_k > 0 && crate::image::resize::vbmi() {
+            // SAFETY: AVX-512 with VBMI (checked); the table has the multi-window form and
+            // the window is inside it.
+            return unsafe { avx512::h_float_gray(src, next, tab, e0, out) };
+        }
+        h_float_quad(isa, src, tab, e0, out)
+    }
+
+    /// [`h_float_gray`] without the permutes: the quad range of the window in
+    /// [`avx2::h_float_quad`] (AVX2 and AVX-512) or [`sse41::h_float_quad`], the rest in
+    /// [`h_float_gather`].
+    #[cfg(target_arch = "x86_64")]
+    fn h_float_quad(isa: Isa, src: &[u8], tab: &HTab<f32>, e0: usize, out: &mut [f32]) {
+        let (lo, hi) = (e0.max(tab.quad_lo), (e0 + out.len()).min(tab.quad_hi));
+        if lo >= hi {
+            return h_float_gather(isa, src, tab, e0, out);
+        }
+        h_float_gather(isa, src, tab, e0, &mut out[..lo - e0]);
+        let o = &mut out[lo - e0..hi - e0];
+        // SAFETY: `isa` is an x86-64 family this CPU runs (the caller's); elements `lo..hi`
+        // are in the quad range of a one-channel table of 1 to 4 taps.
+        let done = unsafe {
+            if has_avx2(isa) {
+                avx2::h_float_quad(src, tab, lo, o)
+            } else {
+                sse41::h_float_quad(src, tab, lo, o)
+            }
+        };
+        h_float_gather(isa, src, tab, lo + done, &mut out[lo + done - e0..]);
     }
 
     /// [`h_float`] without the element blocks.
@@ -1142,6 +1215,67 @@ mod tests {
                             }
                         }
                     }
+                }
+            }
+        }
+        crate::image::resize::NO_VBMI.with(|c| c.set(false));
+    }
+
+    /// The GRAY8 IPP cubic horizontal pass (multi-window permutes with VBMI, one gather per
+    /// element on AVX2) on every ISA the machine runs equals the scalar pass: upscales and
+    /// downscales up to 20x (unit tables at odd integer factors included), destination
+    /// widths 1 to 70 and a few wide ones, windows starting and ending at every offset
+    /// inside a block, source rows starting unaligned and rows shorter than 64 bytes.
+    #[test]
+    fn gray_cubic_h_float_equals_scalar_on_every_isa() {
+        let mut shapes: Vec<(usize, usize)> = Vec::new();
+        for dw in (1..=70)
+            .filter(|d| d % 2 == 1)
+            .chain([2, 16, 32, 64, 224, 256, 333])
+        {
+            for sw in [
+                4,
+                17,
+                63,
+                64,
+                65,
+                dw.max(4) + 1,
+                2 * dw + 1,
+                3 * dw,
+                5 * dw,
+                7 * dw + 3,
+                20 * dw,
+                dw / 2 + 4,
+            ] {
+                shapes.push((sw.max(4), dw));
+            }
+        }
+        for (sw, dw) in shapes {
+            let tab = scalar::ipp_cubic_htab(sw, dw, 1);
+            let (buf, _) = image(sw + 1, 1, 1, (sw * 7 + dw) as u64, 0);
+            // One byte into the buffer: the row starts unaligned.
+            let src = &buf[1..1 + sw];
+            let n = tab.n;
+            let mut want = vec![0f32; n];
+            scalar::h_float(src, &tab, 0, &mut want);
+            let mut windows = vec![(0, n), (1.min(n - 1), n), (0, n - 1.min(n - 1))];
+            windows.extend((0..n.min(17)).map(|a| (a, (a + 37).min(n))));
+            windows.extend([(n / 3, n - n / 3), (n - 1, n), (n / 2, n / 2 + 1)]);
+            for (isa, no_vbmi) in isa_paths() {
+                crate::image::resize::NO_VBMI.with(|c| c.set(no_vbmi));
+                for &(e0, e1) in windows.iter().filter(|&&(a, b)| a < b && b <= n) {
+                    let mut got = vec![f32::NAN; e1 - e0];
+                    kernels::h_float(isa, src, src, &tab, e0, &mut got);
+                    let same = got
+                        .iter()
+                        .zip(&want[e0..e1])
+                        .all(|(a, b)| a.to_bits() == b.to_bits());
+                    assert!(
+                        same,
+                        "{isa:?}{} {sw} -> {dw} window {e0}..{e1}: {got:?} != {:?}",
+                        if no_vbmi { " without VBMI" } else { "" },
+                        &want[e0..e1]
+                    );
                 }
             }
         }

@@ -120,6 +120,31 @@ pub struct HTab<W> {
     /// in one 64-byte window of the row, each run as one load and one byte permute per tap
     /// (float tables) or per tap pair (two-tap integer tables); see [`WinBlock`].
     pub win: Vec<WinBlock>,
+    /// One-channel float tables of 1 to 4 taps whose source row has at least 64 bytes
+    /// (GRAY8 `INTER_CUBIC` through IPP, any factor): the multi-window byte-permute form,
+    /// `gw_k` windows per block of [`BLOCK`] elements (the last block may be partial, its
+    /// lanes past `n` unused; 0: no form). Window `j` of block `b` is the 64 bytes of the
+    /// row at `gw_base[gw_k * b + j]` (inside the row), serving the lanes whose 4 bits are
+    /// set in `gw_mask[gw_k * b + j]` (a byte mask of the 16 32-bit lanes; the windows of a
+    /// block split its lanes, and blocks that need fewer than `gw_k` windows end with
+    /// windows of mask 0, so every block runs the same count and the loop never
+    /// mispredicts). `gw_ix[e]` (`BLOCK` entries per block) holds in byte `t` the offset
+    /// of tap `t` of element `e` inside its lane's window (bytes past `taps` repeat tap 0).
+    /// So each block is one load and one merge-masked `vpermb` per window, which puts
+    /// every tap of a lane in its own byte, at any factor.
+    pub gw_k: usize,
+    /// See [`HTab::gw_k`].
+    pub gw_ix: Vec<u32>,
+    /// See [`HTab::gw_k`].
+    pub gw_base: Vec<u32>,
+    /// See [`HTab::gw_k`].
+    pub gw_mask: Vec<u64>,
+    /// One-channel tables of 1 to 4 taps: elements `quad_lo..quad_hi` read tap `t` at byte
+    /// `idx[e] + t` (or have weight 0 on that tap) and 4 bytes from `idx[e]` lie inside the
+    /// row, so one 4-byte gather gives every tap of an element (the AVX2 kernel).
+    pub quad_lo: usize,
+    /// End of that range.
+    pub quad_hi: usize,
 }
 
 /// One window block ([`HTab::win`]).
@@ -169,6 +194,12 @@ impl<W: Copy + Default + PartialEq> HTab<W> {
             bw16: Vec::new(),
             upx: Vec::new(),
             win: Vec::new(),
+            gw_k: 0,
+            gw_ix: Vec::new(),
+            gw_base: Vec::new(),
+            gw_mask: Vec::new(),
+            quad_lo: 0,
+            quad_hi: 0,
         }
     }
 
@@ -336,6 +367,86 @@ impl<W: Copy + Default + PartialEq> HTab<W> {
         self.px_lo = lo;
         self.px_hi = hi;
         self.with_blocks(row_bytes)
+    }
+
+    /// Whether element `e` of a one-channel table reads tap `t` at `idx[e] + t` (or has
+    /// weight 0 there) with 4 bytes from `idx[e]` inside the row ([`HTab::quad_lo`]).
+    fn quad(&self, e: usize, row_bytes: usize) -> bool {
+        let (n, base) = (self.n, self.idx[e]);
+        base >= 0
+            && base as usize + 4 <= row_bytes
+            && (1..self.taps).all(|t| {
+                self.idx[t * n + e] == base + t as i32 || self.w[t * n + e] == W::default()
+            })
+    }
+
+    /// Fills the GRAY8 forms [`HTab::gw_ix`] and [`HTab::quad_lo`] of a one-channel table of
+    /// 1 to 4 taps.
+    fn with_gray(mut self, row_bytes: usize) -> Self {
+        let (n, taps) = (self.n, self.taps);
+        if self.cn != 1 || !(1..=4).contains(&taps) {
+            return self;
+        }
+        let lo = (0..n).find(|&e| self.quad(e, row_bytes)).unwrap_or(n);
+        let hi = (lo..n).find(|&e| !self.quad(e, row_bytes)).unwrap_or(n);
+        (self.quad_lo, self.quad_hi) = (lo, hi);
+        if row_bytes < 64 {
+            return self;
+        }
+        let tap = |e: usize, t: usize| self.idx[t.min(taps - 1) * n + e] as usize;
+        let span = |e: usize| {
+            let offs = (0..taps).map(|t| tap(e, t));
+            (offs.clone().min().unwrap_or(0), offs.max().unwrap_or(0))
+        };
+        // Every block, the last one partial when `n` is not a multiple of `BLOCK` (its lanes
+        // past `n` have no window).
+        let nb = n.div_ceil(BLOCK);
+        let mut ix = vec![0u32; BLOCK * nb];
+        let mut wins: Vec<Vec<(u32, u64)>> = Vec::with_capacity(nb);
+        for b in 0..nb {
+            let lanes = BLOCK.min(n - BLOCK * b);
+            let mut bw = Vec::new();
+            let mut l = 0;
+            while l < lanes {
+                // A window from lane `l`'s lowest tap (or the row's last 64 bytes), as many
+                // lanes as fit.
+                let wb = span(BLOCK * b + l).0.min(row_bytes - 64);
+                let mut m = 0u64;
+                while l < lanes {
+                    let e = BLOCK * b + l;
+                    let (lo, hi) = span(e);
+                    if lo < wb || hi - wb >= 64 {
+                        break;
+                    }
+                    ix[e] = (0..4).fold(0, |a, t| {
+                        let o = if t < taps { tap(e, t) } else { tap(e, 0) };
+                        a | ((o - wb) as u32) << (8 * t)
+                    });
+                    m |= 0xf << (4 * l);
+                    l += 1;
+                }
+                // Every tap of one lane lies within 3 pixels of its first, so a window
+                // always takes at least its first lane.
+                debug_assert!(m != 0);
+                bw.push((wb as u32, m));
+            }
+            wins.push(bw);
+        }
+        let k = wins.iter().map(Vec::len).max().unwrap_or(0);
+        let pad = |bw: &Vec<(u32, u64)>| {
+            let last = bw.last().map_or(0, |w| w.0);
+            bw.iter()
+                .copied()
+                .chain(std::iter::repeat((last, 0)))
+                .take(k)
+                .collect::<Vec<_>>()
+        };
+        let all: Vec<(u32, u64)> = wins.iter().flat_map(pad).collect();
+        self.gw_k = k;
+        self.gw_base = all.iter().map(|w| w.0).collect();
+        self.gw_mask = all.iter().map(|w| w.1).collect();
+        self.gw_ix = ix;
+        self
     }
 }
 
@@ -1082,7 +1193,9 @@ pub fn ipp_cubic_htab(src_w: usize, dst_w: usize, cn: usize) -> HTab<f32> {
     if unit {
         tab.upx = pos.iter().map(|(px, _)| px[1] as u32).collect();
     }
-    tab.finish(src_w * cn, cn).with_windows(src_w * cn)
+    tab.finish(src_w * cn, cn)
+        .with_windows(src_w * cn)
+        .with_gray(src_w * cn)
 }
 
 fn ipp_cubic_pos(d: usize, src: usize, dst: usize) -> ([usize; 4], [f32; 4]) {

@@ -256,6 +256,71 @@ pub unsafe fn nearest_px(src: &[u8], xs: &[u32], cn: usize, out: &mut [u8]) -> u
     i
 }
 
+/// [`super::avx2::h_float_quad`] 4 elements per step: the 4 bytes at each element's first
+/// tap (which hold every tap) as four unaligned 32-bit loads into one register, then per
+/// tap a shift, a mask, a conversion and the product with the tap-major weights, summed as
+/// [`super::scalar::h_float`] (no fused multiply-add). Does whole vectors; returns the
+/// elements done.
+///
+/// # Safety
+/// SSE4.1 must be available; `tab.cn == 1`, `1 <= tab.taps <= 4` and
+/// `quad_lo <= e0 <= e0 + out.len() <= quad_hi`.
+#[target_feature(enable = "sse4.1")]
+pub unsafe fn h_float_quad(src: &[u8], tab: &HTab<f32>, e0: usize, out: &mut [f32]) -> usize {
+    debug_assert!(tab.cn == 1 && (1..=4).contains(&tab.taps));
+    debug_assert!(tab.quad_lo <= e0 && e0 + out.len() <= tab.quad_hi);
+    // SAFETY: the caller's promise.
+    unsafe {
+        match tab.taps {
+            4 => quad::<4>(src, tab, e0, out),
+            3 => quad::<3>(src, tab, e0, out),
+            2 => quad::<2>(src, tab, e0, out),
+            _ => quad::<1>(src, tab, e0, out),
+        }
+    }
+}
+
+/// [`h_float_quad`] with `T` taps.
+///
+/// # Safety
+/// As [`h_float_quad`], with `tab.taps == T`.
+#[inline(always)]
+unsafe fn quad<const T: usize>(src: &[u8], tab: &HTab<f32>, e0: usize, out: &mut [f32]) -> usize {
+    let n = tab.n;
+    let count = out.len() / 4 * 4;
+    let (sp, ip, wp, op) = (
+        src.as_ptr(),
+        tab.idx.as_ptr(),
+        tab.w.as_ptr(),
+        out.as_mut_ptr(),
+    );
+    let byte = _mm_set1_epi32(0xff);
+    let mut i = 0;
+    while i < count {
+        let e = e0 + i;
+        // SAFETY: elements `e..e + 4` are in the quad range: 4 bytes from each `idx` are
+        // inside the row; every tap's weights hold them; the store writes `out[i..i + 4]`.
+        unsafe {
+            let ld = |k: usize| (sp.add(*ip.add(e + k) as usize) as *const i32).read_unaligned();
+            let v = _mm_setr_epi32(ld(0), ld(1), ld(2), ld(3));
+            let mut s = _mm_setzero_ps();
+            for t in 0..T {
+                let x = match t {
+                    0 => _mm_and_si128(v, byte),
+                    1 => _mm_and_si128(_mm_srli_epi32::<8>(v), byte),
+                    2 => _mm_and_si128(_mm_srli_epi32::<16>(v), byte),
+                    _ => _mm_srli_epi32::<24>(v),
+                };
+                let p = _mm_mul_ps(_mm_cvtepi32_ps(x), _mm_loadu_ps(wp.add(t * n + e)));
+                s = if t == 0 { p } else { _mm_add_ps(s, p) };
+            }
+            _mm_storeu_ps(op.add(i), s);
+        }
+        i += 4;
+    }
+    count
+}
+
 /// IPP `INTER_CUBIC` vertical step, 8 elements per step: `((r0*b0 + r1*b1) + r2*b2) + r3*b3`
 /// in `f32`, rounded half to even (`cvtps2dq` under the default rounding mode) and
 /// saturated by the packs, as [`super::scalar::v_cubic_f32`]. Returns the elements done.
