@@ -13,13 +13,16 @@
 //! on AMD Zen 4 than on Intel; this dispatch is not yet measured there.
 
 //!
-//! [`scalar::pixels`] is the specification of the pixel gather. On AVX2 and AVX-512, RGB
-//! and RGBA rows take 8 pixels per `vpgatherdd` ([`avx2::pixels`]; the AVX-512 form measured
-//! no faster). Measured on the same Xeon, whole RGB8 NEAREST rows against the SSE4.1 kernel
-//! that moves 4 pixels per step with `pinsrd` (which stays the SSE4.1 path): 1001x667 ->
-//! 224x224 17.5 -> 13.3 us, 333x251 -> 224x224 16.1 -> 10.9 us, 333x251 -> 666x502 99 -> 66
-//! us, 1920x1080 -> 640x640 195 -> 193 us (bound by the source rows' cache misses).
-//! Not measured on Zen 4 either.
+//! [`scalar::pixels`] is the specification of the pixel gather, and [`pixels`] its one
+//! entry for every pixel size (1 byte goes to [`gray`]). On AVX2 and AVX-512, RGB and RGBA
+//! rows take 8 pixels per `vpgatherdd` ([`avx2::pixels`]; the AVX-512 form measured no
+//! faster). On SSE4.1 a step moves 4 pixels with `pinsrd` when the indices never decrease
+//! ([`sse41::pixels_sorted`]). Every other case and the end of each row run the portable
+//! kernel, which moves 3-byte pixels as 4-byte words ([`scalar::pixels_words`]). Measured
+//! on the same Xeon, whole RGB8 NEAREST rows, the AVX2 gather against the SSE4.1 kernel:
+//! 1001x667 -> 224x224 17.5 -> 13.3 us, 333x251 -> 224x224 16.1 -> 10.9 us, 333x251 ->
+//! 666x502 99 -> 66 us, 1920x1080 -> 640x640 195 -> 193 us (bound by the source rows'
+//! cache misses). Not measured on Zen 4 either.
 
 pub mod scalar;
 
@@ -27,6 +30,8 @@ pub mod scalar;
 mod avx2;
 #[cfg(target_arch = "x86_64")]
 mod avx512;
+#[cfg(target_arch = "x86_64")]
+mod sse41;
 
 use crate::cpu::Isa;
 
@@ -46,16 +51,25 @@ pub fn gray(isa: Isa, src: &[u8], xs: &[u32], out: &mut [u8]) {
     scalar::gray(src, &xs[done..n], &mut out[done..n]);
 }
 
-/// [`scalar::pixels`] for `cn` 3 or 4 on the kernel family `isa` (same bytes on every
-/// ISA); other `cn` run the scalar kernel.
-pub fn pixels(isa: Isa, src: &[u8], xs: &[u32], cn: usize, out: &mut [u8]) {
+/// [`scalar::pixels`] on the kernel family `isa` (same bytes on every ISA). `sorted` says
+/// that `xs` never decreases, which the SSE4.1 kernel needs; an unsorted table is gathered
+/// too, by the other kernels. `cn` must not be 0.
+pub fn pixels(isa: Isa, src: &[u8], xs: &[u32], sorted: bool, cn: usize, out: &mut [u8]) {
+    if cn == 1 {
+        return gray(isa, src, xs, out);
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = sorted;
     let done = match isa {
         // SAFETY: `isa` is capped at what this CPU runs: AVX2 is present.
         #[cfg(target_arch = "x86_64")]
         Isa::Avx2 | Isa::Avx512 => unsafe { avx2::pixels(src, xs, cn, out) },
+        // SAFETY: as above, SSE4.1; `sorted` says `xs` never decreases.
+        #[cfg(target_arch = "x86_64")]
+        Isa::Sse41 if sorted => unsafe { sse41::pixels_sorted(src, xs, cn, out) },
         _ => 0,
     };
-    scalar::pixels(src, &xs[done..], cn, &mut out[done * cn..]);
+    scalar::pixels_words(src, &xs[done..], cn, &mut out[done * cn..]);
 }
 
 #[cfg(test)]
@@ -147,7 +161,7 @@ mod tests {
 
     #[test]
     fn every_isa_gathers_pixels_as_the_specification() {
-        for cn in [3, 4] {
+        for cn in [2, 3, 4, 5] {
             for src_px in [1, 2, 3, 63, 130, 501] {
                 // Offsets move the row start off any alignment; the row ends exactly at the
                 // last pixel, so the 4-byte loads of 3-byte pixels meet the end.
@@ -159,15 +173,23 @@ mod tests {
                             let xs = &xs[..xs.len().saturating_sub(cut)];
                             let mut want = vec![0xA5u8; xs.len() * cn + 7];
                             scalar::pixels(src, xs, cn, &mut want);
+                            let mut words = vec![0xA5u8; xs.len() * cn + 7];
+                            scalar::pixels_words(src, xs, cn, &mut words);
+                            assert_eq!(words, want, "words cn {cn} src {src_px}+{off}");
+                            // The SSE4.1 kernel runs only on tables said to be sorted.
+                            let sorted = xs.windows(2).all(|w| w[0] <= w[1]);
                             for isa in Isa::available() {
-                                let mut got = vec![0xA5u8; xs.len() * cn + 7];
-                                pixels(isa, src, xs, cn, &mut got);
-                                assert_eq!(
-                                    got,
-                                    want,
-                                    "{isa:?} cn {cn} src {src_px}+{off}, {} outputs",
-                                    xs.len()
-                                );
+                                for sorted in [sorted, false] {
+                                    let mut got = vec![0xA5u8; xs.len() * cn + 7];
+                                    pixels(isa, src, xs, sorted, cn, &mut got);
+                                    assert_eq!(
+                                        got,
+                                        want,
+                                        "{isa:?} cn {cn} sorted {sorted} src {src_px}+{off}, {} \
+                                         outputs",
+                                        xs.len()
+                                    );
+                                }
                             }
                         }
                     }
@@ -182,6 +204,72 @@ mod tests {
         let mut out = [9u8; 13];
         scalar::pixels(&src, &[1, 0, 2, u32::MAX], 3, &mut out);
         assert_eq!(out, [4, 5, 6, 1, 2, 3, 0, 0, 0, 0, 0, 0, 9]);
+    }
+
+    /// Pillow's NEAREST tables: increasing columns ending on the last pixel, with gaps and
+    /// repeats, and the same with unfilled (`u32::MAX`) entries, for 1 to 5 bytes per pixel
+    /// and rows that end exactly at the buffer's end or not.
+    #[test]
+    fn every_isa_gathers_pillow_tables_as_the_specification() {
+        let data = bytes(5 * 61 + 8, 77);
+        for cn in 1..=5 {
+            for src_px in [1usize, 2, 5, 16, 61] {
+                for (off, slack) in [(0, 0), (1, 0), (3, 2)] {
+                    let src = &data[off..off + src_px * cn + slack];
+                    let src = &src[..src_px * cn];
+                    for n in [0usize, 1, 3, 4, 5, 7, 8, 13, 33] {
+                        let inc: Vec<u32> =
+                            (0..n).map(|i| ((i * src_px) / n.max(1)) as u32).collect();
+                        let mut last = inc.clone();
+                        if let Some(l) = last.last_mut() {
+                            *l = src_px as u32 - 1;
+                        }
+                        let mut holes = last.clone();
+                        for c in holes.iter_mut().skip(2).step_by(3) {
+                            *c = u32::MAX;
+                        }
+                        for xs in [inc, last, holes] {
+                            let sorted = xs.windows(2).all(|w| w[0] <= w[1]);
+                            let mut want = vec![0xA5u8; n * cn];
+                            scalar::pixels(src, &xs, cn, &mut want);
+                            let mut got = vec![0x5Au8; n * cn];
+                            scalar::pixels_words(src, &xs, cn, &mut got);
+                            assert_eq!(got, want, "words cn {cn} src {src_px} n {n} {xs:?}");
+                            for isa in Isa::available() {
+                                let mut got = vec![0x5Au8; n * cn];
+                                pixels(isa, src, &xs, sorted, cn, &mut got);
+                                assert_eq!(got, want, "{isa:?} cn {cn} src {src_px} {xs:?}");
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The SSE4.1 kernel itself runs: whole steps on a 2x upscale table, stopping before a
+    /// step whose last load would pass the end, and at the `u32::MAX` marker.
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn sse41_pixel_kernel_does_whole_steps() {
+        if !Isa::available().contains(&Isa::Sse41) {
+            return;
+        }
+        let src = bytes(300 * 3, 6);
+        let up: Vec<u32> = (0..100).map(|d| d / 2).collect();
+        let mut out = vec![0u8; 100 * 4];
+        // SAFETY: SSE4.1 is available (checked above); the tables never decrease.
+        unsafe {
+            // 100 pixels of 3 bytes: the last step's 16-byte store would pass the 300 bytes.
+            assert_eq!(sse41::pixels_sorted(&src, &up, 3, &mut out[..300]), 96);
+            assert_eq!(sse41::pixels_sorted(&src, &up, 4, &mut out), 100);
+            let end: Vec<u32> = (292..300).collect();
+            assert_eq!(sse41::pixels_sorted(&src, &end, 3, &mut out), 4);
+            let mut marked = up.clone();
+            marked[99] = u32::MAX;
+            assert_eq!(sse41::pixels_sorted(&src, &marked, 4, &mut out), 96);
+            assert_eq!(sse41::pixels_sorted(&src, &up, 2, &mut out), 0);
+        }
     }
 
     /// The AVX2 kernel itself (not only the scalar remainder) runs: whole steps on 2x

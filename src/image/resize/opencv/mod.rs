@@ -825,22 +825,10 @@ mod kernels {
         }
     }
 
+    /// The tables of `INTER_NEAREST` and `INTER_NEAREST_EXACT` never decrease and stay
+    /// inside the row.
     pub fn nearest(isa: Isa, src: &[u8], xs: &[u32], cn: usize, out: &mut [u8]) {
-        if cn == 1 {
-            return super::super::gather::gray(isa, src, xs, out);
-        }
-        if matches!(isa, Isa::Avx2 | Isa::Avx512) && (cn == 3 || cn == 4) {
-            return super::super::gather::pixels(isa, src, xs, cn, out);
-        }
-        let done = match isa {
-            // SAFETY: as above (every x86-64 family above scalar has SSE4.1).
-            #[cfg(target_arch = "x86_64")]
-            Isa::Sse41 | Isa::Avx2 | Isa::Avx512 => unsafe {
-                sse41_family(isa, || sse41::nearest_px(src, xs, cn, out))
-            },
-            _ => 0,
-        };
-        scalar::gather_px(src, &xs[done..], cn, &mut out[done * cn..])
+        super::super::gather::pixels(isa, src, xs, true, cn, out)
     }
 
     pub fn v_linear(isa: Isa, r0: &[i32], r1: &[i32], b0: i32, b1: i32, out: &mut [u8]) {

@@ -757,33 +757,6 @@ pub fn nearest_exact_table(src: usize, dst: usize) -> Vec<u32> {
     out
 }
 
-/// Copies the pixels `xofs` (source pixel indices) of `src` into `out`; fixed-size copies
-/// per channel count so each pixel is one small load and store.
-pub fn gather_px(src: &[u8], xofs: &[u32], cn: usize, out: &mut [u8]) {
-    fn go<const CN: usize>(src: &[u8], xofs: &[u32], out: &mut [u8]) {
-        for (o, &x) in out.chunks_exact_mut(CN).zip(xofs) {
-            let s = x as usize * CN;
-            let px: [u8; CN] = src[s..s + CN].try_into().expect("CN bytes");
-            o.copy_from_slice(&px);
-        }
-    }
-    match cn {
-        1 => {
-            for (o, &x) in out.iter_mut().zip(xofs) {
-                *o = src[x as usize];
-            }
-        }
-        3 => go::<3>(src, xofs, out),
-        4 => go::<4>(src, xofs, out),
-        _ => {
-            for (o, &x) in out.chunks_exact_mut(cn).zip(xofs) {
-                let s = x as usize * cn;
-                o.copy_from_slice(&src[s..s + cn]);
-            }
-        }
-    }
-}
-
 // ---------------------------------------------------------------------------------------
 // INTER_AREA
 

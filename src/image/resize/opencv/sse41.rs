@@ -193,7 +193,7 @@ unsafe fn gather4(src: &[u8], xs: &[u32], cn: usize) -> __m128i {
 }
 
 /// Float pass of a unit table ([`HTab::upx`]) for 3 and 4 channels, 4 pixels per step: the
-/// pixels are gathered as in [`nearest_px`] and every 4 bytes widened to 4 `f32`s (`x * 1`
+/// pixels are gathered by [`gather4`] and every 4 bytes widened to 4 `f32`s (`x * 1`
 /// is `x`). `xs` must be non-decreasing. Returns the pixels done (a prefix).
 ///
 /// # Safety
@@ -208,7 +208,7 @@ pub unsafe fn unit_px(src: &[u8], xs: &[u32], cn: usize, out: &mut [f32]) -> usi
     let op = out.as_mut_ptr();
     let mut i = 0;
     while i + 4 <= w && xs[i + 3] as usize * cn + 4 <= src.len() {
-        // SAFETY: the loads as in `nearest_px`; the stores write `4 * cn` floats from
+        // SAFETY: the loads as checked for `gather4`; the stores write `4 * cn` floats from
         // `out[i * cn]`, inside `out` since `i + 4 <= w`.
         unsafe {
             let v = gather4(src, &xs[i..i + 4], cn);
@@ -222,34 +222,6 @@ pub unsafe fn unit_px(src: &[u8], xs: &[u32], cn: usize, out: &mut [f32]) -> usi
                 let v3 = _mm_srli_si128::<12>(v);
                 _mm_storeu_ps(o.add(12), _mm_cvtepi32_ps(_mm_cvtepu8_epi32(v3)));
             }
-        }
-        i += 4;
-    }
-    i
-}
-
-/// `INTER_NEAREST`/`INTER_NEAREST_EXACT` pixel copy for 3 and 4 channels, 4 pixels per step:
-/// four 4-byte loads into one register, for 3 channels `pshufb` packs the 12 bytes, then one
-/// 16-byte store (3 channels: 4 bytes past the 4 pixels, which the next step or the caller's
-/// scalar tail overwrites). `xs` must be non-decreasing. Returns the pixels done (a prefix).
-///
-/// # Safety
-/// SSE4.1 must be available.
-#[inline]
-#[target_feature(enable = "sse4.1")]
-pub unsafe fn nearest_px(src: &[u8], xs: &[u32], cn: usize, out: &mut [u8]) -> usize {
-    if cn != 3 && cn != 4 {
-        return 0;
-    }
-    let w = xs.len().min(out.len() / cn);
-    let op = out.as_mut_ptr();
-    let mut i = 0;
-    while i + 4 <= w && i * cn + 16 <= out.len() && xs[i + 3] as usize * cn + 4 <= src.len() {
-        // SAFETY: the loads as checked for `gather4`; the 16-byte store is inside `out`
-        // (checked).
-        unsafe {
-            let v = gather4(src, &xs[i..i + 4], cn);
-            _mm_storeu_si128(op.add(i * cn).cast(), v);
         }
         i += 4;
     }

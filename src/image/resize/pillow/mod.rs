@@ -114,11 +114,9 @@
 //!   slower on this CPU at every tap count tried (5760-byte rows, 2 to 30 taps: 1.05x to
 //!   1.6x the time), so it was not kept.
 //! - NEAREST is a table-driven gather of whole pixels (it moves bytes and does no
-//!   arithmetic): GRAY8 rows and, on AVX2 and AVX-512, 3- and 4-byte pixels by the
-//!   `gather` family (8 pixels per `vpgatherdd`); on SSE4.1 a gather of 4 pixels per step
-//!   (`sse41::nearest_row`); elsewhere and for the row's tail the portable code, which
-//!   moves RGB pixels as 4-byte words ([`scalar::nearest_row_fast`]); destination rows that
-//!   take the same source row as the previous one copy that row.
+//!   arithmetic) by the `gather` family (`gather::pixels`: a byte permute or `vpgatherdd`
+//!   per block, 4 pixels per SSE4.1 step, 3-byte pixels as 4-byte words elsewhere);
+//!   destination rows that take the same source row as the previous one copy that row.
 //!
 //! # Differences from Pillow
 //!
@@ -321,7 +319,7 @@ impl Plan {
                     match &prev {
                         Some((pr, p)) if *pr == r => d.copy_from_slice(p),
                         _ if r == u32::MAX => d.fill(0),
-                        _ => nearest_row(isa, src.row(r as usize), cols, *sorted, bpp, d),
+                        _ => super::gather::pixels(isa, src.row(r as usize), cols, *sorted, bpp, d),
                     }
                     prev = Some((r, d));
                 }
@@ -428,31 +426,6 @@ impl Plan {
             (None, None) => unreachable!("a convolution plan changes at least one size"),
         }
     }
-}
-
-/// One NEAREST destination row: GRAY8 and (on AVX2 and AVX-512) 3- and 4-byte pixels by
-/// the gather family; otherwise SSE4.1 moves 4 pixels per step when the columns never
-/// decrease (`sorted`), and [`scalar::nearest_row_fast`] does the rest and every other case.
-fn nearest_row(isa: Isa, src: &[u8], cols: &[u32], sorted: bool, bpp: usize, dst: &mut [u8]) {
-    if bpp == 1 {
-        return super::gather::gray(isa, src, cols, dst);
-    }
-    if matches!(isa, Isa::Avx2 | Isa::Avx512) && (bpp == 3 || bpp == 4) {
-        return super::gather::pixels(isa, src, cols, bpp, dst);
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = sorted;
-    let done = match isa {
-        // SAFETY: `isa` comes from `cpu::kernel_isa`/`with_isa`, capped at what this CPU
-        // runs, and every x86-64 family above scalar includes SSE4.1; `sorted` says the
-        // columns never decrease.
-        #[cfg(target_arch = "x86_64")]
-        Isa::Sse41 | Isa::Avx2 | Isa::Avx512 if sorted => unsafe {
-            sse41::nearest_row(src, cols, bpp, dst)
-        },
-        _ => 0,
-    };
-    scalar::nearest_row_fast(src, &cols[done..], bpp, &mut dst[done * bpp..]);
 }
 
 /// Whether the AVX-512 vertical kernel accumulates with `vpdpwssd` (AVX-512 VNNI): when the CPU
@@ -775,53 +748,6 @@ mod tests {
                 (s >> 24) as u8
             })
             .collect()
-    }
-
-    #[test]
-    fn fast_nearest_row_equals_the_specification() {
-        use super::scalar::{nearest_row, nearest_row_fast};
-        let data = noise(5 * 61 + 8, 77);
-        for bpp in 1..=5 {
-            for src_px in [1usize, 2, 5, 16, 61] {
-                // Unaligned start, row ending exactly at the end of the buffer or not.
-                for (off, slack) in [(0, 0), (1, 0), (3, 2)] {
-                    let src = &data[off..off + src_px * bpp + slack];
-                    let src = &src[..src_px * bpp];
-                    for n in [0usize, 1, 3, 4, 5, 7, 8, 13, 33] {
-                        // Increasing columns ending on the last pixel, some gaps, some
-                        // repeats; then the same with unfilled (u32::MAX) entries.
-                        let inc: Vec<u32> =
-                            (0..n).map(|i| ((i * src_px) / n.max(1)) as u32).collect();
-                        let mut last = inc.clone();
-                        if let Some(l) = last.last_mut() {
-                            *l = src_px as u32 - 1;
-                        }
-                        let mut holes = last.clone();
-                        for c in holes.iter_mut().skip(2).step_by(3) {
-                            *c = u32::MAX;
-                        }
-                        for cols in [inc, last, holes] {
-                            let sorted = cols.windows(2).all(|w| w[0] <= w[1]);
-                            let mut want = vec![0xA5u8; n * bpp];
-                            let mut got = vec![0x5Au8; n * bpp];
-                            nearest_row(src, &cols, bpp, &mut want);
-                            nearest_row_fast(src, &cols, bpp, &mut got);
-                            assert_eq!(got, want, "bpp {bpp} src {src_px} n {n} cols {cols:?}");
-                            for isa in Isa::available() {
-                                let mut got = vec![0x5Au8; n * bpp];
-                                super::nearest_row(isa, src, &cols, sorted, bpp, &mut got);
-                                assert_eq!(
-                                    got,
-                                    want,
-                                    "{} bpp {bpp} src {src_px} n {n} cols {cols:?}",
-                                    isa.name()
-                                );
-                            }
-                        }
-                    }
-                }
-            }
-        }
     }
 
     const FORMATS: [PixelFormat; 5] = [
