@@ -7,22 +7,25 @@ function, the floor that method adds). Then the other per-image functions on tin
 (``Resizer``, crop, pad, letterbox, the tensor functions), against the cv2 (or numpy) calls
 that do the same where there are any.
 
-    python3 benches/peers_overhead.py [--reps 200] [--batch 200]
+    python3 benches/peers_overhead.py [--reps 200] [--batch 200] [--json FILE]
 
 Each timed call runs the operation ``--batch`` times in a loop; the sides of a row
 alternate call by call (benches/harness.py's ``race``) and the figures are per operation,
 best of ``--reps`` and median, in microseconds. The package measured is the installed one
 (``import scipix``, built with maturin) and the C API is the library that package loaded
-(``$SCIPIX_LIB`` if set). Standalone: these rows are per-call microseconds of the Python
-package, not the C-API-through-ctypes milliseconds of benches/table.py, so they are not in
-its PEERS list. The Rust side of the C API (no ctypes) is ``cargo bench --bench
-capi_overhead``.
+(``$SCIPIX_LIB`` if set). These rows are per-call microseconds of the Python package, not
+the C-API-through-ctypes milliseconds of the main table, so benches/table.py (``make
+bench``) runs this script on its own with ``--json`` and prints them as a table of their
+own, against the per-call targets in TARGETS_US. The Rust side of the C API (no ctypes) is
+``cargo bench --bench capi_overhead``.
 """
 from __future__ import annotations
 
 import argparse
 import ctypes
-from typing import Callable, List, Optional, Tuple
+import json
+import pathlib
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import cv2
 import numpy as np
@@ -42,14 +45,41 @@ def batched(fn: Callable[[], object], n: int) -> Callable[[], None]:
     return run
 
 
+# Per-call targets (µs, best) of the image ops and resize from Python: 2 with `out=` given,
+# 3 without. Rows not listed have none.
+TARGETS_US = {
+    "resize 4x4 -> 2x2 gray": 3.0,
+    "resize 4x4 -> 2x2 gray, out=": 2.0,
+    "gray 4x4 rgb": 3.0,
+    "gray 4x4 rgb, out=": 2.0,
+    "threshold 4x4": 3.0,
+    "threshold 4x4, out=": 2.0,
+    "Resizer 4x4 -> 2x2 gray": 3.0,
+    "Resizer 4x4 -> 2x2 gray, out=": 2.0,
+    "resize 4x4 -> 2x2 rgb, out=": 2.0,
+}
+RECORDS: List[Dict[str, Any]] = []
+
+
 def us(t: harness.Timing, n: int) -> str:
     return f"{t.best / n * 1e6:.2f} / {t.median / n * 1e6:.2f}"
+
+
+def record(section: str, op: str, t: harness.Timing, n: int, peer: str = "-",
+           tp: Optional[harness.Timing] = None) -> None:
+    """Keeps one row for --json: per-call best and median in µs of both sides."""
+    RECORDS.append({"section": section, "op": op, "scipix_us": [t.best / n * 1e6,
+                                                                t.median / n * 1e6],
+                    "peer": peer, "peer_us": None if tp is None else [tp.best / n * 1e6,
+                                                                      tp.median / n * 1e6],
+                    "target_us": TARGETS_US.get(op)})
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--reps", type=int, default=200)
     ap.add_argument("--batch", type=int, default=200)
+    ap.add_argument("--json", help="also write the rows here (benches/table.py reads them)")
     a = ap.parse_args()
     cv2.setNumThreads(1)
     scipix.set_opt_level("simd")  # SIMD kernels, no pool (as every peer script)
@@ -82,6 +112,7 @@ def main() -> None:
     print("|---|---|---|---|---|")
     for op, fn, peer, pfn in cases:
         t = harness.race([batched(fn, n), batched(pfn, n)], a.reps)
+        record("python", op, t[0], n, peer, t[1])
         print(f"| {op} | {us(t[0], n)} | {peer} | {us(t[1], n)} "
               f"| {t[0].best / t[1].best:.2f} |", flush=True)
 
@@ -125,7 +156,11 @@ def main() -> None:
           "'- floor': best minus the empty call's best)")
     print("| call | µs | - floor |\n|---|---|---|")
     for (name, _), tt in zip(c_cases, t):
+        record("c", name, tt, n)
         print(f"| {name} | {us(tt, n)} | {tt.best / n * 1e6 - floor * 1e6:.2f} |")
+    if a.json:
+        pathlib.Path(a.json).parent.mkdir(parents=True, exist_ok=True)
+        pathlib.Path(a.json).write_text(json.dumps(RECORDS))
 
 
 def others(reps: int, n: int, g: np.ndarray, rgb: np.ndarray, o2: np.ndarray) -> None:
@@ -179,9 +214,11 @@ def others(reps: int, n: int, g: np.ndarray, rgb: np.ndarray, o2: np.ndarray) ->
     for op, fn, peer, pfn in cases:
         if pfn is None:
             (ts,) = harness.race([batched(fn, n)], reps)
+            record("python", op, ts, n)
             print(f"| {op} | {us(ts, n)} | {peer} | - | - |", flush=True)
             continue
         ts, tp = harness.race([batched(fn, n), batched(pfn, n)], reps)
+        record("python", op, ts, n, peer, tp)
         print(f"| {op} | {us(ts, n)} | {peer} | {us(tp, n)} | {ts.best / tp.best:.2f} |",
               flush=True)
 

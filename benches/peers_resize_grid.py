@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import ctypes
+import datetime
 import json
 import math
 import os
@@ -189,7 +190,9 @@ def main() -> None:
     cpu = next((ln.split(":", 1)[1].strip() for ln in open("/proc/cpuinfo")
                 if ln.startswith("model name")), os.uname().machine)
     simd = sorted({r["peer_version"] for r in results if r["peer"] == "Pillow-SIMD"})
-    print(f"scipix resize grid on {cpu}; one thread, calls alternated, best of {args.reps}; "
+    when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    print(f"scipix resize grid on {cpu}, {when}; one thread, calls alternated, "
+          f"best of {args.reps}; "
           f"OpenCV {cv2.__version__}, Pillow {PIL.__version__}"
           + "".join(f", Pillow-SIMD {v}" for v in simd)
           + f"; load average {os.getloadavg()[0]:.2f}")

@@ -4,7 +4,8 @@
     make bench                      # build, run, print the table (markdown) to stdout
     BENCH_WRITE=1 make bench        # ... and regenerate the README and guide tables
     python3 benches/table.py [--write] [--only peers_color,peers_quant] [--no-criterion]
-                             [--reps-scale 0.5] [--criterion-time 1.5]
+                             [--reps-scale 0.5] [--criterion-time 1.5] [--no-grid]
+                             [--no-pillow-simd] [--no-overhead]
 
 What it does, in one process per side:
 1. Runs the cases of every peer script in PEERS (`rows(lib, reps, full=False)`, the
@@ -20,6 +21,15 @@ What it does, in one process per side:
    date, peer versions) and the table. With --write (or BENCH_WRITE=1) it replaces the text
    between `<!-- bench-table:begin -->` and `<!-- bench-table:end -->` in README.md and
    docs/guide.md.
+4. Runs the resize grid (benches/peers_resize_grid.py, with Pillow-SIMD unless
+   --no-pillow-simd; about 10 minutes) and prints its summary: per mode, format and peer
+   the min, geometric mean and max ratio and the worst case. --write puts it between
+   `<!-- resize-grid:begin -->` and `<!-- resize-grid:end -->` in README.md.
+5. Runs benches/peers_overhead.py (the installed Python package's per-call cost on 4x4
+   images against cv2, and the C API's through ctypes) and prints it with the per-call
+   targets; --write puts it between `<!-- overhead-table:begin -->` and
+   `<!-- overhead-table:end -->` in README.md and docs/guide.md.
+   With --only, steps 4 and 5 run only when `peers_resize_grid` / `peers_overhead` are named.
 
 Adding a case (a few lines):
 * To a peer script: inside its `rows()`, build the arrays and append
@@ -238,15 +248,70 @@ def header(lib, load_start, load_end, quick: str) -> str:
     ])
 
 
-def replace_between(path: pathlib.Path, text: str) -> bool:
+def replace_between(path: pathlib.Path, text: str, name: str = "bench-table") -> bool:
+    """Replaces the text between `<!-- {name}:begin -->` and `<!-- {name}:end -->`."""
+    begin, end = f"<!-- {name}:begin -->", f"<!-- {name}:end -->"
     src = path.read_text()
-    if BEGIN not in src or END not in src:
-        print(f"# {path}: no {BEGIN} ... {END} markers, not written", file=sys.stderr)
+    if begin not in src or end not in src:
+        print(f"# {path}: no {begin} ... {end} markers, not written", file=sys.stderr)
         return False
-    a = src.index(BEGIN) + len(BEGIN)
-    b = src.index(END)
+    a = src.index(begin) + len(begin)
+    b = src.index(end)
     path.write_text(src[:a] + "\n" + text + "\n" + src[b:])
     return True
+
+
+def hard_breaks(text: str, lines: int) -> str:
+    """Markdown line breaks after the first `lines` lines (the header above a table)."""
+    return "\n".join(f"{line}  " if i < lines else line for i, line in enumerate(text.split("\n")))
+
+
+def resize_grid(pillow_simd: bool) -> str:
+    """Runs the resize grid in its own process; returns its header and summary table."""
+    cmd = [sys.executable, str(HERE / "peers_resize_grid.py")]
+    if pillow_simd:
+        cmd.append("--pillow-simd")
+    print("# " + " ".join(cmd[1:]), file=sys.stderr, flush=True)
+    r = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    if r.returncode != 0:
+        raise SystemExit("the resize grid failed")
+    return r.stdout.strip()
+
+
+def overhead() -> str:
+    """Runs benches/peers_overhead.py in its own process (it imports the installed Python
+    package); returns its rows as tables with the per-call targets."""
+    out = ROOT / "target" / "bench" / "overhead.json"
+    cmd = [sys.executable, str(HERE / "peers_overhead.py"), "--reps", "100", "--json", str(out)]
+    print("# " + " ".join(cmd[1:]), file=sys.stderr, flush=True)
+    if subprocess.run(cmd, cwd=HERE, stdout=subprocess.DEVNULL).returncode != 0:
+        raise SystemExit("benches/peers_overhead.py failed")
+    recs = json.loads(out.read_text())
+
+    def pair(v: Optional[List[float]]) -> str:
+        return "" if v is None else f"{v[0]:.2f} / {v[1]:.2f}"
+
+    py = [r for r in recs if r["section"] == "python"]
+    met = [r for r in py if r["target_us"] is not None]
+    ok = sum(r["scipix_us"][0] <= r["target_us"] for r in met)
+    lines = [
+        f"Python package ({version('scipix')}) per call on 4x4 images (4x6 for letterbox), "
+        f"µs, best / median of 100 x 200 calls alternated with the peer; "
+        f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC on {cpu_model()}, "
+        f"load average {os.getloadavg()[0]:.2f}; cv2 {version('cv2')}. Targets: 2 µs with "
+        f"`out=` given, 3 µs without; {ok} of {len(met)} met.",
+        "",
+        "| op | scipix µs | target µs | peer | peer µs |",
+        "|---|---|---|---|---|",
+    ]
+    for r in py:
+        t = r["target_us"]
+        mark = "" if t is None else f"{t:g} ({'met' if r['scipix_us'][0] <= t else 'missed'})"
+        lines.append(f"| {r['op']} | {pair(r['scipix_us'])} | {mark} | {r['peer']} "
+                     f"| {pair(r['peer_us'])} |")
+    lines += ["", "| C call through ctypes, descriptors built once | µs |", "|---|---|"]
+    lines += [f"| {r['op']} | {pair(r['scipix_us'])} |" for r in recs if r["section"] == "c"]
+    return "\n".join(lines)
 
 
 def main() -> int:
@@ -259,6 +324,11 @@ def main() -> int:
     ap.add_argument("--reps-scale", type=float, default=1.0)
     ap.add_argument("--criterion-time", type=float, default=1.5,
                     help="criterion --measurement-time (seconds)")
+    ap.add_argument("--no-grid", action="store_true", help="skip the resize grid")
+    ap.add_argument("--no-pillow-simd", action="store_true",
+                    help="run the resize grid without Pillow-SIMD")
+    ap.add_argument("--no-overhead", action="store_true",
+                    help="skip the Python per-call overhead")
     args = ap.parse_args()
 
     load_start = os.getloadavg()[0]
@@ -272,7 +342,7 @@ def main() -> int:
         mod = importlib.import_module(name)
         rows += mod.rows(lib, max(3, round(reps * args.reps_scale)), full=False)
     quick = f"--warm-up-time 0.5 --measurement-time {args.criterion_time} --sample-size 10"
-    if not args.no_criterion:
+    if not args.no_criterion and rows:
         best = lib.scipix_isa_name(lib.scipix_best_isa()).decode()
         cases = criterion_cases(best)
         if only:
@@ -281,17 +351,35 @@ def main() -> int:
         merge(rows, cases, run_criterion(cases, 0.5, args.criterion_time))
     load_end = os.getloadavg()[0]
 
-    text = header(lib, load_start, load_end, "" if args.no_criterion else quick) + "\n\n" + harness.markdown(rows)
-    print(text)
     out = ROOT / "target" / "bench"
     out.mkdir(parents=True, exist_ok=True)
-    (out / "table.md").write_text(text + "\n")
-    if args.write:
-        body = "\n".join(f"{line}  " if i < 4 else line
-                         for i, line in enumerate(text.split("\n")))
-        for path in (ROOT / "README.md", ROOT / "docs" / "guide.md"):
-            if replace_between(path, body):
-                print(f"# wrote {path.relative_to(ROOT)}", file=sys.stderr)
+    if rows:
+        text = header(lib, load_start, load_end, "" if args.no_criterion else quick) + "\n\n" \
+            + harness.markdown(rows)
+        print(text)
+        (out / "table.md").write_text(text + "\n")
+        if args.write and only:
+            print("# --only: the main table is not written (it holds every peer script's "
+                  "rows)", file=sys.stderr)
+        elif args.write:
+            for path in (ROOT / "README.md", ROOT / "docs" / "guide.md"):
+                if replace_between(path, hard_breaks(text, 4)):
+                    print(f"# wrote {path.relative_to(ROOT)}", file=sys.stderr)
+    if not args.no_grid and (not only or "peers_resize_grid" in only):
+        grid = resize_grid(not args.no_pillow_simd)
+        print("\n" + grid)
+        (out / "resize_grid.md").write_text(grid + "\n")
+        if args.write and replace_between(ROOT / "README.md", hard_breaks(grid, 1),
+                                          "resize-grid"):
+            print("# wrote README.md (resize grid)", file=sys.stderr)
+    if not args.no_overhead and (not only or "peers_overhead" in only):
+        calls = overhead()
+        print("\n" + calls)
+        (out / "overhead.md").write_text(calls + "\n")
+        if args.write:
+            for path in (ROOT / "README.md", ROOT / "docs" / "guide.md"):
+                if replace_between(path, calls, "overhead-table"):
+                    print(f"# wrote {path.relative_to(ROOT)} (overhead)", file=sys.stderr)
     return 0
 
 

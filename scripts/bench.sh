@@ -24,4 +24,9 @@ echo "# building the release library (table.py builds the criterion benches it r
 cargo build --release
 # The ONNX Runtime operator library, for the custom-op rows (benches/peers_ort_ops.py).
 cargo build --release -p scipix-ort
+# The Python package built from this tree, for the per-call rows (benches/peers_overhead.py
+# imports the installed package); pip builds it with maturin in this target dir.
+echo "# installing the Python package (pip install ./python)" >&2
+python3 -c "import cffi" 2>/dev/null || pip_install "cffi>=1.17"
+CARGO_TARGET_DIR="$PWD/target" pip_install --no-deps --force-reinstall ./python
 exec env -u OPENBLAS_CORETYPE python3 benches/table.py "$@"
