@@ -9,7 +9,8 @@
 # (warnings denied) and doctests; the malformed-input corpus (about 3,200 damaged JPEGs and
 # PNGs, each decoded in its own process under AddressSanitizer, Rust and C) and bounded
 # fuzzing of the cargo-fuzz targets; the Python package built by pip (with its tests, mypy
-# --strict and an sdist install); and `cargo package`.
+# --strict and an sdist install); a smoke run of the resize-grid and per-call bench scripts;
+# and `cargo package`.
 # Stops at the first failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -142,6 +143,16 @@ python3 -m pytest -q tests/python
 stage "python package (pip build, auditwheel, mypy --strict, tests, sdist)"
 unset SCIPIX_LIB SCIPIX_EXAMPLES_DIR
 SCIPIX_TEST_SDIST=1 scripts/test_python.sh
+
+stage "bench scripts (smoke run: a few calls per side, figures not kept)"
+# make bench is not part of the tests, so its scripts are run here briefly to keep them
+# working: a quick resize grid (release library) and the per-call script (the package the
+# stage above installed).
+mkdir -p target/bench
+python3 benches/peers_resize_grid.py --quick --reps 1 --modes cv_nearest,cv_linear,pil_bilinear \
+  --json target/bench/smoke_grid.json >target/bench/smoke.log 2>&1 &&
+  (cd benches && python3 peers_overhead.py --reps 2 --batch 5) >>target/bench/smoke.log 2>&1 ||
+  { tail -n 40 target/bench/smoke.log; exit 1; }
 
 stage "ONNX Runtime custom operators (ort/ library in onnxruntime sessions)"
 # The op layer's unit tests (debug build, as `cargo test` above), then the release scipix
