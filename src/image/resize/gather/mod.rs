@@ -31,7 +31,7 @@ mod avx2;
 #[cfg(target_arch = "x86_64")]
 mod avx512;
 #[cfg(target_arch = "x86_64")]
-mod sse41;
+pub(super) mod sse41;
 
 use crate::cpu::Isa;
 

@@ -27,27 +27,42 @@ pub unsafe fn pixels_sorted(src: &[u8], xs: &[u32], cn: usize, out: &mut [u8]) -
         "non-decreasing indices"
     );
     let n = xs.len().min(out.len() / cn);
-    let drop4 = _mm_setr_epi8(0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, -1, -1, -1, -1);
-    let (sp, op) = (src.as_ptr(), out.as_mut_ptr());
+    let op = out.as_mut_ptr();
     let mut i = 0;
     while i + 4 <= n && i * cn + 16 <= n * cn && xs[i + 3] as usize * cn + 4 <= src.len() {
         // SAFETY: the indices never decrease (the caller's promise), so the four 4-byte
         // loads end at or before the last one, checked above; the 16-byte store is inside
         // the first `n * cn` bytes of `out` (checked).
         unsafe {
-            let ld = |k: usize| {
-                (sp.add(*xs.get_unchecked(i + k) as usize * cn) as *const i32).read_unaligned()
-            };
-            let mut v = _mm_cvtsi32_si128(ld(0));
-            v = _mm_insert_epi32::<1>(v, ld(1));
-            v = _mm_insert_epi32::<2>(v, ld(2));
-            v = _mm_insert_epi32::<3>(v, ld(3));
-            if cn == 3 {
-                v = _mm_shuffle_epi8(v, drop4);
-            }
+            let v = four(src, &xs[i..i + 4], cn);
             _mm_storeu_si128(op.add(i * cn).cast(), v);
         }
         i += 4;
     }
     i
+}
+
+/// The 4 pixels `xs[0..4]` (3 or 4 bytes each) packed into the low `4 * cn` bytes: four
+/// 4-byte loads, for 3 bytes per pixel a `pshufb` dropping each fourth byte.
+///
+/// # Safety
+/// SSE4.1 must be available; `xs.len() >= 4`, `xs` is non-decreasing and
+/// `xs[3] * cn + 4 <= src.len()`, so every 4-byte load is inside `src`.
+#[inline(always)]
+pub unsafe fn four(src: &[u8], xs: &[u32], cn: usize) -> __m128i {
+    let drop4 = _mm_setr_epi8(0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, -1, -1, -1, -1);
+    // SAFETY: the caller's promise.
+    unsafe {
+        let ld = |k: usize| {
+            (src.as_ptr().add(*xs.get_unchecked(k) as usize * cn) as *const i32).read_unaligned()
+        };
+        let mut v = _mm_cvtsi32_si128(ld(0));
+        v = _mm_insert_epi32::<1>(v, ld(1));
+        v = _mm_insert_epi32::<2>(v, ld(2));
+        v = _mm_insert_epi32::<3>(v, ld(3));
+        if cn == 3 {
+            v = _mm_shuffle_epi8(v, drop4);
+        }
+        v
+    }
 }

@@ -12,6 +12,7 @@
 //! wider form measured faster, the work being one load, a few shuffles and one store per
 //! pixel.
 
+use super::super::gather::sse41::four;
 use super::scalar::{self, HTab};
 use std::arch::x86_64::*;
 
@@ -167,33 +168,8 @@ pub unsafe fn v_linear(r0: &[i32], r1: &[i32], b0: i32, b1: i32, out: &mut [u8])
     count
 }
 
-/// The 4 pixels `xs[0..4]` (3 or 4 channels) of a row packed into the low `4 * cn` bytes:
-/// four 4-byte loads, for 3 channels a `pshufb` dropping each fourth byte.
-///
-/// # Safety
-/// SSE4.1 must be available; `xs` is non-decreasing and `xs[3] * cn + 4 <= src.len()`, so
-/// every 4-byte load is inside `src`.
-#[inline(always)]
-unsafe fn gather4(src: &[u8], xs: &[u32], cn: usize) -> __m128i {
-    let pack = _mm_setr_epi8(0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, -1, -1, -1, -1);
-    // SAFETY: the caller's promise.
-    unsafe {
-        let ld = |k: usize| {
-            (src.as_ptr().add(*xs.get_unchecked(k) as usize * cn) as *const i32).read_unaligned()
-        };
-        let mut v = _mm_cvtsi32_si128(ld(0));
-        v = _mm_insert_epi32::<1>(v, ld(1));
-        v = _mm_insert_epi32::<2>(v, ld(2));
-        v = _mm_insert_epi32::<3>(v, ld(3));
-        if cn == 3 {
-            v = _mm_shuffle_epi8(v, pack);
-        }
-        v
-    }
-}
-
 /// Float pass of a unit table ([`HTab::upx`]) for 3 and 4 channels, 4 pixels per step: the
-/// pixels are gathered by [`gather4`] and every 4 bytes widened to 4 `f32`s (`x * 1`
+/// pixels are gathered by [`four`] and every 4 bytes widened to 4 `f32`s (`x * 1`
 /// is `x`). `xs` must be non-decreasing. Returns the pixels done (a prefix).
 ///
 /// # Safety
@@ -208,10 +184,10 @@ pub unsafe fn unit_px(src: &[u8], xs: &[u32], cn: usize, out: &mut [f32]) -> usi
     let op = out.as_mut_ptr();
     let mut i = 0;
     while i + 4 <= w && xs[i + 3] as usize * cn + 4 <= src.len() {
-        // SAFETY: the loads as checked for `gather4`; the stores write `4 * cn` floats from
+        // SAFETY: the loads as `four` requires (checked above); the stores write `4 * cn` floats from
         // `out[i * cn]`, inside `out` since `i + 4 <= w`.
         unsafe {
-            let v = gather4(src, &xs[i..i + 4], cn);
+            let v = four(src, &xs[i..i + 4], cn);
             let o = op.add(i * cn);
             _mm_storeu_ps(o, _mm_cvtepi32_ps(_mm_cvtepu8_epi32(v)));
             let v1 = _mm_srli_si128::<4>(v);
