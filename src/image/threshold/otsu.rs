@@ -91,7 +91,61 @@ pub fn histogram(img: &ImageView) -> Result<[u64; 256]> {
 ///
 /// in f64 with this operation order (no fused multiply-add). An empty or single-valued
 /// histogram gives 0.
+///
+/// Two steps skip work without changing a bit of the result. The sum for `mu` leaves out
+/// empty bins (adding `+0.0` to a non-negative sum changes nothing). And an empty bin
+/// leaves `q1` and `q2` as they were, so when one leaves `mu1` unchanged as well, every
+/// further empty bin repeats it exactly: same `mu1`, and a `sigma` equal to one already
+/// compared, which cannot be strictly greater. The loop then jumps to the next non-empty
+/// bin. The chain `mu1 -> mu1 * q1 -> / q1` costs about 20 cycles per bin, so on small or
+/// sparse images (a 4x4 crop has at most 16 values) this is most of the call.
 pub fn otsu_from_histogram(h: &[u64; 256]) -> u8 {
+    let n: u64 = h.iter().sum();
+    if n == 0 {
+        return 0;
+    }
+    let scale = 1.0 / n as f64;
+    let mut mu = 0.0f64;
+    for (i, &c) in h.iter().enumerate() {
+        if c != 0 {
+            mu += i as f64 * c as f64;
+        }
+    }
+    mu *= scale;
+    let eps = f32::EPSILON as f64;
+    let (mut mu1, mut q1) = (0.0f64, 0.0f64);
+    let (mut max_sigma, mut best) = (0.0f64, 0u8);
+    let mut i = 0usize;
+    while i < 256 {
+        let c = h[i];
+        let before = mu1;
+        let p_i = c as f64 * scale;
+        mu1 *= q1;
+        q1 += p_i;
+        let q2 = 1.0 - q1;
+        if q1.min(q2) >= eps && q1.max(q2) <= 1.0 - eps {
+            mu1 = (mu1 + i as f64 * p_i) / q1;
+            let mu2 = (mu - q1 * mu1) / q2;
+            let sigma = q1 * q2 * (mu1 - mu2) * (mu1 - mu2);
+            if sigma > max_sigma {
+                max_sigma = sigma;
+                best = i as u8;
+            }
+        }
+        i += 1;
+        if c == 0 && mu1.to_bits() == before.to_bits() {
+            while i < 256 && h[i] == 0 {
+                i += 1;
+            }
+        }
+    }
+    best
+}
+
+/// [`otsu_from_histogram`] as OpenCV writes it, every bin in turn: the specification the
+/// tests hold the skipping loop to.
+#[cfg(test)]
+pub(crate) fn otsu_every_bin(h: &[u64; 256]) -> u8 {
     let n: u64 = h.iter().sum();
     if n == 0 {
         return 0;

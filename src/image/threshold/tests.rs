@@ -1,5 +1,5 @@
 use super::adaptive::run_for_test;
-use super::otsu::histogram_with;
+use super::otsu::{histogram_with, otsu_every_bin};
 use super::*;
 use crate::error::ErrorKind;
 use crate::image::test_noise::noise;
@@ -390,6 +390,39 @@ fn large_image_threshold_all_isas() {
         cpu::with_isa(isa, |isa| run_plan(isa, true, plan, &src, &mut d));
         assert!(out == want, "{isa:?}");
     }
+}
+
+/// The loop that skips runs of empty bins gives OpenCV's every-bin result on sparse and
+/// dense histograms: a few values (tiny crops), clusters with gaps, counts up to 2^40, and
+/// full histograms.
+#[test]
+fn otsu_skipping_empty_bins_equals_every_bin() {
+    let r = noise(1 << 16, 91);
+    let mut k = 0usize;
+    let mut next = || {
+        k += 1;
+        r[k % r.len()] as u64
+    };
+    let mut skipped = 0;
+    for case in 0..3000 {
+        let mut h = [0u64; 256];
+        let values = [1, 2, 3, 5, 16, 40, 255, 256][case % 8];
+        let big = [1, 1000, 1 << 30][case / 8 % 3];
+        for _ in 0..values {
+            let at = if case % 5 == 0 {
+                // Two clusters with a wide gap.
+                (next() % 20 + if next() % 2 == 0 { 20 } else { 200 }) as usize
+            } else {
+                next() as usize
+            };
+            h[at.min(255)] += 1 + next() * big;
+        }
+        let want = otsu_every_bin(&h);
+        assert_eq!(otsu_from_histogram(&h), want, "case {case}: {h:?}");
+        skipped += usize::from(h.iter().filter(|&&c| c == 0).count() > 100);
+    }
+    assert!(skipped > 1000, "sparse cases {skipped}");
+    assert_eq!(otsu_every_bin(&[0; 256]), otsu_from_histogram(&[0; 256]));
 }
 
 #[test]
