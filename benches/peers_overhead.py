@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Per-call overhead on tiny images: the scipix Python package against cv2 (one thread) on
 4x4 images, where the fixed cost of a call is all there is: resize 4x4 -> 2x2 (with and
-without ``out=``), gray RGB -> GRAY and a fixed threshold, plus the C API's own cost on the
-same images through ctypes with descriptors built once (and a ctypes call of an empty
-function, the floor that method adds). Then the other per-image functions on tiny images
+without ``out=``), gray RGB -> GRAY, a fixed threshold and the other image operations (float
+gray, float32 threshold, Otsu, colour to Otsu binary, adaptive mean), plus the C API's own
+cost on the same images through ctypes with descriptors built once (and a ctypes call of an
+empty function, the floor that method adds). Then the other per-image functions on tiny images
 (``Resizer``, crop, pad, letterbox, the tensor functions), against the cv2 (or numpy) calls
 that do the same where there are any.
 
@@ -57,6 +58,11 @@ TARGETS_US = {
     "Resizer 4x4 -> 2x2 gray": 3.0,
     "Resizer 4x4 -> 2x2 gray, out=": 2.0,
     "resize 4x4 -> 2x2 rgb, out=": 2.0,
+    "gray_f32 4x4 rgb, out=": 2.0,
+    "threshold float32 4x4, out=": 2.0,
+    "threshold_otsu 4x4, out=": 2.0,
+    "binarize_otsu 4x4 rgb, out=": 2.0,
+    "adaptive_threshold_mean 4x4 (3x3), out=": 2.0,
 }
 RECORDS: List[Dict[str, Any]] = []
 
@@ -90,6 +96,10 @@ def main() -> None:
     o4 = np.empty((4, 4), np.uint8)
     o4b = np.empty((4, 4), np.uint8)
     lin, binary = cv2.INTER_LINEAR, cv2.THRESH_BINARY
+    otsu = cv2.THRESH_BINARY | cv2.THRESH_OTSU
+    f32 = np.float32
+    gf = g.astype(f32)
+    f4, f4b = np.empty((4, 4), f32), np.empty((4, 4), f32)
     cases: List[Tuple[str, Callable[[], object], str, Callable[[], object]]] = [
         ("resize 4x4 -> 2x2 gray", lambda: sp_resize.resize(g, (2, 2)),
          "cv2.resize", lambda: cv2.resize(g, (2, 2), interpolation=lin)),
@@ -103,6 +113,20 @@ def main() -> None:
          "cv2.threshold", lambda: cv2.threshold(g, 127, 255, binary)),
         ("threshold 4x4, out=", lambda: sp_image.threshold(g, 127, 255, "binary", out=o4),
          "cv2.threshold dst=", lambda: cv2.threshold(g, 127, 255, binary, dst=o4b)),
+        ("gray_f32 4x4 rgb, out=", lambda: sp_image.gray_f32(rgb, "rgb", out=f4),
+         "cv2.cvtColor + astype", lambda: cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY).astype(f32)),
+        ("threshold float32 4x4, out=", lambda: sp_image.threshold(gf, 127, 255, out=f4),
+         "cv2.threshold dst=", lambda: cv2.threshold(gf, 127, 255, binary, dst=f4b)),
+        ("threshold_otsu 4x4, out=", lambda: sp_image.threshold_otsu(g, out=o4),
+         "cv2.threshold OTSU dst=", lambda: cv2.threshold(g, 0, 255, otsu, dst=o4b)),
+        ("binarize_otsu 4x4 rgb, out=", lambda: sp_image.binarize_otsu(rgb, "rgb", out=o4),
+         "cv2.cvtColor + threshold OTSU",
+         lambda: cv2.threshold(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY), 0, 255, otsu)),
+        ("adaptive_threshold_mean 4x4 (3x3), out=",
+         lambda: sp_image.adaptive_threshold_mean(g, block_size=3, out=o4),
+         "cv2.adaptiveThreshold dst=",
+         lambda: cv2.adaptiveThreshold(g, 255, cv2.ADAPTIVE_THRESH_MEAN_C, binary, 3, 2,
+                                       dst=o4b)),
     ]
     n = a.batch
     print(f"Per call, µs, best / median of {a.reps} x {n} calls "

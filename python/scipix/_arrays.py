@@ -201,6 +201,64 @@ others, TypeError for unhashable ones (the general path then says what is wrong)
 _DESC_POOL: List[Tuple[Any, Any]] = []
 _pool_pop = _DESC_POOL.pop
 _pool_push = _DESC_POOL.append
+_empty = np.empty
+
+
+_GRAY8_VALUE = _FORMAT_CACHE["gray"][0] if "gray" in _FORMAT_CACHE else -1
+
+
+def fast_src(image: Any, fmt: Any) -> Optional[Tuple[Any, Any, Any]]:
+    """The inline fast path's source descriptor: (``ScipixImage *``, its pair's
+    ``ScipixImageMut *`` (not filled), buffer to keep alive for the call), the pair taken
+    from the pool. Applies to a C-contiguous uint8 ndarray with a format of the cache (no
+    format on a 2-D array means gray); None for anything else, and the caller takes its
+    general path, which checks everything and says what is wrong. The caller puts the pair
+    back with ``_pool_push((src, dst))`` after its C call (the C function validates again)."""
+    if type(image) is not _NDARRAY or image.dtype is not _U8:
+        return None
+    sh = image.shape
+    try:
+        v, ch = FORMAT_ITEM(fmt if fmt is not None or len(sh) != 2 else "gray")
+        if not (len(sh) == 2 if ch == 1 else len(sh) == 3 and sh[2] == ch) or not sh[0] \
+                or not sh[1]:
+            return None
+        buf = _from_buffer(_U8_ARRAY, image)
+    except (KeyError, TypeError, BufferError, ValueError):
+        return None  # unknown or unhashable format, not C-contiguous
+    try:
+        sd, dd = _pool_pop()
+    except IndexError:
+        sd, dd = _new(_IMAGE_P), _new(_IMAGE_MUT_P)
+    sd[0] = (buf, sh[1], sh[0], sh[1] * ch, v)
+    return sd, dd, buf
+
+
+def fast_gray_io(image: Any, fmt: Any, out: Any) -> Optional[Tuple[Any, Any, np.ndarray, Any]]:
+    """``fast_src`` and an HxW uint8 output: (``ScipixImage *``, ``ScipixImageMut *``,
+    output array, buffers to keep alive for the call), both descriptors filled. ``out`` is
+    None (a new array) or a C-contiguous writable uint8 HxW ndarray; for anything else, or
+    when ``fast_src`` does not apply, None (the general path then says what is wrong). The
+    caller puts the pair back with ``_pool_push((src, dst))`` after its C call."""
+    f = fast_src(image, fmt)
+    if f is None:
+        return None
+    sd, dd, sbuf = f
+    h, w = image.shape[0], image.shape[1]
+    res: Optional[np.ndarray] = None
+    if out is None:
+        res = _empty((h, w), _U8)
+    elif type(out) is _NDARRAY and out.dtype is _U8 and out.shape == (h, w):
+        res = out
+    if res is not None:
+        try:
+            dbuf = _from_buffer(_U8_ARRAY, res, True)
+        except (BufferError, ValueError, TypeError):
+            pass  # not C-contiguous, read-only
+        else:
+            dd[0] = (dbuf, w, h, w, _GRAY8_VALUE)
+            return sd, dd, res, (sbuf, dbuf)
+    _pool_push((sd, dd))
+    return None
 
 
 def _cdesc(ptype: Any, desc: Any) -> Any:

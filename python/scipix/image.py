@@ -17,8 +17,9 @@ from typing import Any, List, Optional, Tuple, Union
 
 import numpy as np
 
-from ._arrays import (FORMAT_ITEM, _pool_pop, _pool_push, _IMAGE_MUT_P, _IMAGE_P, _NDARRAY, _U8_ARRAY, cimage,
-                      cimage_mut, format_value, image_desc, out_array, ptr)
+from ._arrays import (FORMAT_ITEM, _F32_ARRAY, _pool_pop, _pool_push, _IMAGE_MUT_P, _IMAGE_P,
+                      _NDARRAY, _U8_ARRAY, cimage, cimage_mut, fast_gray_io, fast_src, format_value,
+                      image_desc, out_array, ptr)
 from ._ffi import _decl, _ffi, check
 from .errors import InvalidArgument, UnsupportedFormat
 
@@ -26,6 +27,7 @@ THRESHOLD_TYPES = ("binary", "binary_inv", "trunc", "tozero", "tozero_inv")
 _THRESH_VALUES = {k: _ffi.consts[f"SCIPIX_THRESH_{k.upper()}"] for k in THRESHOLD_TYPES
                   if f"SCIPIX_THRESH_{k.upper()}" in _ffi.consts}
 _U8 = np.dtype(np.uint8)
+_F32 = np.dtype(np.float32)
 _c_gray = _ffi.cfn("scipix_gray")
 _c_gray_f32 = _ffi.cfn("scipix_gray_f32")
 _c_threshold = _ffi.cfn("scipix_threshold")
@@ -41,12 +43,44 @@ _from_buffer = _decl.from_buffer
 _empty = np.empty
 _GRAY8 = _ffi.const("SCIPIX_FORMAT_GRAY8")
 _F32_P = _decl.typeof("float *")
+_U8_P = _decl.typeof("uint8_t *")
 _GRAY_SCALE = {k: _ffi.const(f"SCIPIX_GRAY_SCALE_{k.upper()}") for k in ("byte", "unit")}
 
 
 def _f32p(a: np.ndarray) -> Any:
     """A cffi ``float *`` to ``a``'s first element (the caller keeps ``a`` alive)."""
     return _decl.cast(_F32_P, a.ctypes.data)
+
+
+def _fast_f32_out(out: Any, shape: Tuple[int, int]) -> Optional[Tuple[Any, np.ndarray]]:
+    """(``float *``, array) of ``out`` None (a new array) or a C-contiguous aligned writable
+    float32 array of ``shape``; None for anything else (the general path checks it)."""
+    if out is None:
+        res = _empty(shape, _F32)
+    elif builtins.type(out) is _NDARRAY and out.dtype is _F32 and out.shape == shape \
+            and out.flags.aligned:
+        res = out
+    else:
+        return None
+    try:
+        return _from_buffer(_F32_ARRAY, res, True), res
+    except (BufferError, ValueError, TypeError):
+        return None  # not C-contiguous, read-only
+
+
+def _fast_f32(image: np.ndarray, out: Any) -> Optional[Tuple[Any, Any, np.ndarray]]:
+    """(source ``float *``, destination ``float *``, output array) for a C-contiguous aligned
+    float32 HxW ``image`` and an ``out`` as ``_fast_f32_out`` takes; None for anything else."""
+    sh = image.shape
+    if len(sh) != 2 or not sh[0] or not sh[1] or not image.flags.aligned:
+        return None
+    fo = _fast_f32_out(out, (sh[0], sh[1]))
+    if fo is None:
+        return None
+    try:
+        return _from_buffer(_F32_ARRAY, image), fo[0], fo[1]
+    except (BufferError, ValueError, TypeError):
+        return None  # not C-contiguous
 
 
 def _thresh_type(t: Any) -> int:
@@ -159,6 +193,17 @@ def gray_f32(image: np.ndarray, format: Any=None, *, scale: str = "byte",
     ("unit", 0..1) (``scipix_gray_f32``)."""
     if scale not in ("byte", "unit"):
         raise InvalidArgument(f"scale must be 'byte' or 'unit', not {scale!r}")
+    fs = fast_src(image, format)
+    if fs is not None:
+        sd, dd, _buf = fs
+        fo = _fast_f32_out(out, image.shape[:2])
+        if fo is not None:
+            st = _c_gray_f32(sd, fo[0], image.shape[1], _GRAY_SCALE[scale])
+            _pool_push((sd, dd))
+            if st:
+                check(st)
+            return fo[1]
+        _pool_push((sd, dd))
     src, keep = cimage(image, format, "image")
     shape = keep.shape[:2]
     if out is None:
@@ -210,6 +255,17 @@ def threshold(image: np.ndarray, thresh: float, maxval: float = 255, type: Union
                     if st:
                         check(st)
                     return fres
+    # Float32 planes: a type name, C-contiguous aligned HxW arrays (_fast_f32).
+    if t is not None and not inplace and builtins.type(image) is _NDARRAY \
+            and image.dtype is _F32:
+        ff = _fast_f32(image, out)
+        if ff is not None:
+            src_p, dst_p, fres = ff
+            h, w = image.shape
+            st = _c_threshold_f32(src_p, w, dst_p, w, w, h, thresh, maxval, t)
+            if st:
+                check(st)
+            return fres
     if t is None:
         t = _thresh_type(type)
     arr = image if isinstance(image, np.ndarray) else np.asarray(image)
@@ -253,8 +309,16 @@ def threshold(image: np.ndarray, thresh: float, maxval: float = 255, type: Union
 def otsu_threshold(image: np.ndarray) -> int:
     """Otsu's threshold of a uint8 gray image: the value ``cv2.threshold(img, 0, 255,
     THRESH_OTSU)`` returns (``scipix_otsu_threshold``)."""
+    t = _new(_U8_P)
+    fs = fast_src(image, None)
+    if fs is not None:
+        sd, dd, _buf = fs
+        st = _c_otsu_threshold(sd, t)
+        _pool_push((sd, dd))
+        if st:
+            check(st)
+        return int(t[0])
     src, _keep = cimage(image, None, "image")
-    t = _new("uint8_t *")
     st = _c_otsu_threshold(src, t)
     if st:
         check(st)
@@ -265,10 +329,19 @@ def threshold_otsu(image: np.ndarray, maxval: float = 255, type: Union[str, int]
                    out: Optional[np.ndarray] = None) -> Tuple[int, np.ndarray]:
     """``cv2.threshold(img, 0, maxval, type | THRESH_OTSU)``: returns (threshold, image)
     (``scipix_threshold_otsu``)."""
+    ty = _thresh_type(type)
+    t = _new(_U8_P)
+    f = fast_gray_io(image, None, out)
+    if f is not None:
+        sd, dd, fres, _bufs = f
+        st = _c_threshold_otsu(sd, dd, maxval, ty, t)
+        _pool_push((sd, dd))
+        if st:
+            check(st)
+        return t[0], fres
     src, keep = cimage(image, None, "image")
     dst, res = _gray_out(out, keep.shape[:2])
-    t = _new("uint8_t *")
-    st = _c_threshold_otsu(src, dst, maxval, _thresh_type(type), t)
+    st = _c_threshold_otsu(src, dst, maxval, ty, t)
     if st:
         check(st)
     return int(t[0]), res
@@ -286,6 +359,15 @@ def binarize_otsu(image: np.ndarray, format: Any, maxval: float = 255,
     image is written only when ``gray_out`` is given or ``return_gray`` is true."""
     if format is None or str(format).lower() == "gray":
         raise UnsupportedFormat("binarize_otsu needs a colour image: format rgb, bgr, rgba or bgra")
+    t = _new(_U8_P)
+    f = None if gray_out is not None or return_gray else fast_gray_io(image, format, out)
+    if f is not None:
+        sd, dd, fres, _bufs = f
+        st = _c_binarize_otsu(sd, dd, _decl.NULL, maxval, _thresh_type(type), t)
+        _pool_push((sd, dd))
+        if st:
+            check(st)
+        return t[0], fres, None
     src, keep = cimage(image, format, "image")
     shape = keep.shape[:2]
     dst, res = _gray_out(out, shape)
@@ -293,7 +375,6 @@ def binarize_otsu(image: np.ndarray, format: Any, maxval: float = 255,
     gray_ref: Any = _decl.NULL
     if gray_out is not None or return_gray:
         gray_ref, gray_res = _gray_out(gray_out, shape, name="gray_out")
-    t = _new("uint8_t *")
     st = _c_binarize_otsu(src, dst, gray_ref, maxval, _thresh_type(type), t)
     if st:
         check(st)
@@ -307,9 +388,18 @@ def adaptive_threshold_mean(image: np.ndarray, maxval: float = 255, type: Union[
     bit for bit (``scipix_adaptive_threshold_mean``); ``type`` "binary" or "binary_inv"."""
     if block_size < 0:
         raise InvalidArgument(f"block_size must be odd and >= 3, got {block_size}")
+    ty = _thresh_type(type)
+    f = fast_gray_io(image, None, out)
+    if f is not None:
+        sd, dd, fres, _bufs = f
+        st = _c_adaptive_threshold_mean(sd, dd, maxval, ty, block_size, c)
+        _pool_push((sd, dd))
+        if st:
+            check(st)
+        return fres
     src, keep = cimage(image, None, "image")
     dst, res = _gray_out(out, keep.shape[:2])
-    st = _c_adaptive_threshold_mean(src, dst, maxval, _thresh_type(type), block_size, c)
+    st = _c_adaptive_threshold_mean(src, dst, maxval, ty, block_size, c)
     if st:
         check(st)
     return res

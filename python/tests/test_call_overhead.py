@@ -1,7 +1,8 @@
-"""The small-image fast path of resize, gray and threshold (cffi descriptors straight from
-C-contiguous buffers): the same bytes as the ctypes descriptor path and as OpenCV, and every
-refusal of the slow path still raised (dtype, shape, format, read-only or unpackable
-outputs, overlap), whichever path an argument takes."""
+"""The small-image fast paths of resize, gray, threshold and the other image operations
+(cffi descriptors straight from C-contiguous buffers): the same bytes as the ctypes
+descriptor path and as OpenCV, and every refusal of the slow path still raised (dtype,
+shape, format, read-only or unpackable outputs, overlap), whichever path an argument
+takes."""
 from typing import Callable, List
 
 import numpy as np
@@ -181,6 +182,90 @@ def test_inline_fast_paths_equal_the_general_path(rng: Generator) -> None:
     assert np.array_equal(rz(g), want) and np.array_equal(rz(view), want)
     o = np.empty((2, 3), np.uint8)
     assert rz(g, out=o) is o and np.array_equal(o, want)
+
+
+def test_image_op_fast_paths_equal_the_general_path(rng: Generator) -> None:
+    """gray_f32, float32 threshold, the Otsu operations and the adaptive threshold take the
+    pooled-descriptor path for C-contiguous arrays: the same results as for strided views
+    (general path) and as OpenCV, into new arrays and into out= arrays."""
+    big = rng.integers(0, 256, (9, 13, 4), dtype=np.uint8)
+    src = big[1:6, 2:9, :3]  # pixel stride 4: the general path
+    fast = np.ascontiguousarray(src)
+    g_view = big[1:6, 2:9, 1]
+    g = np.ascontiguousarray(g_view)
+    want_gray = cv2.cvtColor(fast, cv2.COLOR_RGB2GRAY)
+    for scale, div in (("byte", 1.0), ("unit", 255.0)):
+        want = (want_gray.astype(np.float32) / np.float32(div)).astype(np.float32)
+        assert np.array_equal(image.gray_f32(fast, "rgb", scale=scale), want)
+        assert np.array_equal(image.gray_f32(src, "rgb", scale=scale), want)
+        of = np.full((5, 7), -1, np.float32)
+        assert image.gray_f32(fast, "rgb", scale=scale, out=of) is of
+        assert np.array_equal(of, want)
+    gf = (g.astype(np.float32) - 100.25) * np.float32(1.5)
+    for ty, ct in (("binary", cv2.THRESH_BINARY), ("trunc", cv2.THRESH_TRUNC),
+                   ("tozero_inv", cv2.THRESH_TOZERO_INV)):
+        want = cv2.threshold(gf, 12.5, 200.0, ct)[1]
+        assert np.array_equal(image.threshold(gf, 12.5, 200.0, ty), want)
+        assert np.array_equal(image.threshold(np.asfortranarray(gf), 12.5, 200.0, ty), want)
+        of = np.empty_like(gf)
+        assert image.threshold(gf, 12.5, 200.0, ty, out=of) is of and np.array_equal(of, want)
+    ot, want = cv2.threshold(g, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+    assert image.otsu_threshold(g) == image.otsu_threshold(g_view) == int(ot)
+    for img in (g, g_view):
+        t, b = image.threshold_otsu(img)
+        assert t == int(ot) and np.array_equal(b, want)
+    o = np.empty((5, 7), np.uint8)
+    t, b = image.threshold_otsu(g, out=o)
+    assert t == int(ot) and b is o and np.array_equal(o, want)
+    ot, want = cv2.threshold(want_gray, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+    for img in (fast, src):
+        t, b, none = image.binarize_otsu(img, "rgb", 255, "binary_inv")
+        assert (t, none) == (int(ot), None) and np.array_equal(b, want)
+    t, b, gr = image.binarize_otsu(fast, "rgb", 255, "binary_inv", out=o, return_gray=True)
+    assert gr is not None and np.array_equal(gr, want_gray)
+    assert b is o and np.array_equal(o, want)
+    want = cv2.adaptiveThreshold(g, 200, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY, 3, 2)
+    assert np.array_equal(image.adaptive_threshold_mean(g, 200, block_size=3, c=2), want)
+    assert np.array_equal(image.adaptive_threshold_mean(g_view, 200, block_size=3, c=2), want)
+    o = np.empty((5, 7), np.uint8)
+    assert image.adaptive_threshold_mean(g, 200, block_size=3, c=2, out=o) is o
+    assert np.array_equal(o, want)
+
+
+def test_image_op_fast_paths_keep_the_errors() -> None:
+    g = np.zeros((4, 4), np.uint8)
+    rgb = np.zeros((4, 4, 3), np.uint8)
+    gf = np.zeros((4, 4), np.float32)
+    ro = np.zeros((4, 4), np.uint8)
+    ro.flags.writeable = False
+    rof = np.zeros((4, 4), np.float32)
+    rof.flags.writeable = False
+    read_only: List[Callable[[], object]] = [
+        lambda: image.gray_f32(rgb, "rgb", out=rof), lambda: image.threshold(gf, 1, out=rof),
+        lambda: image.threshold_otsu(g, out=ro), lambda: image.binarize_otsu(rgb, "rgb", out=ro),
+        lambda: image.adaptive_threshold_mean(g, block_size=3, out=ro)]
+    for call in read_only:
+        with pytest.raises(scipix.InvalidArgument, match="read-only"):
+            call()
+    wrong_shape: List[Callable[[], object]] = [
+        lambda: image.gray_f32(rgb, "rgb", out=np.zeros((4, 5), np.float32)),
+        lambda: image.threshold(gf, 1, out=np.zeros((5, 4), np.float32)),
+        lambda: image.threshold_otsu(g, out=np.zeros((4, 5), np.uint8)),
+        lambda: image.binarize_otsu(rgb, "rgb", out=np.zeros((5, 4), np.uint8)),
+        lambda: image.adaptive_threshold_mean(g, block_size=3, out=np.zeros((4, 5), np.uint8))]
+    for call in wrong_shape:
+        with pytest.raises(scipix.InvalidArgument, match="shape"):
+            call()
+    with pytest.raises(scipix.UnsupportedFormat, match="float32"):
+        image.threshold(gf, 1, out=np.zeros((4, 4), np.float64))
+    with pytest.raises(scipix.InvalidArgument, match="channel"):
+        image.gray_f32(rgb, "rgba")
+    with pytest.raises(scipix.InvalidArgument, match="channels"):
+        image.otsu_threshold(rgb)
+    with pytest.raises(scipix.InvalidArgument):
+        image.adaptive_threshold_mean(g, block_size=4)  # even: the C function
+    with pytest.raises(scipix.InvalidArgument, match="empty"):
+        image.threshold_otsu(np.zeros((0, 4), np.uint8))
 
 
 def test_inline_fast_paths_keep_the_errors() -> None:
