@@ -1,7 +1,7 @@
 //! Fixed cost of one C API call on tiny images: `scipix_resize` 4x4 -> 2x2 (GRAY8 and RGB8,
 //! CV_LINEAR), a `ScipixResizer` run on the same sizes (tables built once), `scipix_gray`
-//! RGB8 4x4, `scipix_threshold`, `scipix_threshold_otsu` and
-//! `scipix_adaptive_threshold_mean` (3x3) 4x4, called as a C caller would (extern "C" functions,
+//! RGB8 4x4, `scipix_threshold`, `scipix_threshold_otsu`, `scipix_binarize_otsu` (RGB8)
+//! and `scipix_adaptive_threshold_mean` (3x3) 4x4, called as a C caller would (extern "C" functions,
 //! descriptors built once), at SCIPIX_OPT_SIMD (SIMD kernels, no pool) as the peer scripts.
 //! What the Python package adds on top is benches/peers_overhead.py.
 //! `cargo bench --bench capi_overhead -- --warm-up-time 1 --measurement-time 2`
@@ -11,8 +11,8 @@ use scipix::capi::image_desc::{
     ScipixImage, ScipixImageMut, SCIPIX_FORMAT_GRAY8, SCIPIX_FORMAT_RGB8,
 };
 use scipix::capi::image_ops::{
-    scipix_adaptive_threshold_mean, scipix_gray, scipix_threshold, scipix_threshold_otsu,
-    SCIPIX_THRESH_BINARY,
+    scipix_adaptive_threshold_mean, scipix_binarize_otsu, scipix_gray, scipix_threshold,
+    scipix_threshold_otsu, SCIPIX_THRESH_BINARY,
 };
 use scipix::capi::resize::{
     scipix_resize, scipix_resizer_free, scipix_resizer_new, scipix_resizer_run, ScipixResizer,
@@ -104,6 +104,21 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             assert_eq!(
                 scipix_threshold_otsu(black_box(&sg), &d4, 255.0, SCIPIX_THRESH_BINARY, &mut t),
+                ok
+            )
+        })
+    });
+    g_.bench_function("binarize_otsu_4x4_rgb", |b| {
+        b.iter(|| {
+            assert_eq!(
+                scipix_binarize_otsu(
+                    black_box(&srgb),
+                    &d4,
+                    std::ptr::null(),
+                    255.0,
+                    SCIPIX_THRESH_BINARY,
+                    &mut t
+                ),
                 ok
             )
         })
