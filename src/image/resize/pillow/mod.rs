@@ -1294,6 +1294,14 @@ mod rgbtiming {
             (Kernel::Bicubic, 1001, 250, 1),
             (Kernel::Lanczos, 4032, 640, 1),
             (Kernel::Bicubic, 1001, 250, 4),
+            (Kernel::Bicubic, 3840, 518, 3),
+            (Kernel::Bicubic, 1920, 256, 3),
+            (Kernel::Bicubic, 4032, 518, 3),
+            (Kernel::Bicubic, 2560, 320, 3),
+            (Kernel::Box, 4032, 416, 3),
+            (Kernel::Bicubic, 1920, 224, 3),
+            (Kernel::Lanczos, 4032, 416, 3),
+            (Kernel::Bilinear, 4032, 384, 3),
         ] {
             let a = Axis::new(kernel, sw, dw);
             let hbs: Vec<Option<HBlocks>> = std::iter::once(None)
