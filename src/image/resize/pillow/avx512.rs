@@ -601,9 +601,10 @@ pub unsafe fn h_rows_vnni8x2(
 /// Horizontal pass over the element blocks `b0..b1` ([`HBlocks`]) of the rows `src` (up to
 /// four, each starting at byte `base` of a full source row), writing elements
 /// `BLOCK * b0 - e0..BLOCK * b1 - e0` of each `dst` row (whose element 0 is element `e0`
-/// of the full destination row): per block and group of 4 taps, one 64-byte load and one
-/// `vpermb` per row put each element's 4 tap bytes in its lane, and three `vpdpbusd` add
-/// their products with the coefficient byte planes (shared by the rows); then
+/// of the full destination row): per block and group of 4 taps, one permute per window
+/// and row (`vpermb` of one 64-byte load, or `vpermt2b` of two for 128-byte windows)
+/// puts each element's 4 tap bytes in its lane, and three `vpdpbusd` add their products
+/// with the coefficient byte planes (shared by the rows); then
 /// `((a << 16) + (b << 8) + c + ROUND) >> 22`, clamped to 0..=255, 16 bytes per row.
 ///
 /// # Safety
@@ -620,27 +621,35 @@ pub unsafe fn h_rows_blocks(
     b1: usize,
     e0: usize,
 ) {
+    macro_rules! go {
+        ($p:literal, $w:literal) => {
+            match src.len() {
+                4 => blocks_rows::<4, $p, $w>(src, dst, base, hb, b0, b1, e0),
+                3 => blocks_rows::<3, $p, $w>(src, dst, base, hb, b0, b1, e0),
+                2 => blocks_rows::<2, $p, $w>(src, dst, base, hb, b0, b1, e0),
+                _ => blocks_rows::<1, $p, $w>(src, dst, base, hb, b0, b1, e0),
+            }
+        };
+    }
     // SAFETY: the caller's promise.
     unsafe {
-        match (src.len(), hb.quarters) {
-            (4, false) => blocks_rows::<4, false>(src, dst, base, hb, b0, b1, e0),
-            (3, false) => blocks_rows::<3, false>(src, dst, base, hb, b0, b1, e0),
-            (2, false) => blocks_rows::<2, false>(src, dst, base, hb, b0, b1, e0),
-            (_, false) => blocks_rows::<1, false>(src, dst, base, hb, b0, b1, e0),
-            (4, true) => blocks_rows::<4, true>(src, dst, base, hb, b0, b1, e0),
-            (3, true) => blocks_rows::<3, true>(src, dst, base, hb, b0, b1, e0),
-            (2, true) => blocks_rows::<2, true>(src, dst, base, hb, b0, b1, e0),
-            (_, true) => blocks_rows::<1, true>(src, dst, base, hb, b0, b1, e0),
+        match (hb.parts, hb.wide) {
+            (1, false) => go!(1, false),
+            (1, true) => go!(1, true),
+            (QUARTERS, false) => go!(4, false),
+            _ => unreachable!("HBlocks builds no other layout"),
         }
     }
 }
 
-/// [`h_rows_blocks`] for `R` rows, with one window per block or (`Q`) per quarter.
+/// [`h_rows_blocks`] for `R` rows, with `P` windows per block (1 or [`QUARTERS`]) of 128
+/// bytes (`W`, one window only) or 64.
 ///
 /// # Safety
-/// As [`h_rows_blocks`], with `src.len() == dst.len() == R` and `Q == hb.quarters`.
+/// As [`h_rows_blocks`], with `src.len() == dst.len() == R`, `P == hb.parts` and
+/// `W == hb.wide`.
 #[inline(always)]
-unsafe fn blocks_rows<const R: usize, const Q: bool>(
+unsafe fn blocks_rows<const R: usize, const P: usize, const W: bool>(
     src: &[&[u8]],
     dst: &mut [&mut [u8]],
     base: usize,
@@ -651,6 +660,7 @@ unsafe fn blocks_rows<const R: usize, const Q: bool>(
 ) {
     assert!(src.len() == R && dst.len() == R && hb.lo <= b0 && b0 < b1 && b1 <= hb.hi);
     assert!(BLOCK * b0 >= e0 && dst.iter().all(|d| d.len() >= BLOCK * b1 - e0));
+    assert!(P == hb.parts && W == hb.wide);
     let (groups, bpp) = (hb.groups, hb.bpp);
     let sp: [*const u8; R] = std::array::from_fn(|r| src[r].as_ptr());
     let z = _mm512_setzero_si512();
@@ -658,11 +668,10 @@ unsafe fn blocks_rows<const R: usize, const Q: bool>(
     // blends).
     let qm: [__mmask64; 4] =
         std::hint::black_box([0xffff, 0xffff << 16, 0xffff << 32, 0xffff << 48]);
-    debug_assert!(Q == hb.quarters);
     for b in b0..b1 {
         let k = b - hb.lo;
-        // SAFETY: `range` checked that every group's 64-byte window of block `b` lies
-        // inside rows of `row_len` bytes from `base`; `ix` and `kc` hold the block's
+        // SAFETY: `range` checked that every group's window (64 or 128 bytes) of block `b`
+        // lies inside rows of `row_len` bytes from `base`; `ix` and `kc` hold the block's
         // index vector and `groups` x 3 planes; the stores write 16 bytes from element
         // `BLOCK * b - e0` of each row, inside `dst` (asserted).
         unsafe {
@@ -680,14 +689,16 @@ unsafe fn blocks_rows<const R: usize, const Q: bool>(
                 ];
                 for r in 0..R {
                     let p = sp[r].add(4 * g * bpp);
-                    let px = if Q {
-                        let ld = |q: usize| _mm512_loadu_si512(p.add(w[q]).cast());
-                        let mut px = _mm512_maskz_permutexvar_epi8(qm[0], ix, ld(0));
-                        px = _mm512_mask_permutexvar_epi8(px, qm[1], ix, ld(1));
-                        px = _mm512_mask_permutexvar_epi8(px, qm[2], ix, ld(2));
-                        _mm512_mask_permutexvar_epi8(px, qm[3], ix, ld(3))
-                    } else {
-                        _mm512_permutexvar_epi8(ix, _mm512_loadu_si512(p.add(w[0]).cast()))
+                    let ld = |o: usize| _mm512_loadu_si512(p.add(o).cast());
+                    let px = match (P, W) {
+                        (1, false) => _mm512_permutexvar_epi8(ix, ld(w[0])),
+                        (1, true) => _mm512_permutex2var_epi8(ld(w[0]), ix, ld(w[0] + 64)),
+                        _ => {
+                            let mut px = _mm512_maskz_permutexvar_epi8(qm[0], ix, ld(w[0]));
+                            px = _mm512_mask_permutexvar_epi8(px, qm[1], ix, ld(w[1]));
+                            px = _mm512_mask_permutexvar_epi8(px, qm[2], ix, ld(w[2]));
+                            _mm512_mask_permutexvar_epi8(px, qm[3], ix, ld(w[3]))
+                        }
                     };
                     for j in 0..3 {
                         acc[r][j] = _mm512_dpbusd_epi32(acc[r][j], px, kv[j]);

@@ -11,16 +11,39 @@
 //! three `vpdpbusd` multiply them with the coefficient byte planes of
 //! [`super::coeffs::Axis::k8`] (`k = a 2^16 + b 2^8 + c`), exactly as
 //! [`super::avx512::h_rows_vnni8`] does with taps along the lanes. Downscales of more than
-//! about 4 (3 channels) spread a block over more than 64 bytes; their blocks take a window
-//! per quarter (4 elements, at most 2 pixels) and four merging `vpermb` per group.
+//! about 4 (3 channels) spread a block over more than 64 bytes; their blocks take a
+//! 128-byte window (two loads and one `vpermt2b` per group) while the block fits one, up to
+//! a downscale of about 7 (3 channels), and past that a 64-byte window per quarter (4
+//! elements, at most 2 pixels, four merging `vpermb`). The first of these layouts that
+//! covers at least 7/8 of the blocks the widest-reaching one covers is taken.
 
 use super::coeffs::Axis;
 
 /// Elements per block: one 512-bit vector of 32-bit lanes.
 pub const BLOCK: usize = 16;
 
-/// Windows per block when one does not hold the block's taps: one per 4 elements.
+/// Most windows per block (one per 4 elements); [`HBlocks::wb`] holds this many per block.
 pub const QUARTERS: usize = 4;
+
+/// The layouts in order of cost: (windows per block, window bytes). 64-byte windows take
+/// one `vpermb` each per group and row, 128-byte ones one `vpermt2b` of two loads.
+/// RGB8, `h_pass` alone, us per row, one layout forced at a time, alternated (`pillow::rgbtiming`): 1001 -> 250 BOX 0.338 (quarters) -> 0.227 (one 128-byte window),
+/// BICUBIC 0.709 -> 0.458; 4032 -> 640 BICUBIC 2.31 -> 1.40; 3840 -> 512 LANCZOS 2.88 ->
+/// 2.03; 1920 -> 640 BICUBIC 0.586 (one 64-byte window) against 0.693 (one 128-byte
+/// window). A window per half block (two `vpermt2b` merged through the index) measured
+/// level with quarters (1920 -> 224 BILINEAR 0.611 against 0.638, 2560 -> 224 BICUBIC
+/// 1.329 against 1.299) and is not built.
+const LAYOUTS: [(usize, usize); 3] = [(1, 64), (1, 128), (QUARTERS, 64)];
+
+#[cfg(test)]
+thread_local! {
+    /// Set to make [`HBlocks::new`] take the layout `LAYOUTS[i]` (tests cover every kernel).
+    pub static FORCE_LAYOUT: std::cell::Cell<Option<usize>> = const { std::cell::Cell::new(None) };
+}
+
+/// Layouts [`HBlocks::new`] may take ([`FORCE_LAYOUT`] indices).
+#[cfg(test)]
+pub const N_LAYOUTS: usize = LAYOUTS.len();
 
 /// The block tables of one horizontal axis at one channel count.
 #[derive(Debug)]
@@ -33,15 +56,17 @@ pub struct HBlocks {
     pub groups: usize,
     /// Bytes per pixel.
     pub bpp: usize,
-    /// Whether each quarter of a block (4 elements) has a window of its own: for
-    /// downscales of more than about 4 (3 channels), whose blocks spread over more than 64
-    /// bytes; each group then takes four `vpermb`, one per window, per row.
-    pub quarters: bool,
+    /// Windows per block: 1 or [`QUARTERS`] (one per 4 elements); each takes one permute
+    /// per group and row.
+    pub parts: usize,
+    /// Whether the windows are 128 bytes (`vpermt2b` of two loads) rather than 64 (`vpermb`
+    /// of one); only with 1 part.
+    pub wide: bool,
     /// `wb[4 * (b - lo) + q]`: the window of quarter `q` of block `b`, as a byte offset in
-    /// a full source row (the same four times without [`HBlocks::quarters`]).
+    /// a full source row (each part's window repeated over its quarters).
     pub wb: Vec<u32>,
     /// `ix[(b - lo) * 64..][4 * l + i]`: the byte of tap `4g + i` of lane `l` in its
-    /// window for group `g` (`off(e) + i * bpp`).
+    /// window for group `g` (`off(e) + i * bpp`, below the window's size).
     pub ix: Vec<u8>,
     /// `kc[((b - lo) * groups + g) * 3 + j][4 * l + i]` (64 bytes each): plane `j` (`a`,
     /// `b`, `c`) of the coefficient of tap `4g + i` of lane `l` (0 past the taps).
@@ -57,39 +82,46 @@ impl HBlocks {
         }
         let n = axis.start.len() * bpp;
         let first = |e: usize| axis.start[e / bpp] as usize * bpp + e % bpp;
-        // The window of elements `es`, if their taps of a group fit 64 bytes.
-        let window = |es: std::ops::Range<usize>| {
+        // The window of elements `es`, if their taps of a group fit `span` bytes.
+        let window = |es: std::ops::Range<usize>, span: usize| {
             let wb = es.clone().map(first).min()?;
             es.clone()
-                .all(|e| first(e) - wb + 3 * bpp < 64)
+                .all(|e| first(e) - wb + 3 * bpp < span)
                 .then_some(wb)
         };
-        // Block `b`'s windows: one, or one per quarter (repeated to 4 either way).
-        let windows = |b: usize, parts: usize| -> Option<[usize; QUARTERS]> {
+        // Block `b`'s windows: one per part (repeated over the quarters).
+        let windows = |b: usize, (parts, span): (usize, usize)| -> Option<[usize; QUARTERS]> {
             let q = BLOCK / parts;
             let mut w = [0; QUARTERS];
             for (p, wp) in w.iter_mut().enumerate() {
                 let part = p * parts / QUARTERS;
-                *wp = window(BLOCK * b + q * part..BLOCK * b + q * (part + 1))?;
+                *wp = window(BLOCK * b + q * part..BLOCK * b + q * (part + 1), span)?;
             }
             Some(w)
         };
         let nb = n / BLOCK;
-        let run = |parts: usize| {
-            let lo = (0..nb).find(|&b| windows(b, parts).is_some()).unwrap_or(nb);
+        let run = |layout: (usize, usize)| {
+            let lo = (0..nb)
+                .find(|&b| windows(b, layout).is_some())
+                .unwrap_or(nb);
             let hi = (lo..nb)
-                .find(|&b| windows(b, parts).is_none())
+                .find(|&b| windows(b, layout).is_none())
                 .unwrap_or(nb);
             (lo, hi)
         };
-        // One window per block, unless a window per quarter covers more than twice the
-        // blocks (downscales past about 4 for 3 channels, where single windows cover none).
-        let ((lo, hi), (qlo, qhi)) = (run(1), run(QUARTERS));
-        let (lo, hi, parts) = if qhi - qlo > 2 * (hi - lo) {
-            (qlo, qhi, QUARTERS)
-        } else {
-            (lo, hi, 1)
-        };
+        // The cheapest layout that covers 7/8 of the most any covers (the outputs outside
+        // the blocks take the slower per-output kernels).
+        let runs = LAYOUTS.map(run);
+        let most = runs.iter().map(|&(lo, hi)| hi - lo).max().unwrap_or(0);
+        if most == 0 {
+            return None;
+        }
+        let i = (0..LAYOUTS.len())
+            .find(|&i| 8 * (runs[i].1 - runs[i].0) >= 7 * most)
+            .unwrap_or(0);
+        #[cfg(test)]
+        let i = FORCE_LAYOUT.with(|c| c.get()).unwrap_or(i);
+        let ((lo, hi), layout) = (runs[i], LAYOUTS[i]);
         if lo == hi {
             return None;
         }
@@ -99,7 +131,7 @@ impl HBlocks {
         let mut ix = Vec::with_capacity(64 * (hi - lo));
         let mut kc = Vec::with_capacity(64 * 3 * groups * (hi - lo));
         for b in lo..hi {
-            let w = windows(b, parts)?;
+            let w = windows(b, layout)?;
             wb.extend(w.iter().map(|&x| x as u32));
             for (l, e) in (BLOCK * b..BLOCK * (b + 1)).enumerate() {
                 let off = first(e) - w[l * QUARTERS / BLOCK];
@@ -119,7 +151,8 @@ impl HBlocks {
             hi,
             groups,
             bpp,
-            quarters: parts == QUARTERS,
+            parts: layout.0,
+            wide: layout.1 == 128,
             wb,
             ix,
             kc,
@@ -132,12 +165,12 @@ impl HBlocks {
     pub fn range(&self, e0: usize, e1: usize, base: usize, row_len: usize) -> (usize, usize) {
         let b0 = e0.div_ceil(BLOCK).max(self.lo);
         let mut b1 = (e1 / BLOCK).min(self.hi);
-        let reach = 4 * (self.groups - 1) * self.bpp;
+        let reach = 4 * (self.groups - 1) * self.bpp + if self.wide { 128 } else { 64 };
         let fits = |b: usize| {
             let k = QUARTERS * (b - self.lo);
             self.wb[k..k + QUARTERS]
                 .iter()
-                .all(|&w| w as usize >= base && w as usize - base + 64 + reach <= row_len)
+                .all(|&w| w as usize >= base && w as usize - base + reach <= row_len)
         };
         // Windows move right with the blocks (up to trimming at the edges): keep the
         // longest prefix whose every block fits.

@@ -78,8 +78,9 @@
 //!   the same arithmetic runs on 8 taps of two outputs per vector. Before either, the same
 //!   byte split runs element-major where the axis allows (`blocks.rs`: shrinks, mild or
 //!   large, and upscales alike, any channel count, GRAY8 included): 16 destination
-//!   elements per vector, each 4-tap group one `vpermb` per row (four past a downscale of
-//!   about 4, one per quarter of the vector) and three `vpdpbusd`, coefficient loads
+//!   elements per vector, each 4-tap group one `vpermb` per row (past a downscale of
+//!   about 4, one `vpermt2b` of a 128-byte window up to about 7, then four `vpermb`, one
+//!   per quarter of the vector) and three `vpdpbusd`, coefficient loads
 //!   shared by 4 rows, 16 finished bytes per store. 1920x1080 RGB8, alternated against the
 //!   kernels above: to 640x640 BOX 1.59 -> 0.64 ms, BILINEAR 1.85 -> 0.88, BICUBIC 2.66 ->
 //!   1.14, LANCZOS 3.20 -> 1.60; to 224x224 BOX 0.83 -> 0.62, BILINEAR 1.18 -> 0.99,
@@ -730,6 +731,7 @@ fn v_pass<'d>(
 #[cfg(test)]
 mod tests {
     use super::super::{Filter, Resizer, Scratch as ResizeScratch, NO_VBMI};
+    use super::blocks::{FORCE_LAYOUT, N_LAYOUTS};
 
     thread_local! {
         /// Set to run the AVX-512 kernels without VNNI on a CPU that has it.
@@ -841,6 +843,12 @@ mod tests {
             ((203, 2), (77, 1)),
             ((97, 4), (11, 3)),
             ((517, 2), (60, 3)),
+            // Element blocks with one 128-byte window (downscales of about 4 to 7).
+            ((1001, 3), (250, 2)),
+            ((333, 5), (83, 3)),
+            ((640, 3), (100, 2)),
+            ((203, 2), (40, 1)),
+            ((4032, 2), (640, 1)),
             // Weights of 0.5 and more, negative lobes (bicubic, lanczos): mild shrinks
             // (about 1/2, 1/1.5), upscales, model squares from small sources, near-identity.
             ((101, 67), (50, 33)),
@@ -865,16 +873,24 @@ mod tests {
                     ];
                     for win in wins {
                         let want = run(Isa::Scalar, f, fmt, s, d, win, &data);
-                        for (isa, no_vnni, no_vbmi) in isa_paths() {
+                        // The widest path once more with each block layout forced.
+                        let forced = isa_paths()
+                            .into_iter()
+                            .filter(|&(i, a, b)| i == Isa::Avx512 && !a && !b)
+                            .flat_map(|p| (0..N_LAYOUTS).map(move |l| (p, Some(l))));
+                        let paths = isa_paths().into_iter().map(|p| (p, None)).chain(forced);
+                        for ((isa, no_vnni, no_vbmi), layout) in paths {
                             NO_VNNI.with(|c| c.set(no_vnni));
                             NO_VBMI.with(|c| c.set(no_vbmi));
+                            FORCE_LAYOUT.with(|c| c.set(layout));
                             let got = run(isa, f, fmt, s, d, win, &data);
                             NO_VNNI.with(|c| c.set(false));
                             NO_VBMI.with(|c| c.set(false));
+                            FORCE_LAYOUT.with(|c| c.set(None));
                             assert_eq!(
                                 got,
                                 want,
-                                "{} {} {}x{} -> {}x{} window {win:?} on {}{}{}",
+                                "{} {} {}x{} -> {}x{} window {win:?} on {}{}{} layout {layout:?}",
                                 fmt.name(),
                                 f.name(),
                                 s.0,
@@ -1160,11 +1176,111 @@ mod btiming {
             t1.sort_by(f64::total_cmp);
             t2.sort_by(f64::total_cmp);
             println!(
-                "{kernel:?} {sw}->{dw} bpp {bpp} taps {} quarters {}: us per row blocks {:.2} per-output {:.2}",
+                "{kernel:?} {sw}->{dw} bpp {bpp} taps {} parts {} wide {}: us per row blocks {:.2} per-output {:.2}",
                 a.taps,
-                hb.quarters,
+                hb.parts,
+                hb.wide,
                 t1[0] * 1e6 / rows as f64,
                 t2.first().copied().unwrap_or(0.0) * 1e6 / rows as f64
+            );
+        }
+    }
+}
+
+/// The RGB8 horizontal pass of large shrinks, per case (run by hand, prints only):
+/// `cargo test --release --lib pillow::rgbtiming -- --ignored --nocapture`.
+#[cfg(all(test, target_arch = "x86_64"))]
+mod rgbtiming {
+    use super::blocks::{HBlocks, FORCE_LAYOUT, N_LAYOUTS};
+    use super::coeffs::{Axis, Kernel};
+    use crate::cpu::{self, Features, Isa};
+    use std::time::Instant;
+
+    /// Per case, the whole horizontal pass (`h_pass`) with the layout `HBlocks::new` picks
+    /// and with each layout forced, alternated call by call; us per row, best of 100.
+    #[test]
+    #[ignore]
+    fn rgb_horizontal_pass() {
+        let f = cpu::detected();
+        if !Isa::Avx512.supported_by(f) || !f.has(Features::AVX512VBMI | Features::AVX512VNNI) {
+            return;
+        }
+        for (kernel, sw, dw, bpp) in [
+            (Kernel::Box, 1001usize, 250usize, 3usize),
+            (Kernel::Bilinear, 1001, 250, 3),
+            (Kernel::Bicubic, 1001, 250, 3),
+            (Kernel::Lanczos, 1001, 250, 3),
+            (Kernel::Box, 333, 83, 3),
+            (Kernel::Bicubic, 4032, 640, 3),
+            (Kernel::Lanczos, 3840, 512, 3),
+            (Kernel::Lanczos, 3840, 256, 3),
+            (Kernel::Bilinear, 1920, 224, 3),
+            (Kernel::Bicubic, 2560, 224, 3),
+            (Kernel::Bicubic, 1920, 640, 3),
+            (Kernel::Bicubic, 1001, 250, 1),
+            (Kernel::Lanczos, 4032, 640, 1),
+            (Kernel::Bicubic, 1001, 250, 4),
+            (Kernel::Bicubic, 3840, 518, 3),
+            (Kernel::Bicubic, 1920, 256, 3),
+            (Kernel::Bicubic, 4032, 518, 3),
+            (Kernel::Bicubic, 2560, 320, 3),
+            (Kernel::Box, 4032, 416, 3),
+            (Kernel::Bicubic, 1920, 224, 3),
+            (Kernel::Lanczos, 4032, 416, 3),
+            (Kernel::Bilinear, 4032, 384, 3),
+        ] {
+            let a = Axis::new(kernel, sw, dw);
+            let hbs: Vec<Option<HBlocks>> = std::iter::once(None)
+                .chain((0..N_LAYOUTS).map(Some))
+                .map(|l| {
+                    FORCE_LAYOUT.with(|c| c.set(l));
+                    let hb = HBlocks::new(&a, bpp);
+                    FORCE_LAYOUT.with(|c| c.set(None));
+                    hb
+                })
+                .collect();
+            let rows = 64;
+            let src: Vec<u8> = (0..sw * bpp * rows).map(|i| (i * 7 % 251) as u8).collect();
+            let mut outs = vec![vec![0u8; dw * bpp * rows]; hbs.len()];
+            let mut ts = vec![Vec::new(); hbs.len()];
+            for _ in 0..100 {
+                for ((hb, d), t) in hbs.iter().zip(outs.iter_mut()).zip(ts.iter_mut()) {
+                    let t0 = Instant::now();
+                    super::h_pass(
+                        Isa::Avx512,
+                        src.chunks_exact(sw * bpp),
+                        d.chunks_exact_mut(dw * bpp),
+                        0,
+                        (&a, hb.as_ref()),
+                        0..dw,
+                        bpp,
+                    );
+                    t.push(t0.elapsed().as_secs_f64());
+                }
+            }
+            assert!(outs.iter().all(|o| *o == outs[0]));
+            let cols: Vec<String> = hbs
+                .iter()
+                .zip(ts.iter_mut())
+                .map(|(hb, t)| {
+                    t.sort_by(f64::total_cmp);
+                    let info = hb.as_ref().map_or("none".to_string(), |h| {
+                        let (b0, b1) = h.range(0, dw * bpp, 0, sw * bpp);
+                        format!(
+                            "{}{} {}/{}",
+                            h.parts,
+                            if h.wide { "w" } else { "n" },
+                            b1 - b0,
+                            dw * bpp / 16
+                        )
+                    });
+                    format!("{info} {:.3}", t[0] * 1e6 / rows as f64)
+                })
+                .collect();
+            println!(
+                "{kernel:?} {sw}->{dw} bpp {bpp} taps {}: {}",
+                a.taps,
+                cols.join(" | ")
             );
         }
     }
