@@ -134,33 +134,38 @@ unsafe fn px4(
 
 /// IPP `INTER_CUBIC` vertical step, 16 elements per step: `((r0*b0 + r1*b1) + r2*b2) + r3*b3`
 /// in `f32`, rounded half to even (`vcvtps2dq` under the default rounding mode), clamped to
-/// 0..=255 as [`super::scalar::v_cubic_f32`]. Returns the elements done.
+/// 0..=255 as [`super::scalar::v_cubic_f32`]; the last `len % 16` elements in one
+/// masked step (masked loads read nothing past the rows). Returns the elements done: all
+/// of `out` the rows cover.
 ///
 /// # Safety
 /// AVX-512 F and BW must be available.
 #[target_feature(enable = "avx512f,avx512bw")]
 pub unsafe fn v_cubic_f32(r: [&[f32]; 4], b: [f32; 4], out: &mut [u8]) -> usize {
-    let count = r.iter().fold(out.len(), |m, x| m.min(x.len())) / 16 * 16;
+    let len = r.iter().fold(out.len(), |m, x| m.min(x.len()));
     let vb = b.map(|x| _mm512_set1_ps(x));
     let zero = _mm512_setzero_si512();
+    let op = out.as_mut_ptr();
+    // SAFETY (of each call): `m` selects lanes below `len - i` of every slice.
+    let step = |i: usize, m: __mmask16| unsafe {
+        let ld = |k: usize| _mm512_maskz_loadu_ps(m, r[k].as_ptr().add(i));
+        let mut s = _mm512_mul_ps(ld(0), vb[0]);
+        s = _mm512_add_ps(s, _mm512_mul_ps(ld(1), vb[1]));
+        s = _mm512_add_ps(s, _mm512_mul_ps(ld(2), vb[2]));
+        s = _mm512_add_ps(s, _mm512_mul_ps(ld(3), vb[3]));
+        // Negative (and the out-of-range 0x8000_0000) to 0, then unsigned saturation.
+        let v = _mm512_max_epi32(_mm512_cvtps_epi32(s), zero);
+        _mm512_mask_cvtusepi32_storeu_epi8(op.add(i).cast(), m, v);
+    };
     let mut i = 0;
-    while i < count {
-        // SAFETY: `i + 16 <= count` on all slices.
-        unsafe {
-            let mut s = _mm512_mul_ps(_mm512_loadu_ps(r[0].as_ptr().add(i)), vb[0]);
-            for k in 1..4 {
-                s = _mm512_add_ps(
-                    s,
-                    _mm512_mul_ps(_mm512_loadu_ps(r[k].as_ptr().add(i)), vb[k]),
-                );
-            }
-            // Negative (and the out-of-range 0x8000_0000) to 0, then unsigned saturation.
-            let v = _mm512_max_epi32(_mm512_cvtps_epi32(s), zero);
-            _mm_storeu_si128(out.as_mut_ptr().add(i).cast(), _mm512_cvtusepi32_epi8(v));
-        }
+    while i + 16 <= len {
+        step(i, 0xffff);
         i += 16;
     }
-    count
+    if i < len {
+        step(i, (1u16 << (len - i)) - 1);
+    }
+    len
 }
 
 /// The bytes of one tap of a block's 16 elements, each in the low byte of its 32-bit lane

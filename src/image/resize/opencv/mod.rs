@@ -1282,6 +1282,39 @@ mod tests {
         crate::image::resize::NO_VBMI.with(|c| c.set(false));
     }
 
+    /// The IPP cubic vertical step on every ISA equals the scalar step at every row length
+    /// 0 to 70 (the AVX-512 masked last step included), on sums near halves, negative and
+    /// above 255.
+    #[test]
+    fn v_cubic_f32_equals_scalar_on_every_isa() {
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let rows: Vec<Vec<f32>> = (0..4)
+            .map(|_| {
+                (0..70)
+                    .map(|_| (next() % 1400) as f32 * 0.25 - 60.0 + (next() % 3) as f32 * 0.5)
+                    .collect()
+            })
+            .collect();
+        let b = [-0.0703125f32, 0.8671875, 0.2265625, -0.0234375];
+        for len in 0..=70 {
+            let r = [0, 1, 2, 3].map(|k| &rows[k][..len]);
+            let mut want = vec![0u8; len];
+            scalar::v_cubic_f32(r, b, &mut want);
+            for (isa, _) in isa_paths() {
+                let mut got = vec![0xA5u8; len + 1];
+                kernels::v_cubic_f32(isa, r, b, &mut got[..len]);
+                assert_eq!(&got[..len], &want[..], "{isa:?} len {len}");
+                assert_eq!(got[len], 0xA5, "{isa:?} len {len} wrote past the row");
+            }
+        }
+    }
+
     #[test]
     fn known_values() {
         // 2x2 gray to 1x1: LINEAR is routed to AREA's 2x2 path, (sum + 2) >> 2.
