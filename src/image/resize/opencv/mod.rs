@@ -1133,7 +1133,7 @@ mod tests {
     }
 
     const FORMATS: [PixelFormat; 3] = [PixelFormat::Gray8, PixelFormat::Rgb8, PixelFormat::Rgba8];
-    const SIZES: [(usize, usize, usize, usize); 21] = [
+    const SIZES: [(usize, usize, usize, usize); 23] = [
         (301, 41, 97, 23),
         (97, 23, 301, 41),
         (333, 17, 111, 9),
@@ -1154,6 +1154,10 @@ mod tests {
         // Downscales whose element blocks span more than 64 bytes.
         (1000, 9, 150, 5),
         (1920, 12, 224, 7),
+        // Four-tap blocks whose tap-0 bytes reach the window's last bytes (see
+        // `four_tap_blocks_use_the_whole_window`).
+        (333, 21, 83, 5),
+        (1001, 9, 250, 3),
         // Odd integer downscales: unit cubic tables (one tap of weight 1), both axes, one
         // axis, and wide enough for element blocks.
         (96, 45, 32, 15),
@@ -1312,6 +1316,30 @@ mod tests {
                 assert_eq!(&got[..len], &want[..], "{isa:?} len {len}");
                 assert_eq!(got[len], 0xA5, "{isa:?} len {len} wrote past the row");
             }
+        }
+    }
+
+    /// A four-tap float block needs only its tap-0 bytes inside the 64-byte window (each
+    /// tap loads its own), so 333 -> 83 RGB8 (4.01x) has every block in the permute range,
+    /// some reaching byte 61 or above; the two-tap tables keep `boff + cn < 64`.
+    #[test]
+    fn four_tap_blocks_use_the_whole_window() {
+        use scalar::BLOCK;
+        let h = scalar::ipp_cubic_htab(333, 83, 3);
+        assert_eq!((h.blk_lo, h.blk_hi), (0, 249 / BLOCK));
+        let far = (0..h.blk_hi * BLOCK).map(|e| h.bidx[e] & 0xff).max();
+        assert!(far.is_some_and(|b| (61..64).contains(&b)), "{far:?}");
+        for lin in [Filter::CvLinear, Filter::CvLinearExact] {
+            let p = Plan::new(lin, 333, 251, 83, 62, PixelFormat::Rgb8).unwrap();
+            let (Kind::Linear { h, .. } | Kind::Exact { h, .. }) = &*p.kind else {
+                panic!("{} 333 -> 83 is separable", lin.name())
+            };
+            let b = BLOCK * h.blk_lo..BLOCK * h.blk_hi;
+            assert!(
+                b.clone().all(|e| (h.bidx[e] & 0xff) + 3 < 64),
+                "{}",
+                lin.name()
+            );
         }
     }
 
