@@ -1,9 +1,9 @@
 //! AVX-512 (F + BW) row kernels of the OpenCV resize family, bit-identical to
-//! [`super::scalar`]: the four-tap float horizontal pass four destination pixels per `zmm`
-//! and the IPP cubic vertical step 16 elements per step; with VBMI, the horizontal passes
-//! over the table's element blocks ([`HTab::blk_lo`]), one element per 32-bit lane, each
-//! tap one 64-byte load and one zero-masked `vpermb` that drops the element's byte into its
-//! lane. Float sums keep the scalar operation order (products, then sums tap by tap, no
+//! [`super::scalar`]: the four-tap float horizontal pass four destination pixels per `zmm`,
+//! the IPP cubic vertical step 16 elements per step and the `INTER_LINEAR` one 64 per step;
+//! with VBMI, the horizontal passes over the table's element blocks ([`HTab::blk_lo`]), one
+//! element per 32-bit lane, each tap one 64-byte load and one zero-masked `vpermb` that
+//! drops the element's byte into its lane. Float sums keep the scalar operation order (products, then sums tap by tap, no
 //! fused multiply-add).
 
 use super::scalar::{HTab, WinBlock, BLOCK};
@@ -166,6 +166,41 @@ pub unsafe fn v_cubic_f32(r: [&[f32]; 4], b: [f32; 4], out: &mut [u8]) -> usize 
         step(i, (1u16 << (len - i)) - 1);
     }
     len
+}
+
+/// `INTER_LINEAR` vertical step, 64 elements per step on `i16` lanes (as
+/// [`super::avx2::v_linear`]: `r >> 4` fits `i16`, `(b * x) >> 16` is `vpmulhw`); the
+/// in-lane packs are put back in order with one `vpermd`. Returns the elements done.
+///
+/// # Safety
+/// AVX-512 F and BW must be available; the horizontal sums are those of `INTER_LINEAR`.
+#[target_feature(enable = "avx512f,avx512bw")]
+pub unsafe fn v_linear(r0: &[i32], r1: &[i32], b0: i32, b1: i32, out: &mut [u8]) -> usize {
+    let count = out.len().min(r0.len()).min(r1.len()) / 64 * 64;
+    let (vb0, vb1) = (_mm512_set1_epi16(b0 as i16), _mm512_set1_epi16(b1 as i16));
+    let two = _mm512_set1_epi16(2);
+    let order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+    let mut i = 0;
+    while i < count {
+        // SAFETY: `i + 64 <= count` on all three slices.
+        unsafe {
+            let ld = |r: &[i32], k: usize| {
+                let p = r.as_ptr().add(i + 32 * k);
+                let a = _mm512_srai_epi32::<4>(_mm512_loadu_si512(p.cast()));
+                let b = _mm512_srai_epi32::<4>(_mm512_loadu_si512(p.add(16).cast()));
+                _mm512_packs_epi32(a, b)
+            };
+            let f = |k: usize| {
+                let a = _mm512_mulhi_epi16(ld(r0, k), vb0);
+                let b = _mm512_mulhi_epi16(ld(r1, k), vb1);
+                _mm512_srai_epi16::<2>(_mm512_add_epi16(_mm512_add_epi16(a, b), two))
+            };
+            let v = _mm512_permutexvar_epi32(order, _mm512_packus_epi16(f(0), f(1)));
+            _mm512_storeu_si512(out.as_mut_ptr().add(i).cast(), v);
+        }
+        i += 64;
+    }
+    count
 }
 
 /// The bytes of one tap of a block's 16 elements, each in the low byte of its 32-bit lane
