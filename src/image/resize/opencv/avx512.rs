@@ -1,9 +1,9 @@
 //! AVX-512 (F + BW) row kernels of the OpenCV resize family, bit-identical to
-//! [`super::scalar`]: the four-tap float horizontal pass four destination pixels per `zmm`
-//! and the IPP cubic vertical step 16 elements per step; with VBMI, the horizontal passes
-//! over the table's element blocks ([`HTab::blk_lo`]), one element per 32-bit lane, each
-//! tap one 64-byte load and one zero-masked `vpermb` that drops the element's byte into its
-//! lane. Float sums keep the scalar operation order (products, then sums tap by tap, no
+//! [`super::scalar`]: the four-tap float horizontal pass four destination pixels per `zmm`,
+//! the IPP cubic vertical step 16 elements per step and the `INTER_LINEAR` one 64 per step;
+//! with VBMI, the horizontal passes over the table's element blocks ([`HTab::blk_lo`]), one
+//! element per 32-bit lane, each tap one 64-byte load and one zero-masked `vpermb` that
+//! drops the element's byte into its lane. Float sums keep the scalar operation order (products, then sums tap by tap, no
 //! fused multiply-add).
 
 use super::scalar::{HTab, WinBlock, BLOCK};
@@ -134,31 +134,71 @@ unsafe fn px4(
 
 /// IPP `INTER_CUBIC` vertical step, 16 elements per step: `((r0*b0 + r1*b1) + r2*b2) + r3*b3`
 /// in `f32`, rounded half to even (`vcvtps2dq` under the default rounding mode), clamped to
-/// 0..=255 as [`super::scalar::v_cubic_f32`]. Returns the elements done.
+/// 0..=255 as [`super::scalar::v_cubic_f32`]; the last `len % 16` elements in one
+/// masked step (masked loads read nothing past the rows). Returns the elements done: all
+/// of `out` the rows cover.
 ///
 /// # Safety
 /// AVX-512 F and BW must be available.
 #[target_feature(enable = "avx512f,avx512bw")]
 pub unsafe fn v_cubic_f32(r: [&[f32]; 4], b: [f32; 4], out: &mut [u8]) -> usize {
-    let count = r.iter().fold(out.len(), |m, x| m.min(x.len())) / 16 * 16;
+    let len = r.iter().fold(out.len(), |m, x| m.min(x.len()));
     let vb = b.map(|x| _mm512_set1_ps(x));
     let zero = _mm512_setzero_si512();
+    let op = out.as_mut_ptr();
+    // SAFETY (of each call): `m` selects lanes below `len - i` of every slice.
+    let step = |i: usize, m: __mmask16| unsafe {
+        let ld = |k: usize| _mm512_maskz_loadu_ps(m, r[k].as_ptr().add(i));
+        let mut s = _mm512_mul_ps(ld(0), vb[0]);
+        s = _mm512_add_ps(s, _mm512_mul_ps(ld(1), vb[1]));
+        s = _mm512_add_ps(s, _mm512_mul_ps(ld(2), vb[2]));
+        s = _mm512_add_ps(s, _mm512_mul_ps(ld(3), vb[3]));
+        // Negative (and the out-of-range 0x8000_0000) to 0, then unsigned saturation.
+        let v = _mm512_max_epi32(_mm512_cvtps_epi32(s), zero);
+        _mm512_mask_cvtusepi32_storeu_epi8(op.add(i).cast(), m, v);
+    };
+    let mut i = 0;
+    while i + 16 <= len {
+        step(i, 0xffff);
+        i += 16;
+    }
+    if i < len {
+        step(i, (1u16 << (len - i)) - 1);
+    }
+    len
+}
+
+/// `INTER_LINEAR` vertical step, 64 elements per step on `i16` lanes (as
+/// [`super::avx2::v_linear`]: `r >> 4` fits `i16`, `(b * x) >> 16` is `vpmulhw`); the
+/// in-lane packs are put back in order with one `vpermd`. Returns the elements done.
+///
+/// # Safety
+/// AVX-512 F and BW must be available; the horizontal sums are those of `INTER_LINEAR`.
+#[target_feature(enable = "avx512f,avx512bw")]
+pub unsafe fn v_linear(r0: &[i32], r1: &[i32], b0: i32, b1: i32, out: &mut [u8]) -> usize {
+    let count = out.len().min(r0.len()).min(r1.len()) / 64 * 64;
+    let (vb0, vb1) = (_mm512_set1_epi16(b0 as i16), _mm512_set1_epi16(b1 as i16));
+    let two = _mm512_set1_epi16(2);
+    let order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
     let mut i = 0;
     while i < count {
-        // SAFETY: `i + 16 <= count` on all slices.
+        // SAFETY: `i + 64 <= count` on all three slices.
         unsafe {
-            let mut s = _mm512_mul_ps(_mm512_loadu_ps(r[0].as_ptr().add(i)), vb[0]);
-            for k in 1..4 {
-                s = _mm512_add_ps(
-                    s,
-                    _mm512_mul_ps(_mm512_loadu_ps(r[k].as_ptr().add(i)), vb[k]),
-                );
-            }
-            // Negative (and the out-of-range 0x8000_0000) to 0, then unsigned saturation.
-            let v = _mm512_max_epi32(_mm512_cvtps_epi32(s), zero);
-            _mm_storeu_si128(out.as_mut_ptr().add(i).cast(), _mm512_cvtusepi32_epi8(v));
+            let ld = |r: &[i32], k: usize| {
+                let p = r.as_ptr().add(i + 32 * k);
+                let a = _mm512_srai_epi32::<4>(_mm512_loadu_si512(p.cast()));
+                let b = _mm512_srai_epi32::<4>(_mm512_loadu_si512(p.add(16).cast()));
+                _mm512_packs_epi32(a, b)
+            };
+            let f = |k: usize| {
+                let a = _mm512_mulhi_epi16(ld(r0, k), vb0);
+                let b = _mm512_mulhi_epi16(ld(r1, k), vb1);
+                _mm512_srai_epi16::<2>(_mm512_add_epi16(_mm512_add_epi16(a, b), two))
+            };
+            let v = _mm512_permutexvar_epi32(order, _mm512_packus_epi16(f(0), f(1)));
+            _mm512_storeu_si512(out.as_mut_ptr().add(i).cast(), v);
         }
-        i += 16;
+        i += 64;
     }
     count
 }

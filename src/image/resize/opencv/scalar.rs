@@ -82,7 +82,8 @@ pub struct HTab<W> {
     /// Element-block form for the byte-permute kernels: blocks `blk_lo..blk_hi` of
     /// [`BLOCK`] elements (block `b` is elements `BLOCK * b..BLOCK * (b + 1)`) read tap `t`
     /// of every element `e` at `bbase[b] + boff(e) + t * cn` (or have weight 0 on that
-    /// tap), where `boff(e) = bidx[e] & 0xff` and `boff(e) + cn < 64`; 64 bytes from
+    /// tap), where `boff(e) = bidx[e] & 0xff` and `boff(e) < 64` (`boff(e) + cn < 64` for
+    /// two-tap tables, whose kernels take tap 1 from tap 0's window); 64 bytes from
     /// `bbase[b] + (taps - 1) * cn` stay inside the source row. So each tap of a block is
     /// one 64-byte load and one byte permute. Downscales of more than about 4 (3 channels)
     /// spread a block over more than 64 bytes and have none: two-source byte permutes
@@ -212,9 +213,13 @@ impl<W: Copy + Default + PartialEq> HTab<W> {
             return None;
         }
         let base = es.clone().map(|e| self.idx[e]).min()?;
+        // The two-tap kernels permute tap 1 from the same window (`boff + cn`).
+        let reach = if self.taps == 2 { cn } else { 0 };
         let ok = base >= 0
             && base as usize + (self.taps - 1) * cn + 64 <= row_bytes
-            && es.clone().all(|e| (self.idx[e] - base) as usize + cn < 64)
+            && es
+                .clone()
+                .all(|e| (self.idx[e] - base) as usize + reach < 64)
             && es.clone().all(|e| {
                 (1..self.taps).all(|t| {
                     self.idx[t * n + e] == self.idx[e] + (t * cn) as i32
