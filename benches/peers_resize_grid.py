@@ -179,6 +179,7 @@ def main() -> None:
     if args.child_pillow_simd:
         assert "post" in PIL.__version__, f"PIL {PIL.__version__} is not Pillow-SIMD"
         results = run(lib, sources, modes, formats, args.reps, check_equal=True)
+        pathlib.Path(args.json).parent.mkdir(parents=True, exist_ok=True)
         pathlib.Path(args.json).write_text(json.dumps(results))
         return
     results = run(lib, sources, modes, formats, args.reps)
