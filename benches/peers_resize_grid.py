@@ -188,8 +188,13 @@ def main() -> None:
     path = pathlib.Path(args.json)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(results))
-    cpu = next((ln.split(":", 1)[1].strip() for ln in open("/proc/cpuinfo")
-                if ln.startswith("model name")), os.uname().machine)
+    info = {}
+    for ln in open("/proc/cpuinfo"):
+        k, _, v = ln.partition(":")
+        info.setdefault(k.strip(), v.strip())
+    cpu = info.get("model name", os.uname().machine)
+    if "cpu family" in info and "model" in info:
+        cpu += f" (family {info['cpu family']} model {info['model']})"
     simd = sorted({r["peer_version"] for r in results if r["peer"] == "Pillow-SIMD"})
     when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     print(f"scipix resize grid on {cpu}, {when}; one thread, calls alternated, "
