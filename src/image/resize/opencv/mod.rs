@@ -1004,20 +1004,20 @@ mod kernels {
 mod tests {
     use super::*;
     use crate::image::resize::{Filter, Resizer, Scratch as RScratch};
+    use crate::image::test_noise::noise;
     use crate::image::ImageView;
 
     fn image(w: usize, h: usize, cn: usize, seed: u64, stride_pad: usize) -> (Vec<u8>, usize) {
         let stride = w * cn + stride_pad;
-        let mut s = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
-        let v = (0..stride * h + 1)
-            .map(|_| {
-                s ^= s << 13;
-                s ^= s >> 7;
-                s ^= s << 17;
-                (s >> 24) as u8
-            })
-            .collect();
-        (v, stride)
+        (noise(stride * h + 1, seed), stride)
+    }
+
+    /// `n` values below `m` from the shared test noise, three bytes per value.
+    fn values(n: usize, m: u32, seed: u64) -> Vec<u32> {
+        noise(3 * n, seed)
+            .chunks_exact(3)
+            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], 0]) % m)
+            .collect()
     }
 
     /// The integer-factor AREA row (2x2 fast path and k x k blocks) equals its rule applied
@@ -1298,17 +1298,11 @@ mod tests {
     /// above 255.
     #[test]
     fn v_cubic_f32_equals_scalar_on_every_isa() {
-        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
         let rows: Vec<Vec<f32>> = (0..4)
-            .map(|_| {
-                (0..70)
-                    .map(|_| (next() % 1400) as f32 * 0.25 - 60.0 + (next() % 3) as f32 * 0.5)
+            .map(|k| {
+                values(70, 1400 * 3, 31 + k)
+                    .into_iter()
+                    .map(|v| (v / 3) as f32 * 0.25 - 60.0 + (v % 3) as f32 * 0.5)
                     .collect()
             })
             .collect();
@@ -1331,17 +1325,11 @@ mod tests {
     /// and the scalar tail), on horizontal sums over the whole range of 11-bit weights.
     #[test]
     fn v_linear_equals_scalar_on_every_isa() {
-        let mut seed = 0x2545_f491_4f6c_dd1du64;
-        let mut next = || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
         let rows: Vec<Vec<i32>> = (0..2)
-            .map(|_| {
-                (0..200)
-                    .map(|_| (next() % (255 * 2048 + 1)) as i32)
+            .map(|k| {
+                values(200, 255 * 2048 + 1, 47 + k)
+                    .into_iter()
+                    .map(|v| v as i32)
                     .collect()
             })
             .collect();

@@ -738,19 +738,8 @@ mod tests {
         pub(super) static NO_VNNI: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
     }
     use crate::cpu::{self, Isa};
+    use crate::image::test_noise::noise;
     use crate::image::{ImageView, ImageViewMut, PixelFormat};
-
-    fn noise(n: usize, seed: u64) -> Vec<u8> {
-        let mut s = seed | 1;
-        (0..n)
-            .map(|_| {
-                s ^= s << 13;
-                s ^= s >> 7;
-                s ^= s << 17;
-                (s >> 24) as u8
-            })
-            .collect()
-    }
 
     const FORMATS: [PixelFormat; 5] = [
         PixelFormat::Gray8,
