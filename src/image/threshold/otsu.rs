@@ -16,6 +16,16 @@ use rayon::prelude::*;
 /// could overflow.
 fn histogram_serial(img: &ImageView, total: &mut [u64; 256]) {
     const FLUSH: usize = 1 << 30;
+    // Small images are counted straight into `total`: clearing and summing the four
+    // sub-histograms costs more than the chains of increments they break.
+    if img.width() * img.height() <= 256 {
+        for row in img.rows() {
+            for &v in row {
+                total[v as usize] += 1;
+            }
+        }
+        return;
+    }
     let mut h = [[0u32; 256]; 4];
     let mut pending = 0usize;
     let flush = |h: &mut [[u32; 256]; 4], total: &mut [u64; 256]| {
@@ -98,11 +108,22 @@ pub fn histogram(img: &ImageView) -> Result<[u64; 256]> {
 /// further empty bin repeats it exactly: same `mu1`, and a `sigma` equal to one already
 /// compared, which cannot be strictly greater. The loop then jumps to the next non-empty
 /// bin. The chain `mu1 -> mu1 * q1 -> / q1` costs about 20 cycles per bin, so on small or
-/// sparse images (a 4x4 crop has at most 16 values) this is most of the call.
+/// sparse images (a 4x4 crop has at most 16 values) this is most of the call. After a
+/// non-empty bin followed by an empty one, that empty bin's step is computed beside the
+/// chain and the jump taken when it leaves `mu1` as it is (it has in every histogram tried:
+/// `(m * q) / q == m` for `m = x / q`), so the next non-empty bin does not wait for it
+/// (`scipix_threshold_otsu` on 4x4: 445 -> 355-390 ns).
 pub fn otsu_from_histogram(h: &[u64; 256]) -> u8 {
+    otsu_scan(h).0
+}
+
+/// [`otsu_from_histogram`]'s loop: the threshold, the largest between-class variance and
+/// `mu1` after the last bin (the last two let the tests hold every step to OpenCV's, not only
+/// the threshold they give).
+pub(crate) fn otsu_scan(h: &[u64; 256]) -> (u8, f64, f64) {
     let n: u64 = h.iter().sum();
     if n == 0 {
-        return 0;
+        return (0, 0.0, 0.0);
     }
     let scale = 1.0 / n as f64;
     let mut mu = 0.0f64;
@@ -123,7 +144,8 @@ pub fn otsu_from_histogram(h: &[u64; 256]) -> u8 {
         mu1 *= q1;
         q1 += p_i;
         let q2 = 1.0 - q1;
-        if q1.min(q2) >= eps && q1.max(q2) <= 1.0 - eps {
+        let inside = q1.min(q2) >= eps && q1.max(q2) <= 1.0 - eps;
+        if inside {
             mu1 = (mu1 + i as f64 * p_i) / q1;
             let mu2 = (mu - q1 * mu1) / q2;
             let sigma = q1 * q2 * (mu1 - mu2) * (mu1 - mu2);
@@ -133,22 +155,31 @@ pub fn otsu_from_histogram(h: &[u64; 256]) -> u8 {
             }
         }
         i += 1;
-        if c == 0 && mu1.to_bits() == before.to_bits() {
+        let skip = if c != 0 && inside && i < 256 && h[i] == 0 {
+            // Bin i is empty and keeps q1 and q2: its step is taken here, beside the chain
+            // through `mu1` rather than on it (the next bins use `mu1` only if it changes).
+            let p0 = 0.0 * scale;
+            let next = (mu1 * q1 + i as f64 * p0) / q1;
+            next.to_bits() == mu1.to_bits()
+        } else {
+            c == 0 && mu1.to_bits() == before.to_bits()
+        };
+        if skip {
             while i < 256 && h[i] == 0 {
                 i += 1;
             }
         }
     }
-    best
+    (best, max_sigma, mu1)
 }
 
-/// [`otsu_from_histogram`] as OpenCV writes it, every bin in turn: the specification the
+/// [`otsu_scan`] as OpenCV writes it, every bin in turn: the specification the
 /// tests hold the skipping loop to.
 #[cfg(test)]
-pub(crate) fn otsu_every_bin(h: &[u64; 256]) -> u8 {
+pub(crate) fn otsu_every_bin(h: &[u64; 256]) -> (u8, f64, f64) {
     let n: u64 = h.iter().sum();
     if n == 0 {
-        return 0;
+        return (0, 0.0, 0.0);
     }
     let scale = 1.0 / n as f64;
     let mut mu = 0.0f64;
@@ -175,7 +206,7 @@ pub(crate) fn otsu_every_bin(h: &[u64; 256]) -> u8 {
             best = i as u8;
         }
     }
-    best
+    (best, max_sigma, mu1)
 }
 
 /// Otsu's threshold of a GRAY8 image (the value `cv::threshold(..., THRESH_OTSU)` returns).

@@ -1,5 +1,5 @@
 use super::adaptive::run_for_test;
-use super::otsu::{histogram_with, otsu_every_bin};
+use super::otsu::{histogram_with, otsu_every_bin, otsu_scan};
 use super::*;
 use crate::error::ErrorKind;
 use crate::image::test_noise::noise;
@@ -417,12 +417,20 @@ fn otsu_skipping_empty_bins_equals_every_bin() {
             };
             h[at.min(255)] += 1 + next() * big;
         }
-        let want = otsu_every_bin(&h);
-        assert_eq!(otsu_from_histogram(&h), want, "case {case}: {h:?}");
+        let (t, sigma, mu1) = otsu_every_bin(&h);
+        let (t2, sigma2, mu1_2) = otsu_scan(&h);
+        // Every step as OpenCV's: the largest variance and the last mu1, bit for bit.
+        let bits = |(t, s, m): (u8, f64, f64)| (t, s.to_bits(), m.to_bits());
+        assert_eq!(
+            bits((t2, sigma2, mu1_2)),
+            bits((t, sigma, mu1)),
+            "case {case}: {h:?}"
+        );
+        assert_eq!(otsu_from_histogram(&h), t);
         skipped += usize::from(h.iter().filter(|&&c| c == 0).count() > 100);
     }
     assert!(skipped > 1000, "sparse cases {skipped}");
-    assert_eq!(otsu_every_bin(&[0; 256]), otsu_from_histogram(&[0; 256]));
+    assert_eq!(otsu_every_bin(&[0; 256]).0, otsu_from_histogram(&[0; 256]));
 }
 
 #[test]
@@ -563,6 +571,39 @@ fn adaptive_rejects_bad_arguments_without_writing() {
     let mut d = ImageViewMut::packed(&mut out, 8, 8, PixelFormat::Gray8).unwrap();
     adaptive_threshold_mean(&img, &mut d, -1.0, ThresholdType::Binary, 3, 0.0).unwrap();
     assert!(out.iter().all(|&v| v == 0));
+}
+
+/// Both sides of the small-image cut-off of the serial histogram (256 pixels), strided, with
+/// a run of one value, against a plain count.
+#[test]
+fn histogram_of_small_and_larger_images_counts_every_pixel() {
+    for &(w, h) in &[
+        (1usize, 1usize),
+        (4, 4),
+        (16, 16),
+        (256, 1),
+        (257, 1),
+        (1, 257),
+        (17, 16),
+    ] {
+        let stride = w + 3;
+        let mut buf = noise(stride * h, (w * 5 + h) as u64);
+        buf[..w.min(9)].fill(42);
+        let img = ImageView::new(&buf, w, h, stride, PixelFormat::Gray8).unwrap();
+        let mut want = [0u64; 256];
+        (0..h).for_each(|y| {
+            buf[y * stride..y * stride + w]
+                .iter()
+                .for_each(|&v| want[v as usize] += 1)
+        });
+        for split in [false, true] {
+            assert_eq!(
+                super::otsu::histogram_with(split, &img),
+                want,
+                "{w}x{h} split {split}"
+            );
+        }
+    }
 }
 
 #[test]
