@@ -193,27 +193,45 @@ FORMAT_ITEM = _FORMAT_CACHE.__getitem__
 """(value, channels) of a format name/value that needs no normalising; KeyError for the
 others, TypeError for unhashable ones (the general path then says what is wrong)."""
 
-# (ScipixImage *, ScipixImageMut *) pairs not in use, for the inline fast paths: a call
-# takes a pair (list.pop: atomic, so no two calls, threads or re-entrant calls, ever hold the
-# same pair), fills every field of both, makes the C call and puts the pair back. Refilling
-# a struct costs ~0.1 µs less than allocating one. A pair left out by an exception is only
-# garbage; the pool holds at most as many pairs as calls were ever under way at once.
-_DESC_POOL: List[Tuple[Any, Any]] = []
-_pool_pop = _DESC_POOL.pop
-_pool_push = _DESC_POOL.append
 _empty = np.empty
 
 
 _GRAY8_VALUE = _FORMAT_CACHE["gray"][0] if "gray" in _FORMAT_CACHE else -1
 
+# Descriptor entries not in use, for the image operations' fast paths:
+# [ScipixImage *, ScipixImageMut *, uint8_t * (the Otsu threshold out-parameter), geometry
+# key of the source descriptor, geometry key of the destination]. A call takes an entry
+# (list.pop: atomic, so no two calls, threads or re-entrant calls ever hold the same one),
+# fills the descriptors, makes the C call and puts the entry back. A descriptor whose key
+# equals the new geometry (shape and format) gets only its data pointer: that costs ~0.15 µs
+# less than filling every field. An entry left out by an exception is only garbage; the pool
+# holds at most as many entries as calls were ever under way at once, and no entry keeps an
+# array alive (the buffers are the caller's locals).
+_IO_POOL: List[List[Any]] = []
+io_push = _IO_POOL.append
+_io_pop = _IO_POOL.pop
 
-def fast_src(image: Any, fmt: Any) -> Optional[Tuple[Any, Any, Any]]:
-    """The inline fast path's source descriptor: (``ScipixImage *``, its pair's
-    ``ScipixImageMut *`` (not filled), buffer to keep alive for the call), the pair taken
-    from the pool. Applies to a C-contiguous uint8 ndarray with a format of the cache (no
-    format on a 2-D array means gray); None for anything else, and the caller takes its
-    general path, which checks everything and says what is wrong. The caller puts the pair
-    back with ``_pool_push((src, dst))`` after its C call (the C function validates again)."""
+
+def _io_new() -> List[Any]:
+    return [_new(_IMAGE_P), _new(_IMAGE_MUT_P), _decl.new(_U8_P), None, None]
+
+
+def io_entry() -> List[Any]:
+    """An entry of the pool (a new one when none is free); put it back with ``io_push``.
+    Whoever fills a descriptor sets its key to ``(shape, format value)`` of the array it
+    describes (for a C-contiguous array, that fixes every field but the data pointer)."""
+    try:
+        return _io_pop()
+    except IndexError:
+        return _io_new()
+
+
+def fast_src(image: Any, fmt: Any) -> Optional[Tuple[List[Any], Any]]:
+    """The fast path's source descriptor: (entry of the pool with its ``ScipixImage *``
+    filled, buffer to keep alive for the call). Applies to a C-contiguous uint8 ndarray with
+    a format of the cache (no format on a 2-D array means gray); None for anything else, and
+    the caller takes its general path, which checks everything and says what is wrong. The
+    caller puts the entry back with ``io_push`` after its C call (which validates again)."""
     if type(image) is not _NDARRAY or image.dtype is not _U8:
         return None
     sh = image.shape
@@ -226,39 +244,71 @@ def fast_src(image: Any, fmt: Any) -> Optional[Tuple[Any, Any, Any]]:
     except (KeyError, TypeError, BufferError, ValueError):
         return None  # unknown or unhashable format, not C-contiguous
     try:
-        sd, dd = _pool_pop()
+        e = _io_pop()
     except IndexError:
-        sd, dd = _new(_IMAGE_P), _new(_IMAGE_MUT_P)
-    sd[0] = (buf, sh[1], sh[0], sh[1] * ch, v)
-    return sd, dd, buf
+        e = _io_new()
+    key = (sh, v)
+    if e[3] == key:
+        e[0].data = buf
+    else:
+        e[0][0] = (buf, sh[1], sh[0], sh[1] * ch, v)
+        e[3] = key
+    return e, buf
 
 
-def fast_gray_io(image: Any, fmt: Any, out: Any) -> Optional[Tuple[Any, Any, np.ndarray, Any]]:
-    """``fast_src`` and an HxW uint8 output: (``ScipixImage *``, ``ScipixImageMut *``,
-    output array, buffers to keep alive for the call), both descriptors filled. ``out`` is
-    None (a new array) or a C-contiguous writable uint8 HxW ndarray; for anything else, or
-    when ``fast_src`` does not apply, None (the general path then says what is wrong). The
-    caller puts the pair back with ``_pool_push((src, dst))`` after its C call."""
-    f = fast_src(image, fmt)
-    if f is None:
+def fast_gray_io(image: Any, fmt: Any, out: Any) -> Optional[Tuple[List[Any], np.ndarray,
+                                                                    Any, Any]]:
+    """``fast_src`` with an HxW GRAY8 destination: (entry with both descriptors filled,
+    output array, source buffer, destination buffer; the caller keeps the buffers alive for
+    the call). ``out`` is None (a new array) or a C-contiguous writable uint8 HxW ndarray; for
+    anything else, or when ``fast_src`` would not apply, None (the general path then says
+    what is wrong). The caller puts the entry back with ``io_push`` after its C call."""
+    if type(image) is not _NDARRAY or image.dtype is not _U8:
         return None
-    sd, dd, sbuf = f
-    h, w = image.shape[0], image.shape[1]
-    res: Optional[np.ndarray] = None
+    sh = image.shape
+    try:
+        v, ch = FORMAT_ITEM(fmt if fmt is not None or len(sh) != 2 else "gray")
+    except (KeyError, TypeError):
+        return None  # unknown or unhashable format
+    if ch == 1:
+        if len(sh) != 2:
+            return None
+        hw = sh
+    elif len(sh) == 3 and sh[2] == ch:
+        hw = sh[:2]
+    else:
+        return None
+    h, w = hw
+    if not h or not w:
+        return None
     if out is None:
-        res = _empty((h, w), _U8)
-    elif type(out) is _NDARRAY and out.dtype is _U8 and out.shape == (h, w):
+        res = _empty(hw, _U8)
+    elif type(out) is _NDARRAY and out.dtype is _U8 and out.shape == hw:
         res = out
-    if res is not None:
-        try:
-            dbuf = _from_buffer(_U8_ARRAY, res, True)
-        except (BufferError, ValueError, TypeError):
-            pass  # not C-contiguous, read-only
-        else:
-            dd[0] = (dbuf, w, h, w, _GRAY8_VALUE)
-            return sd, dd, res, (sbuf, dbuf)
-    _pool_push((sd, dd))
-    return None
+    else:
+        return None
+    try:
+        sbuf = _from_buffer(_U8_ARRAY, image)
+        dbuf = _from_buffer(_U8_ARRAY, res, True)
+    except (BufferError, ValueError, TypeError):
+        return None  # not C-contiguous, read-only
+    try:
+        e = _io_pop()
+    except IndexError:
+        e = _io_new()
+    key = (sh, v)
+    if e[3] == key:
+        e[0].data = sbuf
+    else:
+        e[0][0] = (sbuf, w, h, w * ch, v)
+        e[3] = key
+    dkey = (hw, _GRAY8_VALUE)
+    if e[4] == dkey:
+        e[1].data = dbuf
+    else:
+        e[1][0] = (dbuf, w, h, w, _GRAY8_VALUE)
+        e[4] = dkey
+    return e, res, sbuf, dbuf
 
 
 def _cdesc(ptype: Any, desc: Any) -> Any:

@@ -13,19 +13,20 @@ from __future__ import annotations
 
 import builtins
 import ctypes
-from typing import Any, List, Optional, Tuple, Union
+from typing import Any, Dict, List, Optional, Tuple, Union
 
 import numpy as np
 
-from ._arrays import (FORMAT_ITEM, _F32_ARRAY, _pool_pop, _pool_push, _IMAGE_MUT_P, _IMAGE_P,
-                      _NDARRAY, _U8_ARRAY, cimage, cimage_mut, fast_gray_io, fast_src, format_value,
-                      image_desc, out_array, ptr)
+from ._arrays import (_F32_ARRAY, _NDARRAY, cimage, cimage_mut, fast_gray_io, fast_src,
+                      format_value, image_desc, io_push, out_array, ptr)
 from ._ffi import _decl, _ffi, check
 from .errors import InvalidArgument, UnsupportedFormat
 
 THRESHOLD_TYPES = ("binary", "binary_inv", "trunc", "tozero", "tozero_inv")
 _THRESH_VALUES = {k: _ffi.consts[f"SCIPIX_THRESH_{k.upper()}"] for k in THRESHOLD_TYPES
                   if f"SCIPIX_THRESH_{k.upper()}" in _ffi.consts}
+# The type names and their values (cv2.THRESH_* numbers), for the fast paths' lookups.
+_THRESH_FAST: Dict[Any, int] = {**_THRESH_VALUES, **{v: v for v in _THRESH_VALUES.values()}}
 _U8 = np.dtype(np.uint8)
 _F32 = np.dtype(np.float32)
 _c_gray = _ffi.cfn("scipix_gray")
@@ -38,6 +39,7 @@ _c_threshold_otsu = _ffi.cfn("scipix_threshold_otsu")
 _c_binarize_otsu = _ffi.cfn("scipix_binarize_otsu")
 _c_adaptive_threshold_mean = _ffi.cfn("scipix_adaptive_threshold_mean")
 _new = _decl.new
+_NULL = _decl.NULL
 _newd = _decl.new_allocator(should_clear_after_alloc=False)  # descriptors: every field given
 _from_buffer = _decl.from_buffer
 _empty = np.empty
@@ -145,40 +147,14 @@ def _hw(image: Any) -> Tuple[int, int]:
 def gray(image: np.ndarray, format: Any=None, *, out: Optional[np.ndarray] = None) -> np.ndarray:
     """BT.601 luma, bit-identical to ``cv2.cvtColor(img, COLOR_{RGB,BGR,RGBA,BGRA}2GRAY)``:
     ``(9798 R + 19235 G + 3735 B + 16384) >> 15`` (``scipix_gray``). Returns HxW uint8."""
-    # Fast path: C-contiguous uint8 ndarray in and out (HxW out), a format name/value of the
-    # cache; anything else, or any check failing here, takes the general path below.
-    if type(image) is _NDARRAY and image.dtype is _U8:
-        sh = image.shape
-        try:
-            v, ch = FORMAT_ITEM(format)
-        except (KeyError, TypeError):
-            pass  # unknown or unhashable: the general path says what is wrong
-        else:
-            if (len(sh) == 2 if ch == 1 else len(sh) == 3 and sh[2] == ch) and sh[0] and sh[1]:
-                h, w = sh[0], sh[1]
-                fres: Optional[np.ndarray] = None
-                if out is None:
-                    fres = _empty((h, w), _U8)
-                elif type(out) is _NDARRAY and out.dtype is _U8 and out.shape == (h, w):
-                    fres = out
-                if fres is not None:
-                    try:
-                        sbuf = _from_buffer(_U8_ARRAY, image)
-                        dbuf = _from_buffer(_U8_ARRAY, fres, True)
-                    except (BufferError, ValueError, TypeError):
-                        pass  # not C-contiguous, read-only out: the general path
-                    else:
-                        try:
-                            sd, dd = _pool_pop()
-                        except IndexError:
-                            sd, dd = _newd(_IMAGE_P), _newd(_IMAGE_MUT_P)
-                        sd[0] = (sbuf, w, h, w * ch, v)
-                        dd[0] = (dbuf, w, h, w, _GRAY8)
-                        st = _c_gray(sd, dd)
-                        _pool_push((sd, dd))
-                        if st:
-                            check(st)
-                        return fres
+    f = fast_gray_io(image, format, out)
+    if f is not None:
+        e, fres, _sbuf, _dbuf = f
+        st = _c_gray(e[0], e[1])
+        io_push(e)
+        if st:
+            check(st)
+        return fres
     src, keep = cimage(image, format, "image")
     dst, res = _gray_out(out, keep.shape[:2])
     st = _c_gray(src, dst)
@@ -195,15 +171,15 @@ def gray_f32(image: np.ndarray, format: Any=None, *, scale: str = "byte",
         raise InvalidArgument(f"scale must be 'byte' or 'unit', not {scale!r}")
     fs = fast_src(image, format)
     if fs is not None:
-        sd, dd, _buf = fs
+        e, _buf = fs
         fo = _fast_f32_out(out, image.shape[:2])
         if fo is not None:
-            st = _c_gray_f32(sd, fo[0], image.shape[1], _GRAY_SCALE[scale])
-            _pool_push((sd, dd))
+            st = _c_gray_f32(e[0], fo[0], image.shape[1], _GRAY_SCALE[scale])
+            io_push(e)
             if st:
                 check(st)
             return fo[1]
-        _pool_push((sd, dd))
+        io_push(e)
     src, keep = cimage(image, format, "image")
     shape = keep.shape[:2]
     if out is None:
@@ -219,42 +195,26 @@ def gray_f32(image: np.ndarray, format: Any=None, *, scale: str = "byte",
 
 # -- thresholds --------------------------------------------------------------------------------
 
-def threshold(image: np.ndarray, thresh: float, maxval: float = 255, type: Union[str, int] = "binary", *,
+def threshold(image: np.ndarray, thresh: float, maxval: float = 255.0, type: Union[str, int] = "binary", *,
               out: Optional[np.ndarray] = None, inplace: bool = False) -> np.ndarray:
     """``cv2.threshold(image, thresh, maxval, type)[1]``, bit for bit. uint8 gray images use
     OpenCV's u8 rules (``scipix_threshold``, or ``scipix_threshold_inplace`` with
     ``inplace=True``); float32 planes use its float rules (``scipix_threshold_f32``)."""
-    t = _THRESH_VALUES.get(type) if builtins.type(type) is str else None
-    # Fast path: a C-contiguous uint8 HxW ndarray, a type name, HxW C-contiguous uint8 out
-    # (or none); anything else, or any check failing here, takes the general path below.
-    if t is not None and builtins.type(image) is _NDARRAY and image.dtype is _U8 \
-            and not inplace:
-        sh = image.shape
-        if len(sh) == 2 and sh[0] and sh[1]:
-            fres: Optional[np.ndarray] = None
-            if out is None:
-                fres = _empty(sh, _U8)
-            elif builtins.type(out) is _NDARRAY and out.dtype is _U8 and out.shape == sh:
-                fres = out
-            if fres is not None:
-                try:
-                    sbuf = _from_buffer(_U8_ARRAY, image)
-                    dbuf = _from_buffer(_U8_ARRAY, fres, True)
-                except (BufferError, ValueError, TypeError):
-                    pass  # not C-contiguous, read-only out: the general path
-                else:
-                    h, w = sh
-                    try:
-                        sd, dd = _pool_pop()
-                    except IndexError:
-                        sd, dd = _newd(_IMAGE_P), _newd(_IMAGE_MUT_P)
-                    sd[0] = (sbuf, w, h, w, _GRAY8)
-                    dd[0] = (dbuf, w, h, w, _GRAY8)
-                    st = _c_threshold(sd, dd, thresh, maxval, t)
-                    _pool_push((sd, dd))
-                    if st:
-                        check(st)
-                    return fres
+    try:
+        t: Optional[int] = _THRESH_FAST[type]  # a name or cv2 number: fast paths
+    except (KeyError, TypeError):
+        t = None
+    # Fast path: a C-contiguous uint8 HxW ndarray, a type name, no or a C-contiguous uint8
+    # HxW out (fast_gray_io); anything else takes the general path below.
+    if t is not None and not inplace:
+        f = fast_gray_io(image, None, out)
+        if f is not None:
+            e, fres, _sbuf, _dbuf = f
+            st = _c_threshold(e[0], e[1], thresh, maxval, t)
+            io_push(e)
+            if st:
+                check(st)
+            return fres
     # Float32 planes: a type name, C-contiguous aligned HxW arrays (_fast_f32).
     if t is not None and not inplace and builtins.type(image) is _NDARRAY \
             and image.dtype is _F32:
@@ -309,15 +269,17 @@ def threshold(image: np.ndarray, thresh: float, maxval: float = 255, type: Union
 def otsu_threshold(image: np.ndarray) -> int:
     """Otsu's threshold of a uint8 gray image: the value ``cv2.threshold(img, 0, 255,
     THRESH_OTSU)`` returns (``scipix_otsu_threshold``)."""
-    t = _new(_U8_P)
     fs = fast_src(image, None)
     if fs is not None:
-        sd, dd, _buf = fs
-        st = _c_otsu_threshold(sd, t)
-        _pool_push((sd, dd))
+        e, _buf = fs
+        t = e[2]
+        st = _c_otsu_threshold(e[0], t)
+        v: int = t[0]
+        io_push(e)
         if st:
             check(st)
-        return int(t[0])
+        return v
+    t = _new(_U8_P)
     src, _keep = cimage(image, None, "image")
     st = _c_otsu_threshold(src, t)
     if st:
@@ -325,20 +287,26 @@ def otsu_threshold(image: np.ndarray) -> int:
     return int(t[0])
 
 
-def threshold_otsu(image: np.ndarray, maxval: float = 255, type: Union[str, int] = "binary", *,
+def threshold_otsu(image: np.ndarray, maxval: float = 255.0, type: Union[str, int] = "binary", *,
                    out: Optional[np.ndarray] = None) -> Tuple[int, np.ndarray]:
     """``cv2.threshold(img, 0, maxval, type | THRESH_OTSU)``: returns (threshold, image)
     (``scipix_threshold_otsu``)."""
-    ty = _thresh_type(type)
-    t = _new(_U8_P)
-    f = fast_gray_io(image, None, out)
+    try:
+        ty: Optional[int] = _THRESH_FAST[type]  # a name or cv2 number: fast paths
+    except (KeyError, TypeError):
+        ty = None
+    f = None if ty is None else fast_gray_io(image, None, out)
     if f is not None:
-        sd, dd, fres, _bufs = f
-        st = _c_threshold_otsu(sd, dd, maxval, ty, t)
-        _pool_push((sd, dd))
+        e, fres, _sbuf, _dbuf = f
+        t = e[2]
+        st = _c_threshold_otsu(e[0], e[1], maxval, ty, t)
+        v = t[0]
+        io_push(e)
         if st:
             check(st)
-        return t[0], fres
+        return v, fres
+    ty = _thresh_type(type)
+    t = _new(_U8_P)
     src, keep = cimage(image, None, "image")
     dst, res = _gray_out(out, keep.shape[:2])
     st = _c_threshold_otsu(src, dst, maxval, ty, t)
@@ -347,7 +315,7 @@ def threshold_otsu(image: np.ndarray, maxval: float = 255, type: Union[str, int]
     return int(t[0]), res
 
 
-def binarize_otsu(image: np.ndarray, format: Any, maxval: float = 255,
+def binarize_otsu(image: np.ndarray, format: Any, maxval: float = 255.0,
                   type: Union[str, int] = "binary", *, out: Optional[np.ndarray] = None,
                   gray_out: Optional[np.ndarray] = None,
                   return_gray: bool = False) -> Tuple[int, np.ndarray, Optional[np.ndarray]]:
@@ -357,17 +325,25 @@ def binarize_otsu(image: np.ndarray, format: Any, maxval: float = 255,
     binary image. ``format`` is "rgb", "bgr", "rgba" or "bgra"; ``type`` "binary" or
     "binary_inv". Returns (threshold, binary HxW uint8, gray HxW uint8 or None): the gray
     image is written only when ``gray_out`` is given or ``return_gray`` is true."""
+    try:
+        ty: Optional[int] = _THRESH_FAST[type]  # a name or cv2 number: fast paths
+    except (KeyError, TypeError):
+        ty = None
+    # A gray source (format "gray" or None) is refused by the C call and by the check below.
+    f = None if gray_out is not None or return_gray or ty is None \
+        else fast_gray_io(image, format, out)
+    if f is not None:
+        e, fres, _sbuf, _dbuf = f
+        t = e[2]
+        st = _c_binarize_otsu(e[0], e[1], _NULL, maxval, ty, t)
+        v = t[0]
+        io_push(e)
+        if st:
+            check(st)
+        return v, fres, None
     if format is None or str(format).lower() == "gray":
         raise UnsupportedFormat("binarize_otsu needs a colour image: format rgb, bgr, rgba or bgra")
     t = _new(_U8_P)
-    f = None if gray_out is not None or return_gray else fast_gray_io(image, format, out)
-    if f is not None:
-        sd, dd, fres, _bufs = f
-        st = _c_binarize_otsu(sd, dd, _decl.NULL, maxval, _thresh_type(type), t)
-        _pool_push((sd, dd))
-        if st:
-            check(st)
-        return t[0], fres, None
     src, keep = cimage(image, format, "image")
     shape = keep.shape[:2]
     dst, res = _gray_out(out, shape)
@@ -381,22 +357,26 @@ def binarize_otsu(image: np.ndarray, format: Any, maxval: float = 255,
     return int(t[0]), res, gray_res
 
 
-def adaptive_threshold_mean(image: np.ndarray, maxval: float = 255, type: Union[str, int] = "binary",
+def adaptive_threshold_mean(image: np.ndarray, maxval: float = 255.0, type: Union[str, int] = "binary",
                             block_size: int = 11, c: float = 2.0, *,
                             out: Optional[np.ndarray] = None) -> np.ndarray:
     """``cv2.adaptiveThreshold(img, maxval, ADAPTIVE_THRESH_MEAN_C, type, block_size, c)``
     bit for bit (``scipix_adaptive_threshold_mean``); ``type`` "binary" or "binary_inv"."""
     if block_size < 0:
         raise InvalidArgument(f"block_size must be odd and >= 3, got {block_size}")
-    ty = _thresh_type(type)
-    f = fast_gray_io(image, None, out)
+    try:
+        ty: Optional[int] = _THRESH_FAST[type]  # a name or cv2 number: fast paths
+    except (KeyError, TypeError):
+        ty = None
+    f = None if ty is None else fast_gray_io(image, None, out)
     if f is not None:
-        sd, dd, fres, _bufs = f
-        st = _c_adaptive_threshold_mean(sd, dd, maxval, ty, block_size, c)
-        _pool_push((sd, dd))
+        e, fres, _sbuf, _dbuf = f
+        st = _c_adaptive_threshold_mean(e[0], e[1], maxval, ty, block_size, c)
+        io_push(e)
         if st:
             check(st)
         return fres
+    ty = _thresh_type(type)
     src, keep = cimage(image, None, "image")
     dst, res = _gray_out(out, keep.shape[:2])
     st = _c_adaptive_threshold_mean(src, dst, maxval, ty, block_size, c)

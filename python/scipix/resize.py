@@ -19,7 +19,7 @@ from typing import Any, Callable, Dict, List, NamedTuple, Optional, Sequence, Su
 import numpy as np
 import numpy.typing as npt
 
-from ._arrays import (FORMAT_ITEM, _pool_pop, _pool_push, _IMAGE_MUT_P, _IMAGE_P, _NDARRAY, _U8, _U8_ARRAY, cf32_in,
+from ._arrays import (FORMAT_ITEM, io_entry, io_push, _NDARRAY, _U8, _U8_ARRAY, cf32_in,
                       cf32_out, cimage, cimage_mut, cimages, format_value)
 from ._ffi import _decl, _ffi, check
 from ._handles import NotPicklable
@@ -189,14 +189,19 @@ def resize(image: np.ndarray, size: Size, mode: Mode = "cv_linear", format: Form
                     except (BufferError, ValueError, TypeError):
                         pass  # not C-contiguous, read-only out: the general path
                     else:
-                        try:
-                            sd, dd = _pool_pop()
-                        except IndexError:
-                            sd, dd = _new(_IMAGE_P), _new(_IMAGE_MUT_P)
-                        sd[0] = (sbuf, sh[1], sh[0], sh[1] * ch, v)
-                        dd[0] = (dbuf, w, h, w * ch, v)
-                        st = _c_resize(sd, dd, m)
-                        _pool_push((sd, dd))
+                        e = io_entry()
+                        if e[3] == (sh, v):  # descriptors of the same geometry: data only
+                            e[0].data = sbuf
+                        else:
+                            e[0][0] = (sbuf, sh[1], sh[0], sh[1] * ch, v)
+                            e[3] = (sh, v)
+                        if e[4] == (oshape, v):
+                            e[1].data = dbuf
+                        else:
+                            e[1][0] = (dbuf, w, h, w * ch, v)
+                            e[4] = (oshape, v)
+                        st = _c_resize(e[0], e[1], m)
+                        io_push(e)
                         if st:
                             check(st)
                         return fres
@@ -268,14 +273,19 @@ class Resizer(NotPicklable):
                     else:
                         v = self._fval
                         w, h = self.dst_size
-                        try:
-                            sd, dd = _pool_pop()
-                        except IndexError:
-                            sd, dd = _new(_IMAGE_P), _new(_IMAGE_MUT_P)
-                        sd[0] = (sbuf, sh[1], sh[0], sh[1] * ch, v)
-                        dd[0] = (dbuf, w, h, w * ch, v)
-                        st = _c_resizer_run(self._c, sd, dd)
-                        _pool_push((sd, dd))
+                        e = io_entry()
+                        if e[3] == (sh, v):  # descriptors of the same geometry: data only
+                            e[0].data = sbuf
+                        else:
+                            e[0][0] = (sbuf, sh[1], sh[0], sh[1] * ch, v)
+                            e[3] = (sh, v)
+                        if e[4] == (self._dst_shape, v):
+                            e[1].data = dbuf
+                        else:
+                            e[1][0] = (dbuf, w, h, w * ch, v)
+                            e[4] = (self._dst_shape, v)
+                        st = _c_resizer_run(self._c, e[0], e[1])
+                        io_push(e)
                         if st:
                             check(st)
                         return fres

@@ -232,6 +232,40 @@ def test_image_op_fast_paths_equal_the_general_path(rng: Generator) -> None:
     assert np.array_equal(o, want)
 
 
+def test_pooled_descriptors_follow_every_array_and_geometry(rng: Generator) -> None:
+    """A pooled descriptor that already holds a geometry gets only the new data pointer:
+    calls alternating arrays of one shape, shapes and formats (sequentially, so they reuse
+    one entry) each read their own source and write their own output."""
+    shapes = [(4, 4), (4, 4), (5, 3), (4, 4), (1, 9), (5, 3)]
+    fmts = [("rgb", cv2.COLOR_RGB2GRAY, 3), ("bgr", cv2.COLOR_BGR2GRAY, 3),
+            ("rgba", cv2.COLOR_RGBA2GRAY, 4)]
+    otsu = cv2.THRESH_BINARY | cv2.THRESH_OTSU
+    for k in range(40):
+        h, w = shapes[k % len(shapes)]
+        fmt, code, ch = fmts[k % 5 % 3]
+        src = rng.integers(0, 256, (h, w, ch), dtype=np.uint8)
+        g = rng.integers(0, 256, (h, w), dtype=np.uint8)
+        want_gray = cv2.cvtColor(src, code)
+        o = np.full((h, w), 7, np.uint8)
+        assert image.gray(src, fmt, out=o) is o and np.array_equal(o, want_gray)
+        assert np.array_equal(image.gray(src, fmt), want_gray)
+        assert np.array_equal(image.threshold(g, 99, 200), cv2.threshold(g, 99, 200, 0)[1])
+        ot, want = cv2.threshold(g, 0, 255, otsu)
+        t, b = image.threshold_otsu(g, out=o)
+        assert (t, b is o) == (int(ot), True) and np.array_equal(o, want)
+        g2 = 255 - g  # same geometry, other data
+        assert image.otsu_threshold(g2) == int(cv2.threshold(g2, 0, 255, otsu)[0])
+        ot, want = cv2.threshold(want_gray, 0, 255, otsu)
+        t, b, _ = image.binarize_otsu(src, fmt)
+        assert t == int(ot) and np.array_equal(b, want)
+        want = cv2.adaptiveThreshold(g, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY, 3, 2)
+        assert np.array_equal(image.adaptive_threshold_mean(g, block_size=3), want)
+        src2 = 255 - src
+        want_f = cv2.cvtColor(src2, code).astype(np.float32)
+        assert np.array_equal(image.gray_f32(src2, fmt), want_f)
+    assert 1 <= len(_arrays._IO_POOL) <= 8
+
+
 def test_image_op_fast_paths_keep_the_errors() -> None:
     g = np.zeros((4, 4), np.uint8)
     rgb = np.zeros((4, 4, 3), np.uint8)
@@ -266,6 +300,26 @@ def test_image_op_fast_paths_keep_the_errors() -> None:
         image.adaptive_threshold_mean(g, block_size=4)  # even: the C function
     with pytest.raises(scipix.InvalidArgument, match="empty"):
         image.threshold_otsu(np.zeros((0, 4), np.uint8))
+    # threshold types: cv2's numbers take the fast path too; others still fail in C
+    bad_type: List[Callable[[], object]] = [
+        lambda: image.threshold(g, 1, 255, 9), lambda: image.threshold_otsu(g, 255, 9),
+        lambda: image.binarize_otsu(rgb, "rgb", 255, 9),
+        lambda: image.binarize_otsu(rgb, "rgb", 255, "trunc"),
+        lambda: image.adaptive_threshold_mean(g, 255, 9, block_size=3)]
+    for call in bad_type:
+        with pytest.raises(scipix.InvalidArgument):
+            call()
+    with pytest.raises(scipix.UnsupportedFormat, match="colour|rgb8"):
+        image.binarize_otsu(g, "gray")
+    with pytest.raises(scipix.UnsupportedFormat, match="colour|rgb8"):
+        image.binarize_otsu(g, None)
+    n = np.arange(16, dtype=np.uint8).reshape(4, 4) * 16
+    for ty in (cv2.THRESH_BINARY_INV, "binary_inv"):
+        assert np.array_equal(image.threshold_otsu(n, 200, ty)[1],
+                              cv2.threshold(n, 0, 200, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)[1])
+        assert np.array_equal(image.adaptive_threshold_mean(n, 200, ty, 3, 1.0),
+                              cv2.adaptiveThreshold(n, 200, cv2.ADAPTIVE_THRESH_MEAN_C,
+                                                    cv2.THRESH_BINARY_INV, 3, 1.0))
 
 
 def test_inline_fast_paths_keep_the_errors() -> None:
@@ -407,12 +461,15 @@ def test_descriptor_pool_under_threads(rng: Generator) -> None:
 
     def work(k: int) -> None:
         src, size, want_r, want_g = jobs[k]
+        want_t = int(cv2.threshold(want_g, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)[0])
         rz = rs.Resizer((src.shape[1], src.shape[0]), size, "cv_linear", "rgb")
         for _ in range(300):
             ok = (np.array_equal(rs.resize(src, size, format="rgb"), want_r)
                   and np.array_equal(rz(src), want_r)
                   and np.array_equal(image.gray(src, "bgr"), want_g)
-                  and np.array_equal(image.threshold(want_g, 90), (want_g > 90) * np.uint8(255)))
+                  and np.array_equal(image.threshold(want_g, 90), (want_g > 90) * np.uint8(255))
+                  and image.threshold_otsu(want_g)[0] == want_t
+                  and image.binarize_otsu(src, "bgr")[0] == want_t)
             if not ok:
                 bad.append(k)
                 return
@@ -423,4 +480,4 @@ def test_descriptor_pool_under_threads(rng: Generator) -> None:
     for t in threads:
         t.join()
     assert bad == []
-    assert 1 <= len(_arrays._DESC_POOL) <= 8  # one pair per call under way at once
+    assert 1 <= len(_arrays._IO_POOL) <= 8  # one entry per call under way at once
