@@ -27,7 +27,8 @@ pub const QUARTERS: usize = 4;
 
 /// The layouts in order of cost: (windows per block, window bytes). 64-byte windows take
 /// one `vpermb` each per group and row, 128-byte ones one `vpermt2b` of two loads.
-/// RGB8, `h_pass` alone, us per row, one layout forced at a time, alternated (`pillow::rgbtiming`): 1001 -> 250 BOX 0.338 (quarters) -> 0.227 (one 128-byte window),
+/// RGB8, `h_pass` alone, us per row, one layout forced at a time, alternated
+/// (`pillow::rgbtiming`): 1001 -> 250 BOX 0.338 (quarters) -> 0.227 (one 128-byte window),
 /// BICUBIC 0.709 -> 0.458; 4032 -> 640 BICUBIC 2.31 -> 1.40; 3840 -> 512 LANCZOS 2.88 ->
 /// 2.03; 1920 -> 640 BICUBIC 0.586 (one 64-byte window) against 0.693 (one 128-byte
 /// window). A window per half block (two `vpermt2b` merged through the index) measured
