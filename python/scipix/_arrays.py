@@ -198,7 +198,7 @@ _empty = np.empty
 
 _GRAY8_VALUE = _FORMAT_CACHE["gray"][0] if "gray" in _FORMAT_CACHE else -1
 
-# Descriptor entries not in use, for the image operations' fast paths:
+# Descriptor entries not in use, for the fast paths of resize, Resizer and the image ops:
 # [ScipixImage *, ScipixImageMut *, uint8_t * (the Otsu threshold out-parameter), geometry
 # key of the source descriptor, geometry key of the destination]. A call takes an entry
 # (list.pop: atomic, so no two calls, threads or re-entrant calls ever hold the same one),
@@ -216,14 +216,31 @@ def _io_new() -> List[Any]:
     return [_new(_IMAGE_P), _new(_IMAGE_MUT_P), _decl.new(_U8_P), None, None]
 
 
-def io_entry() -> List[Any]:
-    """An entry of the pool (a new one when none is free); put it back with ``io_push``.
-    Whoever fills a descriptor sets its key to ``(shape, format value)`` of the array it
-    describes (for a C-contiguous array, that fixes every field but the data pointer)."""
+def io_fill(sbuf: Any, sh: Tuple[int, ...], ch: int, v: int, dbuf: Any = None,
+            dsh: Tuple[int, ...] = (), dch: int = 0, dv: int = 0) -> List[Any]:
+    """An entry of the pool with its source descriptor over ``sbuf`` (a C-contiguous array of
+    shape ``sh``, ``ch`` channels, format value ``v``) and, when ``dbuf`` is given, its
+    destination over ``dbuf`` (shape ``dsh``, ``dch`` channels, format ``dv``). A descriptor
+    whose key ``(shape, format)`` matches gets only its data pointer. Put the entry back with
+    ``io_push`` after the C call."""
     try:
-        return _io_pop()
+        e = _io_pop()
     except IndexError:
-        return _io_new()
+        e = _io_new()
+    key = (sh, v)
+    if e[3] == key:
+        e[0].data = sbuf
+    else:
+        e[0][0] = (sbuf, sh[1], sh[0], sh[1] * ch, v)
+        e[3] = key
+    if dbuf is not None:
+        key = (dsh, dv)
+        if e[4] == key:
+            e[1].data = dbuf
+        else:
+            e[1][0] = (dbuf, dsh[1], dsh[0], dsh[1] * dch, dv)
+            e[4] = key
+    return e
 
 
 def fast_src(image: Any, fmt: Any) -> Optional[Tuple[List[Any], Any]]:
@@ -243,17 +260,7 @@ def fast_src(image: Any, fmt: Any) -> Optional[Tuple[List[Any], Any]]:
         buf = _from_buffer(_U8_ARRAY, image)
     except (KeyError, TypeError, BufferError, ValueError):
         return None  # unknown or unhashable format, not C-contiguous
-    try:
-        e = _io_pop()
-    except IndexError:
-        e = _io_new()
-    key = (sh, v)
-    if e[3] == key:
-        e[0].data = buf
-    else:
-        e[0][0] = (buf, sh[1], sh[0], sh[1] * ch, v)
-        e[3] = key
-    return e, buf
+    return io_fill(buf, sh, ch, v), buf
 
 
 def fast_gray_io(image: Any, fmt: Any, out: Any) -> Optional[Tuple[List[Any], np.ndarray,
@@ -292,22 +299,7 @@ def fast_gray_io(image: Any, fmt: Any, out: Any) -> Optional[Tuple[List[Any], np
         dbuf = _from_buffer(_U8_ARRAY, res, True)
     except (BufferError, ValueError, TypeError):
         return None  # not C-contiguous, read-only
-    try:
-        e = _io_pop()
-    except IndexError:
-        e = _io_new()
-    key = (sh, v)
-    if e[3] == key:
-        e[0].data = sbuf
-    else:
-        e[0][0] = (sbuf, w, h, w * ch, v)
-        e[3] = key
-    dkey = (hw, _GRAY8_VALUE)
-    if e[4] == dkey:
-        e[1].data = dbuf
-    else:
-        e[1][0] = (dbuf, w, h, w, _GRAY8_VALUE)
-        e[4] = dkey
+    e = io_fill(sbuf, sh, ch, v, dbuf, hw, 1, _GRAY8_VALUE)
     return e, res, sbuf, dbuf
 
 

@@ -19,7 +19,7 @@ from typing import Any, Callable, Dict, List, NamedTuple, Optional, Sequence, Su
 import numpy as np
 import numpy.typing as npt
 
-from ._arrays import (FORMAT_ITEM, io_entry, io_push, _NDARRAY, _U8, _U8_ARRAY, cf32_in,
+from ._arrays import (FORMAT_ITEM, io_fill, io_push, _NDARRAY, _U8, _U8_ARRAY, cf32_in,
                       cf32_out, cimage, cimage_mut, cimages, format_value)
 from ._ffi import _decl, _ffi, check
 from ._handles import NotPicklable
@@ -189,17 +189,7 @@ def resize(image: np.ndarray, size: Size, mode: Mode = "cv_linear", format: Form
                     except (BufferError, ValueError, TypeError):
                         pass  # not C-contiguous, read-only out: the general path
                     else:
-                        e = io_entry()
-                        if e[3] == (sh, v):  # descriptors of the same geometry: data only
-                            e[0].data = sbuf
-                        else:
-                            e[0][0] = (sbuf, sh[1], sh[0], sh[1] * ch, v)
-                            e[3] = (sh, v)
-                        if e[4] == (oshape, v):
-                            e[1].data = dbuf
-                        else:
-                            e[1][0] = (dbuf, w, h, w * ch, v)
-                            e[4] = (oshape, v)
+                        e = io_fill(sbuf, sh, ch, v, dbuf, oshape, ch, v)
                         st = _c_resize(e[0], e[1], m)
                         io_push(e)
                         if st:
@@ -272,18 +262,7 @@ class Resizer(NotPicklable):
                         pass
                     else:
                         v = self._fval
-                        w, h = self.dst_size
-                        e = io_entry()
-                        if e[3] == (sh, v):  # descriptors of the same geometry: data only
-                            e[0].data = sbuf
-                        else:
-                            e[0][0] = (sbuf, sh[1], sh[0], sh[1] * ch, v)
-                            e[3] = (sh, v)
-                        if e[4] == (self._dst_shape, v):
-                            e[1].data = dbuf
-                        else:
-                            e[1][0] = (dbuf, w, h, w * ch, v)
-                            e[4] = (self._dst_shape, v)
+                        e = io_fill(sbuf, sh, ch, v, dbuf, self._dst_shape, ch, v)
                         st = _c_resizer_run(self._c, e[0], e[1])
                         io_push(e)
                         if st:
