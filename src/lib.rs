@@ -34,6 +34,8 @@ pub mod model;
 pub mod parallel;
 pub mod quant;
 pub mod tensor;
+#[cfg(test)]
+pub(crate) mod test_rng;
 pub mod version;
 
 pub use error::{Error, ErrorKind, Result};

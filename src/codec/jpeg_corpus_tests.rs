@@ -197,14 +197,8 @@ fn broken_huffman_tables_and_zero_length_segments() {
 
 #[test]
 fn random_damage() {
-    // xorshift: deterministic, no dependency.
-    let mut s = 0x9E37_79B9_7F4A_7C15u64;
-    let mut next = move || {
-        s ^= s << 13;
-        s ^= s >> 7;
-        s ^= s << 17;
-        s
-    };
+    let mut r = crate::test_rng::Rng::new(1);
+    let mut next = move || r.next_u64();
     for base in bases() {
         for _ in 0..300 {
             let mut m = base.clone();

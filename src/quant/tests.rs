@@ -7,27 +7,7 @@ use super::*;
 use crate::cpu::Store::{Cached, Streaming};
 use crate::cpu::{self, Isa};
 
-/// Deterministic xorshift generator for test data.
-pub(crate) struct Rng(u64);
-
-impl Rng {
-    pub(crate) fn new(seed: u64) -> Self {
-        Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
-    }
-    pub(crate) fn next_u64(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        self.0 = x;
-        x
-    }
-    /// Uniform in [lo, hi).
-    pub(crate) fn uniform(&mut self, lo: f32, hi: f32) -> f32 {
-        let u = (self.next_u64() >> 40) as f32 / (1u64 << 24) as f32;
-        lo + (hi - lo) * u
-    }
-}
+use crate::test_rng::Rng;
 
 /// Values that stress the edge cases: ties, huge, signed zero, infinities, NaN, denormals.
 fn nasty(n: usize, seed: u64, scale: f32) -> Vec<f32> {

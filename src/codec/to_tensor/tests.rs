@@ -360,13 +360,8 @@ fn png_streams_equal_decode_then_pipeline() {
     use crate::codec::png::tests::encode;
     use ::png::{BitDepth as D, ColorType as C};
     let (w, h) = (157u32, 131u32);
-    let mut seed = 11u32;
-    let mut next = move || {
-        seed ^= seed << 13;
-        seed ^= seed >> 17;
-        seed ^= seed << 5;
-        seed
-    };
+    let mut r = crate::test_rng::Rng32(11);
+    let mut next = move || r.next_u32();
     let cases = [
         (C::Rgb, D::Eight),
         (C::Rgba, D::Sixteen),

@@ -83,12 +83,9 @@ mod tests {
                 v.push(f32::from_bits((se << 23) | m));
             }
         }
-        let mut s = 0x9e37_79b9u32;
+        let mut r = crate::test_rng::Rng32(0x9e37_79b9);
         for _ in 0..20_000 {
-            s ^= s << 13;
-            s ^= s >> 17;
-            s ^= s << 5;
-            v.push(f32::from_bits(s));
+            v.push(f32::from_bits(r.next_u32()));
         }
         v
     }

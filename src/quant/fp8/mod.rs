@@ -85,12 +85,9 @@ mod tests {
                 }
             }
         }
-        let mut s = 0x2545_f491u32;
+        let mut r = crate::test_rng::Rng32(0x2545_f491);
         for _ in 0..20_000 {
-            s ^= s << 13;
-            s ^= s >> 17;
-            s ^= s << 5;
-            v.push(f32::from_bits(s));
+            v.push(f32::from_bits(r.next_u32()));
         }
         v
     }

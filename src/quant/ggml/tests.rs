@@ -3,7 +3,7 @@
 
 use super::kernels::{self, scalar, Fmt};
 use super::*;
-use crate::quant::tests::Rng;
+use crate::test_rng::Rng;
 
 /// Blocks that stress the kernels: random magnitudes from 1e-39 to 1e5, exact ties
 /// (multiples of d / 2), all-zero and signed-zero blocks, repeated maxima of both signs,

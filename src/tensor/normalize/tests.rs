@@ -1,16 +1,10 @@
 use super::*;
 use crate::error::ErrorKind;
+use crate::test_rng::Rng;
 
 fn floats(n: usize, seed: u64, offset: f32, spread: f32) -> Vec<f32> {
-    let mut s = seed.wrapping_mul(0x9E3779B97F4A7C15) | 1;
-    (0..n)
-        .map(|_| {
-            s ^= s << 13;
-            s ^= s >> 7;
-            s ^= s << 17;
-            offset + spread * ((s >> 40) as f32 / (1u64 << 24) as f32 - 0.5)
-        })
-        .collect()
+    let mut r = Rng::new(seed);
+    (0..n).map(|_| offset + spread * (r.unit() - 0.5)).collect()
 }
 
 /// The documented reduction, written out directly (the spec the kernels must meet).
