@@ -40,10 +40,8 @@ _c_binarize_otsu = _ffi.cfn("scipix_binarize_otsu")
 _c_adaptive_threshold_mean = _ffi.cfn("scipix_adaptive_threshold_mean")
 _new = _decl.new
 _NULL = _decl.NULL
-_newd = _decl.new_allocator(should_clear_after_alloc=False)  # descriptors: every field given
 _from_buffer = _decl.from_buffer
 _empty = np.empty
-_GRAY8 = _ffi.const("SCIPIX_FORMAT_GRAY8")
 _F32_P = _decl.typeof("float *")
 _U8_P = _decl.typeof("uint8_t *")
 _GRAY_SCALE = {k: _ffi.const(f"SCIPIX_GRAY_SCALE_{k.upper()}") for k in ("byte", "unit")}
