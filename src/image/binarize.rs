@@ -37,7 +37,7 @@ use super::gray::{gray_row, weights};
 use super::gray_histogram::{gray_count_row, SubHist, SUBS};
 use super::threshold::{
     otsu_from_histogram, plan_u8, require_gray, run_plan, run_plan_inplace, split_for,
-    ThresholdType,
+    ThresholdType, SMALL_PIXELS,
 };
 use super::{ImageView, ImageViewMut};
 use crate::cpu::{self, Isa};
@@ -45,11 +45,6 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::image::bands::band_rows;
 use crate::parallel;
 use rayon::prelude::*;
-
-/// Images of at most this many pixels are converted row by row and counted straight into
-/// the totals: clearing, moving and summing the 16 KiB of sub-histograms costs more than the
-/// chains of increments they break (a 4x4 RGB8 call spent about 0.6 of its 1.08 µs there).
-const SMALL_PIXELS: usize = 256;
 
 /// Sub-histograms of u32 counters, flushed into u64 totals before they could overflow.
 struct Hist {

@@ -55,6 +55,7 @@ mod sse41;
 mod wasm32;
 
 pub use adaptive::{adaptive_threshold_mean, box_mean_divisor, BoxMeanDivisor, MAX_BLOCK_SIZE};
+pub(crate) use otsu::SMALL_PIXELS;
 pub use otsu::{histogram, otsu_from_histogram, otsu_threshold, threshold_otsu};
 
 use super::bands::{band_rows, for_each_band};

@@ -573,7 +573,7 @@ fn adaptive_rejects_bad_arguments_without_writing() {
     assert!(out.iter().all(|&v| v == 0));
 }
 
-/// Both sides of the small-image cut-off of the serial histogram (256 pixels), strided, with
+/// Both sides of the small-image cut-off of the serial histogram (`SMALL_PIXELS`), strided, with
 /// a run of one value, against a plain count.
 #[test]
 fn histogram_of_small_and_larger_images_counts_every_pixel() {

@@ -1012,12 +1012,10 @@ mod tests {
         (noise(stride * h + 1, seed), stride)
     }
 
-    /// `n` values below `m` from the shared test noise, three bytes per value.
+    /// `n` values below `m` from the shared test generator.
     fn values(n: usize, m: u32, seed: u64) -> Vec<u32> {
-        noise(3 * n, seed)
-            .chunks_exact(3)
-            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], 0]) % m)
-            .collect()
+        let mut r = crate::test_rng::Rng::new(seed);
+        (0..n).map(|_| (r.next_u64() % m as u64) as u32).collect()
     }
 
     /// The integer-factor AREA row (2x2 fast path and k x k blocks) equals its rule applied
