@@ -501,6 +501,134 @@ mod tests {
     use super::*;
     use crate::image::test_noise::bytes;
 
+    /// A source whose last byte is the last before a page mapped with no access, so a
+    /// read past the image faults. The page is unmapped on drop.
+    #[cfg(all(
+        target_os = "linux",
+        any(target_arch = "x86_64", target_arch = "aarch64")
+    ))]
+    struct GuardedBytes {
+        map: *mut u8,
+        size: usize,
+        len: usize,
+    }
+
+    #[cfg(all(
+        target_os = "linux",
+        any(target_arch = "x86_64", target_arch = "aarch64")
+    ))]
+    impl GuardedBytes {
+        /// A multiple of every page size in use.
+        const PAGE: usize = 65536;
+
+        fn new(data: &[u8]) -> Self {
+            let len = data.len();
+            let size = len.next_multiple_of(Self::PAGE) + Self::PAGE;
+            // SAFETY: a fresh private anonymous mapping of `size` bytes, its last page made
+            // inaccessible; `data` is copied into the readable bytes just before that page.
+            unsafe {
+                let p = libc::mmap(
+                    std::ptr::null_mut(),
+                    size,
+                    libc::PROT_READ | libc::PROT_WRITE,
+                    libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+                    -1,
+                    0,
+                );
+                assert_ne!(p, libc::MAP_FAILED);
+                let map = p.cast::<u8>();
+                let guard = map.add(size - Self::PAGE);
+                assert_eq!(libc::mprotect(guard.cast(), Self::PAGE, libc::PROT_NONE), 0);
+                std::ptr::copy_nonoverlapping(data.as_ptr(), guard.sub(len), len);
+                GuardedBytes { map, size, len }
+            }
+        }
+
+        fn bytes(&self) -> &[u8] {
+            // SAFETY: the `len` readable bytes before the guard page, alive while `self` is.
+            unsafe {
+                std::slice::from_raw_parts(
+                    self.map.add(self.size - Self::PAGE - self.len),
+                    self.len,
+                )
+            }
+        }
+    }
+
+    #[cfg(all(
+        target_os = "linux",
+        any(target_arch = "x86_64", target_arch = "aarch64")
+    ))]
+    impl Drop for GuardedBytes {
+        fn drop(&mut self) {
+            // SAFETY: the mapping made in `new`, no longer borrowed.
+            unsafe { libc::munmap(self.map.cast(), self.size) };
+        }
+    }
+
+    /// No kernel reads past the source image, on every ISA (AVX-512 also without VBMI),
+    /// every filter and format: each source ends on the byte before an inaccessible page
+    /// (a read past it would fault), and the result equals the scalar one. The sizes take
+    /// the packed rows, clamped borders, partial last blocks and two-window blocks of every
+    /// kernel family through the image's last row.
+    #[cfg(all(
+        target_os = "linux",
+        any(target_arch = "x86_64", target_arch = "aarch64")
+    ))]
+    #[test]
+    fn no_kernel_reads_past_the_image() {
+        let sizes = [
+            (97, 23, 301, 41),
+            (301, 41, 97, 23),
+            (640, 9, 160, 5),
+            (500, 9, 166, 5),
+            (640, 9, 213, 4),
+            (71, 5, 17, 3),
+            (1001, 3, 250, 2),
+            (1920, 6, 224, 3),
+            (333, 5, 83, 3),
+            (45, 64, 131, 64),
+            (5, 3, 17, 11),
+            (3, 5, 8, 2),
+            (96, 45, 32, 15),
+            (90, 90, 45, 45),
+        ];
+        let formats = [PixelFormat::Gray8, PixelFormat::Rgb8, PixelFormat::Rgba8];
+        for (i, &(sw, sh, dw, dh)) in sizes.iter().enumerate() {
+            for fmt in formats {
+                let guarded = GuardedBytes::new(&bytes(sw * sh * fmt.channels(), i as u32 + 3));
+                let src = ImageView::packed(guarded.bytes(), sw, sh, fmt).unwrap();
+                for filter in Filter::ALL {
+                    let r = Resizer::new(sw, sh, dw, dh, fmt, filter).unwrap();
+                    let mut want = vec![0u8; dw * dh * fmt.channels()];
+                    let mut d = ImageViewMut::packed(&mut want, dw, dh, fmt).unwrap();
+                    let mut scratch = Scratch::default();
+                    r.run_window(Isa::Scalar, &src, 0, 0, &mut d, &mut scratch);
+                    let vbmi = cpu::detected().has(cpu::Features::AVX512VBMI);
+                    let paths = Isa::available().into_iter().flat_map(|isa| {
+                        let twice = isa == Isa::Avx512 && vbmi;
+                        [(isa, false)]
+                            .into_iter()
+                            .chain(twice.then_some((isa, true)))
+                    });
+                    for (isa, no_vbmi) in paths {
+                        NO_VBMI.with(|c| c.set(no_vbmi));
+                        let mut got = vec![0u8; want.len()];
+                        let mut d = ImageViewMut::packed(&mut got, dw, dh, fmt).unwrap();
+                        r.run_window(isa, &src, 0, 0, &mut d, &mut scratch);
+                        NO_VBMI.with(|c| c.set(false));
+                        assert!(
+                            got == want,
+                            "{} {isa:?} {sw}x{sh}->{dw}x{dh} {}",
+                            filter.name(),
+                            fmt.name()
+                        );
+                    }
+                }
+            }
+        }
+    }
+
     #[test]
     fn row_split_gives_the_same_bytes_for_every_thread_count() {
         let (sw, sh, dw, dh) = (501, 377, 300, 211);

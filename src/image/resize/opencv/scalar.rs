@@ -334,15 +334,12 @@ impl<W: Copy + Default + PartialEq> HTab<W> {
 
     fn finish(mut self, row_bytes: usize, cn: usize) -> Self {
         self.cn = cn;
-        let mut end = self.n;
-        while end > 0 {
-            let e = end - 1;
-            let ok = (0..self.taps).all(|t| (self.idx[t * self.n + e] as usize) + 3 < row_bytes);
-            if ok {
-                break;
-            }
-            end -= 1;
-        }
+        // The first element with a tap too near the row's end, not the last one clear of it:
+        // upscales clamp every channel of their last pixels to the row's last pixel, where
+        // channel 0 is clear and the others are not.
+        let near_end =
+            |e: usize| (0..self.taps).any(|t| self.idx[t * self.n + e] as usize + 3 >= row_bytes);
+        let end = (0..self.n).find(|&e| near_end(e)).unwrap_or(self.n);
         self.gather_end = end;
         if cn <= 3 {
             let lo = (0..end).find(|&e| self.paired(e)).unwrap_or(end);
