@@ -284,58 +284,118 @@ pub unsafe fn h_float_blocks(src: &[u8], tab: &HTab<f32>, b0: usize, b1: usize, 
     }
 }
 
-/// Two-tap integer horizontal pass of window block `w` ([`HTab::win`]) into `out[..16]`:
-/// one 64-byte load, one `vpermb` that zero-extends both taps into an `i16` pair (indices
-/// `idx0 | idx1 << 16`) and one `vpmaddwd` with [`HTab::bw16`], as [`h_fixed_blocks`].
+/// The window of block `w` as two vectors of source bytes (the second zero unless
+/// [`WinBlock::wide`]), loaded with byte masks that stop at the end of `src`.
+///
+/// # Safety
+/// AVX-512 F and BW must be available; `w.base` is inside `src`.
+#[inline(always)]
+unsafe fn win_bytes(src: &[u8], w: &WinBlock) -> (__m512i, __m512i) {
+    let base = w.base as usize;
+    if !w.wide && src.len() - base >= 64 {
+        // SAFETY: 64 bytes from `base` are inside `src`.
+        return unsafe {
+            (
+                _mm512_loadu_si512(src.as_ptr().add(base).cast()),
+                _mm512_setzero_si512(),
+            )
+        };
+    }
+    let left = src.len() - base;
+    let mask = |k: usize| match left.saturating_sub(k) {
+        0 => 0,
+        r if r >= 64 => u64::MAX,
+        r => (1u64 << r) - 1,
+    };
+    // SAFETY: the masks stop at the end of `src` (masked-off bytes are not accessed);
+    // `base` is inside `src` (the caller's promise).
+    unsafe {
+        let p = src.as_ptr().add(base);
+        let lo = _mm512_maskz_loadu_epi8(mask(0), p.cast());
+        let hi = if w.wide {
+            _mm512_maskz_loadu_epi8(mask(64), p.wrapping_add(64).cast())
+        } else {
+            _mm512_setzero_si512()
+        };
+        (lo, hi)
+    }
+}
+
+/// Byte permute of a window ([`win_bytes`]): `vpermb` of `lo` for a narrow window,
+/// `vpermt2b` of both for a wide one; byte lanes off `m` are zero.
+///
+/// # Safety
+/// AVX-512 F, BW and VBMI must be available.
+#[inline(always)]
+unsafe fn win_permute(wide: bool, m: __mmask64, ix: __m512i, lo: __m512i, hi: __m512i) -> __m512i {
+    // SAFETY: the caller's promise.
+    unsafe {
+        if wide {
+            _mm512_maskz_permutex2var_epi8(m, lo, ix, hi)
+        } else {
+            _mm512_maskz_permutexvar_epi8(m, ix, lo)
+        }
+    }
+}
+
+/// Two-tap integer horizontal pass of window block `w` ([`HTab::win`]) into
+/// `out[..w.lanes]`: the window's bytes ([`win_bytes`]), one byte permute that
+/// zero-extends both taps into an `i16` pair (indices `idx0 | idx1 << 16`) and one
+/// `vpmaddwd` with [`HTab::bw16`], as [`h_fixed_blocks`].
 ///
 /// # Safety
 /// AVX-512 F, BW and VBMI must be available; `w` is one of `tab.win`, `tab.taps == 2`,
 /// `tab.bw16` covers block `w.b`, `src` is a row of the table's source width and
-/// `out.len() >= BLOCK`.
+/// `out.len() >= w.lanes`.
 #[target_feature(enable = "avx512f,avx512bw,avx512vbmi")]
 pub unsafe fn h_fixed_window(src: &[u8], tab: &HTab<i32>, w: &WinBlock, out: &mut [i32]) {
-    debug_assert!(out.len() >= BLOCK && tab.taps == 2 && w.idx.len() == 2 * BLOCK);
+    debug_assert!(out.len() >= w.lanes && tab.taps == 2 && w.idx.len() == 2 * BLOCK);
     debug_assert!(tab.bw16.len() >= BLOCK * (w.b + 1));
     let e = BLOCK * w.b;
     let m = lane_mask(0x5555_5555_5555_5555);
-    // SAFETY: the window is inside the row and every index below 64 (table invariant);
-    // `bw16` holds the block's 16 elements (the caller's promise); 16 lanes fit `out`.
+    let keep = ((1u32 << w.lanes) - 1) as __mmask16;
+    // SAFETY: `base` is inside the row and every index inside the window (table
+    // invariant); `bw16` holds the block's 16 elements (the caller's promise); the store
+    // writes `lanes` lanes, inside `out`.
     unsafe {
-        let win = _mm512_loadu_si512(src.as_ptr().add(w.base as usize).cast());
+        let (lo, hi) = win_bytes(src, w);
         let i0 = _mm512_loadu_si512(w.idx.as_ptr().cast());
         let i1 = _mm512_loadu_si512(w.idx.as_ptr().add(BLOCK).cast());
         let ix = _mm512_or_si512(i0, _mm512_slli_epi32::<16>(i1));
-        let px = _mm512_maskz_permutexvar_epi8(m, ix, win);
+        let px = win_permute(w.wide, m, ix, lo, hi);
         let wt = _mm512_loadu_si512(tab.bw16.as_ptr().add(e).cast());
-        _mm512_storeu_si512(out.as_mut_ptr().cast(), _mm512_madd_epi16(px, wt));
+        _mm512_mask_storeu_epi32(out.as_mut_ptr().cast(), keep, _mm512_madd_epi16(px, wt));
     }
 }
 
-/// Float horizontal pass of window block `w` ([`HTab::win`]) into `out[..16]`: one 64-byte
-/// load, then per tap one `vpermb` with the block's own indices, a conversion and the
-/// product with the element weights, summed as [`super::scalar::h_float`].
+/// Float horizontal pass of window block `w` ([`HTab::win`]) into `out[..w.lanes]`: the
+/// window's bytes ([`win_bytes`]), then per tap one byte permute with the block's own
+/// indices, a conversion and the product with the element weights, summed as
+/// [`super::scalar::h_float`].
 ///
 /// # Safety
 /// AVX-512 F, BW and VBMI must be available; `w` is one of `tab.win`, `src` is a row of the
-/// table's source width and `out.len() >= BLOCK`.
+/// table's source width and `out.len() >= w.lanes`.
 #[target_feature(enable = "avx512f,avx512bw,avx512vbmi")]
 pub unsafe fn h_float_window(src: &[u8], tab: &HTab<f32>, w: &WinBlock, out: &mut [f32]) {
-    debug_assert!(out.len() >= BLOCK && w.idx.len() == tab.taps * BLOCK);
+    debug_assert!(out.len() >= w.lanes && w.idx.len() == tab.taps * BLOCK);
     let (n, e) = (tab.n, BLOCK * w.b);
     let m = lane_mask(0x1111_1111_1111_1111);
-    // SAFETY: the window is inside the row and every index below 64 (table invariant); the
-    // element weights of the block are inside `w` (`e + BLOCK <= n`); 16 lanes fit `out`.
+    let keep = ((1u32 << w.lanes) - 1) as __mmask16;
+    // SAFETY: `base` is inside the row and every index inside the window (table
+    // invariant); the weight loads read the block's `lanes` elements of each tap (`e +
+    // lanes <= n`); the store writes `lanes` lanes, inside `out`.
     unsafe {
-        let win = _mm512_loadu_si512(src.as_ptr().add(w.base as usize).cast());
+        let (lo, hi) = win_bytes(src, w);
         let mut s = _mm512_setzero_ps();
         for t in 0..tab.taps {
             let ix = _mm512_loadu_si512(w.idx.as_ptr().add(t * BLOCK).cast());
-            let px = _mm512_maskz_permutexvar_epi8(m, ix, win);
-            let wt = _mm512_loadu_ps(tab.w.as_ptr().add(t * n + e));
+            let px = win_permute(w.wide, m, ix, lo, hi);
+            let wt = _mm512_maskz_loadu_ps(keep, tab.w.as_ptr().add(t * n + e));
             let prod = _mm512_mul_ps(_mm512_cvtepi32_ps(px), wt);
             s = if t == 0 { prod } else { _mm512_add_ps(s, prod) };
         }
-        _mm512_storeu_ps(out.as_mut_ptr(), s);
+        _mm512_mask_storeu_ps(out.as_mut_ptr(), keep, s);
     }
 }
 

@@ -589,45 +589,47 @@ mod kernels {
     }
 
     /// [`blk_range`] widened by the table's window blocks next to it ([`HTab::win`]) that
-    /// lie wholly inside the window of elements `e0..e0 + len`: `(lo, b0, b1, hi)`, window
-    /// blocks `lo..b0` and `b1..hi` around the element blocks `b0..b1`.
+    /// lie wholly inside the window of elements `e0..e0 + len`: `(lo, b0, b1, hi, end)`,
+    /// window blocks `lo..b0` and `b1..hi` around the element blocks `b0..b1`, `end` the
+    /// element after the last of them (before `BLOCK * hi` when block `hi - 1` is the row's
+    /// partial last block).
     #[cfg(target_arch = "x86_64")]
     fn win_range<W>(
         isa: Isa,
         tab: &HTab<W>,
         e0: usize,
         len: usize,
-    ) -> Option<(usize, usize, usize, usize)> {
+    ) -> Option<(usize, usize, usize, usize, usize)> {
         let (b0, b1) = blk_range(isa, tab, e0, len)?;
         let mut lo = b0;
         while lo > 0 && BLOCK * (lo - 1) >= e0 && tab.window(lo - 1).is_some() {
             lo -= 1;
         }
-        let mut hi = b1;
-        while BLOCK * (hi + 1) <= e0 + len && tab.window(hi).is_some() {
-            hi += 1;
+        let (mut hi, mut end) = (b1, BLOCK * b1);
+        while let Some(w) = tab.window(hi).filter(|w| BLOCK * hi + w.lanes <= e0 + len) {
+            (hi, end) = (hi + 1, BLOCK * hi + w.lanes);
         }
-        Some((lo, b0, b1, hi))
+        Some((lo, b0, b1, hi, end))
     }
 
     /// `next`: a source row to prefetch (as far as this pass reads) while working on `src`.
     pub fn h_fixed(isa: Isa, src: &[u8], next: &[u8], tab: &HTab<i32>, e0: usize, out: &mut [i32]) {
         #[cfg(target_arch = "x86_64")]
         if !tab.bw16.is_empty() {
-            if let Some((lo, b0, b1, hi)) = win_range(isa, tab, e0, out.len()) {
+            if let Some((lo, b0, b1, hi, end)) = win_range(isa, tab, e0, out.len()) {
                 let at = |b: usize| BLOCK * b - e0;
                 h_fixed_px(isa, src, next, tab, e0, &mut out[..at(lo)]);
                 for b in (lo..b0).chain(b1..hi) {
                     let w = tab.window(b).expect("found above");
                     // SAFETY: `win_range` saw AVX-512 with VBMI; `w` is the table's and
                     // `bw16` covers its elements.
-                    unsafe { avx512::h_fixed_window(src, tab, w, &mut out[at(b)..at(b + 1)]) };
+                    unsafe { avx512::h_fixed_window(src, tab, w, &mut out[at(b)..]) };
                 }
                 // SAFETY: `win_range` saw AVX-512 with VBMI and blocks of the table inside
                 // the window; `bw16` is filled.
                 let o = &mut out[at(b0)..at(b1)];
                 unsafe { avx512::h_fixed_blocks(src, next, tab, b0, b1, o) };
-                h_fixed_px(isa, src, next, tab, BLOCK * hi, &mut out[at(hi)..]);
+                h_fixed_px(isa, src, next, tab, end, &mut out[end - e0..]);
                 return;
             }
         }
@@ -639,6 +641,9 @@ mod kernels {
     fn h_fixed_px(isa: Isa, src: &[u8], next: &[u8], tab: &HTab<i32>, e0: usize, out: &mut [i32]) {
         #[cfg(not(target_arch = "x86_64"))]
         let _ = next;
+        if out.is_empty() {
+            return;
+        }
         #[cfg(target_arch = "aarch64")]
         if isa == Isa::Neon {
             return neon::h_fixed(src, tab, e0, out);
@@ -683,18 +688,18 @@ mod kernels {
             return h_float_gray(isa, src, next, tab, e0, out);
         }
         #[cfg(target_arch = "x86_64")]
-        if let Some((lo, b0, b1, hi)) = win_range(isa, tab, e0, out.len()) {
+        if let Some((lo, b0, b1, hi, end)) = win_range(isa, tab, e0, out.len()) {
             let at = |b: usize| BLOCK * b - e0;
             h_float_px(isa, src, tab, e0, &mut out[..at(lo)]);
             for b in (lo..b0).chain(b1..hi) {
                 let w = tab.window(b).expect("found above");
                 // SAFETY: `win_range` saw AVX-512 with VBMI; `w` is the table's.
-                unsafe { avx512::h_float_window(src, tab, w, &mut out[at(b)..at(b + 1)]) };
+                unsafe { avx512::h_float_window(src, tab, w, &mut out[at(b)..]) };
             }
             // SAFETY: `win_range` saw AVX-512 with VBMI and blocks of the table inside the
             // window.
             unsafe { avx512::h_float_blocks(src, tab, b0, b1, &mut out[at(b0)..at(b1)]) };
-            h_float_px(isa, src, tab, BLOCK * hi, &mut out[at(hi)..]);
+            h_float_px(isa, src, tab, end, &mut out[end - e0..]);
             return;
         }
         h_float_px(isa, src, tab, e0, out)
@@ -748,6 +753,9 @@ mod kernels {
 
     /// [`h_float`] without the element blocks.
     fn h_float_px(isa: Isa, src: &[u8], tab: &HTab<f32>, e0: usize, out: &mut [f32]) {
+        if out.is_empty() {
+            return;
+        }
         if !tab.upx.is_empty() {
             return h_float_unit(isa, src, tab, e0, out);
         }
@@ -1138,7 +1146,7 @@ mod tests {
     }
 
     const FORMATS: [PixelFormat; 3] = [PixelFormat::Gray8, PixelFormat::Rgb8, PixelFormat::Rgba8];
-    const SIZES: [(usize, usize, usize, usize); 23] = [
+    const SIZES: [(usize, usize, usize, usize); 28] = [
         (301, 41, 97, 23),
         (97, 23, 301, 41),
         (333, 17, 111, 9),
@@ -1168,6 +1176,13 @@ mod tests {
         (96, 45, 32, 15),
         (75, 50, 15, 30),
         (1920, 12, 640, 4),
+        // Last blocks in two-source (128-byte) window blocks, partial ones included (the
+        // grid's 3x-4x shrinks of small sources).
+        (640, 9, 160, 5),
+        (500, 9, 166, 5),
+        (640, 9, 213, 4),
+        (500, 7, 125, 3),
+        (71, 5, 17, 3),
     ];
 
     /// Every ISA the machine runs, plus the AVX-512 family without VBMI when the CPU has
@@ -1367,6 +1382,32 @@ mod tests {
                 "{}",
                 lin.name()
             );
+        }
+    }
+
+    /// The rows' last blocks, the partial one included, are window blocks: 640 -> 160
+    /// RGB8 cubic (4x) ends in one two-source block, 500 -> 166 (3x) in a full and a
+    /// partial single-source one; two-source blocks are only the row's last two.
+    #[test]
+    fn rows_end_in_window_blocks() {
+        use scalar::BLOCK;
+        let cases = [
+            (640, 160, vec![(29, 16)], true),
+            (500, 166, vec![(30, 16), (31, 2)], false),
+        ];
+        for (sw, dw, last, wide) in cases {
+            let h = scalar::ipp_cubic_htab(sw, dw, 3);
+            let tail: Vec<_> = h
+                .win
+                .iter()
+                .filter(|w| w.b >= h.blk_hi)
+                .map(|w| (w.b, w.lanes))
+                .collect();
+            assert_eq!(tail, last, "{sw} -> {dw}");
+            assert_eq!(h.blk_hi, last[0].0);
+            assert_eq!(h.win.iter().any(|w| w.wide), wide, "{sw} -> {dw}");
+            let end = h.n.div_ceil(BLOCK);
+            assert!(h.win.iter().all(|w| !w.wide || w.b + 2 >= end));
         }
     }
 
