@@ -480,4 +480,39 @@ mod tests {
         }
         assert!(out.iter().chain(&g).chain(&small).all(|&v| v == 7));
     }
+
+    /// No kernel reads past the source: colour images of odd widths and whole vector steps,
+    /// a few heights (the small-image path and the sub-histogram one) whose last byte is
+    /// the one before an inaccessible page; every ISA's threshold, binary and gray images
+    /// equal the two-step scalar reference.
+    #[cfg(all(
+        target_os = "linux",
+        any(target_arch = "x86_64", target_arch = "aarch64")
+    ))]
+    #[test]
+    fn no_kernel_reads_past_the_image() {
+        use crate::image::test_guard::{GuardedBytes, WIDTHS};
+        let formats = [
+            PixelFormat::Rgb8,
+            PixelFormat::Bgr8,
+            PixelFormat::Rgba8,
+            PixelFormat::Bgra8,
+        ];
+        for format in formats {
+            let bpp = format.bytes_per_pixel();
+            for w in WIDTHS {
+                for h in [1usize, 3, 9] {
+                    let data = if h == 3 {
+                        noise(w * h * bpp, (w + h) as u64)
+                    } else {
+                        photo(w, h, bpp)
+                    };
+                    let guarded = GuardedBytes::new(&data);
+                    let src = ImageView::packed(guarded.bytes(), w, h, format).unwrap();
+                    let what = format!("guarded {format:?} {w}x{h}");
+                    check(&src, 255.0, ThresholdType::Binary, &what);
+                }
+            }
+        }
+    }
 }

@@ -817,4 +817,69 @@ mod tests {
         // Errors are not cached.
         assert!(Pipeline::cached(0, h, PixelFormat::Bgr8, &spec(64)).is_err());
     }
+
+    /// No fused path reads past the source: every preset (letterbox, classify, a resize and
+    /// a same-size copy), every format, odd sizes, sources ending on the byte before an
+    /// inaccessible page; every ISA's tensor equals the scalar one, and that the unfused
+    /// chain.
+    #[cfg(all(
+        target_os = "linux",
+        any(target_arch = "x86_64", target_arch = "aarch64")
+    ))]
+    #[test]
+    fn no_fused_path_reads_past_the_source() {
+        use crate::image::test_guard::GuardedBytes;
+        let nhwc = TensorParams {
+            divisor: 3.0,
+            mean: [1.0, 2.0, 3.0, 0.0],
+            layout: Layout::Nhwc,
+            ..Default::default()
+        };
+        for f in PixelFormat::ALL {
+            for (w, h) in [(1, 1), (3, 7), (33, 21), (65, 3), (97, 61), (129, 5)] {
+                let specs = [
+                    PipelineSpec::Letterbox(
+                        LetterboxOptions {
+                            width: 40,
+                            height: 32,
+                            ..Default::default()
+                        },
+                        Layout::Nchw,
+                    ),
+                    PipelineSpec::Classify(ClassifyOptions {
+                        resize_short: 37,
+                        crop_w: 31,
+                        crop_h: 33,
+                        mean: [0.485, 0.456, 0.406],
+                        std: [0.229, 0.224, 0.225],
+                        layout: Layout::Nchw,
+                    }),
+                    PipelineSpec::Generic {
+                        filter: Filter::CvLinear,
+                        width: 23,
+                        height: 17,
+                        params: nhwc,
+                    },
+                    PipelineSpec::Generic {
+                        filter: Filter::PilBilinear,
+                        width: w,
+                        height: h,
+                        params: nhwc,
+                    },
+                ];
+                let guarded =
+                    GuardedBytes::new(&bytes(w * h * f.bytes_per_pixel(), (w + h) as u32));
+                let src = ImageView::packed(guarded.bytes(), w, h, f).unwrap();
+                for spec in &specs {
+                    let want = cpu::with_isa(Isa::Scalar, |_| fused(&src, spec)).unwrap();
+                    let chain = cpu::with_isa(Isa::Scalar, |_| unfused(&src, spec)).unwrap();
+                    assert!(same_bits(&want, &chain), "{spec:?} {f:?} {w}x{h}");
+                    for isa in Isa::available() {
+                        let got = cpu::with_isa(isa, |_| fused(&src, spec)).unwrap();
+                        assert!(same_bits(&got, &want), "{isa:?} {spec:?} {f:?} {w}x{h}");
+                    }
+                }
+            }
+        }
+    }
 }

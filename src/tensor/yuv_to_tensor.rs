@@ -265,4 +265,69 @@ mod tests {
             assert_eq!(e.kind(), ErrorKind::BufferTooSmall);
         }
     }
+
+    /// No path reads past a plane: every layout, a few sizes (odd chroma widths among
+    /// them), every plane in its own buffer ending on the byte before an inaccessible page;
+    /// every ISA's tensor equals the scalar one for the letterbox and classify presets.
+    #[cfg(all(
+        target_os = "linux",
+        any(target_arch = "x86_64", target_arch = "aarch64")
+    ))]
+    #[test]
+    fn no_path_reads_past_the_frame() {
+        use crate::cpu::{self, Isa};
+        use crate::image::test_guard::GuardedBytes;
+        let specs = [
+            PipelineSpec::Letterbox(
+                LetterboxOptions {
+                    width: 40,
+                    height: 32,
+                    ..Default::default()
+                },
+                Layout::Nchw,
+            ),
+            PipelineSpec::Classify(ClassifyOptions {
+                resize_short: 37,
+                crop_w: 31,
+                crop_h: 33,
+                mean: [0.485, 0.456, 0.406],
+                std: [0.229, 0.224, 0.225],
+                layout: Layout::Nhwc,
+            }),
+        ];
+        for layout in YuvLayout::ALL {
+            for (w, h) in [(2, 2), (34, 6), (66, 4), (130, 10), (258, 14)] {
+                let planes: Vec<(GuardedBytes, usize)> = (0..layout.planes())
+                    .map(|i| {
+                        // Packed strides: each plane's rows back to back.
+                        let stride = match (layout.planes(), i) {
+                            (1, _) => 2 * w,
+                            (3, 1..) => w / 2,
+                            _ => w,
+                        };
+                        let len = layout.plane_len(i, w, h, stride).unwrap();
+                        (GuardedBytes::new(&noise(len, (w * 3 + i) as u64)), stride)
+                    })
+                    .collect();
+                let views: Vec<(&[u8], usize)> =
+                    planes.iter().map(|(g, s)| (g.bytes(), *s)).collect();
+                let frame = YuvFrame::new(layout, w, h, &views).unwrap();
+                for spec in &specs {
+                    let run = |isa| {
+                        let n = Pipeline::new(w, h, PixelFormat::Rgb8, spec)
+                            .unwrap()
+                            .tensor_len()
+                            .unwrap();
+                        let mut out = vec![f32::NAN; n];
+                        cpu::with_isa(isa, |_| yuv_to_tensor(&frame, spec, &mut out)).unwrap();
+                        out.iter().map(|v| v.to_bits()).collect::<Vec<_>>()
+                    };
+                    let want = run(Isa::Scalar);
+                    for isa in Isa::available() {
+                        assert!(run(isa) == want, "{layout:?} {w}x{h} {spec:?} {isa:?}");
+                    }
+                }
+            }
+        }
+    }
 }

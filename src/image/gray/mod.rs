@@ -410,4 +410,41 @@ mod tests {
         );
         assert!(to_gray_f32(&src, &mut f, 2, GrayScale::Unit).is_ok());
     }
+
+    /// No kernel reads past the source: every format, odd widths (a tail of every SIMD
+    /// family, single pixels, several vector steps), whole vector steps and a few heights,
+    /// each source ending on the byte before an inaccessible page; the u8 and f32 results
+    /// of every ISA equal the scalar ones, and those the formula.
+    #[cfg(all(
+        target_os = "linux",
+        any(target_arch = "x86_64", target_arch = "aarch64")
+    ))]
+    #[test]
+    fn no_kernel_reads_past_the_image() {
+        use crate::image::test_guard::{GuardedBytes, WIDTHS};
+        for format in PixelFormat::ALL {
+            let bpp = format.bytes_per_pixel();
+            for w in WIDTHS {
+                for h in [1usize, 2, 5] {
+                    let guarded = GuardedBytes::new(&noise(w * h * bpp, (w * 7 + h) as u64));
+                    let src = ImageView::packed(guarded.bytes(), w, h, format).unwrap();
+                    let run = |isa| {
+                        let mut out = vec![0u8; w * h];
+                        let mut d =
+                            ImageViewMut::packed(&mut out, w, h, PixelFormat::Gray8).unwrap();
+                        convert(isa, false, &src, &mut d);
+                        let mut f = vec![0f32; w * h];
+                        convert_f32(isa, false, &src, &mut f, w, GrayScale::Unit);
+                        (out, f.iter().map(|v| v.to_bits()).collect::<Vec<_>>())
+                    };
+                    let want = run(Isa::Scalar);
+                    assert_eq!(want.0, reference(&src), "{format:?} {w}x{h}");
+                    for isa in Isa::available() {
+                        let got = cpu::with_isa(isa, run);
+                        assert!(got == want, "{format:?} {w}x{h} {isa:?}");
+                    }
+                }
+            }
+        }
+    }
 }

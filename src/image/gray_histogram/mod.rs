@@ -180,4 +180,42 @@ mod tests {
             }
         }
     }
+
+    /// No kernel reads past the row: rows of the
+    /// [`WIDTHS`](crate::image::test_guard::WIDTHS) lengths and around 192 whose last byte
+    /// is the one before an inaccessible page, noise and runs, RGB and RGBA; every ISA's
+    /// gray row and histogram equal the reference.
+    #[cfg(all(
+        target_os = "linux",
+        any(target_arch = "x86_64", target_arch = "aarch64")
+    ))]
+    #[test]
+    fn no_kernel_reads_past_the_row() {
+        use crate::image::test_guard::{GuardedBytes, WIDTHS};
+        let w = [9798, 19235, 3735];
+        let lens = WIDTHS.into_iter().chain([191, 192, 193]);
+        for bpp in [3usize, 4] {
+            for n in lens.clone() {
+                for k in 0..2 {
+                    let data = if k == 0 {
+                        noise(n * bpp, n as u64)
+                    } else {
+                        crafted(n, bpp, n as u64)
+                    };
+                    let guarded = GuardedBytes::new(&data);
+                    let src = guarded.bytes();
+                    let (g0, h0) = reference(src, n, bpp, w);
+                    for isa in Isa::available() {
+                        let mut out = vec![0u8; n];
+                        let mut h: SubHist = [[0; 256]; SUBS];
+                        cpu::with_isa(isa, |isa| {
+                            gray_count_row(isa, src, &mut out, bpp, w, &mut h)
+                        });
+                        assert_eq!(out, g0, "{isa:?} bpp {bpp} n {n} kind {k}");
+                        assert_eq!(total(&h), h0, "{isa:?} bpp {bpp} n {n} kind {k}");
+                    }
+                }
+            }
+        }
+    }
 }

@@ -501,71 +501,6 @@ mod tests {
     use super::*;
     use crate::image::test_noise::bytes;
 
-    /// A source whose last byte is the last before a page mapped with no access, so a
-    /// read past the image faults. The page is unmapped on drop.
-    #[cfg(all(
-        target_os = "linux",
-        any(target_arch = "x86_64", target_arch = "aarch64")
-    ))]
-    struct GuardedBytes {
-        map: *mut u8,
-        size: usize,
-        len: usize,
-    }
-
-    #[cfg(all(
-        target_os = "linux",
-        any(target_arch = "x86_64", target_arch = "aarch64")
-    ))]
-    impl GuardedBytes {
-        /// A multiple of every page size in use.
-        const PAGE: usize = 65536;
-
-        fn new(data: &[u8]) -> Self {
-            let len = data.len();
-            let size = len.next_multiple_of(Self::PAGE) + Self::PAGE;
-            // SAFETY: a fresh private anonymous mapping of `size` bytes, its last page made
-            // inaccessible; `data` is copied into the readable bytes just before that page.
-            unsafe {
-                let p = libc::mmap(
-                    std::ptr::null_mut(),
-                    size,
-                    libc::PROT_READ | libc::PROT_WRITE,
-                    libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
-                    -1,
-                    0,
-                );
-                assert_ne!(p, libc::MAP_FAILED);
-                let map = p.cast::<u8>();
-                let guard = map.add(size - Self::PAGE);
-                assert_eq!(libc::mprotect(guard.cast(), Self::PAGE, libc::PROT_NONE), 0);
-                std::ptr::copy_nonoverlapping(data.as_ptr(), guard.sub(len), len);
-                GuardedBytes { map, size, len }
-            }
-        }
-
-        fn bytes(&self) -> &[u8] {
-            // SAFETY: the `len` readable bytes before the guard page, alive while `self` is.
-            unsafe {
-                std::slice::from_raw_parts(
-                    self.map.add(self.size - Self::PAGE - self.len),
-                    self.len,
-                )
-            }
-        }
-    }
-
-    #[cfg(all(
-        target_os = "linux",
-        any(target_arch = "x86_64", target_arch = "aarch64")
-    ))]
-    impl Drop for GuardedBytes {
-        fn drop(&mut self) {
-            // SAFETY: the mapping made in `new`, no longer borrowed.
-            unsafe { libc::munmap(self.map.cast(), self.size) };
-        }
-    }
-
     /// No kernel reads past the source image, on every ISA (AVX-512 also without VBMI),
     /// every filter and format: each source ends on the byte before an inaccessible page
     /// (a read past it would fault), and the result equals the scalar one. The sizes take
@@ -577,6 +512,7 @@ mod tests {
     ))]
     #[test]
     fn no_kernel_reads_past_the_image() {
+        use crate::image::test_guard::GuardedBytes;
         let sizes = [
             (97, 23, 301, 41),
             (301, 41, 97, 23),

@@ -634,3 +634,71 @@ fn histogram_counts_runs_and_noise_exactly() {
         }
     }
 }
+
+/// No kernel reads past the image: GRAY8 and f32 planes of odd widths and whole vector
+/// steps, a few heights, whose last element ends on the byte before an inaccessible page;
+/// every ISA's threshold (out of place and in place, every type), adaptive threshold and
+/// histogram equal the scalar ones.
+#[cfg(all(
+    target_os = "linux",
+    any(target_arch = "x86_64", target_arch = "aarch64")
+))]
+#[test]
+fn no_kernel_reads_past_the_image() {
+    use crate::image::test_guard::{GuardedBytes, WIDTHS};
+    let bits = |v: &[f32]| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
+    for w in WIDTHS {
+        for h in [1usize, 2, 5] {
+            let data = noise(w * h, (w * 3 + h) as u64);
+            let floats: Vec<f32> = data.iter().map(|&v| v as f32 / 255.0).collect();
+            let guarded = GuardedBytes::new(&data);
+            let gf = GuardedBytes::from_f32(&floats);
+            let src = ImageView::packed(guarded.bytes(), w, h, PixelFormat::Gray8).unwrap();
+            let plane = PlaneF32 {
+                width: w,
+                height: h,
+                stride: w,
+            };
+            let mut counts = [0u64; 256];
+            data.iter().for_each(|&v| counts[v as usize] += 1);
+            for split in [false, true] {
+                assert_eq!(histogram_with(split, &src), counts, "{w}x{h}");
+            }
+            let run = |isa: Isa| {
+                let mut u8s = Vec::new();
+                let mut f32s = Vec::new();
+                for ty in ThresholdType::ALL {
+                    let plan = plan_u8(100.0, 200.0, ty);
+                    let mut out = vec![0u8; w * h];
+                    let mut d = ImageViewMut::packed(&mut out, w, h, PixelFormat::Gray8).unwrap();
+                    run_plan(isa, false, plan, &src, &mut d);
+                    u8s.push(out);
+                    let mut inplace = GuardedBytes::new(&data);
+                    let mut d = ImageViewMut::packed(inplace.bytes_mut(), w, h, PixelFormat::Gray8)
+                        .unwrap();
+                    run_plan_inplace(isa, false, plan, &mut d);
+                    u8s.push(inplace.bytes().to_vec());
+                    let op = f32_op(0.4, 0.9, ty);
+                    let mut out = vec![0f32; w * h];
+                    run_f32(isa, false, op, gf.f32s(), plane, &mut out, w);
+                    f32s.push(bits(&out));
+                    let mut inplace = GuardedBytes::from_f32(&floats);
+                    run_f32_inplace(isa, false, op, inplace.f32s_mut(), w, w, h);
+                    f32s.push(bits(inplace.f32s()));
+                }
+                for (k, ty) in [(3, ThresholdType::Binary), (17, ThresholdType::BinaryInv)] {
+                    let mut out = vec![0u8; w * h];
+                    let mut d = ImageViewMut::packed(&mut out, w, h, PixelFormat::Gray8).unwrap();
+                    run_for_test(isa, false, &src, &mut d, 255.0, ty, k, 2.5);
+                    u8s.push(out);
+                }
+                (u8s, f32s)
+            };
+            let want = run(Isa::Scalar);
+            for isa in Isa::available() {
+                let got = cpu::with_isa(isa, run);
+                assert!(got == want, "{w}x{h} {isa:?}");
+            }
+        }
+    }
+}

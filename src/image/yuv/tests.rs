@@ -297,3 +297,73 @@ fn bands_split_row_pairs() {
         }
     }
 }
+
+/// No kernel reads past a plane: every layout, format and kernel family, even widths
+/// around the vector steps (odd chroma widths among them), a few heights, every plane in
+/// its own buffer ending on the byte before an inaccessible page (packed and padded
+/// strides); whole frames and bands that convert the first or the last row alone equal
+/// the scalar rows.
+#[cfg(all(
+    target_os = "linux",
+    any(target_arch = "x86_64", target_arch = "aarch64")
+))]
+#[test]
+fn no_kernel_reads_past_the_frame() {
+    use crate::image::test_guard::GuardedBytes;
+    let widths = [
+        2usize, 4, 6, 8, 14, 16, 18, 30, 32, 34, 62, 64, 66, 126, 128, 130, 258, 1022,
+    ];
+    for layout in YuvLayout::ALL {
+        let heights: &[usize] = if layout.is_420() {
+            &[2, 4, 6]
+        } else {
+            &[1, 2, 3]
+        };
+        for w in widths {
+            for &h in heights {
+                for pad in [0usize, 3] {
+                    let seed = (w * 5 + h + pad) as u32;
+                    let guarded: Vec<(GuardedBytes, usize)> =
+                        random_frame(layout, w, h, pad, 0, seed)
+                            .iter()
+                            .map(|(b, s)| (GuardedBytes::new(b), *s))
+                            .collect();
+                    let views: Vec<(&[u8], usize)> =
+                        guarded.iter().map(|(g, s)| (g.bytes(), *s)).collect();
+                    let f = YuvFrame::new(layout, w, h, &views).unwrap();
+                    for fmt in FORMATS {
+                        let run = |isa| {
+                            let mut outs = Vec::new();
+                            let mut out = vec![0u8; w * h * fmt.bytes_per_pixel()];
+                            let mut d = ImageViewMut::packed(&mut out, w, h, fmt).unwrap();
+                            convert_rows(isa, &f, &mut d, false);
+                            outs.push(out);
+                            if h > 1 {
+                                for bands in [[(0, 1), (1, h - 1)], [(0, h - 1), (h - 1, 1)]] {
+                                    let mut out = vec![0u8; w * h * fmt.bytes_per_pixel()];
+                                    let mut d = ImageViewMut::packed(&mut out, w, h, fmt).unwrap();
+                                    for (first, rows) in bands {
+                                        let mut band = d.subview_mut(0, first, w, rows).unwrap();
+                                        convert_band(isa, &f, first, &mut band);
+                                    }
+                                    outs.push(out);
+                                }
+                            }
+                            outs
+                        };
+                        let want = run(Isa::Scalar);
+                        for (isa, no512) in kernels() {
+                            NO_AVX512_ROWS.with(|c| c.set(no512));
+                            let got = cpu::with_isa(isa, run);
+                            NO_AVX512_ROWS.with(|c| c.set(false));
+                            assert!(
+                                got == want,
+                                "{layout:?} {fmt:?} {w}x{h} pad {pad} {isa:?} {no512}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

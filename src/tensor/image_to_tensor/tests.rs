@@ -390,3 +390,55 @@ fn fused_division_is_used_only_when_proven_exact() {
     // No division to speed up: never fused.
     assert!(!Plan::new(PixelFormat::Rgb8, &sets[2]).fast);
 }
+
+/// No kernel reads past the source: every format, odd widths and whole vector steps, a few
+/// heights, sources ending on the byte before an inaccessible page, every rule and layout,
+/// fused and plain division, one image and a batch of two; every ISA's tensor equals the
+/// scalar one, and that the reference.
+#[cfg(all(
+    target_os = "linux",
+    any(target_arch = "x86_64", target_arch = "aarch64")
+))]
+#[test]
+fn no_kernel_reads_past_the_image() {
+    use crate::image::test_guard::{GuardedBytes, WIDTHS};
+    for f in PixelFormat::ALL {
+        for w in WIDTHS {
+            for h in [1usize, 3] {
+                let a = GuardedBytes::new(&bytes(w * h * f.bytes_per_pixel(), (w * 5 + h) as u32));
+                let b =
+                    GuardedBytes::new(&bytes(w * h * f.bytes_per_pixel(), (w * 5 + h + 1) as u32));
+                let img = ImageView::packed(a.bytes(), w, h, f).unwrap();
+                let img2 = ImageView::packed(b.bytes(), w, h, f).unwrap();
+                for (i, p) in param_sets().into_iter().enumerate() {
+                    for layout in [Layout::Nchw, Layout::Nhwc] {
+                        let p = TensorParams {
+                            layout,
+                            swap_rb: i % 2 == 1,
+                            ..p
+                        };
+                        let run = |isa, plain| {
+                            DISABLE_FUSED.set(plain);
+                            let one = bits(&convert_with(isa, &img, &p));
+                            let n = 2 * tensor_len(w, h, f).unwrap();
+                            let mut two = vec![f32::NAN; n];
+                            cpu::with_isa(isa, |_| {
+                                images_to_tensor(&[img, img2], &p, &mut two).unwrap()
+                            });
+                            DISABLE_FUSED.set(false);
+                            (one, bits(&two))
+                        };
+                        let want = run(Isa::Scalar, false);
+                        assert_eq!(want.0, bits(&reference(&img, &p)), "{f:?} {w}x{h} {p:?}");
+                        for isa in Isa::available() {
+                            for plain in [false, true] {
+                                let got = run(isa, plain);
+                                assert!(got == want, "{isa:?} plain {plain} {f:?} {w}x{h} {p:?}");
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

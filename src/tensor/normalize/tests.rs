@@ -281,3 +281,61 @@ fn bad_inputs_write_nothing() {
     );
     assert!(out.iter().all(|&v| v == 7.0));
 }
+
+/// No kernel reads past the buffer: f32 buffers ending on the byte before an inaccessible
+/// page, of three channels of odd lengths and whole vector steps, and of one or two pairs
+/// of whole blocks (the pair bodies) with and without a tail; every ISA's statistics,
+/// normalized copies and in-place results (whole buffer and per channel, both layouts)
+/// equal the scalar ones.
+#[cfg(all(
+    target_os = "linux",
+    any(target_arch = "x86_64", target_arch = "aarch64")
+))]
+#[test]
+fn no_kernel_reads_past_the_buffer() {
+    use crate::image::test_guard::{GuardedBytes, WIDTHS};
+    let (mean, std) = ([0.5f32, -1.0, 2.0], [0.25f32, 3.0, 1.5]);
+    let short = WIDTHS
+        .into_iter()
+        .chain([2, 8, 24, 48, 1000])
+        .map(|n| 3 * n);
+    let pairs = [2, 4].into_iter().flat_map(|k| [k * BLOCK, k * BLOCK + 3]);
+    for n in short.chain(pairs) {
+        let x = floats(n, n as u64, 2.0, 3.0);
+        // Channels that divide the length.
+        let c = [3, 2, 1].into_iter().find(|c| n % c == 0).unwrap();
+        let (mean, std) = (&mean[..c], &std[..c]);
+        let g = GuardedBytes::from_f32(&x);
+        let inplace = |f: &dyn Fn(&mut [f32])| {
+            let mut b = GuardedBytes::from_f32(&x);
+            f(b.f32s_mut());
+            bits(b.f32s())
+        };
+        let run = |isa| {
+            cpu::with_isa(isa, |_| {
+                let mut outs = Vec::new();
+                let s = stats(g.f32s()).unwrap();
+                let [m, v] = [s.mean.to_bits(), s.var.to_bits()];
+                outs.push(vec![m as u32, (m >> 32) as u32, v as u32, (v >> 32) as u32]);
+                let mut out = vec![f32::NAN; n];
+                normalize(g.f32s(), &mut out, 1e-6).unwrap();
+                outs.push(bits(&out));
+                outs.push(inplace(&|b| {
+                    normalize_inplace(b, 1e-6).unwrap();
+                }));
+                for layout in [Layout::Nchw, Layout::Nhwc] {
+                    normalize_channels(g.f32s(), &mut out, layout, mean, std).unwrap();
+                    outs.push(bits(&out));
+                    outs.push(inplace(&|b| {
+                        normalize_channels_inplace(b, layout, mean, std).unwrap()
+                    }));
+                }
+                outs
+            })
+        };
+        let want = run(Isa::Scalar);
+        for isa in Isa::available() {
+            assert!(run(isa) == want, "{isa:?} n {n}");
+        }
+    }
+}
