@@ -15,6 +15,11 @@
 /// least one whole page whatever the kernel's page size.
 pub(crate) const PAGE: usize = 65536;
 
+/// Lengths for guard-page tests: every vector step's partial tails (SSE 4 and 16, AVX2 8
+/// and 32, AVX-512 16 and 64 lanes, NEON 4 and 16 per register or step) and two odd
+/// lengths long enough for streamed stores (at least 8 AVX-512 steps of 64).
+pub(crate) const LENS: [usize; 14] = [1, 3, 7, 15, 16, 17, 31, 33, 63, 65, 127, 129, 1001, 4099];
+
 /// `len` elements of `T` copied from a slice, placed so that the byte after the last
 /// element is the first byte of a `PROT_NONE` region of [`PAGE`] bytes. Reading any
 /// element is fine; reading anything past the end faults. The start is aligned to
