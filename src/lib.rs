@@ -35,6 +35,8 @@ pub mod parallel;
 pub mod quant;
 pub mod tensor;
 #[cfg(test)]
+pub(crate) mod test_guard;
+#[cfg(test)]
 pub(crate) mod test_rng;
 pub mod version;
 

@@ -491,7 +491,7 @@ mod tests {
     ))]
     #[test]
     fn no_kernel_reads_past_the_image() {
-        use crate::image::test_guard::{GuardedBytes, WIDTHS};
+        use crate::test_guard::{Guarded, WIDTHS};
         let formats = [
             PixelFormat::Rgb8,
             PixelFormat::Bgr8,
@@ -507,8 +507,8 @@ mod tests {
                     } else {
                         photo(w, h, bpp)
                     };
-                    let guarded = GuardedBytes::new(&data);
-                    let src = ImageView::packed(guarded.bytes(), w, h, format).unwrap();
+                    let guarded = Guarded::new(&data);
+                    let src = ImageView::packed(guarded.as_slice(), w, h, format).unwrap();
                     let what = format!("guarded {format:?} {w}x{h}");
                     check(&src, 255.0, ThresholdType::Binary, &what);
                 }

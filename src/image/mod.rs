@@ -17,12 +17,6 @@ pub mod format;
 pub mod gray;
 mod gray_histogram;
 pub mod resize;
-#[cfg(all(
-    test,
-    target_os = "linux",
-    any(target_arch = "x86_64", target_arch = "aarch64")
-))]
-pub(crate) mod test_guard;
 #[cfg(test)]
 pub(crate) mod test_noise;
 pub mod threshold;

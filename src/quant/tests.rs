@@ -833,3 +833,294 @@ fn entropy_calibrator_clips_sparse_tails() {
     let (lo, hi) = c.ranges().unwrap()[0];
     assert!(lo.is_finite() && hi.is_finite() && lo <= hi);
 }
+
+/// No kernel reads past its inputs: every input (values, codes, packed nibbles, per-element
+/// scales and zero points, FP8 tables, accumulators) ends right before an inaccessible page,
+/// so a load past its end faults, and every ISA's result equals the scalar one.
+#[cfg(all(
+    target_os = "linux",
+    any(target_arch = "x86_64", target_arch = "aarch64")
+))]
+mod guard_page {
+    use super::super::dequantize::dequantize_nibbles_with;
+    use super::super::fp8;
+    use super::super::nibble::{pack_with, unpack_with};
+    use super::*;
+    use crate::test_guard::{Guarded, LENS};
+
+    fn codes(n: usize, seed: u64) -> Vec<u8> {
+        let mut r = Rng::new(seed);
+        (0..n).map(|_| r.next_u64() as u8).collect()
+    }
+
+    /// Runs `f` once per ISA this machine has, with dispatch capped at it.
+    fn each_isa(mut f: impl FnMut(Isa)) {
+        for isa in isas() {
+            cpu::with_isa(isa, &mut f);
+        }
+    }
+
+    #[test]
+    fn quantize_and_dequantize() {
+        for n in LENS {
+            let x = Guarded::new(&nasty(n, n as u64, 0.05));
+            let q = Guarded::new(&codes(n, n as u64 + 1));
+            for dtype in DTYPES {
+                let zp = if dtype == QDtype::U8 { 131 } else { -3 };
+                let mut want_q = vec![0u8; n];
+                quantize_with(
+                    Isa::Scalar,
+                    x.as_slice(),
+                    &mut want_q,
+                    0.05,
+                    zp,
+                    dtype,
+                    Cached,
+                );
+                let mut want_f = vec![0f32; n];
+                dequantize_with(
+                    Isa::Scalar,
+                    q.as_slice(),
+                    &mut want_f,
+                    0.037,
+                    zp,
+                    dtype,
+                    Cached,
+                );
+                each_isa(|isa| {
+                    for st in [Cached, Streaming] {
+                        let mut got = vec![0u8; n];
+                        quantize_with(isa, x.as_slice(), &mut got, 0.05, zp, dtype, st);
+                        assert_eq!(got, want_q, "quantize {isa:?} {dtype:?} {st:?} n={n}");
+                        let mut got = vec![0f32; n];
+                        dequantize_with(isa, q.as_slice(), &mut got, 0.037, zp, dtype, st);
+                        assert_eq!(
+                            bits(&got),
+                            bits(&want_f),
+                            "dequantize {isa:?} {dtype:?} n={n}"
+                        );
+                    }
+                });
+            }
+        }
+    }
+
+    #[test]
+    fn per_element_parameters() {
+        for n in LENS {
+            let mut r = Rng::new(n as u64 + 2);
+            let scales: Vec<f32> = (0..n).map(|_| r.uniform(0.01, 0.2)).collect();
+            let invs: Vec<f32> = scales.iter().map(|s| 1.0 / s).collect();
+            let x = Guarded::new(&nasty(n, n as u64, 0.1));
+            let q = Guarded::new(&codes(n, n as u64 + 3));
+            let (s, inv) = (Guarded::new(&scales), Guarded::new(&invs));
+            for dtype in DTYPES {
+                let (lo, hi) = dtype.range();
+                let zps: Vec<i32> = (0..n)
+                    .map(|_| lo + (r.next_u64() % (hi - lo + 1) as u64) as i32)
+                    .collect();
+                let z = Guarded::new(&zps);
+                let (xs, qs, ss, zs) = (x.as_slice(), q.as_slice(), s.as_slice(), z.as_slice());
+                let mut want_q = vec![0u8; n];
+                quantize_per_elem_with(Isa::Scalar, xs, &mut want_q, ss, zs, None, dtype);
+                let mut want_f = vec![0f32; n];
+                dequantize_per_elem_with(Isa::Scalar, qs, &mut want_f, ss, zs, dtype);
+                each_isa(|isa| {
+                    for invs in [None, Some(inv.as_slice())] {
+                        let mut got = vec![0u8; n];
+                        quantize_per_elem_with(isa, xs, &mut got, ss, zs, invs, dtype);
+                        let fast = invs.is_some();
+                        assert_eq!(got, want_q, "quantize {isa:?} {dtype:?} {fast} n={n}");
+                    }
+                    let mut got = vec![0f32; n];
+                    dequantize_per_elem_with(isa, qs, &mut got, ss, zs, dtype);
+                    assert_eq!(
+                        bits(&got),
+                        bits(&want_f),
+                        "dequantize {isa:?} {dtype:?} n={n}"
+                    );
+                });
+            }
+        }
+    }
+
+    #[test]
+    fn minmax_and_accumulate() {
+        for n in LENS {
+            let x = Guarded::new(&nasty(n, n as u64 + 4, 1.0));
+            let start: Vec<f32> = nasty(n, n as u64 + 5, 1.0);
+            let start = Guarded::new(&start);
+            let acc = (0.5f32, 0.25f32);
+            let (mn, mx) = minmax_with(Isa::Scalar, x.as_slice(), acc);
+            let mut want = (start.as_slice().to_vec(), start.as_slice().to_vec());
+            minmax_accumulate_with(Isa::Scalar, x.as_slice(), &mut want.0, &mut want.1);
+            each_isa(|isa| {
+                let got = minmax_with(isa, x.as_slice(), acc);
+                assert_eq!(
+                    (got.0.to_bits(), got.1.to_bits()),
+                    (mn.to_bits(), mx.to_bits()),
+                    "minmax {isa:?} n={n}"
+                );
+                let (mut mins, mut maxs) = (
+                    Guarded::new(start.as_slice()),
+                    Guarded::new(start.as_slice()),
+                );
+                minmax_accumulate_with(isa, x.as_slice(), mins.as_mut_slice(), maxs.as_mut_slice());
+                assert_eq!(bits(mins.as_slice()), bits(&want.0), "mins {isa:?} n={n}");
+                assert_eq!(bits(maxs.as_slice()), bits(&want.1), "maxs {isa:?} n={n}");
+            });
+        }
+    }
+
+    #[test]
+    fn nibble_pack_unpack_and_fused_dequantize() {
+        for n in LENS {
+            let c = Guarded::new(&codes(n, n as u64 + 6));
+            let p = Guarded::new(&codes(n.div_ceil(2), n as u64 + 7));
+            for signed in [true, false] {
+                let mut packed = vec![0u8; n.div_ceil(2)];
+                pack_with(Isa::Scalar, c.as_slice(), &mut packed, signed);
+                let mut unpacked = vec![0u8; n];
+                unpack_with(Isa::Scalar, p.as_slice(), &mut unpacked, signed);
+                let dtype = if signed { QDtype::I8 } else { QDtype::U8 };
+                let zp = if signed { -2 } else { 9 };
+                let mut want_f = vec![0f32; n];
+                dequantize_with(Isa::Scalar, &unpacked, &mut want_f, 0.3, zp, dtype, Cached);
+                each_isa(|isa| {
+                    let mut got = vec![0u8; n.div_ceil(2)];
+                    pack_with(isa, c.as_slice(), &mut got, signed);
+                    assert_eq!(got, packed, "pack {isa:?} {signed} n={n}");
+                    let mut got = vec![0u8; n];
+                    unpack_with(isa, p.as_slice(), &mut got, signed);
+                    assert_eq!(got, unpacked, "unpack {isa:?} {signed} n={n}");
+                    for st in [Cached, Streaming] {
+                        let mut got = vec![0f32; n];
+                        let done = dequantize_nibbles_with(
+                            isa,
+                            p.as_slice(),
+                            &mut got,
+                            0.3,
+                            zp,
+                            signed,
+                            st,
+                        );
+                        assert!(done <= n);
+                        assert_eq!(
+                            bits(&got[..done]),
+                            bits(&want_f[..done]),
+                            "nibbles {isa:?} n={n}"
+                        );
+                    }
+                });
+            }
+        }
+    }
+
+    #[test]
+    fn int4_per_tensor() {
+        for n in LENS {
+            let x = Guarded::new(&nasty(n, n as u64 + 8, 0.4));
+            let q = Guarded::new(&codes(n.div_ceil(2), n as u64 + 9));
+            let (s, z) = (Guarded::new(&[0.4f32]), Guarded::new(&[1i32]));
+            for dtype in [Q4Dtype::I4, Q4Dtype::U4] {
+                let run = |isa| {
+                    cpu::with_isa(isa, |_| {
+                        let (l, ss, zs) = (float8::Layout::PerTensor, s.as_slice(), z.as_slice());
+                        let mut packed = vec![0u8; n.div_ceil(2)];
+                        quantize_int4(x.as_slice(), l, ss, zs, dtype, &mut packed).unwrap();
+                        let mut f = vec![0f32; n];
+                        dequantize_int4(q.as_slice(), n, l, ss, zs, dtype, &mut f).unwrap();
+                        (packed, bits(&f))
+                    })
+                };
+                let want = run(Isa::Scalar);
+                for isa in isas() {
+                    assert!(run(isa) == want, "{isa:?} {dtype:?} n={n}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn fp8_quantize_and_table_dequantize() {
+        for n in LENS {
+            let x = Guarded::new(&nasty(n, n as u64 + 10, 3.0));
+            let q = Guarded::new(&codes(n, n as u64 + 11));
+            for fmt in [Fp8Format::E4M3FN, Fp8Format::E5M2] {
+                let scaled = fp8::scalar::decode_table(fmt).map(|v| v * 0.7);
+                let table = Guarded::new(&scaled);
+                let table: &[f32; 256] = table.as_slice().try_into().unwrap();
+                let mut want_f = vec![0f32; n];
+                fp8::dequantize_scaled_with(Isa::Scalar, q.as_slice(), &mut want_f, table, Cached);
+                for sat in [true, false] {
+                    let mut want = vec![0u8; n];
+                    fp8::quantize_with(Isa::Scalar, x.as_slice(), &mut want, 0.7, fmt, sat);
+                    each_isa(|isa| {
+                        let mut got = vec![0u8; n];
+                        fp8::quantize_with(isa, x.as_slice(), &mut got, 0.7, fmt, sat);
+                        assert_eq!(got, want, "quantize {isa:?} {fmt:?} {sat} n={n}");
+                    });
+                }
+                each_isa(|isa| {
+                    for st in [Cached, Streaming] {
+                        let mut got = vec![0f32; n];
+                        fp8::dequantize_scaled_with(isa, q.as_slice(), &mut got, table, st);
+                        assert_eq!(
+                            bits(&got),
+                            bits(&want_f),
+                            "dequantize {isa:?} {fmt:?} n={n}"
+                        );
+                    }
+                });
+            }
+        }
+    }
+
+    /// The public shaped layouts, whose runs hand the kernels sub-slices and whose scales
+    /// and zero points are read per run: the last run ends at each guard.
+    #[test]
+    fn shaped_layouts() {
+        for (rows, k, block) in [
+            (1usize, 129usize, 16usize),
+            (3, 33, 7),
+            (5, 65, 64),
+            (2, 1001, 100),
+        ] {
+            let n = rows * k;
+            let shape = [rows, k];
+            let nb = k.div_ceil(block);
+            let mut r = Rng::new(n as u64);
+            let scales: Vec<f32> = (0..rows * nb).map(|_| r.uniform(0.01, 0.3)).collect();
+            let zps: Vec<i32> = (0..rows * nb).map(|i| (i % 11) as i32 - 5).collect();
+            let x = Guarded::new(&nasty(n, n as u64 + 12, 0.1));
+            let q = Guarded::new(&codes(n, n as u64 + 13));
+            let (s, z) = (Guarded::new(&scales), Guarded::new(&zps));
+            let (sa, za) = (Guarded::new(&scales[..rows]), Guarded::new(&zps[..rows]));
+            let run = |isa| {
+                cpu::with_isa(isa, |_| {
+                    let (xs, qs) = (x.as_slice(), q.as_slice());
+                    let mut out = (vec![0u8; n], vec![0f32; n], vec![0u8; n], vec![0f32; n]);
+                    let (ss, zs, sas, zas) =
+                        (s.as_slice(), z.as_slice(), sa.as_slice(), za.as_slice());
+                    let d = QDtype::I8;
+                    quantize_linear_blocked(xs, &shape, block, ss, zs, d, &mut out.0).unwrap();
+                    dequantize_linear_blocked(qs, &shape, block, ss, zs, d, &mut out.1).unwrap();
+                    quantize_linear_axis(xs, &shape, 0, sas, zas, d, &mut out.2).unwrap();
+                    dequantize_linear_axis(qs, &shape, 0, sas, zas, d, &mut out.3).unwrap();
+                    let mut f8 = (vec![0u8; n], vec![0f32; n]);
+                    let l = float8::Layout::Blocked {
+                        shape: &shape,
+                        block_size: block,
+                    };
+                    quantize_fp8(xs, l, ss, Fp8Format::E4M3FN, true, &mut f8.0).unwrap();
+                    dequantize_fp8(qs, l, ss, Fp8Format::E5M2, &mut f8.1).unwrap();
+                    (out.0, bits(&out.1), out.2, bits(&out.3), f8.0, bits(&f8.1))
+                })
+            };
+            let want = run(Isa::Scalar);
+            for isa in isas() {
+                assert!(run(isa) == want, "{isa:?} {rows}x{k} blocks of {block}");
+            }
+        }
+    }
+}

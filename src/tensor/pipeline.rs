@@ -828,7 +828,7 @@ mod tests {
     ))]
     #[test]
     fn no_fused_path_reads_past_the_source() {
-        use crate::image::test_guard::GuardedBytes;
+        use crate::test_guard::Guarded;
         let nhwc = TensorParams {
             divisor: 3.0,
             mean: [1.0, 2.0, 3.0, 0.0],
@@ -867,9 +867,8 @@ mod tests {
                         params: nhwc,
                     },
                 ];
-                let guarded =
-                    GuardedBytes::new(&bytes(w * h * f.bytes_per_pixel(), (w + h) as u32));
-                let src = ImageView::packed(guarded.bytes(), w, h, f).unwrap();
+                let guarded = Guarded::new(&bytes(w * h * f.bytes_per_pixel(), (w + h) as u32));
+                let src = ImageView::packed(guarded.as_slice(), w, h, f).unwrap();
                 for spec in &specs {
                     let want = cpu::with_isa(Isa::Scalar, |_| fused(&src, spec)).unwrap();
                     let chain = cpu::with_isa(Isa::Scalar, |_| unfused(&src, spec)).unwrap();

@@ -276,7 +276,7 @@ mod tests {
     #[test]
     fn no_path_reads_past_the_frame() {
         use crate::cpu::{self, Isa};
-        use crate::image::test_guard::GuardedBytes;
+        use crate::test_guard::Guarded;
         let specs = [
             PipelineSpec::Letterbox(
                 LetterboxOptions {
@@ -297,7 +297,7 @@ mod tests {
         ];
         for layout in YuvLayout::ALL {
             for (w, h) in [(2, 2), (34, 6), (66, 4), (130, 10), (258, 14)] {
-                let planes: Vec<(GuardedBytes, usize)> = (0..layout.planes())
+                let planes: Vec<(Guarded<u8>, usize)> = (0..layout.planes())
                     .map(|i| {
                         // Packed strides: each plane's rows back to back.
                         let stride = match (layout.planes(), i) {
@@ -306,11 +306,11 @@ mod tests {
                             _ => w,
                         };
                         let len = layout.plane_len(i, w, h, stride).unwrap();
-                        (GuardedBytes::new(&noise(len, (w * 3 + i) as u64)), stride)
+                        (Guarded::new(&noise(len, (w * 3 + i) as u64)), stride)
                     })
                     .collect();
                 let views: Vec<(&[u8], usize)> =
-                    planes.iter().map(|(g, s)| (g.bytes(), *s)).collect();
+                    planes.iter().map(|(g, s)| (g.as_slice(), *s)).collect();
                 let frame = YuvFrame::new(layout, w, h, &views).unwrap();
                 for spec in &specs {
                     let run = |isa| {

@@ -85,4 +85,33 @@ mod tests {
             });
         }
     }
+
+    /// No fold reads past the output: its last class row ends right before an inaccessible
+    /// page, so a load past it faults, and every family gives the scalar bits.
+    #[cfg(all(
+        target_os = "linux",
+        any(target_arch = "x86_64", target_arch = "aarch64")
+    ))]
+    #[test]
+    fn guard_page_no_fold_reads_past_the_output() {
+        use crate::test_guard::{Guarded, LENS};
+        for n in LENS.into_iter().chain([BLOCK + 1, 2 * BLOCK + 7]) {
+            for c in [1usize, 2, 5] {
+                let noise = crate::image::test_noise::noise((4 + c) * n, (n + c) as u64);
+                let mut out: Vec<f32> = noise.iter().map(|&b| (b % 7) as f32 / 6.0).collect();
+                out[(4 + c) * n - 1] = f32::NAN; // the last candidate's last class
+                let out = Guarded::new(&out);
+                let run = |isa| {
+                    cpu::with_isa(isa, |_| {
+                        let (best, class) = best_classes(out.as_slice(), c, n);
+                        (best.iter().map(|x| x.to_bits()).collect::<Vec<_>>(), class)
+                    })
+                };
+                let want = run(Isa::Scalar);
+                for isa in Isa::available() {
+                    assert!(run(isa) == want, "{isa:?} c={c} n={n}");
+                }
+            }
+        }
+    }
 }

@@ -421,13 +421,13 @@ mod tests {
     ))]
     #[test]
     fn no_kernel_reads_past_the_image() {
-        use crate::image::test_guard::{GuardedBytes, WIDTHS};
+        use crate::test_guard::{Guarded, WIDTHS};
         for format in PixelFormat::ALL {
             let bpp = format.bytes_per_pixel();
             for w in WIDTHS {
                 for h in [1usize, 2, 5] {
-                    let guarded = GuardedBytes::new(&noise(w * h * bpp, (w * 7 + h) as u64));
-                    let src = ImageView::packed(guarded.bytes(), w, h, format).unwrap();
+                    let guarded = Guarded::new(&noise(w * h * bpp, (w * 7 + h) as u64));
+                    let src = ImageView::packed(guarded.as_slice(), w, h, format).unwrap();
                     let run = |isa| {
                         let mut out = vec![0u8; w * h];
                         let mut d =

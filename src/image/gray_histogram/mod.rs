@@ -182,7 +182,7 @@ mod tests {
     }
 
     /// No kernel reads past the row: rows of the
-    /// [`WIDTHS`](crate::image::test_guard::WIDTHS) lengths and around 192 whose last byte
+    /// [`WIDTHS`](crate::test_guard::WIDTHS) lengths and around 192 whose last byte
     /// is the one before an inaccessible page, noise and runs, RGB and RGBA; every ISA's
     /// gray row and histogram equal the reference.
     #[cfg(all(
@@ -191,7 +191,7 @@ mod tests {
     ))]
     #[test]
     fn no_kernel_reads_past_the_row() {
-        use crate::image::test_guard::{GuardedBytes, WIDTHS};
+        use crate::test_guard::{Guarded, WIDTHS};
         let w = [9798, 19235, 3735];
         let lens = WIDTHS.into_iter().chain([191, 192, 193]);
         for bpp in [3usize, 4] {
@@ -202,8 +202,8 @@ mod tests {
                     } else {
                         crafted(n, bpp, n as u64)
                     };
-                    let guarded = GuardedBytes::new(&data);
-                    let src = guarded.bytes();
+                    let guarded = Guarded::new(&data);
+                    let src = guarded.as_slice();
                     let (g0, h0) = reference(src, n, bpp, w);
                     for isa in Isa::available() {
                         let mut out = vec![0u8; n];

@@ -512,7 +512,7 @@ mod tests {
     ))]
     #[test]
     fn no_kernel_reads_past_the_image() {
-        use crate::image::test_guard::GuardedBytes;
+        use crate::test_guard::Guarded;
         let sizes = [
             (97, 23, 301, 41),
             (301, 41, 97, 23),
@@ -532,8 +532,8 @@ mod tests {
         let formats = [PixelFormat::Gray8, PixelFormat::Rgb8, PixelFormat::Rgba8];
         for (i, &(sw, sh, dw, dh)) in sizes.iter().enumerate() {
             for fmt in formats {
-                let guarded = GuardedBytes::new(&bytes(sw * sh * fmt.channels(), i as u32 + 3));
-                let src = ImageView::packed(guarded.bytes(), sw, sh, fmt).unwrap();
+                let guarded = Guarded::new(&bytes(sw * sh * fmt.channels(), i as u32 + 3));
+                let src = ImageView::packed(guarded.as_slice(), sw, sh, fmt).unwrap();
                 for filter in Filter::ALL {
                     let r = Resizer::new(sw, sh, dw, dh, fmt, filter).unwrap();
                     let mut want = vec![0u8; dw * dh * fmt.channels()];

@@ -645,15 +645,15 @@ fn histogram_counts_runs_and_noise_exactly() {
 ))]
 #[test]
 fn no_kernel_reads_past_the_image() {
-    use crate::image::test_guard::{GuardedBytes, WIDTHS};
+    use crate::test_guard::{Guarded, WIDTHS};
     let bits = |v: &[f32]| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
     for w in WIDTHS {
         for h in [1usize, 2, 5] {
             let data = noise(w * h, (w * 3 + h) as u64);
             let floats: Vec<f32> = data.iter().map(|&v| v as f32 / 255.0).collect();
-            let guarded = GuardedBytes::new(&data);
-            let gf = GuardedBytes::from_f32(&floats);
-            let src = ImageView::packed(guarded.bytes(), w, h, PixelFormat::Gray8).unwrap();
+            let guarded = Guarded::new(&data);
+            let gf = Guarded::new(&floats);
+            let src = ImageView::packed(guarded.as_slice(), w, h, PixelFormat::Gray8).unwrap();
             let plane = PlaneF32 {
                 width: w,
                 height: h,
@@ -673,18 +673,19 @@ fn no_kernel_reads_past_the_image() {
                     let mut d = ImageViewMut::packed(&mut out, w, h, PixelFormat::Gray8).unwrap();
                     run_plan(isa, false, plan, &src, &mut d);
                     u8s.push(out);
-                    let mut inplace = GuardedBytes::new(&data);
-                    let mut d = ImageViewMut::packed(inplace.bytes_mut(), w, h, PixelFormat::Gray8)
-                        .unwrap();
+                    let mut inplace = Guarded::new(&data);
+                    let mut d =
+                        ImageViewMut::packed(inplace.as_mut_slice(), w, h, PixelFormat::Gray8)
+                            .unwrap();
                     run_plan_inplace(isa, false, plan, &mut d);
-                    u8s.push(inplace.bytes().to_vec());
+                    u8s.push(inplace.as_slice().to_vec());
                     let op = f32_op(0.4, 0.9, ty);
                     let mut out = vec![0f32; w * h];
-                    run_f32(isa, false, op, gf.f32s(), plane, &mut out, w);
+                    run_f32(isa, false, op, gf.as_slice(), plane, &mut out, w);
                     f32s.push(bits(&out));
-                    let mut inplace = GuardedBytes::from_f32(&floats);
-                    run_f32_inplace(isa, false, op, inplace.f32s_mut(), w, w, h);
-                    f32s.push(bits(inplace.f32s()));
+                    let mut inplace = Guarded::new(&floats);
+                    run_f32_inplace(isa, false, op, inplace.as_mut_slice(), w, w, h);
+                    f32s.push(bits(inplace.as_slice()));
                 }
                 for (k, ty) in [(3, ThresholdType::Binary), (17, ThresholdType::BinaryInv)] {
                     let mut out = vec![0u8; w * h];

@@ -309,7 +309,7 @@ fn bands_split_row_pairs() {
 ))]
 #[test]
 fn no_kernel_reads_past_the_frame() {
-    use crate::image::test_guard::GuardedBytes;
+    use crate::test_guard::Guarded;
     let widths = [
         2usize, 4, 6, 8, 14, 16, 18, 30, 32, 34, 62, 64, 66, 126, 128, 130, 258, 1022,
     ];
@@ -323,13 +323,13 @@ fn no_kernel_reads_past_the_frame() {
             for &h in heights {
                 for pad in [0usize, 3] {
                     let seed = (w * 5 + h + pad) as u32;
-                    let guarded: Vec<(GuardedBytes, usize)> =
+                    let guarded: Vec<(Guarded<u8>, usize)> =
                         random_frame(layout, w, h, pad, 0, seed)
                             .iter()
-                            .map(|(b, s)| (GuardedBytes::new(b), *s))
+                            .map(|(b, s)| (Guarded::new(b), *s))
                             .collect();
                     let views: Vec<(&[u8], usize)> =
-                        guarded.iter().map(|(g, s)| (g.bytes(), *s)).collect();
+                        guarded.iter().map(|(g, s)| (g.as_slice(), *s)).collect();
                     let f = YuvFrame::new(layout, w, h, &views).unwrap();
                     for fmt in FORMATS {
                         let run = |isa| {

@@ -170,4 +170,32 @@ mod tests {
             }
         }
     }
+
+    /// No kernel reads past its source: it ends right before an inaccessible page, so a
+    /// load past it faults, and every ISA and store gives the scalar bits.
+    #[cfg(all(
+        target_os = "linux",
+        any(target_arch = "x86_64", target_arch = "aarch64")
+    ))]
+    #[test]
+    fn guard_page_no_kernel_reads_past_the_source() {
+        use crate::test_guard::{Guarded, LENS};
+        let x = adversarial();
+        for n in LENS {
+            let src = Guarded::new(&x[x.len() - n..]);
+            for half in [Half::F16, Half::Bf16] {
+                let mut want = vec![0u16; n];
+                narrow_with(Isa::Scalar, half, src.as_slice(), &mut want, Store::Cached);
+                for isa in Isa::available() {
+                    cpu::with_isa(isa, |isa| {
+                        for store in [Store::Cached, Store::Streaming] {
+                            let mut got = vec![0u16; n];
+                            narrow_with(isa, half, src.as_slice(), &mut got, store);
+                            assert_eq!(got, want, "{isa:?} {half:?} {store:?} n={n}");
+                        }
+                    });
+                }
+            }
+        }
+    }
 }

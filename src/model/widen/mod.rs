@@ -136,4 +136,52 @@ mod tests {
             }
         }
     }
+
+    /// No kernel reads past its source: `u16` values and little-endian byte pairs (at an
+    /// even and an odd address) end right before an inaccessible page, so a load past them
+    /// faults, and every ISA and store gives the scalar bits.
+    #[cfg(all(
+        target_os = "linux",
+        any(target_arch = "x86_64", target_arch = "aarch64")
+    ))]
+    #[test]
+    fn guard_page_no_kernel_reads_past_the_source() {
+        use crate::test_guard::{Guarded, LENS};
+        let mut r = crate::test_rng::Rng32(0x1234_5677);
+        for n in LENS {
+            let v: Vec<u16> = (0..n).map(|_| r.next_u32() as u16).collect();
+            let bytes: Vec<u8> = v.iter().flat_map(|h| h.to_le_bytes()).collect();
+            let odd: Vec<u8> = std::iter::once(0x5a).chain(bytes.iter().copied()).collect();
+            let (halves, even, odd) = (Guarded::new(&v), Guarded::new(&bytes), Guarded::new(&odd));
+            for half in [Half::F16, Half::Bf16] {
+                let mut want = vec![0f32; n];
+                widen_with(
+                    Isa::Scalar,
+                    half,
+                    halves.as_slice(),
+                    &mut want,
+                    Store::Cached,
+                );
+                let want: Vec<u32> = want.iter().map(|x| x.to_bits()).collect();
+                for isa in Isa::available() {
+                    cpu::with_isa(isa, |isa| {
+                        for store in [Store::Cached, Store::Streaming] {
+                            let check = |src: &dyn Fn(&mut [f32]), what: &str| {
+                                let mut got = vec![0f32; n];
+                                src(&mut got);
+                                let got: Vec<u32> = got.iter().map(|x| x.to_bits()).collect();
+                                assert_eq!(got, want, "{isa:?} {half:?} {store:?} {what} n={n}");
+                            };
+                            let s = halves.as_slice();
+                            check(&|o| widen_with(isa, half, s, o, store), "u16");
+                            let s = LeBytes(even.as_slice());
+                            check(&|o| widen_with(isa, half, &s, o, store), "bytes");
+                            let s = LeBytes(&odd.as_slice()[1..]);
+                            check(&|o| widen_with(isa, half, &s, o, store), "odd bytes");
+                        }
+                    });
+                }
+            }
+        }
+    }
 }

@@ -276,3 +276,52 @@ fn parallel_split_equals_single_thread() {
         assert!(a.iter().zip(&b).all(|(a, b)| a.to_bits() == b.to_bits()));
     }
 }
+
+/// No Q8_0 / Q4_0 kernel reads past its blocks: values and block bytes end right before an
+/// inaccessible page, so a load past them faults, and every ISA equals the scalar kernel.
+#[cfg(all(
+    target_os = "linux",
+    any(target_arch = "x86_64", target_arch = "aarch64")
+))]
+#[test]
+fn guard_page_no_kernel_reads_past_its_blocks() {
+    use crate::test_guard::{Guarded, LENS};
+    let mut r = Rng::new(17);
+    // 1..=9 blocks take AVX2's groups of eight blocks partly, whole and with one left over.
+    for blocks in [1usize, 2, 3, 7, 8, 9, 15, 17, 33] {
+        let x = Guarded::new(&nasty_blocks(blocks, blocks as u64));
+        for fmt in [Fmt::Q8_0, Fmt::Q4_0] {
+            let ts = if fmt == Fmt::Q8_0 { 34 } else { 18 };
+            let bytes: Vec<u8> = (0..ts * blocks).map(|_| r.next_u64() as u8).collect();
+            let q = Guarded::new(&bytes);
+            let mut want_q = vec![0u8; ts * blocks];
+            kernels::quantize(Isa::Scalar, fmt, x.as_slice(), &mut want_q);
+            let mut want_x = vec![0f32; 32 * blocks];
+            kernels::dequantize(Isa::Scalar, fmt, q.as_slice(), &mut want_x);
+            for isa in Isa::available() {
+                let mut got = vec![0u8; ts * blocks];
+                kernels::quantize(isa, fmt, x.as_slice(), &mut got);
+                assert!(got == want_q, "quantize {isa:?} {fmt:?} {blocks} blocks");
+                let mut got = vec![0f32; 32 * blocks];
+                kernels::dequantize(isa, fmt, q.as_slice(), &mut got);
+                let same = got
+                    .iter()
+                    .zip(&want_x)
+                    .all(|(a, b)| a.to_bits() == b.to_bits());
+                assert!(same, "dequantize {isa:?} {fmt:?} {blocks} blocks");
+            }
+        }
+    }
+    let x = nasty_blocks(130, 3);
+    for n in LENS {
+        let g = Guarded::new(&x[..n]);
+        let want = scalar::max_abs_bits(g.as_slice());
+        for isa in Isa::available() {
+            assert_eq!(
+                kernels::max_abs_bits(isa, g.as_slice()),
+                want,
+                "{isa:?} {n}"
+            );
+        }
+    }
+}

@@ -282,60 +282,68 @@ fn bad_inputs_write_nothing() {
     assert!(out.iter().all(|&v| v == 7.0));
 }
 
-/// No kernel reads past the buffer: f32 buffers ending on the byte before an inaccessible
-/// page, of three channels of odd lengths and whole vector steps, and of one or two pairs
-/// of whole blocks (the pair bodies) with and without a tail; every ISA's statistics,
-/// normalized copies and in-place results (whole buffer and per channel, both layouts)
-/// equal the scalar ones.
+/// No kernel reads past its buffer: sources, in-place buffers and per-channel parameters end
+/// right before an inaccessible page, so a load past them faults, and every ISA gives the
+/// scalar family's bits. The lengths take every vector tail, a pair of blocks ending at the
+/// buffer's end (the pair bodies), pairs followed by a short block, and (for the copying
+/// normalize) the streamed output path.
 #[cfg(all(
     target_os = "linux",
     any(target_arch = "x86_64", target_arch = "aarch64")
 ))]
 #[test]
-fn no_kernel_reads_past_the_buffer() {
-    use crate::image::test_guard::{GuardedBytes, WIDTHS};
-    let (mean, std) = ([0.5f32, -1.0, 2.0], [0.25f32, 3.0, 1.5]);
-    let short = WIDTHS
+fn guard_page_no_kernel_reads_past_the_buffer() {
+    use crate::test_guard::{Guarded, LENS};
+    let lens = LENS
         .into_iter()
-        .chain([2, 8, 24, 48, 1000])
-        .map(|n| 3 * n);
-    let pairs = [2, 4].into_iter().flat_map(|k| [k * BLOCK, k * BLOCK + 3]);
-    for n in short.chain(pairs) {
-        let x = floats(n, n as u64, 2.0, 3.0);
-        // Channels that divide the length.
-        let c = [3, 2, 1].into_iter().find(|c| n % c == 0).unwrap();
-        let (mean, std) = (&mean[..c], &std[..c]);
-        let g = GuardedBytes::from_f32(&x);
-        let inplace = |f: &dyn Fn(&mut [f32])| {
-            let mut b = GuardedBytes::from_f32(&x);
-            f(b.f32s_mut());
-            bits(b.f32s())
-        };
+        .chain([2 * BLOCK, 4 * BLOCK + 33, 6 * BLOCK + 2 * BLOCK - 1]);
+    let stream = STREAM_MIN_BYTES / 4 + 8 * 3 + 5;
+    for n in lens.chain([stream]) {
+        let x = Guarded::new(&floats(n, n as u64, 2.0, 5.0));
         let run = |isa| {
             cpu::with_isa(isa, |_| {
-                let mut outs = Vec::new();
-                let s = stats(g.f32s()).unwrap();
-                let [m, v] = [s.mean.to_bits(), s.var.to_bits()];
-                outs.push(vec![m as u32, (m >> 32) as u32, v as u32, (v >> 32) as u32]);
-                let mut out = vec![f32::NAN; n];
-                normalize(g.f32s(), &mut out, 1e-6).unwrap();
-                outs.push(bits(&out));
-                outs.push(inplace(&|b| {
-                    normalize_inplace(b, 1e-6).unwrap();
-                }));
-                for layout in [Layout::Nchw, Layout::Nhwc] {
-                    normalize_channels(g.f32s(), &mut out, layout, mean, std).unwrap();
-                    outs.push(bits(&out));
-                    outs.push(inplace(&|b| {
-                        normalize_channels_inplace(b, layout, mean, std).unwrap()
-                    }));
+                let s = stats(x.as_slice()).unwrap();
+                let mut out = vec![0f32; n];
+                normalize(x.as_slice(), &mut out, 1e-6).unwrap();
+                let moments = (s.mean.to_bits(), s.var.to_bits());
+                let mut res = vec![bits(&out)];
+                if n != stream {
+                    let mut buf = Guarded::new(x.as_slice());
+                    normalize_inplace(buf.as_mut_slice(), 1e-6).unwrap();
+                    res.push(bits(buf.as_slice()));
                 }
-                outs
+                (moments, res)
             })
         };
         let want = run(Isa::Scalar);
         for isa in Isa::available() {
-            assert!(run(isa) == want, "{isa:?} n {n}");
+            assert!(run(isa) == want, "{isa:?} n={n}");
+        }
+    }
+    for n in LENS {
+        let x = Guarded::new(&floats(3 * n, n as u64 + 1, 100.0, 80.0));
+        let (mean, std) = (
+            Guarded::new(&[120.5f32, 99.0, 3.25]),
+            Guarded::new(&[58.0f32, 0.75, 7.0]),
+        );
+        let run = |isa| {
+            cpu::with_isa(isa, |_| {
+                let (m, s) = (mean.as_slice(), std.as_slice());
+                let mut res = Vec::new();
+                for layout in [Layout::Nchw, Layout::Nhwc] {
+                    let mut out = vec![0f32; 3 * n];
+                    normalize_channels(x.as_slice(), &mut out, layout, m, s).unwrap();
+                    res.push(bits(&out));
+                    let mut buf = Guarded::new(x.as_slice());
+                    normalize_channels_inplace(buf.as_mut_slice(), layout, m, s).unwrap();
+                    res.push(bits(buf.as_slice()));
+                }
+                res
+            })
+        };
+        let want = run(Isa::Scalar);
+        for isa in Isa::available() {
+            assert!(run(isa) == want, "channels {isa:?} n={n}");
         }
     }
 }
