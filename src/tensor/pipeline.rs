@@ -584,7 +584,7 @@ mod streamed;
 pub(crate) use streamed::RowSource;
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::image::resize::{crop_pad, letterbox};
     use crate::image::test_noise::bytes;
@@ -822,6 +822,29 @@ mod tests {
     /// a same-size copy), every format, odd sizes, sources ending on the byte before an
     /// inaccessible page; every ISA's tensor equals the scalar one, and that the unfused
     /// chain.
+    /// A 40x32 letterbox (NCHW) and a short-side-37, 31x33-crop classify preset with
+    /// ImageNet statistics in `classify_layout`: small model inputs for the guard tests.
+    pub(crate) fn small_presets(classify_layout: Layout) -> [PipelineSpec; 2] {
+        [
+            PipelineSpec::Letterbox(
+                LetterboxOptions {
+                    width: 40,
+                    height: 32,
+                    ..Default::default()
+                },
+                Layout::Nchw,
+            ),
+            PipelineSpec::Classify(ClassifyOptions {
+                resize_short: 37,
+                crop_w: 31,
+                crop_h: 33,
+                mean: [0.485, 0.456, 0.406],
+                std: [0.229, 0.224, 0.225],
+                layout: classify_layout,
+            }),
+        ]
+    }
+
     #[cfg(all(
         target_os = "linux",
         any(target_arch = "x86_64", target_arch = "aarch64")
@@ -837,23 +860,10 @@ mod tests {
         };
         for f in PixelFormat::ALL {
             for (w, h) in [(1, 1), (3, 7), (33, 21), (65, 3), (97, 61), (129, 5)] {
+                let [letterbox, classify] = small_presets(Layout::Nchw);
                 let specs = [
-                    PipelineSpec::Letterbox(
-                        LetterboxOptions {
-                            width: 40,
-                            height: 32,
-                            ..Default::default()
-                        },
-                        Layout::Nchw,
-                    ),
-                    PipelineSpec::Classify(ClassifyOptions {
-                        resize_short: 37,
-                        crop_w: 31,
-                        crop_h: 33,
-                        mean: [0.485, 0.456, 0.406],
-                        std: [0.229, 0.224, 0.225],
-                        layout: Layout::Nchw,
-                    }),
+                    letterbox,
+                    classify,
                     PipelineSpec::Generic {
                         filter: Filter::CvLinear,
                         width: 23,

@@ -277,24 +277,7 @@ mod tests {
     fn no_path_reads_past_the_frame() {
         use crate::cpu::{self, Isa};
         use crate::test_guard::Guarded;
-        let specs = [
-            PipelineSpec::Letterbox(
-                LetterboxOptions {
-                    width: 40,
-                    height: 32,
-                    ..Default::default()
-                },
-                Layout::Nchw,
-            ),
-            PipelineSpec::Classify(ClassifyOptions {
-                resize_short: 37,
-                crop_w: 31,
-                crop_h: 33,
-                mean: [0.485, 0.456, 0.406],
-                std: [0.229, 0.224, 0.225],
-                layout: Layout::Nhwc,
-            }),
-        ];
+        let specs = crate::tensor::pipeline::tests::small_presets(Layout::Nhwc);
         for layout in YuvLayout::ALL {
             for (w, h) in [(2, 2), (34, 6), (66, 4), (130, 10), (258, 14)] {
                 let planes: Vec<(Guarded<u8>, usize)> = (0..layout.planes())
