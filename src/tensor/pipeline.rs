@@ -824,6 +824,10 @@ pub(crate) mod tests {
     /// chain.
     /// A 40x32 letterbox (NCHW) and a short-side-37, 31x33-crop classify preset with
     /// ImageNet statistics in `classify_layout`: small model inputs for the guard tests.
+    #[cfg(all(
+        target_os = "linux",
+        any(target_arch = "x86_64", target_arch = "aarch64")
+    ))]
     pub(crate) fn small_presets(classify_layout: Layout) -> [PipelineSpec; 2] {
         [
             PipelineSpec::Letterbox(
